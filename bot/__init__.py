@@ -1,0 +1,1 @@
+"""salesbot: bot floor."""

@@ -1,0 +1,1 @@
+"""salesbot: sales floor."""
