@@ -1,0 +1,67 @@
+"""Tables of people: teams, users, their chat identities and invites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import Money, UTCDateTime
+
+
+class Team(SQLModel, table=True):
+    """A sales team with its working hours and follow-up cadence."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    tz: str = "Asia/Shanghai"
+    digest_time: str = "08:30"
+    cadence_a_days: int = 7
+    cadence_b_days: int = 14
+    cadence_c_days: int = 30
+    deals_channel: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    """A person of the company, with a role and a discount limit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    name: str
+    role: str = "rep"  # rep | manager | finance | admin
+    lang: str | None = None
+    tz: str | None = None
+    discount_limit: Decimal = Field(default=Decimal("10"), sa_type=Money)
+    active: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChatIdentity(SQLModel, table=True):
+    """A chat account (Slack, Telegram, console) bound to a user."""
+
+    __table_args__ = (UniqueConstraint("platform", "workspace", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    workspace: str
+    external_id: str
+    chat: str | None = None  # the private chat to reach this person in
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code that binds a chat account to a new user."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    role: str
+    name: str | None = None
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by: int | None = Field(default=None, foreign_key="user.id")
