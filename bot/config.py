@@ -1,0 +1,27 @@
+"""All configuration in one place, from the environment (and an .env file)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from handlers.context import Settings as CoreSettings
+
+
+class Config(BaseSettings):
+    """salesbot's settings; secrets come only from the environment or files."""
+
+    model_config = SettingsConfigDict(env_prefix="SALESBOT_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    default_lang: str = "en"
+    default_tz: str = "Asia/Shanghai"
+    phone_region: str = "CN"
+    telegram_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+
+    def core(self) -> CoreSettings:
+        """The part of the settings the core needs."""
+        return CoreSettings(default_lang=self.default_lang, default_tz=self.default_tz,
+                            phone_region=self.phone_region)

@@ -1,0 +1,146 @@
+"""The core: turns one Incoming into Replies, inside one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from handlers import commands, dialogs, flows
+from handlers.context import Ctx, Settings
+from handlers.errors import explain
+from handlers.types import Incoming, Reply
+from sales.errors import RuleError
+from storage.db import session_factory
+from storage.models import ActionToken, ChatIdentity, ProcessedEvent, User
+
+log = logging.getLogger("salesbot.core")
+MAX_INPUT = 10_000
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The real time, in UTC."""
+    return datetime.now(UTC)
+
+
+def zone(name: str | None, fallback: str) -> ZoneInfo:
+    """A time zone by name, or the fallback when the name is unknown."""
+    try:
+        return ZoneInfo(name or fallback)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(fallback)
+
+
+class Core:
+    """The platform-neutral command and dialogue core."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = system_clock, settings: Settings | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.settings = settings or Settings()
+        self._sessions = session_factory(engine)
+        commands.load_all()
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one message or click; its effects are committed together or not at all."""
+        for attempt in (1, 2):
+            try:
+                return self._turn(incoming)
+            except dialogs.Conflict:
+                if attempt == 2:
+                    break
+            except _Repeat:
+                return []
+            except Exception:
+                log.exception("turn failed", extra={"platform": incoming.chat.platform, "user": incoming.user})
+                break
+        lang = self._guess_lang(incoming)
+        text = "抱歉，出了点问题，什么都没有保存。请再试一次。" if lang == "zh" else \
+            "Sorry, something went wrong and nothing was saved. Please try again."
+        return [Reply(text=text)]
+
+    def _guess_lang(self, incoming: Incoming) -> str:
+        loc = (incoming.locale or self.settings.default_lang).lower()
+        return "zh" if loc.startswith("zh") else "en"
+
+    def _turn(self, incoming: Incoming) -> list[Reply]:
+        now = self.clock()
+        with self._sessions() as session, session.begin():
+            if incoming.event_id:
+                session.add(ProcessedEvent(key=f"{incoming.chat.platform}:{incoming.chat.workspace}:"
+                                               f"{incoming.event_id}", at=now))
+                try:
+                    with session.begin_nested():
+                        session.flush()
+                except IntegrityError:
+                    raise _Repeat() from None
+            ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
+                      lang=self._guess_lang(incoming), tz=zone(None, self.settings.default_tz))
+            ctx.user = self._who(session, incoming)
+            if ctx.user is not None:
+                u = ctx.user
+                ctx.lang = u.lang or ctx.lang
+                ctx.tz = zone(u.tz, self.settings.default_tz)
+            before = dialogs.load(session, incoming, now) if ctx.user else None
+            try:
+                with session.begin_nested():
+                    self._dispatch(ctx, before)
+            except RuleError as err:
+                ctx.replies.clear()
+                ctx.dialog = None
+                ctx.keep_dialog = True
+                explain(ctx, err)
+            if ctx.user is not None and not ctx.keep_dialog:
+                dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
+            return ctx.replies
+
+    def _who(self, session: Session, incoming: Incoming) -> User | None:
+        c = incoming.chat
+        ident = session.exec(select(ChatIdentity).where(
+            col(ChatIdentity.platform) == c.platform, col(ChatIdentity.workspace) == c.workspace,
+            col(ChatIdentity.external_id) == incoming.user)).first()
+        if ident is None:
+            return None
+        user = session.get(User, ident.user_id)
+        return user if user is not None and user.active else None
+
+    def _dispatch(self, ctx: Ctx, before: object) -> None:
+        incoming = ctx.incoming
+        text = incoming.text.strip()
+        if len(text) > MAX_INPUT:
+            ctx.say("消息太长了（最多 {n} 字），没有保存。请分几条发。",
+                    "That message is too long (at most {n} characters) and was not saved. Please split it.",
+                    n=MAX_INPUT)
+            ctx.keep_dialog = True
+            return
+        if incoming.action:
+            action = incoming.action
+            if action.startswith("tok:") and action[4:].isdigit():
+                token = ctx.session.get(ActionToken, int(action[4:]))
+                action = token.payload if token else ""
+            if action.startswith("say:"):
+                text = action[4:]
+            else:
+                if ctx.user is None:
+                    flows.stranger(ctx)
+                else:
+                    flows.click(ctx, action, before)
+                return
+        if ctx.user is None and not text.startswith("/"):
+            flows.stranger(ctx)
+        elif before is not None and not text.startswith("/"):
+            flows.resume(ctx, before, text)
+        elif incoming.location is not None:
+            flows.location(ctx, incoming.location)
+        else:
+            flows.run_text(ctx, text)
+
+
+class _Repeat(Exception):
+    """This event was handled before."""

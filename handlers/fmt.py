@@ -1,0 +1,46 @@
+"""How numbers, money and times are shown to a person in their language and zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+_WEEK_ZH = "一二三四五六日"
+_WEEK_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def money(amount: Decimal | None) -> str:
+    """¥1,234 or ¥1,234.50."""
+    if amount is None:
+        return "—"
+    if amount == amount.to_integral_value():
+        return f"¥{int(amount):,}"
+    return f"¥{amount:,.2f}"
+
+
+def pct(value: Decimal | int) -> str:
+    """15% (no trailing zeros)."""
+    d = Decimal(value).normalize()
+    return f"{d:f}%"
+
+
+def day(d: date, lang: str) -> str:
+    """A date with its weekday: 2026-11-25（周三） / Wed 2026-11-25."""
+    if lang == "zh":
+        return f"{d.isoformat()}（周{_WEEK_ZH[d.weekday()]}）"
+    return f"{_WEEK_EN[d.weekday()]} {d.isoformat()}"
+
+
+def moment(at: datetime, tz: ZoneInfo, lang: str, with_time: bool = True) -> str:
+    """A UTC instant shown in the reader's zone, with weekday."""
+    local = at.astimezone(tz)
+    text = day(local.date(), lang)
+    return f"{text} {local:%H:%M}" if with_time else text
+
+
+def when(value: date | datetime, lang: str) -> str:
+    """A parsed follow-up time (already local) shown with weekday."""
+    if isinstance(value, datetime):
+        return f"{day(value.date(), lang)} {value:%H:%M}"
+    return day(value, lang)

@@ -1,0 +1,131 @@
+"""Finding what a person names: customers, deals, orders and users; asking when it is ambiguous."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+
+from sqlmodel import col, select
+
+from handlers.context import Ctx
+from handlers.markup import esc
+from sales.access import can_see_order, customer_scope, deal_scope, order_scope
+from sales.directory import find_customers
+from sales.names import resolve
+from storage.models import Customer, Deal, SalesOrder, User
+
+Redo = Callable[[str], str]  # the command text again, with the ambiguous name replaced by a reference
+
+
+def split_name(ctx: Ctx, args: str) -> tuple[str, str]:
+    """Split `NAME rest…` where NAME may be quoted or span several words of an exact customer name."""
+    args = args.strip()
+    if args[:1] in "\"“'":
+        closing = {"\"": "\"", "“": "”", "'": "'"}[args[0]]
+        end = args.find(closing, 1)
+        if end > 0:
+            return args[1:end].strip(), args[end + 1:].strip()
+    words = args.split()
+    if not words:
+        return "", ""
+    for n in range(min(4, len(words)), 1, -1):
+        name = " ".join(words[:n])
+        cands = find_customers(ctx.session, user=ctx.me, query=name, limit=2)
+        if cands and cands[0].how in ("exact", "key"):
+            return name, " ".join(words[n:])
+    return words[0], " ".join(words[1:])
+
+
+def customer(ctx: Ctx, query: str, redo: Redo) -> Customer | None:
+    """The one visible customer `query` names, or None after asking or saying it was not found."""
+    cands = find_customers(ctx.session, user=ctx.me, query=query, limit=5)
+    pick = resolve(cands)
+    if pick is not None:
+        return ctx.session.get(Customer, pick.id)
+    if not cands:
+        ctx.say("没找到客户“{q}”。用 /customer add 名称 新建。",
+                "No customer “{q}” found. Create one with /customer add NAME.", q=esc(query))
+        return None
+    rows = tuple((ctx.button(c.name, "say:" + redo(f"#{c.id}")),) for c in cands)
+    if len(cands) == 1:
+        ctx.say("你是指“{n}”吗？", "Did you mean “{n}”?", n=esc(cands[0].name), buttons=rows)
+    else:
+        ctx.say("“{q}”对应多个客户，是哪一个？", "“{q}” matches several customers. Which one?", q=esc(query),
+                buttons=rows)
+    return None
+
+
+def deal(ctx: Ctx, ref: str, redo: Redo, *, open_only: bool = True) -> Deal | None:
+    """The deal named by its number, or by its customer when that customer has only one open deal."""
+    ref = ref.strip().lstrip("#") if ref.strip().lstrip("#").isdigit() else ref.strip()
+    if ref.isdigit():
+        d = ctx.session.exec(select(Deal).where(col(Deal.id) == int(ref), deal_scope(ctx.me))).first()
+        if d is None:
+            ctx.say("没找到商机 #{n}。", "No deal #{n} found.", n=ref)
+        return d
+    cust = customer(ctx, ref, redo)
+    if cust is None:
+        return None
+    q = select(Deal).where(col(Deal.customer_id) == cust.id, deal_scope(ctx.me))
+    if open_only:
+        q = q.where(col(Deal.stage).not_in(("won", "lost")))
+    deals = ctx.session.exec(q.order_by(col(Deal.id).desc()).limit(6)).all()
+    if len(deals) == 1:
+        return deals[0]
+    if not deals:
+        ctx.say("“{c}”没有进行中的商机。用 /deal new {c} 标题 金额 新建。",
+                "“{c}” has no open deal. Open one with /deal new {c} TITLE AMOUNT.", c=esc(cust.name))
+        return None
+    rows = tuple((ctx.button(f"#{d.id} {d.title}", "say:" + redo(str(d.id))),) for d in deals)
+    ctx.say("“{c}”有多个商机，是哪一个？", "“{c}” has several deals. Which one?", c=esc(cust.name), buttons=rows)
+    return None
+
+
+def order(ctx: Ctx, ref: str, redo: Redo) -> SalesOrder | None:
+    """The order named by its number, or by its customer when that customer has only one with money open."""
+    ref = ref.strip().lstrip("#")
+    if ref.isdigit():
+        o = ctx.session.get(SalesOrder, int(ref))
+        if o is None or not can_see_order(ctx.session, ctx.me, o.id or 0):
+            ctx.say("没找到订单 #{n}。", "No order #{n} found.", n=ref)
+            return None
+        return o
+    cands = find_customers(ctx.session, user=ctx.me, query=ref, limit=5)
+    pick = resolve(cands)
+    if pick is None:
+        if not cands:
+            ctx.say("没找到“{q}”的订单。", "No order found for “{q}”.", q=esc(ref))
+            return None
+        rows2 = tuple((ctx.button(c.name, "say:" + redo(f"#{c.id}")),) for c in cands)
+        ctx.say("是哪个客户？", "Which customer?", buttons=rows2)
+        return None
+    orders = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == pick.id,
+                                                       order_scope(ctx.me)).order_by(col(SalesOrder.id).desc())).all()
+    open_ = [o for o in orders if o.paid < o.amount] or list(orders)
+    if len(open_) == 1:
+        return open_[0]
+    if not open_:
+        ctx.say("“{c}”还没有订单（赢单后自动生成）。", "“{c}” has no order yet (winning a deal makes one).",
+                c=esc(pick.name))
+        return None
+    rows3 = tuple((ctx.button(f"#{o.id}", "say:" + redo(str(o.id))),) for o in open_[:6])
+    ctx.say("有多个订单，是哪一个？", "Several orders. Which one?", buttons=rows3)
+    return None
+
+
+def user(ctx: Ctx, name: str) -> User | None:
+    """An active user of the company by name (case-insensitive)."""
+    name = name.strip().lstrip("@")
+    for u in ctx.session.exec(select(User).where(col(User.active))).all():
+        if u.name.casefold() == name.casefold():
+            return u
+    ctx.say("没找到用户“{n}”。", "No user “{n}” found.", n=esc(name))
+    return None
+
+
+def words(args: str) -> list[str]:
+    """Arguments split like a shell would, tolerating unbalanced quotes."""
+    try:
+        return shlex.split(args)
+    except ValueError:
+        return args.split()

@@ -1,0 +1,135 @@
+"""Payment plans, payments and receivables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from handlers import lookup
+from handlers.context import Ctx
+from handlers.fmt import day, money
+from handlers.markup import esc
+from handlers.parsing import find_amount, find_when
+from handlers.registry import command, usage
+from sales import orders
+from sales.access import order_scope
+from sales.errors import RuleError
+from sales.quotes import number
+from storage.models import Customer, SalesOrder, User
+
+
+def read_date(ctx: Ctx, text: str) -> date | None:
+    """An ISO date, or a date in words (明天, 3月初, Friday)."""
+    t = text.strip()
+    try:
+        return date.fromisoformat(t)
+    except ValueError:
+        pass
+    found = find_when(t, ctx.local_now)
+    if isinstance(found, datetime):
+        return found.date()
+    return found
+
+
+def _split_ref(ctx: Ctx, args: str) -> tuple[str, str]:
+    words = args.split()
+    if words and words[0].lstrip("#").isdigit():
+        return words[0], " ".join(words[1:])
+    return lookup.split_name(ctx, args)
+
+
+def _plan_text(ctx: Ctx, order: SalesOrder) -> str:
+    rows = orders.installments(ctx.session, order.id or 0)
+    today = ctx.local_now.date()
+    lines = []
+    for i in rows:
+        if i.paid >= i.amount:
+            state = ctx.t("已付", "paid")
+        elif i.paid > 0:
+            state = ctx.t("已付 {p}", "{p} paid", p=money(i.paid))
+        elif i.due_on < today:
+            state = ctx.t("逾期", "overdue")
+        else:
+            state = ctx.t("未付", "open")
+        lines.append(f"  {i.seq}. {day(i.due_on, ctx.lang)} {money(i.amount)} — {state}")
+    return "\n".join(lines)
+
+
+@command("plan", "/plan ORDER <30% now, 70% 2027-01-15>", "设置订单的付款计划", "set an order's payment plan",
+         roles=frozenset({"rep", "manager", "finance", "admin"}))
+def plan(ctx: Ctx, args: str) -> None:
+    """Set a payment plan like `30% now, 40% 2027-01-15, rest 2027-03-01`."""
+    ref, text = _split_ref(ctx, args)
+    if not ref:
+        usage(ctx, "plan")
+        return
+    o = lookup.order(ctx, ref, lambda r: f"/plan {r} {text}")
+    if o is None:
+        return
+    if not text.strip():
+        ctx.say("付款计划？例如：30% now, 70% 2027-01-15", "The plan? E.g.: 30% now, 70% 2027-01-15")
+        ctx.ask("complete", {"prefix": f"/plan {o.id}"})
+        return
+    parts = orders.parse_plan(text, total=o.amount, today=ctx.local_now.date(), read_date=lambda t: read_date(ctx, t))
+    orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
+    ctx.say("订单 #{o}（{m}）的付款计划：\n{p}", "Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount),
+            p=_plan_text(ctx, o))
+
+
+@command("paid", "/paid ORDER AMOUNT [date]", "登记回款（按最早的分期抵扣）", "record a payment (applied oldest first)",
+         roles=frozenset({"finance", "admin"}))
+def paid(ctx: Ctx, args: str) -> None:
+    """Record a payment against an order."""
+    ref, rest = _split_ref(ctx, args)
+    words = rest.split()
+    if not ref or not words:
+        usage(ctx, "paid")
+        return
+    o = lookup.order(ctx, ref, lambda r: f"/paid {r} {rest}")
+    if o is None:
+        return
+    try:
+        amount = number(words[0])
+    except RuleError:
+        found = find_amount(words[0])
+        if found is None:
+            raise
+        amount = found
+    paid_on = ctx.local_now.date()
+    if len(words) > 1:
+        got = read_date(ctx, " ".join(words[1:]))
+        if got is None:
+            usage(ctx, "paid")
+            return
+        paid_on = got
+    orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now)
+    ctx.say("已登记订单 #{o} 回款 {a}（{d}）。已收 {p} / {t}。\n{plan}",
+            "Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",
+            o=o.id, a=money(amount), d=day(paid_on, ctx.lang), p=money(o.paid), t=money(o.amount),
+            plan=_plan_text(ctx, o))
+    owner = ctx.session.get(User, o.owner_id)
+    c = ctx.session.get(Customer, o.customer_id)
+    if owner is not None and owner.id != ctx.me.id:
+        ctx.notify(owner, "💰 {c} 回款 {a}（订单 #{o}），已收 {p} / {t}。", "💰 {c} paid {a} on order #{o}; {p} of {t} received.",
+                   c=esc(c.name if c else "?"), a=money(amount), o=o.id, p=money(o.paid), t=money(o.amount))
+
+
+@command("receivables", "/receivables [overdue]", "应收款（按到期日）", "money still to collect, by due date",
+         roles=frozenset({"rep", "manager", "finance", "admin"}))
+def receivables(ctx: Ctx, args: str) -> None:
+    """Open installments the asker may see, earliest first."""
+    overdue = args.strip().lower() in ("overdue", "逾期")
+    if args.strip() and not overdue:
+        usage(ctx, "receivables")
+        return
+    today = ctx.local_now.date()
+    rows = orders.receivables(ctx.session, scope=order_scope(ctx.me), today=today, overdue_only=overdue)
+    if not rows:
+        ctx.say("没有应收款。", "Nothing to collect.")
+        return
+    lines = []
+    for oid, due, amount in rows:
+        o = ctx.session.get(SalesOrder, oid)
+        c = ctx.session.get(Customer, o.customer_id) if o else None
+        late = ctx.t(" 【逾期】", " [overdue]") if due < today else ""
+        lines.append(f"#{oid} {esc(c.name if c else '?')} · {day(due, ctx.lang)} · {money(amount)}{late}")
+    ctx.say("应收款：\n{b}", "Receivables:\n{b}", b="\n".join(lines))

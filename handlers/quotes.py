@@ -1,0 +1,217 @@
+"""Quotes in one line or as a dialogue, and discount approvals decided with one tap."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from sqlmodel import col, select
+
+from handlers import lookup
+from handlers.context import Ctx
+from handlers.fmt import money, moment, pct
+from handlers.markup import esc
+from handlers.parsing import find_discount
+from handlers.registry import command, usage
+from handlers.types import Button, Reply
+from sales import quotes
+from sales.access import can_see_deal
+from sales.errors import RuleError
+from storage.models import Approval, Customer, Deal, Quote, User
+
+SELLERS = frozenset({"rep", "manager", "admin"})
+_DISCOUNT = re.compile(r"\s+(?:discount|折扣|优惠|打折)\s*[:：]?\s*(\S+)\s*$", re.I)
+_ZHE = re.compile(r"\s+(\S*折)\s*$")
+
+
+def read_discount(text: str) -> Decimal:
+    """A discount argument: 15%, 15, 八五折, 85折 → percent off."""
+    t = text.strip()
+    if t.endswith(("%", "％")):
+        return quotes.number(t[:-1])
+    if re.fullmatch(r"\d{1,2}(\.\d+)?", t):
+        return Decimal(t)
+    found = find_discount(t)
+    if found is None:
+        raise RuleError("bad_discount", value=t)
+    return found
+
+
+@command("quote", "/quote new DEAL ITEM QTY UNIT_PRICE [; …] [discount D] | /quote Q",
+         "做报价（超过权限的折扣会送审批），或查看报价", "make a quote (discounts over your limit go for approval), or show one")
+def quote_cmd(ctx: Ctx, args: str) -> None:
+    """Route /quote new … and /quote Q."""
+    head, _, rest = args.strip().partition(" ")
+    if head.lower() in ("new", "add", "新建"):
+        if ctx.me.role not in SELLERS:
+            ctx.say("你的角色不能做报价。", "Your role can't make quotes.")
+            return
+        new(ctx, rest.strip())
+    elif head.lstrip("#").isdigit():
+        show(ctx, int(head.lstrip("#")))
+    else:
+        usage(ctx, "quote")
+
+
+def new(ctx: Ctx, args: str) -> None:
+    """`DEAL lines… [discount D]`: create at once, or open the quote dialogue."""
+    discount: Decimal | None = None
+    m = _DISCOUNT.search(" " + args) or _ZHE.search(" " + args)
+    if m:
+        discount = read_discount(m.group(1))
+        args = (" " + args)[: m.start()].strip()
+    words = args.split()
+    if not words:
+        ctx.say("给哪个商机做报价？（编号或客户名）", "Quote for which deal? (number or customer)")
+        ctx.ask("complete", {"prefix": "/quote new"})
+        return
+    if words[0].lstrip("#").isdigit():
+        ref, rest = words[0], " ".join(words[1:])
+    else:
+        ref, rest = lookup.split_name(ctx, args)
+    tail = f" {rest}" + (f" discount {discount}%" if discount is not None else "")
+    d = lookup.deal(ctx, ref, lambda r: f"/quote new {r}{tail}")
+    if d is None:
+        return
+    if not rest.strip():
+        ctx.say("请发送报价行：品名 数量 单价（一条一行，可多条），发“完成”结束。",
+                "Send the lines: ITEM QTY UNIT_PRICE (one per message, or several separated by ;). Send “done” when finished.")
+        ctx.ask("quote", {"deal": d.id, "lines": []})
+        return
+    lines = quotes.parse_lines(rest)
+    if discount is None:
+        discount = Decimal(0)
+    create(ctx, d, lines, discount)
+
+
+def create(ctx: Ctx, d: Deal, lines: list[quotes.Line], discount: Decimal) -> None:
+    """Create the quote and, above the limit, send the approval request."""
+    made = quotes.create_quote(ctx.session, deal=d, lines=lines, discount=discount, by=ctx.me, now=ctx.now)
+    q = made.quote
+    c = ctx.session.get(Customer, d.customer_id)
+    summary = ctx.t("报价 #{q}（{c}，第 {v} 版）：小计 {s}，折扣 {d}，合计 {t}",
+                    "Quote #{q} ({c}, v{v}): subtotal {s}, discount {d}, total {t}",
+                    q=q.id, c=esc(c.name if c else "?"), v=q.version, s=money(q.subtotal), d=pct(q.discount),
+                    t=money(q.total))
+    if made.approval is None:
+        ctx.say("{s}\n折扣在你的权限内，已批准。", "{s}\nThe discount is within your limit: approved.", s=summary)
+        return
+    names = "、".join(esc(u.name) for u in made.approvers)
+    ctx.say("{s}\n折扣超过你的权限（{l}），已提交 {n} 审批。", "{s}\nThe discount is over your limit ({l}); sent to {n} for approval.",
+            s=summary, l=pct(ctx.me.discount_limit), n=names)
+    aid = made.approval.id
+    for approver in made.approvers:
+        ctx.notify(approver, "{r} 申请折扣审批：\n{s}", "{r} asks you to approve a discount:\n{s}",
+                   r=esc(ctx.me.name), s=_summary_for(approver, q, c, ctx.me),
+                   buttons=((Button(label="批准" if approver.lang == "zh" else "Approve", action=f"ap.ok:{aid}",
+                                    style="primary"),
+                             Button(label="拒绝" if approver.lang == "zh" else "Reject", action=f"ap.no:{aid}",
+                                    style="danger")),))
+
+
+def _summary_for(reader: User, q: Quote, c: Customer | None, requester: User) -> str:
+    zh = reader.lang == "zh"
+    name = esc(c.name if c else "?")
+    if zh:
+        return f"报价 #{q.id}（{name}）：小计 {money(q.subtotal)}，折扣 {pct(q.discount)}，合计 {money(q.total)}"
+    return f"Quote #{q.id} ({name}): subtotal {money(q.subtotal)}, discount {pct(q.discount)}, total {money(q.total)}"
+
+
+def show(ctx: Ctx, qid: int) -> None:
+    """A quote with its lines and status."""
+    q = ctx.session.get(Quote, qid)
+    if q is None or not can_see_deal(ctx.session, ctx.me, q.deal_id):
+        ctx.say("没找到报价 #{n}。", "No quote #{n} found.", n=qid)
+        return
+    lines = [f"*{ctx.t('报价', 'Quote')} #{q.id}* v{q.version} · {q.status}"]
+    for ln in quotes.lines_of(ctx.session, qid):
+        lines.append(f"  {esc(ln.item)} × {ln.qty.normalize():f} @ {money(ln.unit_price)} = {money(ln.amount)}")
+    lines.append(ctx.t("小计 {s}，折扣 {d}，合计 {t}", "Subtotal {s}, discount {d}, total {t}",
+                       s=money(q.subtotal), d=pct(q.discount), t=money(q.total)))
+    ctx.say("{b}", "{b}", b="\n".join(lines))
+
+
+@command("approvals", "/approvals", "等我审批的折扣", "discounts waiting for my approval",
+         roles=frozenset({"manager", "admin"}))
+def approvals(ctx: Ctx, args: str) -> None:
+    """Pending approvals this person may decide, each with its buttons."""
+    pending = quotes.pending_for(ctx.session, user=ctx.me)
+    if not pending:
+        ctx.say("没有等待审批的折扣。", "No discounts waiting for you.")
+        return
+    for ap in pending:
+        q = ctx.session.get(Quote, ap.quote_id)
+        d = ctx.session.get(Deal, q.deal_id) if q else None
+        c = ctx.session.get(Customer, d.customer_id) if d else None
+        r = ctx.session.get(User, ap.requested_by)
+        if q is None:
+            continue
+        text = f"{esc(r.name if r else '?')}: {_summary_for(ctx.me, q, c, ctx.me)}"
+        ctx.replies.append(Reply(text=text, buttons=((
+            ctx.button(ctx.t("批准", "Approve"), f"ap.ok:{ap.id}", style="primary"),
+            ctx.button(ctx.t("拒绝", "Reject"), f"ap.no:{ap.id}", style="danger")),)))
+
+
+def decide(ctx: Ctx, approval_id: int, approve: bool) -> None:
+    """One tap on Approve or Reject; a second tap says who decided."""
+    ap = ctx.session.get(Approval, approval_id)
+    if ap is None:
+        ctx.say("这个审批不存在。", "That approval does not exist.")
+        return
+    if ap.status != "pending":
+        who = ctx.session.get(User, ap.decided_by) if ap.decided_by else None
+        status = {"approved": ("已批准", "approved"), "rejected": ("已拒绝", "rejected"),
+                  "cancelled": ("已取消（报价已修改）", "cancelled (the quote was changed)")}.get(ap.status, (ap.status, ap.status))
+        at = moment(ap.decided_at, ctx.tz, ctx.lang) if ap.decided_at else ""
+        ctx.say("这个审批{s}{b}，{t}。", "This approval was {s}{b} {t}.", s=status[0] if ctx.lang == "zh" else status[1],
+                b=(ctx.t("（{n}）", " by {n}", n=esc(who.name)) if who else ""), t=at)
+        return
+    q = quotes.decide(ctx.session, approval=ap, by=ctx.me, approve=approve, now=ctx.now)
+    d = ctx.session.get(Deal, q.deal_id)
+    c = ctx.session.get(Customer, d.customer_id) if d else None
+    ctx.replies.append(Reply(text=ctx.t("{v}：报价 #{q}（{c}，折扣 {d}）— {n}", "{v}: quote #{q} ({c}, discount {d}) — {n}",
+                                        v=ctx.t("✅ 已批准", "✅ Approved") if approve else ctx.t("❌ 已拒绝", "❌ Rejected"),
+                                        q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount), n=esc(ctx.me.name)),
+                             edit="this"))
+    requester = ctx.session.get(User, ap.requested_by)
+    if requester is not None:
+        if approve:
+            ctx.notify(requester, "✅ {n} 批准了报价 #{q}（{c}）的 {d} 折扣，合计 {t}。",
+                       "✅ {n} approved the {d} discount on quote #{q} ({c}); total {t}.",
+                       n=esc(ctx.me.name), q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount), t=money(q.total))
+        else:
+            ctx.notify(requester, "❌ {n} 拒绝了报价 #{q}（{c}）的 {d} 折扣。可以用 /quote new 重新报价。",
+                       "❌ {n} rejected the {d} discount on quote #{q} ({c}). Make a new one with /quote new.",
+                       n=esc(ctx.me.name), q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount))
+    others = quotes.approvers_for(ctx.session, ap, requester) if requester else []
+    for other in others:
+        if other.id != ctx.me.id:
+            ctx.notify(other, "报价 #{q} 的折扣已由 {n} 处理。", "The discount on quote #{q} was decided by {n}.",
+                       q=q.id, n=esc(ctx.me.name))
+
+
+def pending_quote_lines(ctx: Ctx, deal_id: int, lines: list[list[str]], text: str) -> None:
+    """One step of the quote dialogue: collect lines, then the discount."""
+    if text.strip().lower() in ("done", "完成", "好了", "ok"):
+        if not lines:
+            ctx.say("还没有报价行。格式：品名 数量 单价", "No lines yet. Write: ITEM QTY UNIT_PRICE")
+            ctx.ask("quote", {"deal": deal_id, "lines": lines})
+            return
+        ctx.say("折扣是多少？（例如 15% 或 八五折，没有折扣发 0）", "What discount? (e.g. 15% or 八五折; 0 for none)",
+                buttons=(tuple(ctx.button(x, f"say:{x}") for x in ("0", "5%", "10%", "15%")),))
+        ctx.ask("quote_discount", {"deal": deal_id, "lines": lines})
+        return
+    for ln in quotes.parse_lines(text):
+        lines.append([ln.item, str(ln.qty), str(ln.unit_price)])
+    ctx.say("已加 {n} 行。继续发，或发“完成”。", "{n} line(s) so far. Send more, or “done”.", n=len(lines),
+            buttons=((ctx.button(ctx.t("完成", "Done"), "say:done"),),))
+    ctx.ask("quote", {"deal": deal_id, "lines": lines})
+
+
+def pending_quote_discount(ctx: Ctx, deal_id: int, lines: list[list[str]], text: str) -> None:
+    """The last step of the quote dialogue."""
+    d = ctx.session.exec(select(Deal).where(col(Deal.id) == deal_id)).first()
+    if d is None:
+        return
+    discount = read_discount(text)
+    create(ctx, d, [quotes.Line(item=i, qty=Decimal(q), unit_price=Decimal(p)) for i, q, p in lines], discount)

@@ -1,0 +1,142 @@
+"""Logging visits, calls and notes, with what the bot understood and Undo / Edit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from handlers import lookup
+from handlers.context import Ctx
+from handlers.fmt import money, pct, when
+from handlers.markup import esc
+from handlers.parsing import understand
+from handlers.registry import command
+from sales import activities
+from sales.access import customer_scope
+from sales.names import name_key
+from storage.models import Activity, Customer
+
+SELLERS = frozenset({"rep", "manager", "admin"})
+KIND_WORDS = {"visit": ("拜访", "visit"), "call": ("电话", "call"), "note": ("备注", "note")}
+CHECKIN_WINDOW = timedelta(minutes=30)
+
+
+def log(ctx: Ctx, kind: str, args: str) -> None:
+    """Log an activity of `kind` from `CUSTOMER text…`."""
+    cname, text = lookup.split_name(ctx, args)
+    if not cname:
+        ctx.say("记录哪个客户？", "For which customer?")
+        ctx.ask("complete", {"prefix": f"/{kind}"})
+        return
+    c = lookup.customer(ctx, cname, lambda ref: f"/{kind} {ref} {text}")
+    if c is None:
+        return
+    if not text.strip():
+        ctx.say("发生了什么？（可以写上下次跟进时间）", "What happened? (mention the next follow-up if there is one)")
+        ctx.ask("complete", {"prefix": f"/{kind} #{c.id}"})
+        return
+    got = understand(text, ctx.local_now)
+    done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,
+                                   tz=ctx.tz, when=got.when, amount=got.amount)
+    zh_kind, en_kind = KIND_WORDS[kind]
+    parts = [ctx.t("已记录{k}：*{c}*", "Logged {k}: *{c}*", k=zh_kind if ctx.lang == "zh" else en_kind,
+                   c=esc(c.name))]
+    if done.followup is not None and got.when is not None:
+        parts.append(ctx.t("下次跟进：{w}", "Next follow-up: {w}", w=when(got.when, ctx.lang)))
+    elif done.past_date is not None:
+        parts.append(ctx.t("提到的时间 {w} 已经过去，没有设跟进。", "The time {w} is in the past; no follow-up set.",
+                           w=when(done.past_date, ctx.lang)))
+    if got.amount is not None:
+        parts.append(ctx.t("金额：{m}", "Amount: {m}", m=money(got.amount)))
+    if got.discount is not None:
+        parts.append(ctx.t("折扣：{d}", "Discount: {d}", d=pct(got.discount)))
+    aid = done.activity.id
+    ctx.say("{b}", "{b}", b="\n".join(parts), buttons=((
+        ctx.button(ctx.t("撤销", "Undo"), f"act.undo:{aid}", style="danger"),
+        ctx.button(ctx.t("修改", "Edit"), f"act.edit:{aid}"),
+    ),))
+
+
+@command("visit", "/visit CUSTOMER <what happened>", "记录拜访（会识别下次跟进时间）",
+         "log a visit (the next follow-up time is picked up)", roles=SELLERS)
+def visit(ctx: Ctx, args: str) -> None:
+    """Log a visit."""
+    log(ctx, "visit", args)
+
+
+@command("call", "/call CUSTOMER <what was said>", "记录电话", "log a call", roles=SELLERS)
+def call(ctx: Ctx, args: str) -> None:
+    """Log a call."""
+    log(ctx, "call", args)
+
+
+@command("note", "/note CUSTOMER <text>", "记一条备注", "log a note", roles=SELLERS)
+def note(ctx: Ctx, args: str) -> None:
+    """Log a note."""
+    log(ctx, "note", args)
+
+
+def undo(ctx: Ctx, activity_id: int) -> None:
+    """Take back a logged activity and its follow-up."""
+    act = activities.undo_activity(ctx.session, by=ctx.me, activity_id=activity_id, now=ctx.now)
+    ctx.say("已撤销这条{k}记录。", "That {k} was undone.", k=act.kind)
+
+
+def edit(ctx: Ctx, activity_id: int) -> None:
+    """Ask for the corrected text of a logged activity."""
+    act = ctx.session.get(Activity, activity_id)
+    if act is None or act.user_id != ctx.me.id:
+        ctx.say("这条记录已经不在了。", "That activity is gone.")
+        return
+    ctx.say("请发送修改后的内容：", "Send the corrected text:")
+    ctx.ask("edit_activity", {"activity": activity_id})
+
+
+def replace(ctx: Ctx, activity_id: int, text: str) -> None:
+    """Replace an activity with a corrected one."""
+    act = activities.undo_activity(ctx.session, by=ctx.me, activity_id=activity_id, now=ctx.now)
+    log(ctx, act.kind, f"#{act.customer_id} {text}")
+
+
+def named_customer(ctx: Ctx, text: str) -> Customer | None:
+    """The visible customer a free-text message names, if exactly one stands out."""
+    key = name_key(text)
+    if len(key) < 2:
+        return None
+    rows = ctx.session.exec(select(Customer.id, Customer.name_key).where(customer_scope(ctx.me)).limit(5000)).all()
+    hits = [(len(k), int(i or 0)) for i, k in rows
+            if k and (k in key or (len(k) >= 4 and k[:4] in key))]
+    if not hits:
+        return None
+    hits.sort(reverse=True)
+    if len(hits) > 1 and hits[0][0] == hits[1][0]:
+        return None
+    return ctx.session.get(Customer, hits[0][1])
+
+
+def offer(ctx: Ctx, text: str) -> bool:
+    """Offer free text that names a customer as a visit log; False when it names none."""
+    c = named_customer(ctx, text)
+    if c is None:
+        return False
+    ctx.say("要把这条记为对 *{c}* 的拜访吗？", "Log this as a visit to *{c}*?", c=esc(c.name), buttons=((
+        ctx.button(ctx.t("记为拜访", "Log visit"), f"say:/visit #{c.id} {text}", style="primary"),
+        ctx.button(ctx.t("记为电话", "Log call"), f"say:/call #{c.id} {text}"),
+        ctx.button(ctx.t("不用", "No"), "noop"),
+    ),))
+    return True
+
+
+def check_in(ctx: Ctx, lat: float, lon: float) -> None:
+    """Store a shared location as the check-in of this person's visit of the last 30 minutes."""
+    act = ctx.session.exec(select(Activity).where(
+        col(Activity.user_id) == ctx.me.id, col(Activity.kind) == "visit",
+        col(Activity.at) >= ctx.now - CHECKIN_WINDOW).order_by(col(Activity.at).desc())).first()
+    if act is None:
+        ctx.say("收到位置，但 30 分钟内没有拜访记录。先 /visit 客户 内容。",
+                "Got your location, but there is no visit in the last 30 minutes. Log one with /visit first.")
+        return
+    act.lat, act.lon = lat, lon
+    ctx.session.add(act)
+    ctx.say("已签到：拜访位置已记录。", "Checked in: the visit's location is saved.")

@@ -1,0 +1,133 @@
+"""Logging visits, calls and notes, and the follow-ups they set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from sales import audit
+from sales.errors import RuleError
+from storage.models import Activity, Customer, FollowUp, User
+
+KINDS = ("visit", "call", "email", "meeting", "note")
+MAX_TEXT = 4000
+DEFAULT_HOUR = time(9, 0)
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What logging an activity did."""
+
+    activity: Activity
+    followup: FollowUp | None
+    past_date: date | datetime | None  # a follow-up time that was refused for being past
+
+
+def due_instant(when: date | datetime, tz: ZoneInfo) -> tuple[datetime, bool]:
+    """The UTC instant of a follow-up time (09:00 local for a bare date), and whether a time was given."""
+    if isinstance(when, datetime):
+        aware = when if when.tzinfo else when.replace(tzinfo=tz)
+        return aware.astimezone(ZoneInfo("UTC")), True
+    return datetime.combine(when, DEFAULT_HOUR, tzinfo=tz).astimezone(ZoneInfo("UTC")), False
+
+
+def log_activity(
+    session: Session, *, by: User, customer: Customer, kind: str, text: str, now: datetime, tz: ZoneInfo,
+    when: date | datetime | None = None, amount: Decimal | None = None, deal_id: int | None = None,
+) -> Logged:
+    """Record an activity; a future follow-up time in it becomes a follow-up for the customer's owner."""
+    if kind not in KINDS:
+        raise RuleError("bad_kind", kind=kind)
+    text = text.strip()
+    if not text:
+        raise RuleError("empty_text")
+    if len(text) > MAX_TEXT:
+        raise RuleError("text_too_long", limit=MAX_TEXT)
+    act = Activity(customer_id=customer.id or 0, deal_id=deal_id, user_id=by.id or 0, kind=kind, at=now,
+                   summary=text, amount=amount if amount and amount > 0 else None, created_at=now)
+    session.add(act)
+    session.flush()
+    customer.last_contact_at = now
+    session.add(customer)
+    followup = None
+    past: date | datetime | None = None
+    if when is not None:
+        due, has_time = due_instant(when, tz)
+        local_today = now.astimezone(tz).date()
+        is_past = due < now if has_time else (when if isinstance(when, date) else when.date()) < local_today
+        if is_past:
+            past = when
+        else:
+            followup = FollowUp(customer_id=customer.id or 0, owner_id=customer.owner_id, due_at=due,
+                                has_time=has_time, what=text[:300], reason="activity", activity_id=act.id,
+                                created_at=now)
+            session.add(followup)
+            session.flush()
+    audit.record(session, by=by.id, action="create", entity="activity", entity_id=act.id, now=now,
+                 after={"kind": kind, "customer_id": customer.id, "followup_id": followup.id if followup else None})
+    return Logged(activity=act, followup=followup, past_date=past)
+
+
+def undo_activity(session: Session, *, by: User, activity_id: int, now: datetime) -> Activity:
+    """Remove a just-logged activity and the follow-up it set."""
+    act = session.get(Activity, activity_id)
+    if act is None or act.user_id != by.id:
+        raise RuleError("not_found")
+    for fu in session.exec(select(FollowUp).where(col(FollowUp.activity_id) == activity_id)).all():
+        session.delete(fu)
+    session.delete(act)
+    audit.record(session, by=by.id, action="delete", entity="activity", entity_id=activity_id, now=now,
+                 before={"kind": act.kind, "customer_id": act.customer_id})
+    return act
+
+
+def recent(session: Session, *, customer_id: int, limit: int = 5) -> list[Activity]:
+    """The customer's latest activities."""
+    q = (select(Activity).where(col(Activity.customer_id) == customer_id)
+         .order_by(col(Activity.at).desc(), col(Activity.id).desc()).limit(limit))
+    return list(session.exec(q).all())
+
+
+def next_followup(session: Session, *, customer_id: int) -> FollowUp | None:
+    """The customer's next open follow-up."""
+    q = (select(FollowUp).where(col(FollowUp.customer_id) == customer_id, col(FollowUp.status) == "open")
+         .order_by(col(FollowUp.due_at)).limit(1))
+    return session.exec(q).first()
+
+
+def due_followups(session: Session, *, owner_id: int, until: datetime) -> list[FollowUp]:
+    """A rep's open follow-ups due before `until`, oldest first."""
+    q = (select(FollowUp).where(col(FollowUp.owner_id) == owner_id, col(FollowUp.status) == "open",
+                                col(FollowUp.due_at) < until)
+         .order_by(col(FollowUp.due_at)).limit(50))
+    return list(session.exec(q).all())
+
+
+def finish_followup(session: Session, *, by: User, followup: FollowUp, now: datetime) -> None:
+    """Mark a follow-up done."""
+    if followup.status != "open":
+        raise RuleError("followup_closed")
+    followup.status, followup.done_at = "done", now
+    session.add(followup)
+    audit.record(session, by=by.id, action="done", entity="followup", entity_id=followup.id, now=now)
+
+
+def snooze_followup(session: Session, *, by: User, followup: FollowUp, now: datetime, tz: ZoneInfo) -> datetime:
+    """Push a follow-up to tomorrow, at its own time or 09:00 local."""
+    if followup.status != "open":
+        raise RuleError("followup_closed")
+    local_due = followup.due_at.astimezone(tz)
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    at = local_due.timetz() if followup.has_time else DEFAULT_HOUR.replace(tzinfo=tz)
+    new_due = datetime.combine(max(tomorrow, local_due.date() + timedelta(days=1)), at.replace(tzinfo=None),
+                               tzinfo=tz).astimezone(ZoneInfo("UTC"))
+    before = followup.due_at
+    followup.due_at = new_due
+    session.add(followup)
+    audit.record(session, by=by.id, action="snooze", entity="followup", entity_id=followup.id, now=now,
+                 before={"due_at": before}, after={"due_at": new_due})
+    return new_due

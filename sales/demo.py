@@ -1,0 +1,181 @@
+"""A realistic demo team and book of business, loaded with bulk statements."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, text
+from sqlmodel import SQLModel
+
+from sales.invites import DEFAULT_LIMITS
+from sales.names import initials_key, name_key, pinyin_key
+from storage.models import (
+    Activity, ChatIdentity, Customer, Deal, FollowUp, Installment, Payment, Quote, QuoteLine, SalesOrder,
+    StageChange, Team, User,
+)
+
+Progress = Callable[[int, int, str], None]
+PEOPLE = (("carol", "admin", "en"), ("bob", "manager", "zh"), ("alice", "rep", "zh"), ("dave", "rep", "en"),
+          ("fay", "finance", "zh"))
+REGIONS = ("华北", "华南", "西南", "东北", "江南", "中原", "沪江", "京华", "粤海", "蜀川", "闽江", "湘江", "浙东",
+           "苏南", "齐鲁", "燕赵", "秦川", "滇池", "黔南", "桂林", "赣江", "皖江", "津门", "渝州", "长江", "黄河",
+           "天府", "海河", "珠江", "太湖", "东海", "南海", "北辰", "西湖")
+CORES = ("宏达", "恒通", "鑫源", "瑞丰", "德胜", "华瑞", "金泰", "永盛", "新科", "博远", "天成", "中联", "信达", "安泰",
+         "嘉禾", "联创", "明辉", "腾飞", "正泰", "汇通", "凯旋", "远航", "鼎盛", "顺达", "万通", "创新", "卓越", "兴业",
+         "同创", "力拓", "盛世", "和信", "立达", "美亚", "海纳", "星火", "百川", "东升", "宝丰", "长城", "广源", "富华",
+         "伟业", "国泰", "华通", "锦程", "启航", "众诚", "开元", "泰和", "精诚", "智远", "云帆", "蓝海", "银河", "金桥",
+         "先锋", "巨人", "新世纪", "宇通", "大华", "荣盛", "佳能", "恒信", "通达", "隆基", "森泰", "红日", "春晖", "晨光",
+         "弘毅", "致远", "思源", "景明", "和盛", "乾元", "坤泰", "晟达", "昊天", "恒基")
+INDUSTRIES = (("机电", "机械制造"), ("电子", "电子"), ("科技", "软件"), ("医疗器械", "医疗"), ("化工", "化工"),
+              ("汽车配件", "汽车"), ("食品", "食品"), ("物流", "物流"), ("建材", "建筑"), ("纺织", "纺织"),
+              ("能源", "能源"), ("环保", "环保"), ("包装", "包装"), ("光电", "电子"), ("数控设备", "机械制造"),
+              ("自动化", "机械制造"), ("新材料", "材料"), ("仪器仪表", "仪器"), ("通信", "通信"), ("五金", "五金"),
+              ("塑胶", "材料"), ("家具", "家居"), ("照明", "电子"), ("制药", "医疗"), ("农业", "农业"),
+              ("贸易", "贸易"), ("传媒", "传媒"), ("教育", "教育"), ("信息", "软件"), ("钢铁", "钢铁"),
+              ("电气", "电气"), ("工程", "建筑"), ("智能", "软件"), ("精工", "机械制造"), ("生物", "医疗"),
+              ("航空", "航空"), ("船舶", "船舶"), ("轨道交通", "交通"), ("水务", "公用事业"), ("模具", "机械制造"))
+SUFFIXES = ("有限公司", "股份有限公司", "有限责任公司", "集团有限公司")
+SOURCES = ("展会", "官网", "转介绍", "电话营销", "老客户", "招标", "Referral", "Website")
+STAGES = (("prospect", 10), ("qualified", 30), ("proposal", 60), ("negotiation", 80), ("won", 100), ("lost", 0))
+NOTES = ("拜访了采购经理，介绍了新产品线", "电话沟通了报价细节", "客户要求提供样品", "技术交流，对方比较认可",
+         "客户预算收紧，需要再跟进", "Met the plant manager; keen on a trial", "Sent the brochure and price list",
+         "客户在比较竞品价格", "参加了客户的年度招标会", "Follow-up call about delivery times")
+
+
+def company_names(n: int, seed: int = 7) -> Iterator[tuple[str, str]]:
+    """`n` distinct company names with their industry, deterministically."""
+    rng = random.Random(seed)
+    space = len(REGIONS) * len(CORES) * len(INDUSTRIES)
+    if n > space:
+        raise ValueError(f"at most {space} demo customers")
+    for k in rng.sample(range(space), n):
+        r, rest = divmod(k, len(CORES) * len(INDUSTRIES))
+        c, i = divmod(rest, len(INDUSTRIES))
+        word, industry = INDUSTRIES[i]
+        yield f"{REGIONS[r]}{CORES[c]}{word}{rng.choice(SUFFIXES)}", industry
+
+
+def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> Iterator[list[dict[str, Any]]]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def _bulk(conn: Any, table: type[SQLModel], rows: list[dict[str, Any]], progress: Progress | None, what: str) -> None:
+    done = 0
+    for chunk in _chunks(rows):
+        conn.execute(insert(table), chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, len(rows), what)
+
+
+def reset_all(engine: Engine) -> None:
+    """Delete every row of every table but the stages."""
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            if table.name != "stage":
+                conn.execute(table.delete())
+
+
+def load_demo(
+    engine: Engine, *, customers: int, now: datetime, reset: bool = False, progress: Progress | None = None,
+    activities_per_customer: int = 4, seed: int = 42,
+) -> str | None:
+    """Load the demo team; None when it is already there (and no reset was asked)."""
+    if reset:
+        reset_all(engine)
+    with engine.connect() as conn:
+        if conn.execute(select(func.count()).select_from(User)).scalar_one() > 0:
+            return None
+    rng = random.Random(seed)
+    with engine.begin() as conn:
+        team_id = conn.execute(insert(Team).values(name="华东销售部", created_at=now).returning(Team.id)).scalar_one()
+        ids: dict[str, int] = {}
+        for handle, role, lang in PEOPLE:
+            ids[handle] = conn.execute(insert(User).values(
+                team_id=team_id, name=handle, role=role, lang=lang, discount_limit=float(DEFAULT_LIMITS[role]),
+                active=True, created_at=now).returning(User.id)).scalar_one()
+            conn.execute(insert(ChatIdentity).values(platform="console", workspace="local", external_id=handle,
+                                                     chat=handle, user_id=ids[handle], created_at=now))
+        sellers = [ids["alice"]] * 4 + [ids["dave"]] * 4 + [ids["bob"]]
+        base = int(conn.execute(select(func.coalesce(func.max(Customer.id), 0))).scalar_one())
+        cust_rows, deal_rows, act_rows, fu_rows, change_rows = [], [], [], [], []
+        quote_rows, line_rows, order_rows, inst_rows, pay_rows = [], [], [], [], []
+        deal_id = quote_id = order_id = 0
+        today = now.date()
+        for n, (name, industry) in enumerate(company_names(customers), start=1):
+            cid = base + n
+            owner = rng.choice(sellers)
+            created = now - timedelta(days=rng.randint(30, 720))
+            last = now - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 9))
+            cust_rows.append(dict(id=cid, team_id=team_id, name=name, name_key=name_key(name), pinyin=pinyin_key(name),
+                                  initials=initials_key(name), industry=industry, size=rng.choice(("S", "M", "L")),
+                                  source=rng.choice(SOURCES), grade=rng.choices("ABC", (2, 5, 3))[0], tags="",
+                                  owner_id=owner, status="active", last_contact_at=last, created_at=created,
+                                  updated_at=last))
+            for _ in range(activities_per_customer):
+                at = now - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 600))
+                act_rows.append(dict(customer_id=cid, user_id=owner, kind=rng.choice(("visit", "call", "call", "note")),
+                                     at=at, summary=rng.choice(NOTES), created_at=at))
+            if rng.random() < 0.15:
+                due = now + timedelta(days=rng.randint(-5, 10))
+                fu_rows.append(dict(customer_id=cid, owner_id=owner, due_at=due, has_time=False,
+                                    what=rng.choice(NOTES), reason="activity", status="open", created_at=now))
+            if rng.random() < 0.4:
+                deal_id += 1
+                stage, prob = rng.choice(STAGES)
+                amount = Decimal(rng.randint(5, 200) * 10_000)
+                opened = created + timedelta(days=rng.randint(0, 20))
+                deal_rows.append(dict(id=deal_id, customer_id=cid, title=f"{industry}设备采购", amount=float(amount),
+                                      stage=stage, probability=prob, owner_id=owner,
+                                      expected_close=today + timedelta(days=rng.randint(-30, 120)),
+                                      lost_reason="价格太高" if stage == "lost" else None,
+                                      budget="已确认" if prob >= 30 else None, created_at=opened, updated_at=now,
+                                      closed_at=now - timedelta(days=rng.randint(0, 60)) if stage in ("won", "lost") else None))
+                order = [s for s, _ in STAGES]
+                path = order[: order.index(stage) + 1] if stage != "lost" else ["prospect", "lost"]
+                at = opened
+                for i, s in enumerate(path):
+                    change_rows.append(dict(deal_id=deal_id, from_stage=path[i - 1] if i else None, to_stage=s,
+                                            by_id=owner, at=at))
+                    at += timedelta(days=rng.randint(3, 25))
+                if stage in ("proposal", "negotiation", "won"):
+                    quote_id += 1
+                    disc = Decimal(rng.choice((0, 5, 8, 10)))
+                    total = (amount * (100 - disc) / 100).quantize(Decimal("0.01"))
+                    quote_rows.append(dict(id=quote_id, deal_id=deal_id, version=1, discount=float(disc),
+                                           subtotal=float(amount), total=float(total), status="approved",
+                                           created_by=owner, created_at=opened))
+                    line_rows.append(dict(quote_id=quote_id, item=f"{industry}设备", qty=10.0,
+                                          unit_price=float(amount / 10), amount=float(amount)))
+                    if stage == "won":
+                        order_id += 1
+                        first = (total * Decimal("0.3")).quantize(Decimal("0.01"))
+                        paid = first if rng.random() < 0.7 else Decimal(0)
+                        order_rows.append(dict(id=order_id, deal_id=deal_id, quote_id=quote_id, customer_id=cid,
+                                               owner_id=owner, amount=float(total), paid=float(paid), created_at=now))
+                        d1 = today - timedelta(days=rng.randint(0, 40))
+                        inst_rows.append(dict(order_id=order_id, seq=1, due_on=d1, amount=float(first), paid=float(paid)))
+                        inst_rows.append(dict(order_id=order_id, seq=2, due_on=d1 + timedelta(days=60),
+                                              amount=float(total - first), paid=0.0))
+                        if paid:
+                            pay_rows.append(dict(order_id=order_id, amount=float(paid), paid_on=d1,
+                                                 recorded_by=ids["fay"], created_at=now))
+        for table, rows, what in ((Customer, cust_rows, "customers"), (Deal, deal_rows, "deals"),
+                                  (StageChange, change_rows, "stage moves"), (Activity, act_rows, "activities"),
+                                  (FollowUp, fu_rows, "follow-ups"), (Quote, quote_rows, "quotes"),
+                                  (QuoteLine, line_rows, "quote lines"), (SalesOrder, order_rows, "orders"),
+                                  (Installment, inst_rows, "installments"), (Payment, pay_rows, "payments")):
+            _bulk(conn, table, rows, progress, what)
+        if conn.dialect.name == "postgresql":
+            for table in ("customer", "deal", "quote", "sales_order"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                  f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+    return (f"{len(cust_rows)} customers, {len(deal_rows)} deals, {len(act_rows)} activities, "
+            f"{len(quote_rows)} quotes, {len(order_rows)} orders, {len(pay_rows)} payments")
+
+

@@ -1,0 +1,145 @@
+"""Orders' payment plans and payments applied to the oldest open installments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from sales import audit
+from sales.errors import RuleError
+from sales.quotes import CENT, number
+from storage.models import Installment, Payment, SalesOrder, User
+
+_NOW = {"now", "today", "现在", "立即", "今天", "签约", "首付"}
+_REST = {"rest", "remainder", "balance", "余款", "剩余", "尾款", "其余"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One installment of a plan, before it is stored."""
+
+    due_on: date
+    amount: Decimal
+
+
+def parse_plan(text: str, *, total: Decimal, today: date, read_date: Callable[[str], date | None]) -> list[Part]:
+    """A plan like `30% now, 40% 2027-01-15, rest 2027-03-01` over `total`."""
+    parts: list[tuple[str, Decimal | None, date]] = []
+    for chunk in re.split(r"[,，;；、]|\band\b", text):
+        words = chunk.split()
+        if not words:
+            continue
+        head, when_text = words[0], " ".join(words[1:])
+        if len(words) == 1:
+            raise RuleError("bad_plan", part=chunk.strip())
+        due = today if when_text.casefold() in _NOW else read_date(when_text)
+        if due is None:
+            raise RuleError("bad_plan", part=chunk.strip())
+        if due < today:
+            raise RuleError("date_in_past", date=due.isoformat())
+        if head.casefold() in _REST:
+            parts.append(("rest", None, due))
+        elif head.endswith("%"):
+            pct = number(head[:-1])
+            if pct <= 0 or pct > 100:
+                raise RuleError("bad_plan", part=chunk.strip())
+            parts.append(("pct", (total * pct / 100).quantize(CENT), due))
+        else:
+            amount = number(head)
+            if amount <= 0:
+                raise RuleError("amount_not_positive")
+            parts.append(("abs", amount.quantize(CENT), due))
+    if not parts:
+        raise RuleError("bad_plan", part=text.strip())
+    fixed = sum((a for _, a, _ in parts if a is not None), Decimal(0))
+    rests = [p for p in parts if p[0] == "rest"]
+    if len(rests) > 1 or fixed > total:
+        raise RuleError("plan_sum", total=str(total))
+    if not rests and len(parts) > 0 and parts[-1][0] == "pct" and abs(fixed - total) <= Decimal("0.05"):
+        fixed_parts = [Part(d, a or Decimal(0)) for _, a, d in parts]
+        fixed_parts[-1] = Part(fixed_parts[-1].due_on, fixed_parts[-1].amount + total - fixed)
+        return sorted(fixed_parts, key=lambda p: p.due_on)
+    if not rests and fixed != total:
+        raise RuleError("plan_sum", total=str(total))
+    result = [Part(d, a if a is not None else total - fixed) for _, a, d in parts]
+    return sorted(result, key=lambda p: p.due_on)
+
+
+def set_plan(session: Session, *, order: SalesOrder, parts: list[Part], by: User, now: datetime) -> list[Installment]:
+    """Replace an order's unpaid plan with these installments."""
+    if order.paid > 0:
+        raise RuleError("plan_after_payment")
+    for old in session.exec(select(Installment).where(col(Installment.order_id) == order.id)).all():
+        session.delete(old)
+    session.flush()
+    rows = [Installment(order_id=order.id or 0, seq=i + 1, due_on=p.due_on, amount=p.amount)
+            for i, p in enumerate(parts)]
+    session.add_all(rows)
+    session.flush()
+    audit.record(session, by=by.id, action="plan", entity="order", entity_id=order.id, now=now,
+                 after={"installments": [[p.due_on, p.amount] for p in parts]})
+    return rows
+
+
+def installments(session: Session, order_id: int) -> list[Installment]:
+    """An order's installments, earliest first."""
+    return list(session.exec(select(Installment).where(col(Installment.order_id) == order_id)
+                             .order_by(col(Installment.due_on), col(Installment.seq))).all())
+
+
+def record_payment(
+    session: Session, *, order: SalesOrder, amount: Decimal, paid_on: date, by: User, now: datetime,
+) -> list[Installment]:
+    """Record money received and apply it to the oldest open installments; returns those it touched."""
+    if by.role not in ("finance", "admin"):
+        raise RuleError("finance_only")
+    if amount <= 0:
+        raise RuleError("amount_not_positive")
+    outstanding = order.amount - order.paid
+    if amount > outstanding:
+        raise RuleError("overpaid", outstanding=str(outstanding))
+    session.add(Payment(order_id=order.id or 0, amount=amount, paid_on=paid_on, recorded_by=by.id or 0,
+                        created_at=now))
+    order.paid += amount
+    session.add(order)
+    touched = []
+    left = amount
+    for inst in installments(session, order.id or 0):
+        if left <= 0:
+            break
+        open_ = inst.amount - inst.paid
+        if open_ <= 0:
+            continue
+        take = min(open_, left)
+        inst.paid += take
+        left -= take
+        session.add(inst)
+        touched.append(inst)
+    audit.record(session, by=by.id, action="payment", entity="order", entity_id=order.id, now=now,
+                 after={"amount": amount, "paid_on": paid_on})
+    return touched
+
+
+def receivables(session: Session, *, scope: object, today: date, overdue_only: bool) -> list[tuple[int, date, Decimal]]:
+    """Open installment balances (order id, due date, amount open), earliest first."""
+    open_amount = col(Installment.amount) - col(Installment.paid)
+    q = (select(Installment.order_id, Installment.due_on, open_amount)
+         .join(SalesOrder, col(SalesOrder.id) == col(Installment.order_id))
+         .where(open_amount > 0, scope)  # type: ignore[arg-type]
+         .order_by(col(Installment.due_on)).limit(100))
+    if overdue_only:
+        q = q.where(col(Installment.due_on) < today)
+    return [(int(o), d, Decimal(str(a)).quantize(CENT)) for o, d, a in session.exec(q).all()]
+
+
+def open_total(session: Session, *, customer_id: int) -> Decimal:
+    """What a customer still owes on its orders."""
+    q = select(func.coalesce(func.sum(col(SalesOrder.amount) - col(SalesOrder.paid)), 0)).where(
+        col(SalesOrder.customer_id) == customer_id)
+    return Decimal(str(session.exec(q).one())).quantize(CENT)

@@ -1,0 +1,128 @@
+"""Pipeline rules: stages, entry rules, moves with their history, winning into an order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from sales import audit
+from sales.errors import RuleError
+from storage.models import Deal, Quote, SalesOrder, Stage, StageChange, User
+
+QUALIFY_FIELDS = ("budget", "decision_maker", "timeline")
+
+
+def stages(session: Session) -> list[Stage]:
+    """All stages in pipeline order."""
+    return list(session.exec(select(Stage).order_by(col(Stage.position))).all())
+
+
+def stage_by_name(session: Session, word: str) -> Stage | None:
+    """The stage named by its key or its Chinese or English name."""
+    w = word.strip().casefold()
+    for s in stages(session):
+        if w in (s.key, s.name_en.casefold(), s.name_zh):
+            return s
+    return None
+
+
+def next_stages(session: Session, deal: Deal) -> list[Stage]:
+    """The stages a deal may move to from where it is, forward first."""
+    all_ = stages(session)
+    here = next((s for s in all_ if s.key == deal.stage), None)
+    if here is None or here.closed:
+        return []
+    return [s for s in all_ if s.position > here.position or s.closed]
+
+
+def open_deal(
+    session: Session, *, by: User, customer_id: int, title: str, amount: Decimal | None, now: datetime,
+    owner_id: int | None = None,
+) -> Deal:
+    """Open a deal at the first stage."""
+    if amount is not None and amount <= 0:
+        raise RuleError("amount_not_positive")
+    title = " ".join(title.split())[:200]
+    first = stages(session)[0]
+    deal = Deal(customer_id=customer_id, title=title, amount=amount, stage=first.key,
+                probability=first.probability, owner_id=owner_id or by.id or 0, created_at=now, updated_at=now)
+    session.add(deal)
+    session.flush()
+    session.add(StageChange(deal_id=deal.id or 0, from_stage=None, to_stage=first.key, by_id=by.id or 0, at=now))
+    audit.record(session, by=by.id, action="create", entity="deal", entity_id=deal.id, now=now,
+                 after={"title": title, "amount": amount, "customer_id": customer_id})
+    return deal
+
+
+def missing_for(session: Session, deal: Deal, to: Stage) -> list[str]:
+    """What the deal lacks to enter `to` (qualification fields)."""
+    if to.key == "qualified":
+        return [f for f in QUALIFY_FIELDS if not getattr(deal, f)]
+    return []
+
+
+def advance(
+    session: Session, *, deal: Deal, to: Stage, by: User, now: datetime, reason: str | None = None,
+) -> SalesOrder | None:
+    """Move a deal to `to`, enforcing the stage's entry rules; a win returns its new order."""
+    if deal.stage in ("won", "lost"):
+        raise RuleError("deal_closed", stage=deal.stage)
+    if to.key == deal.stage:
+        raise RuleError("same_stage", stage=to.key)
+    missing = missing_for(session, deal, to)
+    if missing:
+        raise RuleError("needs_info", fields=missing)
+    live_quotes = select(Quote).where(col(Quote.deal_id) == deal.id, col(Quote.status) != "cancelled")
+    if to.key == "proposal" and session.exec(live_quotes).first() is None:
+        raise RuleError("proposal_needs_quote")
+    if to.key == "lost":
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise RuleError("lost_needs_reason")
+        deal.lost_reason = reason[:500]
+    order = _make_order(session, deal=deal, by=by, now=now) if to.key == "won" else None
+    before = deal.stage
+    deal.stage, deal.probability, deal.updated_at = to.key, to.probability, now
+    if to.closed:
+        deal.closed_at = now
+    session.add(deal)
+    session.add(StageChange(deal_id=deal.id or 0, from_stage=before, to_stage=to.key, by_id=by.id or 0, at=now))
+    audit.record(session, by=by.id, action="stage", entity="deal", entity_id=deal.id, now=now,
+                 before={"stage": before}, after={"stage": to.key, "lost_reason": deal.lost_reason})
+    return order
+
+
+def _make_order(session: Session, *, deal: Deal, by: User, now: datetime) -> SalesOrder:
+    quotes = session.exec(
+        select(Quote).where(col(Quote.deal_id) == deal.id).order_by(col(Quote.version).desc())
+    ).all()
+    if any(q.status == "pending" for q in quotes):
+        raise RuleError("quote_pending")
+    approved = next((q for q in quotes if q.status == "approved"), None)
+    amount = approved.total if approved else deal.amount
+    if amount is None or amount <= 0:
+        raise RuleError("won_needs_amount")
+    if approved is not None:
+        deal.amount = approved.total
+    order = SalesOrder(deal_id=deal.id or 0, quote_id=approved.id if approved else None,
+                       customer_id=deal.customer_id, owner_id=deal.owner_id, amount=amount, created_at=now)
+    session.add(order)
+    session.flush()
+    audit.record(session, by=by.id, action="create", entity="order", entity_id=order.id, now=now,
+                 after={"deal_id": deal.id, "amount": amount})
+    return order
+
+
+def set_qualification(session: Session, *, deal: Deal, by: User, now: datetime, **fields: str) -> None:
+    """Record budget, decision maker and timeline on a deal."""
+    before = {k: getattr(deal, k) for k in fields}
+    for k, v in fields.items():
+        if k not in QUALIFY_FIELDS:
+            raise RuleError("unknown_field", field=k)
+        setattr(deal, k, " ".join(v.split())[:200])
+    deal.updated_at = now
+    session.add(deal)
+    audit.record(session, by=by.id, action="update", entity="deal", entity_id=deal.id, now=now,
+                 before=before, after=fields)

@@ -1,0 +1,181 @@
+"""Quotes and the discount-approval tiers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlmodel import Session, col, select
+
+from sales import audit
+from sales.errors import RuleError
+from storage.models import Approval, Deal, Quote, QuoteLine, User
+
+CENT = Decimal("0.01")
+MAX_LINES = 50
+
+
+@dataclass(frozen=True)
+class Line:
+    """One priced line of a quote, before it is stored."""
+
+    item: str
+    qty: Decimal
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new quote and, when its discount is above the requester's limit, the approval it waits for."""
+
+    quote: Quote
+    approval: Approval | None
+    approvers: tuple[User, ...]
+
+
+def number(text: str) -> Decimal:
+    """A plain number (with thousands separators, 万 or k), or a refusal."""
+    t = text.strip().replace(",", "").replace("，", "")
+    mult = Decimal(1)
+    for suffix, m in (("万", Decimal(10_000)), ("w", Decimal(10_000)), ("k", Decimal(1000)), ("千", Decimal(1000))):
+        if t.lower().endswith(suffix):
+            t, mult = t[: -len(suffix)], m
+            break
+    if not re.fullmatch(r"[¥$]?\d{1,12}(\.\d{1,4})?", t):
+        raise RuleError("bad_number", value=text)
+    try:
+        return Decimal(t.lstrip("¥$")) * mult
+    except InvalidOperation as exc:
+        raise RuleError("bad_number", value=text) from exc
+
+
+def parse_lines(text: str) -> list[Line]:
+    """Lines written `ITEM QTY UNIT_PRICE; ITEM QTY UNIT_PRICE …`."""
+    lines = []
+    for part in re.split(r"[;；\n]", text):
+        words = part.split()
+        if not words:
+            continue
+        if len(words) < 3:
+            raise RuleError("bad_line", line=part.strip())
+        qty, price = number(words[-2]), number(words[-1])
+        if qty <= 0 or price <= 0:
+            raise RuleError("amount_not_positive")
+        lines.append(Line(item=" ".join(words[:-2])[:200], qty=qty, unit_price=price))
+    if not lines:
+        raise RuleError("no_lines")
+    if len(lines) > MAX_LINES:
+        raise RuleError("too_many_lines", limit=MAX_LINES)
+    return lines
+
+
+def _limit(user: User) -> Decimal:
+    return Decimal("100") if user.role == "admin" else user.discount_limit
+
+
+def manager_limit(session: Session, team_id: int | None) -> Decimal:
+    """The highest discount a manager of this team may approve."""
+    managers = session.exec(select(User).where(col(User.team_id) == team_id, col(User.role) == "manager",
+                                               col(User.active))).all()
+    return max((m.discount_limit for m in managers), default=Decimal("20"))
+
+
+def approvers_for(session: Session, approval: Approval, requester: User) -> list[User]:
+    """Who may decide this approval: the team's managers, or the admins."""
+    q = select(User).where(col(User.active), col(User.id) != requester.id)
+    if approval.approver_role == "manager":
+        q = q.where(col(User.role) == "manager", col(User.team_id) == requester.team_id)
+    else:
+        q = q.where(col(User.role) == "admin")
+    return list(session.exec(q.order_by(col(User.id))).all())
+
+
+def create_quote(
+    session: Session, *, deal: Deal, lines: list[Line], discount: Decimal, by: User, now: datetime,
+) -> Created:
+    """A new quote version; a pending approval of an earlier one is cancelled."""
+    if deal.stage in ("won", "lost"):
+        raise RuleError("deal_closed", stage=deal.stage)
+    if discount < 0 or discount >= 100:
+        raise RuleError("bad_discount", value=str(discount))
+    subtotal = sum((ln.qty * ln.unit_price for ln in lines), Decimal(0)).quantize(CENT)
+    if subtotal > Decimal("99999999999999"):
+        raise RuleError("amount_too_large")
+    total = (subtotal * (100 - discount) / 100).quantize(CENT)
+    earlier = session.exec(select(Quote).where(col(Quote.deal_id) == deal.id)).all()
+    for q in earlier:
+        if q.status in ("pending", "draft"):
+            q.status = "cancelled"
+            session.add(q)
+    for ap in session.exec(select(Approval).where(col(Approval.quote_id).in_([q.id for q in earlier]),
+                                                   col(Approval.status) == "pending")).all():
+        ap.status, ap.decided_at = "cancelled", now
+        session.add(ap)
+    version = max((q.version for q in earlier), default=0) + 1
+    quote = Quote(deal_id=deal.id or 0, version=version, discount=discount, subtotal=subtotal, total=total,
+                  status="approved", created_by=by.id or 0, created_at=now)
+    session.add(quote)
+    session.flush()
+    for ln in lines:
+        session.add(QuoteLine(quote_id=quote.id or 0, item=ln.item, qty=ln.qty, unit_price=ln.unit_price,
+                              amount=(ln.qty * ln.unit_price).quantize(CENT)))
+    approval = None
+    approvers: list[User] = []
+    if discount > _limit(by):
+        quote.status = "pending"
+        tier = "manager" if by.role == "rep" and discount <= manager_limit(session, by.team_id) else "admin"
+        approval = Approval(quote_id=quote.id or 0, requested_by=by.id or 0, approver_role=tier, created_at=now)
+        session.add(approval)
+        session.flush()
+        approvers = approvers_for(session, approval, by)
+        if not approvers:
+            raise RuleError("no_approver", role=tier)
+    session.add(quote)
+    audit.record(session, by=by.id, action="create", entity="quote", entity_id=quote.id, now=now,
+                 after={"deal_id": deal.id, "version": version, "discount": discount, "total": total,
+                        "status": quote.status})
+    return Created(quote=quote, approval=approval, approvers=tuple(approvers))
+
+
+def decide(session: Session, *, approval: Approval, by: User, approve: bool, now: datetime) -> Quote:
+    """Approve or reject a pending discount; the requester never decides their own."""
+    if approval.status != "pending":
+        raise RuleError("already_decided", status=approval.status, by=approval.decided_by)
+    quote = session.get(Quote, approval.quote_id)
+    assert quote is not None
+    if by.id == approval.requested_by:
+        raise RuleError("own_request")
+    requester = session.get(User, approval.requested_by)
+    allowed = by.role == "admin" or (
+        approval.approver_role == "manager" and by.role == "manager"
+        and requester is not None and by.team_id == requester.team_id
+    )
+    if not allowed or (approve and quote.discount > _limit(by)):
+        raise RuleError("not_approver")
+    approval.status = "approved" if approve else "rejected"
+    approval.decided_by, approval.decided_at = by.id, now
+    quote.status = approval.status
+    session.add(approval)
+    session.add(quote)
+    audit.record(session, by=by.id, action="approve" if approve else "reject", entity="quote",
+                 entity_id=quote.id, now=now, after={"approval_id": approval.id, "discount": quote.discount})
+    return quote
+
+
+def pending_for(session: Session, *, user: User) -> list[Approval]:
+    """Pending approvals `user` may decide."""
+    q = select(Approval).where(col(Approval.status) == "pending", col(Approval.requested_by) != user.id)
+    if user.role == "manager":
+        team = select(User.id).where(col(User.team_id) == user.team_id)
+        q = q.where(col(Approval.approver_role) == "manager", col(Approval.requested_by).in_(team))
+    elif user.role != "admin":
+        return []
+    return list(session.exec(q.order_by(col(Approval.created_at))).all())
+
+
+def lines_of(session: Session, quote_id: int) -> list[QuoteLine]:
+    """A quote's lines in order."""
+    return list(session.exec(select(QuoteLine).where(col(QuoteLine.quote_id) == quote_id)
+                             .order_by(col(QuoteLine.id))).all())
