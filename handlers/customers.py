@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from handlers import lookup
 from handlers.context import Ctx
-from handlers.fmt import money, moment
+from handlers.fmt import moment, money
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply

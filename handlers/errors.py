@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Ctx
 from handlers.markup import esc
+from handlers.types import Reply
 from sales.errors import RuleError
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -58,4 +59,4 @@ def explain(ctx: Ctx, err: RuleError) -> None:
     """Answer a refused change with what to do next."""
     zh, en = MESSAGES.get(err.code, ("操作被拒绝（{code}）。", "That was refused ({code})."))
     params = {k: esc(", ".join(v) if isinstance(v, list) else v) for k, v in err.params.items()}
-    ctx.say(zh, en, code=err.code, **params)
+    ctx.replies.append(Reply(text=ctx.t(zh, en, code=err.code, **params)))

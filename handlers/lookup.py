@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from handlers.context import Ctx
 from handlers.markup import esc
-from sales.access import can_see_order, customer_scope, deal_scope, order_scope
+from sales.access import can_see_order, deal_scope, order_scope
 from sales.directory import find_customers
 from sales.names import resolve
 from storage.models import Customer, Deal, SalesOrder, User

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from handlers import lookup
 from handlers.context import Ctx
-from handlers.fmt import money, moment, pct
+from handlers.fmt import moment, money, pct
 from handlers.markup import esc
 from handlers.parsing import find_discount
 from handlers.registry import command, usage

@@ -9,13 +9,24 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from sales.invites import DEFAULT_LIMITS
 from sales.names import initials_key, name_key, pinyin_key
 from storage.models import (
-    Activity, ChatIdentity, Customer, Deal, FollowUp, Installment, Payment, Quote, QuoteLine, SalesOrder,
-    StageChange, Team, User,
+    Activity,
+    ChatIdentity,
+    Customer,
+    Deal,
+    FollowUp,
+    Installment,
+    Payment,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    StageChange,
+    Team,
+    User,
 )
 
 Progress = Callable[[int, int, str], None]
@@ -93,16 +104,16 @@ def load_demo(
             return None
     rng = random.Random(seed)
     with engine.begin() as conn:
-        team_id = conn.execute(insert(Team).values(name="华东销售部", created_at=now).returning(Team.id)).scalar_one()
+        team_id = conn.execute(insert(Team).values(name="华东销售部", created_at=now).returning(col(Team.id))).scalar_one()
         ids: dict[str, int] = {}
         for handle, role, lang in PEOPLE:
             ids[handle] = conn.execute(insert(User).values(
                 team_id=team_id, name=handle, role=role, lang=lang, discount_limit=float(DEFAULT_LIMITS[role]),
-                active=True, created_at=now).returning(User.id)).scalar_one()
+                active=True, created_at=now).returning(col(User.id))).scalar_one() or 0
             conn.execute(insert(ChatIdentity).values(platform="console", workspace="local", external_id=handle,
                                                      chat=handle, user_id=ids[handle], created_at=now))
         sellers = [ids["alice"]] * 4 + [ids["dave"]] * 4 + [ids["bob"]]
-        base = int(conn.execute(select(func.coalesce(func.max(Customer.id), 0))).scalar_one())
+        base = int(conn.execute(select(func.coalesce(func.max(col(Customer.id)), 0))).scalar_one() or 0)
         cust_rows, deal_rows, act_rows, fu_rows, change_rows = [], [], [], [], []
         quote_rows, line_rows, order_rows, inst_rows, pay_rows = [], [], [], [], []
         deal_id = quote_id = order_id = 0
@@ -165,16 +176,17 @@ def load_demo(
                         if paid:
                             pay_rows.append(dict(order_id=order_id, amount=float(paid), paid_on=d1,
                                                  recorded_by=ids["fay"], created_at=now))
-        for table, rows, what in ((Customer, cust_rows, "customers"), (Deal, deal_rows, "deals"),
+        tables: tuple[tuple[type[SQLModel], list[dict[str, Any]], str], ...] = ((Customer, cust_rows, "customers"), (Deal, deal_rows, "deals"),
                                   (StageChange, change_rows, "stage moves"), (Activity, act_rows, "activities"),
                                   (FollowUp, fu_rows, "follow-ups"), (Quote, quote_rows, "quotes"),
                                   (QuoteLine, line_rows, "quote lines"), (SalesOrder, order_rows, "orders"),
-                                  (Installment, inst_rows, "installments"), (Payment, pay_rows, "payments")):
-            _bulk(conn, table, rows, progress, what)
+                                  (Installment, inst_rows, "installments"), (Payment, pay_rows, "payments"))
+        for model, rows, what in tables:
+            _bulk(conn, model, rows, progress, what)
         if conn.dialect.name == "postgresql":
-            for table in ("customer", "deal", "quote", "sales_order"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+            for name in ("customer", "deal", "quote", "sales_order"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                  f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
     return (f"{len(cust_rows)} customers, {len(deal_rows)} deals, {len(act_rows)} activities, "
             f"{len(quote_rows)} quotes, {len(order_rows)} orders, {len(pay_rows)} payments")
 

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from sales.access import customer_scope
@@ -38,7 +39,7 @@ def bump_names(session: Session) -> None:
 
 def _index(session: Session) -> NameIndex:
     """This process's index of all customer names, brought up to date with the database."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     counter = session.get(Counter, RENAMES)
     version = counter.value if counter else 0
     max_id = session.exec(select(func.max(Customer.id))).one() or 0
@@ -47,8 +48,9 @@ def _index(session: Session) -> NameIndex:
         if cached is not None and cached.version == version and cached.max_id == max_id:
             return cached.index
         since = cached.max_id if cached is not None and cached.version == version else None
-        rows = session.exec(
-            select(Customer.id, Customer.name, Customer.name_key, Customer.pinyin, Customer.initials)
+        rows = session.execute(
+            sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin),
+                   col(Customer.initials))
             .where(col(Customer.id) > (since or 0))
         ).all()
         if cached is not None and since is not None:

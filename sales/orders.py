@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from sales import audit
@@ -126,12 +126,12 @@ def record_payment(
     return touched
 
 
-def receivables(session: Session, *, scope: object, today: date, overdue_only: bool) -> list[tuple[int, date, Decimal]]:
+def receivables(session: Session, *, scope: ColumnElement[bool], today: date, overdue_only: bool) -> list[tuple[int, date, Decimal]]:
     """Open installment balances (order id, due date, amount open), earliest first."""
     open_amount = col(Installment.amount) - col(Installment.paid)
-    q = (select(Installment.order_id, Installment.due_on, open_amount)
+    q = (select(col(Installment.order_id), col(Installment.due_on), open_amount)
          .join(SalesOrder, col(SalesOrder.id) == col(Installment.order_id))
-         .where(open_amount > 0, scope)  # type: ignore[arg-type]
+         .where(open_amount > 0, scope)
          .order_by(col(Installment.due_on)).limit(100))
     if overdue_only:
         q = q.where(col(Installment.due_on) < today)

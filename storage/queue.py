@@ -14,7 +14,7 @@ def claim_outbox(
     *, session: Session, now: datetime, platforms: tuple[str, ...], limit: int = 50, lease: timedelta = timedelta(minutes=2)
 ) -> list[Outbox]:
     """Take up to `limit` due messages (or ones whose sender died) and lease them to the caller."""
-    due = (select(Outbox.id)
+    due = (select(col(Outbox.id))
            .where(col(Outbox.platform).in_(platforms),
                   ((col(Outbox.status) == "pending") & (col(Outbox.next_attempt_at) <= now))
                   | ((col(Outbox.status) == "sending") & (col(Outbox.lease_until) < now)))
