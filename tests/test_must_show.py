@@ -55,5 +55,5 @@ def test_a_second_tap_on_a_decided_approval_changes_nothing(engine: Engine, cloc
         ("@alice: /deal new 远东重工 设备 100000", "已新建商机"),
         ("@alice: /quote new 远东重工 设备 10 10000 八五折", "15%"),
         ("@bob: 2", "已拒绝"),
-        ("@bob: 2", "已经处理过了"),
+        ("@bob: 2", "这个审批已拒绝（bob）"),
     ])
