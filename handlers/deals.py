@@ -14,6 +14,7 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from sales import pipeline
 from sales.access import deal_scope
+from sales.directory import find_customers
 from sales.errors import RuleError
 from sales.quotes import number
 from storage.models import Customer, Deal, Stage, StageChange, User
@@ -128,6 +129,11 @@ def advance(ctx: Ctx, args: str) -> None:
         ctx.ask("complete", {"prefix": "/advance"})
         return
     st = pipeline.stage_by_name(ctx.session, words[-1]) if len(words) > 1 else None
+    if st is None and len(words) > 1 and (words[0].lstrip("#").isdigit()
+                                          or not find_customers(ctx.session, user=ctx.me, query=args)):
+        names = ", ".join(f"{s.key}（{s.name_zh}）" for s in pipeline.stages(ctx.session))
+        ctx.say("没有“{w}”这个阶段。可选：{n}", "There is no stage “{w}”. Stages: {n}", w=esc(words[-1]), n=names)
+        return
     ref = " ".join(words[:-1]) if st else " ".join(words)
     d = lookup.deal(ctx, ref, lambda r: f"/advance {r} {st.key if st else ''}".strip())
     if d is None:

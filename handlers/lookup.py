@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from handlers.context import Ctx
 from handlers.markup import esc
 from sales.access import can_see_order, deal_scope, order_scope
-from sales.directory import find_customers
-from sales.names import resolve
+from sales.directory import exact_customers, find_customers
+from sales.names import name_key, resolve
 from storage.models import Customer, Deal, SalesOrder, User
 
 Redo = Callable[[str], str]  # the command text again, with the ambiguous name replaced by a reference
@@ -20,7 +20,7 @@ Redo = Callable[[str], str]  # the command text again, with the ambiguous name r
 def split_name(ctx: Ctx, args: str) -> tuple[str, str]:
     """Split `NAME rest…` where NAME may be quoted or span several words of an exact customer name."""
     args = args.strip()
-    if args[:1] in "\"“'":
+    if args and args[0] in "\"“'":
         closing = {"\"": "\"", "“": "”", "'": "'"}[args[0]]
         end = args.find(closing, 1)
         if end > 0:
@@ -30,8 +30,7 @@ def split_name(ctx: Ctx, args: str) -> tuple[str, str]:
         return "", ""
     for n in range(min(4, len(words)), 1, -1):
         name = " ".join(words[:n])
-        cands = find_customers(ctx.session, user=ctx.me, query=name, limit=2)
-        if cands and cands[0].how in ("exact", "key"):
+        if name_key(words[n - 1]) and exact_customers(ctx.session, user=ctx.me, name=name):
             return name, " ".join(words[n:])
     return words[0], " ".join(words[1:])
 

@@ -95,6 +95,15 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
     return [c for c in wide if c.id in visible][:limit]
 
 
+def exact_customers(session: Session, *, user: User, name: str, limit: int = 2) -> list[int]:
+    """Visible customers whose normalized name is exactly that of `name` (an index lookup)."""
+    key = name_key(name)
+    if not key:
+        return []
+    q = select(Customer.id).where(col(Customer.name_key) == key, customer_scope(user)).limit(limit)
+    return [int(i or 0) for i in session.exec(q).all()]
+
+
 def find_any_customer(session: Session, *, name: str, limit: int = 5) -> list[Candidate]:
     """Customers of anyone whose name looks like `name`: the duplicate check."""
     key = name_key(name)
