@@ -32,7 +32,7 @@ TEXTS = ("见了采购总监张总，要50台报价，预算30万，下周三下
 def pct(values: list[float], q: float) -> float:
     """The q-th percentile of `values`."""
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
 def main() -> None:
