@@ -11,7 +11,7 @@ from handlers.context import Ctx
 from handlers.markup import esc
 from sales.access import can_see_order, deal_scope, order_scope
 from sales.directory import exact_customers, find_customers
-from sales.names import name_key, resolve
+from sales.names import resolve
 from storage.models import Customer, Deal, SalesOrder, User
 
 Redo = Callable[[str], str]  # the command text again, with the ambiguous name replaced by a reference
@@ -30,7 +30,7 @@ def split_name(ctx: Ctx, args: str) -> tuple[str, str]:
         return "", ""
     for n in range(min(4, len(words)), 1, -1):
         name = " ".join(words[:n])
-        if name_key(words[n - 1]) and exact_customers(ctx.session, user=ctx.me, name=name):
+        if any(ch.isalnum() for ch in words[n - 1]) and exact_customers(ctx.session, user=ctx.me, name=name):
             return name, " ".join(words[n:])
     return words[0], " ".join(words[1:])
 

@@ -79,6 +79,7 @@ def undo_activity(session: Session, *, by: User, activity_id: int, now: datetime
         raise RuleError("not_found")
     for fu in session.exec(select(FollowUp).where(col(FollowUp.activity_id) == activity_id)).all():
         session.delete(fu)
+    session.flush()  # the follow-ups must go before the activity they point to
     session.delete(act)
     audit.record(session, by=by.id, action="delete", entity="activity", entity_id=activity_id, now=now,
                  before={"kind": act.kind, "customer_id": act.customer_id})
