@@ -16,6 +16,7 @@ from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.types import Incoming, Reply
 from sales.errors import RuleError
+from sales.refs import as_id
 from storage.db import session_factory
 from storage.models import ActionToken, ChatIdentity, ProcessedEvent, User
 
@@ -121,8 +122,9 @@ class Core:
             return
         if incoming.action:
             action = incoming.action
-            if action.startswith("tok:") and action[4:].isdigit():
-                token = ctx.session.get(ActionToken, int(action[4:]))
+            if action.startswith("tok:"):
+                tid = as_id(action[4:])
+                token = ctx.session.get(ActionToken, tid) if tid else None
                 action = token.payload if token else ""
             if action.startswith("say:"):
                 text = action[4:]

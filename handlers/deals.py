@@ -17,6 +17,7 @@ from sales.access import deal_scope
 from sales.directory import find_customers
 from sales.errors import RuleError
 from sales.quotes import number
+from sales.refs import as_id
 from storage.models import Customer, Deal, Stage, StageChange, User
 
 SELLERS = frozenset({"rep", "manager", "admin"})
@@ -129,7 +130,7 @@ def advance(ctx: Ctx, args: str) -> None:
         ctx.ask("complete", {"prefix": "/advance"})
         return
     st = pipeline.stage_by_name(ctx.session, words[-1]) if len(words) > 1 else None
-    if st is None and len(words) > 1 and (words[0].lstrip("#").isdigit()
+    if st is None and len(words) > 1 and (as_id(words[0]) is not None
                                           or not find_customers(ctx.session, user=ctx.me, query=args)):
         names = ", ".join(f"{s.key}（{s.name_zh}）" for s in pipeline.stages(ctx.session))
         ctx.say("没有“{w}”这个阶段。可选：{n}", "There is no stage “{w}”. Stages: {n}", w=esc(words[-1]), n=names)
@@ -202,7 +203,7 @@ def lost(ctx: Ctx, args: str) -> None:
         ctx.say("哪个商机输单了？", "Which deal was lost?")
         ctx.ask("complete", {"prefix": "/lost"})
         return
-    ref, reason = (words[0], " ".join(words[1:])) if words[0].lstrip("#").isdigit() else lookup.split_name(ctx, args)
+    ref, reason = (words[0], " ".join(words[1:])) if as_id(words[0]) is not None else lookup.split_name(ctx, args)
     d = lookup.deal(ctx, ref, lambda r: f"/lost {r} {reason}")
     st = ctx.session.get(Stage, "lost")
     if d is not None and st is not None:

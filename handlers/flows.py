@@ -7,6 +7,7 @@ from typing import Any
 from handlers import deals, dialogs, followups, quotes, visits
 from handlers.context import Ctx
 from handlers.registry import COMMANDS
+from sales.refs import as_id
 from storage.models import Conversation
 
 
@@ -35,7 +36,7 @@ def resume(ctx: Ctx, before: Any, text: str) -> None:
 def click(ctx: Ctx, action: str, before: Any) -> None:
     """A button press that is not simply a command to run."""
     verb, _, arg = action.partition(":")
-    num = int(arg) if arg.isdigit() else 0
+    num = as_id(arg) or 0
     if isinstance(before, Conversation):
         ctx.dialog = (before.flow, dialogs.data_of(before))  # a click elsewhere keeps the dialogue open
     if verb == "ap.ok" or verb == "ap.no":

@@ -12,6 +12,7 @@ from handlers.markup import esc
 from sales.access import can_see_order, deal_scope, order_scope
 from sales.directory import exact_customers, find_customers
 from sales.names import resolve
+from sales.refs import as_id
 from storage.models import Customer, Deal, SalesOrder, User
 
 Redo = Callable[[str], str]  # the command text again, with the ambiguous name replaced by a reference
@@ -56,11 +57,12 @@ def customer(ctx: Ctx, query: str, redo: Redo) -> Customer | None:
 
 def deal(ctx: Ctx, ref: str, redo: Redo, *, open_only: bool = True) -> Deal | None:
     """The deal named by its number, or by its customer when that customer has only one open deal."""
-    ref = ref.strip().lstrip("#") if ref.strip().lstrip("#").isdigit() else ref.strip()
-    if ref.isdigit():
-        d = ctx.session.exec(select(Deal).where(col(Deal.id) == int(ref), deal_scope(ctx.me))).first()
+    ref = ref.strip()
+    if ref.lstrip("#").isdigit():
+        num = as_id(ref)
+        d = ctx.session.exec(select(Deal).where(col(Deal.id) == num, deal_scope(ctx.me))).first() if num else None
         if d is None:
-            ctx.say("没找到商机 #{n}。", "No deal #{n} found.", n=ref)
+            ctx.say("没找到商机 {n}。", "No deal {n} found.", n=esc(ref[:20]))
         return d
     cust = customer(ctx, ref, redo)
     if cust is None:
@@ -82,11 +84,12 @@ def deal(ctx: Ctx, ref: str, redo: Redo, *, open_only: bool = True) -> Deal | No
 
 def order(ctx: Ctx, ref: str, redo: Redo) -> SalesOrder | None:
     """The order named by its number, or by its customer when that customer has only one with money open."""
-    ref = ref.strip().lstrip("#")
-    if ref.isdigit():
-        o = ctx.session.get(SalesOrder, int(ref))
+    ref = ref.strip()
+    if ref.lstrip("#").isdigit():
+        num = as_id(ref)
+        o = ctx.session.get(SalesOrder, num) if num else None
         if o is None or not can_see_order(ctx.session, ctx.me, o.id or 0):
-            ctx.say("没找到订单 #{n}。", "No order #{n} found.", n=ref)
+            ctx.say("没找到订单 {n}。", "No order {n} found.", n=esc(ref[:20]))
             return None
         return o
     cands = find_customers(ctx.session, user=ctx.me, query=ref, limit=5)

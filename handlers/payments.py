@@ -14,6 +14,7 @@ from sales import orders
 from sales.access import order_scope
 from sales.errors import RuleError
 from sales.quotes import number
+from sales.refs import as_id
 from storage.models import Customer, SalesOrder, User
 
 
@@ -32,7 +33,7 @@ def read_date(ctx: Ctx, text: str) -> date | None:
 
 def _split_ref(ctx: Ctx, args: str) -> tuple[str, str]:
     words = args.split()
-    if words and words[0].lstrip("#").isdigit():
+    if words and as_id(words[0]) is not None:
         return words[0], " ".join(words[1:])
     return lookup.split_name(ctx, args)
 

@@ -17,6 +17,7 @@ from handlers.types import Button, Reply
 from sales import quotes
 from sales.access import can_see_deal
 from sales.errors import RuleError
+from sales.refs import as_id
 from storage.models import Approval, Customer, Deal, Quote, User
 
 SELLERS = frozenset({"rep", "manager", "admin"})
@@ -48,7 +49,7 @@ def quote_cmd(ctx: Ctx, args: str) -> None:
             return
         new(ctx, rest.strip())
     elif head.lstrip("#").isdigit():
-        show(ctx, int(head.lstrip("#")))
+        show(ctx, as_id(head) or 0)
     else:
         usage(ctx, "quote")
 
@@ -65,7 +66,7 @@ def new(ctx: Ctx, args: str) -> None:
         ctx.say("给哪个商机做报价？（编号或客户名）", "Quote for which deal? (number or customer)")
         ctx.ask("complete", {"prefix": "/quote new"})
         return
-    if words[0].lstrip("#").isdigit():
+    if as_id(words[0]) is not None:
         ref, rest = words[0], " ".join(words[1:])
     else:
         ref, rest = lookup.split_name(ctx, args)

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from sales.access import customer_scope
 from sales.names import Candidate, NameIndex, name_key, same_company
+from sales.refs import as_id
 from storage.models import Counter, Customer, User
 
 RENAMES = "customer.names"
@@ -69,7 +70,8 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
     if not query:
         return []
     if query.startswith("#") and query[1:].isdigit():
-        c = session.exec(select(Customer).where(col(Customer.id) == int(query[1:]), customer_scope(user))).first()
+        num = as_id(query)
+        c = session.exec(select(Customer).where(col(Customer.id) == num, customer_scope(user))).first() if num else None
         return [Candidate(id=c.id or 0, name=c.name, score=100.0, how="exact")] if c else []
     key = name_key(query)
     if key:

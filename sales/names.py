@@ -371,6 +371,10 @@ def _typo_score(q: str, f: str) -> float:
 
     best = min(edits(f[:size]) for size in {max(m - 1, 1), m, m + 1, len(f)})
     score = 100 * (1 - best)
+    if m >= (5 if q.isascii() else 3) and any(
+        f.startswith(q[:i]) and q[i:] in f[i + 1 :] for i in range(1, m)
+    ):
+        score = max(score, 70 + 20 * m / len(f))  # a word left out: 北京科技 for 北京华信科技
     if len(f) > m:
         # A typo'd piece from the middle of a name is weaker evidence than one from its start.
         at = fuzz.partial_ratio_alignment(q, f)
