@@ -24,10 +24,8 @@ _HAN_RE = re.compile(f"[{_HAN}]")
 _PART_RE = re.compile(f"[{_HAN}]+|[^\\W_{_HAN}]+")
 _SPACE_CTRL_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 _CN_SUFFIXES = ("股份有限公司", "有限责任公司", "有限責任公司", "股份公司", "有限公司", "公司")
-_LATIN_SUFFIXES = frozenset(
-    {"co", "company", "ltd", "limited", "inc", "incorporated", "llc", "llp", "plc", "corp",
-     "corporation", "gmbh", "pte", "pty"}
-)
+_LATIN_SUFFIXES = frozenset({"co", "company", "ltd", "limited", "inc", "incorporated", "llc", "llp", "plc",
+                             "corp", "corporation", "gmbh", "pte", "pty"})
 
 _SCAN_CAP = 5000  # hits ranked per prefix/contains stage; beyond this the order is approximate
 _FUZZY_POOL = 200
@@ -44,23 +42,17 @@ def _normalize(name: str) -> str:
 
 def _strip_suffixes(parts: list[str]) -> list[str]:
     """Drop trailing legal-form words (Latin tokens, Chinese endings) until none is left."""
-    changed = True
-    while changed and parts:
-        changed = False
-        while parts and parts[-1] in _LATIN_SUFFIXES:
+    while parts:
+        last = parts[-1]
+        if last in _LATIN_SUFFIXES:
             parts.pop()
-            changed = True
-        if parts and _HAN_RE.match(parts[-1]):
-            last = parts[-1]
-            for sfx in _CN_SUFFIXES:
-                if last.endswith(sfx) and not (sfx == "公司" and last.endswith("分公司")):
-                    last = last[: -len(sfx)]
-                    changed = True
-                    break
-            if last:
-                parts[-1] = last
-            else:
-                parts.pop()
+            continue
+        cut = next((len(s) for s in _CN_SUFFIXES if last.endswith(s) and not last.endswith("分" + s)), 0)
+        if not cut:
+            break
+        parts[-1] = last[:-cut]
+        if not parts[-1]:
+            parts.pop()
     return parts
 
 

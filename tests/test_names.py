@@ -174,6 +174,14 @@ def test_fuzzy_typo_in_english_and_pinyin() -> None:
     assert index.find("huadnog")[0].id == TARGET_ID
 
 
+def test_a_word_left_out_still_finds_the_name() -> None:
+    index = NameIndex([(1, "北京华信科技有限公司"), (2, "上海华信科技"), (3, "北京华信物流"),
+                       (4, "Pacific Sun Foods Inc."), (5, "Pacific Sun Media")])
+    assert resolve(index.find("北京科技")) == index.find("北京科技")[0]
+    assert index.find("北京科技")[0].id == 1
+    assert index.find("pacificfoods")[0].id == 4
+
+
 def test_misses_find_nothing() -> None:
     index = big_index()
     for query in ("zzqqxx", "张三", "星云量子计算", "acme", "", "   ", "!!"):
