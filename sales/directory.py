@@ -25,7 +25,7 @@ class _Cached:
 
 
 _cache: dict[str, _Cached] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def bump_names(session: Session) -> None:
@@ -38,30 +38,35 @@ def bump_names(session: Session) -> None:
         session.add(row)
 
 
+def _search(session: Session, query: str, limit: int) -> list[Candidate]:
+    """Search this process's name index, brought up to date first; the index is not thread-safe."""
+    with _lock:
+        return _index(session).find(query, limit=limit)
+
+
 def _index(session: Session) -> NameIndex:
-    """This process's index of all customer names, brought up to date with the database."""
+    """This process's index of all customer names, brought up to date with the database (hold _lock)."""
     key = str(session.get_bind().engine.url)
     counter = session.get(Counter, RENAMES)
     version = counter.value if counter else 0
     max_id = session.exec(select(func.max(Customer.id))).one() or 0
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached.version == version and cached.max_id == max_id:
-            return cached.index
-        since = cached.max_id if cached is not None and cached.version == version else None
-        rows = session.execute(
-            sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin),
-                   col(Customer.initials))
-            .where(col(Customer.id) > (since or 0))
-        ).all()
-        if cached is not None and since is not None:
-            for cid, name, *_ in rows:
-                cached.index.add(int(cid or 0), name)
-            cached.max_id = max_id
-            return cached.index
-        index = NameIndex.from_keys((int(r[0] or 0), r[1], r[2], r[3], r[4]) for r in rows)
-        _cache[key] = _Cached(index=index, version=version, max_id=max_id)
-        return index
+    cached = _cache.get(key)
+    if cached is not None and cached.version == version and cached.max_id == max_id:
+        return cached.index
+    since = cached.max_id if cached is not None and cached.version == version else None
+    rows = session.execute(
+        sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin),
+               col(Customer.initials))
+        .where(col(Customer.id) > (since or 0))
+    ).all()
+    if cached is not None and since is not None:
+        for cid, name, *_ in rows:
+            cached.index.add(int(cid or 0), name)
+        cached.max_id = max_id
+        return cached.index
+    index = NameIndex.from_keys((int(r[0] or 0), r[1], r[2], r[3], r[4]) for r in rows)
+    _cache[key] = _Cached(index=index, version=version, max_id=max_id)
+    return index
 
 
 def find_customers(session: Session, *, user: User, query: str, limit: int = 5) -> list[Candidate]:
@@ -89,7 +94,7 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
         ).all()
         if prefix:
             return [Candidate(id=int(i or 0), name=n, score=95.0, how="prefix") for i, n in prefix[:limit]]
-    wide = _index(session).find(query, limit=50)
+    wide = _search(session, query, 50)
     if not wide:
         return []
     ids = [c.id for c in wide]
@@ -112,7 +117,7 @@ def find_any_customer(session: Session, *, name: str, limit: int = 5) -> list[Ca
     hits = session.exec(select(Customer.id, Customer.name).where(col(Customer.name_key) == key).limit(limit)).all()
     found = [Candidate(id=int(i or 0), name=n, score=100.0, how="key") for i, n in hits]
     seen = {c.id for c in found}
-    for cand in _index(session).find(name, limit=limit * 4):
+    for cand in _search(session, name, limit * 4):
         if cand.id not in seen and same_company(name, cand.name):
             found.append(cand)
             seen.add(cand.id)
