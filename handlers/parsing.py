@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from handlers.parsing_money import amount_in, discount_in
 from handlers.parsing_text import normalize
-from handlers.parsing_when import when_in
+from handlers.parsing_when import ambiguous_in, when_in
 
-__all__ = ["Understood", "find_amount", "find_discount", "find_when", "understand"]
+__all__ = ["Understood", "find_amount", "find_discount", "find_when", "is_ambiguous", "understand"]
 
 # Longer messages are read only this far: no follow-up note needs more, and it bounds the work.
 MAX_CHARS = 20_000
@@ -27,6 +27,7 @@ class Understood:
     when: date | datetime | None = None
     amount: Decimal | None = None
     discount: Decimal | None = None
+    ambiguous: bool = False  # a date was named that must be asked back ("next Friday")
 
 
 def _clean(text: object) -> str:
@@ -59,4 +60,12 @@ def find_discount(text: str) -> Decimal | None:
 
 def understand(text: str, now: datetime) -> Understood:
     """Everything the message says: follow-up time, amount and discount."""
-    return Understood(find_when(text, now), find_amount(text), find_discount(text))
+    return Understood(find_when(text, now), find_amount(text), find_discount(text), is_ambiguous(text, now))
+
+
+def is_ambiguous(text: str, now: datetime) -> bool:
+    """Whether the text names a date the conventions say to ask back rather than guess."""
+    try:
+        return ambiguous_in(_clean(text), now)
+    except Exception:  # unreadable means nothing to ask
+        return False

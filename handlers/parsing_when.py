@@ -39,6 +39,12 @@ def _accepted(hit: TimeHit, dates: list[DateHit], text: str, part: str | None) -
     return any(d.end <= hit.start and text[d.end : hit.start].strip() == "" for d in dates)
 
 
+def ambiguous_in(text: str, now: datetime) -> bool:
+    """Whether the first date expression is one the conventions say to ask back (English "next Friday")."""
+    usable = [d for d in date_hits(mask(text), now) if d.status in (OK, AMBIGUOUS)]
+    return bool(usable) and usable[0].status == AMBIGUOUS
+
+
 def when_in(text: str, now: datetime) -> date | datetime | None:
     """Follow-up date or datetime in normalized text, read relative to `now`."""
     text = mask(text)

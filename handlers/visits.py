@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -37,6 +38,8 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         ctx.ask("complete", {"prefix": f"/{kind} #{c.id}"})
         return
     got = understand(text, ctx.local_now)
+    if got.when is None and got.ambiguous and _ask_which_week(ctx, kind, c.id or 0, text):
+        return
     done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,
                                    tz=ctx.tz, when=got.when, amount=got.amount)
     zh_kind, en_kind = KIND_WORDS[kind]
@@ -56,6 +59,31 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         ctx.button(ctx.t("撤销", "Undo"), f"act.undo:{aid}", style="danger"),
         ctx.button(ctx.t("修改", "Edit"), f"act.edit:{aid}"),
     ),))
+
+
+_NEXT_WEEKDAY = re.compile(r"\bnext\s+(mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(day)?\b", re.I)
+
+
+def _ask_which_week(ctx: Ctx, kind: str, customer_id: int, text: str) -> bool:
+    """English "next Friday" is asked back: this week's or the following one."""
+    m = _NEXT_WEEKDAY.search(text)
+    if m is None:
+        return False
+    first = understand(text[:m.start()] + "this " + m.group(0)[5:] + text[m.end():], ctx.local_now).when
+    if first is None:
+        return False
+    options = []
+    for shift in (0, 7):
+        day = (first if isinstance(first, date) and not isinstance(first, datetime) else first.date())
+        day += timedelta(days=shift)
+        fixed = text[:m.start()] + day.isoformat() + text[m.end():]
+        when_ = understand(fixed, ctx.local_now).when
+        if when_ is not None:
+            options.append(ctx.button(when(when_, ctx.lang), f"say:/{kind} #{customer_id} {fixed}"))
+    if len(options) < 2:
+        return False
+    ctx.say("“{p}”是哪一天？", "Which day is “{p}”?", p=esc(m.group(0)), buttons=(tuple(options),))
+    return True
 
 
 @command("visit", "/visit CUSTOMER <what happened>", "记录拜访（会识别下次跟进时间）",

@@ -143,3 +143,20 @@ def test_plain_text_naming_a_customer_is_offered_as_a_visit(team: Transcript) ->
         ("@alice: 1", ["Logged visit: 华东科技有限公司", "Wed 2026-11-25"]),
         ("@alice: hello there", "I didn't get that"),
     ])
+
+
+def test_english_next_friday_is_asked_back_not_guessed(team: Transcript) -> None:
+    assert_dialog(team, [
+        ("@alice: /customer add Acme Robotics", "Created"),
+        ("@alice: /call Acme Robotics call back next Friday 2pm", ["Which day is “next Friday”?",
+                                                                   "[1] Fri 2026-11-27 14:00",
+                                                                   "[2] Fri 2026-12-04 14:00"]),
+        ("@alice: 2", ["Logged call: Acme Robotics", "Next follow-up: Fri 2026-12-04 14:00"]),
+    ])
+
+
+def test_names_are_found_by_part_spacing_pinyin_initials_and_typos(team: Transcript) -> None:
+    team.say("@alice: /customer add 华东精密机械有限公司 grade A")
+    for query in ("华东精密", "华东 精密", "huadong", "hdjm", "华冬精密"):
+        out = team.say(f"@alice: /customer {query}")
+        assert "华东精密机械有限公司 #31 · A · alice" in out, (query, out)
