@@ -62,11 +62,13 @@ def new(ctx: Ctx, args: str) -> None:
         return
     words = rest.split()
     amount: Decimal | None = None
-    if words:
+    if len(words) > 1 or (words and any(ch.isdigit() for ch in words[0])):
         try:
             amount = number(words[-1])
             words = words[:-1]
-        except RuleError:
+        except RuleError as err:
+            if err.code == "amount_not_positive":
+                raise
             amount = None
     title = " ".join(words) or ctx.t("{c} 商机", "{c} deal", c=c.name)
     d = pipeline.open_deal(ctx.session, by=ctx.me, customer_id=c.id or 0, title=title, amount=amount, now=ctx.now)

@@ -90,7 +90,9 @@ def paid(ctx: Ctx, args: str) -> None:
         return
     try:
         amount = number(words[0])
-    except RuleError:
+    except RuleError as err:
+        if err.code == "amount_not_positive":
+            raise
         found = find_amount(words[0])
         if found is None:
             raise

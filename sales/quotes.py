@@ -36,8 +36,10 @@ class Created:
 
 
 def number(text: str) -> Decimal:
-    """A plain number (with thousands separators, 万 or k), or a refusal."""
+    """A plain number (with thousands separators, 万 or k), or a refusal; zero or less is refused as such."""
     t = text.strip().replace(",", "").replace("，", "")
+    if re.fullmatch(r"[-−]\s*[¥$]?\d[\d.]*(万|w|k|千)?", t, flags=re.I):
+        raise RuleError("amount_not_positive")
     mult = Decimal(1)
     for suffix, m in (("万", Decimal(10_000)), ("w", Decimal(10_000)), ("k", Decimal(1000)), ("千", Decimal(1000))):
         if t.lower().endswith(suffix):

@@ -89,7 +89,9 @@ def test_a_duplicate_customer_is_shown_and_the_user_chooses(team: Transcript) ->
 def test_bad_input_is_refused_in_the_users_language(team: Transcript, engine: Engine) -> None:
     assert_dialog(team, [
         ("@alice: /customer add 测试客户", "Created"),
-        ("@alice: /deal new 测试客户 项目 -5", "Opened deal"),  # "-5" is no amount: it stays in the title
+        ("@alice: /deal new 测试客户 项目 -5", "must be more than 0"),
+        ("@alice: /deal new 测试客户 项目 0", "must be more than 0"),
+        ("@alice: /deal new 测试客户 项目", "Opened deal"),
         ("@alice: /quote new 测试客户 设备 1 100 discount 100%", "below 100%"),
         ("@alice: /quote new 测试客户 设备 0 100", "more than 0"),
         ("@alice: /advance 测试客户 nowhere", "There is no stage “nowhere”"),
