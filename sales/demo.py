@@ -15,6 +15,7 @@ from sales.invites import DEFAULT_LIMITS
 from sales.names import initials_key, name_key, pinyin_key
 from storage.models import (
     Activity,
+    Approval,
     ChatIdentity,
     Customer,
     Deal,
@@ -82,6 +83,29 @@ def _bulk(conn: Any, table: type[SQLModel], rows: list[dict[str, Any]], progress
         done += len(chunk)
         if progress:
             progress(done, len(rows), what)
+
+
+def _waiting_for_bob(quotes: list[dict[str, Any]], deals: list[dict[str, Any]], ids: dict[str, int],
+                     now: datetime) -> list[dict[str, Any]]:
+    """Two of alice's open quotes ask bob for a 15% discount, so /approvals has something to decide."""
+    open_deals = {d["id"] for d in deals if d["owner_id"] == ids["alice"] and d["stage"] in ("proposal", "negotiation")}
+    rows: list[dict[str, Any]] = []
+    for q in quotes:
+        if q["deal_id"] in open_deals and len(rows) < 2:
+            q["discount"], q["status"] = 15.0, "pending"
+            q["total"] = round(q["subtotal"] * 0.85, 2)
+            rows.append(dict(quote_id=q["id"], requested_by=ids["alice"], approver_role="manager", status="pending",
+                             created_at=now - timedelta(hours=2)))
+    return rows
+
+
+def _due_today_for_alice(followups: list[dict[str, Any]], customers: list[dict[str, Any]], alice: int,
+                         now: datetime, rng: random.Random) -> None:
+    """A few of alice's follow-ups fall due today, so /today has a morning's work."""
+    for c in [c for c in customers if c["owner_id"] == alice][:3]:
+        followups.append(dict(customer_id=c["id"], owner_id=alice, due_at=now + timedelta(hours=rng.randint(1, 6)),
+                              has_time=True, what=rng.choice(NOTES), reason="activity", status="open",
+                              created_at=now))
 
 
 def reset_all(engine: Engine) -> None:
@@ -176,11 +200,14 @@ def load_demo(
                         if paid:
                             pay_rows.append(dict(order_id=order_id, amount=float(paid), paid_on=d1,
                                                  recorded_by=ids["fay"], created_at=now))
+        approvals = _waiting_for_bob(quote_rows, deal_rows, ids, now)
+        _due_today_for_alice(fu_rows, cust_rows, ids["alice"], now, rng)
         tables: tuple[tuple[type[SQLModel], list[dict[str, Any]], str], ...] = ((Customer, cust_rows, "customers"), (Deal, deal_rows, "deals"),
                                   (StageChange, change_rows, "stage moves"), (Activity, act_rows, "activities"),
                                   (FollowUp, fu_rows, "follow-ups"), (Quote, quote_rows, "quotes"),
                                   (QuoteLine, line_rows, "quote lines"), (SalesOrder, order_rows, "orders"),
-                                  (Installment, inst_rows, "installments"), (Payment, pay_rows, "payments"))
+                                  (Installment, inst_rows, "installments"), (Payment, pay_rows, "payments"),
+            (Approval, approvals, "approvals"))
         for model, rows, what in tables:
             _bulk(conn, model, rows, progress, what)
         if conn.dialect.name == "postgresql":
