@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from bot import cli_import
 from bot.config import Config
 from handlers.core import Core, system_clock
 from sales import invites
@@ -17,6 +18,7 @@ from storage.db import make_engine, session_factory, transaction
 from storage.migrate import upgrade
 
 app = typer.Typer(add_completion=False, help="salesbot: a sales CRM that lives in team chat.")
+cli_import.register(app)
 
 
 def _engine():  # type: ignore[no-untyped-def]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
+from storage.types import Money, UTCDateTime
 
 
 class Customer(SQLModel, table=True):
@@ -29,6 +30,7 @@ class Customer(SQLModel, table=True):
     needs: str | None = None
     status: str = "active"
     last_contact_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    past_revenue: Decimal | None = Field(default=None, sa_type=Money)  # 历史合作金额, from imports
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -52,12 +54,14 @@ class Contact(SQLModel, table=True):
     consent_basis: str = "contract"
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     retention_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    flags: str = ""  # space-separated fields kept as typed that failed validation (phone, email)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Lead(SQLModel, table=True):
     """A raw inbound interest, before it becomes a customer."""
 
+    __table_args__ = (Index("ix_lead_status_score", "status", "score"),)
     id: int | None = Field(default=None, primary_key=True)
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     company: str
@@ -71,5 +75,12 @@ class Lead(SQLModel, table=True):
     status: str = "new"  # new | MQL | SQL | converted | disqualified
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     consent_basis: str = "consent"
+    size: str | None = None
+    engagement: int = 0  # inbound touches: form posts, replies, repeat enquiries
+    flags: str = ""
+    note: str | None = None  # the disqualification reason, or what the enquiry said
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")  # after qualify
+    assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    touched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the owner's last action on it
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,107 @@
+"""Benchmark: importing a generated 100,000-row customer sheet, beside python-calamine's bare read.
+
+    .venv/bin/python bench/importing.py [--rows 100000] [--db sqlite|URL]
+
+Prints the bare read time (python-calamine: open + to_python), the whole import (read, recognize, validate,
+de-duplicate, bulk insert, commit) with rows per second, and their ratio. Goal: ≤ 3× the read and ≤ 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
+from sqlmodel import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sales import importing
+from sales.demo import company_names
+from sales.importing import Options
+from storage.db import make_engine, session_factory, transaction
+from storage.migrate import upgrade
+from storage.models import Customer, Team, User
+
+HEADERS = ["序号", "客户名称", "所属行业", "联系人", "职位", "联系方式", "客户分级", "核心需求", "历史合作金额(万元)",
+           "负责人", "最后跟进时间"]
+MOBILE = ("138", "139", "135", "136", "137", "150", "151", "158", "186", "187", "188", "177", "199")
+
+
+def generate(path: Path, rows: int, seed: int = 1) -> None:
+    """A messy but valid sheet: phones in several formats, dates as text/serials/dates, amounts in 万元."""
+    rng = random.Random(seed)
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("客户信息基础表")
+    ws.append(HEADERS)
+    for i, (name, industry) in enumerate(company_names(rows, seed=seed), start=1):
+        digits = rng.choice(MOBILE) + f"{i * 7919 % 100_000_000:08d}"  # unique: one phone, one company
+        phone = rng.choice((digits, f"{digits[:3]} {digits[3:7]} {digits[7:]}", f"+86 {digits[:3]}-{digits[3:7]}-{digits[7:]}"))
+        day = datetime(2023, rng.randint(1, 12), rng.randint(1, 28))
+        when = rng.choice((day.strftime("%Y-%m-%d"), day.strftime("%Y/%m/%d"), day.date(), f"{day.year}年{day.month}月{day.day}日"))
+        ws.append([i, name, industry, rng.choice("张王李赵刘陈") + rng.choice("伟芳娜磊洋静"), "采购经理", phone,
+                   rng.choice("ABC"), "降低采购成本", rng.randint(1, 500), rng.choice(("李娜", "赵磊", "Zhao Lei")), when])
+    book.save(path)
+
+
+def bare_read(path: Path) -> float:
+    started = time.perf_counter()
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert len(rows) > 1
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--db", default="sqlite")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        sheet = Path(tmp) / "customers.xlsx"
+        t0 = time.perf_counter()
+        generate(sheet, args.rows)
+        print(f"generated {args.rows:,} rows ({sheet.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}" if args.db == "sqlite" else args.db
+        engine = make_engine(url)
+        if not url.startswith("sqlite"):
+            from sqlalchemy import text
+
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade(engine)
+        now = datetime.now(UTC)
+        factory = session_factory(engine)
+        with transaction(factory) as s:
+            team = Team(name="bench", created_at=now)
+            s.add(team)
+            s.flush()
+            s.add_all([User(team_id=team.id, name=n, role=r, created_at=now)
+                       for n, r in (("admin", "admin"), ("李娜", "rep"), ("赵磊", "rep"))])
+        read = min(bare_read(sheet) for _ in range(2))
+        data = sheet.read_bytes()
+        started = time.perf_counter()
+        with transaction(factory) as s:
+            me = s.exec(select(User).where(User.name == "admin")).one()
+            plan = importing.import_file(s, data=data, file_name=sheet.name, by=me, now=now,
+                                         options=Options(tz="Asia/Shanghai"))
+        whole = time.perf_counter() - started
+        with factory() as s:
+            stored = len(s.exec(select(Customer.id)).all())
+        assert stored == plan.counts["customer.created"] == args.rows, (stored, dict(plan.counts))
+        print(f"database:            {engine.dialect.name}")
+        print(f"bare calamine read:  {read:.2f}s ({args.rows / read:,.0f} rows/s)")
+        print(f"whole import:        {whole:.2f}s ({args.rows / whole:,.0f} rows/s), "
+              f"{plan.counts['customer.created']:,} customers + {plan.counts['contact.created']:,} contacts")
+        print(f"ratio to bare read:  {whole / read:.1f}x (goal ≤ 3x); goal ≤ 60 s: {'met' if whole <= 60 else 'missed'}")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

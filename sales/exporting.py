@@ -1,0 +1,177 @@
+"""Export customers, deals, activities and leads to xlsx or csv, with the headers the import reads."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from sales.access import customer_scope, deal_scope
+from sales.importing_plan import Plan
+from sales.importing_values import FORMULA_START, reason_text
+from storage.models import Activity, Contact, Customer, Deal, Lead, Stage, User
+
+EXPORTS = ("customers", "deals", "activities", "leads")
+FORMATS = ("xlsx", "csv")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv"
+_KIND_ZH = {"visit": "拜访", "call": "电话", "email": "邮件", "meeting": "会议", "note": "备注"}
+HEADERS: dict[str, list[tuple[str, str]]] = {
+    "customers": [("客户名称", "Customer"), ("所属行业", "Industry"), ("规模", "Size"), ("来源", "Source"),
+                  ("客户分级", "Grade"), ("标签", "Tags"), ("负责人", "Owner"), ("核心需求", "Needs"),
+                  ("客户状态", "Customer status"), ("最后跟进时间", "Last contact"),
+                  ("历史合作金额(元)", "Past revenue (CNY)"), ("联系人", "Contact"), ("职位", "Title"),
+                  ("联系方式", "Phone"), ("邮箱", "Email")],
+    "deals": [("客户名称", "Customer"), ("商机名称", "Deal"), ("金额(元)", "Amount (CNY)"), ("阶段", "Stage"),
+              ("赢率", "Probability"), ("预计成交日期", "Expected close"), ("负责人", "Owner"),
+              ("输单原因", "Lost reason"), ("预算", "Budget")],
+    "activities": [("客户名称", "Customer"), ("跟进时间", "Date"), ("跟进方式", "Type"), ("跟进内容", "Summary"),
+                   ("客户反馈", "Feedback"), ("下一步计划", "Next step"), ("负责人", "Owner"),
+                   ("时长(分钟)", "Duration (minutes)")],
+    "leads": [("公司名称", "Company"), ("联系人", "Contact"), ("联系方式", "Phone"), ("邮箱", "Email"),
+              ("来源", "Source"), ("预算", "Budget"), ("规模", "Size"), ("互动次数", "Engagement"),
+              ("负责人", "Owner"), ("评分（不导入）", "Score (not imported)"),
+              ("线索状态（不导入）", "Lead state (not imported)")],
+}
+
+
+def safe(value: Any) -> Any:
+    """A cell value that no spreadsheet will run: text starting with = + - @ gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in (*FORMULA_START, "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _local(at: datetime | None, tz: ZoneInfo) -> date | datetime | None:
+    """A stored instant as the local date (at midnight) or local datetime the import reads back."""
+    if at is None:
+        return None
+    local = at.astimezone(tz).replace(tzinfo=None, microsecond=0)
+    return local.date() if local.time() == time() else local
+
+
+def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo) -> Iterator[list[Any]]:
+    """The data rows of an export, only what `user` may see."""
+    names = {u.id: u.name for u in session.exec(select(User)).all()}
+    if what == "customers":
+        q = select(Customer).where(customer_scope(user)).order_by(col(Customer.id))
+        custs = list(session.exec(q).all())
+        contacts: dict[int, list[Contact]] = {}
+        ids = [c.id for c in custs]
+        for i in range(0, len(ids), 2000):
+            cq = select(Contact).where(col(Contact.customer_id).in_(ids[i:i + 2000])).order_by(col(Contact.id))
+            for person in session.exec(cq).all():
+                contacts.setdefault(person.customer_id, []).append(person)
+        for c in custs:
+            base = [c.name, c.industry, c.size, c.source, c.grade, " ".join(f"#{t}" for t in c.tags.split()) or None,
+                    names.get(c.owner_id), c.needs, c.status, _local(c.last_contact_at, tz), c.past_revenue]
+            people: list[Contact | None] = list(contacts.get(c.id or 0, [])) or [None]
+            for p in people:
+                yield base + ([p.name or None, p.title, p.phone, p.email] if p else [None] * 4)
+    elif what == "deals":
+        stages = {s.key: s for s in session.exec(select(Stage)).all()}
+        dq = (select(Deal, Customer.name).join(Customer, col(Customer.id) == col(Deal.customer_id))
+              .where(deal_scope(user)).order_by(col(Deal.id)))
+        for d, cname in session.exec(dq).all():
+            stage = stages.get(d.stage)
+            yield [cname, d.title, d.amount, stage.name_zh if stage else d.stage, d.probability, d.expected_close,
+                   names.get(d.owner_id), d.lost_reason, d.budget]
+    elif what == "activities":
+        visible = select(col(Customer.id)).where(customer_scope(user))
+        aq = (select(Activity, Customer.name).join(Customer, col(Customer.id) == col(Activity.customer_id))
+              .where(col(Activity.customer_id).in_(visible)).order_by(col(Activity.at), col(Activity.id)))
+        for a, cname in session.exec(aq).all():
+            yield [cname, _local(a.at, tz), _KIND_ZH.get(a.kind, a.kind), a.summary, a.feedback, a.next_step,
+                   names.get(a.user_id), a.duration_min]
+    elif what == "leads":
+        lq = select(Lead).order_by(col(Lead.id))
+        if user.role == "rep":
+            lq = lq.where(col(Lead.owner_id) == user.id)
+        elif user.role != "admin":
+            lq = lq.where(col(Lead.team_id) == user.team_id)
+        for lead in session.exec(lq).all():
+            yield [lead.company, lead.person, lead.phone, lead.email, lead.source, lead.budget, lead.size,
+                   lead.engagement or None, names.get(lead.owner_id) if lead.owner_id else None, lead.score,
+                   lead.status]
+    else:
+        raise ValueError(what)
+
+
+def export(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str, fmt: str = "xlsx") -> tuple[bytes, int]:
+    """(the file, its number of data rows)."""
+    header = [zh if lang == "zh" else en for zh, en in HEADERS[what]]
+    rows = rows_for(session, what=what, user=user, tz=tz)
+    return write(header, rows, fmt, sheet=_SHEETS[what][0 if lang == "zh" else 1])
+
+
+_SHEETS = {"customers": ("客户信息", "Customers"), "deals": ("商机", "Deals"), "activities": ("跟进记录", "Activities"),
+           "leads": ("线索", "Leads")}
+
+
+def write(header: list[str], rows: Iterator[list[Any]] | list[list[Any]], fmt: str, sheet: str = "Sheet1") -> tuple[bytes, int]:
+    """A sheet as xlsx (write-only, streaming) or csv (UTF-8 with BOM, as Excel opens it)."""
+    n = 0
+    if fmt == "csv":
+        buf = io.StringIO()
+        out = csv.writer(buf)
+        out.writerow(header)
+        for row in rows:
+            out.writerow([_csv_cell(v) for v in row])
+            n += 1
+        return buf.getvalue().encode("utf-8-sig"), n
+    # openpyxl ships no type hints: loaded as a module object, so mypy strict needs no stubs package.
+    book = importlib.import_module("openpyxl").Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
+    ws.append(header)
+    for row in rows:
+        ws.append([_xlsx_cell(v) for v in row])
+        n += 1
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue(), n
+
+
+def _csv_cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ", timespec="seconds" if v.second else "minutes")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f") if v == v.to_integral_value() else format(v, "f")
+    return str(safe(v))
+
+
+def _xlsx_cell(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return float(v)
+    return safe(v)
+
+
+def rejected_file(plan: Plan, lang: str) -> bytes | None:
+    """The rejected rows as typed, with a reason column, to fix and import again (None when none)."""
+    table = plan.table
+    if table is None or not plan.rejected:
+        return None
+    header = [str(h) if h is not None else "" for h in table.headers] + ["原因" if lang == "zh" else "Reason"]
+    rows = []
+    for r in plan.rejected:
+        cells = list(table.rows[r.row - table.first_row])
+        cells += [None] * (len(table.headers) - len(cells))
+        why = "；".join(reason_text(i, lang) for i in r.reasons)
+        rows.append([_raw(v) for v in cells[: len(table.headers)]] + [why])
+    return write(header, rows, "xlsx", sheet="rejected")[0]
+
+
+def _raw(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None if v == "" else v

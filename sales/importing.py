@@ -1,0 +1,89 @@
+"""Spreadsheet import: read, recognize columns, plan (the preview), apply in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from sales import audit
+from sales.importing_columns import KINDS, field_names, guess_kind, recognize
+from sales.importing_customers import plan_customers
+from sales.importing_plan import Job, Options, Plan, Progress, RowResult, Suspect
+from sales.importing_read import BadFile, read_table
+from sales.importing_records import plan_activities, plan_deals, plan_leads
+from sales.importing_values import Owners
+from storage.models import ImportBatch, User
+
+__all__ = ["BadFile", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file", "parse_mapping", "preview"]
+
+_PLANNERS = {"customers": plan_customers, "activities": plan_activities, "deals": plan_deals, "leads": plan_leads}
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """`列名=field` corrections (`列名=` ignores a column); BadFile('bad_mapping') when unreadable."""
+    out: dict[str, str] = {}
+    known = set(field_names())
+    for pair in pairs:
+        header, sep, name = pair.replace("＝", "=").rpartition("=")
+        name = name.strip()
+        if not sep or not header.strip() or (name and name not in known):
+            raise BadFile("bad_mapping", value=pair, fields=", ".join(field_names()))
+        out[header.strip()] = name
+    return out
+
+
+def preview(
+    session: Session, *, data: bytes, file_name: str, by: User, now: datetime, options: Options | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """Read the file and plan the import without writing anything (a dry run)."""
+    options = options or Options()
+    if options.kind is not None and options.kind not in KINDS:
+        raise BadFile("unknown_kind", kinds=", ".join(KINDS))
+    table = read_table(data, file_name, options.sheet)
+    columns = recognize(table.headers, options.kind, options.mapping)
+    kind = options.kind or guess_kind(columns, table.sheet, file_name)
+    columns = recognize(table.headers, kind, options.mapping)
+    if not any(c.field == "name" for c in columns):
+        raise BadFile("no_name_column",
+                      headers="、".join(str(h) for h in table.headers if h not in (None, ""))[:300] or "—")
+    plan = Plan(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), kind=kind, sheet=table.sheet,
+                sheets=table.sheets, header_row=table.header_row, columns=columns, table=table)
+    users = list(session.exec(select(User).where(col(User.active))).all())
+    job = Job(session=session, table=table, columns=columns, by=by, now=now, options=options,
+              owners=Owners(users), plan=plan, progress=progress)
+    _PLANNERS[kind](job)
+    plan.counts["rejected"] = len(plan.rejected)
+    plan.counts["flagged"] = len(plan.flagged)
+    return plan
+
+
+def apply(session: Session, plan: Plan, *, by: User, now: datetime, progress: Progress | None = None) -> Plan:
+    """Write a planned import in the caller's transaction; a plan that changes nothing writes nothing."""
+    if plan.applied:
+        return plan
+    if plan.changes and plan.writes is not None:
+        plan.writes(session, progress)
+        batch = ImportBatch(user_id=by.id or 0, file_name=plan.file_name[:200], sha256=plan.sha256, kind=plan.kind,
+                            sheet=plan.sheet, status="applied", created_at=now, applied_at=now)
+        session.add(batch)
+        session.flush()
+        plan.batch_id = batch.id
+        batch.summary = json.dumps({k: v for k, v in plan.summary().items() if k != "samples"}, ensure_ascii=False,
+                                   default=str)
+        audit.record(session, by=by.id, action="import", entity="importbatch", entity_id=batch.id, now=now,
+                     after={"file": plan.file_name, "kind": plan.kind, "counts": dict(plan.counts)})
+    plan.applied = True
+    return plan
+
+
+def import_file(
+    session: Session, *, data: bytes, file_name: str, by: User, now: datetime, options: Options | None = None,
+    dry_run: bool = False, progress: Progress | None = None,
+) -> Plan:
+    """Preview, and unless `dry_run` apply, in the caller's transaction."""
+    plan = preview(session, data=data, file_name=file_name, by=by, now=now, options=options, progress=progress)
+    return plan if dry_run else apply(session, plan, by=by, now=now, progress=progress)

@@ -1,0 +1,228 @@
+"""What an import will do (its plan), shared by the planners of each kind of sheet."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from sales import importing_values as values
+from sales.importing_columns import FIELDS, Column
+from sales.importing_read import Table
+from sales.importing_values import Bad, Issue, Owners
+from storage.models import User
+
+Progress = Callable[[int, int, str], None]
+UTC = ZoneInfo("UTC")
+
+
+@dataclass
+class Options:
+    """How to read the file: kind, sheet, column corrections, which suspected duplicates to merge."""
+
+    kind: str | None = None
+    sheet: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)  # header → field ("" ignores the column)
+    merge: frozenset[int] = frozenset()  # numbers of suspected duplicates to merge
+    merge_all: bool = False
+    region: str = "CN"
+    tz: str = "Asia/Shanghai"
+
+
+@dataclass
+class RowResult:
+    """What became of one input row."""
+
+    row: int  # the row number in the sheet, as the user sees it
+    outcome: str  # created | merged | unchanged | rejected
+    into: str = ""  # for a merge: "row 2 华东科技有限公司" or "#12 华东科技有限公司"
+    reasons: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class Suspect:
+    """Two names that only look alike: listed for the user to merge or keep apart."""
+
+    number: int
+    row: int
+    name: str
+    other: str
+    other_row: int | None  # another row of the file
+    other_id: int | None  # a customer already in the database
+    merged: bool = False
+
+
+@dataclass
+class Plan:
+    """An import's preview, and after apply its result."""
+
+    file_name: str
+    sha256: str
+    kind: str
+    sheet: str
+    sheets: list[str]
+    header_row: int
+    columns: list[Column]
+    results: list[RowResult] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    flagged: list[tuple[int, Issue]] = field(default_factory=list)
+    unknown_owners: Counter[str] = field(default_factory=Counter)
+    suspects: list[Suspect] = field(default_factory=list)
+    samples: list[dict[str, str]] = field(default_factory=list)
+    blank_rows: int = 0
+    applied: bool = False
+    batch_id: int | None = None
+    writes: Callable[[Session, Progress | None], None] | None = field(default=None, repr=False)
+    table: Table | None = field(default=None, repr=False)
+
+    @property
+    def changes(self) -> int:
+        """How many records the import creates or changes (0: importing changes nothing)."""
+        return sum(n for k, n in self.counts.items() if k.endswith((".created", ".updated")))
+
+    @property
+    def rejected(self) -> list[RowResult]:
+        """The rejected rows."""
+        return [r for r in self.results if r.outcome == "rejected"]
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able summary (the --json output and the batch's record)."""
+        return {
+            "file": self.file_name, "sheet": self.sheet, "kind": self.kind, "applied": self.applied,
+            "batch": self.batch_id, "counts": dict(sorted(self.counts.items())), "blank_rows": self.blank_rows,
+            "columns": [{"header": c.header, "field": c.field, "unit": str(c.unit)} for c in self.columns],
+            "rows": [{"row": r.row, "outcome": r.outcome, "into": r.into,
+                      "reasons": [i.code for i in r.reasons]} for r in self.results if r.outcome != "created"],
+            "rejected": [{"row": r.row, "reasons": [{"code": i.code, "column": i.column, "value": i.value}
+                                                    for i in r.reasons]} for r in self.rejected],
+            "flagged": [{"row": row, "code": i.code, "column": i.column, "value": i.value} for row, i in self.flagged],
+            "unknown_owners": dict(self.unknown_owners),
+            "suspects": [{"number": s.number, "row": s.row, "name": s.name, "other": s.other,
+                          "other_row": s.other_row, "other_id": s.other_id, "merged": s.merged}
+                         for s in self.suspects],
+            "samples": self.samples,
+        }
+
+
+@dataclass
+class Job:
+    """Everything a planner needs about the file, the importer and the database."""
+
+    session: Session
+    table: Table
+    columns: list[Column]
+    by: User
+    now: datetime
+    options: Options
+    owners: Owners
+    plan: Plan
+    progress: Progress | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The importer's zone: dates in the sheet are local dates."""
+        return ZoneInfo(self.options.tz)
+
+    @property
+    def today(self) -> date:
+        """Today in the importer's zone (for 昨天)."""
+        return self.now.astimezone(self.tz).date()
+
+    def to_utc(self, when: date | datetime) -> datetime:
+        """A sheet date (local midnight) or local datetime as a UTC instant."""
+        local = when if isinstance(when, datetime) else datetime.combine(when, time())
+        return local.replace(tzinfo=self.tz).astimezone(UTC)
+
+    def tick(self, done: int, what: str) -> None:
+        """Report progress every few thousand rows."""
+        if self.progress is not None and (done % 5000 == 0 or done == len(self.table.rows)):
+            self.progress(done, len(self.table.rows), what)
+
+
+class RowReader:
+    """Reads the mapped cells of one row into typed values, collecting refusals and flags."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.index = {c.field: c for c in job.columns if c.field}
+        self.today = job.today
+        self.region = job.options.region
+        self.formulas = job.table.formulas
+
+    def has(self, name: str) -> bool:
+        """Whether the sheet has a column for this field."""
+        return name in self.index
+
+    def cells(self, i: int, row: list[Any]) -> dict[str, Any]:
+        """The raw mapped cells of row i (formulas as typed), without empty ones."""
+        out: dict[str, Any] = {}
+        width = len(row)
+        for name, c in self.index.items():
+            if c.index < width:
+                v = row[c.index]
+                if v is not None and v != "":
+                    out[name] = v
+        if self.formulas:
+            for name, c in self.index.items():
+                f = self.formulas.get((i, c.index))
+                if f is not None:
+                    out[name] = f
+        return out
+
+    def read(self, cells: dict[str, Any], name: str, rejects: list[Issue], flags: list[Issue]) -> Any:
+        """One field's value; a refusal goes to `rejects`, a kept-as-typed value to `flags`."""
+        raw = cells.get(name)
+        if raw is None:
+            return None
+        column = self.index[name]
+        kind = _TYPES.get(name, "text")
+        if isinstance(raw, str) and raw[:1] == "=" and kind in ("text", "name", "phone", "email"):
+            flags.append(Issue("formula", column.header, raw[:60]))
+        try:
+            if kind == "text" or kind == "name":
+                return values.long_text(raw)
+            if kind == "amount":
+                return values.amount(raw, column.unit)
+            if kind == "date":
+                return values.a_date(raw, self.today)
+            if kind == "int":
+                return values.integer(raw)
+            if kind == "grade":
+                return values.grade(raw)
+            if kind == "phone":
+                stored, flag = values.phone(raw, self.region)
+                if flag:
+                    flags.append(Issue(flag, column.header, str(stored)[:60]))
+                return stored
+            if kind == "email":
+                stored, flag = values.email(raw)
+                if flag:
+                    flags.append(Issue(flag, column.header, str(stored)[:60]))
+                return stored
+            if kind == "tags":
+                words = (values.text(raw) or "").replace(",", " ").replace("，", " ").replace("、", " ").split()
+                return " ".join(dict.fromkeys(w.lstrip("#") for w in words if w.lstrip("#"))) or None
+            return values.text(raw)
+        except Bad as bad:
+            rejects.append(Issue(bad.code, column.header, bad.value or str(raw)[:60]))
+            return None
+
+
+_TYPES = {name: spec[0] for name, spec in FIELDS.items()}
+
+
+def shown(value: Any) -> str:
+    """A stored value as the preview shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return str(value)
