@@ -22,10 +22,17 @@ class _Cached:
     index: NameIndex
     version: int
     max_id: int
+    tail_key: str  # the newest customer's key: a reused id (SQLite after a rollback, a truncate) shows here
 
 
 _cache: dict[str, _Cached] = {}
 _lock = threading.RLock()
+
+
+def forget() -> None:
+    """Drop this process's name indexes (after a database was emptied or replaced)."""
+    with _lock:
+        _cache.clear()
 
 
 def bump_names(session: Session) -> None:
@@ -49,11 +56,13 @@ def _index(session: Session) -> NameIndex:
     key = str(session.get_bind().engine.url)
     counter = session.get(Counter, RENAMES)
     version = counter.value if counter else 0
-    max_id = session.exec(select(func.max(Customer.id))).one() or 0
+    tail = session.exec(select(Customer.id, Customer.name_key).order_by(col(Customer.id).desc()).limit(1)).first()
+    max_id, tail_key = (int(tail[0] or 0), tail[1]) if tail else (0, "")
     cached = _cache.get(key)
-    if cached is not None and cached.version == version and cached.max_id == max_id:
+    if cached is not None and (cached.version, cached.max_id, cached.tail_key) == (version, max_id, tail_key):
         return cached.index
-    since = cached.max_id if cached is not None and cached.version == version else None
+    trusted = cached is not None and cached.version == version and cached.max_id < max_id
+    since = cached.max_id if trusted and cached is not None else None
     rows = session.execute(
         sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin),
                col(Customer.initials))
@@ -62,10 +71,10 @@ def _index(session: Session) -> NameIndex:
     if cached is not None and since is not None:
         for cid, name, *_ in rows:
             cached.index.add(int(cid or 0), name)
-        cached.max_id = max_id
+        cached.max_id, cached.tail_key = max_id, tail_key
         return cached.index
     index = NameIndex.from_keys((int(r[0] or 0), r[1], r[2], r[3], r[4]) for r in rows)
-    _cache[key] = _Cached(index=index, version=version, max_id=max_id)
+    _cache[key] = _Cached(index=index, version=version, max_id=max_id, tail_key=tail_key)
     return index
 
 

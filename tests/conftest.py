@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from sales import directory
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -80,6 +81,7 @@ def _truncate(engine: Engine) -> None:
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
     """A migrated, empty database of each kind."""
+    directory.forget()  # a truncated database reuses ids: no process-level name index may outlive it
     if request.param == "sqlite":
         path = tmp_path / "salesbot.db"
         shutil.copy(sqlite_template, path)
