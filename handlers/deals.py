@@ -1,10 +1,9 @@
-"""Deal commands: new, show, list, advance, won, lost, pipeline."""
+"""Deal commands: new, show, list, advance, won, lost (/pipeline is in handlers/reports.py)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from handlers import lookup
@@ -210,24 +209,3 @@ def lost(ctx: Ctx, args: str) -> None:
     st = ctx.session.get(Stage, "lost")
     if d is not None and st is not None:
         move(ctx, d, st, reason=reason)
-
-
-@command("pipeline", "/pipeline [mine|team]", "各阶段的商机数和金额、加权预测", "deals and amounts per stage, weighted forecast")
-def pipeline_cmd(ctx: Ctx, args: str) -> None:
-    """Open deals per stage with amounts and the weighted forecast, summed in SQL."""
-    q = (select(Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount), 0),
-                func.coalesce(func.sum(col(Deal.amount) * col(Deal.probability) / 100.0), 0))
-         .where(deal_scope(ctx.me), col(Deal.stage).not_in(("won", "lost"))).group_by(col(Deal.stage)))
-    if args.strip().lower() in ("mine", "我的"):
-        q = q.where(col(Deal.owner_id) == ctx.me.id)
-    sums = {s: (n, Decimal(str(a)), Decimal(str(w))) for s, n, a, w in ctx.session.exec(q).all()}
-    lines, total, weighted = [], Decimal(0), Decimal(0)
-    for st in pipeline.stages(ctx.session):
-        if st.closed:
-            continue
-        n, a, w = sums.get(st.key, (0, Decimal(0), Decimal(0)))
-        total, weighted = total + a, weighted + w
-        lines.append(f"{stage_label(ctx, st)} ({st.probability}%): {n} · {money(a.quantize(Decimal(1)))}")
-    lines.append(ctx.t("合计 {t}，加权预测 {w}", "Total {t}, weighted forecast {w}",
-                       t=money(total.quantize(Decimal(1))), w=money(weighted.quantize(Decimal(1)))))
-    ctx.say("{b}", "{b}", b="\n".join(lines))
