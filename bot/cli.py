@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot import cli_import
+from bot import cli_clock, cli_import
 from bot.config import Config
 from handlers.core import Core, system_clock
 from sales import invites
@@ -19,6 +19,7 @@ from storage.migrate import upgrade
 
 app = typer.Typer(add_completion=False, help="salesbot: a sales CRM that lives in team chat.")
 cli_import.register(app)
+cli_clock.register(app)
 
 
 def _engine():  # type: ignore[no-untyped-def]

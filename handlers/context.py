@@ -40,6 +40,7 @@ class Ctx:
     replies: list[Reply] = field(default_factory=list)
     dialog: tuple[str, dict[str, Any]] | None = None  # the dialogue to keep after this turn
     keep_dialog: bool = False
+    said: str = ""  # the command line this turn ran, typed or from a say: button
 
     @property
     def me(self) -> User:
@@ -56,9 +57,11 @@ class Ctx:
         """The text in the speaker's language, filled in."""
         return (zh if self.lang == "zh" else en).format(**kw)
 
-    def say(self, zh: str, en: str, *, buttons: tuple[tuple[Button, ...], ...] = (), **kw: object) -> None:
-        """Answer the speaker."""
-        self.replies.append(Reply(text=self.t(zh, en, **kw), buttons=buttons))
+    def say(
+        self, zh: str, en: str, *, buttons: tuple[tuple[Button, ...], ...] = (), private: bool = False, **kw: object
+    ) -> None:
+        """Answer the speaker (`private`: the text carries personal data, see handlers/privacy.py)."""
+        self.replies.append(Reply(text=self.t(zh, en, **kw), buttons=buttons, private=private))
 
     def button(self, label: str, action: str, style: Literal["primary", "danger"] | None = None) -> Button:
         """A button whose payload is stored in a row when it is too long for Telegram."""

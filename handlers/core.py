@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from handlers import commands, dialogs, flows
+from handlers import commands, dialogs, flows, privacy
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.types import Incoming, Reply
@@ -89,6 +89,7 @@ class Core:
                 ctx.lang = u.lang or ctx.lang
                 ctx.tz = zone(u.tz, self.settings.default_tz)
             before = dialogs.load(session, incoming, now) if ctx.user else None
+            mark = privacy.mark(session)
             try:
                 with session.begin_nested():
                     self._dispatch(ctx, before)
@@ -97,6 +98,7 @@ class Core:
                 ctx.dialog = None
                 ctx.keep_dialog = True
                 explain(ctx, err)
+            privacy.after_turn(ctx, mark)
             if ctx.user is not None and not ctx.keep_dialog:
                 dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
             return ctx.replies
@@ -134,12 +136,19 @@ class Core:
                 else:
                     flows.click(ctx, action, before)
                 return
+        ctx.said = text
         if ctx.user is None and not text.startswith("/"):
             flows.stranger(ctx)
-        elif before is not None and not text.startswith("/"):
-            flows.resume(ctx, before, text)
         elif incoming.location is not None:
+            # a location is never an answer to an open dialogue; with a /visit caption it checks that visit in
+            if text.startswith("/"):
+                flows.run_text(ctx, text)
+            else:
+                ctx.keep_dialog = True
             flows.location(ctx, incoming.location)
+        elif before is not None and not text.startswith("/"):
+            ctx.said = privacy.resumed(before, text)
+            flows.resume(ctx, before, text)
         else:
             flows.run_text(ctx, text)
 

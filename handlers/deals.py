@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import lookup, threads
 from handlers.context import Ctx
 from handlers.fmt import money
 from handlers.markup import esc
@@ -71,6 +71,7 @@ def new(ctx: Ctx, args: str) -> None:
             amount = None
     title = " ".join(words) or ctx.t("{c} 商机", "{c} deal", c=c.name)
     d = pipeline.open_deal(ctx.session, by=ctx.me, customer_id=c.id or 0, title=title, amount=amount, now=ctx.now)
+    threads.opened(ctx, d)
     ctx.say("已新建商机 #{id}：{t}（{c}，{m}，潜在）。推进：/advance {id}",
             "Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
             id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount))
@@ -165,6 +166,7 @@ def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None) -> None:
         ctx.ask("qualify", {"deal": d.id, "field": missing[0]})
         return
     order = pipeline.advance(ctx.session, deal=d, to=st, by=ctx.me, now=ctx.now, reason=reason)
+    threads.moved(ctx, d, st, order)
     ctx.say("商机 #{id} → {s}。", "Deal #{id} → {s}.", id=d.id, s=stage_label(ctx, st))
     if order is not None:
         ctx.say("🎉 赢单！已生成订单 #{o}，金额 {m}。设置付款计划：/plan {o} 30% now, 70% 2027-01-15",

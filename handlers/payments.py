@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from handlers import lookup
+from handlers import lookup, threads
 from handlers.context import Ctx
 from handlers.fmt import day, money
 from handlers.markup import esc
@@ -72,6 +72,7 @@ def plan(ctx: Ctx, args: str) -> None:
         return
     parts = orders.parse_plan(text, total=o.amount, today=ctx.local_now.date(), read_date=lambda t: read_date(ctx, t))
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
+    threads.planned(ctx, o, len(parts))
     ctx.say("订单 #{o}（{m}）的付款计划：\n{p}", "Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount),
             p=_plan_text(ctx, o))
 
@@ -105,6 +106,7 @@ def paid(ctx: Ctx, args: str) -> None:
             return
         paid_on = got
     orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now)
+    threads.paid(ctx, o, amount)
     ctx.say("已登记订单 #{o} 回款 {a}（{d}）。已收 {p} / {t}。\n{plan}",
             "Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",
             o=o.id, a=money(amount), d=day(paid_on, ctx.lang), p=money(o.paid), t=money(o.amount),

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import lookup, threads
 from handlers.context import Ctx
 from handlers.fmt import moment, money, pct
 from handlers.markup import esc
@@ -89,6 +89,7 @@ def create(ctx: Ctx, d: Deal, lines: list[quotes.Line], discount: Decimal) -> No
     """Create the quote and, above the limit, send the approval request."""
     made = quotes.create_quote(ctx.session, deal=d, lines=lines, discount=discount, by=ctx.me, now=ctx.now)
     q = made.quote
+    threads.quoted(ctx, d, q, made.approval.id if made.approval else None, [u.name for u in made.approvers])
     c = ctx.session.get(Customer, d.customer_id)
     summary = ctx.t("报价 #{q}（{c}，第 {v} 版）：小计 {s}，折扣 {d}，合计 {t}",
                     "Quote #{q} ({c}, v{v}): subtotal {s}, discount {d}, total {t}",
@@ -168,6 +169,7 @@ def decide(ctx: Ctx, approval_id: int, approve: bool) -> None:
                 b=(ctx.t("（{n}）", " by {n}", n=esc(who.name)) if who else ""), t=at)
         return
     q = quotes.decide(ctx.session, approval=ap, by=ctx.me, approve=approve, now=ctx.now)
+    threads.decided(ctx, q, approve)
     d = ctx.session.get(Deal, q.deal_id)
     c = ctx.session.get(Customer, d.customer_id) if d else None
     ctx.replies.append(Reply(text=ctx.t("{v}：报价 #{q}（{c}，折扣 {d}）— {n}", "{v}: quote #{q} ({c}, discount {d}) — {n}",

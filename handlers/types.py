@@ -61,3 +61,4 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()  # rows
     image: Attachment | None = None
     edit: str | None = None  # replace this earlier message (after a click)
+    private: bool = False  # carries personal data: in a group chat it goes to the person privately

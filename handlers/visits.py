@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import lookup, threads
 from handlers.context import Ctx
 from handlers.fmt import money, pct, when
 from handlers.markup import esc
@@ -42,6 +42,7 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         return
     done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,
                                    tz=ctx.tz, when=got.when, amount=got.amount)
+    threads.logged(ctx, done.activity, got.when if done.followup is not None else None)
     zh_kind, en_kind = KIND_WORDS[kind]
     parts = [ctx.t("已记录{k}：*{c}*", "Logged {k}: *{c}*", k=zh_kind if ctx.lang == "zh" else en_kind,
                    c=esc(c.name))]

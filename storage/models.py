@@ -6,6 +6,7 @@ from storage.imports import ImportBatch, LeadScoring
 from storage.money import Approval, Installment, Payment, Product, Quote, QuoteLine, SalesOrder, Target
 from storage.people import ChatIdentity, Invite, Team, User
 from storage.plumbing import ActionToken, AuditLog, Conversation, Counter, Outbox, ProcessedEvent, Reminder
+from storage.threads import DealThread, MessageLink
 
 __all__ = [
     "ActionToken",
@@ -19,12 +20,14 @@ __all__ = [
     "Customer",
     "CustomerShare",
     "Deal",
+    "DealThread",
     "FollowUp",
     "ImportBatch",
     "Installment",
     "Invite",
     "Lead",
     "LeadScoring",
+    "MessageLink",
     "Outbox",
     "Payment",
     "ProcessedEvent",

@@ -22,6 +22,17 @@ class Team(SQLModel, table=True):
     cadence_b_days: int = 14
     cadence_c_days: int = 30
     deals_channel: str | None = None
+    # Working calendar and the team chat (migration 0002): ISO weekdays 1-7, HH:MM, space-separated dates.
+    work_days: str = "12345"
+    work_start: str = "09:00"
+    work_end: str = "18:00"
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+    holidays: str = ""
+    extra_workdays: str = ""  # weekend days worked instead of a holiday (调休)
+    chat_platform: str | None = None  # where the team digest goes; unset: to the team's managers
+    chat_workspace: str | None = None
+    chat_id: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

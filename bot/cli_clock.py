@@ -1,0 +1,128 @@
+"""Operator commands for the clock: `salesbot clock [--once]`, `salesbot run`, `salesbot outbox`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from bot.clock import Now, ReminderClock, system_now
+from bot.config import Config
+from bot.delivery import AsyncSender
+from bot.run import console_sender, deliver_all, discover, serve
+from handlers.context import reply_from_json
+from handlers.markup import to_plain
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import Outbox, User
+
+log = logging.getLogger("salesbot.cli")
+
+
+def clock_from_env() -> Now:
+    """`SALESBOT_NOW=2026-12-02T15:00:00+08:00` freezes the clock (demos, tests); else the real time."""
+    frozen = os.environ.get("SALESBOT_NOW")
+    if not frozen:
+        return system_now
+    try:
+        at = datetime.fromisoformat(frozen)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        typer.echo(f"SALESBOT_NOW={frozen!r} is not a time with its UTC offset, e.g. 2026-12-02T15:00:00+08:00",
+                   err=True)
+        raise typer.Exit(2)
+    return lambda: at
+
+
+def _setup() -> tuple[Config, Engine]:
+    cfg = Config()
+    engine = make_engine(cfg.database_url)
+    upgrade(engine)
+    return cfg, engine
+
+
+def _senders(cfg: Config) -> dict[str, AsyncSender]:
+    _, found = discover(cfg, None)
+    return {"console": console_sender(), **found}
+
+
+def clock(
+    once: Annotated[bool, typer.Option("--once", help="one sweep and one delivery pass, then exit (cron, tests)")] = False,
+    lease: Annotated[float, typer.Option(help="seconds a claim is held before another process may take it")] = 60.0,
+    batch: Annotated[int, typer.Option(help="reminders claimed per transaction")] = 500,
+    interval: Annotated[float, typer.Option(help="seconds between sweeps (without --once)")] = 30.0,
+) -> None:
+    """Create due reminders and digests, claim them, queue them, and deliver the outbox."""
+    cfg, engine = _setup()
+    now = clock_from_env()
+    senders = _senders(cfg)
+    if not once:
+        asyncio.run(serve(engine, senders=senders, now=now, settings=cfg.core(),
+                          interval=interval, lease=timedelta(seconds=lease)))
+        return
+    rc = ReminderClock(engine, now=now, settings=cfg.core(), lease=timedelta(seconds=lease), batch=batch)
+    result = rc.sweep()
+    delivered = asyncio.run(deliver_all(engine, senders, now))
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.by_kind.items())) or "none"
+    typer.echo(f"clock: {result.planned} created, {result.enqueued} queued ({kinds}), {result.dropped} dropped, "
+               f"{delivered} delivered", err=True)
+
+
+def run(
+    interval: Annotated[float, typer.Option(help="seconds between reminder sweeps")] = 30.0,
+    lease: Annotated[float, typer.Option(help="seconds a claim is held before another process may take it")] = 60.0,
+) -> None:
+    """Everything in one process: the chat adapters, the clock and delivery (SIGTERM stops it gracefully)."""
+    from handlers.core import Core
+
+    cfg, engine = _setup()
+    now = clock_from_env()
+    core = Core(engine, clock=now, settings=cfg.core())
+    adapters, found = discover(cfg, core)
+    senders = {"console": console_sender(), **found}
+    typer.echo(f"salesbot run: platforms {', '.join(sorted(senders))}; adapters "
+               f"{', '.join(a.name for a in adapters) or 'none'}", err=True)
+    asyncio.run(serve(engine, senders=senders, adapters=adapters, now=now, settings=cfg.core(),
+                      interval=interval, lease=timedelta(seconds=lease)))
+
+
+def outbox(
+    failed: Annotated[bool, typer.Option("--failed", help="only what failed or could not be delivered")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+    limit: Annotated[int, typer.Option(help="how many, newest first")] = 50,
+) -> None:
+    """What was sent to whom and when, and what failed and why."""
+    _, engine = _setup()
+    q = select(Outbox).order_by(col(Outbox.id).desc()).limit(limit)
+    if failed:
+        q = q.where(col(Outbox.status).in_(("failed", "unreachable")))
+    with Session(engine) as session:
+        rows = list(session.execute(q).scalars())
+        names = {u.id: u.name for u in session.execute(select(User)).scalars()}
+    for r in rows:
+        text = to_plain(reply_from_json(r.payload).text)
+        item = {"id": r.id, "status": r.status, "to": names.get(r.user_id) if r.user_id else None,
+                "platform": r.platform, "chat": r.chat, "attempts": r.attempts, "created_at": r.created_at.isoformat(),
+                "sent_at": r.sent_at.isoformat() if r.sent_at else None, "error": r.error, "text": text}
+        if as_json:
+            typer.echo(json.dumps(item, ensure_ascii=False))
+        else:
+            when = r.sent_at or r.created_at
+            who = item["to"] or f"{r.platform}:{r.chat}"
+            err = f"  ✗ {r.error}" if r.error else ""
+            typer.echo(f"#{r.id} {r.status:<8} {when:%Y-%m-%d %H:%M}Z → {who}: {text.splitlines()[0][:70] if text else ''}{err}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the clock's commands to the `salesbot` CLI."""
+    app.command()(clock)
+    app.command()(run)
+    app.command()(outbox)

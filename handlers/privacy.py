@@ -1,0 +1,162 @@
+"""Group rules: personal replies go to the person privately, and deal news go to the team's deals room."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from handlers.context import Ctx, reply_to_json
+from handlers.dialogs import data_of
+from handlers.markup import esc
+from handlers.registry import command
+from handlers.types import ChatRef, Platform, Reply
+from storage.models import ChatIdentity, Conversation, Customer, Deal, Outbox, Stage, StageChange, Team, User
+
+# Commands whose answers show contacts, money of deals and orders that may be another rep's, or secrets.
+# A command module may instead mark single replies with Reply(private=True) / ctx.say(..., private=True).
+PERSONAL_COMMANDS = {"customer", "deal", "deals", "quote", "approvals", "receivables", "paid", "plan", "invite",
+                     "digest", "export", "privacy"}
+# ...except the subcommands that create a record: they echo what their author just typed.
+_CREATING = {"add", "new", "新建", "添加"}
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w#])\+\d{7,15}(?!\d)|(?<![\d#])1[3-9]\d{9}(?!\d)")  # E.164, or a CN mobile
+_PLATFORMS: tuple[Platform, ...] = ("slack", "telegram", "console")
+_FLOWS = {"quote": "/quote new", "quote_discount": "/quote new", "qualify": "/advance", "edit_activity": "/visit"}
+
+
+def is_personal(reply: Reply, said: str) -> bool:
+    """Whether a reply to the command line `said` carries personal data."""
+    if reply.private or _EMAIL.search(reply.text) or _PHONE.search(reply.text):
+        return True
+    if not said.startswith("/"):
+        return False
+    head, _, args = said[1:].partition(" ")
+    name = head.split("@", 1)[0].lower()
+    first = args.split(maxsplit=1)[0].lower() if args.strip() else ""
+    return name in PERSONAL_COMMANDS and first not in _CREATING
+
+
+def resumed(before: object, text: str) -> str:
+    """The command line an answer to an open dialogue amounts to, e.g. "/customer 华东" after "Which customer?"."""
+    if not isinstance(before, Conversation):
+        return text
+    if before.flow == "complete":
+        return f"{data_of(before).get('prefix', '')} {text}".strip()
+    return _FLOWS.get(before.flow, text)
+
+
+def private_chat(session: Session, user: User, platform: str) -> ChatRef | None:
+    """Where to reach `user` privately on `platform`: their direct chat, else their account (Telegram, Slack)."""
+    ident = session.exec(select(ChatIdentity).where(col(ChatIdentity.user_id) == user.id,
+                                                    col(ChatIdentity.platform) == platform)
+                         .order_by(col(ChatIdentity.id).desc())).first()
+    if ident is None or ident.platform not in _PLATFORMS:
+        return None
+    return ChatRef(platform=ident.platform, workspace=ident.workspace, chat=ident.chat or ident.external_id)
+
+
+def route(ctx: Ctx) -> None:
+    """In a group chat, address the speaker's personal replies to their private chat; the group gets a note."""
+    if ctx.incoming.private or ctx.user is None:
+        return
+    out: list[Reply] = []
+    noted = False
+    for r in ctx.replies:
+        if r.to is not None or r.edit is not None or not is_personal(r, ctx.said):
+            out.append(r)
+            continue
+        if not noted:
+            out.append(Reply(text=ctx.t("🔒 {n}：详情已私信发给你（没收到的话，先私聊我发一次 /start）。",
+                                        "🔒 {n}: I sent you that privately (if nothing arrives, open a private "
+                                        "chat with me and send /start).", n=esc(ctx.me.name))))
+            noted = True
+        where = private_chat(ctx.session, ctx.me, ctx.incoming.chat.platform)
+        if where is not None:
+            out.append(replace(r, to=where, private=False))
+    ctx.replies[:] = out
+
+
+# The deals room: a group chat, or a topic of a forum supergroup, where a team's deal news are posted.
+# Team.deals_channel holds it as "platform:workspace:chat[:thread]"; a value without a known platform
+# prefix (a bare Slack channel) is another adapter's business and is left alone here.
+
+def encode_room(where: ChatRef) -> str:
+    """A chat (and thread) as Team.deals_channel stores it."""
+    return ":".join(p for p in (where.platform, where.workspace, where.chat, where.thread) if p)
+
+
+def decode_room(value: str | None) -> ChatRef | None:
+    """The chat a Team.deals_channel value names, if it is one encode_room wrote."""
+    parts = (value or "").split(":")
+    if len(parts) not in (3, 4) or parts[0] not in _PLATFORMS or not all(parts):
+        return None
+    return ChatRef(platform=parts[0], workspace=parts[1], chat=parts[2], thread=parts[3] if len(parts) == 4 else None)
+
+
+def mark(session: Session) -> int:
+    """The newest stage change before a turn, so the turn's own moves can be told apart."""
+    newest = session.exec(select(func.max(StageChange.id))).one()
+    return int(newest or 0)
+
+
+def announce(ctx: Ctx, since: int) -> None:
+    """Post this turn's deal moves to their team's deals room (unless the move was made there)."""
+    if ctx.user is None:
+        return
+    moves = ctx.session.exec(select(StageChange).where(col(StageChange.id) > since,
+                                                       col(StageChange.by_id) == ctx.me.id,
+                                                       col(StageChange.at) == ctx.now)
+                             .order_by(col(StageChange.id))).all()
+    here = ctx.incoming.chat
+    for m in moves:
+        deal = ctx.session.get(Deal, m.deal_id)
+        owner = ctx.session.get(User, deal.owner_id) if deal else None
+        team = ctx.session.get(Team, owner.team_id) if owner and owner.team_id else None
+        room = decode_room(team.deals_channel) if team else None
+        if deal is None or room is None or (room.platform, room.workspace, room.chat) == (
+                here.platform, here.workspace, here.chat):
+            continue
+        customer = ctx.session.get(Customer, deal.customer_id)
+        stage = ctx.session.get(Stage, m.to_stage)
+        zh = ctx.settings.default_lang == "zh"
+        label = (stage.name_zh if zh else stage.name_en) if stage else m.to_stage
+        text = (f"📈 商机 #{deal.id} {esc(deal.title)}（{esc(customer.name if customer else '?')}）→ *{label}* · "
+                f"{esc(ctx.me.name)}" if zh else
+                f"📈 Deal #{deal.id} {esc(deal.title)} ({esc(customer.name if customer else '?')}) → *{label}* · "
+                f"{esc(ctx.me.name)}")
+        ctx.session.add(Outbox(platform=room.platform, workspace=room.workspace, chat=room.chat, thread=room.thread,
+                               payload=reply_to_json(Reply(text=text)), next_attempt_at=ctx.now,
+                               created_at=ctx.now))
+
+
+def after_turn(ctx: Ctx, since: int) -> None:
+    """The group rules, applied to a finished turn inside its transaction."""
+    announce(ctx, since)
+    route(ctx)
+
+
+@command("dealroom", "/dealroom [off]", "在这个群（或话题）里发布团队的商机动态",
+         "post the team's deal moves in this group (or topic)", roles=frozenset({"manager", "admin"}))
+def dealroom(ctx: Ctx, args: str) -> None:
+    """Make the chat (or forum topic) this is said in the team's deals room, or stop with `off`."""
+    team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id else None
+    if team is None:
+        ctx.say("你还不属于任何团队。", "You are not in a team.")
+        return
+    if args.strip().lower() in ("off", "关闭", "停止"):
+        if decode_room(team.deals_channel) is not None:
+            team.deals_channel = None
+            ctx.session.add(team)
+        ctx.say("好的，不再在群里发布商机动态。", "OK, deal moves are no longer posted to a group.")
+        return
+    if ctx.incoming.private:
+        ctx.say("请在团队群里（或群里的某个话题里）发送 /dealroom。",
+                "Send /dealroom in the team group (or in one of its topics).")
+        return
+    team.deals_channel = encode_room(ctx.incoming.chat)
+    ctx.session.add(team)
+    ctx.say("好的，团队 {t} 的商机动态以后发在这里。", "OK, team {t}'s deal moves will be posted here.",
+            t=esc(team.name))
