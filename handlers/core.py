@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from handlers import commands, dialogs, flows, privacy
@@ -38,33 +39,75 @@ def zone(name: str | None, fallback: str) -> ZoneInfo:
         return ZoneInfo(fallback)
 
 
+class Unavailable(Exception):
+    """The database cannot be reached: nothing was done, the same input may be tried again later."""
+
+
+Observer = Callable[[Incoming, str, float, str], None]  # (incoming, command, seconds, outcome)
+
+
+def command_of(incoming: Incoming) -> str:
+    """What kind of input this is, for logs and metrics: a command name, "click" or "text"."""
+    if incoming.action:
+        return "click"
+    text = incoming.text.strip()
+    if text.startswith("/"):
+        return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()[:20] if len(text) > 1 else "text"
+    return "text"
+
+
 class Core:
     """The platform-neutral command and dialogue core."""
 
-    def __init__(self, engine: Engine, *, clock: Clock = system_clock, settings: Settings | None = None) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = system_clock, settings: Settings | None = None,
+                 observer: Observer | None = None) -> None:
         self.engine = engine
         self.clock = clock
         self.settings = settings or Settings()
+        self.observer = observer
         self._sessions = session_factory(engine)
         commands.load_all()
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one message or click; its effects are committed together or not at all."""
-        for attempt in (1, 2):
-            try:
-                return self._turn(incoming)
-            except dialogs.Conflict:
-                if attempt == 2:
+    def handle(self, incoming: Incoming, *, raise_unavailable: bool = False) -> list[Reply]:
+        """Answer one message or click; its effects are committed together or not at all.
+
+        With `raise_unavailable`, a database that cannot be reached raises Unavailable instead of
+        answering "try again shortly", so an adapter can have the platform redeliver the input later.
+        """
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            for attempt in (1, 2):
+                try:
+                    replies = self._turn(incoming)
+                    outcome = "ok"
+                    return replies
+                except dialogs.Conflict:
+                    if attempt == 2:
+                        break
+                except _Repeat:
+                    outcome = "repeat"
+                    return []
+                except (OperationalError, InterfaceError) as exc:
+                    outcome = "unavailable"
+                    log.warning("database unavailable", extra={"platform": incoming.chat.platform,
+                                                               "error": type(exc).__name__})
+                    if raise_unavailable:
+                        raise Unavailable() from exc
+                    return [Reply(text=self._text(incoming, "稍后再试：数据库暂时连不上，你的消息没有保存。",
+                                                  "Please try again shortly: the database is unreachable and "
+                                                  "your message was not saved."))]
+                except Exception:
+                    log.exception("turn failed", extra={"platform": incoming.chat.platform, "user": incoming.user})
                     break
-            except _Repeat:
-                return []
-            except Exception:
-                log.exception("turn failed", extra={"platform": incoming.chat.platform, "user": incoming.user})
-                break
-        lang = self._guess_lang(incoming)
-        text = "抱歉，出了点问题，什么都没有保存。请再试一次。" if lang == "zh" else \
-            "Sorry, something went wrong and nothing was saved. Please try again."
-        return [Reply(text=text)]
+            return [Reply(text=self._text(incoming, "抱歉，出了点问题，什么都没有保存。请再试一次。",
+                                          "Sorry, something went wrong and nothing was saved. Please try again."))]
+        finally:
+            if self.observer is not None:
+                self.observer(incoming, command_of(incoming), time.perf_counter() - started, outcome)
+
+    def _text(self, incoming: Incoming, zh: str, en: str) -> str:
+        return zh if self._guess_lang(incoming) == "zh" else en
 
     def _guess_lang(self, incoming: Incoming) -> str:
         loc = (incoming.locale or self.settings.default_lang).lower()
