@@ -77,21 +77,32 @@ def clock(
 
 
 def run(
+    role: Annotated[str, typer.Option(help="all: everything; web: chat and HTTP only; worker: clock and delivery")] = "all",
+    port: Annotated[int | None, typer.Option(help="the web server's port (default: PORT, else 8080)")] = None,
     interval: Annotated[float, typer.Option(help="seconds between reminder sweeps")] = 30.0,
     lease: Annotated[float, typer.Option(help="seconds a claim is held before another process may take it")] = 60.0,
 ) -> None:
-    """Everything in one process: the chat adapters, the clock and delivery (SIGTERM stops it gracefully)."""
+    """Run salesbot: the web server and chat adapters, the clock and delivery (SIGTERM stops it gracefully)."""
+    from bot import logs
+    from bot.observe import observe
+    from bot.roles import ROLES, platform_adapters
     from handlers.core import Core
 
+    if role not in ROLES:
+        typer.echo(f"--role must be one of {', '.join(ROLES)}", err=True)
+        raise typer.Exit(2)
     cfg, engine = _setup()
+    secrets = [s.get_secret_value() for s in (cfg.telegram_token, cfg.telegram_webhook_secret, cfg.slack_bot_token,
+                                              cfg.slack_signing_secret, cfg.slack_app_token, cfg.leads_token) if s]
+    logs.setup(cfg.log_level, secrets=secrets)
     now = clock_from_env()
-    core = Core(engine, clock=now, settings=cfg.core())
-    adapters, found = discover(cfg, core)
+    core = Core(engine, clock=now, settings=cfg.core(), observer=observe)
+    _, found = discover(cfg, None)
     senders = {"console": console_sender(), **found}
-    typer.echo(f"salesbot run: platforms {', '.join(sorted(senders))}; adapters "
-               f"{', '.join(a.name for a in adapters) or 'none'}", err=True)
+    adapters = platform_adapters(cfg, core, port=port or cfg.port) if role != "worker" else []
+    log.info("starting", extra={"role": role, "count": len(adapters)})
     asyncio.run(serve(engine, senders=senders, adapters=adapters, now=now, settings=cfg.core(),
-                      interval=interval, lease=timedelta(seconds=lease)))
+                      interval=interval, lease=timedelta(seconds=lease), work=role != "web"))
 
 
 def outbox(

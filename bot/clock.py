@@ -39,6 +39,7 @@ from storage.reminders_queue import (
     finish_reminders,
     release_reminders,
 )
+from storage.status import mark_sweep
 
 log = logging.getLogger("salesbot.clock")
 _OUTBOX: Table = getattr(Outbox, "__table__")  # noqa: B009
@@ -175,6 +176,10 @@ class ReminderClock:
         result = Sweep(planned=self.plan())
         return self.enqueue_due(result)
 
+    def _mark_sweep(self) -> None:
+        with transaction(self._factory) as session:
+            mark_sweep(session=session, now=self.now())
+
     def release(self) -> int:
         """Give back what this process still holds (a graceful stop)."""
         with transaction(self._factory) as session:
@@ -187,6 +192,7 @@ class ReminderClock:
             try:
                 result = Sweep(planned=await asyncio.to_thread(self.plan, digests=False))
                 await asyncio.to_thread(self.enqueue_due, result)
+                await asyncio.to_thread(self._mark_sweep)
             except Exception:
                 log.exception("reminder sweep failed")  # the next tick tries again; claims expire by lease
 

@@ -14,6 +14,9 @@ class Config(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SALESBOT_", env_file=".env", extra="ignore")
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    port: int = Field(default=8080, validation_alias="PORT")
+    leads_token: SecretStr | None = Field(default=None, validation_alias="SALESBOT_LEADS_TOKEN")
+    log_level: str = "INFO"
     default_lang: str = "en"
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"

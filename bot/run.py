@@ -110,8 +110,11 @@ async def _delivery_loop(engine: Engine, senders: dict[str, AsyncSender], now: N
 async def serve(engine: Engine, *, senders: dict[str, AsyncSender], adapters: Sequence[Adapter] = (),
                 now: Now = system_now, settings: Settings | None = None, interval: float = 30.0,
                 digest_interval: float = 60.0, delivery_pause: float = 1.0, lease: timedelta = DEFAULT_LEASE,
-                stop: asyncio.Event | None = None, handle_signals: bool = True) -> ReminderClock:
-    """Run adapters, clock and delivery until `stop` is set (or SIGTERM/SIGINT); returns the stopped clock."""
+                stop: asyncio.Event | None = None, handle_signals: bool = True, work: bool = True) -> ReminderClock:
+    """Run adapters, clock and delivery until `stop` is set (or SIGTERM/SIGINT); returns the stopped clock.
+
+    With `work` False (the web role) only the adapters run: no clock, no outbox delivery.
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     if handle_signals:
@@ -124,12 +127,14 @@ async def serve(engine: Engine, *, senders: dict[str, AsyncSender], adapters: Se
         for a in adapters:
             await a.start()
             started.append(a)
-        clock.start()
-        delivery = asyncio.create_task(_delivery_loop(engine, senders, now, stop, delivery_pause))
-        log.info("salesbot running", extra={"worker": clock.worker, "platforms": sorted(senders)})
+        if work:
+            clock.start()
+            delivery = asyncio.create_task(_delivery_loop(engine, senders, now, stop, delivery_pause))
+        log.info("salesbot running", extra={"role": "all" if work else "web", "count": len(started)})
         await stop.wait()
-        await clock.stop()
-        await delivery
+        if work:
+            await clock.stop()
+            await delivery
     finally:
         if clock.release():  # e.g. after an adapter failed to start
             log.info("released claimed reminders on the way out")

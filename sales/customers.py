@@ -21,7 +21,7 @@ MAX_NAME = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: contextlib sets __traceback__ on exceptions passing through
 class DuplicateFound(Exception):
     """A customer or contact like the new one exists: the user must choose."""
 

@@ -57,7 +57,7 @@ class Match:
     why: str  # phone | email | name
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: contextlib sets __traceback__ on exceptions passing through
 class LeadDuplicate(Exception):
     """The new lead looks like existing records: the user must choose."""
 

@@ -196,6 +196,18 @@ async def start(core: Core, cfg: Any = None, *, host: str = "0.0.0.0", port: int
     return slack
 
 
+async def embed(core: Core, cfg: Any) -> Slack:
+    """Register the listeners for a web server of the caller's (bot/web.py): no server, no socket of its own."""
+    global _current
+    token = cfg.slack_bot_token.get_secret_value() if cfg.slack_bot_token else ""
+    secret = cfg.slack_signing_secret.get_secret_value() if cfg.slack_signing_secret else ""
+    if not token or not secret:
+        raise RuntimeError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed for the HTTP endpoint")
+    slack = register(make_app(make_client(token, cfg.slack_api_base_url), secret), core)
+    _current = slack
+    return slack
+
+
 async def stop() -> None:
     """Stop the running adapter."""
     global _current

@@ -205,6 +205,27 @@ class TelegramBot:
         _RUNNING[self._token] = self
         return url
 
+    async def start_embedded(self, *, secret: str, url: str) -> None:
+        """Start the Application for a webhook served by another web server (bot/web.py), and register it."""
+        if not secret:
+            raise ValueError("a webhook needs a secret token (TELEGRAM_WEBHOOK_SECRET)")
+        self._secret = secret
+        await self.application.initialize()
+        await self.application.start()
+        await self.application.bot.set_webhook(url=url, secret_token=secret)
+        _RUNNING[self._token] = self
+
+    def secret_ok(self, sent: str) -> bool:
+        """Whether a webhook call carries our secret token (compared in constant time)."""
+        return bool(self._secret) and hmac.compare_digest(sent.encode(), self._secret.encode())
+
+    async def accept(self, payload: Any) -> None:
+        """Queue one webhook update for handling; a payload that is no Update raises ValueError."""
+        update = Update.de_json(payload, self.application.bot) if isinstance(payload, dict) else None
+        if update is None:
+            raise ValueError("not an update")
+        await self.application.update_queue.put(update)
+
     async def _webhook(self, request: web.Request) -> web.Response:
         sent = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(sent.encode(), self._secret.encode()):

@@ -1,0 +1,55 @@
+"""Structured logs: one JSON line per event, ids only, secrets never written."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+# Fields a log call may carry via `extra=`; anything else (message text, payloads) is not written.
+FIELDS = ("platform", "workspace", "chat", "user", "command", "latency_ms", "outcome", "event_id",
+          "outbox_id", "reminder_id", "error", "role", "count", "path", "status")
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object with the known fields."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 6]
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line."""
+        data: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                data[name] = value
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return self.redact(json.dumps(data, ensure_ascii=False, default=str))
+
+    def redact(self, text: str) -> str:
+        """The text with every configured secret replaced."""
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def setup(level: str = "INFO", secrets: Iterable[str] = (), stream: Any = None) -> None:
+    """Send every log record to stderr (or `stream`) as JSON lines."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,95 @@
+"""Which parts a `salesbot run` process runs: all (default), web (chat and HTTP), worker (clock and delivery)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import uvicorn
+
+from bot import web
+from bot.config import Config
+from bot.run import Adapter
+from handlers.core import Core
+
+log = logging.getLogger("salesbot.roles")
+ROLES = ("all", "web", "worker")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: `bot.run.serve` owns SIGTERM and stops us in order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.0") -> list[Adapter]:
+    """The web server on PORT (Slack over HTTP, the Telegram webhook, the lead API, health, metrics), plus
+    Telegram long polling when no webhook URL is set and Slack Socket Mode when an app token is set."""
+    from bot import slack as slack_pkg
+    from bot import telegram as telegram_pkg
+
+    adapters: list[Adapter] = []
+    parts = web.Parts(engine=core.engine, core=core,
+                      leads_token=cfg.leads_token.get_secret_value() if cfg.leads_token else "")
+    starters: list[Any] = []
+    if cfg.telegram_token is not None:
+        if cfg.telegram_webhook_url:
+            from bot.telegram import app as tg
+
+            parts.telegram = tg.from_config(cfg, core)
+            parts.telegram_path = urlsplit(cfg.telegram_webhook_url).path or "/telegram"
+            secret = cfg.telegram_webhook_secret.get_secret_value() if cfg.telegram_webhook_secret else ""
+            bot, url = parts.telegram, cfg.telegram_webhook_url
+            starters.append((lambda: bot.start_embedded(secret=secret, url=url), bot.stop))
+        else:
+            adapter = telegram_pkg.make_adapter(cfg, core)
+            if adapter is not None:
+                adapters.append(adapter)  # long polling: run it in one process only
+    if cfg.slack_bot_token is not None:
+        if cfg.slack_app_token is not None:
+            adapter = slack_pkg.make_adapter(cfg, core)
+            if adapter is not None:
+                adapters.append(adapter)
+        else:
+            from bot.slack import app as sl
+
+            parts.slack_secret = cfg.slack_signing_secret.get_secret_value() if cfg.slack_signing_secret else ""
+            starters.append((lambda: _embed_slack(parts, cfg, core), sl.stop))
+    servers: list[_Server] = []
+    task: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        for begin, _ in starters:
+            await begin()
+        server = _Server(uvicorn.Config(web.build(parts), host=host, port=port, log_config=None,
+                                        access_log=False, lifespan="off"))
+        servers.append(server)
+        task.append(asyncio.create_task(server.serve()))
+        while not server.started and not task[0].done():
+            await asyncio.sleep(0.05)
+        if task[0].done():
+            task[0].result()  # the port was taken, say: raise it
+        log.info("web server listening", extra={"path": f"{host}:{port}"})
+
+    async def stop() -> None:
+        for server in servers:
+            server.should_exit = True  # stop taking requests; those in hand finish
+        if task:
+            await task[0]
+        for _, end in reversed(starters):
+            await end()
+
+    adapters.insert(0, Adapter(name="web", start=start, stop=stop))
+    return adapters
+
+
+async def _embed_slack(parts: web.Parts, cfg: Config, core: Core) -> None:
+    from bot.slack import app as sl
+
+    parts.slack = await sl.embed(core, cfg)

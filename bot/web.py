@@ -1,0 +1,213 @@
+"""One ASGI app (Starlette, served by uvicorn on PORT): Slack, the Telegram webhook, the lead API, health, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot import metrics
+from bot.slack.adapter import Slack
+from bot.slack.parse import ParseError, body_from_http
+from bot.telegram.app import SECRET_HEADER, TelegramBot
+from handlers.core import Core
+from sales import leads
+from sales.errors import RuleError
+from sales.invites import default_team
+from storage.db import session_factory, transaction
+from storage.migrate import at_head
+from storage.status import last_sweep, outbox_backlog, ping, reminders_due
+
+log = logging.getLogger("salesbot.web")
+MAX_BODY = 1024 * 1024
+
+
+@dataclass
+class Parts:
+    """What the web app serves: the core and whichever platforms are configured."""
+
+    engine: Engine
+    core: Core
+    slack: Slack | None = None
+    slack_secret: str = ""
+    telegram: TelegramBot | None = None
+    telegram_path: str = "/telegram"
+    leads_token: str = ""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if length.isdigit() and int(length) > self.limit:
+            await Response("request body too large", status_code=413)(scope, receive, send)
+            return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if not started:
+                await Response("request body too large", status_code=413)(scope, receive, send)
+
+
+def build(parts: Parts) -> ASGIApp:
+    """The Starlette app with every route this process serves, behind the body limit."""
+    engine = parts.engine
+
+    async def db_ok() -> bool:
+        def check() -> None:
+            with Session(engine) as session:
+                ping(session=session)
+        try:
+            await asyncio.wait_for(asyncio.to_thread(check), timeout=3)
+            return True
+        except Exception:
+            return False
+
+    async def healthz(request: Request) -> Response:
+        def check() -> tuple[bool, int, datetime | None]:
+            with Session(engine) as session:
+                ping(session=session)
+                backlog, sweep = outbox_backlog(session=session), last_sweep(session=session)
+            return at_head(engine), backlog, sweep
+        try:
+            head, backlog, sweep = await asyncio.wait_for(asyncio.to_thread(check), timeout=5)
+        except Exception:
+            return JSONResponse({"database": "unreachable"}, status_code=503)
+        body = {"database": "ok", "migrations": "head" if head else "behind", "outbox_backlog": backlog,
+                "last_clock_sweep": sweep.isoformat() if sweep else None}
+        return JSONResponse(body, status_code=200 if head else 503)
+
+    async def metrics_view(request: Request) -> Response:
+        def gauges() -> tuple[int, int]:
+            with Session(engine) as session:
+                return outbox_backlog(session=session), reminders_due(session=session, now=parts.core.clock())
+        try:
+            backlog, due = await asyncio.to_thread(gauges)
+            metrics.OUTBOX_BACKLOG.set(backlog)
+            metrics.REMINDERS_DUE.set(due)
+        except Exception:
+            log.warning("metrics: database unreachable")
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    async def api_leads(request: Request) -> Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not parts.leads_token or not token or token != parts.leads_token:
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        if not isinstance(body, dict) or not isinstance(body.get("company"), str):
+            return JSONResponse({"error": "company is required"}, status_code=422)
+        fields = {k: str(body[k]) for k in ("person", "phone", "email", "source", "budget", "size", "note")
+                  if isinstance(body.get(k), str | int | float) and str(body[k]).strip()}
+        return await asyncio.to_thread(_capture, parts, body["company"], fields)
+
+    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics_view, methods=["GET"]),
+              Route("/api/leads", api_leads, methods=["POST"])]
+    if parts.slack is not None:
+        routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok),
+                            methods=["POST"]))
+    if parts.telegram is not None:
+        routes.append(Route(parts.telegram_path, _telegram_endpoint(parts.telegram, db_ok), methods=["POST"]))
+    return BodyLimit(Starlette(routes=routes))
+
+
+def _capture(parts: Parts, company: str, fields: dict[str, str]) -> Response:
+    now = parts.core.clock()
+    try:
+        with transaction(session_factory(parts.engine)) as session:
+            team = default_team(session, now)
+            lead = leads.capture(session, by=None, company=company, now=now, team_id=team.id,
+                                 person=fields.get("person"), phone=fields.get("phone"), email=fields.get("email"),
+                                 source=fields.get("source"), budget=fields.get("budget"),
+                                 size=fields.get("size"), note=fields.get("note"))
+            return JSONResponse({"id": lead.id, "score": lead.score, "status": lead.status}, status_code=201)
+    except leads.LeadDuplicate as dup:
+        # The caller is a web form: it learns that and why, not whose record it matched.
+        matches = [{"kind": m.kind, "id": m.id, "why": m.why} for m in dup.matches]
+        return JSONResponse({"error": "duplicate", "matches": matches}, status_code=409)
+    except RuleError as err:
+        return JSONResponse({"error": err.code}, status_code=422)
+
+
+def _slack_endpoint(slack: Slack, secret: str, db_ok: Any) -> Any:
+    verifier = SignatureVerifier(secret)
+    handler = AsyncSlackRequestHandler(slack.app)
+
+    async def endpoint(request: Request) -> Response:
+        raw = await request.body()
+        if not verifier.is_valid_request(raw, dict(request.headers)):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        try:
+            body_from_http(raw.decode("utf-8"), request.headers.get("content-type", "").split(";")[0].strip())
+        except (UnicodeDecodeError, ParseError):
+            return JSONResponse({"error": "malformed payload"}, status_code=400)
+        if not await db_ok():
+            # Not acknowledged: Slack retries, and the retry is handled once the database is back.
+            return JSONResponse({"error": "try again shortly"}, status_code=503)
+        response: Response = await handler.handle(request)
+        return response
+
+    return endpoint
+
+
+def _telegram_endpoint(bot: TelegramBot, db_ok: Any) -> Any:
+    async def endpoint(request: Request) -> Response:
+        if not bot.secret_ok(request.headers.get(SECRET_HEADER, "")):
+            return Response(status_code=403)
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            return Response(status_code=400)
+        if not await db_ok():
+            return Response(status_code=503)  # Telegram keeps the update and sends it again
+        try:
+            await bot.accept(payload)
+        except ValueError:
+            return Response(status_code=400)
+        return Response(status_code=200)
+
+    return endpoint
