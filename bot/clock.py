@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine, Table, insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from handlers.context import Settings
@@ -193,6 +193,8 @@ class ReminderClock:
                 result = Sweep(planned=await asyncio.to_thread(self.plan, digests=False))
                 await asyncio.to_thread(self.enqueue_due, result)
                 await asyncio.to_thread(self._mark_sweep)
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("reminder sweep skipped: database unavailable", extra={"error": type(exc).__name__})
             except Exception:
                 log.exception("reminder sweep failed")  # the next tick tries again; claims expire by lease
 
@@ -201,6 +203,8 @@ class ReminderClock:
             try:
                 if await asyncio.to_thread(self.plan_digests):
                     await asyncio.to_thread(self.enqueue_due)
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("digest planning skipped: database unavailable", extra={"error": type(exc).__name__})
             except Exception:
                 log.exception("digest planning failed")
 

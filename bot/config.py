@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import Settings as CoreSettings
@@ -31,6 +31,14 @@ class Config(BaseSettings):
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")  # Socket Mode
     slack_port: int = Field(default=3000, validation_alias="SLACK_PORT")
     slack_api_base_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_BASE_URL")
+
+    @field_validator("database_url", "leads_token", "telegram_token", "telegram_webhook_url",
+                     "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An .env line like `TELEGRAM_BOT_TOKEN=` means "not configured", not "an empty token".
+        return None if isinstance(value, str) and not value.strip() else value
 
     def core(self) -> CoreSettings:
         """The part of the settings the core needs."""

@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.clock import Now, ReminderClock, system_now
 from bot.delivery import AsyncSender, deliver_due_async
@@ -97,6 +98,9 @@ async def _delivery_loop(engine: Engine, senders: dict[str, AsyncSender], now: N
     while not stop.is_set():
         try:
             sent = await deliver_due_async(engine, senders, now(), 200)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("delivery pass skipped: database unavailable", extra={"error": type(exc).__name__})
+            sent = 0
         except Exception:
             log.exception("delivery pass failed")
             sent = 0

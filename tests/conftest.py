@@ -15,6 +15,8 @@ from sales import directory
 from storage.db import make_engine
 from storage.migrate import upgrade
 
+pytest_plugins = ["tests.processes"]  # fixtures for tests that run salesbot processes
+
 PG_URL = os.environ.get("SALESBOT_TEST_DATABASE_URL")
 REQUIRE_PG = os.environ.get("SALESBOT_REQUIRE_POSTGRES") == "1"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

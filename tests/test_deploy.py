@@ -5,99 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from sales.demo import load_demo
 from storage.models import Activity, ChatIdentity, Customer, Outbox, User
+from tests.processes import Procs, free_port, until, wait_healthy
 from tests.standins.slack import BOT_TOKEN, DEMO_USERS, SIGNING_SECRET, SlackAPI, SlackSide, bind_demo
 from tests.standins.telegram import BotApiStandIn
 
 SECRET = "webhook-secret-0123456789"
 NOTES = 8
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _salesbot() -> list[str]:
-    exe = Path(sys.executable).parent / "salesbot"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli"]
-
-
-@pytest.fixture
-def pg(engine: Engine) -> Engine:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("several processes against one database: PostgreSQL's case")
-    return engine
-
-
-class Procs:
-    """The salesbot processes of one test, stopped with SIGTERM at the end."""
-
-    def __init__(self) -> None:
-        self.procs: list[subprocess.Popen[str]] = []
-
-    def start(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.procs.append(subprocess.Popen(_salesbot() + args, env=env, stdout=log.open("w"),
-                                           stderr=subprocess.STDOUT, text=True))
-
-    def stop(self) -> list[int | None]:
-        for p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        codes = []
-        for p in self.procs:
-            try:
-                codes.append(p.wait(timeout=30))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                codes.append(None)
-        return codes
-
-
-@pytest.fixture
-def procs() -> Iterator[Procs]:
-    running = Procs()
-    yield running
-    running.stop()
-
-
-async def _wait_healthy(http: aiohttp.ClientSession, port: int, procs: Procs, logs: list[Path]) -> None:
-    for _ in range(300):
-        try:
-            async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        if any(p.poll() is not None for p in procs.procs):
-            pytest.fail("a process died:\n" + "\n".join(p.read_text() for p in logs))
-        await asyncio.sleep(0.1)
-    pytest.fail(f"no /healthz on {port}")
-
-
-async def _until(check: object, seconds: float = 40.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.2)
-    return bool(check())  # type: ignore[operator]
 
 
 async def test_two_web_processes_and_a_worker_lose_and_double_nothing(
@@ -119,7 +41,7 @@ async def test_two_web_processes_and_a_worker_lose_and_double_nothing(
         s.commit()
         customer = s.exec(select(Customer).where(Customer.owner_id == ids["alice"]).order_by(Customer.id)).first()
         assert customer is not None
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     base = {**os.environ, "DATABASE_URL": os.environ["SALESBOT_TEST_DATABASE_URL"], "SALESBOT_DEFAULT_LANG": "en",
             "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.url, "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_BASE_URL": sl.api_url}
@@ -131,7 +53,7 @@ async def test_two_web_processes_and_a_worker_lose_and_double_nothing(
     try:
         async with aiohttp.ClientSession() as http:
             for port in ports:
-                await _wait_healthy(http, port, procs, logs)
+                await wait_healthy(http, port, procs, logs)
             sides = [SlackSide(sl, f"http://127.0.0.1:{p}/slack/events") for p in ports]
             for side in sides:
                 await side.__aenter__()
@@ -169,8 +91,8 @@ async def test_two_web_processes_and_a_worker_lose_and_double_nothing(
                     return int(s.exec(select(func.count()).select_from(Activity).where(
                         col(Activity.summary).like(f"{kind} note %"))).one())
 
-            assert await _until(lambda: counted("tg") == NOTES and counted("slack") == NOTES)
-            assert await _until(lambda: any("approve" in str(m).lower() or "批准" in str(m)
+            assert await until(lambda: counted("tg") == NOTES and counted("slack") == NOTES)
+            assert await until(lambda: any("approve" in str(m).lower() or "批准" in str(m)
                                             for m in tg.bot_messages(bob_tg["id"])))
             await asyncio.sleep(3)  # any double delivery would have arrived by now
             assert counted("tg") == NOTES and counted("slack") == NOTES
