@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
-from handlers import commands, dialogs, flows, privacy
+from handlers import commands, dialogs, flows, imports, privacy
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.types import Incoming, Reply
@@ -189,6 +189,8 @@ class Core:
             else:
                 ctx.keep_dialog = True
             flows.location(ctx, incoming.location)
+        elif incoming.file is not None and not text.startswith("/"):
+            imports.received(ctx, incoming.file)  # a spreadsheet sent without a caption: preview its import
         elif before is not None and not text.startswith("/"):
             ctx.said = privacy.resumed(before, text)
             flows.resume(ctx, before, text)
