@@ -30,7 +30,8 @@ pytestmark = pytest.mark.skipif(
 
 def _cluster(action: str) -> None:
     version = sorted(os.listdir("/etc/postgresql"))[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action, *(
+    name = os.environ.get("SALESBOT_TEST_PG_CLUSTER", "main")  # the cluster serving SALESBOT_TEST_DATABASE_URL
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action, *(
         ["-m", "fast"] if action == "stop" else [])], check=True, timeout=60)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import Update
 from telegram import error as tg
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -84,7 +85,10 @@ class TelegramBot:
         clicked = parse.clicked_message_id(update)
         for reply in replies:
             await self._answer(incoming.chat, reply, clicked)
-        await self.deliver()
+        try:
+            await self.deliver()
+        except (OperationalError, InterfaceError) as exc:  # the rows stay queued for the next pass
+            log.warning("delivery after a turn skipped: database unavailable", extra={"error": type(exc).__name__})
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log what escaped a handler; the update is not retried."""
