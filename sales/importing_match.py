@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
-from sales.names import name_key, same_company
+from sales.names import name_key, same_company_keys
 from storage.models import Contact, Customer
 
 CHUNK = 2000
-WRITE_CHUNK = 5000
-Progress = Callable[[int, int, str], None]
 T = TypeVar("T")
 _GROUP_SUFFIXES = ("集团",)
 _MAX_BUCKET = 100
+_VECTORIZED = 5000  # items (or candidate pairs) from which numpy does the look-alike scan
 
 
 def merge_key(key: str) -> str:
@@ -48,6 +47,14 @@ class Groups:
             parent[i], i = root, parent[i]
         return root
 
+    def heads(self) -> list[int]:
+        """Every row's group head, in one pass (a parent is always an earlier row)."""
+        out = self.parent[:]
+        for i, p in enumerate(out):
+            if p != i:
+                out[i] = out[p]
+        return out
+
     def union(self, a: int, b: int) -> None:
         """Join two groups; the earlier row stays the group's head."""
         ra, rb = self.find(a), self.find(b)
@@ -64,27 +71,47 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 def customers_by_key(session: Session, keys: Iterable[str]) -> dict[str, int]:
     """Existing customers by merge key (the lowest id when several share one)."""
-    wanted = sorted({k for k in keys if k})
-    probe = sorted(set(wanted) | {k + s for k in wanted for s in _GROUP_SUFFIXES})
+    wanted = {k for k in keys if k}
+    stored = _count(session, Customer) if wanted else 0
+    if not stored:
+        return {}
+    probe = wanted | {k + s for k in wanted for s in _GROUP_SUFFIXES}
     found: dict[str, int] = {}
-    for part in chunks(probe):
-        q = select(col(Customer.id), col(Customer.name_key)).where(col(Customer.name_key).in_(part))
-        for cid, key in session.execute(q).all():
-            mk = merge_key(key)
-            if mk not in found or cid < found[mk]:
-                found[mk] = int(cid)
+    for key, cid in _matching(session, col(Customer.name_key), col(Customer.id), probe, stored):
+        mk = merge_key(key)
+        if mk not in found or cid < found[mk]:
+            found[mk] = int(cid)
     return found
 
 
 def customers_by_contact(session: Session, phones: Iterable[str], emails: Iterable[str]) -> dict[str, int]:
-    """Existing customers by a contact's phone or email."""
+    """Existing customers by a contact's phone or email (the lowest customer id when several have one)."""
     found: dict[str, int] = {}
-    for column, values in ((col(Contact.phone), phones), (col(Contact.email), emails)):
-        for part in chunks(sorted(set(values))):
-            q = select(column, col(Contact.customer_id)).where(column.in_(part)).order_by(col(Contact.customer_id))
-            for value, cid in session.execute(q).all():
-                found.setdefault(value, int(cid))
+    stored = -1
+    for column, values in ((col(Contact.phone), set(phones)), (col(Contact.email), set(emails))):
+        if values and stored < 0:
+            stored = _count(session, Contact)
+        if not values or not stored:
+            continue
+        for value, cid in sorted(_matching(session, column, col(Contact.customer_id), values, stored),
+                                 key=lambda r: int(r[1])):
+            found.setdefault(value, int(cid))
     return found
+
+
+def _count(session: Session, model: type[SQLModel]) -> int:
+    return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def _matching(session: Session, column: Any, other: Any, values: set[str], stored: int) -> list[tuple[Any, Any]]:
+    """(value, other column) of the rows whose column is one of `values` (a small table is read whole)."""
+    if stored <= len(values):
+        q = select(column, other).where(column.is_not(None))
+        return [(a, b) for a, b in session.execute(q).all() if a in values]
+    out: list[tuple[Any, Any]] = []
+    for part in chunks(sorted(values)):
+        out += [(a, b) for a, b in session.execute(select(column, other).where(column.in_(part))).all()]
+    return out
 
 
 def rows_by_id(session: Session, model: type[SQLModel], ids: Iterable[int]) -> dict[int, Any]:
@@ -104,79 +131,56 @@ def _variants(key: str) -> set[str]:
 
 def suspects(
     new: Sequence[tuple[int, str, str, str]], old: Sequence[tuple[int, str, str, str]],
+    keys: Mapping[str, str] | None = None,
 ) -> list[tuple[int, int, bool]]:
     """Pairs of look-alike names that are not the same key: (new ref, other ref, other is old).
 
     `new`/`old` hold (ref, name, merge key, pinyin); look-alikes are candidates by one edit or equal pinyin,
-    confirmed by names.same_company.
+    confirmed by names.same_company. `keys` may give names' name_key, computed earlier.
     """
-    pairs: list[tuple[int, int, bool]] = []
-    seen: set[tuple[int, int, bool]] = set()
-    index: dict[str, list[tuple[int, bool, str]]] = {}
-    for items, is_old in ((old, True), (new, False)):
-        for ref, _name, key, py in items:
-            if len(key) < 4 or len(key) > 60:
-                continue
-            for v in _variants(key):
-                index.setdefault(v, []).append((ref, is_old, key))
-            if py and py != key:
-                index.setdefault("\x00" + py, []).append((ref, is_old, key))
-    names = {(ref, True): name for ref, name, _, _ in old} | {(ref, False): name for ref, name, _, _ in new}
-    for bucket in index.values():
-        if len(bucket) < 2:
+    items = [*old, *new]
+    n_old = len(old)
+    known = dict(keys or {})
+    if len(items) < _VECTORIZED:
+        return sorted({(items[a][0], items[b][0], b < n_old) for a, b in _candidate_pairs(items, n_old)
+                       if same_company_keys(_key_of(items[a][1], known), _key_of(items[b][1], known))})
+    from sales import importing_alike  # numpy: loaded only for large imports
+
+    return importing_alike.suspects(items, n_old, _MAX_BUCKET, lambda name: _key_of(name, known))
+
+
+def _key_of(name: str, known: dict[str, str]) -> str:
+    """name_key(name), remembered in `known`."""
+    got = known.get(name)
+    if got is None:
+        got = known[name] = name_key(name)
+    return got
+
+
+def _candidate_pairs(items: Sequence[tuple[int, str, str, str]], n_old: int) -> list[tuple[int, int]]:
+    """(a, b) indexes of items sharing a variant or pinyin: a new, b another key, old or of an earlier ref."""
+    first: dict[str, int] = {}
+    shared: dict[str, list[int]] = {}  # only the variants two items or more have, in the order of `items`
+    for n, (_ref, _name, key, py) in enumerate(items):
+        if len(key) < 4 or len(key) > 60:
             continue
+        for v in _variants(key) if py == key or not py else (*_variants(key), "\x00" + py):
+            j = first.setdefault(v, n)
+            if j != n:
+                bucket = shared.get(v)
+                if bucket is None:
+                    shared[v] = [j, n]
+                else:
+                    bucket.append(n)
+    seen: set[tuple[int, int]] = set()
+    for bucket in shared.values():
         bucket = bucket[:_MAX_BUCKET]  # a thousand 华东科技N names share one variant: list some, not all pairs
-        for i, (ra, old_a, ka) in enumerate(bucket):
-            if old_a:
+        for a in bucket:
+            if a < n_old:
                 continue
-            for rb, old_b, kb in bucket[:i] + bucket[i + 1:]:
-                if ka == kb or (not old_b and rb >= ra):
-                    continue
-                pair = (ra, rb, old_b)
-                if pair not in seen:
-                    seen.add(pair)
-                    if same_company(names[(ra, False)], names[(rb, old_b)]):
-                        pairs.append(pair)
-    return sorted(pairs)
-
-
-def reserve_ids(session: Session, table: str, n: int) -> list[int]:
-    """`n` fresh ids for a bulk insert: from the sequence on PostgreSQL; after the max on SQLite (writers
-    are serialized there, so nobody else takes them before the transaction ends)."""
-    if n == 0:
-        return []
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        seq = text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)")
-        return [int(r[0]) for r in conn.execute(seq, {"n": n})]
-    start = int(conn.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')).scalar_one())
-    return list(range(start + 1, start + n + 1))
-
-
-def bulk_insert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]],
-                progress: Progress | None = None, what: str = "") -> None:
-    """Insert rows with executemany statements of WRITE_CHUNK rows."""
-    table: Table = getattr(model, "__table__")  # noqa: B009
-    conn = session.connection()
-    done = 0
-    for part in chunks(rows, WRITE_CHUNK):
-        conn.execute(insert(table), list(part))
-        done += len(part)
-        if progress is not None:
-            progress(done, len(rows), what)
-
-
-def bulk_update(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
-    """Update rows by id with executemany statements; rows are grouped by the columns they set."""
-    table: Table = getattr(model, "__table__")  # noqa: B009
-    by_cols: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        by_cols.setdefault(tuple(sorted(k for k in row if k != "id")), []).append(row)
-    conn = session.connection()
-    for cols, group in by_cols.items():
-        if not cols:
-            continue
-        stmt = update(table).where(table.c.id == bindparam("b_id")).values(
-            {c: bindparam("b_" + c) for c in cols})
-        for part in chunks(group, WRITE_CHUNK):
-            conn.execute(stmt, [{"b_" + k: v for k, v in r.items()} for r in part])
+            ra, _, ka, _ = items[a]
+            for b in bucket:
+                rb, _, kb, _ = items[b]
+                if b != a and ka != kb and (b < n_old or rb < ra):
+                    seen.add((a, b))
+    return sorted(seen)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -154,6 +154,8 @@ class RowReader:
         self.today = job.today
         self.region = job.options.region
         self.formulas = job.table.formulas
+        self._memo: dict[str, dict[Any, Read]] = {name: {} for name in self.index}
+        self._transposed: list[tuple[Any, ...]] | None = None
 
     def has(self, name: str) -> bool:
         """Whether the sheet has a column for this field."""
@@ -180,6 +182,54 @@ class RowReader:
         raw = cells.get(name)
         if raw is None:
             return None
+        value, refused, flagged = self.convert(name, raw)
+        if refused:
+            rejects += refused
+        if flagged:
+            flags += flagged
+        return value
+
+    def convert(self, name: str, raw: Any) -> Read:
+        """(value, refusals, flags) of a non-empty cell, remembered per distinct cell of a column."""
+        if _TYPES.get(name) in _UNIQUE or (raw.__class__ is float and (not raw or raw != raw)):
+            return self._convert(name, raw)
+        key = raw if raw.__class__ is str else (raw.__class__, raw)
+        memo = self._memo[name]
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = self._convert(name, raw)
+        return got
+
+    def column(self, name: str) -> list[Read | None]:
+        """convert() of a field's cell in each row (None where the cell is empty or missing)."""
+        cells = self._cells(self.index[name].index)
+        if _TYPES.get(name) in _UNIQUE:
+            return [None if v is None or v == "" else self._convert(name, v) for v in cells]
+        memo: dict[Any, Read | None] = {
+            v: self.convert(name, v) for v in dict.fromkeys(cells) if v.__class__ is str and v != ""}
+        out = list(map(memo.get, cells))  # other cells (None, "", numbers, dates) are None here
+        if set(map(type, cells)) <= {str, type(None)}:
+            return out
+        return [self.convert(name, v) if v.__class__ is not str and v is not None else got
+                for v, got in zip(cells, out, strict=True)]
+
+    def _cells(self, at: int) -> Sequence[Any]:
+        """The sheet's column `at`, a cell per row (None past a short row's end)."""
+        if self._transposed is None:
+            rows = self.job.table.rows
+            width = max(map(len, rows), default=0)
+            if len(set(map(len, rows))) > 1:
+                rows = [row + [None] * (width - len(row)) for row in rows]
+            self._transposed = list(zip(*rows, strict=True))
+        return self._transposed[at] if at < len(self._transposed) else [None] * len(self.job.table.rows)
+
+    def _convert(self, name: str, raw: Any) -> Read:
+        rejects: list[Issue] = []
+        flags: list[Issue] = []
+        value = self._read(raw, name, rejects, flags)
+        return value, tuple(rejects), tuple(flags)
+
+    def _read(self, raw: Any, name: str, rejects: list[Issue], flags: list[Issue]) -> Any:
         column = self.index[name]
         kind = _TYPES.get(name, "text")
         if isinstance(raw, str) and raw[:1] == "=" and kind in ("text", "name", "phone", "email"):
@@ -214,6 +264,8 @@ class RowReader:
             return None
 
 
+Read = tuple[Any, tuple[Issue, ...], tuple[Issue, ...]]
+_UNIQUE = ("name", "phone", "email")  # kinds whose cells rarely repeat: not remembered
 _TYPES = {name: spec[0] for name, spec in FIELDS.items()}
 
 

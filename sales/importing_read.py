@@ -7,6 +7,7 @@ import html
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,15 +116,21 @@ def _read_book(data: bytes, name: str, sheet: str | None) -> tuple[list[str], li
     names = list(book.sheet_names)
     if sheet is not None and sheet not in names:
         raise BadFile("no_sheet", sheet=sheet, sheets="、".join(names))
-    try:
-        for candidate in [sheet] if sheet else names:
-            assert candidate is not None
-            grid = book.get_sheet_by_name(candidate).to_python(skip_empty_area=False)
-            if any(_filled(r) for r in grid):
-                formulas = _formulas(data, candidate) if data.startswith(_ZIP) else {}
-                return names, grid, candidate, formulas
-    except Exception:
-        raise BadFile("corrupt", name=name) from None
+    likely = (sheet or (names[0] if names else None)) if data.startswith(_ZIP) else None
+    with ThreadPoolExecutor(max_workers=1) as pool:  # unzipping its formulas overlaps calamine's parse
+        early = pool.submit(_formulas, data, likely) if likely is not None else None
+        try:
+            for candidate in [sheet] if sheet else names:
+                assert candidate is not None
+                grid = book.get_sheet_by_name(candidate).to_python(skip_empty_area=False)
+                if any(_filled(r) for r in grid):
+                    if not data.startswith(_ZIP):
+                        return names, grid, candidate, {}
+                    if early is not None and candidate == likely:
+                        return names, grid, candidate, early.result()
+                    return names, grid, candidate, _formulas(data, candidate)
+        except Exception:
+            raise BadFile("corrupt", name=name) from None
     raise BadFile("empty", name=name)
 
 

@@ -10,19 +10,11 @@ from sqlmodel import Session, col, select
 from sales import leads as lead_rules
 from sales.activities import due_instant
 from sales.customers import MAX_NAME
-from sales.importing_match import (
-    bulk_insert,
-    bulk_update,
-    chunks,
-    company_key,
-    customers_by_key,
-    reserve_ids,
-    rows_by_id,
-    suspects,
-)
+from sales.importing_match import chunks, company_key, customers_by_key, rows_by_id, suspects
 from sales.importing_plan import Job, Progress, RowReader, RowResult, Suspect, shown
 from sales.importing_read import BadFile
 from sales.importing_values import Issue, activity_kind, is_done
+from sales.importing_write import bulk_insert, bulk_update, reserve_ids
 from sales.names import _romanize, name_key
 from storage.models import Activity, Customer, Deal, FollowUp, Lead, Stage, StageChange, User
 

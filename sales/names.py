@@ -20,10 +20,12 @@ How = Literal["exact", "key", "prefix", "contains", "pinyin", "initials", "fuzzy
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_RE = re.compile(f"[{_HAN}]")
+_PLAIN_HAN_RE = re.compile("[\u4e00-\u9fff]+")  # CJK Unified Ideographs: unchanged by NFKC and casefold
 # Han runs and other alphanumeric runs come out as separate parts so suffix rules can see them.
 _PART_RE = re.compile(f"[{_HAN}]+|[^\\W_{_HAN}]+")
 _SPACE_CTRL_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 _CN_SUFFIXES = ("股份有限公司", "有限责任公司", "有限責任公司", "股份公司", "有限公司", "公司")
+_CN_ENDINGS = tuple((s, "分" + s) for s in _CN_SUFFIXES)  # a branch (分公司) keeps its ending
 _LATIN_SUFFIXES = frozenset({"co", "company", "ltd", "limited", "inc", "incorporated", "llc", "llp", "plc",
                              "corp", "corporation", "gmbh", "pte", "pty"})
 
@@ -47,8 +49,13 @@ def _strip_suffixes(parts: list[str]) -> list[str]:
         if last in _LATIN_SUFFIXES:
             parts.pop()
             continue
-        cut = next((len(s) for s in _CN_SUFFIXES if last.endswith(s) and not last.endswith("分" + s)), 0)
-        if not cut:
+        if not last.endswith("公司"):  # every Chinese ending ends so: the common case needs no scan
+            break
+        for suffix, branch in _CN_ENDINGS:
+            if last.endswith(suffix) and not last.endswith(branch):
+                cut = len(suffix)
+                break
+        else:
             break
         parts[-1] = last[:-cut]
         if not parts[-1]:
@@ -58,6 +65,9 @@ def _strip_suffixes(parts: list[str]) -> list[str]:
 
 def _raw_key(name: str) -> str:
     """One normalization pass; name_key iterates it to a fixpoint."""
+    if _PLAIN_HAN_RE.fullmatch(name):
+        # NFKC and casefold keep these characters, and they form a single part: the same result, sooner.
+        return "".join(_strip_suffixes([name])) or name
     norm = _normalize(name)
     parts = _PART_RE.findall(norm)
     merged: list[str] = []
@@ -99,29 +109,62 @@ def _reading(char: str) -> tuple[str, bool] | None:
     return readings[0], len(set(readings)) > 1
 
 
-def _han_syllables(run: str) -> list[str]:
-    """Syllables of a Han run; polyphonic characters read by forward longest phrase match (重庆, 银行)."""
-    readings = [_reading(c) for c in run]
-    if not any(r is not None and r[1] for r in readings):
-        return [r[0] if r is not None else c for r, c in zip(readings, run, strict=True)]
+@cache
+def _clean(syllable: str) -> str:
+    """A syllable as keys hold it: lower-case letters and digits only."""
+    return "".join(ch for ch in syllable.lower() if ch.isalnum())
+
+
+@cache
+def _char_pinyin(char: str) -> tuple[str, bool]:
+    """A character's cleaned default syllable (itself when not listed) and whether it has other readings."""
+    r = _reading(char)
+    return (_clean(r[0]), r[1]) if r is not None else (_clean(char), False)
+
+
+@cache
+def _phrase_pinyin(phrase: str) -> tuple[str, ...]:
+    """Cleaned syllables of a listed phrase."""
+    return tuple(_clean(_toneless(p[0])) for p in PHRASES_DICT[phrase])
+
+
+@cache
+def _phrase_prefixes() -> frozenset[str]:
+    """Every beginning (two characters or more) of a listed phrase: the longest match stops where these do."""
+    return frozenset(p[:k] for p in PHRASES_DICT for k in range(2, min(len(p), _MAX_PHRASE) + 1))
+
+
+def _han_pinyin(run: str) -> list[str]:
+    """Cleaned syllables of a Han run; polyphonic characters read by forward longest phrase match (重庆, 银行)."""
+    chars = [_char_pinyin(c) for c in run]
+    if not any(poly for _, poly in chars):
+        return [syl for syl, _ in chars]
+    prefixes = _phrase_prefixes()
     out: list[str] = []
     i, n = 0, len(run)
     while i < n:
-        for size in range(min(_MAX_PHRASE, n - i), 1, -1):
-            phrase = PHRASES_DICT.get(run[i : i + size])
-            if phrase is not None and len(phrase) == size:
-                out.extend(_toneless(p[0]) for p in phrase)
-                i += size
+        size = 0
+        for k in range(2, min(_MAX_PHRASE, n - i) + 1):
+            piece = run[i : i + k]
+            if piece not in prefixes:
                 break
+            phrase = PHRASES_DICT.get(piece)
+            if phrase is not None and len(phrase) == k:
+                size = k
+        if size:
+            out.extend(_phrase_pinyin(run[i : i + size]))
+            i += size
         else:
-            r = readings[i]
-            out.append(r[0] if r is not None else run[i])
+            out.append(chars[i][0])
             i += 1
     return out
 
 
 def _romanize(key: str) -> tuple[str, str]:
     """Full pinyin and initials of a key; other alphanumerics are kept whole in both."""
+    if _PLAIN_HAN_RE.fullmatch(key):  # one Han run: syllables are non-empty or add nothing to either
+        syllables = _han_pinyin(key)
+        return "".join(syllables), "".join([s[:1] for s in syllables])
     py: list[str] = []
     ini: list[str] = []
     for part in _PART_RE.findall(key):
@@ -129,8 +172,7 @@ def _romanize(key: str) -> tuple[str, str]:
             py.append(part)
             ini.append(part)
             continue
-        for syl in _han_syllables(part):
-            clean = "".join(ch for ch in syl.lower() if ch.isalnum())
+        for clean in _han_pinyin(part):
             if clean:
                 py.append(clean)
                 ini.append(clean[0])
@@ -389,7 +431,11 @@ def resolve(cands: list[Candidate]) -> Candidate | None:
 
 def same_company(a: str, b: str) -> bool:
     """The duplicate rule: equal up to spacing, punctuation, legal suffix, width or a small typo."""
-    ka, kb = name_key(a), name_key(b)
+    return same_company_keys(name_key(a), name_key(b))
+
+
+def same_company_keys(ka: str, kb: str) -> bool:
+    """same_company on two names' name_key values, computed earlier."""
     if not ka or not kb:
         return False
     if ka == kb:

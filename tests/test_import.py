@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import io
+import random
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from sales import importing, importing_match
+from sales import importing, importing_match, importing_write, names
 from sales.importing import BadFile, Options
 from storage.db import session_factory, transaction
 from storage.models import Activity, Contact, Customer, FollowUp, ImportBatch, Team, User
@@ -134,7 +136,7 @@ def xlsx(rows: list[list[Any]], sheet: str = "Sheet1") -> bytes:
 def test_an_import_is_all_or_nothing(engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     team(engine, clock())
     data = xlsx([["客户名称", "联系人", "电话"], ["甲公司", "张三", "13800001111"], ["乙公司", "李四", "13900002222"]])
-    real = importing_match.bulk_insert
+    real = importing_write.bulk_insert
 
     def failing(session: Session, model: Any, rows: list[dict[str, Any]], *a: Any, **kw: Any) -> None:
         if model is Contact:
@@ -231,3 +233,45 @@ def test_csv_in_gbk_with_a_title_row_and_english_headers(engine: Engine, clock: 
         assert c.last_contact_at == datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 昨天, the later of the two
         p = s.exec(select(Contact)).one()
         assert (p.phone, p.email) == ("+8613800138000", "ann@lotus.example")
+
+
+def test_follow_up_records_may_name_new_customers_with_and_without_a_last_contact(engine: Engine,
+                                                                                 clock: FakeClock) -> None:
+    team(engine, clock())
+    data = xlsx([["客户名称", "跟进时间", "跟进方式", "完成状态", "下次跟进时间"],
+                 ["甲公司", "2026-11-01", "拜访", "已完成", None],
+                 ["乙公司", None, None, None, "2026-12-01"],
+                 ["丙公司", "2026-11-05", "电话", "已完成", None]], "跟进记录")
+    plan = run(engine, data, "f.xlsx", clock())
+    assert plan.counts["customer.created"] == 3
+    with session_factory(engine)() as s:
+        lasts = {c.name: c.last_contact_at for c in s.exec(select(Customer)).all()}
+    assert lasts["乙公司"] is None and lasts["甲公司"] is not None and lasts["丙公司"] is not None
+
+
+def _items(rng: random.Random, n: int) -> list[tuple[int, str, str, str]]:
+    words = ["华东", "华南", "科技", "Acme", "acme", "a", "b", "ab", "集团", "重庆", "银行", "x", "xy", "aa", "Trading"]
+    out = []
+    for ref in range(n):
+        name = "".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+        key = importing_match.company_key(name)
+        out.append((ref, name, key, rng.choice([names._romanize(key)[0], "", "abcd", key])))
+    return out
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_the_vectorized_look_alike_scan_finds_the_pairs_the_plain_one_does(
+        collide: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sales import importing_alike
+
+    if collide:  # every text of one length hashes alike: the exact check must still tell them apart
+        monkeypatch.setattr(importing_alike, "_BASE", np.uint64(0))
+    monkeypatch.setattr(importing_alike, "_PAIRS_AT_ONCE", 50)  # pairs made in several batches
+    rng = random.Random(8)
+    for _ in range(60):
+        old, new = _items(rng, rng.randint(0, 40)), _items(rng, rng.randint(0, 60))
+        monkeypatch.setattr(importing_match, "_MAX_BUCKET", rng.choice([2, 3, 100]))
+        monkeypatch.setattr(importing_match, "_VECTORIZED", 10**9)
+        plain = importing_match.suspects(new, old)
+        monkeypatch.setattr(importing_match, "_VECTORIZED", 1)
+        assert importing_match.suspects(new, old) == plain

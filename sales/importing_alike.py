@@ -1,0 +1,217 @@
+"""Look-alike candidates of a large import, vectorized: the pairs importing_match's plain scan finds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from sales.names import _HAN_RE, same_company_keys
+
+Item = tuple[int, str, str, str]  # (ref, name, merge key, pinyin)
+Ints = npt.NDArray[np.int64]
+Hashes = npt.NDArray[np.uint64]
+_BASE = np.uint64(1_000_003)  # odd: the polynomial hash is taken in the ring of 64-bit integers
+_LENGTH = np.uint64(0x9E3779B97F4A7C15)
+_PINYIN = np.uint64(0x5851F42D4C957F2D)
+_KEY = -1  # `where` of an entry that is the key itself; -2 is the pinyin; 0… is the position deleted
+_SPELLED = -2
+_PAIRS_AT_ONCE = 4_000_000
+
+
+def suspects(items: Sequence[Item], n_old: int, max_bucket: int,
+             key_of: Callable[[str], str]) -> list[tuple[int, int, bool]]:
+    """importing_match.suspects of old items then new ones, for many items: (new ref, other ref, is old)."""
+    a, b = candidate_pairs(items, n_old, max_bucket)
+    name_keys = [""] * len(items)
+    for n in _unique(np.concatenate([a, b]))[0].tolist():
+        name_keys[n] = key_of(items[n][1])
+    yes = confirmed(name_keys, a, b)
+    refs = np.array([ref for ref, _, _, _ in items], dtype=np.int64)
+    ra, rb, old = refs[a[yes]], refs[b[yes]], b[yes] < n_old
+    order = np.lexsort((old, rb, ra))
+    ra, rb, old = ra[order], rb[order], old[order]
+    fresh = np.r_[True, (ra[1:] != ra[:-1]) | (rb[1:] != rb[:-1]) | (old[1:] != old[:-1])][:len(ra)]
+    return list(zip(ra[fresh].tolist(), rb[fresh].tolist(), old[fresh].tolist(), strict=True))
+
+
+def candidate_pairs(items: Sequence[Item], n_old: int, max_bucket: int) -> tuple[Ints, Ints]:
+    """(a, b) item indexes sharing a bucket: a new, b of another key and old or of an earlier ref; once each."""
+    owners, groups = _buckets(items, max_bucket)
+    ids: dict[str, int] = {}
+    key_ids = np.array([ids.setdefault(key, len(ids)) for _, _, key, _ in items], dtype=np.int64)
+    refs = np.array([ref for ref, _, _, _ in items], dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else groups
+    sizes = np.diff(np.r_[starts, len(groups)])
+    codes: list[Ints] = []
+    done = 0
+    while done < len(starts):  # buckets in batches of about _PAIRS_AT_ONCE pairs, to bound the memory
+        upto = max(done + 1, int(np.searchsorted(np.cumsum(sizes[done:] ** 2), _PAIRS_AT_ONCE)) + done)
+        first, size = starts[done:upto], sizes[done:upto]
+        x = np.repeat(np.arange(int(first[0]), int(first[-1] + size[-1])), np.repeat(size, size))
+        block = np.repeat(first, size * size)
+        y = block + (np.arange(len(x)) - np.repeat(np.cumsum(size * size) - size * size, size * size)) % \
+            np.repeat(size, size * size)
+        a, b = owners[x], owners[y]
+        keep = (a >= n_old) & (key_ids[a] != key_ids[b]) & ((b < n_old) | (refs[b] < refs[a]))
+        codes.append(a[keep] * len(items) + b[keep])
+        done = upto
+    unique = _unique(np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64))[0]
+    return unique // len(items), unique % len(items)
+
+
+def confirmed(keys: Sequence[str], a: Ints, b: Ints) -> npt.NDArray[np.bool_]:
+    """names.same_company_keys(keys[a], keys[b]) for each pair, its cheap verdicts taken a column at once."""
+    if not len(a):
+        return np.zeros(0, dtype=np.bool_)
+    sizes = np.array([len(k) for k in keys], dtype=np.int64)
+    han = np.array([bool(_HAN_RE.search(k)) for k in keys], dtype=np.bool_)
+    out = np.zeros(len(a), dtype=np.bool_)
+    todo = np.flatnonzero((sizes[a] > 0) & (sizes[b] > 0))
+    dist = process.cpdist(_pick(keys, a[todo]), _pick(keys, b[todo]), scorer=Levenshtein.distance,
+                          score_cutoff=1, dtype=np.int32)
+    out[todo] = (dist == 0) | ((dist <= 1) & (np.minimum(sizes[a[todo]], sizes[b[todo]]) >= 4))
+    todo = todo[~out[todo]]
+    ratio = process.cpdist(_pick(keys, a[todo]), _pick(keys, b[todo]), scorer=fuzz.ratio, dtype=np.float64)
+    out[todo] = ratio >= 90
+    todo = todo[~out[todo] & (han[a[todo]] != han[b[todo]])]  # one Chinese, one Latin: maybe its pinyin
+    for i in todo.tolist():
+        out[i] = same_company_keys(keys[int(a[i])], keys[int(b[i])])
+    return out
+
+
+def _unique(values: Ints) -> tuple[Ints, Ints]:
+    """The distinct values ascending, and where each value is among them (np.unique is slower by far)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, dtype=np.bool_)
+    at = np.empty(len(values), dtype=np.int64)
+    at[order] = np.cumsum(first) - 1
+    return ordered[first], at
+
+
+def _pick(texts: Sequence[str], at: Ints) -> list[str]:
+    if not len(at):
+        return []
+    got = itemgetter(*at.tolist())(texts)
+    return list(got) if len(at) > 1 else [got]
+
+
+def _buckets(items: Sequence[Item], max_bucket: int) -> tuple[Ints, Ints]:
+    """(owner, bucket) of the first `max_bucket` items sharing a key variant (or pinyin), owners ascending."""
+    hashes, owners, where = _entries(items)
+    if not len(hashes):
+        return owners, owners
+    order = np.lexsort((owners, hashes))
+    hashes, owners, where = hashes[order], owners[order], where[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    ends = np.r_[starts[1:], len(hashes)]
+    several = owners[starts] != owners[ends - 1]  # owners ascend within a hash: two or more of them
+    pick = np.repeat(several, ends - starts)
+    hashes, owners, where = hashes[pick], owners[pick], where[pick]
+    if not len(hashes):
+        return owners, owners
+    groups = np.cumsum(np.r_[True, hashes[1:] != hashes[:-1]]) - 1
+    texts = _texts(items, owners, where)
+    differs = (texts[1:] != texts[:-1]).any(axis=1) & (groups[1:] == groups[:-1])
+    odd = np.zeros(int(groups[-1]) + 1, dtype=np.bool_)
+    odd[groups[1:][differs]] = True  # a hash shared by different texts: split them by text
+    odd = odd[groups]
+    if odd.any():
+        split: dict[tuple[int, bytes], int] = {}
+        first_new = int(groups[-1]) + 1
+        for i in np.flatnonzero(odd).tolist():
+            groups[i] = split.setdefault((int(groups[i]), texts[i].tobytes()), first_new + len(split))
+        order = np.lexsort((owners, groups))
+        owners, groups = owners[order], groups[order]
+    keep = np.r_[True, (owners[1:] != owners[:-1]) | (groups[1:] != groups[:-1])]  # a key's equal variants
+    owners, groups = owners[keep], groups[keep]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(groups)])
+    rank = np.arange(len(groups)) - np.repeat(starts, sizes)
+    keep = (np.repeat(sizes, sizes) > 1) & (rank < max_bucket)
+    return owners[keep], np.repeat(np.arange(len(starts)), sizes)[keep]
+
+
+def _entries(items: Sequence[Item]) -> tuple[Hashes, Ints, Ints]:
+    """(hash, item, where) of each key of 4 to 60 characters, its one-deletion variants and differing pinyin."""
+    hashes: list[Hashes] = []
+    owners: list[Ints] = []
+    where: list[Ints] = []
+    by_length: dict[int, list[int]] = {}
+    spelled: dict[int, list[int]] = {}
+    for n, (_, _, key, py) in enumerate(items):
+        if 4 <= len(key) <= 60:
+            by_length.setdefault(len(key), []).append(n)
+            if py and py != key:
+                spelled.setdefault(len(py), []).append(n)
+    for length, members in by_length.items():
+        idx = np.array(members, dtype=np.int64)
+        prefix = _prefix_hashes(_codes([items[n][2] for n in members], length).astype(np.uint64))
+        powers = _powers(length)[::-1]  # B^(L-1-i) for i in 0…L-1
+        whole = prefix[:, length]
+        variants = prefix[:, :length] * powers + whole[:, None] - prefix[:, 1:] * powers
+        hashes += [whole + _mark(length, _LENGTH), (variants + _mark(length - 1, _LENGTH)).ravel()]
+        owners += [idx, np.repeat(idx, length)]
+        where += [np.full(len(idx), _KEY, dtype=np.int64), np.tile(np.arange(length, dtype=np.int64), len(idx))]
+    for length, members in spelled.items():
+        whole = _prefix_hashes(_codes([items[n][3] for n in members], length).astype(np.uint64))[:, length]
+        hashes.append(whole + _mark(length, _LENGTH) + _PINYIN)
+        owners.append(np.array(members, dtype=np.int64))
+        where.append(np.full(len(members), _SPELLED, dtype=np.int64))
+    if not hashes:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(hashes), np.concatenate(owners), np.concatenate(where)
+
+
+def _texts(items: Sequence[Item], owners: Ints, where: Ints) -> npt.NDArray[np.uint32]:
+    """Each entry's text, one row each: (kind, length, code points…, zeros)."""
+    spelled = where == _SPELLED
+    uniq, at = _unique(owners)
+    keys = [items[n][2] for n in uniq.tolist()]
+    has_py = np.zeros(len(uniq), dtype=np.bool_)
+    has_py[at[spelled]] = True
+    pinyins = [items[n][3] if yes else "" for n, yes in zip(uniq.tolist(), has_py.tolist(), strict=True)]
+    key_len = np.array([len(k) for k in keys], dtype=np.int64)
+    py_len = np.array([len(p) for p in pinyins], dtype=np.int64)
+    width = int(max(key_len.max(initial=0) + 1, py_len.max(initial=0)))
+    out = np.zeros((len(owners), width + 2), dtype=np.uint32)
+    out[:, 0] = np.where(spelled, 2, 1)
+    out[:, 1] = np.where(spelled, py_len[at], key_len[at] - (where != _KEY))
+    rows = np.flatnonzero(~spelled)
+    codes = _codes(keys, width)
+    gone = np.where(where[rows] == _KEY, width, where[rows])  # nothing deleted from the key itself
+    cols = np.arange(width - 1)[None, :]
+    out[rows, 2:width + 1] = codes[at[rows][:, None], cols + (cols >= gone[:, None])]
+    rows = np.flatnonzero(spelled)
+    if len(rows):
+        out[rows, 2:] = _codes(pinyins, width)[at[rows]]
+    return out
+
+
+def _codes(texts: list[str], length: int) -> npt.NDArray[np.uint32]:
+    """The code points of texts at most `length` long, one zero-padded row each."""
+    return np.array(texts, dtype=f"<U{length}").view(np.uint32).reshape(len(texts), length)
+
+
+def _prefix_hashes(codes: Hashes) -> Hashes:
+    """Column i holds the hash of each row's first i characters."""
+    rows, length = codes.shape
+    out = np.zeros((rows, length + 1), dtype=np.uint64)
+    for i in range(length):
+        out[:, i + 1] = out[:, i] * _BASE + codes[:, i]
+    return out
+
+
+def _powers(n: int) -> Hashes:
+    """B^0 … B^(n-1), wrapping at 64 bits."""
+    return np.cumprod(np.r_[np.uint64(1), np.full(n - 1, _BASE, dtype=np.uint64)], dtype=np.uint64)
+
+
+def _mark(length: int, salt: np.uint64) -> np.uint64:
+    """A length's share of a hash (wrapping at 64 bits)."""
+    return np.uint64((length * int(salt)) % (1 << 64))

@@ -1,0 +1,145 @@
+"""Bulk writes of an import in the caller's transaction: driver executemany on SQLite, COPY on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Column, Dialect, Table, bindparam, insert, text, update
+from sqlmodel import Session, SQLModel
+
+WRITE_CHUNK = 5000
+SQLITE_CACHE_KIB = 256 * 1024  # page cache while a large import writes: its indexes stay in memory
+Progress = Callable[[int, int, str], None]
+
+
+def reserve_ids(session: Session, table: str, n: int) -> list[int]:
+    """`n` fresh ids for a bulk insert: from the sequence on PostgreSQL; after the max on SQLite (writers
+    are serialized there, so nobody else takes them before the transaction ends)."""
+    if n == 0:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        seq = text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)")
+        return [int(r[0]) for r in conn.execute(seq, {"n": n})]
+    start = int(conn.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')).scalar_one())
+    return list(range(start + 1, start + n + 1))
+
+
+def bulk_insert(session: Session, model: type[SQLModel], rows: Sequence[Any], progress: Progress | None = None,
+                what: str = "", columns: Sequence[str] | None = None) -> None:
+    """Insert rows (dicts, or tuples in `columns` order) by executemany on SQLite, COPY on PostgreSQL."""
+    # Values are bound as SQLAlchemy binds them; a column left out takes its default, as with insert().
+    table: Table = getattr(model, "__table__")  # noqa: B009
+    if not rows:
+        return
+    if columns is None:
+        named = {k for row in rows for k in row}
+        columns = [c.name for c in table.columns if c.name in named]
+        defaults = [_default(table.c[c]) for c in columns]
+        rows = [tuple(row.get(c, d) for c, d in zip(columns, defaults, strict=True)) for row in rows]
+    columns, rows = _complete(table, list(columns), rows)
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name not in ("sqlite", "postgresql") or _computed_defaults(table, columns):
+        for part in _parts(rows, progress, what):
+            conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in part])
+        return
+    rows = _bound(rows, [table.c[c] for c in columns], dialect)
+    driver: Any = conn.connection.driver_connection
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    if dialect.name == "postgresql":
+        with driver.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for part in _parts(rows, progress, what):
+                for row in part:
+                    copy.write_row(row)
+        return
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    cur = driver.cursor()
+    try:
+        for part in _parts(rows, progress, what):
+            cur.executemany(sql, part)
+    finally:
+        cur.close()
+
+
+def bulk_update(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Update rows by id with executemany statements; rows are grouped by the columns they set."""
+    table: Table = getattr(model, "__table__")  # noqa: B009
+    by_cols: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_cols.setdefault(tuple(sorted(k for k in row if k != "id")), []).append(row)
+    conn = session.connection()
+    for cols, group in by_cols.items():
+        if not cols:
+            continue
+        stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+            {c: bindparam("b_" + c) for c in cols})
+        for i in range(0, len(group), WRITE_CHUNK):
+            part = group[i:i + WRITE_CHUNK]
+            conn.execute(stmt, [{"b_" + k: v for k, v in r.items()} for r in part])
+
+
+@contextmanager
+def big_cache(session: Session, rows: int) -> Iterator[None]:
+    """On SQLite, a page cache large enough for a big import's index pages while it writes."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or rows < 10_000:
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def _default(column: Column[Any]) -> Any:
+    """A column's scalar Python default, or None."""
+    default = column.default
+    return getattr(default, "arg", None) if default is not None and default.is_scalar else None
+
+
+def _computed_defaults(table: Table, columns: list[str]) -> bool:
+    """Whether a column left out has a default computed per row (only SQLAlchemy's insert applies those)."""
+    return any(c.name not in columns and c.default is not None and not c.default.is_scalar for c in table.columns)
+
+
+def _complete(table: Table, columns: list[str], rows: Sequence[Any]) -> tuple[list[str], Sequence[Any]]:
+    """Add the left-out columns that have a default (as SQLAlchemy's insert would fill them)."""
+    extra = [c for c in table.columns if c.name not in columns and c.default is not None and c.default.is_scalar]
+    if not extra:
+        return columns, rows
+    tail = tuple(_default(c) for c in extra)
+    return columns + [c.name for c in extra], [tuple(r) + tail for r in rows]
+
+
+def _bound(rows: Sequence[Any], columns: list[Column[Any]], dialect: Dialect) -> Sequence[Any]:
+    """Rows with every value converted as SQLAlchemy would bind it (UTC datetimes, money)."""
+    procs = [(i, c.type.dialect_impl(dialect).bind_processor(dialect)) for i, c in enumerate(columns)]
+    if all(p is None for _, p in procs):
+        return rows
+    cols = list(zip(*rows, strict=True))
+    for i, proc in procs:
+        if proc is not None:
+            cols[i] = tuple(_converted(cols[i], proc))
+    return list(zip(*cols, strict=True))
+
+
+def _converted(values: Sequence[Any], proc: Callable[[Any], Any]) -> list[Any]:
+    """proc of each value, once per distinct object (imports share their dates, amounts and `now`)."""
+    ids = list(map(id, values))  # every value is alive in `values`, so an id names one object throughout
+    done = {key: proc(v) for key, v in dict(zip(ids, values, strict=True)).items()}
+    return list(map(done.__getitem__, ids))
+
+
+def _parts(rows: Sequence[Any], progress: Progress | None, what: str) -> Iterator[Sequence[Any]]:
+    """Slices of WRITE_CHUNK rows; progress is told after each."""
+    for i in range(0, len(rows), WRITE_CHUNK):
+        part = rows[i:i + WRITE_CHUNK]
+        yield part
+        if progress is not None:
+            progress(i + len(part), len(rows), what)
