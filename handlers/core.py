@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -56,6 +58,18 @@ def command_of(incoming: Incoming) -> str:
     return "text"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_input(incoming: Incoming) -> Incoming:
+    """The input without control characters (PostgreSQL refuses NUL; none of them means anything in chat)."""
+    text = _CONTROL.sub("", incoming.text)
+    action = _CONTROL.sub("", incoming.action) if incoming.action else incoming.action
+    if text == incoming.text and action == incoming.action:
+        return incoming
+    return dataclasses.replace(incoming, text=text, action=action)
+
+
 class Core:
     """The platform-neutral command and dialogue core."""
 
@@ -74,6 +88,7 @@ class Core:
         With `raise_unavailable`, a database that cannot be reached raises Unavailable instead of
         answering "try again shortly", so an adapter can have the platform redeliver the input later.
         """
+        incoming = clean_input(incoming)
         started = time.perf_counter()
         outcome = "error"
         try:
