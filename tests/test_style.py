@@ -30,6 +30,11 @@ def test_mypy_strict_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_dockerfile_passes_hadolint() -> None:
+    result = subprocess.run([_tool("hadolint"), "Dockerfile"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_platform_libraries_stay_in_bot() -> None:
     banned = ("telegram", "slack_bolt", "slack_sdk", "apscheduler", "typer")
     for floor in ("handlers", "sales", "storage"):
