@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from handlers.types import Button, ChatRef, Incoming, Reply
+from handlers.types import Attachment, Button, ChatRef, Incoming, Reply
 from storage.models import ActionToken, ChatIdentity, Outbox, User
 
 MAX_ACTION_BYTES = 64
@@ -87,9 +88,13 @@ class Ctx:
 
 
 def reply_to_json(reply: Reply) -> str:
-    """A Reply as the outbox stores it."""
+    """A Reply as the outbox stores it, its image (a chart, a file) base64-encoded."""
     rows = [[{"label": b.label, "action": b.action, "style": b.style} for b in row] for row in reply.buttons]
-    return json.dumps({"text": reply.text, "buttons": rows}, ensure_ascii=False)
+    data: dict[str, Any] = {"text": reply.text, "buttons": rows}
+    if reply.image is not None:
+        data["image"] = {"name": reply.image.name, "mime": reply.image.mime,
+                         "data": base64.b64encode(reply.image.data).decode()}
+    return json.dumps(data, ensure_ascii=False)
 
 
 def reply_from_json(payload: str, to: ChatRef | None = None) -> Reply:
@@ -97,7 +102,10 @@ def reply_from_json(payload: str, to: ChatRef | None = None) -> Reply:
     data = json.loads(payload)
     rows = tuple(tuple(Button(label=b["label"], action=b["action"], style=b.get("style")) for b in row)
                  for row in data.get("buttons", []))
-    return Reply(text=data["text"], buttons=rows, to=to)
+    image = data.get("image")
+    attachment = (Attachment(name=image["name"], mime=image["mime"], data=base64.b64decode(image["data"]))
+                  if isinstance(image, dict) else None)
+    return Reply(text=data["text"], buttons=rows, to=to, image=attachment)
 
 
 def enqueue(session: Session, *, user: User, reply: Reply, now: datetime, prefer: str | None = None) -> bool:

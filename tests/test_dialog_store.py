@@ -40,3 +40,12 @@ def test_an_expired_dialogue_is_not_resumed(engine: Engine, clock: FakeClock) ->
     with factory() as s:
         row = dialogs.load(s, MSG, clock())
         assert row is not None and dialogs.data_of(row)["prefix"] == "/note"
+
+
+def test_an_outbox_reply_keeps_its_buttons_and_image() -> None:
+    from handlers.context import reply_from_json, reply_to_json
+    from handlers.types import Attachment, Button, Reply
+
+    reply = Reply(text="*图* \\_x", buttons=((Button("批准", "ap.ok:1", "primary"),),),
+                  image=Attachment(name="funnel.png", mime="image/png", data=b"\x89PNG\x00\xff"))
+    assert reply_from_json(reply_to_json(reply)) == reply
