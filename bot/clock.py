@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from handlers.context import Settings
 from handlers.digest_send import build
+from sales.privacy import flag_past_retention
 from sales.reminders import People, plan, plan_digests
 from sales.reminders_due import resolve
 from storage.db import session_factory, transaction
@@ -99,6 +100,7 @@ class ReminderClock:
     def plan_digests(self) -> int:
         """Create today's digests whose hour has come."""
         def once(session: Session) -> int:
+            flag_past_retention(session, self.now())  # PIPL: flags each record once when its retention has passed
             return plan_digests(session, now=self.now(), default_tz=self.settings.default_tz).total
         return self._retrying(once)
 

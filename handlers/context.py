@@ -25,6 +25,9 @@ class Settings:
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
     dialog_minutes: int = 30
+    rate_limit: int = 20  # inputs per account per window; over it one "slow down", then dropped (0: no limit)
+    rate_window_s: int = 10
+    max_file_bytes: int = 20 * 1024 * 1024  # uploads (imports); the adapters refuse larger ones before download
 
 
 @dataclass

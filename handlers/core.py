@@ -8,13 +8,14 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
-from handlers import commands, dialogs, flows, imports, privacy
+from handlers import commands, dialogs, flows, imports, privacy, trust
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.types import Incoming, Reply
@@ -62,12 +63,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_input(incoming: Incoming) -> Incoming:
-    """The input without control characters (PostgreSQL refuses NUL; none of them means anything in chat)."""
+    """The input without control characters (PostgreSQL refuses NUL; none of them means anything in chat),
+    in what was said and in the ids it is stored under (event, user, chat)."""
     text = _CONTROL.sub("", incoming.text)
     action = _CONTROL.sub("", incoming.action) if incoming.action else incoming.action
-    if text == incoming.text and action == incoming.action:
+    ids: dict[str, Any] = {k: _CONTROL.sub("", v) for k in ("user", "event_id", "display_name", "locale")
+                           if isinstance(v := getattr(incoming, k), str) and _CONTROL.search(v)}
+    chat = incoming.chat
+    where: dict[str, Any] = {k: _CONTROL.sub("", v) for k in ("workspace", "chat", "thread")
+                             if isinstance(v := getattr(chat, k), str) and _CONTROL.search(v)}
+    if text == incoming.text and action == incoming.action and not ids and not where:
         return incoming
-    return dataclasses.replace(incoming, text=text, action=action)
+    return dataclasses.replace(incoming, text=text, action=action, chat=dataclasses.replace(chat, **where), **ids)
 
 
 class Core:
@@ -146,6 +153,9 @@ class Core:
                 u = ctx.user
                 ctx.lang = u.lang or ctx.lang
                 ctx.tz = zone(u.tz, self.settings.default_tz)
+            refused = trust.gate(ctx)
+            if refused is not None:
+                return refused
             before = dialogs.load(session, incoming, now) if ctx.user else None
             mark = privacy.mark(session)
             try:
@@ -168,8 +178,7 @@ class Core:
             col(ChatIdentity.external_id) == incoming.user)).first()
         if ident is None:
             return None
-        user = session.get(User, ident.user_id)
-        return user if user is not None and user.active else None
+        return session.get(User, ident.user_id)  # a deactivated user is refused by trust.gate
 
     def _dispatch(self, ctx: Ctx, before: object) -> None:
         incoming = ctx.incoming
@@ -197,7 +206,7 @@ class Core:
         ctx.said = text
         if ctx.user is None and not text.startswith("/"):
             flows.stranger(ctx)
-        elif incoming.location is not None:
+        elif incoming.location is not None and ctx.user is not None:
             # a location is never an answer to an open dialogue; with a /visit caption it checks that visit in
             if text.startswith("/"):
                 flows.run_text(ctx, text)

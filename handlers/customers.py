@@ -92,14 +92,17 @@ def _offer_duplicates(ctx: Ctx, dup: DuplicateFound, force_text: str) -> None:
         else:
             c = ctx.session.get(Customer, m.id)
             owner = ctx.session.get(User, c.owner_id) if c else None
-            hidden.append(f"{m.name}（{owner.name if owner else '?'}）")
+            hidden.append(owner.name if owner else "?")
     rows.append((ctx.button(ctx.t("仍然新建", "Create anyway"), "say:" + force_text, style="danger"),))
-    names = "、".join(esc(m.name) for m in dup.matches)
-    ctx.say("已有相似的客户：{m}。用现有的，还是仍然新建？", "A similar customer exists: {m}. Use it, or create anyway?",
-            m=names, buttons=tuple(rows))
+    # Only what the speaker may see is named; another rep's customer is told by its owner alone.
+    names = "、".join(esc(m.name) for m in dup.matches if can_see_customer(ctx.session, ctx.me, m.id))
+    if names:
+        ctx.say("已有相似的客户：{m}。用现有的，还是仍然新建？", "A similar customer exists: {m}. Use it, or create anyway?",
+                m=names, buttons=tuple(rows))
     if hidden:
-        ctx.say("其中 {h} 属于其他销售，如需接手请找经理。", "{h} belongs to another rep; ask your manager to share it.",
-                h=esc("、".join(hidden)))
+        ctx.say("有相似的客户属于其他销售（{h}），如需接手请找经理。",
+                "A similar customer belongs to another rep ({h}); ask your manager to share it.",
+                h=esc("、".join(hidden)), buttons=() if names else tuple(rows))
 
 
 def card(ctx: Ctx, query: str) -> None:
@@ -190,11 +193,17 @@ def contact(ctx: Ctx, args: str) -> None:
         p = customers.add_contact(ctx.session, by=ctx.me, customer=c, name=words[0], title=title, phone=phone,
                                   email=email, now=ctx.now, force=force)
     except DuplicateFound as dup:
+        shown = [m.name for m in dup.matches if _contact_visible(ctx, m.id)]
         ctx.say("已有相同电话或邮箱的联系人：{m}。仍然添加？", "A contact with that phone or email exists: {m}. Add anyway?",
-                m="、".join(esc(m.name) for m in dup.matches),
+                m="、".join(esc(n) for n in shown) or ctx.t("（在你看不到的客户下）", "(at a customer you can't see)"),
                 buttons=((ctx.button(ctx.t("仍然添加", "Add anyway"), f"say:/contact add #{c.id} {tail} --force"),),))
         return
     ctx.say("已为 {c} 添加联系人 {p}。", "Added {p} to {c}.", c=esc(c.name), p=esc(p.name))
+
+
+def _contact_visible(ctx: Ctx, contact_id: int) -> bool:
+    p = ctx.session.get(Contact, contact_id)
+    return p is not None and can_see_customer(ctx.session, ctx.me, p.customer_id)
 
 
 @command("grade", "/grade CUSTOMER A|B|C", "设置客户等级", "set a customer's grade", roles=SELLERS)

@@ -176,8 +176,9 @@ def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None) -> None:
 
 def qualify_answer(ctx: Ctx, deal_id: int, field: str, text: str) -> None:
     """Record one qualification answer and go on to the next or make the move."""
-    d = ctx.session.get(Deal, deal_id)
-    if d is None:
+    d = ctx.session.exec(select(Deal).where(col(Deal.id) == deal_id, deal_scope(ctx.me))).first()
+    if d is None:  # gone, or no longer this person's to see (reassigned meanwhile)
+        ctx.say("没找到商机 {n}。", "No deal {n} found.", n=deal_id)
         return
     pipeline.set_qualification(ctx.session, deal=d, by=ctx.me, now=ctx.now, **{field: text})
     st = ctx.session.get(Stage, "qualified")

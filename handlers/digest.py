@@ -15,7 +15,7 @@ from handlers.fmt import money, pct
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Attachment, Button, Reply
-from sales import reminders
+from sales import audit, reminders
 from sales.refs import as_id
 from sales.reminders_digest import PersonDigest, TeamDigest, Waiting, person_digest, team_digest
 from storage.models import Customer, FollowUp, Team
@@ -180,8 +180,11 @@ def digest(ctx: Ctx, args: str) -> None:
             ctx.say("请在团队的群里发 /digest here。", "Send /digest here in the team's group chat.")
         else:
             chat = ctx.incoming.chat
+            before = {"chat": team.chat_id}
             team.chat_platform, team.chat_workspace, team.chat_id = chat.platform, chat.workspace, chat.chat
             ctx.session.add(team)
+            audit.record(ctx.session, by=ctx.me.id, action="update", entity="team", entity_id=team.id, now=ctx.now,
+                         before=before, after={"chat": chat.chat})
             ctx.say("好的，{t} 的团队日报以后每个工作日发到这里。", "OK: {t}'s team digest comes here every working day.",
                     t=esc(team.name))
         return

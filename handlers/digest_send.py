@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from handlers.fmt import day as fmt_day
 from handlers.fmt import moment, money, pct
 from handlers.markup import esc
 from handlers.types import Button, Reply
+from sales.privacy import mask_text
 from sales.reminders import People
 from sales.reminders_digest import person_digest, team_digest
 from sales.reminders_due import Due
@@ -174,7 +175,8 @@ def build(session: Session, dues: list[Due], *, people: People, now: datetime, s
             tdg = team_digest(session, team=d.team, day=d.day or cal.local(now).date(), cal=cal)
             if d.team.chat_id:
                 lang = _team_lang(people, d.team.id, settings.default_lang)
-                rows = [row(d.team.chat_platform or "console", d.team.chat_workspace or "local", d.team.chat_id, None, r)
+                rows = [row(d.team.chat_platform or "console", d.team.chat_workspace or "local", d.team.chat_id, None,
+                            replace(r, text=mask_text(r.text)))  # a group chat: phones and emails masked
                         for r in team_replies(tdg, lang=lang, session=session)]
             else:  # no team chat configured: the team's managers read it
                 for m in people.managers(d.team.id):

@@ -11,7 +11,7 @@ from handlers.context import Ctx
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Attachment, Button, Reply
-from sales import exporting, importing
+from sales import audit, exporting, importing
 from sales.importing import BadFile, Options, Plan
 from sales.importing_read import file_message
 from sales.importing_values import reason_text
@@ -245,6 +245,8 @@ def export_cmd(ctx: Ctx, args: str) -> None:
         usage(ctx, "export")
         return
     data, n = exporting.export(ctx.session, what=what, user=ctx.me, tz=ctx.tz, lang=ctx.lang, fmt=fmt)
+    audit.record(ctx.session, by=ctx.me.id, action="export", entity=what, entity_id=None, now=ctx.now,
+                 after={"rows": n, "format": fmt})
     stamp = ctx.local_now.strftime("%Y%m%d")
     name = f"{what}-{stamp}.{fmt}"
     mime = exporting.CSV_MIME if fmt == "csv" else exporting.XLSX_MIME

@@ -12,6 +12,7 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import leads
+from sales.access import can_see_customer, can_see_lead, lead_scope, may_hand_to
 from sales.errors import RuleError
 from sales.leads import LeadDuplicate
 from sales.refs import as_id
@@ -63,12 +64,7 @@ def leads_cmd(ctx: Ctx, args: str) -> None:
 
 
 def _visible(ctx: Ctx):  # type: ignore[no-untyped-def]
-    q = select(Lead)
-    if ctx.me.role == "rep":
-        q = q.where(col(Lead.owner_id) == ctx.me.id)
-    elif ctx.me.role != "admin":
-        q = q.where(col(Lead.team_id) == ctx.me.team_id)
-    return q
+    return select(Lead).where(lead_scope(ctx.me))
 
 
 def _status(ctx: Ctx, status: str) -> str:
@@ -139,6 +135,13 @@ def _add(ctx: Ctx, words: list[str]) -> None:
                              email=email, source=extra.get("source"), budget=extra.get("budget"),
                              size=extra.get("size"), now=ctx.now, force=force, region=ctx.settings.phone_region)
     except LeadDuplicate as dup:
+        seen = [m for m in dup.matches if (can_see_lead if m.kind == "lead" else can_see_customer)(
+            ctx.session, ctx.me, m.id)]
+        if len(seen) < len(dup.matches):
+            ctx.say("有 {n} 条相似的线索或客户属于其他同事；如需接手请找经理。",
+                    "{n} similar lead(s) or customer(s) belong to colleagues; ask your manager to hand them over.",
+                    n=len(dup.matches) - len(seen))
+        dup = LeadDuplicate(tuple(seen))
         rows = []
         for m in dup.matches[:4]:
             if m.kind == "lead":
@@ -150,7 +153,10 @@ def _add(ctx: Ctx, words: list[str]) -> None:
         rows.append((ctx.button(ctx.t("不是，仍然新建", "No, create it"), "say:/lead add " + " ".join(words) + " --force",
                                 "danger"),))
         found = "、".join(f"{esc(m.label)}（{_why(ctx, m.why)}）" for m in dup.matches[:4])
-        ctx.say("可能重复：{m}。是同一家吗？", "This may be a duplicate of {m}. Same one?", m=found, buttons=tuple(rows))
+        if found:
+            ctx.say("可能重复：{m}。是同一家吗？", "This may be a duplicate of {m}. Same one?", m=found, buttons=tuple(rows))
+        else:
+            ctx.say("仍然新建吗？", "Create it anyway?", buttons=tuple(rows))
         return
     _announce(ctx, lead)
 
@@ -198,6 +204,8 @@ def _act(ctx: Ctx, num: int, words: list[str]) -> None:
             if len(words) <= 1:
                 usage(ctx, "lead")
             return
+        if ctx.me.role in ("manager", "admin") and not may_hand_to(ctx.me, who):
+            raise RuleError("bad_colleague", name=who.name)
         leads.assign(ctx.session, lead=lead, to=who, by=ctx.me, now=ctx.now)
         ctx.say("线索 #{i} 已分配给 {n}。", "Lead #{i} assigned to {n}.", i=lead.id, n=esc(who.name))
         if who.id != ctx.me.id:

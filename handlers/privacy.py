@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
-from sqlalchemy import func
+from sqlalchemy import event, func
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from handlers.context import Ctx, reply_to_json
@@ -13,6 +15,8 @@ from handlers.dialogs import data_of
 from handlers.markup import esc
 from handlers.registry import command
 from handlers.types import ChatRef, Platform, Reply
+from sales import audit
+from sales.privacy import mask_text
 from storage.models import ChatIdentity, Conversation, Customer, Deal, Outbox, Stage, StageChange, Team, User
 
 # Commands whose answers show contacts, money of deals and orders that may be another rep's, or secrets.
@@ -58,6 +62,41 @@ def private_chat(session: Session, user: User, platform: str) -> ChatRef | None:
     return ChatRef(platform=ident.platform, workspace=ident.workspace, chat=ident.chat or ident.external_id)
 
 
+def masked(reply: Reply) -> Reply:
+    """A reply for a group chat: phones and emails masked (138****1234, z***@example.com)."""
+    text = mask_text(reply.text, star="\\*")
+    return reply if text == reply.text else replace(reply, text=text)
+
+
+def _to_group(row: Outbox) -> bool:
+    """Whether an outbox row goes to a group chat rather than to one person."""
+    if row.user_id is not None:
+        return False
+    if row.thread and row.thread.startswith("deal:"):
+        return True
+    if row.platform == "telegram":
+        return row.chat.startswith("-")  # groups and channels have negative ids
+    if row.platform == "slack":
+        return not row.chat.startswith(("D", "U", "W"))  # an IM, or a person's id that opens one
+    return True
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _mask_group_posts(session: OrmSession, _context: object, _instances: object) -> None:
+    """Every outbox row bound for a group chat, whoever writes it, is masked before it is stored."""
+    for obj in session.new:
+        if isinstance(obj, Outbox) and _to_group(obj):
+            try:
+                data = json.loads(obj.payload)
+            except ValueError:
+                continue
+            if isinstance(data, dict) and isinstance(data.get("text"), str):
+                text = mask_text(data["text"], star="\\*")
+                if text != data["text"]:
+                    data["text"] = text
+                    obj.payload = json.dumps(data, ensure_ascii=False)
+
+
 def route(ctx: Ctx) -> None:
     """In a group chat, address the speaker's personal replies to their private chat; the group gets a note."""
     if ctx.incoming.private or ctx.user is None:
@@ -66,7 +105,7 @@ def route(ctx: Ctx) -> None:
     noted = False
     for r in ctx.replies:
         if r.to is not None or r.edit is not None or not is_personal(r, ctx.said):
-            out.append(r)
+            out.append(r if r.to is not None else masked(r))  # what stays in the group shows no phone or email
             continue
         if not noted:
             out.append(Reply(text=ctx.t("🔒 {n}：详情已私信发给你（没收到的话，先私聊我发一次 /start）。",
@@ -146,10 +185,13 @@ def dealroom(ctx: Ctx, args: str) -> None:
     if team is None:
         ctx.say("你还不属于任何团队。", "You are not in a team.")
         return
+    before = team.deals_channel
     if args.strip().lower() in ("off", "关闭", "停止"):
         if decode_room(team.deals_channel) is not None:
             team.deals_channel = None
             ctx.session.add(team)
+            audit.record(ctx.session, by=ctx.me.id, action="update", entity="team", entity_id=team.id, now=ctx.now,
+                         before={"deals_channel": before}, after={"deals_channel": None})
         ctx.say("好的，不再在群里发布商机动态。", "OK, deal moves are no longer posted to a group.")
         return
     if ctx.incoming.private:
@@ -158,5 +200,7 @@ def dealroom(ctx: Ctx, args: str) -> None:
         return
     team.deals_channel = encode_room(ctx.incoming.chat)
     ctx.session.add(team)
+    audit.record(ctx.session, by=ctx.me.id, action="update", entity="team", entity_id=team.id, now=ctx.now,
+                 before={"deals_channel": before}, after={"deals_channel": team.deals_channel})
     ctx.say("好的，团队 {t} 的商机动态以后发在这里。", "OK, team {t}'s deal moves will be posted here.",
             t=esc(team.name))

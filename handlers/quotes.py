@@ -15,7 +15,7 @@ from handlers.parsing import find_discount
 from handlers.registry import command, usage
 from handlers.types import Button, Reply
 from sales import quotes
-from sales.access import can_see_deal
+from sales.access import can_see_deal, deal_scope
 from sales.errors import RuleError
 from sales.refs import as_id
 from storage.models import Approval, Customer, Deal, Quote, User
@@ -213,8 +213,9 @@ def pending_quote_lines(ctx: Ctx, deal_id: int, lines: list[list[str]], text: st
 
 def pending_quote_discount(ctx: Ctx, deal_id: int, lines: list[list[str]], text: str) -> None:
     """The last step of the quote dialogue."""
-    d = ctx.session.exec(select(Deal).where(col(Deal.id) == deal_id)).first()
-    if d is None:
+    d = ctx.session.exec(select(Deal).where(col(Deal.id) == deal_id, deal_scope(ctx.me))).first()
+    if d is None:  # gone, or no longer this person's to see (reassigned meanwhile)
+        ctx.say("没找到商机 {n}。", "No deal {n} found.", n=deal_id)
         return
     discount = read_discount(text)
     create(ctx, d, [quotes.Line(item=i, qty=Decimal(q), unit_price=Decimal(p)) for i, q, p in lines], discount)

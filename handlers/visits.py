@@ -13,7 +13,7 @@ from handlers.fmt import money, pct, when
 from handlers.markup import esc
 from handlers.parsing import understand
 from handlers.registry import command
-from sales import activities
+from sales import activities, audit
 from sales.access import customer_scope
 from sales.names import name_key
 from storage.models import Activity, Customer
@@ -166,6 +166,9 @@ def check_in(ctx: Ctx, lat: float, lon: float) -> None:
         ctx.say("收到位置，但 30 分钟内没有拜访记录。先 /visit 客户 内容。",
                 "Got your location, but there is no visit in the last 30 minutes. Log one with /visit first.")
         return
+    before = {"lat": act.lat, "lon": act.lon}
     act.lat, act.lon = lat, lon
     ctx.session.add(act)
+    audit.record(ctx.session, by=ctx.me.id, action="checkin", entity="activity", entity_id=act.id, now=ctx.now,
+                 before=before, after={"lat": lat, "lon": lon})
     ctx.say("已签到：拜访位置已记录。", "Checked in: the visit's location is saved.")

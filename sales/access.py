@@ -1,41 +1,82 @@
-"""Who sees what: every customer, deal and order query goes through these scopes."""
+"""Who sees what and who may change what: every query of customers, contacts, leads, deals, quotes, orders,
+activities and reports goes through these scopes (rep: own and shared; manager: team; finance: orders and
+payments; admin: all)."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlmodel import Session, col
 
-from storage.models import Customer, CustomerShare, Deal, SalesOrder, User
+from storage.models import Activity, Customer, CustomerShare, Deal, Lead, SalesOrder, User
+
+SELLERS = frozenset({"rep", "manager", "admin"})
+
+
+def _shared_with(user: User) -> ColumnElement[bool]:
+    return col(Customer.id).in_(select(col(CustomerShare.customer_id)).where(col(CustomerShare.user_id) == user.id))
+
+
+def _team_members(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on User ids: the members of `user`'s team (nobody when they have none)."""
+    if user.team_id is None:
+        return false()
+    return col(User.team_id) == user.team_id
 
 
 def customer_scope(user: User) -> ColumnElement[bool]:
     """The customers `user` may see, as a WHERE clause on Customer."""
+    if not user.active:
+        return false()
     if user.role == "admin":
         return true()
-    if user.role == "manager":
-        return col(Customer.team_id) == user.team_id
     if user.role == "finance":
         return col(Customer.id).in_(select(col(SalesOrder.customer_id)))
-    shared = select(col(CustomerShare.customer_id)).where(col(CustomerShare.user_id) == user.id)
-    return or_(col(Customer.owner_id) == user.id, col(Customer.id).in_(shared))
+    mine = or_(col(Customer.owner_id) == user.id, _shared_with(user))
+    if user.role == "manager" and user.team_id is not None:
+        return or_(col(Customer.team_id) == user.team_id, mine)
+    return mine
 
 
 def deal_scope(user: User) -> ColumnElement[bool]:
-    """The deals `user` may see, as a WHERE clause on Deal."""
+    """The deals `user` may see, as a WHERE clause on Deal (quotes follow their deal)."""
+    if not user.active or user.role == "finance":
+        return false()
     if user.role == "admin":
         return true()
-    if user.role == "finance":
-        return false()
     visible = select(col(Customer.id)).where(customer_scope(user))
-    return or_(col(Deal.owner_id) == user.id, col(Deal.customer_id).in_(visible))
+    owners = [col(Deal.owner_id) == user.id]
+    if user.role == "manager":
+        owners.append(col(Deal.owner_id).in_(select(col(User.id)).where(_team_members(user))))
+    return or_(*owners, col(Deal.customer_id).in_(visible))
 
 
 def order_scope(user: User) -> ColumnElement[bool]:
     """The orders `user` may see, as a WHERE clause on SalesOrder."""
+    if not user.active:
+        return false()
     if user.role in ("admin", "finance"):
         return true()
     visible = select(col(Customer.id)).where(customer_scope(user))
-    return or_(col(SalesOrder.owner_id) == user.id, col(SalesOrder.customer_id).in_(visible))
+    owners = [col(SalesOrder.owner_id) == user.id]
+    if user.role == "manager":
+        owners.append(col(SalesOrder.owner_id).in_(select(col(User.id)).where(_team_members(user))))
+    return or_(*owners, col(SalesOrder.customer_id).in_(visible))
+
+
+def activity_scope(user: User) -> ColumnElement[bool]:
+    """The activities `user` may see: those of the customers they see."""
+    return col(Activity.customer_id).in_(select(col(Customer.id)).where(customer_scope(user)))
+
+
+def lead_scope(user: User) -> ColumnElement[bool]:
+    """The leads `user` may see: a rep their own, a manager the team's, an admin all, finance none."""
+    if not user.active or user.role == "finance":
+        return false()
+    if user.role == "admin":
+        return true()
+    if user.role == "manager" and user.team_id is not None:
+        return or_(col(Lead.team_id) == user.team_id, col(Lead.owner_id) == user.id)
+    return col(Lead.owner_id) == user.id
 
 
 def can_see_customer(session: Session, user: User, customer_id: int) -> bool:
@@ -54,3 +95,40 @@ def can_see_order(session: Session, user: User, order_id: int) -> bool:
     """Whether `user` may see this order."""
     q = select(col(SalesOrder.id)).where(col(SalesOrder.id) == order_id, order_scope(user))
     return session.execute(q).first() is not None
+
+
+def can_see_lead(session: Session, user: User, lead_id: int) -> bool:
+    """Whether `user` may see this lead."""
+    q = select(col(Lead.id)).where(col(Lead.id) == lead_id, lead_scope(user))
+    return session.execute(q).first() is not None
+
+
+def may_share(user: User, customer: Customer) -> bool:
+    """Whether `user` may share this customer with a colleague: its owner, its team's manager, an admin."""
+    if not user.active:
+        return False
+    if user.role == "admin" or customer.owner_id == user.id:
+        return True
+    return user.role == "manager" and user.team_id is not None and customer.team_id == user.team_id
+
+
+def may_reassign(user: User, source: User, target: User) -> bool:
+    """Whether `user` may hand `source`'s records to `target`: an admin, or the manager of both."""
+    if not user.active or source.id == target.id:
+        return False
+    if user.role == "admin":
+        return True
+    return (user.role == "manager" and user.team_id is not None
+            and source.team_id == user.team_id and target.team_id == user.team_id)
+
+
+def may_hand_to(user: User, target: User) -> bool:
+    """Whether `user` may make `target` responsible for something (a lead, a share): same team, or an admin."""
+    if not target.active or target.role not in SELLERS:
+        return False
+    return user.role == "admin" or (user.team_id is not None and target.team_id == user.team_id)
+
+
+def may_administer(user: User) -> bool:
+    """Privacy requests, deactivating users: admins only."""
+    return user.active and user.role == "admin"

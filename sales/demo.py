@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -110,10 +110,13 @@ def _due_today_for_alice(followups: list[dict[str, Any]], customers: list[dict[s
 
 def reset_all(engine: Engine) -> None:
     """Delete every row of every table but the stages."""
+    unlock = SQLModel.metadata.tables["auditunlock"]  # the audit log is append-only unless unlocked (0005)
     with engine.begin() as conn:
+        conn.execute(unlock.insert().values(reason="demo reset", at=datetime.now(UTC)))
         for table in reversed(SQLModel.metadata.sorted_tables):
-            if table.name != "stage":
+            if table.name not in ("stage", "auditunlock"):
                 conn.execute(table.delete())
+        conn.execute(unlock.delete())
 
 
 def load_demo(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sales.access import customer_scope, deal_scope
+from sales.access import activity_scope, customer_scope, deal_scope, lead_scope
 from sales.importing_plan import Plan
 from sales.importing_values import FORMULA_START, reason_text
 from storage.models import Activity, Contact, Customer, Deal, Lead, Stage, User
@@ -84,18 +84,13 @@ def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo) -> Iterat
             yield [cname, d.title, d.amount, stage.name_zh if stage else d.stage, d.probability, d.expected_close,
                    names.get(d.owner_id), d.lost_reason, d.budget]
     elif what == "activities":
-        visible = select(col(Customer.id)).where(customer_scope(user))
         aq = (select(Activity, Customer.name).join(Customer, col(Customer.id) == col(Activity.customer_id))
-              .where(col(Activity.customer_id).in_(visible)).order_by(col(Activity.at), col(Activity.id)))
+              .where(activity_scope(user)).order_by(col(Activity.at), col(Activity.id)))
         for a, cname in session.exec(aq).all():
             yield [cname, _local(a.at, tz), _KIND_ZH.get(a.kind, a.kind), a.summary, a.feedback, a.next_step,
                    names.get(a.user_id), a.duration_min]
     elif what == "leads":
-        lq = select(Lead).order_by(col(Lead.id))
-        if user.role == "rep":
-            lq = lq.where(col(Lead.owner_id) == user.id)
-        elif user.role != "admin":
-            lq = lq.where(col(Lead.team_id) == user.team_id)
+        lq = select(Lead).where(lead_scope(user)).order_by(col(Lead.id))
         for lead in session.exec(lq).all():
             yield [lead.company, lead.person, lead.phone, lead.email, lead.source, lead.budget, lead.size,
                    lead.engagement or None, names.get(lead.owner_id) if lead.owner_id else None, lead.score,

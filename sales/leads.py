@@ -263,8 +263,11 @@ def capture(
 def engage(session: Session, *, lead: Lead, by: User | None, now: datetime, times: int = 1) -> str:
     """Count another touch (a repeat enquiry, a reply) and re-score; returns the status before."""
     before = lead.status
+    was = {"engagement": lead.engagement, "score": lead.score, "status": lead.status}
     lead.engagement += times
     _rescore(session, lead, by, now)
+    audit.record(session, by=by.id if by else None, action="engage", entity="lead", entity_id=lead.id, now=now,
+                 before=was, after={"engagement": lead.engagement, "score": lead.score, "status": lead.status})
     return before
 
 
@@ -382,6 +385,9 @@ def qualify(
     lead.status, lead.customer_id = "converted", customer.id
     touch(session, lead=lead, now=now)
     session.flush()
+    if contact is not None:
+        audit.record(session, by=by.id, action="create", entity="contact", entity_id=contact.id, now=now,
+                     after={"customer_id": customer.id, "lead_id": lead.id})
     audit.record(session, by=by.id, action="qualify", entity="lead", entity_id=lead.id, now=now,
                  before={"status": before}, after={"customer_id": customer.id, "deal_id": deal.id})
     return customer, contact, deal.id or 0

@@ -56,6 +56,9 @@ class Contact(SQLModel, table=True):
     retention_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     flags: str = ""  # space-separated fields kept as typed that failed validation (phone, email)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # PIPL (migration 0005): how consent was given, and when the daily job found it past retention.
+    consent_channel: str | None = None
+    retention_flagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Lead(SQLModel, table=True):
@@ -84,3 +87,8 @@ class Lead(SQLModel, table=True):
     touched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the owner's last action on it
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    # PIPL (migration 0005): the legal basis's time and channel, the retention date, the daily job's flag.
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    consent_channel: str | None = None
+    retention_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    retention_flagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

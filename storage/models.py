@@ -7,12 +7,14 @@ from storage.money import Approval, Installment, Payment, Product, Quote, QuoteL
 from storage.people import ChatIdentity, Invite, Team, User
 from storage.plumbing import ActionToken, AuditLog, Conversation, Counter, Outbox, ProcessedEvent, Reminder
 from storage.threads import DealThread, MessageLink
+from storage.trust import AuditUnlock, RateWindow
 
 __all__ = [
     "ActionToken",
     "Activity",
     "Approval",
     "AuditLog",
+    "AuditUnlock",
     "ChatIdentity",
     "Contact",
     "Conversation",
@@ -34,6 +36,7 @@ __all__ = [
     "Product",
     "Quote",
     "QuoteLine",
+    "RateWindow",
     "Reminder",
     "SalesOrder",
     "Stage",

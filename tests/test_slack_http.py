@@ -64,7 +64,8 @@ async def test_every_command_click_and_submission_is_acked_under_a_second_at_p99
         engine: Engine, clock: FakeClock) -> None:
     load_demo(engine, customers=30, now=clock())
     bind_demo(engine, clock())
-    core = SlowCore(engine, clock=clock, settings=Settings(default_lang="en"))
+    # 200 inputs of one person at one frozen instant: the per-person rate limit (issue 10) is not under test here
+    core = SlowCore(engine, clock=clock, settings=Settings(default_lang="en", rate_limit=0))
     core.durations = []
     customer = _alice_customer(engine)
     async with running(core, workers=48) as r:

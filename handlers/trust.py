@@ -1,0 +1,251 @@
+"""Trust at the door and in the book: the rate limit, deactivated users, upload size; /share, /reassign,
+/deactivate and /audit."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import col, select
+
+from handlers import lookup
+from handlers.context import Ctx
+from handlers.errors import MESSAGES
+from handlers.fmt import moment
+from handlers.markup import esc
+from handlers.registry import command, usage
+from handlers.types import Reply
+from sales import access, limits, sharing
+from sales.refs import as_id
+from storage.models import AuditLog, Contact, Customer, Deal, Quote, SalesOrder, User
+
+ADMINS = frozenset({"admin"})
+MANAGERS = frozenset({"manager", "admin"})
+SELLERS = frozenset({"rep", "manager", "admin"})
+HISTORY = 20
+MESSAGES.update({
+    "not_allowed": ("你没有权限做这件事。", "You may not do that."),
+    "bad_colleague": ("不能交给 {name}：需要同一团队里在职的销售或经理。",
+                      "Not to {name}: it must be an active rep or manager of the same team."),
+    "not_yourself": ("不能对自己这样做。", "You can't do that to yourself."),
+    "already_inactive": ("{name} 已经停用了。", "{name} is already deactivated."),
+    "bad_basis": ("法律依据只能是 consent（同意）或 contract（合同），不是“{basis}”。",
+                  "The legal basis is consent or contract, not “{basis}”."),
+    "consent_needs_channel": ("同意需要写明渠道，例如：consent 展会表格。",
+                              "Consent needs its channel, e.g.: consent web-form."),
+})
+
+
+def gate(ctx: Ctx) -> list[Reply] | None:
+    """What the door says before any command runs: None lets the input in, a list answers it instead."""
+    inc, s = ctx.incoming, ctx.settings
+    verdict = limits.admit(ctx.session, key=f"{inc.chat.platform}:{inc.chat.workspace}:{inc.user}", now=ctx.now,
+                           limit=s.rate_limit, window=timedelta(seconds=s.rate_window_s))
+    if verdict == "drop":
+        return []
+    if verdict == "warn":
+        return [Reply(text=ctx.t("慢一点：{w} 秒内超过 {n} 条消息。接下来几秒收到的消息会被忽略，请稍后再发。",
+                                 "Slow down: more than {n} messages in {w} seconds. What you send in the next few "
+                                 "seconds is ignored; please send it again in a moment.",
+                                 n=s.rate_limit, w=s.rate_window_s))]
+    if ctx.user is not None and not ctx.user.active:
+        ctx.user = None
+        return [Reply(text=ctx.t("这个账号已停用，不能再使用。如有疑问请联系管理员。",
+                                 "This account has been deactivated and can no longer be used. Ask your admin "
+                                 "if this is a mistake."))]
+    if inc.file is not None and len(inc.file.data) > s.max_file_bytes:
+        return [Reply(text=ctx.t("文件太大了（最多 {m} MB），没有读取。", "That file is too large (at most {m} MB); "
+                                 "it was not read.", m=round(s.max_file_bytes / 1024 / 1024, 1)))]
+    return None
+
+
+def any_user(ctx: Ctx, name: str) -> User | None:
+    """A user of the company by name, active or not (case-insensitive)."""
+    name = name.strip().lstrip("@")
+    for u in ctx.session.exec(select(User)).all():
+        if u.name.casefold() == name.casefold():
+            return u
+    ctx.say("没找到用户“{n}”。", "No user “{n}” found.", n=esc(name))
+    return None
+
+
+def _customer_and_user(ctx: Ctx, args: str, name: str) -> tuple[Customer, User] | None:
+    words = lookup.words(args)
+    if len(words) < 2:
+        usage(ctx, name)
+        return None
+    who = lookup.user(ctx, words[-1])
+    if who is None:
+        return None
+    rest = " ".join(words[:-1])
+    c = lookup.customer(ctx, rest, lambda ref: f"/{name} {ref} {words[-1]}")
+    return (c, who) if c is not None else None
+
+
+@command("share", "/share CUSTOMER USER", "把客户共享给同事（负责人、经理、管理员）",
+         "share a customer with a colleague (its owner, the manager, an admin)", roles=SELLERS)
+def share_cmd(ctx: Ctx, args: str) -> None:
+    """Share a customer with a colleague, who then sees it and works on it too."""
+    got = _customer_and_user(ctx, args, "share")
+    if got is None:
+        return
+    c, who = got
+    if sharing.share(ctx.session, customer=c, with_user=who, by=ctx.me, now=ctx.now):
+        ctx.notify(who, "{b} 把客户 {c} 共享给了你：/customer {c}", "{b} shared the customer {c} with you: /customer {c}",
+                   b=esc(ctx.me.name), c=esc(c.name))
+        ctx.say("已把 {c} 共享给 {u}。", "{c} is now shared with {u}.", c=esc(c.name), u=esc(who.name))
+    else:
+        ctx.say("{u} 已经能看到 {c}。", "{u} can already see {c}.", c=esc(c.name), u=esc(who.name))
+
+
+@command("unshare", "/unshare CUSTOMER USER", "取消共享客户", "stop sharing a customer", roles=SELLERS)
+def unshare_cmd(ctx: Ctx, args: str) -> None:
+    """Stop sharing a customer with a colleague."""
+    got = _customer_and_user(ctx, args, "unshare")
+    if got is None:
+        return
+    c, who = got
+    if sharing.unshare(ctx.session, customer=c, with_user=who, by=ctx.me, now=ctx.now):
+        ctx.say("已取消 {c} 对 {u} 的共享。", "{c} is no longer shared with {u}.", c=esc(c.name), u=esc(who.name))
+    else:
+        ctx.say("{c} 没有共享给 {u}。", "{c} was not shared with {u}.", c=esc(c.name), u=esc(who.name))
+
+
+@command("reassign", "/reassign FROM TO", "把一个人的客户、商机、线索和跟进交给另一个人（经理、管理员）",
+         "hand someone's customers, deals, leads and follow-ups to someone else (managers, admins)", roles=MANAGERS)
+def reassign_cmd(ctx: Ctx, args: str) -> None:
+    """Move everything open of one person to another, audited record by record."""
+    words = lookup.words(args)
+    if len(words) != 2:
+        usage(ctx, "reassign")
+        return
+    source = any_user(ctx, words[0])
+    target = lookup.user(ctx, words[1]) if source is not None else None
+    if source is None or target is None:
+        return
+    _reassign(ctx, source, target)
+
+
+def _reassign(ctx: Ctx, source: User, target: User) -> None:
+    moved = sharing.reassign(ctx.session, source=source, target=target, by=ctx.me, now=ctx.now)
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(moved.items()) if v) or ctx.t("没有", "nothing")
+    ctx.say("已把 {a} 的记录交给 {b}：{p}。", "Handed {a}'s records to {b}: {p}.", a=esc(source.name),
+            b=esc(target.name), p=parts)
+    if any(moved.values()):
+        ctx.notify(target, "{m} 把 {a} 的客户和商机交给了你（{p}）。发 /customers mine 查看。",
+                   "{m} handed you {a}'s customers and deals ({p}). See /customers mine.",
+                   m=esc(ctx.me.name), a=esc(source.name), p=parts)
+
+
+@command("deactivate", "/deactivate USER [to USER2]", "停用用户：其聊天账号立即失效（可同时交接给 USER2）",
+         "deactivate a user: their chat accounts stop at once (optionally hand their records to USER2)",
+         roles=ADMINS)
+def deactivate_cmd(ctx: Ctx, args: str) -> None:
+    """Deactivate a user; with `to USER2`, their records go to USER2 in the same step."""
+    words = lookup.words(args)
+    if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() not in ("to", "给", "→")):
+        usage(ctx, "deactivate")
+        return
+    user = any_user(ctx, words[0])
+    target = (lookup.user(ctx, words[2]) if len(words) == 3 else None) if user is not None else None
+    if user is None or (len(words) == 3 and target is None):
+        return
+    sharing.deactivate(ctx.session, user=user, by=ctx.me, now=ctx.now)
+    ctx.say("已停用 {u}：其聊天账号立即失效。", "{u} is deactivated: their chat accounts stop working now.",
+            u=esc(user.name))
+    if target is not None:
+        _reassign(ctx, user, target)
+    else:
+        left = sharing.open_records(ctx.session, user)
+        if left:
+            ctx.say("{u} 还有 {n} 条进行中的记录，交接：/reassign {u} 同事", "{u} still owns {n} open records; "
+                    "hand them over: /reassign {u} COLLEAGUE", u=esc(user.name), n=left)
+
+
+@command("reactivate", "/reactivate USER", "重新启用用户", "let a deactivated user in again", roles=ADMINS)
+def reactivate_cmd(ctx: Ctx, args: str) -> None:
+    """Reactivate a user."""
+    user = any_user(ctx, args) if args.strip() else None
+    if user is None:
+        if not args.strip():
+            usage(ctx, "reactivate")
+        return
+    sharing.reactivate(ctx.session, user=user, by=ctx.me, now=ctx.now)
+    ctx.say("{u} 已重新启用。", "{u} is active again.", u=esc(user.name))
+
+
+@command("audit", "/audit CUSTOMER | /audit deal N", "查看客户或商机的变更记录", "a customer's or a deal's history")
+def audit_cmd(ctx: Ctx, args: str) -> None:
+    """The history of a record the asker may see: who changed what, when, from what to what."""
+    words = args.split()
+    if not words:
+        usage(ctx, "audit")
+        return
+    head = words[0].lower()
+    if head in ("deal", "商机") or (len(words) == 1 and as_id(head) is not None and not head.startswith("#")):
+        ref = " ".join(words[1:]) if head in ("deal", "商机") else words[0]
+        d = lookup.deal(ctx, ref, lambda r: f"/audit deal {r}", open_only=False) if ref else None
+        if d is None:
+            if not ref:
+                usage(ctx, "audit")
+            return
+        quotes = list(ctx.session.exec(select(Quote.id).where(col(Quote.deal_id) == d.id)).all())
+        orders = list(ctx.session.exec(select(SalesOrder.id).where(col(SalesOrder.deal_id) == d.id)).all())
+        where = or_(and_(col(AuditLog.entity) == "deal", col(AuditLog.entity_id) == d.id),
+                    and_(col(AuditLog.entity) == "quote", col(AuditLog.entity_id).in_(quotes)),
+                    and_(col(AuditLog.entity) == "order", col(AuditLog.entity_id).in_(orders)))
+        _show(ctx, where, f"#{d.id} {d.title}")
+        return
+    if head in ("customer", "客户"):
+        words = words[1:]
+    c = lookup.customer(ctx, " ".join(words), lambda r: f"/audit customer {r}")
+    if c is None:
+        return
+    contacts = list(ctx.session.exec(select(Contact.id).where(col(Contact.customer_id) == c.id)).all())
+    deals = list(ctx.session.exec(select(Deal.id).where(col(Deal.customer_id) == c.id,
+                                                        access.deal_scope(ctx.me))).all())
+    where = or_(and_(col(AuditLog.entity) == "customer", col(AuditLog.entity_id) == c.id),
+                and_(col(AuditLog.entity) == "contact", col(AuditLog.entity_id).in_(contacts)),
+                and_(col(AuditLog.entity) == "deal", col(AuditLog.entity_id).in_(deals)))
+    _show(ctx, where, c.name)
+
+
+def _show(ctx: Ctx, where: ColumnElement[bool], title: str) -> None:
+    rows = ctx.session.exec(select(AuditLog).where(where).order_by(col(AuditLog.id).desc())
+                            .limit(HISTORY)).all()
+    if not rows:
+        ctx.say("{t} 没有变更记录。", "{t} has no recorded changes.", t=esc(title), private=True)
+        return
+    names = {u.id: u.name for u in ctx.session.exec(select(User)).all()}
+    lines = [f"*{esc(title)}*"]
+    for r in reversed(rows):
+        who = names.get(r.user_id, ctx.t("系统", "system")) if r.user_id else ctx.t("系统", "system")
+        lines.append(f"{moment(r.at, ctx.tz, ctx.lang)} · {esc(who)} · {esc(r.action)} {esc(r.entity)}"
+                     f"#{r.entity_id or ''} {esc(_change(r.before, r.after))}".rstrip())
+    ctx.say("{b}", "{b}", b="\n".join(lines), private=True)
+
+
+def _change(before: str | None, after: str | None) -> str:
+    """`grade: B → A, tags: → vip` from the stored JSON values."""
+    b = _load(before)
+    a = _load(after)
+    keys = list(dict.fromkeys([*b, *a]))
+    parts = []
+    for k in keys:
+        if k in b and k in a:
+            parts.append(f"{k}: {b[k]} → {a[k]}")
+        elif k in a:
+            parts.append(f"{k}: {a[k]}")
+        else:
+            parts.append(f"{k}: {b[k]} → —")
+    text = ", ".join(parts)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _load(raw: str | None) -> dict[str, object]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

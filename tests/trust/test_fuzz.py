@@ -1,0 +1,423 @@
+"""Fuzzing: hypothesis-made Telegram updates, Slack payloads, messages and button payloads, through the adapters'
+parse functions and Core.handle. Crashes (anything but a refusal) 0; half-written rows 0.
+
+The default run makes ≥ 10,000 inputs: most through the parse functions (cheap), a part of those and of the
+typed messages and clicks through the core on SQLite and PostgreSQL. SALESBOT_TRUST_FULL=1 makes 4× as many.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, MetaData, func, select, text
+from sqlmodel import Session
+from telegram import Update
+
+from bot.slack import parse as slack_parse
+from bot.telegram import parse as tg_parse
+from handlers.commands import load_all
+from handlers.context import Settings
+from handlers.core import Core
+from handlers.registry import COMMANDS
+from handlers.types import ChatRef, Incoming, Reply
+from sales.demo import load_demo
+from sales.invites import bind
+from storage.models import (
+    Activity,
+    Approval,
+    FollowUp,
+    Installment,
+    Payment,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    User,
+)
+from tests.conftest import FakeClock
+from tests.trust.chat import figure
+
+load_all()
+FULL = os.environ.get("SALESBOT_TRUST_FULL") == "1"
+SCALE = 4 if FULL else 1
+FAILURE = ("Sorry, something went wrong", "抱歉，出了点问题")
+NAMES = sorted(set(COMMANDS))
+HANDLES = ("alice", "bob", "carol", "dave", "fay")
+TG_USERS = {7001 + i: h for i, h in enumerate(HANDLES)}
+SLACK_USERS = {f"U0{h.upper()}": h for h in HANDLES}
+WS_TG, WS_SLACK = "4242", "T0STANDIN"
+
+
+def budget(n: int) -> settings:
+    """n examples, no deadline, no example database (a fuzz run is its own)."""
+    return settings(max_examples=n, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+# --- what people type and click -----------------------------------------------------------------
+
+word = st.sampled_from(["华东", "精密", "#1", "#2", "1", "2", "3", "15%", "八五折", "won", "lost", "qualified", "-5", "0",
+                        "1e9", "2027-01-15", "now", "rest", "; DROP TABLE deal;--", "<b>x</b>", "*_`[", "\\", "下周三下午3点",
+                        "A", "#tag", "30%", "9" * 30, "\x00", "😀", "add", "new", "confirm", "to", "mine", "team",
+                        "alice", "bob", "carol", "dave", "fay", "nobody", "13800001111", "a@b.co", "c:1", "l:1",
+                        "export", "erase", "basis", "consent", "contract", "until", "due", "done", "完成", "取消"])
+line = st.one_of(st.lists(word, max_size=7).map(" ".join), st.text(max_size=60))
+typed = st.one_of(
+    st.tuples(st.sampled_from(NAMES), line).map(lambda t: f"/{t[0]} {t[1]}"),
+    line,
+    st.text(min_size=0, max_size=300),
+)
+verbs = st.sampled_from(["ap.ok", "ap.no", "fu.done", "fu.snz", "act.undo", "act.edit", "tok", "noop", "zz", "say"])
+payload = st.one_of(
+    st.tuples(verbs, st.integers(-2, 60)).map(lambda t: f"{t[0]}:{t[1]}"),
+    typed.map(lambda t: "say:" + t),
+    st.text(max_size=70),
+)
+
+# --- Telegram updates (the Bot API's JSON shapes, with hostile values) ------------------------
+
+tg_user = st.fixed_dictionaries(
+    {"id": st.one_of(st.sampled_from(sorted(TG_USERS)), st.integers(1, 2**40)), "is_bot": st.booleans(),
+     "first_name": st.text(max_size=8)},
+    optional={"language_code": st.sampled_from(["zh-hans", "en", "de", ""]), "last_name": st.text(max_size=5),
+              "username": st.from_regex(r"[a-z_]{0,10}", fullmatch=True)})
+tg_chat = st.fixed_dictionaries(
+    {"id": st.one_of(st.sampled_from(sorted(TG_USERS)), st.integers(-(10**13), 10**10)),
+     "type": st.sampled_from(["private", "group", "supergroup", "channel"])},
+    optional={"is_forum": st.booleans(), "title": st.text(max_size=8)})
+tg_text = st.one_of(typed, st.tuples(st.sampled_from(NAMES), st.sampled_from(["", "@salesbot_test_bot", "@other"]),
+                                     line).map(lambda t: f"/{t[0]}{t[1]} {t[2]}"))
+tg_reply_to = st.fixed_dictionaries({"message_id": st.integers(1, 2**31), "date": st.integers(0, 2**31),
+                                     "chat": tg_chat}, optional={"from": tg_user, "text": st.text(max_size=10)})
+tg_message = st.fixed_dictionaries(
+    {"message_id": st.integers(1, 2**31), "date": st.integers(0, 2**31), "chat": tg_chat},
+    optional={"from": tg_user, "text": tg_text, "caption": tg_text,
+              "location": st.fixed_dictionaries({"latitude": st.floats(-90, 90), "longitude": st.floats(-180, 180)}),
+              "document": st.fixed_dictionaries(
+                  {"file_id": st.text(min_size=1, max_size=10), "file_unique_id": st.text(min_size=1, max_size=10)},
+                  optional={"file_name": st.text(max_size=20), "mime_type": st.text(max_size=20),
+                            "file_size": st.integers(0, 2**40)}),
+              "message_thread_id": st.integers(1, 1000), "is_topic_message": st.booleans(),
+              "reply_to_message": tg_reply_to})
+tg_callback = st.fixed_dictionaries(
+    {"id": st.text(min_size=1, max_size=10), "from": tg_user, "chat_instance": st.text(max_size=10)},
+    optional={"data": payload, "message": tg_message})
+tg_update = st.fixed_dictionaries(
+    {"update_id": st.integers(0, 2**31)},
+    optional={"message": tg_message, "edited_message": tg_message, "callback_query": tg_callback,
+              "channel_post": tg_message})
+
+# --- Slack payloads (their JSON shapes; some fields of the wrong type or missing) ---------------
+
+junk = st.one_of(st.none(), st.integers(), st.booleans(), st.lists(st.integers(), max_size=2),
+                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.text(max_size=10))
+
+
+def maybe(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly the right value, sometimes junk."""
+    return st.one_of(*[value] * 12, junk)
+
+
+slack_user = st.one_of(st.sampled_from(sorted(SLACK_USERS)), st.from_regex(r"U[A-Z0-9]{1,9}", fullmatch=True))
+slack_channel = st.one_of(st.sampled_from(["D0ALICE", "C0DEALS", "G0GROUP", "D0BOB"]),
+                          st.from_regex(r"[CDG][A-Z0-9]{1,9}", fullmatch=True))
+slack_text = st.one_of(typed, typed.map(lambda t: f"<@U0SALESBOT> {t}"), st.text(max_size=40).map(
+    lambda t: f"<#C0DEALS|{t}> <mailto:a@b.co|a@b.co> &lt;x&gt; <!here>"))
+slash = st.fixed_dictionaries(
+    {"team_id": maybe(st.just(WS_SLACK)), "user_id": maybe(slack_user), "channel_id": maybe(slack_channel),
+     "text": maybe(slack_text), "trigger_id": maybe(st.text(min_size=1, max_size=12)),
+     "response_url": maybe(st.just("https://hooks.slack.com/commands/x")), "command": maybe(st.just("/crm"))},
+    optional={"channel_name": st.sampled_from(["directmessage", "general", "privategroup"]),
+              "user_name": st.text(max_size=8)})
+slack_file = st.fixed_dictionaries({"id": maybe(st.text(min_size=1, max_size=6)),
+                                    "url_private": maybe(st.just("https://files.slack.com/x"))},
+                                   optional={"name": maybe(st.text(max_size=10)), "size": maybe(st.integers(0, 2**40)),
+                                             "mimetype": maybe(st.text(max_size=10))})
+slack_event = st.fixed_dictionaries(
+    {"type": st.just("event_callback"), "team_id": maybe(st.just(WS_SLACK)),
+     "event_id": maybe(st.text(min_size=1, max_size=12)),
+     "event": st.fixed_dictionaries(
+         {"type": maybe(st.sampled_from(["message", "app_mention", "app_home_opened", "reaction_added"]))},
+         optional={"user": maybe(slack_user), "channel": maybe(slack_channel), "ts": maybe(st.just("1790000030.1")),
+                   "text": maybe(slack_text), "channel_type": st.sampled_from(["im", "channel", "group", "mpim"]),
+                   "subtype": st.sampled_from(["file_share", "bot_message", "message_changed", "thread_broadcast"]),
+                   "bot_id": st.just("B0"), "thread_ts": maybe(st.just("1790000005.5")),
+                   "files": maybe(st.lists(maybe(slack_file), max_size=2)), "tab": st.sampled_from(["home", "messages"])})})
+slack_action = st.fixed_dictionaries(
+    {"type": st.just("block_actions"),
+     "user": maybe(st.fixed_dictionaries({"id": maybe(slack_user)}, optional={"team_id": st.just(WS_SLACK)})),
+     "actions": maybe(st.lists(st.fixed_dictionaries({"action_id": maybe(st.text(min_size=1, max_size=8))},
+                                                     optional={"value": maybe(payload),
+                                                               "action_ts": st.just("1790000020.1")}), max_size=2))},
+    optional={"team": maybe(st.fixed_dictionaries({"id": st.just(WS_SLACK)})),
+              "channel": maybe(st.fixed_dictionaries({"id": maybe(slack_channel)})),
+              "container": maybe(st.fixed_dictionaries({}, optional={
+                  "type": st.sampled_from(["message", "view"]), "message_ts": maybe(st.just("1.2")),
+                  "channel_id": maybe(slack_channel), "is_ephemeral": st.booleans()})),
+              "message": maybe(st.fixed_dictionaries({}, optional={"ts": maybe(st.just("1.2")),
+                                                                    "thread_ts": maybe(st.just("1.1"))})),
+              "trigger_id": maybe(st.text(min_size=1, max_size=8)), "response_url": maybe(st.just("https://x")),
+              "view": maybe(st.fixed_dictionaries({}, optional={"type": st.sampled_from(["home", "modal"])}))})
+view_input = st.fixed_dictionaries({}, optional={"value": maybe(line), "selected_date": st.just("2027-01-15")})
+view_values = st.dictionaries(st.text(max_size=4), maybe(st.dictionaries(st.text(max_size=4), maybe(view_input),
+                                                                          max_size=2)), max_size=2)
+slack_view = st.fixed_dictionaries(
+    {"type": st.just("view_submission"), "user": maybe(st.fixed_dictionaries({"id": maybe(slack_user)})),
+     "team": maybe(st.fixed_dictionaries({"id": st.just(WS_SLACK)})),
+     "view": maybe(st.fixed_dictionaries(
+         {"callback_id": maybe(st.sampled_from(["crm.visit", "crm.quote", "x"])), "id": maybe(st.just("V1")),
+          "state": maybe(st.fixed_dictionaries({"values": maybe(view_values)}))},
+         optional={"private_metadata": maybe(st.one_of(st.text(max_size=10), st.just('{"deal": 1}')))}))})
+slack_shortcut = st.fixed_dictionaries(
+    {"type": st.just("message_action"), "user": maybe(st.fixed_dictionaries({"id": maybe(slack_user)})),
+     "team": maybe(st.fixed_dictionaries({"id": st.just(WS_SLACK)})),
+     "message": maybe(st.fixed_dictionaries({}, optional={"text": maybe(slack_text), "ts": st.just("1.2")})),
+     "channel": maybe(st.fixed_dictionaries({"id": maybe(slack_channel)})),
+     "trigger_id": maybe(st.text(min_size=1, max_size=8)), "callback_id": maybe(st.just("crm.log_visit"))})
+slack_body = st.one_of(slash.map(lambda b: ("form", b)), slack_event.map(lambda b: ("json", b)),
+                       slack_action.map(lambda b: ("payload", b)), slack_view.map(lambda b: ("payload", b)),
+                       slack_shortcut.map(lambda b: ("payload", b)), st.text(max_size=40).map(lambda t: ("raw", t)))
+
+
+CHAT_TYPES = ("private", "group", "supergroup", "channel")
+
+
+def tg_variants(data: dict[str, Any], texts: list[str], clicks: list[str]) -> list[dict[str, Any]]:
+    """The drawn update, and the same update in every kind of chat with each drawn text or button payload."""
+    out = [data]
+    for key in ("message", "edited_message", "channel_post"):
+        if key in data:
+            for kind in CHAT_TYPES:
+                for t in texts:
+                    msg = {**data[key], "chat": {**data[key]["chat"], "type": kind}, "text": t}
+                    out.append({**data, key: msg})
+    if "callback_query" in data:
+        for c in clicks:
+            for kind in CHAT_TYPES:
+                q = dict(data["callback_query"], data=c)
+                if "message" in q:
+                    q["message"] = {**q["message"], "chat": {**q["message"]["chat"], "type": kind}}
+                out.append({**data, "callback_query": q})
+    return out
+
+
+def slack_variants(item: tuple[str, Any], texts: list[str], clicks: list[str]) -> list[tuple[str, Any]]:
+    """The drawn payload, and the same payload in a DM and in a channel with each drawn text or button payload."""
+    kind, body = item
+    out = [item]
+    if not isinstance(body, dict):
+        return out
+    for channel in ("D0ALICE", "C0DEALS", "G0GROUP"):
+        if "command" in body and not isinstance(body.get("command"), str):
+            break
+        if "command" in body:
+            out += [(kind, {**body, "channel_id": channel, "text": t}) for t in texts]
+        elif isinstance(body.get("event"), dict):
+            for t in texts:
+                ev = {**body["event"], "channel": channel, "text": t,
+                      "channel_type": "im" if channel.startswith("D") else "channel"}
+                out.append((kind, {**body, "event": ev}))
+        elif body.get("type") == "block_actions":
+            for c in clicks:
+                act = {"action_id": "crm.0.0", "value": c, "action_ts": "1790000020.1"}
+                out.append((kind, {**body, "actions": [act], "channel": {"id": channel}, "user": {"id": "U0BOB"}}))
+        elif body.get("type") == "message_action":
+            out += [(kind, {**body, "message": {"text": t, "ts": "1.2"}, "channel": {"id": channel}}) for t in texts]
+        elif body.get("type") == "view_submission":
+            for t in texts:
+                values = {"customer": {"crm.customer": {"selected_option": {"value": "1"}}}, "text": {"text": {"value": t}}}
+                view = {"callback_id": "crm.visit", "id": "V1", "state": {"values": values}, "private_metadata": ""}
+                out.append((kind, {**body, "view": view, "user": {"id": "U0ALICE"}, "team": {"id": WS_SLACK}}))
+    return out
+
+
+def slack_http(kind: str, body: Any) -> tuple[str, str]:
+    """The body as Slack posts it: a form, a form with a JSON payload, or JSON."""
+    if kind == "raw":
+        return body, "application/x-www-form-urlencoded"
+    if kind == "json":
+        return json.dumps(body), "application/json"
+    if kind == "payload":
+        return urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded"
+    flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
+    return urlencode(flat), "application/x-www-form-urlencoded"
+
+
+def slack_parse_any(raw: str, ctype: str) -> slack_parse.Parsed | None:
+    """What the web front and the listeners do with a request body: parse it by its kind."""
+    body = slack_parse.body_from_http(raw, ctype)
+    kind = body.get("type")
+    commands = set(COMMANDS)
+    if "command" in body and kind is None:
+        return slack_parse.slash(body, commands)
+    handlers: dict[str, Any] = {"event_callback": lambda b: slack_parse.event(b, commands, "U0SALESBOT"),
+                                "block_actions": slack_parse.action, "view_submission": slack_parse.submission,
+                                "message_action": slack_parse.shortcut}
+    return handlers[kind](body) if kind in handlers else None
+
+
+# --- the database: invariants a half-written change would break ----------------------------------
+
+
+def half_written(engine: Engine) -> list[str]:
+    """Rows that only a turn stopped half-way would leave."""
+    problems = []
+    with Session(engine) as s:
+        for q in s.exec(select(Quote)).scalars():
+            lines = s.exec(select(QuoteLine).where(QuoteLine.quote_id == q.id)).scalars().all()
+            if not lines or sum((ln.amount for ln in lines), Decimal(0)) != q.subtotal:
+                problems.append(f"quote {q.id} lines")
+        for ap in s.exec(select(Approval)).scalars():
+            q = s.get(Quote, ap.quote_id)
+            if q is None or (ap.status == "pending" and q.status != "pending"):
+                problems.append(f"approval {ap.id}")
+        for o in s.exec(select(SalesOrder)).scalars():
+            paid = s.exec(select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.order_id == o.id)).scalar()
+            if Decimal(str(paid)).quantize(Decimal("0.01")) != o.paid:
+                problems.append(f"order {o.id} payments")
+            insts = s.exec(select(Installment).where(Installment.order_id == o.id)).scalars().all()
+            if insts and o.id and o.id > 1000 and sum((i.paid for i in insts), Decimal(0)) != o.paid:
+                problems.append(f"order {o.id} installments")
+        orphans = s.exec(select(func.count()).select_from(FollowUp).where(
+            FollowUp.activity_id.is_not(None), FollowUp.activity_id.not_in(select(Activity.id)))).scalar()  # type: ignore[union-attr]
+        if orphans:
+            problems.append(f"{orphans} follow-ups without their activity")
+        unaudited = s.execute(text("SELECT count(*) FROM customer c WHERE c.id > 1000 AND NOT EXISTS "
+                                   "(SELECT 1 FROM auditlog a WHERE a.entity = 'customer' AND a.entity_id = c.id)")).scalar()
+        if unaudited:
+            problems.append(f"{unaudited} customers created without their audit entry")
+    return problems
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    meta = MetaData()
+    meta.reflect(engine)
+    skip = {"processedevent", "ratewindow", "alembic_version", "conversation", "actiontoken"}
+    with engine.connect() as conn:
+        return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in meta.sorted_tables if t.name not in skip}
+
+
+def world(engine: Engine, clock: FakeClock) -> Core:
+    load_demo(engine, customers=15, now=clock())
+    with Session(engine) as s:
+        users = {u.name: u.id for u in s.exec(select(User)).scalars()}
+        for tg_id, h in TG_USERS.items():
+            bind(s, user_id=users[h] or 0, platform="telegram", workspace=WS_TG, external_id=str(tg_id),
+                 chat=str(tg_id), now=clock())
+        for sid, h in SLACK_USERS.items():
+            bind(s, user_id=users[h] or 0, platform="slack", workspace=WS_SLACK, external_id=sid,
+                 chat="D" + sid[1:], now=clock())
+        s.commit()
+    return Core(engine, clock=clock, settings=Settings(default_lang="en"))
+
+
+class Run:
+    """Inputs made, and what went wrong."""
+
+    def __init__(self, engine: Engine, core: Core, clock: FakeClock, every: int) -> None:
+        self.engine, self.core, self.clock, self.every = engine, core, clock, every
+        self.n: Counter[str] = Counter()
+        self.crashes: list[str] = []
+        self.half: list[str] = []
+
+    def handle(self, incoming: Incoming, source: str) -> None:
+        self.clock.advance(seconds=0.7)  # people type; a burst from one person still meets the rate limit
+        self.n[f"core:{source}"] += 1
+        before = counts(self.engine) if self.n.total() % self.every == 0 else None
+        replies: list[Reply] = self.core.handle(incoming)
+        failed = [r.text for r in replies if r.text.startswith(FAILURE)]
+        if failed:
+            self.crashes.append(f"{incoming!r}")
+            if before is not None and counts(self.engine) != before:
+                self.half.append(f"a failed turn changed rows: {incoming!r}")
+        for r in replies:
+            for row in r.buttons:
+                for b in row:
+                    assert len(b.action.encode()) <= 64 and len(b.label) <= 75, b
+        if self.n.total() % self.every == 0:
+            self.half += half_written(self.engine)
+
+
+def test_fuzz_the_edges_and_the_core(engine: Engine, clock: FakeClock) -> None:
+    core = world(engine, clock)
+    pg = engine.dialect.name == "postgresql"
+    run = Run(engine, core, clock, every=25)
+    drawn_tg = (400 if not pg else 120) * SCALE  # hypothesis examples; each gives variants (see tg_variants)
+    drawn_slack = (1000 if not pg else 300) * SCALE
+    to_core = 40  # one in … parsed inputs goes on through the core
+    typed_n = (450 if not pg else 200) * SCALE
+
+    def tg_one(data: dict[str, Any]) -> None:
+        run.n["telegram updates"] += 1
+        try:
+            update = Update.de_json(data, None)
+        except (TypeError, ValueError, KeyError):
+            run.n["telegram refused by the library"] += 1
+            return
+        try:
+            inc = tg_parse.to_incoming(update, workspace=WS_TG, bot_username="salesbot_test_bot", bot_id=4242)
+            tg_parse.document_of(update)
+            tg_parse.clicked_message_id(update)
+        except Exception as exc:  # a crash of our parse function
+            run.crashes.append(f"telegram {exc!r}: {data}")
+            return
+        if inc is not None and run.n["telegram updates"] % to_core == 0:
+            run.handle(inc, "telegram")
+
+    def slack_one(item: tuple[str, Any]) -> None:
+        run.n["slack payloads"] += 1
+        raw, ctype = slack_http(*item)
+        try:
+            p = slack_parse_any(raw, ctype)
+        except slack_parse.ParseError:
+            run.n["slack refused (400)"] += 1
+            return
+        except Exception as exc:
+            run.crashes.append(f"slack {exc!r}: {item}")
+            return
+        if p is not None and p.incoming is not None and run.n["slack payloads"] % to_core == 0:
+            run.handle(p.incoming, "slack")
+
+    texts = st.lists(tg_text, min_size=1, max_size=3)
+    clicks = st.lists(payload, min_size=1, max_size=3)
+
+    @budget(drawn_tg)
+    @given(data=tg_update, texts=texts, clicks=clicks)
+    def telegram(data: dict[str, Any], texts: list[str], clicks: list[str]) -> None:
+        for variant in tg_variants(data, texts, clicks):
+            tg_one(variant)
+
+    @budget(drawn_slack)
+    @given(item=slack_body, texts=st.lists(slack_text, min_size=1, max_size=3), clicks=clicks)
+    def slack(item: tuple[str, Any], texts: list[str], clicks: list[str]) -> None:
+        for variant in slack_variants(item, texts, clicks):
+            slack_one(variant)
+
+    @budget(typed_n)
+    @given(who=st.sampled_from((*HANDLES, "stranger")), said=typed, click=payload, as_click=st.booleans(),
+           group=st.booleans())
+    def console(who: str, said: str, click: str, as_click: bool, group: bool) -> None:
+        chat = ChatRef("console", "local", "#room" if group else who)
+        run.n["typed and clicked"] += 1
+        inc = Incoming(chat=chat, user=who, text="" if as_click else said, action=click if as_click else None,
+                       private=not group, event_id=f"f{run.n.total()}")
+        run.handle(inc, "console")
+
+    telegram()
+    slack()
+    console()
+    run.half += half_written(engine)
+    total = run.n["telegram updates"] + run.n["slack payloads"] + run.n["typed and clicked"]
+    through_core = sum(v for k, v in run.n.items() if k.startswith("core:"))
+    figure(f"fuzzing [{engine.dialect.name}]",
+           f"{total} inputs ({run.n['telegram updates']} Telegram updates, {run.n['slack payloads']} Slack payloads, "
+           f"{run.n['typed and clicked']} messages and button payloads); {through_core} through Core.handle; "
+           f"crashes {len(run.crashes)}, half-written rows {len(run.half)}")
+    assert not run.crashes, run.crashes[:5]
+    assert not run.half, run.half[:5]
+    assert total >= (10_000 if not pg else 2_500) * SCALE
