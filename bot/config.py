@@ -17,6 +17,9 @@ class Config(BaseSettings):
     port: int = Field(default=8080, validation_alias="PORT")
     leads_token: SecretStr | None = Field(default=None, validation_alias="SALESBOT_LEADS_TOKEN")
     log_level: str = "INFO"
+    rate_limit: int = 20  # inputs per person per window; 0 turns the limit off
+    rate_window_s: int = 10
+    max_file_bytes: int = 20 * 1024 * 1024
     default_lang: str = "en"
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
@@ -43,4 +46,5 @@ class Config(BaseSettings):
     def core(self) -> CoreSettings:
         """The part of the settings the core needs."""
         return CoreSettings(default_lang=self.default_lang, default_tz=self.default_tz,
-                            phone_region=self.phone_region)
+                            phone_region=self.phone_region, rate_limit=self.rate_limit,
+                            rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes)
