@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,10 @@ from bot.clock import ReminderClock
 from bot.run import deliver_all
 from handlers.context import Settings
 from handlers.types import ChatRef, Reply
+from sales.demo import seed_due_followups
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import ChatIdentity, Customer, FollowUp, Reminder, Team, User
+from storage.models import FollowUp, Reminder
 
 NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Shanghai: no quiet hour, a working day
 
@@ -58,21 +59,7 @@ def seed(engine: Engine, n: int, users: int = 10) -> None:
     with engine.begin() as conn:
         for table in ("outbox", "reminder", "followup", "customer", "chatidentity", "user", "team"):
             conn.execute(text(f'DELETE FROM "{table}"'))
-        tid = conn.execute(insert(Team).values(name="Bench", created_at=NOW).returning(Team.id)).scalar_one()
-        uids = [conn.execute(insert(User).values(team_id=tid, name=f"rep{i}", role="rep", lang="en", active=True,
-                                                 discount_limit=10.0, created_at=NOW).returning(User.id)).scalar_one()
-                for i in range(users)]
-        conn.execute(insert(ChatIdentity), [dict(platform="console", workspace="local", external_id=f"rep{i}",
-                                                 chat=f"rep{i}", user_id=u, created_at=NOW) for i, u in enumerate(uids)])
-        cids = [conn.execute(insert(Customer).values(
-            team_id=tid, name=f"Customer {i}", name_key=f"customer{i}", owner_id=uids[i % users], grade="B",
-            status="active", last_contact_at=NOW, created_at=NOW, updated_at=NOW).returning(Customer.id)).scalar_one()
-            for i in range(100)]
-        rows = [dict(customer_id=cids[i % 100], owner_id=uids[i % 100 % users], due_at=NOW - timedelta(seconds=i % 3600),
-                     has_time=True, what=f"task-{i}", reason="activity", status="open", created_at=NOW)
-                for i in range(n)]
-        for i in range(0, n, 5000):
-            conn.execute(insert(FollowUp), rows[i:i + 5000])
+    seed_due_followups(engine, n=n, now=NOW, users=users, team="Bench")
 
 
 async def _nothing(to: ChatRef, reply: Reply) -> None:

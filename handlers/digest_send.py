@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -102,17 +100,6 @@ RENDER = {"followup": followup_reply, "installment": installment_reply, "nudge":
           "lead.untouched": lead_reply}
 
 
-def payload(reply: Reply) -> str:
-    """The outbox JSON of a Reply, with its image (base64) when it has one."""
-    text = reply_to_json(reply)
-    if reply.image is None:
-        return text
-    data: dict[str, Any] = json.loads(text)
-    data["image"] = {"name": reply.image.name, "mime": reply.image.mime,
-                     "data": base64.b64encode(reply.image.data).decode()}
-    return json.dumps(data, ensure_ascii=False)
-
-
 @dataclass
 class Built:
     """Outbox rows per reminder id, the reminders with nothing to send, and those to send later."""
@@ -148,7 +135,7 @@ def build(session: Session, dues: list[Due], *, people: People, now: datetime, s
 
     def row(platform: str, workspace: str, chat: str, user_id: int | None, reply: Reply) -> dict[str, Any]:
         return dict(platform=platform, workspace=workspace, chat=chat, thread=None, user_id=user_id,
-                    payload=payload(reply), status="pending", attempts=0, next_attempt_at=now, created_at=now)
+                    payload=reply_to_json(reply), status="pending", attempts=0, next_attempt_at=now, created_at=now)
 
     def to_user(user: User, replies: list[Reply]) -> list[dict[str, Any]]:
         ident = chats.get(user.id or 0)

@@ -108,6 +108,26 @@ def _due_today_for_alice(followups: list[dict[str, Any]], customers: list[dict[s
                               created_at=now))
 
 
+def seed_due_followups(engine: Engine, *, n: int, now: datetime, users: int = 10, team: str = "Load") -> None:
+    """A team of `users` reps with console chats, 100 customers and `n` open follow-ups due in the last hour."""
+    with engine.begin() as conn:
+        tid = conn.execute(insert(Team).values(name=team, created_at=now).returning(col(Team.id))).scalar_one()
+        uids = [conn.execute(insert(User).values(team_id=tid, name=f"rep{i}", role="rep", lang="en", active=True,
+                                                 discount_limit=10.0, created_at=now).returning(col(User.id)))
+                .scalar_one() for i in range(users)]
+        conn.execute(insert(ChatIdentity), [dict(platform="console", workspace="local", external_id=f"rep{i}",
+                                                 chat=f"rep{i}", user_id=u, created_at=now) for i, u in enumerate(uids)])
+        cids = [conn.execute(insert(Customer).values(
+            team_id=tid, name=f"Customer {i}", name_key=f"customer{i}", owner_id=uids[i % users], grade="B",
+            status="active", last_contact_at=now, created_at=now, updated_at=now).returning(col(Customer.id)))
+            .scalar_one() for i in range(100)]
+        rows = [dict(customer_id=cids[i % 100], owner_id=uids[i % 100 % users], due_at=now - timedelta(seconds=i % 3600),
+                     has_time=True, what=f"task-{i}", reason="activity", status="open", created_at=now)
+                for i in range(n)]
+        for chunk in _chunks(rows):
+            conn.execute(insert(FollowUp), chunk)
+
+
 def reset_all(engine: Engine) -> None:
     """Delete every row of every table but the stages."""
     unlock = SQLModel.metadata.tables["auditunlock"]  # the audit log is append-only unless unlocked (0005)

@@ -20,10 +20,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, select, text
 
+from sales.demo import seed_due_followups
 from storage.db import make_engine
-from storage.models import ChatIdentity, Customer, FollowUp, Outbox, Reminder, Team, User
+from storage.models import Outbox, Reminder
 from tests.conftest import PG_URL, _truncate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,22 +55,7 @@ def sqlite_file(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Engine,
 
 def seed(engine: Engine, n: int = N, users: int = 10) -> None:
     """`users` reps with console chats, 100 customers, `n` open follow-ups due in the last hour."""
-    with engine.begin() as conn:
-        tid = conn.execute(insert(Team).values(name="Load", created_at=NOW).returning(Team.id)).scalar_one()
-        uids = [conn.execute(insert(User).values(team_id=tid, name=f"rep{i}", role="rep", lang="en", active=True,
-                                                 discount_limit=10.0, created_at=NOW).returning(User.id)).scalar_one()
-                for i in range(users)]
-        conn.execute(insert(ChatIdentity), [dict(platform="console", workspace="local", external_id=f"rep{i}",
-                                                 chat=f"rep{i}", user_id=u, created_at=NOW) for i, u in enumerate(uids)])
-        cids = [conn.execute(insert(Customer).values(
-            team_id=tid, name=f"Customer {i}", name_key=f"customer{i}", owner_id=uids[i % users], grade="B",
-            status="active", last_contact_at=NOW, created_at=NOW, updated_at=NOW).returning(Customer.id)).scalar_one()
-            for i in range(100)]
-        rows = [dict(customer_id=cids[i % 100], owner_id=uids[i % 100 % users], due_at=NOW - timedelta(seconds=i % 3600),
-                     has_time=True, what=f"task-{i}", reason="activity", status="open", created_at=NOW)
-                for i in range(n)]
-        for i in range(0, n, 5000):
-            conn.execute(insert(FollowUp), rows[i:i + 5000])
+    seed_due_followups(engine, n=n, now=NOW, users=users)
 
 
 class Proc:
