@@ -1,11 +1,12 @@
 """Benchmark: importing a generated 100,000-row customer sheet, beside python-calamine's bare read.
 
-    .venv/bin/python bench/importing.py [--rows 100000] [--db sqlite|URL] [--repeat N]
+    .venv/bin/python bench/importing.py [--rows 100000] [--db sqlite|URL] [--repeat 3]
 
 Prints the bare read time (python-calamine: open + to_python), the whole import (read, recognize, validate,
 de-duplicate, bulk insert, commit) with rows per second, and their ratio. Goal: ≤ 3× the read and ≤ 60 s.
-With --repeat N the import runs N times on fresh databases and the medians close the report (the machine is
-shared and noisy: one run proves little).
+The import runs --repeat times on fresh databases and the medians close the report (the machine is shared and
+noisy: one run proves little). SALESBOT_FORK=0 keeps the import in one process, to see what the second core
+(romanizing names and the look-alike scan in child processes) brings.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite")
-    parser.add_argument("--repeat", type=int, default=1, help="runs on fresh databases; medians at the end")
+    parser.add_argument("--repeat", type=int, default=3, help="runs on fresh databases; medians at the end")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         sheet = Path(tmp) / "customers.xlsx"

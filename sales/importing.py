@@ -57,7 +57,9 @@ def preview(
 ) -> Plan:
     """Read the file and plan the import without writing anything (a dry run)."""
     with _bulk():
-        return _preview(session, data, file_name, by, now, options or Options(), progress)
+        plan = _preview(session, data, file_name, by, now, options or Options(), progress)
+        plan.settle()
+    return plan
 
 
 def _preview(session: Session, data: bytes, file_name: str, by: User, now: datetime, options: Options,
@@ -89,17 +91,29 @@ def apply(session: Session, plan: Plan, *, by: User, now: datetime, progress: Pr
     if plan.changes and plan.writes is not None:
         with _bulk():
             plan.writes(session, progress)
+            plan.settle()  # the batch records the look-alikes merged
             batch = ImportBatch(user_id=by.id or 0, file_name=plan.file_name[:200], sha256=plan.sha256,
                                 kind=plan.kind, sheet=plan.sheet, status="applied", created_at=now, applied_at=now)
             session.add(batch)
             session.flush()
             plan.batch_id = batch.id
-            batch.summary = json.dumps({k: v for k, v in plan.summary().items() if k != "samples"},
-                                       ensure_ascii=False, default=str)
+            batch.summary = json.dumps(_record(plan), ensure_ascii=False, default=str)
             audit.record(session, by=by.id, action="import", entity="importbatch", entity_id=batch.id, now=now,
                          after={"file": plan.file_name, "kind": plan.kind, "counts": dict(plan.counts)})
+    plan.settle()
     plan.applied = True
     return plan
+
+
+def _record(plan: Plan) -> dict[str, object]:
+    """What the batch keeps: the summary without samples, and of the look-alikes only those merged."""
+    # A large sheet can list a hundred thousand look-alikes; the ones kept apart changed nothing.
+    kept = {k: v for k, v in plan.summary(suspects=False).items() if k not in ("samples", "suspects")}
+    kept["suspects_listed"] = len(plan.suspects)
+    kept["suspects_merged"] = [{"number": s.number, "row": s.row, "name": s.name, "other": s.other,
+                                "other_row": s.other_row, "other_id": s.other_id}
+                               for s in plan.suspects if s.merged]
+    return kept
 
 
 def import_file(
@@ -107,5 +121,8 @@ def import_file(
     dry_run: bool = False, progress: Progress | None = None,
 ) -> Plan:
     """Preview, and unless `dry_run` apply, in the caller's transaction."""
-    plan = preview(session, data=data, file_name=file_name, by=by, now=now, options=options, progress=progress)
-    return plan if dry_run else apply(session, plan, by=by, now=now, progress=progress)
+    if dry_run:
+        return preview(session, data=data, file_name=file_name, by=by, now=now, options=options, progress=progress)
+    with _bulk():  # a large file's look-alikes are listed while its rows are written
+        plan = _preview(session, data, file_name, by, now, options or Options(), progress)
+    return apply(session, plan, by=by, now=now, progress=progress)

@@ -15,11 +15,11 @@ from sales.names import _HAN_RE, same_company_keys
 Item = tuple[int, str, str, str]  # (ref, name, merge key, pinyin)
 Ints = npt.NDArray[np.int64]
 Hashes = npt.NDArray[np.uint64]
-_BASE = np.uint64(1_000_003)  # odd: the polynomial hash is taken in the ring of 64-bit integers
-_LENGTH = np.uint64(0x9E3779B97F4A7C15)
-_PINYIN = np.uint64(0x5851F42D4C957F2D)
-_KEY = -1  # `where` of an entry that is the key itself; -2 is the pinyin; 0… is the position deleted
-_SPELLED = -2
+# Two polynomial hashes modulo primes below 2^31 (products fit in 64 bits), unlike one modulo 2^64, which
+# some strings (Thue–Morse) defeat for every base.
+_MODULI = ((np.uint64(1_000_003), np.uint64(2_147_483_647)), (np.uint64(911_382_323), np.uint64(2_147_483_629)))
+_LENGTH = np.uint64(1_234_567)  # a length's share of a hash
+_PINYIN = np.uint64(987_654_321)  # the share of a pinyin entry
 _PAIRS_AT_ONCE = 4_000_000
 
 
@@ -103,31 +103,21 @@ def _pick(texts: Sequence[str], at: Ints) -> list[str]:
 
 def _buckets(items: Sequence[Item], max_bucket: int) -> tuple[Ints, Ints]:
     """(owner, bucket) of the first `max_bucket` items sharing a key variant (or pinyin), owners ascending."""
-    hashes, owners, where = _entries(items)
+    # Buckets are told apart by hash alone: two texts colliding (odds about 2^-62 a pair) only add a pair
+    # that confirmed() then judges on the real names.
+    hashes, owners = _entries(items)
     if not len(hashes):
         return owners, owners
     order = np.lexsort((owners, hashes))
-    hashes, owners, where = hashes[order], owners[order], where[order]
+    hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     ends = np.r_[starts[1:], len(hashes)]
     several = owners[starts] != owners[ends - 1]  # owners ascend within a hash: two or more of them
     pick = np.repeat(several, ends - starts)
-    hashes, owners, where = hashes[pick], owners[pick], where[pick]
+    hashes, owners = hashes[pick], owners[pick]
     if not len(hashes):
         return owners, owners
     groups = np.cumsum(np.r_[True, hashes[1:] != hashes[:-1]]) - 1
-    texts = _texts(items, owners, where)
-    differs = (texts[1:] != texts[:-1]).any(axis=1) & (groups[1:] == groups[:-1])
-    odd = np.zeros(int(groups[-1]) + 1, dtype=np.bool_)
-    odd[groups[1:][differs]] = True  # a hash shared by different texts: split them by text
-    odd = odd[groups]
-    if odd.any():
-        split: dict[tuple[int, bytes], int] = {}
-        first_new = int(groups[-1]) + 1
-        for i in np.flatnonzero(odd).tolist():
-            groups[i] = split.setdefault((int(groups[i]), texts[i].tobytes()), first_new + len(split))
-        order = np.lexsort((owners, groups))
-        owners, groups = owners[order], groups[order]
     keep = np.r_[True, (owners[1:] != owners[:-1]) | (groups[1:] != groups[:-1])]  # a key's equal variants
     owners, groups = owners[keep], groups[keep]
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
@@ -137,11 +127,10 @@ def _buckets(items: Sequence[Item], max_bucket: int) -> tuple[Ints, Ints]:
     return owners[keep], np.repeat(np.arange(len(starts)), sizes)[keep]
 
 
-def _entries(items: Sequence[Item]) -> tuple[Hashes, Ints, Ints]:
-    """(hash, item, where) of each key of 4 to 60 characters, its one-deletion variants and differing pinyin."""
+def _entries(items: Sequence[Item]) -> tuple[Hashes, Ints]:
+    """(hash, item) of each key of 4 to 60 characters, its one-deletion variants and differing pinyin."""
     hashes: list[Hashes] = []
     owners: list[Ints] = []
-    where: list[Ints] = []
     by_length: dict[int, list[int]] = {}
     spelled: dict[int, list[int]] = {}
     for n, (_, _, key, py) in enumerate(items):
@@ -151,46 +140,30 @@ def _entries(items: Sequence[Item]) -> tuple[Hashes, Ints, Ints]:
                 spelled.setdefault(len(py), []).append(n)
     for length, members in by_length.items():
         idx = np.array(members, dtype=np.int64)
-        prefix = _prefix_hashes(_codes([items[n][2] for n in members], length).astype(np.uint64))
-        powers = _powers(length)[::-1]  # B^(L-1-i) for i in 0…L-1
-        whole = prefix[:, length]
-        variants = prefix[:, :length] * powers + whole[:, None] - prefix[:, 1:] * powers
-        hashes += [whole + _mark(length, _LENGTH), (variants + _mark(length - 1, _LENGTH)).ravel()]
+        codes = _codes([items[n][2] for n in members], length).astype(np.uint64)
+        whole, variants = [], []
+        for base, prime in _MODULI:
+            prefix = _prefix_hashes(codes, base, prime)
+            powers = _powers(length, base, prime)[::-1]  # B^(L-1-i) for i in 0…L-1
+            rest = prefix[:, length][:, None] + prime - prefix[:, 1:] * powers % prime  # the text after i
+            whole.append((prefix[:, length] + length * _LENGTH) % prime)
+            variants.append(((prefix[:, :length] * powers + rest + (length - 1) * _LENGTH) % prime).ravel())
+        hashes += [_pair(*whole), _pair(*variants)]
         owners += [idx, np.repeat(idx, length)]
-        where += [np.full(len(idx), _KEY, dtype=np.int64), np.tile(np.arange(length, dtype=np.int64), len(idx))]
     for length, members in spelled.items():
-        whole = _prefix_hashes(_codes([items[n][3] for n in members], length).astype(np.uint64))[:, length]
-        hashes.append(whole + _mark(length, _LENGTH) + _PINYIN)
+        codes = _codes([items[n][3] for n in members], length).astype(np.uint64)
+        whole = [(_prefix_hashes(codes, base, prime)[:, length] + length * _LENGTH + _PINYIN) % prime
+                 for base, prime in _MODULI]
+        hashes.append(_pair(*whole))
         owners.append(np.array(members, dtype=np.int64))
-        where.append(np.full(len(members), _SPELLED, dtype=np.int64))
     if not hashes:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(hashes), np.concatenate(owners), np.concatenate(where)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(hashes), np.concatenate(owners)
 
 
-def _texts(items: Sequence[Item], owners: Ints, where: Ints) -> npt.NDArray[np.uint32]:
-    """Each entry's text, one row each: (kind, length, code points…, zeros)."""
-    spelled = where == _SPELLED
-    uniq, at = _unique(owners)
-    keys = [items[n][2] for n in uniq.tolist()]
-    has_py = np.zeros(len(uniq), dtype=np.bool_)
-    has_py[at[spelled]] = True
-    pinyins = [items[n][3] if yes else "" for n, yes in zip(uniq.tolist(), has_py.tolist(), strict=True)]
-    key_len = np.array([len(k) for k in keys], dtype=np.int64)
-    py_len = np.array([len(p) for p in pinyins], dtype=np.int64)
-    width = int(max(key_len.max(initial=0) + 1, py_len.max(initial=0)))
-    out = np.zeros((len(owners), width + 2), dtype=np.uint32)
-    out[:, 0] = np.where(spelled, 2, 1)
-    out[:, 1] = np.where(spelled, py_len[at], key_len[at] - (where != _KEY))
-    rows = np.flatnonzero(~spelled)
-    codes = _codes(keys, width)
-    gone = np.where(where[rows] == _KEY, width, where[rows])  # nothing deleted from the key itself
-    cols = np.arange(width - 1)[None, :]
-    out[rows, 2:width + 1] = codes[at[rows][:, None], cols + (cols >= gone[:, None])]
-    rows = np.flatnonzero(spelled)
-    if len(rows):
-        out[rows, 2:] = _codes(pinyins, width)[at[rows]]
-    return out
+def _pair(high: Hashes, low: Hashes) -> Hashes:
+    """Two hashes below 2^31 as one 64-bit value."""
+    return (high << np.uint64(32)) | low
 
 
 def _codes(texts: list[str], length: int) -> npt.NDArray[np.uint32]:
@@ -198,20 +171,18 @@ def _codes(texts: list[str], length: int) -> npt.NDArray[np.uint32]:
     return np.array(texts, dtype=f"<U{length}").view(np.uint32).reshape(len(texts), length)
 
 
-def _prefix_hashes(codes: Hashes) -> Hashes:
-    """Column i holds the hash of each row's first i characters."""
+def _prefix_hashes(codes: Hashes, base: np.uint64, prime: np.uint64) -> Hashes:
+    """Column i holds the hash of each row's first i characters, modulo `prime`."""
     rows, length = codes.shape
     out = np.zeros((rows, length + 1), dtype=np.uint64)
     for i in range(length):
-        out[:, i + 1] = out[:, i] * _BASE + codes[:, i]
+        out[:, i + 1] = (out[:, i] * base + codes[:, i]) % prime
     return out
 
 
-def _powers(n: int) -> Hashes:
-    """B^0 … B^(n-1), wrapping at 64 bits."""
-    return np.cumprod(np.r_[np.uint64(1), np.full(n - 1, _BASE, dtype=np.uint64)], dtype=np.uint64)
-
-
-def _mark(length: int, salt: np.uint64) -> np.uint64:
-    """A length's share of a hash (wrapping at 64 bits)."""
-    return np.uint64((length * int(salt)) % (1 << 64))
+def _powers(n: int, base: np.uint64, prime: np.uint64) -> Hashes:
+    """B^0 … B^(n-1) modulo `prime`."""
+    out = np.ones(n, dtype=np.uint64)
+    for i in range(1, n):
+        out[i] = out[i - 1] * base % prime
+    return out

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from sales.forked import Forked
 from sales.importing_match import (
     Groups,
     customers_by_contact,
@@ -28,12 +30,10 @@ from sales.importing_merge import (
 from sales.importing_plan import Job, Progress, RowResult, Suspect
 from sales.importing_rows import Rec, read_rows
 from sales.importing_write import big_cache, bulk_insert, bulk_update, reserve_ids
-
-# _romanize gives pinyin and initials in one pass: pinyin_key + initials_key would romanize twice.
-from sales.names import _romanize
 from storage.models import Contact, Customer, User
 
 MAX_OLD_FOR_SUSPECTS = 300_000
+BACKGROUND_FROM = 20_000  # names from which the look-alike scan runs in a child process beside the writes
 CUSTOMER_COLUMNS = ("team_id", "name", "name_key", "pinyin", "initials", "industry", "size", "source", "grade", "tags",
                     "owner_id", "needs", "status", "last_contact_at", "past_revenue", "created_at", "updated_at")
 CONTACT_COLUMNS = ("customer_id", "name", "title", "phone", "email", "flags", "consent_basis", "consent_at",
@@ -70,12 +70,15 @@ def group_rows(session: Session, recs: list[Rec]) -> tuple[Groups, dict[int, int
     return groups, found
 
 
-def find_suspects(job: Job, recs: list[Rec], heads: list[int], groups: Groups, found: dict[int, int],
-                  pinyin: dict[int, tuple[str, str]]) -> bool:
-    """List look-alikes of these new heads and merge those the user chose; whether any was merged."""
-    session, opts = job.session, job.options
+Pairs = list[tuple[int, int, bool]]  # (new row index, other row index or customer id, other is a customer)
+
+
+def look_alikes(job: Job, recs: list[Rec], heads: list[int], pinyin: dict[int, tuple[str, str]],
+                background: bool) -> tuple[Callable[[], Pairs], dict[int, str]]:
+    """The look-alike pairs of these new heads (computed in a child process if `background` and large), and
+    the names of the customers they may pair with."""
+    session = job.session
     new = [(h, recs[h].name, recs[h].key, pinyin[h][0]) for h in heads]
-    any_merged = False
     old: list[tuple[int, str, str, str]] = []
     total = session.execute(select(func.count()).select_from(Customer)).scalar_one() if new else 0
     if new and 0 < total <= MAX_OLD_FOR_SUSPECTS:
@@ -83,8 +86,22 @@ def find_suspects(job: Job, recs: list[Rec], heads: list[int], groups: Groups, f
         old = [(int(i), n, merge_key(k), p) for i, n, k, p in session.execute(q).all()]
     old_names = {i: n for i, n, _, _ in old}
     keys = {recs[h].name: recs[h].shown_key for h, _, _, _ in new}
+
+    def pairs() -> Pairs:
+        return suspects(new, old, keys)
+
+    if background and len(new) + len(old) >= BACKGROUND_FROM:
+        return Forked(pairs).result, old_names
+    return pairs, old_names
+
+
+def list_suspects(job: Job, recs: list[Rec], groups: Groups, found: dict[int, int], pairs: Pairs,
+                  old_names: dict[int, str]) -> bool:
+    """List look-alike pairs on the plan and merge those the user chose; whether any was merged."""
+    opts = job.options
+    any_merged = False
     listed = job.plan.suspects
-    for number, (a, b, b_old) in enumerate(suspects(new, old, keys), start=len(listed) + 1):
+    for number, (a, b, b_old) in enumerate(pairs, start=len(listed) + 1):
         merged = opts.merge_all or number in opts.merge
         rec = recs[a]
         if b_old:
@@ -109,12 +126,18 @@ def find_suspects(job: Job, recs: list[Rec], heads: list[int], groups: Groups, f
 def plan_customers(job: Job) -> None:
     """Plan a customer sheet: creates, merges and updates, without writing."""
     session, plan, by, now = job.session, job.plan, job.by, job.now
-    recs = read_rows(job)
+    recs, romanized = read_rows(job)
     groups, found = group_rows(session, recs)
     heads = groups.heads()
-    pinyin = {idx: _romanize(recs[idx].nkey) for idx, head in enumerate(heads) if head == idx and idx not in found}
-    if find_suspects(job, recs, list(pinyin), groups, found, pinyin):
-        heads = groups.heads()
+    spelled = romanized()
+    pinyin = {idx: spelled[recs[idx].nkey] for idx, head in enumerate(heads) if head == idx and idx not in found}
+    chosen = bool(job.options.merge_all or job.options.merge)
+    pairs, old_names = look_alikes(job, recs, list(pinyin), pinyin, background=not chosen)
+    if chosen:
+        if list_suspects(job, recs, groups, found, pairs(), old_names):
+            heads = groups.heads()
+    else:  # nothing chosen to merge: the listing changes no write, so it may finish while they go on
+        plan.pending.append(lambda: list_suspects(job, recs, groups, found, pairs(), old_names))
     members: dict[int, list[int]] = {}
     for idx, head in enumerate(heads):
         if head != idx:
@@ -143,7 +166,7 @@ def plan_customers(job: Job) -> None:
                 get, last, owner = merged.get, merged["last"], merged["owner"]
                 contacts = merge_contacts([recs[i] for i in ids])
             owner = owner or by
-            py, ini = pinyin[head] if head in pinyin else _romanize(head_rec.nkey)
+            py, ini = pinyin[head] if head in pinyin else spelled[head_rec.nkey]
             new_customers.append((
                 owner.team_id, head_rec.name, head_rec.nkey, py, ini, get("industry"), get("size"), get("source"),
                 get("grade") or "B", get("tags") or "", owner.id, get("needs"), get("status") or "active", last,

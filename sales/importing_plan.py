@@ -74,6 +74,7 @@ class Plan:
     flagged: list[tuple[int, Issue]] = field(default_factory=list)
     unknown_owners: Counter[str] = field(default_factory=Counter)
     suspects: list[Suspect] = field(default_factory=list)
+    pending: list[Callable[[], object]] = field(default_factory=list)  # work left to finish: settle()
     samples: list[dict[str, str]] = field(default_factory=list)
     blank_rows: int = 0
     applied: bool = False
@@ -91,8 +92,13 @@ class Plan:
         """The rejected rows."""
         return [r for r in self.results if r.outcome == "rejected"]
 
-    def summary(self) -> dict[str, Any]:
-        """A JSON-able summary (the --json output and the batch's record)."""
+    def settle(self) -> None:
+        """Finish the work left pending (the look-alike listing of a large import)."""
+        while self.pending:
+            self.pending.pop(0)()
+
+    def summary(self, suspects: bool = True) -> dict[str, Any]:
+        """A JSON-able summary (the --json output and the batch's record); `suspects` lists the look-alikes."""
         return {
             "file": self.file_name, "sheet": self.sheet, "kind": self.kind, "applied": self.applied,
             "batch": self.batch_id, "counts": dict(sorted(self.counts.items())), "blank_rows": self.blank_rows,
@@ -105,7 +111,7 @@ class Plan:
             "unknown_owners": dict(self.unknown_owners),
             "suspects": [{"number": s.number, "row": s.row, "name": s.name, "other": s.other,
                           "other_row": s.other_row, "other_id": s.other_id, "merged": s.merged}
-                         for s in self.suspects],
+                         for s in self.suspects] if suspects else [],
             "samples": self.samples,
         }
 

@@ -15,7 +15,7 @@ from sales.importing_plan import Job, Progress, RowReader, RowResult, Suspect, s
 from sales.importing_read import BadFile
 from sales.importing_values import Issue, activity_kind, is_done
 from sales.importing_write import bulk_insert, bulk_update, reserve_ids
-from sales.names import _romanize, name_key
+from sales.names import name_key, romanize
 from storage.models import Activity, Customer, Deal, FollowUp, Lead, Stage, StageChange, User
 
 
@@ -65,7 +65,7 @@ class _Customers:
         keys = {company_key(n): (row, n, owner) for row, n, owner in reversed(named)}
         self.db = customers_by_key(job.session, keys)
         self.new: dict[str, dict[str, Any]] = {}
-        fresh = [(row, n, k, _romanize(name_key(n))[0]) for k, (row, n, _) in sorted(keys.items()) if k not in self.db]
+        fresh = [(row, n, k, romanize(name_key(n))[0]) for k, (row, n, _) in sorted(keys.items()) if k not in self.db]
         old = [(int(i), n, k, p) for i, n, k, p in job.session.execute(
             select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin))).all()
         ] if fresh else []
@@ -83,7 +83,7 @@ class _Customers:
         for k, (_row, n, owner) in sorted(keys.items()):
             if k not in self.db:
                 who = owner or job.by
-                py, ini = _romanize(name_key(n))
+                py, ini = romanize(name_key(n))
                 self.new[k] = dict(team_id=who.team_id, name=" ".join(n.split()), name_key=name_key(n), pinyin=py,
                                    initials=ini, grade="B", tags="", owner_id=who.id, status="active",
                                    created_at=job.now, updated_at=job.now)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sales.customers import MAX_NAME
+from sales.forked import Forked
 from sales.importing_match import merge_key
-from sales.importing_plan import Job, RowReader, RowResult
+from sales.importing_plan import Job, Read, RowReader, RowResult
 from sales.importing_read import BadFile
 from sales.importing_values import Issue
-from sales.names import name_key
+from sales.names import name_key, romanize
 from storage.models import User
 
 CUSTOMER_FIELDS = ("industry", "size", "source", "grade", "tags", "needs", "status", "past_revenue")
 CONTACT_FIELDS = ("contact", "title", "phone", "email")
 _BAD_PHONE = ("bad_phone", "email_in_phone")
 _OWNER_PROBLEMS = ("unknown_owner", "ambiguous_owner")
+BACKGROUND_FROM = 20_000  # distinct names from which they are romanized in a child process
 _EMPTY: tuple[None, tuple[Issue, ...], tuple[Issue, ...]] = (None, (), ())
 
 
@@ -39,8 +42,9 @@ class Rec:
     email_ok: str | None = None
 
 
-def read_rows(job: Job) -> list[Rec]:
-    """Read every row; rejected rows are recorded on the plan."""
+def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, str]]]]:
+    """Read every row (rejected rows are recorded on the plan), and how to get the pinyin and initials of
+    their name keys (romanized in a child process, while the other columns are read, for a large sheet)."""
     rr = RowReader(job)
     if not rr.has("name"):
         raise BadFile("no_name_column", headers="、".join(str(h) for h in job.table.headers if h not in (None, ""))[:300])
@@ -48,12 +52,19 @@ def read_rows(job: Job) -> list[Rec]:
     first = job.table.first_row
     index = rr.index
     rows = job.table.rows
-    columns = {f: rr.column(f) for f in index}
-    for (i, at), formula in job.table.formulas.items():
-        for f, col in index.items():
-            if col.index == at and i < len(rows):
-                columns[f][i] = rr.convert(f, formula)
-    names = columns["name"]
+    formulas = {f: [(i, formula) for (i, at), formula in job.table.formulas.items() if at == c.index and i < len(rows)]
+                for f, c in index.items()}
+
+    def read_column(f: str) -> list[Read | None]:
+        cells = rr.column(f)
+        for i, formula in formulas[f]:
+            cells[i] = rr.convert(f, formula)
+        return cells
+
+    names = read_column("name")
+    keys = {got[0]: name_key(got[0]) for got in names if got is not None and got[0]}
+    romanized = _romanized(set(keys.values()))
+    columns = {"name": names} | {f: read_column(f) for f in index if f != "name"}
     fields = [(f, columns[f]) for f in CUSTOMER_FIELDS if f in index]
     lasts = columns.get("last_contact")
     contact_fields = [(f, columns[f]) for f in CONTACT_FIELDS if f in index]
@@ -72,7 +83,7 @@ def read_rows(job: Job) -> list[Rec]:
         name, refused, flagged = got if got is not None else _EMPTY
         rejects: list[Issue] = list(refused)
         flags: list[Issue] = list(flagged)
-        nkey = name_key(name) if name else ""
+        nkey = keys[name] if name else ""
         key = merge_key(nkey)
         if not name or not key:
             rejects.insert(0, Issue("no_name"))
@@ -144,7 +155,16 @@ def read_rows(job: Job) -> list[Rec]:
             rec.phone_ok = phone if phone and not bad_phone else None
             rec.email_ok = mail if mail and not bad_mail else None
         recs.append(rec)
-    return recs
+    return recs, romanized
+
+
+def _romanized(keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
+    """Pinyin and initials of each key, from a child process when there are many."""
+
+    def work() -> dict[str, tuple[str, str]]:
+        return {k: romanize(k) for k in keys}
+
+    return Forked(work).result if len(keys) >= BACKGROUND_FROM else work
 
 
 class _Instants:

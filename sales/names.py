@@ -160,8 +160,8 @@ def _han_pinyin(run: str) -> list[str]:
     return out
 
 
-def _romanize(key: str) -> tuple[str, str]:
-    """Full pinyin and initials of a key; other alphanumerics are kept whole in both."""
+def romanize(key: str) -> tuple[str, str]:
+    """Full pinyin and initials of a name key; other alphanumerics are kept whole in both."""
     if _PLAIN_HAN_RE.fullmatch(key):  # one Han run: syllables are non-empty or add nothing to either
         syllables = _han_pinyin(key)
         return "".join(syllables), "".join([s[:1] for s in syllables])
@@ -181,12 +181,12 @@ def _romanize(key: str) -> tuple[str, str]:
 
 def pinyin_key(name: str) -> str:
     """Toneless full pinyin of name_key without separators (华东精密机械 → huadongjingmijixie)."""
-    return _romanize(name_key(name))[0]
+    return romanize(name_key(name))[0]
 
 
 def initials_key(name: str) -> str:
     """Pinyin initials of name_key (华东精密机械 → hdjmjx)."""
-    return _romanize(name_key(name))[1]
+    return romanize(name_key(name))[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +212,7 @@ class NameIndex:
         rows: list[tuple[int, str, str, str, str]] = []
         for id_, name in items:
             key = name_key(name)
-            rows.append((id_, name, key, *_romanize(key)))
+            rows.append((id_, name, key, *romanize(key)))
         self._load(rows)
 
     @classmethod
@@ -261,7 +261,7 @@ class NameIndex:
         """Index a name, replacing the one already held for this id."""
         self.remove(id_)
         key = name_key(name)
-        py, ini = _romanize(key)
+        py, ini = romanize(key)
         slot = len(self._ids)
         self._ids.append(id_)
         self._names.append(name)
@@ -350,7 +350,7 @@ class NameIndex:
         plain = q.isascii() and q.isalnum()
         if not plain and not _HAN_RE.search(q):
             return []
-        qp = q if plain else _romanize(q)[0]
+        qp = q if plain else romanize(q)[0]
         if not qp:
             return []
         lo, hi = _prefix_range(self._sorted_py, qp)
@@ -385,7 +385,7 @@ class NameIndex:
                                        limit=_FUZZY_POOL)
                 pool.update(span[i][1] for _, _, i in near)
                 break
-        qp = "" if plain else _romanize(q)[0]
+        qp = "" if plain else romanize(q)[0]
         ranked: list[tuple[float, float, int]] = []
         for slot in pool:
             f = field[slot]
@@ -447,5 +447,5 @@ def same_company_keys(ka: str, kb: str) -> bool:
     if bool(_HAN_RE.search(ka)) == bool(_HAN_RE.search(kb)):
         return False
     # A Chinese name and its pinyin spelling (华东精密 / Huadong Jingmi) are one company.
-    pa, pb = _romanize(ka)[0], _romanize(kb)[0]
+    pa, pb = romanize(ka)[0], romanize(kb)[0]
     return len(pa) >= 6 and pa == pb

@@ -26,7 +26,7 @@ class Customer(SQLModel, table=True):
     source: str | None = None
     grade: str = "B"
     tags: str = ""  # space-separated, each without '#'
-    owner_id: int = Field(foreign_key="user.id", index=True)
+    owner_id: int = Field(foreign_key="user.id")  # indexed by ix_customer_owner_name
     needs: str | None = None
     status: str = "active"
     last_contact_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
