@@ -16,7 +16,7 @@ from handlers.markup import esc
 from handlers.registry import command
 from handlers.types import ChatRef, Platform, Reply
 from sales import audit
-from sales.privacy import mask_text
+from sales.privacy import has_phone, mask_text
 from storage.models import ChatIdentity, Conversation, Customer, Deal, Outbox, Stage, StageChange, Team, User
 
 # Commands whose answers show contacts, money of deals and orders that may be another rep's, or secrets.
@@ -26,14 +26,13 @@ PERSONAL_COMMANDS = {"customer", "deal", "deals", "quote", "approvals", "receiva
 # ...except the subcommands that create a record: they echo what their author just typed.
 _CREATING = {"add", "new", "新建", "添加"}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w#])\+\d{7,15}(?!\d)|(?<![\d#])1[3-9]\d{9}(?!\d)")  # E.164, or a CN mobile
 _PLATFORMS: tuple[Platform, ...] = ("slack", "telegram", "console")
 _FLOWS = {"quote": "/quote new", "quote_discount": "/quote new", "qualify": "/advance", "edit_activity": "/visit"}
 
 
 def is_personal(reply: Reply, said: str) -> bool:
     """Whether a reply to the command line `said` carries personal data."""
-    if reply.private or _EMAIL.search(reply.text) or _PHONE.search(reply.text):
+    if reply.private or _EMAIL.search(reply.text) or has_phone(reply.text):
         return True
     if not said.startswith("/"):
         return False

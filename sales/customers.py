@@ -11,7 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from sales import audit
-from sales.directory import find_any_customer
+from sales.directory import customers_added, find_any_customer
 from sales.errors import RuleError
 from sales.names import Candidate, initials_key, name_key, pinyin_key
 from storage.models import Contact, Customer, User
@@ -60,6 +60,7 @@ def create_customer(
     )
     session.add(customer)
     session.flush()
+    customers_added(session)
     audit.record(session, by=by.id, action="create", entity="customer", entity_id=customer.id, now=now,
                  after={"name": name, "grade": grade, "source": source, "owner_id": customer.owner_id})
     return customer

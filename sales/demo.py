@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, text
 from sqlmodel import SQLModel, col
 
+from sales.directory import ADDS, bump
 from sales.invites import DEFAULT_LIMITS
 from sales.names import initials_key, name_key, pinyin_key
 from storage.models import (
@@ -53,6 +54,7 @@ INDUSTRIES = (("机电", "机械制造"), ("电子", "电子"), ("科技", "软�
 SUFFIXES = ("有限公司", "股份有限公司", "有限责任公司", "集团有限公司")
 SOURCES = ("展会", "官网", "转介绍", "电话营销", "老客户", "招标", "Referral", "Website")
 STAGES = (("prospect", 10), ("qualified", 30), ("proposal", 60), ("negotiation", 80), ("won", 100), ("lost", 0))
+STAGE_PATH = [s for s, _ in STAGES]
 NOTES = ("拜访了采购经理，介绍了新产品线", "电话沟通了报价细节", "客户要求提供样品", "技术交流，对方比较认可",
          "客户预算收紧，需要再跟进", "Met the plant manager; keen on a trial", "Sent the brochure and price list",
          "客户在比较竞品价格", "参加了客户的年度招标会", "Follow-up call about delivery times")
@@ -83,6 +85,15 @@ def _bulk(conn: Any, table: type[SQLModel], rows: list[dict[str, Any]], progress
         done += len(chunk)
         if progress:
             progress(done, len(rows), what)
+
+
+def _moves(opened: datetime, span: timedelta, gaps: list[int]) -> list[datetime]:
+    """When a deal entered each stage of its path: at `opened`, then spaced like `gaps` to `opened + span`."""
+    total, done, out = sum(gaps) or 1, 0, [opened]
+    for gap in gaps:
+        done += gap
+        out.append(opened + span * done / total)
+    return out
 
 
 def _waiting_for_bob(quotes: list[dict[str, Any]], deals: list[dict[str, Any]], ids: dict[str, int],
@@ -126,6 +137,7 @@ def seed_due_followups(engine: Engine, *, n: int, now: datetime, users: int = 10
                 for i in range(n)]
         for chunk in _chunks(rows):
             conn.execute(insert(FollowUp), chunk)
+        bump(conn, ADDS)  # new customers: every process's name index looks for them
 
 
 def reset_all(engine: Engine) -> None:
@@ -150,6 +162,7 @@ def load_demo(
         if conn.execute(select(func.count()).select_from(User)).scalar_one() > 0:
             return None
     rng = random.Random(seed)
+    pace = random.Random(seed + 1)  # its own draws, so the rest of a seed's book stays what it always was
     with engine.begin() as conn:
         team_id = conn.execute(insert(Team).values(name="华东销售部", created_at=now).returning(col(Team.id))).scalar_one()
         ids: dict[str, int] = {}
@@ -188,19 +201,27 @@ def load_demo(
                 stage, prob = rng.choice(STAGES)
                 amount = Decimal(rng.randint(5, 200) * 10_000)
                 opened = created + timedelta(days=rng.randint(0, 20))
+                expected = today + timedelta(days=rng.randint(-30, 120))
+                closed_ago = rng.randint(0, 60) if stage in ("won", "lost") else None
+                path = STAGE_PATH[: STAGE_PATH.index(stage) + 1] if stage != "lost" else ["prospect", "lost"]
+                gaps = [rng.randint(3, 25) for _ in path][:-1]  # a draw per stage as ever: later draws stay put
+                closed = None
+                if closed_ago is None:  # open: its moves so far, squeezed into the past when they would run past now
+                    span = min(timedelta(days=sum(gaps)), now - opened)
+                else:  # closed within the last 60 days, 2 to 16 weeks after it was opened, never before the customer
+                    age = (now - created).days
+                    cycle = min(pace.randint(14, 112), age)
+                    closed = now - timedelta(days=min(closed_ago, age - cycle))
+                    opened = closed - timedelta(days=cycle)
+                    span = closed - opened
                 deal_rows.append(dict(id=deal_id, customer_id=cid, title=f"{industry}设备采购", amount=float(amount),
-                                      stage=stage, probability=prob, owner_id=owner,
-                                      expected_close=today + timedelta(days=rng.randint(-30, 120)),
+                                      stage=stage, probability=prob, owner_id=owner, expected_close=expected,
                                       lost_reason="价格太高" if stage == "lost" else None,
                                       budget="已确认" if prob >= 30 else None, created_at=opened, updated_at=now,
-                                      closed_at=now - timedelta(days=rng.randint(0, 60)) if stage in ("won", "lost") else None))
-                order = [s for s, _ in STAGES]
-                path = order[: order.index(stage) + 1] if stage != "lost" else ["prospect", "lost"]
-                at = opened
-                for i, s in enumerate(path):
-                    change_rows.append(dict(deal_id=deal_id, from_stage=path[i - 1] if i else None, to_stage=s,
+                                      closed_at=closed))
+                for i, at in enumerate(_moves(opened, span, gaps)):
+                    change_rows.append(dict(deal_id=deal_id, from_stage=path[i - 1] if i else None, to_stage=path[i],
                                             by_id=owner, at=at))
-                    at += timedelta(days=rng.randint(3, 25))
                 if stage in ("proposal", "negotiation", "won"):
                     quote_id += 1
                     disc = Decimal(rng.choice((0, 5, 8, 10)))
@@ -237,6 +258,7 @@ def load_demo(
             for name in ("customer", "deal", "quote", "sales_order"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                   f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
+        bump(conn, ADDS)  # new customers: every process's name index looks for them
     return (f"{len(cust_rows)} customers, {len(deal_rows)} deals, {len(act_rows)} activities, "
             f"{len(quote_rows)} quotes, {len(order_rows)} orders, {len(pay_rows)} payments")
 

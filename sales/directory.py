@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import Connection, ScalarSelect, event, func, text
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from sales.access import customer_scope
@@ -15,14 +16,21 @@ from sales.refs import as_id
 from storage.models import Counter, Customer, User
 
 RENAMES = "customer.names"
+ADDS = "customer.adds"
+_ADDED = "directory.customers_added"  # Session.info key: this transaction created customers
+_BUMP = text("INSERT INTO counter (name, value) VALUES (:name, 1) "
+             "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1")
 
 
 @dataclass
 class _Cached:
     index: NameIndex
-    version: int
+    renames: int
+    adds: int
     max_id: int
     tail_key: str  # the newest customer's key: a reused id (SQLite after a rollback, a truncate) shows here
+    count: int  # how many ids the index holds, and their sum: a row committed below max_id changes them
+    id_sum: int
 
 
 _cache: dict[str, _Cached] = {}
@@ -35,14 +43,28 @@ def forget() -> None:
         _cache.clear()
 
 
+def bump(conn: Connection, name: str) -> None:
+    """Add one to a named counter in a single statement, so concurrent bumps never collapse into one."""
+    conn.execute(_BUMP, {"name": name})
+
+
 def bump_names(session: Session) -> None:
     """Mark customer names as changed (rename, delete, merge) so every process rebuilds its index."""
-    row = session.get(Counter, RENAMES)
-    if row is None:
-        session.add(Counter(name=RENAMES, value=1))
-    else:
-        row.value += 1
-        session.add(row)
+    bump(session.connection(), RENAMES)
+
+
+def customers_added(session: Session) -> None:
+    """Mark that this transaction creates customers, so every process looks for them when it commits."""
+    # On PostgreSQL a lower id can commit after a higher one; max_id alone would never show it.
+    session.info[_ADDED] = True
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _bump_adds(session: OrmSession) -> None:
+    """Bump the creation counter as the transaction commits: its row stays locked for the commit alone."""
+    if session.info.pop(_ADDED, False):
+        session.flush()  # every other row lock first: a transaction holding this one then waits for nobody
+        bump(session.connection(), ADDS)
 
 
 def _search(session: Session, query: str, limit: int) -> list[Candidate]:
@@ -51,31 +73,63 @@ def _search(session: Session, query: str, limit: int) -> list[Candidate]:
         return _index(session).find(query, limit=limit)
 
 
+def _state(session: Session) -> tuple[int, int, int, str]:
+    """The two counters and the newest customer's id and key, in one small statement."""
+    def value(name: str) -> ScalarSelect[int]:
+        return sa_select(col(Counter.value)).where(col(Counter.name) == name).scalar_subquery()
+
+    newest = sa_select(col(Customer.name_key)).order_by(col(Customer.id).desc()).limit(1).scalar_subquery()
+    renames, adds, max_id, tail_key = session.execute(sa_select(
+        value(RENAMES), value(ADDS), sa_select(func.max(col(Customer.id))).scalar_subquery(), newest)).one()
+    return int(renames or 0), int(adds or 0), int(max_id or 0), tail_key or ""
+
+
 def _index(session: Session) -> NameIndex:
     """This process's index of all customer names, brought up to date with the database (hold _lock)."""
     key = str(session.get_bind().engine.url)
-    counter = session.get(Counter, RENAMES)
-    version = counter.value if counter else 0
-    tail = session.exec(select(Customer.id, Customer.name_key).order_by(col(Customer.id).desc()).limit(1)).first()
-    max_id, tail_key = (int(tail[0] or 0), tail[1]) if tail else (0, "")
+    renames, adds, max_id, tail_key = _state(session)
     cached = _cache.get(key)
-    if cached is not None and (cached.version, cached.max_id, cached.tail_key) == (version, max_id, tail_key):
+    if cached is not None and (cached.renames, cached.adds, cached.max_id, cached.tail_key) == (
+            renames, adds, max_id, tail_key):
         return cached.index
-    trusted = cached is not None and cached.version == version and cached.max_id < max_id
-    since = cached.max_id if trusted and cached is not None else None
+    if (cached is None or cached.renames != renames or cached.max_id > max_id
+            or (cached.max_id == max_id and cached.tail_key != tail_key)
+            or (cached.adds != adds and _held_up_to(session, cached.max_id) != (cached.count, cached.id_sum))):
+        cached = _cache[key] = _build(session)
+    else:
+        rows = session.execute(
+            sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key))
+            .where(col(Customer.id) > cached.max_id).order_by(col(Customer.id))
+        ).all()
+        for cid, name, _ in rows:
+            cached.index.add(int(cid or 0), name)
+        if rows:
+            cached.max_id, cached.tail_key = int(rows[-1][0] or 0), rows[-1][2]
+            cached.count += len(rows)
+            cached.id_sum += sum(int(r[0] or 0) for r in rows)
+    cached.renames, cached.adds = renames, adds
+    return cached.index
+
+
+def _held_up_to(session: Session, max_id: int) -> tuple[int, int]:
+    """How many customers have an id up to `max_id`, and the sum of those ids."""
+    count, total = session.execute(
+        sa_select(func.count(col(Customer.id)), func.coalesce(func.sum(col(Customer.id)), 0))
+        .where(col(Customer.id) <= max_id)
+    ).one()
+    return int(count), int(total)
+
+
+def _build(session: Session) -> _Cached:
+    """A new index of every customer name (the counters are set by the caller)."""
     rows = session.execute(
         sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin),
-               col(Customer.initials))
-        .where(col(Customer.id) > (since or 0))
+                  col(Customer.initials))
     ).all()
-    if cached is not None and since is not None:
-        for cid, name, *_ in rows:
-            cached.index.add(int(cid or 0), name)
-        cached.max_id, cached.tail_key = max_id, tail_key
-        return cached.index
     index = NameIndex.from_keys((int(r[0] or 0), r[1], r[2], r[3], r[4]) for r in rows)
-    _cache[key] = _Cached(index=index, version=version, max_id=max_id, tail_key=tail_key)
-    return index
+    newest = max(rows, key=lambda r: int(r[0] or 0)) if rows else None
+    return _Cached(index=index, renames=0, adds=0, max_id=int(newest[0] or 0) if newest else 0,
+                   tail_key=newest[2] if newest else "", count=len(rows), id_sum=sum(int(r[0] or 0) for r in rows))
 
 
 def find_customers(session: Session, *, user: User, query: str, limit: int = 5) -> list[Candidate]:

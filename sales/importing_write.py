@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Dialect, Table, bindparam, insert, text, update
 from sqlmodel import Session, SQLModel
+
+from sales.directory import customers_added
 
 WRITE_CHUNK = 5000
 BIG_LOAD = 10_000  # rows from which a load into a table no larger builds its indexes after (SQLite)
@@ -35,6 +38,8 @@ def bulk_insert(session: Session, model: type[SQLModel], rows: Sequence[Any], pr
     table: Table = getattr(model, "__table__")  # noqa: B009
     if not rows:
         return
+    if table.name == "customer":  # ids reserved earlier commit below others': name indexes must look for them
+        customers_added(session)
     if columns is None:
         named = {k for row in rows for k in row}
         columns = [c.name for c in table.columns if c.name in named]
@@ -138,13 +143,12 @@ def _complete(table: Table, columns: list[str], rows: Sequence[Any]) -> tuple[li
 
 def _bound(rows: Sequence[Any], columns: list[Column[Any]], dialect: Dialect) -> Sequence[Any]:
     """Rows with every value converted as SQLAlchemy would bind it (UTC datetimes, money)."""
-    procs = [(i, c.type.dialect_impl(dialect).bind_processor(dialect)) for i, c in enumerate(columns)]
-    if all(p is None for _, p in procs):
+    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    if all(p is None for p in procs):
         return rows
-    cols = list(zip(*rows, strict=True))
-    for i, proc in procs:
-        if proc is not None:
-            cols[i] = tuple(_converted(cols[i], proc))
+    # Column by column: the converted ones as lists, the others read from the rows as the new rows are made.
+    cols = [map(itemgetter(i), rows) if proc is None else _converted(list(map(itemgetter(i), rows)), proc)
+            for i, proc in enumerate(procs)]
     return list(zip(*cols, strict=True))
 
 

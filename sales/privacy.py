@@ -20,9 +20,21 @@ DEFAULT_RETENTION = timedelta(days=3 * 365)  # a record without its own retentio
 BASES = ("consent", "contract")
 ERASED = "[erased]"
 
-# What a phone or an email looks like inside free text: E.164, a CN mobile (also 138 1234 5678 or 138-1234-5678),
-# a landline with its area code (021-12345678), an email address.
-_PHONE = re.compile(r"(?<![\w#+])(?:\+\d{7,15}|1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}-\d{7,8})(?![\w])")
+# What a phone looks like inside free text, digits grouped by spaces or dashes, an area code maybe in parentheses:
+# international (+8613812345678, +86 138 0013 8000, +1 (415) 555-0101), a CN mobile (138-1234-5678), a landline
+# with its area code (021-12345678, (021) 6234 5678), a North American number (415-555-0101). Amounts (120,000),
+# dates (2026-11-22), percentages and references (#12) are none of these. Only digits (and # +) bind to a number:
+# 电话13812345678 and _13812345678_ (italics) are phones too.
+_NO_DATE = r"(?!\d{4}-\d\d?-\d\d?(?!\d))"  # where a group of an international number starts: never a date
+_PHONE = re.compile(
+    r"(?<![\d#+])(?:"
+    r"\+" + _NO_DATE + r"\d{1,3}(?:[ -]?\(\d{1,4}\))?(?:[ -]?" + _NO_DATE + r"\d++){1,6}"  # whole groups: no backtracking
+    r"|\(0?\d{2,4}\)[ -]?\d{3,4}[ -]?\d{4}"
+    r"|1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
+    r"|0\d{2,3}[ -]\d{3,4}[ -]?\d{4}"
+    r"|[2-9]\d{2}-\d{3}-\d{4}"
+    r")(?!\d)"
+)
 _EMAIL = re.compile(r"([\w.+-])(?:\\?[\w.+-])*@([\w-]+(?:\.[\w-]+)+)")  # the local part may carry markup escapes
 
 
@@ -32,7 +44,8 @@ def mask_phone(phone: str, star: str = "*") -> str:
     if len(digits) < 7:
         return phone
     head = "+" if phone.startswith("+") else ""
-    keep = 3 + (len(digits) - 11 if head and len(digits) > 11 else 0)  # +86 138****1234 keeps the country code
+    # +86 138****1234 keeps the country code; a run longer than any phone keeps no more than 3 digits in front.
+    keep = 3 + (len(digits) - 11 if head and 11 < len(digits) <= 15 else 0)
     return f"{head}{digits[:keep]}{star * 4}{digits[-4:]}"
 
 
@@ -40,6 +53,11 @@ def mask_text(text: str, star: str = "*") -> str:
     """`text` with every phone number and email address masked (z***@example.com); `star` is `\\*` in markup."""
     text = _PHONE.sub(lambda m: mask_phone(m.group(0), star), text)
     return _EMAIL.sub(lambda m: f"{m.group(1)}{star * 3}@{m.group(2)}", text)
+
+
+def has_phone(text: str) -> bool:
+    """Whether `text` shows a phone number that mask_text would mask."""
+    return any(sum(ch.isdigit() for ch in m.group(0)) >= 7 for m in _PHONE.finditer(text))
 
 
 @dataclass(frozen=True)
