@@ -8,10 +8,11 @@ import time
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from bot import cli_clock, cli_import
 from bot.config import Config
-from handlers.core import Core, system_clock
+from handlers.core import Core
 from sales import invites
 from sales.demo import load_demo
 from storage.db import make_engine, session_factory, transaction
@@ -22,7 +23,7 @@ cli_import.register(app)
 cli_clock.register(app)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> tuple[Config, Engine]:
     cfg = Config()
     engine = make_engine(cfg.database_url)
     upgrade(engine)
@@ -42,7 +43,7 @@ def chat() -> None:
     from bot.console import run
 
     cfg, engine = _engine()
-    raise typer.Exit(run(Core(engine, settings=cfg.core())))
+    raise typer.Exit(run(Core(engine, clock=cli_clock.clock_from_env(), settings=cfg.core())))
 
 
 @app.command()
@@ -52,6 +53,7 @@ def demo(
 ) -> None:
     """Load a realistic demo team (carol admin, bob manager, alice and dave reps, fay finance)."""
     _, engine = _engine()
+    now = cli_clock.clock_from_env()
     started = time.perf_counter()
 
     def progress(done: int, total: int, what: str) -> None:
@@ -59,7 +61,7 @@ def demo(
         if done >= total:
             typer.echo("", err=True)
 
-    summary = load_demo(engine, customers=customers, now=system_clock(), reset=reset, progress=progress)
+    summary = load_demo(engine, customers=customers, now=now(), reset=reset, progress=progress)
     if summary is None:
         typer.echo("The demo team is already loaded (use --reset to start over).")
         return
@@ -74,8 +76,9 @@ def invite(
 ) -> None:
     """Print a one-time code; the person sends /join CODE to the bot."""
     _, engine = _engine()
+    now = cli_clock.clock_from_env()  # the code's expiry counts from the time the chat will see
     with transaction(session_factory(engine)) as session:
-        code = invites.make_invite(session, role=role, name=name, by=None, now=system_clock()).code
+        code = invites.make_invite(session, role=role, name=name, by=None, now=now()).code
     typer.echo(code)
 
 

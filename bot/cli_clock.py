@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -27,7 +27,7 @@ log = logging.getLogger("salesbot.cli")
 
 
 def clock_from_env() -> Now:
-    """`SALESBOT_NOW=2026-12-02T15:00:00+08:00` freezes the clock (demos, tests); else the real time."""
+    """`SALESBOT_NOW=2026-12-02T15:00:00+08:00` freezes the clock (demos, tests, `salesbot chat`); else the real time."""
     frozen = os.environ.get("SALESBOT_NOW")
     if not frozen:
         return system_now
@@ -39,7 +39,8 @@ def clock_from_env() -> Now:
         typer.echo(f"SALESBOT_NOW={frozen!r} is not a time with its UTC offset, e.g. 2026-12-02T15:00:00+08:00",
                    err=True)
         raise typer.Exit(2)
-    return lambda: at
+    frozen_at = at.astimezone(UTC)  # the same zone as system_now: the clock answers in UTC
+    return lambda: frozen_at
 
 
 def _setup() -> tuple[Config, Engine]:
@@ -47,6 +48,15 @@ def _setup() -> tuple[Config, Engine]:
     engine = make_engine(cfg.database_url)
     upgrade(engine)
     return cfg, engine
+
+
+def _json_logs(cfg: Config) -> None:
+    """Log JSON lines with every configured token and secret redacted (`salesbot run` and `salesbot clock`)."""
+    from bot import logs
+
+    secrets = [s.get_secret_value() for s in (cfg.telegram_token, cfg.telegram_webhook_secret, cfg.slack_bot_token,
+                                              cfg.slack_signing_secret, cfg.slack_app_token, cfg.leads_token) if s]
+    logs.setup(cfg.log_level, secrets=secrets)
 
 
 def _senders(cfg: Config) -> dict[str, AsyncSender]:
@@ -62,6 +72,7 @@ def clock(
 ) -> None:
     """Create due reminders and digests, claim them, queue them, and deliver the outbox."""
     cfg, engine = _setup()
+    _json_logs(cfg)
     now = clock_from_env()
     senders = _senders(cfg)
     if not once:
@@ -83,7 +94,6 @@ def run(
     lease: Annotated[float, typer.Option(help="seconds a claim is held before another process may take it")] = 60.0,
 ) -> None:
     """Run salesbot: the web server and chat adapters, the clock and delivery (SIGTERM stops it gracefully)."""
-    from bot import logs
     from bot.observe import observe
     from bot.roles import ROLES, platform_adapters
     from handlers.core import Core
@@ -92,9 +102,7 @@ def run(
         typer.echo(f"--role must be one of {', '.join(ROLES)}", err=True)
         raise typer.Exit(2)
     cfg, engine = _setup()
-    secrets = [s.get_secret_value() for s in (cfg.telegram_token, cfg.telegram_webhook_secret, cfg.slack_bot_token,
-                                              cfg.slack_signing_secret, cfg.slack_app_token, cfg.leads_token) if s]
-    logs.setup(cfg.log_level, secrets=secrets)
+    _json_logs(cfg)
     now = clock_from_env()
     core = Core(engine, clock=now, settings=cfg.core(), observer=observe)
     _, found = discover(cfg, None)
@@ -106,7 +114,8 @@ def run(
 
 
 def outbox(
-    failed: Annotated[bool, typer.Option("--failed", help="only what failed or could not be delivered")] = False,
+    failed: Annotated[bool, typer.Option("--failed", help="only what was given up on: refused for good "
+                                         "(blocked, unknown chat) or out of attempts")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
     limit: Annotated[int, typer.Option(help="how many, newest first")] = 50,
 ) -> None:
@@ -114,7 +123,8 @@ def outbox(
     _, engine = _setup()
     q = select(Outbox).order_by(col(Outbox.id).desc()).limit(limit)
     if failed:
-        q = q.where(col(Outbox.status).in_(("failed", "unreachable")))
+        # "failed" is the only status delivery gives up with (storage.queue.mark_retry); `error` says why
+        q = q.where(col(Outbox.status) == "failed")
     with Session(engine) as session:
         rows = list(session.execute(q).scalars())
         names = {u.id: u.name for u in session.execute(select(User)).scalars()}

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, Table, insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
+from bot import metrics
 from handlers.context import Settings
 from handlers.digest_send import build
 from sales.privacy import flag_past_retention
@@ -130,6 +131,7 @@ class ReminderClock:
                 break
             done_batches += 1
             out.claimed += len(claimed)
+            metrics.REMINDERS_CLAIMED.inc(len(claimed))
             try:
                 self._enqueue(claimed, now, out)
             except DBAPIError:

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, bindparam, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from bot import metrics
+from bot.logs import scrub
 from handlers.context import reply_from_json
 from handlers.types import ChatRef, Reply
 from storage.db import session_factory, transaction
@@ -65,6 +67,7 @@ async def deliver_due_async(engine: Engine, senders: dict[str, AsyncSender], now
         for row in rows:
             if await _send_one(factory, senders, row, now):
                 marks.sent(row.id or 0)
+                metrics.OUTBOX_SENT.inc()
                 sent += 1
     return sent
 
@@ -128,5 +131,7 @@ _SENT = (update(Outbox.__table__).where(Outbox.__table__.c.id == bindparam("oid"
 
 
 def _after(factory: sessionmaker[Session], outbox_id: int | None, at: datetime, error: str, give_up: bool) -> None:
-    with transaction(factory) as session:
-        mark_retry(session=session, outbox_id=outbox_id or 0, at=at, error=error, give_up=give_up)
+    with transaction(factory) as session:  # errors can quote a URL with the bot token in it
+        mark_retry(session=session, outbox_id=outbox_id or 0, at=at, error=scrub(error), give_up=give_up)
+    if give_up:
+        metrics.OUTBOX_FAILED.inc()

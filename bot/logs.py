@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -12,6 +13,15 @@ from typing import Any
 # Fields a log call may carry via `extra=`; anything else (message text, payloads) is not written.
 FIELDS = ("platform", "workspace", "chat", "user", "command", "latency_ms", "outcome", "event_id",
           "outbox_id", "reminder_id", "error", "role", "count", "path", "status")
+
+
+# Shapes of secrets, redacted even when not configured: Telegram and Slack tokens, a URL's password.
+_SHAPES = re.compile(r"(?<!\d)\d{6,}:(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]{30,}|\bx(?:ox[a-z]|app)-[A-Za-z0-9-]{10,}|(?<=://)[^/:@\s]+:[^/@\s]+(?=@)")
+
+
+def scrub(text: str) -> str:
+    """The text without anything shaped like a token or a URL's credentials."""
+    return _SHAPES.sub("[redacted]", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -41,7 +51,7 @@ class JsonFormatter(logging.Formatter):
         """The text with every configured secret replaced."""
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
-        return text
+        return scrub(text)
 
 
 def setup(level: str = "INFO", secrets: Iterable[str] = (), stream: Any = None) -> None:

@@ -15,6 +15,7 @@ def observe(incoming: Incoming, command: str, seconds: float, outcome: str) -> N
     platform = incoming.chat.platform
     metrics.MESSAGES.labels(platform=platform, command=command).inc()
     metrics.LATENCY.labels(platform=platform).observe(seconds)
+    metrics.OUTCOMES.labels(platform=platform, outcome=outcome).inc()
     if outcome in ("error", "unavailable"):
         metrics.ERRORS.labels(platform=platform).inc()
     log.info("handled", extra={"platform": platform, "workspace": incoming.chat.workspace,

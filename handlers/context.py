@@ -27,7 +27,9 @@ class Settings:
     dialog_minutes: int = 30
     rate_limit: int = 20  # inputs per account per window; over it one "slow down", then dropped (0: no limit)
     rate_window_s: int = 10
-    max_file_bytes: int = 20 * 1024 * 1024  # uploads (imports); the adapters refuse larger ones before download
+    # Uploads (imports). The adapters refuse larger files before download (Telegram also any over 20 MB: its
+    # Bot API serves no more); the core refuses any that still arrives larger (handlers.trust.gate).
+    max_file_bytes: int = 20 * 1024 * 1024
 
 
 @dataclass

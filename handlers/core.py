@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
@@ -47,6 +47,7 @@ class Unavailable(Exception):
 
 
 Observer = Callable[[Incoming, str, float, str], None]  # (incoming, command, seconds, outcome)
+Outcome = Literal["ok", "error", "repeat", "unavailable", "limited"]
 
 
 def command_of(incoming: Incoming) -> str:
@@ -97,12 +98,11 @@ class Core:
         """
         incoming = clean_input(incoming)
         started = time.perf_counter()
-        outcome = "error"
+        outcome: Outcome = "error"
         try:
             for attempt in (1, 2):
                 try:
-                    replies = self._turn(incoming)
-                    outcome = "ok"
+                    replies, outcome = self._turn(incoming)
                     return replies
                 except dialogs.Conflict:
                     if attempt == 2:
@@ -135,7 +135,7 @@ class Core:
         loc = (incoming.locale or self.settings.default_lang).lower()
         return "zh" if loc.startswith("zh") else "en"
 
-    def _turn(self, incoming: Incoming) -> list[Reply]:
+    def _turn(self, incoming: Incoming) -> tuple[list[Reply], Outcome]:
         now = self.clock()
         with self._sessions() as session, session.begin():
             if incoming.event_id:
@@ -153,9 +153,12 @@ class Core:
                 u = ctx.user
                 ctx.lang = u.lang or ctx.lang
                 ctx.tz = zone(u.tz, self.settings.default_tz)
+            limited = trust.throttle(ctx)
+            if limited is not None:  # the "slow down" and the silently dropped inputs after it
+                return limited, "limited"
             refused = trust.gate(ctx)
             if refused is not None:
-                return refused
+                return refused, "ok"
             before = dialogs.load(session, incoming, now) if ctx.user else None
             mark = privacy.mark(session)
             try:
@@ -169,7 +172,7 @@ class Core:
             privacy.after_turn(ctx, mark)
             if ctx.user is not None and not ctx.keep_dialog:
                 dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
-            return ctx.replies
+            return ctx.replies, "ok"
 
     def _who(self, session: Session, incoming: Incoming) -> User | None:
         c = incoming.chat

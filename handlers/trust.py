@@ -37,8 +37,8 @@ MESSAGES.update({
 })
 
 
-def gate(ctx: Ctx) -> list[Reply] | None:
-    """What the door says before any command runs: None lets the input in, a list answers it instead."""
+def throttle(ctx: Ctx) -> list[Reply] | None:
+    """The rate limit, first at the door: None lets the input in; one "slow down" over the limit, then nothing."""
     inc, s = ctx.incoming, ctx.settings
     verdict = limits.admit(ctx.session, key=f"{inc.chat.platform}:{inc.chat.workspace}:{inc.user}", now=ctx.now,
                            limit=s.rate_limit, window=timedelta(seconds=s.rate_window_s))
@@ -49,6 +49,12 @@ def gate(ctx: Ctx) -> list[Reply] | None:
                                  "Slow down: more than {n} messages in {w} seconds. What you send in the next few "
                                  "seconds is ignored; please send it again in a moment.",
                                  n=s.rate_limit, w=s.rate_window_s))]
+    return None
+
+
+def gate(ctx: Ctx) -> list[Reply] | None:
+    """What the door says to an input the rate limit let in: None lets it in, a list answers it instead."""
+    inc, s = ctx.incoming, ctx.settings
     if ctx.user is not None and not ctx.user.active:
         ctx.user = None
         return [Reply(text=ctx.t("这个账号已停用，不能再使用。如有疑问请联系管理员。",

@@ -22,6 +22,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
+from bot import uploads
 from bot.delivery import RetryAfter, Undeliverable, deliver_due_async
 from bot.slack import parse, render, surfaces
 from bot.slack.parse import Parsed
@@ -146,7 +147,11 @@ class Slack:
         who = await self.db(self.who, p.team, p.user)
         if who is None and inc.text.lower().startswith("/join") and not inc.display_name:
             inc = replace(inc, display_name=await self.display_name(p.user))
-        if p.file is not None:
+        limit = self.core.settings.max_file_bytes
+        if p.file is not None and p.file.size > limit:
+            lang = await self.db(uploads.speaker_lang, self.core, inc)
+            await self.answer(p, [uploads.too_large(limit, lang)], stranger=who is None)
+        elif p.file is not None:
             inc = replace(inc, file=await self.download(p.file))
         replies = await self.db(self.core.handle, inc)
         await self.answer(p, replies, stranger=who is None)
@@ -370,19 +375,23 @@ class Slack:
         return str(name) if name else None
 
     async def download(self, ref: parse.FileRef) -> Attachment | None:
-        """A shared file's bytes, fetched with the bot token (imports); None when too big or gone."""
-        if ref.size > parse.MAX_FILE_BYTES:
-            return None
+        """A shared file's bytes, fetched with the bot token (imports); None when gone."""
+        # One byte over the limit at most: a file bigger than Slack said is then refused by the core's gate.
+        limit = self.core.settings.max_file_bytes
         headers = {"Authorization": f"Bearer {self.client.token}"}
         timeout = aiohttp.ClientTimeout(total=60)
+        chunks: list[bytes] = []
+        size = 0
         async with aiohttp.ClientSession(timeout=timeout) as http, http.get(ref.url, headers=headers) as resp:
             if resp.status != 200:
                 log.warning("file download failed: %s", resp.status)
                 return None
-            data = await resp.content.read(parse.MAX_FILE_BYTES + 1)
-        if len(data) > parse.MAX_FILE_BYTES:
-            return None
-        return Attachment(name=ref.name, mime=ref.mime, data=data)
+            async for chunk in resp.content.iter_chunked(1 << 16):  # read(n) may stop at any chunk
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    break
+        return Attachment(name=ref.name, mime=ref.mime, data=b"".join(chunks)[:limit + 1])
 
 
     # --- running ------------------------------------------------------------------------------------

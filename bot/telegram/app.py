@@ -16,7 +16,7 @@ from telegram import Update
 from telegram import error as tg
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot import delivery
+from bot import delivery, uploads
 from bot.config import Config
 from bot.telegram import parse, render
 from bot.telegram.limits import ChatRateLimiter, Limits, retry_seconds
@@ -31,7 +31,7 @@ log = logging.getLogger("salesbot.telegram")
 _RUNNING: dict[str, TelegramBot] = {}  # token → this process's running bot: the outbox sender shares its pace
 DEFAULT_API = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB, whatever SALESBOT_MAX_FILE_BYTES says
 Context = ContextTypes.DEFAULT_TYPE
 
 
@@ -96,14 +96,23 @@ class TelegramBot:
 
     async def _with_file(self, incoming: Incoming, doc: parse.DocumentRef) -> Incoming:
         """The incoming with the document's bytes; without them (and a word why) when it is too large."""
-        if doc.size is not None and doc.size > DOWNLOAD_LIMIT:
-            zh = (incoming.locale or "").startswith("zh")
-            text = "文件太大了（最多 20 MB），没有读取。" if zh else "That file is too large (at most 20 MB); it was not read."
-            await self._answer(incoming.chat, Reply(text=text), None)
-            return incoming
-        f = await self.application.bot.get_file(doc.file_id)
-        data = await f.download_as_bytearray()
+        # The configured limit, but never above what the Bot API lets a bot download.
+        limit = min(self.core.settings.max_file_bytes, DOWNLOAD_LIMIT)
+        if doc.size is not None and doc.size > limit:
+            return await self._refuse_file(incoming, limit)
+        try:  # a document Telegram sent without its size may still be over what getFile serves
+            f = await self.application.bot.get_file(doc.file_id)
+        except tg.BadRequest as exc:
+            if "too big" not in exc.message.lower():
+                raise
+            return await self._refuse_file(incoming, limit)
+        data = await f.download_as_bytearray()  # one over the setting (under 20 MB) is refused by the core
         return replace(incoming, file=Attachment(name=doc.name, mime=doc.mime, data=bytes(data)))
+
+    async def _refuse_file(self, incoming: Incoming, limit: int) -> Incoming:
+        lang = await asyncio.to_thread(uploads.speaker_lang, self.core, incoming)
+        await self._answer(incoming.chat, uploads.too_large(limit, lang), None)
+        return incoming
 
     async def _answer(self, origin: ChatRef, reply: Reply, clicked: int | None) -> None:
         """Show one direct reply; what cannot go out now is parked in the outbox for delivery to retry."""

@@ -1,0 +1,50 @@
+"""`salesbot outbox --failed` lists the messages delivery gave up on, with why."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.delivery import RetryAfter, Undeliverable, deliver_due
+from handlers.context import reply_to_json
+from handlers.types import ChatRef, Reply
+from storage.db import make_engine, session_factory, transaction
+from storage.models import Outbox
+from tests.processes import salesbot
+
+NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+
+
+def test_outbox_failed_lists_what_delivery_gave_up_on(tmp_path: Path, sqlite_template: Path) -> None:
+    db = tmp_path / "outbox.db"
+    shutil.copy(sqlite_template, db)
+    engine = make_engine(f"sqlite:///{db}")
+    with transaction(session_factory(engine)) as s:
+        for chat in ("taken", "blocked", "busy"):
+            s.add(Outbox(platform="console", workspace="local", chat=chat, payload=reply_to_json(Reply(text=chat)),
+                         next_attempt_at=NOW, created_at=NOW))
+
+    def send(to: ChatRef, reply: Reply) -> None:
+        if to.chat == "blocked":
+            raise Undeliverable("unreachable: bot was blocked by the user")
+        if to.chat == "busy":
+            raise RetryAfter(30)
+
+    assert deliver_due(engine, {"console": send}, NOW) == 1
+    engine.dispose()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    everything = subprocess.run([*salesbot(), "outbox", "--json"], env=env, capture_output=True, text=True,
+                                timeout=120)
+    assert everything.returncode == 0, everything.stderr
+    statuses = {r["chat"]: r["status"] for r in map(json.loads, everything.stdout.splitlines())}
+    assert statuses == {"taken": "sent", "blocked": "failed", "busy": "pending"}
+    failed = subprocess.run([*salesbot(), "outbox", "--failed", "--json"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert failed.returncode == 0, failed.stderr
+    rows = [json.loads(line) for line in failed.stdout.splitlines()]
+    assert [(r["chat"], r["status"]) for r in rows] == [("blocked", "failed")]
+    assert rows[0]["error"] == "unreachable: bot was blocked by the user"
