@@ -1,11 +1,11 @@
-"""Customer commands: add, the 360° card, list, contacts, grade, tags."""
+"""Customer commands: add, the 360° card, merge, list, contacts, grade, tags."""
 
 from __future__ import annotations
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import customer_merge, lookup
 from handlers.context import Ctx
 from handlers.fmt import moment, money
 from handlers.markup import esc
@@ -22,12 +22,14 @@ _SOURCE_WORDS = {"source", "来源", "渠道"}
 _INDUSTRY_WORDS = {"industry", "行业"}
 
 
-@command("customer", "/customer add NAME [grade X] [source S] [#tag] | /customer NAME",
-         "新建客户，或查看客户卡片", "create a customer, or show its card")
+@command("customer", "/customer add NAME [grade X] [source S] [#tag] | /customer NAME | /customer merge KEEP GONE",
+         "新建客户、查看客户卡片，或把重复的客户合并为一个", "create a customer, show its card, or merge a duplicate into it")
 def customer_cmd(ctx: Ctx, args: str) -> None:
-    """Route /customer add … and /customer NAME."""
+    """Route /customer add …, /customer merge … and /customer NAME."""
     head, _, rest = args.strip().partition(" ")
-    if head.lower() in ("add", "new", "新建", "添加"):
+    if head.lower() in ("merge", "合并") and rest.strip():
+        customer_merge.merge(ctx, rest.strip())
+    elif head.lower() in ("add", "new", "新建", "添加"):
         if ctx.me.role not in SELLERS:
             ctx.say("你的角色不能新建客户。", "Your role can't create customers.")
             return

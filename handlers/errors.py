@@ -9,6 +9,8 @@ from sales.errors import RuleError
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "empty_name": ("名称不能为空。", "The name cannot be empty."),
+    "merge_same": ("这是同一个客户。", "That is the same customer."),
+    "merge_other_team": ("两个客户属于不同团队，不能合并。", "The two customers belong to different teams: they can't be merged."),
     "name_too_long": ("名称太长（最多 {limit} 字）。", "That name is too long (at most {limit} characters)."),
     "bad_grade": ("等级只能是 A、B 或 C，不是“{grade}”。", "The grade must be A, B or C, not “{grade}”."),
     "no_tags": ("请给出标签，例如 #重点。", "Give a tag, e.g. #key."),

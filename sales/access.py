@@ -112,6 +112,15 @@ def may_share(user: User, customer: Customer) -> bool:
     return user.role == "manager" and user.team_id is not None and customer.team_id == user.team_id
 
 
+def may_merge(user: User, keep: Customer, gone: Customer) -> bool:
+    """Whether `user` may merge two customers: of one team, by an admin, its manager, or the owner of both."""
+    if not user.active or keep.team_id != gone.team_id:
+        return False
+    if user.role == "admin" or (user.role in SELLERS and keep.owner_id == gone.owner_id == user.id):
+        return True
+    return user.role == "manager" and user.team_id is not None and keep.team_id == user.team_id
+
+
 def may_reassign(user: User, source: User, target: User) -> bool:
     """Whether `user` may hand `source`'s records to `target`: an admin, or the manager of both."""
     if not user.active or source.id == target.id:

@@ -21,8 +21,8 @@ from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as select_rows
 
 from sales import audit
+from sales.dedupe import company_key
 from sales.directory import bump_names
-from sales.importing_match import company_key
 from sales.names import initials_key, name_key, pinyin_key
 from sales.privacy import ERASED, Person, needle_pattern, needles, retention_of, same_person
 from storage.models import AuditUnlock, Contact, Customer, ImportBatch, Lead, User

@@ -91,6 +91,7 @@ def apply(session: Session, plan: Plan, *, by: User, now: datetime, progress: Pr
     if plan.changes and plan.writes is not None:
         with _bulk():
             plan.writes(session, progress)
+            plan.writes = None  # written once: its rows can go
             plan.settle()  # the batch records the look-alikes merged
             batch = ImportBatch(user_id=by.id or 0, file_name=plan.file_name[:200], sha256=plan.sha256,
                                 kind=plan.kind, sheet=plan.sheet, status="applied", created_at=now, applied_at=now)
@@ -123,6 +124,6 @@ def import_file(
     """Preview, and unless `dry_run` apply, in the caller's transaction."""
     if dry_run:
         return preview(session, data=data, file_name=file_name, by=by, now=now, options=options, progress=progress)
-    with _bulk():  # a large file's look-alikes are listed while its rows are written
+    with _bulk():  # one pause for both steps; a large file's look-alikes are listed while its rows are written
         plan = _preview(session, data, file_name, by, now, options or Options(), progress)
-    return apply(session, plan, by=by, now=now, progress=progress)
+        return apply(session, plan, by=by, now=now, progress=progress)

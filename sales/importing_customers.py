@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from sales.forked import Forked
-from sales.importing_match import (
+from sales.dedupe import (
     Groups,
     customers_by_contact,
     customers_by_key,
@@ -18,6 +17,7 @@ from sales.importing_match import (
     rows_by_id,
     suspects,
 )
+from sales.forked import Forked
 from sales.importing_merge import (
     contact_changes,
     contacts_of,
@@ -91,6 +91,8 @@ def look_alikes(job: Job, recs: list[Rec], heads: list[int], pinyin: dict[int, t
         return suspects(new, old, keys)
 
     if background and len(new) + len(old) >= BACKGROUND_FROM:
+        import sales.dedupe_alike  # noqa: F401  (imported here: a child must not import while others may)
+
         return Forked(pairs).result, old_names
     return pairs, old_names
 
@@ -149,6 +151,7 @@ def plan_customers(job: Job) -> None:
     cust_updates: list[dict[str, Any]] = []
     contact_updates: list[dict[str, Any]] = []
     results = plan.results
+    who: dict[int, tuple[int | None, int | None]] = {}  # id(owner) → its team and id, read once (ORM reads are slow)
     for head, head_rec in enumerate(recs):
         if heads[head] != head:
             continue
@@ -166,10 +169,11 @@ def plan_customers(job: Job) -> None:
                 get, last, owner = merged.get, merged["last"], merged["owner"]
                 contacts = merge_contacts([recs[i] for i in ids])
             owner = owner or by
+            team_id, owner_id = who.get(id(owner)) or who.setdefault(id(owner), (owner.team_id, owner.id))
             py, ini = pinyin[head] if head in pinyin else spelled[head_rec.nkey]
             new_customers.append((
-                owner.team_id, head_rec.name, head_rec.nkey, py, ini, get("industry"), get("size"), get("source"),
-                get("grade") or "B", get("tags") or "", owner.id, get("needs"), get("status") or "active", last,
+                team_id, head_rec.name, head_rec.nkey, py, ini, get("industry"), get("size"), get("source"),
+                get("grade") or "B", get("tags") or "", owner_id, get("needs"), get("status") or "active", last,
                 get("past_revenue"), now, now))
             new_contacts += [(None, len(new_customers) - 1, c) for c in contacts]
             results.append(RowResult(head_rec.row, "created"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from sales.importing_match import chunks
+from sales.dedupe import chunks
 from sales.importing_plan import Job, shown
 from sales.importing_rows import CUSTOMER_FIELDS, Rec
 from storage.models import Contact, Customer, User

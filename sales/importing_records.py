@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from sales import leads as lead_rules
 from sales.activities import due_instant
 from sales.customers import MAX_NAME
-from sales.importing_match import chunks, company_key, customers_by_key, rows_by_id, suspects
+from sales.dedupe import chunks, company_key, customers_by_key, rows_by_id, suspects
 from sales.importing_plan import Job, Progress, RowReader, RowResult, Suspect, shown
 from sales.importing_read import BadFile
 from sales.importing_values import Issue, activity_kind, is_done

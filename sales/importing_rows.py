@@ -8,8 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sales.customers import MAX_NAME
+from sales.dedupe import merge_key
 from sales.forked import Forked
-from sales.importing_match import merge_key
 from sales.importing_plan import Job, Read, RowReader, RowResult
 from sales.importing_read import BadFile
 from sales.importing_values import Issue

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from sales import audit, customers, pipeline
 from sales import importing_values as values
+from sales.dedupe import company_key
 from sales.directory import find_any_customer
 from sales.errors import RuleError
-from sales.importing_match import company_key
 from sales.names import same_company
 from storage.models import Contact, Counter, Customer, Lead, LeadScoring, Reminder, User
 

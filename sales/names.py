@@ -83,6 +83,8 @@ def _raw_key(name: str) -> str:
 
 def name_key(name: str) -> str:
     """Comparison key: NFKC, casefolded, no spaces/punctuation, no legal-form suffix."""
+    if _PLAIN_HAN_RE.fullmatch(name):  # one part, whose suffixes _raw_key strips to the end: already a fixpoint
+        return _raw_key(name)
     key, again = "", _raw_key(name)
     # Joining parts can expose another suffix ("x in c" → "xinc"); a second pass keeps the key idempotent.
     while again != key:

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from sales import importing, importing_match, importing_write, names
+from sales import dedupe, importing, importing_write, names
 from sales.importing import BadFile, Options
 from storage.db import session_factory, transaction
 from storage.models import Activity, Contact, Customer, FollowUp, ImportBatch, Team, User
@@ -254,7 +254,7 @@ def _items(rng: random.Random, n: int) -> list[tuple[int, str, str, str]]:
     out = []
     for ref in range(n):
         name = "".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
-        key = importing_match.company_key(name)
+        key = dedupe.company_key(name)
         out.append((ref, name, key, rng.choice([names.romanize(key)[0], "", "abcd", key])))
     return out
 
@@ -262,20 +262,20 @@ def _items(rng: random.Random, n: int) -> list[tuple[int, str, str, str]]:
 @pytest.mark.parametrize("collide", [False, True])
 def test_the_vectorized_look_alike_scan_finds_the_pairs_the_plain_one_does(
         collide: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sales import importing_alike
+    from sales import dedupe_alike
 
     if collide:  # texts ending alike hash alike: confirmation, on the real names, must still tell them apart
-        monkeypatch.setattr(importing_alike, "_MODULI", ((np.uint64(0), np.uint64(7)),) * 2)
-    monkeypatch.setattr(importing_alike, "_PAIRS_AT_ONCE", 50)  # pairs made in several batches
+        monkeypatch.setattr(dedupe_alike, "_MODULI", ((np.uint64(0), np.uint64(7)),) * 2)
+    monkeypatch.setattr(dedupe_alike, "_PAIRS_AT_ONCE", 50)  # pairs made in several batches
     rng = random.Random(8)
     for _ in range(60):
         old, new = _items(rng, rng.randint(0, 40)), _items(rng, rng.randint(0, 60))
         # Collisions fill buckets with strangers, so only an uncapped bucket finds the same pairs.
-        monkeypatch.setattr(importing_match, "_MAX_BUCKET", 100 if collide else rng.choice([2, 3, 100]))
-        monkeypatch.setattr(importing_match, "_VECTORIZED", 10**9)
-        plain = importing_match.suspects(new, old)
-        monkeypatch.setattr(importing_match, "_VECTORIZED", 1)
-        found = importing_match.suspects(new, old)
+        monkeypatch.setattr(dedupe, "_MAX_BUCKET", 100 if collide else rng.choice([2, 3, 100]))
+        monkeypatch.setattr(dedupe, "_VECTORIZED", 10**9)
+        plain = dedupe.suspects(new, old)
+        monkeypatch.setattr(dedupe, "_VECTORIZED", 1)
+        found = dedupe.suspects(new, old)
         if not collide:
             assert found == plain
             continue

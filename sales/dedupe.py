@@ -1,15 +1,19 @@
-"""Import plumbing: grouping duplicates, suspected look-alikes, database look-ups and bulk writes."""
+"""Duplicates: company keys, import row groups, look-alikes, look-ups, and merging two customers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session, SQLModel, col
 
+from sales import audit, directory
+from sales.errors import RuleError
 from sales.names import name_key, same_company_keys
-from storage.models import Contact, Customer
+from storage.models import Activity, Contact, Customer, CustomerShare, Deal, FollowUp, Lead, SalesOrder, User
 
 CHUNK = 2000
 T = TypeVar("T")
@@ -144,9 +148,9 @@ def suspects(
     if len(items) < _VECTORIZED:
         return sorted({(items[a][0], items[b][0], b < n_old) for a, b in _candidate_pairs(items, n_old)
                        if same_company_keys(_key_of(items[a][1], known), _key_of(items[b][1], known))})
-    from sales import importing_alike  # numpy: loaded only for large imports
+    from sales import dedupe_alike  # numpy: loaded only for large imports
 
-    return importing_alike.suspects(items, n_old, _MAX_BUCKET, lambda name: _key_of(name, known))
+    return dedupe_alike.suspects(items, n_old, _MAX_BUCKET, lambda name: _key_of(name, known))
 
 
 def _key_of(name: str, known: dict[str, str]) -> str:
@@ -184,3 +188,99 @@ def _candidate_pairs(items: Sequence[tuple[int, str, str, str]], n_old: int) -> 
                 if b != a and ka != kb and (b < n_old or rb < ra):
                     seen.add((a, b))
     return sorted(seen)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What merging moved into the kept customer."""
+
+    contacts: int
+    contacts_joined: int  # moved contacts that were already there (same phone or email): folded into those
+    deals: int
+    activities: int
+    followups: int
+    orders: int
+    leads: int
+    shares: int
+
+
+_MOVED: tuple[tuple[str, type[SQLModel]], ...] = (
+    ("deals", Deal), ("activities", Activity), ("followups", FollowUp), ("orders", SalesOrder), ("leads", Lead))
+_FILLED = ("industry", "size", "source", "needs", "past_revenue", "last_contact_at")
+
+
+def merge_customers(session: Session, *, keep: Customer, gone: Customer, by: User, now: datetime) -> Merged:
+    """Move everything of `gone` to `keep` and delete `gone`, in the caller's transaction, with an audit entry."""
+    if keep.id == gone.id:
+        raise RuleError("merge_same")
+    if keep.team_id != gone.team_id:
+        raise RuleError("merge_other_team")
+    before = {"kept": _snapshot(keep), "gone": _snapshot(gone)}
+    moved = {what: _move(session, model, gone, keep) for what, model in _MOVED}
+    contacts, joined = _move_contacts(session, gone, keep)
+    shares = _move_shares(session, gone, keep)
+    for field in _FILLED:
+        mine, theirs = getattr(keep, field), getattr(gone, field)
+        if field == "last_contact_at" and mine is not None and theirs is not None:
+            setattr(keep, field, max(mine, theirs))
+        elif mine in (None, "") and theirs not in (None, ""):
+            setattr(keep, field, theirs)
+    keep.tags = " ".join(dict.fromkeys(keep.tags.split() + gone.tags.split()))
+    keep.updated_at = now
+    session.add(keep)
+    session.flush()  # the moves first: nothing may still point at `gone` when it goes
+    session.delete(gone)
+    session.flush()
+    directory.bump_names(session)
+    result = Merged(contacts=contacts, contacts_joined=joined, shares=shares, **moved)
+    audit.record(session, by=by.id, action="merge", entity="customer", entity_id=keep.id, now=now, before=before,
+                 after={"kept": _snapshot(keep), "gone_id": gone.id, "moved": asdict(result)})
+    return result
+
+
+def _snapshot(c: Customer) -> dict[str, Any]:
+    return c.model_dump(exclude={"pinyin", "initials", "name_key"})
+
+
+def _move(session: Session, model: type[SQLModel], gone: Customer, keep: Customer) -> int:
+    """Point `model`'s rows of `gone` at `keep`; how many."""
+    column = getattr(model, "customer_id")  # noqa: B009
+    result = session.execute(update(model).where(column == gone.id).values(customer_id=keep.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _move_contacts(session: Session, gone: Customer, keep: Customer) -> tuple[int, int]:
+    """Move contacts; one already at `keep` (same phone or email) absorbs the moved one's blanks instead."""
+    kept = list(session.scalars(select(Contact).where(col(Contact.customer_id) == keep.id)))
+    by_phone = {c.phone: c for c in kept if c.phone}
+    by_email = {c.email: c for c in kept if c.email}
+    moved = joined = 0
+    for c in list(session.scalars(select(Contact).where(col(Contact.customer_id) == gone.id))):
+        same = by_phone.get(c.phone or "") or by_email.get(c.email or "")
+        if same is None:
+            c.customer_id = keep.id or 0
+            session.add(c)
+            moved += 1
+            continue
+        for field in ("title", "phone", "email", "consent_channel", "consent_at", "retention_until"):
+            if getattr(same, field) in (None, "") and getattr(c, field) not in (None, ""):
+                setattr(same, field, getattr(c, field))
+        session.add(same)
+        session.delete(c)
+        joined += 1
+    return moved, joined
+
+
+def _move_shares(session: Session, gone: Customer, keep: Customer) -> int:
+    """Whoever `gone` was shared with now shares `keep` (its owner needs no share)."""
+    had = set(session.scalars(select(col(CustomerShare.user_id)).where(col(CustomerShare.customer_id) == keep.id)))
+    added = 0
+    for share in list(session.scalars(select(CustomerShare).where(col(CustomerShare.customer_id) == gone.id))):
+        if share.user_id not in had and share.user_id != keep.owner_id:
+            session.add(CustomerShare(customer_id=keep.id or 0, user_id=share.user_id))
+            added += 1
+        session.delete(share)
+    if gone.owner_id != keep.owner_id and gone.owner_id not in had:
+        session.add(CustomerShare(customer_id=keep.id or 0, user_id=gone.owner_id))  # its owner keeps sight of it
+        added += 1
+    return added

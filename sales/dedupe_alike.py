@@ -1,4 +1,4 @@
-"""Look-alike candidates of a large import, vectorized: the pairs importing_match's plain scan finds."""
+"""Look-alike candidates of a large import, vectorized: the pairs dedupe's plain scan finds."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ _PAIRS_AT_ONCE = 4_000_000
 
 def suspects(items: Sequence[Item], n_old: int, max_bucket: int,
              key_of: Callable[[str], str]) -> list[tuple[int, int, bool]]:
-    """importing_match.suspects of old items then new ones, for many items: (new ref, other ref, is old)."""
+    """dedupe.suspects of old items then new ones, for many items: (new ref, other ref, is old)."""
     a, b = candidate_pairs(items, n_old, max_bucket)
     name_keys = [""] * len(items)
     for n in _unique(np.concatenate([a, b]))[0].tolist():
