@@ -1,4 +1,4 @@
-"""Benchmark sales.names.NameIndex over 100,000 generated company names (run: python bench/names.py)."""
+"""Benchmark sales.name_index.NameIndex over 100,000 generated company names (run: python bench/names.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sales.names import NameIndex, initials_key, name_key, pinyin_key, resolve
+from sales.name_index import NameIndex, resolve
+from sales.names import initials_key, name_key, pinyin_key
 
 
 def words(text: str) -> list[str]:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, select
 
-from handlers import charts, reports
+from handlers import charts, report_answer, report_builders
 from sales import analytics as an
 from sales.demo import load_demo
 from sales.periods import parse_period
@@ -95,10 +95,10 @@ def bench_db(label: str, engine: Engine, who: str, period_text: str, repeat: int
         s.exec(select(Deal).limit(1)).all()
         scope = an.scope_for(me)
         for kind in KINDS:
-            def figures(kind: str = kind) -> reports.Answer:
+            def figures(kind: str = kind) -> report_answer.Answer:
                 if kind == "pipeline":
-                    return reports.pipeline_report(s, scope, "zh", "bench")
-                return reports.build(s, kind, scope, period, "zh", "Asia/Shanghai")
+                    return report_builders.pipeline_report(s, scope, "zh", "bench")
+                return report_builders.build(s, kind, scope, period, "zh", "Asia/Shanghai")
 
             q = timed(figures, repeat)
             answer = figures()

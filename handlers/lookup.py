@@ -11,7 +11,7 @@ from handlers.context import Ctx
 from handlers.markup import esc
 from sales.access import can_see_order, deal_scope, order_scope
 from sales.directory import exact_customers, find_customers
-from sales.names import resolve
+from sales.name_index import resolve
 from sales.refs import as_id
 from storage.models import Customer, Deal, SalesOrder, User
 

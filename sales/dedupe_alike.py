@@ -10,7 +10,8 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from sales.names import _HAN_RE, same_company_keys
+from sales.name_chars import _HAN_RE
+from sales.names import same_company_keys
 
 Item = tuple[int, str, str, str]  # (ref, name, merge key, pinyin)
 Ints = npt.NDArray[np.int64]

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from sales.access import customer_scope
-from sales.names import Candidate, NameIndex, name_key, same_company
+from sales.name_index import Candidate, NameIndex
+from sales.names import name_key, same_company
 from sales.refs import as_id
 from storage.models import Counter, Customer, User
 

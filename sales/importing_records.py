@@ -15,7 +15,8 @@ from sales.importing_plan import Job, Progress, RowReader, RowResult, Suspect, s
 from sales.importing_read import BadFile
 from sales.importing_values import Issue, activity_kind, is_done
 from sales.importing_write import bulk_insert, bulk_update, reserve_ids
-from sales.names import name_key, romanize
+from sales.names import name_key
+from sales.pinyin import romanize
 from storage.models import Activity, Customer, Deal, FollowUp, Lead, Stage, StageChange, User
 
 

@@ -13,7 +13,8 @@ from sales.forked import Forked
 from sales.importing_plan import Job, Read, RowReader, RowResult
 from sales.importing_read import BadFile
 from sales.importing_values import Issue
-from sales.names import name_key, romanize
+from sales.names import name_key
+from sales.pinyin import romanize
 from storage.models import User
 
 CUSTOMER_FIELDS = ("industry", "size", "source", "grade", "tags", "needs", "status", "past_revenue")

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from sales import dedupe, importing, importing_write, names
+from sales import dedupe, importing, importing_write, names, pinyin
 from sales.importing import BadFile, Options
 from storage.db import session_factory, transaction
 from storage.models import Activity, Contact, Customer, FollowUp, ImportBatch, Team, User
@@ -255,7 +255,7 @@ def _items(rng: random.Random, n: int) -> list[tuple[int, str, str, str]]:
     for ref in range(n):
         name = "".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
         key = dedupe.company_key(name)
-        out.append((ref, name, key, rng.choice([names.romanize(key)[0], "", "abcd", key])))
+        out.append((ref, name, key, rng.choice([pinyin.romanize(key)[0], "", "abcd", key])))
     return out
 
 

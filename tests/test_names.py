@@ -1,4 +1,4 @@
-"""Tests of sales.names: keys, staged lookup, resolve and the duplicate rule."""
+"""Company names: keys (sales.names), pinyin (sales.pinyin), staged lookup and resolve (sales.name_index), the duplicate rule."""
 
 from __future__ import annotations
 
@@ -8,15 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sales.names import (
-    Candidate,
-    NameIndex,
-    initials_key,
-    name_key,
-    pinyin_key,
-    resolve,
-    same_company,
-)
+from sales.name_index import Candidate, NameIndex, resolve
+from sales.names import initials_key, name_key, pinyin_key, same_company
 
 
 def words(text: str) -> list[str]:
