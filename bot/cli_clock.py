@@ -88,14 +88,15 @@ def clock(
 
 
 def run(
-    role: Annotated[str, typer.Option(help="all: everything; web: chat and HTTP only; worker: clock and delivery")] = "all",
-    port: Annotated[int | None, typer.Option(help="the web server's port (default: PORT, else 8080)")] = None,
+    role: Annotated[str, typer.Option(help="all: everything; web: chat and HTTP only; worker: clock and delivery, "
+                                      "plus /healthz and /metrics")] = "all",
+    port: Annotated[int | None, typer.Option(help="the HTTP port, any role (default: PORT, else 8080)")] = None,
     interval: Annotated[float, typer.Option(help="seconds between reminder sweeps")] = 30.0,
     lease: Annotated[float, typer.Option(help="seconds a claim is held before another process may take it")] = 60.0,
 ) -> None:
     """Run salesbot: the web server and chat adapters, the clock and delivery (SIGTERM stops it gracefully)."""
     from bot.observe import observe
-    from bot.roles import ROLES, platform_adapters
+    from bot.roles import ROLES, role_adapters
     from handlers.core import Core
 
     if role not in ROLES:
@@ -107,10 +108,10 @@ def run(
     core = Core(engine, clock=now, settings=cfg.core(), observer=observe)
     _, found = discover(cfg, None)
     senders = {"console": console_sender(), **found}
-    adapters = platform_adapters(cfg, core, port=port or cfg.port) if role != "worker" else []
+    adapters = role_adapters(role, cfg, core, port=port or cfg.port)
     log.info("starting", extra={"role": role, "count": len(adapters)})
     asyncio.run(serve(engine, senders=senders, adapters=adapters, now=now, settings=cfg.core(),
-                      interval=interval, lease=timedelta(seconds=lease), work=role != "web"))
+                      interval=interval, lease=timedelta(seconds=lease), work=role != "web", role=role))
 
 
 def outbox(

@@ -1,17 +1,21 @@
-"""Which parts a `salesbot run` process runs: all (default), web (chat and HTTP), worker (clock and delivery)."""
+"""Which parts a `salesbot run` process runs: all (default), web (chat and HTTP), worker (clock and delivery,
+plus an HTTP server for /healthz and /metrics)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
+from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from bot import web
+from bot.clock import Now
 from bot.config import Config
 from bot.run import Adapter
 from handlers.core import Core
@@ -61,13 +65,46 @@ def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.
 
             parts.slack_secret = cfg.slack_signing_secret.get_secret_value() if cfg.slack_signing_secret else ""
             starters.append((lambda: _embed_slack(parts, cfg, core), sl.stop))
+
+    async def begin() -> None:
+        for start, _ in starters:
+            await start()
+
+    async def end() -> None:
+        for _, stop in reversed(starters):
+            await stop()
+
+    adapters.insert(0, _http("web", lambda: web.build(parts), host=host, port=port, before=begin, after=end))
+    return adapters
+
+
+def worker_adapters(engine: Engine, now: Now, *, port: int, host: str = "0.0.0.0") -> list[Adapter]:
+    """The worker's HTTP server on PORT: GET /healthz and GET /metrics only, so its counters can be scraped."""
+    return [_http("metrics", lambda: web.build_probes(engine, now), host=host, port=port)]
+
+
+def role_adapters(role: str, cfg: Config, core: Core, *, port: int, host: str = "0.0.0.0") -> list[Adapter]:
+    """What `salesbot run --role ROLE` starts besides the clock and delivery: all and web the chat and HTTP
+    adapters, worker the health and metrics server."""
+    if role == "worker":
+        return worker_adapters(core.engine, core.clock, port=port, host=host)
+    return platform_adapters(cfg, core, port=port, host=host)
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _http(name: str, app: Callable[[], ASGIApp], *, host: str, port: int,
+          before: Callable[[], Awaitable[None]] = _nothing,
+          after: Callable[[], Awaitable[None]] = _nothing) -> Adapter:
+    """uvicorn serving `app()` (built once `before` has run) as an adapter; stopping lets requests in hand finish."""
     servers: list[_Server] = []
     task: list[asyncio.Task[None]] = []
 
     async def start() -> None:
-        for begin, _ in starters:
-            await begin()
-        server = _Server(uvicorn.Config(web.build(parts), host=host, port=port, log_config=None,
+        await before()
+        server = _Server(uvicorn.Config(app(), host=host, port=port, log_config=None,
                                         access_log=False, lifespan="off"))
         servers.append(server)
         task.append(asyncio.create_task(server.serve()))
@@ -75,18 +112,16 @@ def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.
             await asyncio.sleep(0.05)
         if task[0].done():
             task[0].result()  # the port was taken, say: raise it
-        log.info("web server listening", extra={"path": f"{host}:{port}"})
+        log.info(f"{name} server listening", extra={"path": f"{host}:{port}"})
 
     async def stop() -> None:
         for server in servers:
             server.should_exit = True  # stop taking requests; those in hand finish
         if task:
             await task[0]
-        for _, end in reversed(starters):
-            await end()
+        await after()
 
-    adapters.insert(0, Adapter(name="web", start=start, stop=stop))
-    return adapters
+    return Adapter(name=name, start=start, stop=stop)
 
 
 async def _embed_slack(parts: web.Parts, cfg: Config, core: Core) -> None:

@@ -114,7 +114,8 @@ async def _delivery_loop(engine: Engine, senders: dict[str, AsyncSender], now: N
 async def serve(engine: Engine, *, senders: dict[str, AsyncSender], adapters: Sequence[Adapter] = (),
                 now: Now = system_now, settings: Settings | None = None, interval: float = 30.0,
                 digest_interval: float = 60.0, delivery_pause: float = 1.0, lease: timedelta = DEFAULT_LEASE,
-                stop: asyncio.Event | None = None, handle_signals: bool = True, work: bool = True) -> ReminderClock:
+                stop: asyncio.Event | None = None, handle_signals: bool = True, work: bool = True,
+                role: str = "") -> ReminderClock:
     """Run adapters, clock and delivery until `stop` is set (or SIGTERM/SIGINT); returns the stopped clock.
 
     With `work` False (the web role) only the adapters run: no clock, no outbox delivery.
@@ -134,7 +135,7 @@ async def serve(engine: Engine, *, senders: dict[str, AsyncSender], adapters: Se
         if work:
             clock.start()
             delivery = asyncio.create_task(_delivery_loop(engine, senders, now, stop, delivery_pause))
-        log.info("salesbot running", extra={"role": "all" if work else "web", "count": len(started)})
+        log.info("salesbot running", extra={"role": role or ("all" if work else "web"), "count": len(started)})
         await stop.wait()
         if work:
             await clock.stop()

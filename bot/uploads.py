@@ -6,20 +6,18 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from handlers.core import Core
+from handlers.trust import too_large_text
 from handlers.types import Incoming, Reply
 from storage.models import ChatIdentity, User
-
-MIB = 1024 * 1024
 
 
 def too_large(limit: int, lang: str) -> Reply:
     """The answer to a file over `limit` bytes: the text of the core's own check (handlers.trust.gate)."""
-    zh, en = "文件太大了（最多 {m} MB），没有读取。", "That file is too large (at most {m} MB); it was not read."
-    return Reply(text=(zh if lang == "zh" else en).format(m=round(limit / MIB, 1)))
+    return Reply(text=too_large_text(limit, lang))
 
 
 def speaker_lang(core: Core, incoming: Incoming) -> str:
-    """The language the core answers this speaker in: their own choice, else their locale, else the default."""
+    """The language the core answers this speaker in: their own choice, else the core's guess from the locale."""
     chat = incoming.chat
     try:
         with Session(core.engine) as session:
@@ -29,6 +27,4 @@ def speaker_lang(core: Core, incoming: Incoming) -> str:
                                          col(ChatIdentity.external_id) == incoming.user)).first()
     except (OperationalError, InterfaceError):
         chosen = None  # the refusal still goes out, in the platform's language
-    if chosen:
-        return chosen
-    return "zh" if (incoming.locale or core.settings.default_lang).lower().startswith("zh") else "en"
+    return chosen or core.guess_lang(incoming)

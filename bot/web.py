@@ -1,10 +1,12 @@
-"""One ASGI app (Starlette, served by uvicorn on PORT): Slack, the Telegram webhook, the lead API, health, metrics."""
+"""One ASGI app (Starlette, served by uvicorn on PORT): Slack, the Telegram webhook, the lead API, health, metrics;
+the worker role serves health and metrics only (`build_probes`)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,19 +93,8 @@ class BodyLimit:
                 await Response("request body too large", status_code=413)(scope, receive, send)
 
 
-def build(parts: Parts) -> ASGIApp:
-    """The Starlette app with every route this process serves, behind the body limit."""
-    engine = parts.engine
-
-    async def db_ok() -> bool:
-        def check() -> None:
-            with Session(engine) as session:
-                ping(session=session)
-        try:
-            await asyncio.wait_for(asyncio.to_thread(check), timeout=3)
-            return True
-        except Exception:
-            return False
+def probes(engine: Engine, now: Callable[[], datetime]) -> list[Route]:
+    """GET /healthz and GET /metrics: served by every `salesbot run` process, whatever its role."""
 
     async def healthz(request: Request) -> Response:
         def check() -> tuple[bool, int, datetime | None]:
@@ -122,7 +113,7 @@ def build(parts: Parts) -> ASGIApp:
     async def metrics_view(request: Request) -> Response:
         def gauges() -> tuple[int, int]:
             with Session(engine) as session:
-                return outbox_backlog(session=session), reminders_due(session=session, now=parts.core.clock())
+                return outbox_backlog(session=session), reminders_due(session=session, now=now())
         try:
             backlog, due = await asyncio.to_thread(gauges)
             metrics.OUTBOX_BACKLOG.set(backlog)
@@ -130,6 +121,28 @@ def build(parts: Parts) -> ASGIApp:
         except Exception:
             log.warning("metrics: database unreachable")
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics_view, methods=["GET"])]
+
+
+def build_probes(engine: Engine, now: Callable[[], datetime]) -> ASGIApp:
+    """The worker's app: health and metrics only, no chat endpoints and no lead API."""
+    return BodyLimit(Starlette(routes=probes(engine, now)))
+
+
+def build(parts: Parts) -> ASGIApp:
+    """The Starlette app with every route this process serves, behind the body limit."""
+    engine = parts.engine
+
+    async def db_ok() -> bool:
+        def check() -> None:
+            with Session(engine) as session:
+                ping(session=session)
+        try:
+            await asyncio.wait_for(asyncio.to_thread(check), timeout=3)
+            return True
+        except Exception:
+            return False
 
     async def api_leads(request: Request) -> Response:
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
@@ -145,8 +158,7 @@ def build(parts: Parts) -> ASGIApp:
                   if isinstance(body.get(k), str | int | float) and str(body[k]).strip()}
         return await asyncio.to_thread(_capture, parts, body["company"], fields)
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics_view, methods=["GET"]),
-              Route("/api/leads", api_leads, methods=["POST"])]
+    routes = [*probes(engine, lambda: parts.core.clock()), Route("/api/leads", api_leads, methods=["POST"])]
     if parts.slack is not None:
         routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok),
                             methods=["POST"]))

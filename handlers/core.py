@@ -129,9 +129,9 @@ class Core:
                 self.observer(incoming, command_of(incoming), time.perf_counter() - started, outcome)
 
     def _text(self, incoming: Incoming, zh: str, en: str) -> str:
-        return zh if self._guess_lang(incoming) == "zh" else en
+        return zh if self.guess_lang(incoming) == "zh" else en
 
-    def _guess_lang(self, incoming: Incoming) -> str:
+    def guess_lang(self, incoming: Incoming) -> str:
         loc = (incoming.locale or self.settings.default_lang).lower()
         return "zh" if loc.startswith("zh") else "en"
 
@@ -147,7 +147,7 @@ class Core:
                 except IntegrityError:
                     raise _Repeat() from None
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
-                      lang=self._guess_lang(incoming), tz=zone(None, self.settings.default_tz))
+                      lang=self.guess_lang(incoming), tz=zone(None, self.settings.default_tz))
             ctx.user = self._who(session, incoming)
             if ctx.user is not None:
                 u = ctx.user

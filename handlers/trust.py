@@ -61,9 +61,14 @@ def gate(ctx: Ctx) -> list[Reply] | None:
                                  "This account has been deactivated and can no longer be used. Ask your admin "
                                  "if this is a mistake."))]
     if inc.file is not None and len(inc.file.data) > s.max_file_bytes:
-        return [Reply(text=ctx.t("文件太大了（最多 {m} MB），没有读取。", "That file is too large (at most {m} MB); "
-                                 "it was not read.", m=round(s.max_file_bytes / 1024 / 1024, 1)))]
+        return [Reply(text=too_large_text(s.max_file_bytes, ctx.lang))]
     return None
+
+
+def too_large_text(limit_bytes: int, lang: str) -> str:
+    """The refusal of a file over `limit_bytes`, here and in the adapters that refuse before downloading."""
+    zh, en = "文件太大了（最多 {m} MB），没有读取。", "That file is too large (at most {m} MB); it was not read."
+    return (zh if lang == "zh" else en).format(m=round(limit_bytes / 1024 / 1024, 1))
 
 
 def any_user(ctx: Ctx, name: str) -> User | None:

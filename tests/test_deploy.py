@@ -49,7 +49,7 @@ async def test_two_web_processes_and_a_worker_lose_and_double_nothing(
     for port, log in zip(ports, logs, strict=False):
         env = {**base, "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram"}
         procs.start(["run", "--role", "web", "--port", str(port)], env, log)
-    procs.start(["run", "--role", "worker", "--interval", "1"], base, logs[2])
+    procs.start(["run", "--role", "worker", "--interval", "1", "--port", str(free_port())], base, logs[2])
     try:
         async with aiohttp.ClientSession() as http:
             for port in ports:
