@@ -17,7 +17,7 @@ from handlers.imports import describe
 from handlers.markup import to_plain
 from sales import exporting, importing
 from sales.importing import BadFile, Options
-from sales.importing_read import MAX_BYTES, file_message
+from sales.importing_read import file_message
 from storage.db import make_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.models import User
@@ -31,8 +31,8 @@ def _user(session: Session, name: str | None) -> User:
     else:
         found = [u for u in users if u.role == "admin"][:1]
     if not found:
-        typer.echo(f"No {'user ' + name if name else 'admin'} found: create one first (salesbot invite, or salesbot demo).",
-                   err=True)
+        typer.echo(f"No {'user ' + name if name else 'admin'} yet: `salesbot invite --role admin --name NAME` prints a "
+                   "code that person sends as /join CODE in the chat (or `salesbot demo` loads a demo team).", err=True)
         raise typer.Exit(2)
     return found[0]
 
@@ -68,8 +68,9 @@ def register(app: typer.Typer) -> None:
         if not file.exists():
             typer.echo(f"{file}: no such file", err=True)
             raise typer.Exit(2)
-        if file.stat().st_size > MAX_BYTES:
-            err = BadFile("too_large", size=round(file.stat().st_size / 1024 / 1024, 1), limit=MAX_BYTES // 1024 // 1024)
+        if file.stat().st_size > cfg.max_file_bytes:  # refused before reading it into memory
+            err = BadFile("too_large", size=round(file.stat().st_size / 1024 / 1024, 1),
+                          limit=cfg.max_file_bytes // 1024 // 1024)
             typer.echo(file_message(err, lang or cfg.default_lang), err=True)
             raise typer.Exit(2)
         data = file.read_bytes()
@@ -80,7 +81,7 @@ def register(app: typer.Typer) -> None:
                 speak = lang or me.lang or cfg.default_lang
                 options = Options(kind=kind, sheet=sheet, mapping=importing.parse_mapping(map_ or []),
                                   merge=frozenset(merge or []), merge_all=merge_all, region=cfg.phone_region,
-                                  tz=me.tz or cfg.default_tz)
+                                  tz=me.tz or cfg.default_tz, max_bytes=cfg.max_file_bytes)
                 plan = importing.import_file(session, data=data, file_name=file.name, by=me, now=now,
                                              options=options, dry_run=dry_run,
                                              progress=None if as_json else _progress)

@@ -51,7 +51,7 @@ def received(ctx: Ctx, file: Attachment) -> None:
     if ctx.me.role not in IMPORTERS:
         ctx.say("只有经理或管理员可以导入表格。", "Only a manager or an admin can import a spreadsheet.")
         return
-    options = Options(region=ctx.settings.phone_region, tz=ctx.tz.key)
+    options = Options(region=ctx.settings.phone_region, tz=ctx.tz.key, max_bytes=ctx.settings.max_file_bytes)
     batch = ImportBatch(user_id=ctx.me.id or 0, file_name=file.name[:200], sha256="", data=file.data,
                         options=_dump(options), created_at=ctx.now)
     _preview(ctx, batch, options)

@@ -66,7 +66,7 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
              progress: Progress | None) -> Plan:
     if options.kind is not None and options.kind not in KINDS:
         raise BadFile("unknown_kind", kinds=", ".join(KINDS))
-    table = read_table(data, file_name, options.sheet)
+    table = read_table(data, file_name, options.sheet, options.max_bytes)
     columns = recognize(table.headers, options.kind, options.mapping)
     kind = options.kind or guess_kind(columns, table.sheet, file_name)
     columns = recognize(table.headers, kind, options.mapping)

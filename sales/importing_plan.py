@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from sales import importing_values as values
 from sales.importing_columns import FIELDS, Column
-from sales.importing_read import Table
+from sales.importing_read import MAX_BYTES, Table
 from sales.importing_values import Bad, Issue, Owners
 from storage.models import User
 
@@ -33,6 +33,7 @@ class Options:
     merge_all: bool = False
     region: str = "CN"
     tz: str = "Asia/Shanghai"
+    max_bytes: int = MAX_BYTES  # the largest file read (SALESBOT_MAX_FILE_BYTES)
 
 
 @dataclass
