@@ -23,8 +23,10 @@ from storage.models import ChatIdentity, Conversation, Customer, Deal, Outbox, S
 # A command module may instead mark single replies with Reply(private=True) / ctx.say(..., private=True).
 PERSONAL_COMMANDS = {"customer", "deal", "deals", "quote", "approvals", "receivables", "paid", "plan", "invite",
                      "digest", "export", "privacy"}
-# ...except the subcommands that create a record: they echo what their author just typed.
+# ...except the subcommands that create a record (they echo what their author just typed), and those that set
+# something about the chat itself: their answer belongs where they were said.
 _CREATING = {"add", "new", "新建", "添加"}
+_ABOUT_THE_CHAT = {("digest", "here"), ("digest", "这里")}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PLATFORMS: tuple[Platform, ...] = ("slack", "telegram", "console")
 _FLOWS = {"quote": "/quote new", "quote_discount": "/quote new", "qualify": "/advance", "edit_activity": "/visit"}
@@ -39,7 +41,7 @@ def is_personal(reply: Reply, said: str) -> bool:
     head, _, args = said[1:].partition(" ")
     name = head.split("@", 1)[0].lower()
     first = args.split(maxsplit=1)[0].lower() if args.strip() else ""
-    return name in PERSONAL_COMMANDS and first not in _CREATING
+    return name in PERSONAL_COMMANDS and first not in _CREATING and (name, first) not in _ABOUT_THE_CHAT
 
 
 def resumed(before: object, text: str) -> str:

@@ -221,8 +221,8 @@ def test_the_team_digest_goes_to_the_group_chosen_with_digest_here(engine: Engin
     assert said[-1].text.startswith("Only a team's manager")
     assert core.handle(Incoming(chat=ChatRef("console", "local", "bob"), user="bob", text="/digest here"))[0].text \
         == "Send /digest here in the team's group chat."
-    assert core.handle(Incoming(chat=group, user="bob", text="/digest here", private=False))[-1].text \
-        == "OK: T's team digest comes here every working day."
+    chosen = core.handle(Incoming(chat=group, user="bob", text="/digest here", private=False))
+    assert [(r.text, r.to) for r in chosen] == [("OK: T's team digest comes here every working day.", None)]  # here
     core.handle(Incoming(chat=ChatRef("console", "local", "alice"), user="alice", text="/deal new Acme Pumps 50000"))
     clock.now = now + timedelta(days=1)  # Thursday: yesterday's activity and the open deal
     ReminderClock(engine, now=clock, settings=Settings(default_lang="en"), worker="w").sweep()

@@ -23,6 +23,8 @@ def test_what_counts_as_personal() -> None:
     assert privacy.is_personal(plain, "/customer 华东精密")
     assert privacy.is_personal(plain, "/receivables@salesbot_test_bot overdue")
     assert not privacy.is_personal(plain, "/customer add 华东精密")
+    assert not privacy.is_personal(Reply(text="OK: T's team digest comes here every working day."), "/digest here")
+    assert privacy.is_personal(plain, "/digest")
     assert not privacy.is_personal(plain, "/pipeline team")
     assert not privacy.is_personal(Reply(text="Deal #12 → Won, 2027-01-15, order #3"), "/won 12")
 
