@@ -120,16 +120,16 @@ def route(ctx: Ctx) -> None:
 
 
 # The deals room: a group chat, or a topic of a forum supergroup, where a team's deal news are posted.
-# Team.deals_channel holds it as "platform:workspace:chat[:thread]"; a value without a known platform
-# prefix (a bare Slack channel) is another adapter's business and is left alone here.
+# Team.deals_room holds it as "platform:workspace:chat[:thread]"; Team.deals_channel is the deal threads'
+# channel of handlers/threads.py, a separate setting.
 
 def encode_room(where: ChatRef) -> str:
-    """A chat (and thread) as Team.deals_channel stores it."""
+    """A chat (and thread) as Team.deals_room stores it."""
     return ":".join(p for p in (where.platform, where.workspace, where.chat, where.thread) if p)
 
 
 def decode_room(value: str | None) -> ChatRef | None:
-    """The chat a Team.deals_channel value names, if it is one encode_room wrote."""
+    """The chat a Team.deals_room value names, if it is one encode_room wrote."""
     parts = (value or "").split(":")
     if len(parts) not in (3, 4) or parts[0] not in _PLATFORMS or not all(parts):
         return None
@@ -155,7 +155,7 @@ def announce(ctx: Ctx, since: int) -> None:
         deal = ctx.session.get(Deal, m.deal_id)
         owner = ctx.session.get(User, deal.owner_id) if deal else None
         team = ctx.session.get(Team, owner.team_id) if owner and owner.team_id else None
-        room = decode_room(team.deals_channel) if team else None
+        room = decode_room(team.deals_room) if team else None
         if deal is None or room is None or (room.platform, room.workspace, room.chat) == (
                 here.platform, here.workspace, here.chat):
             continue
@@ -186,22 +186,22 @@ def dealroom(ctx: Ctx, args: str) -> None:
     if team is None:
         ctx.say("你还不属于任何团队。", "You are not in a team.")
         return
-    before = team.deals_channel
+    before = team.deals_room
     if args.strip().lower() in ("off", "关闭", "停止"):
-        if decode_room(team.deals_channel) is not None:
-            team.deals_channel = None
+        if team.deals_room is not None:
+            team.deals_room = None
             ctx.session.add(team)
             audit.record(ctx.session, by=ctx.me.id, action="update", entity="team", entity_id=team.id, now=ctx.now,
-                         before={"deals_channel": before}, after={"deals_channel": None})
+                         before={"deals_room": before}, after={"deals_room": None})
         ctx.say("好的，不再在群里发布商机动态。", "OK, deal moves are no longer posted to a group.")
         return
     if ctx.incoming.private:
         ctx.say("请在团队群里（或群里的某个话题里）发送 /dealroom。",
                 "Send /dealroom in the team group (or in one of its topics).")
         return
-    team.deals_channel = encode_room(ctx.incoming.chat)
+    team.deals_room = encode_room(ctx.incoming.chat)
     ctx.session.add(team)
     audit.record(ctx.session, by=ctx.me.id, action="update", entity="team", entity_id=team.id, now=ctx.now,
-                 before={"deals_channel": before}, after={"deals_channel": team.deals_channel})
+                 before={"deals_room": before}, after={"deals_room": team.deals_room})
     ctx.say("好的，团队 {t} 的商机动态以后发在这里。", "OK, team {t}'s deal moves will be posted here.",
             t=esc(team.name))

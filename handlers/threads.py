@@ -17,8 +17,8 @@ from sales import audit
 from storage.models import Activity, Customer, Deal, DealThread, Outbox, Quote, SalesOrder, Stage, Team, User
 
 MANAGERS = frozenset({"manager", "admin"})
-# Team.deals_channel holds "threads:platform:workspace:chat"; the prefix keeps it apart from the deals room of
-# handlers/privacy.py (stage moves posted flat to a group), which reads "platform:workspace:chat[:thread]".
+# Team.deals_channel holds "threads:platform:workspace:chat". The prefix dates from when the deals room of
+# handlers/privacy.py shared the column (it has Team.deals_room since migration 0007); stored values keep it.
 PREFIX = "threads:"
 _CHANNEL = re.compile(r"^#?([^\s|#]+)(?:\|([^\s|]+))?$")
 

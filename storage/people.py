@@ -21,7 +21,8 @@ class Team(SQLModel, table=True):
     cadence_a_days: int = 7
     cadence_b_days: int = 14
     cadence_c_days: int = 30
-    deals_channel: str | None = None
+    deals_channel: str | None = None  # the channel of deal threads, "threads:platform:workspace:chat"
+    deals_room: str | None = None  # where stage moves are posted, "platform:workspace:chat[:thread]" (0007)
     # Working calendar and the team chat (migration 0002): ISO weekdays 1-7, HH:MM, space-separated dates.
     work_days: str = "12345"
     work_start: str = "09:00"

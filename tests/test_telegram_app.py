@@ -203,7 +203,7 @@ async def test_deal_moves_go_to_the_team_topic_and_replies_stay_in_their_topic(
         assert {m.get("message_thread_id") for m in seen.messages(GROUP_ID)} == {TOPIC}
     with Session(engine) as s:
         team = s.exec(select(Team)).first()
-        assert team is not None and team.deals_channel == f"telegram:{api.me['id']}:{GROUP_ID}:{TOPIC}"
+        assert team is not None and team.deals_room == f"telegram:{api.me['id']}:{GROUP_ID}:{TOPIC}"
 
 
 async def test_a_second_tap_on_a_decided_approval_says_who_and_changes_nothing(
