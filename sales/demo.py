@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, insert, select, text
 from sqlmodel import SQLModel, col
@@ -55,6 +56,13 @@ SUFFIXES = ("有限公司", "股份有限公司", "有限责任公司", "集团�
 SOURCES = ("展会", "官网", "转介绍", "电话营销", "老客户", "招标", "Referral", "Website")
 STAGES = (("prospect", 10), ("qualified", 30), ("proposal", 60), ("negotiation", 80), ("won", 100), ("lost", 0))
 STAGE_PATH = [s for s, _ in STAGES]
+LOST_AFTER = ("prospect", "qualified", "proposal", "prospect", "negotiation", "qualified", "prospect", "proposal",
+              "qualified", "prospect")  # in turn, 4:3:2:1: the funnel narrows at every stage, even in a small book
+LOST_REASONS = {"prospect": "没有预算", "qualified": "选择了竞品", "proposal": "价格太高", "negotiation": "价格太高"}
+DISCOUNTS = (0, 5, 8, 10)
+ACTIVITY_REACH = timedelta(days=90, minutes=600)  # the furthest back a customer's drawn activities go
+FOLLOWUP_LEAD = timedelta(days=7)  # an open follow-up was set this long before it falls due
+SHORTEST_CYCLE = timedelta(weeks=2)
 NOTES = ("拜访了采购经理，介绍了新产品线", "电话沟通了报价细节", "客户要求提供样品", "技术交流，对方比较认可",
          "客户预算收紧，需要再跟进", "Met the plant manager; keen on a trial", "Sent the brochure and price list",
          "客户在比较竞品价格", "参加了客户的年度招标会", "Follow-up call about delivery times")
@@ -94,6 +102,21 @@ def _moves(opened: datetime, span: timedelta, gaps: list[int]) -> list[datetime]
         done += gap
         out.append(opened + span * done / total)
     return out
+
+
+def _on(day: date, like: datetime, tz: ZoneInfo) -> datetime:
+    """The instant on the local `day` at the local time of day of `like`."""
+    return datetime.combine(day, like.astimezone(tz).time(), tzinfo=tz).astimezone(UTC)
+
+
+def _quote(quote_id: int, deal_id: int, amount: Decimal, disc: Decimal, owner: int, at: datetime,
+           industry: str) -> tuple[dict[str, Any], dict[str, Any], Decimal]:
+    """An approved quote of one line for a deal, its line, and its total."""
+    total = (amount * (100 - disc) / 100).quantize(Decimal("0.01"))
+    return (dict(id=quote_id, deal_id=deal_id, version=1, discount=float(disc), subtotal=float(amount),
+                 total=float(total), status="approved", created_by=owner, created_at=at),
+            dict(quote_id=quote_id, item=f"{industry}设备", qty=10.0, unit_price=float(amount / 10),
+                 amount=float(amount)), total)
 
 
 def _waiting_for_bob(quotes: list[dict[str, Any]], deals: list[dict[str, Any]], ids: dict[str, int],
@@ -163,8 +186,11 @@ def load_demo(
             return None
     rng = random.Random(seed)
     pace = random.Random(seed + 1)  # its own draws, so the rest of a seed's book stays what it always was
+    fate = random.Random(seed + 2)  # likewise: lost deals' later moves, and the quotes of those that got far
     with engine.begin() as conn:
-        team_id = conn.execute(insert(Team).values(name="华东销售部", created_at=now).returning(col(Team.id))).scalar_one()
+        team_id, team_tz = conn.execute(insert(Team).values(name="华东销售部", created_at=now)
+                                        .returning(col(Team.id), col(Team.tz))).one()
+        tz = ZoneInfo(team_tz)
         ids: dict[str, int] = {}
         for handle, role, lang in PEOPLE:
             ids[handle] = conn.execute(insert(User).values(
@@ -176,26 +202,33 @@ def load_demo(
         base = int(conn.execute(select(func.coalesce(func.max(col(Customer.id)), 0))).scalar_one() or 0)
         cust_rows, deal_rows, act_rows, fu_rows, change_rows = [], [], [], [], []
         quote_rows, line_rows, order_rows, inst_rows, pay_rows = [], [], [], [], []
-        deal_id = quote_id = order_id = 0
-        today = now.date()
+        lost_quotes: list[tuple[int, Decimal, int, datetime, str]] = []
+        deal_id = quote_id = order_id = lost = 0
+        today = now.astimezone(tz).date()
         for n, (name, industry) in enumerate(company_names(customers), start=1):
             cid = base + n
             owner = rng.choice(sellers)
             created = now - timedelta(days=rng.randint(30, 720))
             last = now - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 9))
-            cust_rows.append(dict(id=cid, team_id=team_id, name=name, name_key=name_key(name), pinyin=pinyin_key(name),
-                                  initials=initials_key(name), industry=industry, size=rng.choice(("S", "M", "L")),
-                                  source=rng.choice(SOURCES), grade=rng.choices("ABC", (2, 5, 3))[0], tags="",
-                                  owner_id=owner, status="active", last_contact_at=last, created_at=created,
-                                  updated_at=last))
+            cust = dict(id=cid, team_id=team_id, name=name, name_key=name_key(name), pinyin=pinyin_key(name),
+                        initials=initials_key(name), industry=industry, size=rng.choice(("S", "M", "L")),
+                        source=rng.choice(SOURCES), grade=rng.choices("ABC", (2, 5, 3))[0], tags="",
+                        owner_id=owner, status="active", created_at=created)
+            cust_rows.append(cust)
+            squeeze = min(1.0, (now - created) / ACTIVITY_REACH)  # a young customer's activities fit its life
+            ats: list[datetime] = []
             for _ in range(activities_per_customer):
-                at = now - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 600))
+                at = now - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 600)) * squeeze
+                ats.append(at)
                 act_rows.append(dict(customer_id=cid, user_id=owner, kind=rng.choice(("visit", "call", "call", "note")),
                                      at=at, summary=rng.choice(NOTES), created_at=at))
+            last = max(ats, default=max(last, created))  # logging an activity is what sets the last contact
+            cust["last_contact_at"] = cust["updated_at"] = last
             if rng.random() < 0.15:
                 due = now + timedelta(days=rng.randint(-5, 10))
                 fu_rows.append(dict(customer_id=cid, owner_id=owner, due_at=due, has_time=False,
-                                    what=rng.choice(NOTES), reason="activity", status="open", created_at=now))
+                                    what=rng.choice(NOTES), reason="activity", status="open",
+                                    created_at=min(now, due - FOLLOWUP_LEAD)))
             if rng.random() < 0.4:
                 deal_id += 1
                 stage, prob = rng.choice(STAGES)
@@ -205,45 +238,59 @@ def load_demo(
                 closed_ago = rng.randint(0, 60) if stage in ("won", "lost") else None
                 path = STAGE_PATH[: STAGE_PATH.index(stage) + 1] if stage != "lost" else ["prospect", "lost"]
                 gaps = [rng.randint(3, 25) for _ in path][:-1]  # a draw per stage as ever: later draws stay put
+                reached, reason = stage, None
+                if stage == "lost":  # lost after getting as far as `reached`, through every stage before it
+                    reached, lost = LOST_AFTER[lost % len(LOST_AFTER)], lost + 1
+                    reason = LOST_REASONS[reached]
+                    path = [*STAGE_PATH[: STAGE_PATH.index(reached) + 1], "lost"]
+                    gaps += [fate.randint(3, 25) for _ in path[2:]]
                 closed = None
                 if closed_ago is None:  # open: its moves so far, squeezed into the past when they would run past now
                     span = min(timedelta(days=sum(gaps)), now - opened)
+                    expected = max(expected, (opened + SHORTEST_CYCLE).astimezone(tz).date())
                 else:  # closed within the last 60 days, 2 to 16 weeks after it was opened, never before the customer
                     age = (now - created).days
                     cycle = min(pace.randint(14, 112), age)
                     closed = now - timedelta(days=min(closed_ago, age - cycle))
                     opened = closed - timedelta(days=cycle)
                     span = closed - opened
+                    expected = closed.astimezone(tz).date()
                 deal_rows.append(dict(id=deal_id, customer_id=cid, title=f"{industry}设备采购", amount=float(amount),
                                       stage=stage, probability=prob, owner_id=owner, expected_close=expected,
-                                      lost_reason="价格太高" if stage == "lost" else None,
-                                      budget="已确认" if prob >= 30 else None, created_at=opened, updated_at=now,
-                                      closed_at=closed))
+                                      lost_reason=reason, budget="已确认" if reached != "prospect" else None,
+                                      created_at=opened, updated_at=now, closed_at=closed))
                 for i, at in enumerate(_moves(opened, span, gaps)):
                     change_rows.append(dict(deal_id=deal_id, from_stage=path[i - 1] if i else None, to_stage=path[i],
                                             by_id=owner, at=at))
                 if stage in ("proposal", "negotiation", "won"):
                     quote_id += 1
-                    disc = Decimal(rng.choice((0, 5, 8, 10)))
-                    total = (amount * (100 - disc) / 100).quantize(Decimal("0.01"))
-                    quote_rows.append(dict(id=quote_id, deal_id=deal_id, version=1, discount=float(disc),
-                                           subtotal=float(amount), total=float(total), status="approved",
-                                           created_by=owner, created_at=opened))
-                    line_rows.append(dict(quote_id=quote_id, item=f"{industry}设备", qty=10.0,
-                                          unit_price=float(amount / 10), amount=float(amount)))
+                    quote, line, total = _quote(quote_id, deal_id, amount, Decimal(rng.choice(DISCOUNTS)), owner,
+                                                opened, industry)
+                    quote_rows.append(quote)
+                    line_rows.append(line)
                     if stage == "won":
+                        assert closed is not None
                         order_id += 1
                         first = (total * Decimal("0.3")).quantize(Decimal("0.01"))
                         paid = first if rng.random() < 0.7 else Decimal(0)
                         order_rows.append(dict(id=order_id, deal_id=deal_id, quote_id=quote_id, customer_id=cid,
-                                               owner_id=owner, amount=float(total), paid=float(paid), created_at=now))
-                        d1 = today - timedelta(days=rng.randint(0, 40))
+                                               owner_id=owner, amount=float(total), paid=float(paid), created_at=closed))
+                        d1 = closed.astimezone(tz).date() + timedelta(days=1 + rng.randint(0, 40) // 3)  # 1-14 days on
                         inst_rows.append(dict(order_id=order_id, seq=1, due_on=d1, amount=float(first), paid=float(paid)))
                         inst_rows.append(dict(order_id=order_id, seq=2, due_on=d1 + timedelta(days=60),
                                               amount=float(total - first), paid=0.0))
                         if paid:
-                            pay_rows.append(dict(order_id=order_id, amount=float(paid), paid_on=d1,
-                                                 recorded_by=ids["fay"], created_at=now))
+                            paid_on = min(d1, today)  # on the day it fell due, or early when that day is still ahead
+                            pay_rows.append(dict(order_id=order_id, amount=float(paid), paid_on=paid_on,
+                                                 recorded_by=ids["fay"],
+                                                 created_at=min(now, max(closed, _on(paid_on, now, tz)))))
+                elif reached in ("proposal", "negotiation"):
+                    lost_quotes.append((deal_id, amount, owner, opened, industry))
+        for deal, amount, owner, opened, industry in lost_quotes:  # numbered after the rest, which keep theirs
+            quote_id += 1
+            quote, line, _ = _quote(quote_id, deal, amount, Decimal(fate.choice(DISCOUNTS)), owner, opened, industry)
+            quote_rows.append(quote)
+            line_rows.append(line)
         approvals = _waiting_for_bob(quote_rows, deal_rows, ids, now)
         _due_today_for_alice(fu_rows, cust_rows, ids["alice"], now, rng)
         tables: tuple[tuple[type[SQLModel], list[dict[str, Any]], str], ...] = ((Customer, cust_rows, "customers"), (Deal, deal_rows, "deals"),
