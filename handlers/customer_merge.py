@@ -47,13 +47,13 @@ def merge(ctx: Ctx, args: str) -> None:
         _ask(ctx, keep, gone)
         return
     moved = dedupe.merge_customers(ctx.session, keep=keep, gone=gone, by=ctx.me, now=ctx.now)
-    ctx.say("已将 *{g}* 合并进 *{k}*（#{id}）：联系人 {c}（其中 {j} 个与已有联系人相同，已合为一个），商机 {d}，记录 {a}，"
-            "跟进 {f}，订单 {o}，线索 {l}。已记入审计日志。",
-            "Merged *{g}* into *{k}* (#{id}): {c} contacts ({j} of them already there, folded in), {d} deals, "
-            "{a} activities, {f} follow-ups, {o} orders, {l} leads. The audit log has the details.",
-            g=esc(gone.name), k=esc(keep.name), id=keep.id, c=moved.contacts + moved.contacts_joined,
-            j=moved.contacts_joined, d=moved.deals, a=moved.activities, f=moved.followups, o=moved.orders,
-            l=moved.leads)
+    folded = ctx.t("（其中 {j} 个与已有联系人相同，已合为一个）", " ({j} of them already there, folded in)",
+                   j=moved.contacts_joined) if moved.contacts_joined else ""
+    ctx.say("已将 *{g}* 合并进 *{k}*（#{id}）：联系人 {c}{x}，商机 {d}，记录 {a}，跟进 {f}，订单 {o}，线索 {l}。已记入审计日志。",
+            "Merged *{g}* into *{k}* (#{id}): {c} contacts{x}, {d} deals, {a} activities, {f} follow-ups, "
+            "{o} orders, {l} leads. The audit log has the details.",
+            g=esc(gone.name), k=esc(keep.name), id=keep.id, c=moved.contacts + moved.contacts_joined, x=folded,
+            d=moved.deals, a=moved.activities, f=moved.followups, o=moved.orders, l=moved.leads)
 
 
 def _ask(ctx: Ctx, keep: Customer, gone: Customer) -> None:
