@@ -129,9 +129,19 @@ class Core:
                 self.observer(incoming, command_of(incoming), time.perf_counter() - started, outcome)
 
     def _text(self, incoming: Incoming, zh: str, en: str) -> str:
-        return zh if self.guess_lang(incoming) == "zh" else en
+        return zh if self._guess_lang(incoming) == "zh" else en
 
-    def guess_lang(self, incoming: Incoming) -> str:
+    def lang_of(self, incoming: Incoming) -> str:
+        """The language this speaker is answered in: their own choice, else a guess from the platform's locale."""
+        try:
+            with self._sessions() as session:
+                user = self._who(session, incoming)
+                chosen = user.lang if user is not None else None
+        except (OperationalError, InterfaceError):
+            chosen = None  # the answer still goes out, in the platform's language
+        return chosen or self._guess_lang(incoming)
+
+    def _guess_lang(self, incoming: Incoming) -> str:
         loc = (incoming.locale or self.settings.default_lang).lower()
         return "zh" if loc.startswith("zh") else "en"
 
@@ -147,7 +157,7 @@ class Core:
                 except IntegrityError:
                     raise _Repeat() from None
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
-                      lang=self.guess_lang(incoming), tz=zone(None, self.settings.default_tz))
+                      lang=self._guess_lang(incoming), tz=zone(None, self.settings.default_tz))
             ctx.user = self._who(session, incoming)
             if ctx.user is not None:
                 u = ctx.user

@@ -13,7 +13,6 @@ from sales import dedupe
 from sales.access import may_merge
 from storage.models import Activity, Contact, Customer, Deal, FollowUp, SalesOrder
 
-_CONFIRM = {"confirm", "确认"}
 _COUNTED = ((Contact.customer_id, "联系人", "contacts"), (Deal.customer_id, "商机", "deals"),
             (Activity.customer_id, "记录", "activities"), (FollowUp.customer_id, "跟进", "follow-ups"),
             (SalesOrder.customer_id, "订单", "orders"))
@@ -22,7 +21,7 @@ _COUNTED = ((Contact.customer_id, "联系人", "contacts"), (Deal.customer_id, "
 def merge(ctx: Ctx, args: str) -> None:
     """Merge GONE into KEEP: ask first (showing what moves), then move everything and delete GONE."""
     words = args.split()
-    confirmed = bool(words) and words[-1].lower() in _CONFIRM
+    confirmed = bool(words) and words[-1].lower() in lookup.CONFIRM
     if confirmed:
         args = " ".join(words[:-1])
     first, rest = lookup.split_name(ctx, args)

@@ -15,6 +15,7 @@ from sales.name_index import resolve
 from sales.refs import as_id
 from storage.models import Customer, Deal, SalesOrder, User
 
+CONFIRM = frozenset({"confirm", "确认"})  # the last word that confirms a command that cannot be undone
 Redo = Callable[[str], str]  # the command text again, with the ambiguous name replaced by a reference
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from handlers.context import Ctx
 from handlers.fmt import day
+from handlers.lookup import CONFIRM
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Attachment, Reply
@@ -14,7 +15,6 @@ from sales import erasure, privacy
 from sales.privacy import Person
 
 ADMINS = frozenset({"admin"})
-_CONFIRM = {"confirm", "确认"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -55,7 +55,7 @@ def privacy_cmd(ctx: Ctx, args: str) -> None:
             _export(ctx, person)
     elif verb in ("erase", "删除") and rest:
         words = rest.split()
-        confirmed = words[-1].lower() in _CONFIRM
+        confirmed = words[-1].lower() in CONFIRM
         query = " ".join(words[:-1]) if confirmed else rest
         person = _one(ctx, query, "erase") if query else None
         if person is not None:

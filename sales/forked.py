@@ -12,6 +12,12 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 ENABLED = hasattr(os, "fork") and os.environ.get("SALESBOT_FORK", "1") != "0"
+BACKGROUND_FROM = 20_000  # items from which a piece of work is worth a child process
+
+
+def later(fn: Callable[[], T], items: int) -> Callable[[], T]:
+    """How to get fn(): from a child process started now when it works on `items` ≥ BACKGROUND_FROM, else here."""
+    return Forked(fn).result if items >= BACKGROUND_FROM else fn
 
 
 class Forked(Generic[T]):

@@ -111,9 +111,7 @@ def _record(plan: Plan) -> dict[str, object]:
     # A large sheet can list a hundred thousand look-alikes; the ones kept apart changed nothing.
     kept = {k: v for k, v in plan.summary(suspects=False).items() if k not in ("samples", "suspects")}
     kept["suspects_listed"] = len(plan.suspects)
-    kept["suspects_merged"] = [{"number": s.number, "row": s.row, "name": s.name, "other": s.other,
-                                "other_row": s.other_row, "other_id": s.other_id}
-                               for s in plan.suspects if s.merged]
+    kept["suspects_merged"] = [s.as_dict() for s in plan.suspects if s.merged]
     return kept
 
 

@@ -17,7 +17,7 @@ from sales.dedupe import (
     rows_by_id,
     suspects,
 )
-from sales.forked import Forked
+from sales.forked import later
 from sales.importing_merge import (
     contact_changes,
     contacts_of,
@@ -33,7 +33,6 @@ from sales.importing_write import big_cache, bulk_insert, bulk_update, reserve_i
 from storage.models import Contact, Customer, User
 
 MAX_OLD_FOR_SUSPECTS = 300_000
-BACKGROUND_FROM = 20_000  # names from which the look-alike scan runs in a child process beside the writes
 CUSTOMER_COLUMNS = ("team_id", "name", "name_key", "pinyin", "initials", "industry", "size", "source", "grade", "tags",
                     "owner_id", "needs", "status", "last_contact_at", "past_revenue", "created_at", "updated_at")
 CONTACT_COLUMNS = ("customer_id", "name", "title", "phone", "email", "flags", "consent_basis", "consent_at",
@@ -90,11 +89,11 @@ def look_alikes(job: Job, recs: list[Rec], heads: list[int], pinyin: dict[int, t
     def pairs() -> Pairs:
         return suspects(new, old, keys)
 
-    if background and len(new) + len(old) >= BACKGROUND_FROM:
-        import sales.dedupe_alike  # noqa: F401  (imported here: a child must not import while others may)
+    if not background:
+        return pairs, old_names
+    import sales.dedupe_alike  # noqa: F401  (imported here: a child must not import while others may)
 
-        return Forked(pairs).result, old_names
-    return pairs, old_names
+    return later(pairs, len(new) + len(old)), old_names
 
 
 def list_suspects(job: Job, recs: list[Rec], groups: Groups, found: dict[int, int], pairs: Pairs,

@@ -58,6 +58,11 @@ class Suspect:
     other_id: int | None  # a customer already in the database
     merged: bool = False
 
+    def as_dict(self) -> dict[str, Any]:
+        """The look-alike as the summary and the batch's record show it."""
+        return {"number": self.number, "row": self.row, "name": self.name, "other": self.other,
+                "other_row": self.other_row, "other_id": self.other_id, "merged": self.merged}
+
 
 @dataclass
 class Plan:
@@ -110,9 +115,7 @@ class Plan:
                                                     for i in r.reasons]} for r in self.rejected],
             "flagged": [{"row": row, "code": i.code, "column": i.column, "value": i.value} for row, i in self.flagged],
             "unknown_owners": dict(self.unknown_owners),
-            "suspects": [{"number": s.number, "row": s.row, "name": s.name, "other": s.other,
-                          "other_row": s.other_row, "other_id": s.other_id, "merged": s.merged}
-                         for s in self.suspects] if suspects else [],
+            "suspects": [s.as_dict() for s in self.suspects] if suspects else [],
             "samples": self.samples,
         }
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sales.customers import MAX_NAME
 from sales.dedupe import merge_key
-from sales.forked import Forked
+from sales.forked import later
 from sales.importing_plan import Job, Read, RowReader, RowResult
 from sales.importing_read import BadFile
 from sales.importing_values import Issue
@@ -21,7 +21,6 @@ CUSTOMER_FIELDS = ("industry", "size", "source", "grade", "tags", "needs", "stat
 CONTACT_FIELDS = ("contact", "title", "phone", "email")
 _BAD_PHONE = ("bad_phone", "email_in_phone")
 _OWNER_PROBLEMS = ("unknown_owner", "ambiguous_owner")
-BACKGROUND_FROM = 20_000  # distinct names from which they are romanized in a child process
 _EMPTY: tuple[None, tuple[Issue, ...], tuple[Issue, ...]] = (None, (), ())
 
 
@@ -160,12 +159,12 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
 
 
 def _romanized(keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
-    """Pinyin and initials of each key, from a child process when there are many."""
+    """Pinyin and initials of each key (from a child process when there are many)."""
 
     def work() -> dict[str, tuple[str, str]]:
         return {k: romanize(k) for k in keys}
 
-    return Forked(work).result if len(keys) >= BACKGROUND_FROM else work
+    return later(work, len(keys))
 
 
 class _Instants:

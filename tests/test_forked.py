@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from sales import forked, importing_customers, importing_rows
+from sales import forked
 from sales.forked import Forked
 from tests.conftest import FakeClock
 from tests.test_import import run, snapshot, team, xlsx
@@ -64,8 +64,7 @@ def test_without_fork_the_work_is_done_in_place(monkeypatch: pytest.MonkeyPatch)
 
 def test_an_import_plans_the_same_with_or_without_child_processes(
         engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, children: list[int]) -> None:
-    monkeypatch.setattr(importing_rows, "BACKGROUND_FROM", 1)
-    monkeypatch.setattr(importing_customers, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(forked, "BACKGROUND_FROM", 1)
     team(engine, clock())
     run(engine, xlsx([["客户名称", "电话"], ["华东科技", "13800000001"], ["重庆银行", None]]), "old.xlsx", clock())
     data = xlsx([["客户名称", "电话", "客户分级"], ["华南科技", "13900000002", "A"], ["华东科技有限公司", None, "B"],

@@ -149,7 +149,7 @@ class Slack:
             inc = replace(inc, display_name=await self.display_name(p.user))
         limit = self.core.settings.max_file_bytes
         if p.file is not None and p.file.size > limit:
-            lang = await self.db(uploads.speaker_lang, self.core, inc)
+            lang = await self.db(self.core.lang_of, inc)
             await self.answer(p, [uploads.too_large(limit, lang)], stranger=who is None)
         elif p.file is not None:
             inc = replace(inc, file=await self.download(p.file))

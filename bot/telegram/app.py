@@ -110,7 +110,7 @@ class TelegramBot:
         return replace(incoming, file=Attachment(name=doc.name, mime=doc.mime, data=bytes(data)))
 
     async def _refuse_file(self, incoming: Incoming, limit: int) -> Incoming:
-        lang = await asyncio.to_thread(uploads.speaker_lang, self.core, incoming)
+        lang = await asyncio.to_thread(self.core.lang_of, incoming)
         await self._answer(incoming.chat, uploads.too_large(limit, lang), None)
         return incoming
 
