@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,7 @@ from sales.importing_plan import Job, Options, Plan, Progress, RowResult, Suspec
 from sales.importing_read import BadFile, read_table
 from sales.importing_records import plan_activities, plan_deals, plan_leads
 from sales.importing_values import Owners
+from sales.importing_warm import Warm, worth_it
 from storage.models import ImportBatch, User
 
 __all__ = ["BadFile", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file", "parse_mapping", "preview"]
@@ -66,7 +68,8 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
              progress: Progress | None) -> Plan:
     if options.kind is not None and options.kind not in KINDS:
         raise BadFile("unknown_kind", kinds=", ".join(KINDS))
-    table = read_table(data, file_name, options.sheet, options.max_bytes)
+    warm = Warm(options, now.astimezone(ZoneInfo(options.tz)).date(), file_name) if worth_it() else None
+    table = read_table(data, file_name, options.sheet, options.max_bytes, meanwhile=warm.fill if warm else None)
     columns = recognize(table.headers, options.kind, options.mapping)
     kind = options.kind or guess_kind(columns, table.sheet, file_name)
     columns = recognize(table.headers, kind, options.mapping)
@@ -77,7 +80,7 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
                 sheets=table.sheets, header_row=table.header_row, columns=columns, table=table)
     users = list(session.exec(select(User).where(col(User.active))).all())
     job = Job(session=session, table=table, columns=columns, by=by, now=now, options=options,
-              owners=Owners(users), plan=plan, progress=progress)
+              owners=Owners(users), plan=plan, progress=progress, ready=warm.ready_for(columns) if warm else None)
     _PLANNERS[kind](job)
     plan.counts["rejected"] = len(plan.rejected)
     plan.counts["flagged"] = len(plan.flagged)

@@ -121,6 +121,14 @@ class Plan:
 
 
 @dataclass
+class Ready:
+    """Conversions done ahead, during the parse: by field, cell text → its read; name → its name_key."""
+
+    reads: dict[str, dict[str, Read]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Job:
     """Everything a planner needs about the file, the importer and the database."""
 
@@ -133,6 +141,7 @@ class Job:
     owners: Owners
     plan: Plan
     progress: Progress | None = None
+    ready: Ready | None = None  # conversions done while the sheet was parsed
 
     @property
     def tz(self) -> ZoneInfo:
@@ -155,49 +164,18 @@ class Job:
             self.progress(done, len(self.table.rows), what)
 
 
-class RowReader:
-    """Reads the mapped cells of one row into typed values, collecting refusals and flags."""
+class Converter:
+    """Converts the cells of recognized columns into typed values, with their refusals and flags."""
 
-    def __init__(self, job: Job) -> None:
-        self.job = job
-        self.index = {c.field: c for c in job.columns if c.field}
-        self.today = job.today
-        self.region = job.options.region
-        self.formulas = job.table.formulas
+    def __init__(self, columns: list[Column], today: date, region: str) -> None:
+        self.index = {c.field: c for c in columns if c.field}
+        self.today = today
+        self.region = region
         self._memo: dict[str, dict[Any, Read]] = {name: {} for name in self.index}
-        self._transposed: list[tuple[Any, ...]] | None = None
 
     def has(self, name: str) -> bool:
         """Whether the sheet has a column for this field."""
         return name in self.index
-
-    def cells(self, i: int, row: list[Any]) -> dict[str, Any]:
-        """The raw mapped cells of row i (formulas as typed), without empty ones."""
-        out: dict[str, Any] = {}
-        width = len(row)
-        for name, c in self.index.items():
-            if c.index < width:
-                v = row[c.index]
-                if v is not None and v != "":
-                    out[name] = v
-        if self.formulas:
-            for name, c in self.index.items():
-                f = self.formulas.get((i, c.index))
-                if f is not None:
-                    out[name] = f
-        return out
-
-    def read(self, cells: dict[str, Any], name: str, rejects: list[Issue], flags: list[Issue]) -> Any:
-        """One field's value; a refusal goes to `rejects`, a kept-as-typed value to `flags`."""
-        raw = cells.get(name)
-        if raw is None:
-            return None
-        value, refused, flagged = self.convert(name, raw)
-        if refused:
-            rejects += refused
-        if flagged:
-            flags += flagged
-        return value
 
     def convert(self, name: str, raw: Any) -> Read:
         """(value, refusals, flags) of a non-empty cell, remembered per distinct cell of a column."""
@@ -209,29 +187,6 @@ class RowReader:
         if got is None:
             got = memo[key] = self._convert(name, raw)
         return got
-
-    def column(self, name: str) -> list[Read | None]:
-        """convert() of a field's cell in each row (None where the cell is empty or missing)."""
-        cells = self._cells(self.index[name].index)
-        if _TYPES.get(name) in _UNIQUE:
-            return [None if v is None or v == "" else self._convert(name, v) for v in cells]
-        memo: dict[Any, Read | None] = {
-            v: self.convert(name, v) for v in dict.fromkeys(cells) if v.__class__ is str and v != ""}
-        out = list(map(memo.get, cells))  # other cells (None, "", numbers, dates) are None here
-        if set(map(type, cells)) <= {str, type(None)}:
-            return out
-        return [self.convert(name, v) if v.__class__ is not str and v is not None else got
-                for v, got in zip(cells, out, strict=True)]
-
-    def _cells(self, at: int) -> Sequence[Any]:
-        """The sheet's column `at`, a cell per row (None past a short row's end)."""
-        if self._transposed is None:
-            rows = self.job.table.rows
-            width = max(map(len, rows), default=0)
-            if len(set(map(len, rows))) > 1:
-                rows = [row + [None] * (width - len(row)) for row in rows]
-            self._transposed = list(zip(*rows, strict=True))
-        return self._transposed[at] if at < len(self._transposed) else [None] * len(self.job.table.rows)
 
     def _convert(self, name: str, raw: Any) -> Read:
         rejects: list[Issue] = []
@@ -272,6 +227,72 @@ class RowReader:
         except Bad as bad:
             rejects.append(Issue(bad.code, column.header, bad.value or str(raw)[:60]))
             return None
+
+
+
+class RowReader(Converter):
+    """Reads the mapped cells of the sheet's rows, a row or a column at a time."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(job.columns, job.today, job.options.region)
+        self.job = job
+        self.formulas = job.table.formulas
+        self.ready = job.ready
+        self._transposed: list[tuple[Any, ...]] | None = None
+
+    def cells(self, i: int, row: list[Any]) -> dict[str, Any]:
+        """The raw mapped cells of row i (formulas as typed), without empty ones."""
+        out: dict[str, Any] = {}
+        width = len(row)
+        for name, c in self.index.items():
+            if c.index < width:
+                v = row[c.index]
+                if v is not None and v != "":
+                    out[name] = v
+        if self.formulas:
+            for name, c in self.index.items():
+                f = self.formulas.get((i, c.index))
+                if f is not None:
+                    out[name] = f
+        return out
+
+    def read(self, cells: dict[str, Any], name: str, rejects: list[Issue], flags: list[Issue]) -> Any:
+        """One field's value; a refusal goes to `rejects`, a kept-as-typed value to `flags`."""
+        raw = cells.get(name)
+        if raw is None:
+            return None
+        value, refused, flagged = self.convert(name, raw)
+        if refused:
+            rejects += refused
+        if flagged:
+            flags += flagged
+        return value
+
+    def column(self, name: str) -> list[Read | None]:
+        """convert() of a field's cell in each row (None where the cell is empty or missing)."""
+        cells = self._cells(self.index[name].index)
+        if _TYPES.get(name) in _UNIQUE:
+            ready = self.ready.reads.get(name) if self.ready is not None else None
+            if ready:  # converted during the parse: a lookup per cell (a miss is converted now)
+                return [None if v is None or v == "" else ready.get(v) or self._convert(name, v) for v in cells]
+            return [None if v is None or v == "" else self._convert(name, v) for v in cells]
+        memo: dict[Any, Read | None] = {
+            v: self.convert(name, v) for v in dict.fromkeys(cells) if v.__class__ is str and v != ""}
+        out = list(map(memo.get, cells))  # other cells (None, "", numbers, dates) are None here
+        if set(map(type, cells)) <= {str, type(None)}:
+            return out
+        return [self.convert(name, v) if v.__class__ is not str and v is not None else got
+                for v, got in zip(cells, out, strict=True)]
+
+    def _cells(self, at: int) -> Sequence[Any]:
+        """The sheet's column `at`, a cell per row (None past a short row's end)."""
+        if self._transposed is None:
+            rows = self.job.table.rows
+            width = max(map(len, rows), default=0)
+            if len(set(map(len, rows))) > 1:
+                rows = [row + [None] * (width - len(row)) for row in rows]
+            self._transposed = list(zip(*rows, strict=True))
+        return self._transposed[at] if at < len(self._transposed) else [None] * len(self.job.table.rows)
 
 
 Read = tuple[Any, tuple[Issue, ...], tuple[Issue, ...]]

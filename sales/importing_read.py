@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
-import re
-import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from sales.importing_columns import header_score
+from sales.importing_glimpse import Glimpse, formulas, glimpse
 
 MAX_BYTES = 20 * 1024 * 1024
 HEADER_SCAN = 10
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
-_CELL_F = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:(?!</c>).)*?<f(?: [^>]*)?>([^<]*)</f>', re.S)
-_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
-_REL = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|'
-                  rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+Meanwhile = Callable[[Glimpse, str], None]  # work done on the sheet's XML (and its name) during the parse
 
 
 class BadFile(Exception):
@@ -76,8 +73,10 @@ class Table:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (index in rows, column) → "=…"
 
 
-def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int = MAX_BYTES) -> Table:
-    """The rows of `sheet` (or the first sheet with data) of an uploaded file, or BadFile."""
+def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int = MAX_BYTES,
+               meanwhile: Meanwhile | None = None) -> Table:
+    """The rows of `sheet` (or the first sheet with data) of an uploaded file, or BadFile; `meanwhile` runs
+    on an xlsx sheet's XML while calamine parses it (on the second core: the parse releases the GIL)."""
     if len(data) > max_bytes:
         raise BadFile("too_large", size=round(len(data) / 1024 / 1024, 1), limit=max_bytes // 1024 // 1024)
     if not data.strip():
@@ -85,24 +84,25 @@ def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int 
     if data.startswith(_OLE) and _ENCRYPTED in data:
         raise BadFile("encrypted", name=name)
     if data.startswith(_ZIP) or data.startswith(_OLE):
-        sheets, grid, chosen, formulas = _read_book(data, name, sheet)
+        sheets, grid, chosen, found = _read_book(data, name, sheet, meanwhile)
     elif name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")):
         raise BadFile("corrupt", name=name)
     else:
         grid, chosen, sheets = _read_csv(data, name), "csv", ["csv"]
         if sheet not in (None, "csv"):
             raise BadFile("no_sheet", sheet=sheet, sheets="csv")
-        formulas = {}
-    header_at = _header_row(grid)
+        found = {}
+    header_at = header_row(grid)
     if header_at is None:
         raise BadFile("empty", name=name)
     rows = grid[header_at + 1:]
-    shifted = {(r - header_at - 1, c): f for (r, c), f in formulas.items() if r > header_at}
+    shifted = {(r - header_at - 1, c): f for (r, c), f in found.items() if r > header_at}
     return Table(sheet=chosen, sheets=sheets, header_row=header_at + 1, headers=list(grid[header_at]),
                  rows=rows, first_row=header_at + 2, formulas=shifted)
 
 
-def _read_book(data: bytes, name: str, sheet: str | None) -> tuple[list[str], list[list[Any]], str, dict[tuple[int, int], str]]:
+def _read_book(data: bytes, name: str, sheet: str | None, meanwhile: Meanwhile | None,
+               ) -> tuple[list[str], list[list[Any]], str, dict[tuple[int, int], str]]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except PasswordError:
@@ -116,60 +116,38 @@ def _read_book(data: bytes, name: str, sheet: str | None) -> tuple[list[str], li
     names = list(book.sheet_names)
     if sheet is not None and sheet not in names:
         raise BadFile("no_sheet", sheet=sheet, sheets="、".join(names))
-    likely = (sheet or (names[0] if names else None)) if data.startswith(_ZIP) else None
-    with ThreadPoolExecutor(max_workers=1) as pool:  # unzipping its formulas overlaps calamine's parse
-        early = pool.submit(_formulas, data, likely) if likely is not None else None
-        try:
-            for candidate in [sheet] if sheet else names:
-                assert candidate is not None
-                grid = book.get_sheet_by_name(candidate).to_python(skip_empty_area=False)
-                if any(_filled(r) for r in grid):
-                    if not data.startswith(_ZIP):
-                        return names, grid, candidate, {}
-                    if early is not None and candidate == likely:
-                        return names, grid, candidate, early.result()
-                    return names, grid, candidate, _formulas(data, candidate)
-        except Exception:
-            raise BadFile("corrupt", name=name) from None
+    xlsx = data.startswith(_ZIP)
+    try:
+        likely = sheet or (names[0] if names else None)
+        if xlsx and likely is not None:
+            grid, found = _parse_while(book, data, likely, meanwhile)
+            if any(_filled(r) for r in grid):
+                return names, grid, likely, found
+        for candidate in [sheet] if sheet else names:
+            assert candidate is not None
+            if xlsx and candidate == likely:
+                continue
+            grid = book.get_sheet_by_name(candidate).to_python(skip_empty_area=False)
+            if any(_filled(r) for r in grid):
+                seen = glimpse(data, candidate) if xlsx else None
+                return names, grid, candidate, formulas(seen.xml) if seen is not None else {}
+    except Exception:
+        raise BadFile("corrupt", name=name) from None
     raise BadFile("empty", name=name)
 
 
-def _formulas(data: bytes, sheet: str) -> dict[tuple[int, int], str]:
-    """Formulas of an xlsx sheet as typed (calamine gives only cached values, and none for unsaved ones)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            path = _sheet_path(z, sheet)
-            if path is None or path not in z.namelist():
-                return {}
-            xml = z.read(path)
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return {}
-    if b"</f>" not in xml:
-        return {}
-    out: dict[tuple[int, int], str] = {}
-    for m in _CELL_F.finditer(xml):
-        letters, row, formula = m.group(1).decode(), int(m.group(2)), m.group(3)
-        if not formula:
-            continue  # a shared formula's followers: their cached value stands
-        col = 0
-        for ch in letters:
-            col = col * 26 + (ord(ch) - 64)
-        out[(row - 1, col - 1)] = "=" + html.unescape(formula.decode("utf-8", "replace"))
-    return out
-
-
-def _sheet_path(z: zipfile.ZipFile, sheet: str) -> str | None:
-    book = z.read("xl/workbook.xml")
-    rels = z.read("xl/_rels/workbook.xml.rels")
-    targets: dict[bytes, bytes] = {}
-    for m in _REL.finditer(rels):
-        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        targets[rid] = target
-    for m in _SHEET.finditer(book):
-        if html.unescape(m.group(1).decode("utf-8")) == sheet:
-            target = targets.get(m.group(2), b"").decode()
-            return target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return None
+def _parse_while(book: CalamineWorkbook, data: bytes, sheet: str, meanwhile: Meanwhile | None,
+                 ) -> tuple[list[list[Any]], dict[tuple[int, int], str]]:
+    """An xlsx sheet's cells and formulas; while calamine parses (without the GIL) this thread reads its XML."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parsing = pool.submit(book.get_sheet_by_name, sheet)
+        seen = glimpse(data, sheet)
+        found = formulas(seen.xml) if seen is not None else {}
+        if seen is not None and meanwhile is not None:
+            with suppress(Exception):  # it only saves work later: the import reads the same without it
+                meanwhile(seen, sheet)
+        del seen  # the XML can go before the cells arrive
+        return parsing.result().to_python(skip_empty_area=False), found
 
 
 def _read_csv(data: bytes, name: str) -> list[list[Any]]:
@@ -201,7 +179,7 @@ def _filled(row: list[Any]) -> bool:
     return any(c not in (None, "") for c in row)
 
 
-def _header_row(grid: list[list[Any]]) -> int | None:
+def header_row(grid: list[list[Any]]) -> int | None:
     """The row among the first few with the most recognizable headers (a title row may sit above)."""
     best, best_score = None, -1
     for i, row in enumerate(grid[:HEADER_SCAN]):

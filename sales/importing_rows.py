@@ -62,7 +62,8 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
         return cells
 
     names = read_column("name")
-    keys = {got[0]: name_key(got[0]) for got in names if got is not None and got[0]}
+    known = job.ready.keys if job.ready is not None else {}
+    keys = {n: k if (k := known.get(n)) is not None else name_key(n) for got in names if got is not None and (n := got[0])}
     romanized = _romanized(set(keys.values()))
     columns = {"name": names} | {f: read_column(f) for f in index if f != "name"}
     fields = [(f, columns[f]) for f in CUSTOMER_FIELDS if f in index]
