@@ -212,8 +212,8 @@ def plan_customers(job: Job) -> None:
     def write(session: Session, progress: Progress | None) -> None:
         with big_cache(session, len(new_customers) + len(new_contacts)):
             ids = reserve_ids(session, "customer", len(new_customers))
-            rows = [(cid, *row) for cid, row in zip(ids, new_customers, strict=True)]
-            bulk_insert(session, Customer, rows, progress, "customers", columns=("id", *CUSTOMER_COLUMNS))
+            bulk_insert(session, Customer, new_customers, progress, "customers", columns=("id", *CUSTOMER_COLUMNS),
+                        ids=ids)
             contacts = [(db_id if db_id is not None else ids[n], c.get("contact") or "", c.get("title"),
                          c.get("phone"), c.get("email"), c.get("flags", ""), "contract", now, now)
                         for db_id, n, c in new_contacts]
