@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -42,15 +42,9 @@ CONTACT_COLUMNS = ("customer_id", "name", "title", "phone", "email", "flags", "c
 def group_rows(session: Session, recs: list[Rec]) -> tuple[Groups, dict[int, int]]:
     """Join rows with one key, phone or email; find the existing customer each group is (head → id)."""
     groups = Groups(len(recs))
-    keys: dict[str, int] = {}  # each key, phone and email: the first row that has it
-    phones: dict[str, int] = {}
-    emails: dict[str, int] = {}
-    for idx, r in enumerate(recs):
-        for first, value in ((keys, r.key), (phones, r.phone_ok), (emails, r.email_ok)):
-            if value:
-                j = first.setdefault(value, idx)
-                if j != idx:
-                    groups.union(idx, j)
+    keys = _first_rows(groups, [r.key for r in recs])  # each key, phone and email: the first row that has it
+    phones = _first_rows(groups, [r.phone_ok for r in recs])
+    emails = _first_rows(groups, [r.email_ok for r in recs])
     by_key = customers_by_key(session, keys)
     by_contact = customers_by_contact(session, phones, emails)
     found: dict[int, int] = {}
@@ -67,6 +61,18 @@ def group_rows(session: Session, recs: list[Rec]) -> tuple[Groups, dict[int, int
             if hit is not None:
                 found[head] = hit
     return groups, found
+
+
+def _first_rows(groups: Groups, values: list[str | None]) -> dict[str, int]:
+    """Each value and the first row that has it; rows that share a value are joined."""
+    first: dict[str | None, int] = dict(zip(reversed(values), range(len(values) - 1, -1, -1), strict=True))
+    first.pop(None, None)
+    first.pop("", None)
+    if len(first) < len(values) - values.count(None) - values.count(""):  # some value is on several rows
+        for idx, value in enumerate(values):
+            if value and (j := first[value]) != idx:
+                groups.union(idx, j)
+    return cast(dict[str, int], first)
 
 
 Pairs = list[tuple[int, int, bool]]  # (new row index, other row index or customer id, other is a customer)
@@ -169,12 +175,15 @@ def plan_customers(job: Job) -> None:
                 contacts = merge_contacts([recs[i] for i in ids])
             owner = owner or by
             team_id, owner_id = who.get(id(owner)) or who.setdefault(id(owner), (owner.team_id, owner.id))
-            py, ini = pinyin[head] if head in pinyin else spelled[head_rec.nkey]
+            py, ini = pinyin.get(head) or spelled[head_rec.nkey]
             new_customers.append((
                 team_id, head_rec.name, head_rec.nkey, py, ini, get("industry"), get("size"), get("source"),
                 get("grade") or "B", get("tags") or "", owner_id, get("needs"), get("status") or "active", last,
                 get("past_revenue"), now, now))
-            new_contacts += [(None, len(new_customers) - 1, c) for c in contacts]
+            if len(contacts) == 1:
+                new_contacts.append((None, len(new_customers) - 1, contacts[0]))
+            else:
+                new_contacts += [(None, len(new_customers) - 1, c) for c in contacts]
             results.append(RowResult(head_rec.row, "created"))
             if ids is not None:
                 into = f"row {head_rec.row} {head_rec.name}"

@@ -36,14 +36,14 @@ class Options:
     max_bytes: int = MAX_BYTES  # the largest file read (SALESBOT_MAX_FILE_BYTES)
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """What became of one input row."""
 
     row: int  # the row number in the sheet, as the user sees it
     outcome: str  # created | merged | unchanged | rejected
     into: str = ""  # for a merge: "row 2 华东科技有限公司" or "#12 华东科技有限公司"
-    reasons: list[Issue] = field(default_factory=list)
+    reasons: Sequence[Issue] = ()
 
 
 @dataclass
@@ -279,10 +279,26 @@ class RowReader(Converter):
         memo: dict[Any, Read | None] = {
             v: self.convert(name, v) for v in dict.fromkeys(cells) if v.__class__ is str and v != ""}
         out = list(map(memo.get, cells))  # other cells (None, "", numbers, dates) are None here
-        if set(map(type, cells)) <= {str, type(None)}:
+        types = list(map(type, cells))
+        if set(types) <= {str, type(None)}:
             return out
-        return [self.convert(name, v) if v.__class__ is not str and v is not None else got
-                for v, got in zip(cells, out, strict=True)]
+        # Numbers and dates: each distinct one (by type too: 1 and 1.0 and True differ) converted once.
+        typed = list(zip(types, cells, strict=True))
+        done: dict[tuple[type, Any], Read] = {}
+        odd = False
+        for k in dict.fromkeys(typed):
+            kind, v = k
+            if kind is str or v is None:
+                continue
+            if kind is float and (not v or v != v):  # 0.0 equals -0.0, NaN nothing: these go one by one
+                odd = True
+                continue
+            done[k] = self.convert(name, v)
+        out = list(map(done.get, typed, out))
+        if odd:
+            out = [self.convert(name, v) if v.__class__ is float and (not v or v != v) else got
+                   for v, got in zip(cells, out, strict=True)]
+        return out
 
     def _cells(self, at: int) -> Sequence[Any]:
         """The sheet's column `at`, a cell per row (None past a short row's end)."""

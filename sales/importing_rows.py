@@ -73,6 +73,7 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
     owner_header = index["owner"].header if owners is not None else ""
     everything = list(columns.values())
     match, to_utc = job.owners.match, _Instants(job).get
+    matched: dict[str, tuple[User | None, str | None]] = {}  # owner cell → its match, looked up once
     tick = job.tick if job.progress is not None else None
     for i in range(len(rows)):
         if tick is not None:
@@ -133,7 +134,7 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
             if flagged:
                 flags += flagged
             if owner_name:
-                owner, problem = match(owner_name)
+                owner, problem = matched.get(owner_name) or matched.setdefault(owner_name, match(owner_name))
                 if problem:
                     flags.append(Issue(problem, owner_header, owner_name))
         if rejects:
@@ -150,11 +151,15 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
                   owner, contact)
         if contact is not None:
             phone, mail = contact.get("phone"), contact.get("email")
-            bad_phone = any(issue.code in _BAD_PHONE for issue in flags)
-            bad_mail = any(issue.code == "bad_email" for issue in flags)
-            contact["flags"] = " ".join(w for w, bad in (("email", bad_mail), ("phone", bad_phone)) if bad)
-            rec.phone_ok = phone if phone and not bad_phone else None
-            rec.email_ok = mail if mail and not bad_mail else None
+            if not flags:  # the common case: nothing flagged, both as read
+                contact["flags"] = ""
+                rec.phone_ok, rec.email_ok = phone or None, mail or None
+            else:
+                bad_phone = any(issue.code in _BAD_PHONE for issue in flags)
+                bad_mail = any(issue.code == "bad_email" for issue in flags)
+                contact["flags"] = " ".join(w for w, bad in (("email", bad_mail), ("phone", bad_phone)) if bad)
+                rec.phone_ok = phone if phone and not bad_phone else None
+                rec.email_ok = mail if mail and not bad_mail else None
         recs.append(rec)
     return recs, romanized
 
