@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sales import importing
 from sales.demo import company_names
 from sales.importing import Options
+from sales.pinyin import romanize
 from storage.db import make_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.models import Customer, Team, User
@@ -94,7 +95,10 @@ def run_once(sheet: Path, url: str, rows: int) -> tuple[float, float]:
     whole = time.perf_counter() - started
     with factory() as s:
         stored = len(s.exec(select(Customer.id)).all())
+        spelled = s.exec(select(Customer.name_key, Customer.pinyin, Customer.initials).order_by(text("random()"))
+                         .limit(500)).all()
     assert stored == plan.counts["customer.created"] == rows, (stored, dict(plan.counts))
+    assert all((py, ini) == romanize(key) for key, py, ini in spelled), "names stored without their pinyin"
     print(f"database:            {engine.dialect.name}")
     print(f"bare calamine read:  {read:.2f}s ({rows / read:,.0f} rows/s)")
     print(f"whole import:        {whole:.2f}s ({rows / whole:,.0f} rows/s), "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -33,8 +33,8 @@ from sales.importing_write import big_cache, bulk_insert, bulk_update, reserve_i
 from storage.models import Contact, Customer, User
 
 MAX_OLD_FOR_SUSPECTS = 300_000
-CUSTOMER_COLUMNS = ("team_id", "name", "name_key", "pinyin", "initials", "industry", "size", "source", "grade", "tags",
-                    "owner_id", "needs", "status", "last_contact_at", "past_revenue", "created_at", "updated_at")
+BUILT_COLUMNS = ("team_id", "name", "name_key", "industry", "size", "source", "grade", "tags", "owner_id", "needs",
+                 "status", "last_contact_at", "past_revenue", "created_at", "updated_at")  # + id, pinyin, initials
 CONTACT_COLUMNS = ("customer_id", "name", "title", "phone", "email", "flags", "consent_basis", "consent_at",
                    "created_at")
 
@@ -78,12 +78,13 @@ def _first_rows(groups: Groups, values: list[str | None]) -> dict[str, int]:
 Pairs = list[tuple[int, int, bool]]  # (new row index, other row index or customer id, other is a customer)
 
 
-def look_alikes(job: Job, recs: list[Rec], heads: list[int], pinyin: dict[int, tuple[str, str]],
-                background: bool) -> tuple[Callable[[], Pairs], dict[int, str]]:
-    """The look-alike pairs of these new heads (computed in a child process if `background` and large), and
-    the names of the customers they may pair with."""
+def look_alikes(job: Job, recs: list[Rec], heads: list[int], found: dict[int, int],
+                spelled: dict[str, tuple[str, str]], background: bool) -> tuple[Callable[[], Pairs], dict[int, str]]:
+    """The look-alike pairs of the groups that are new customers (computed in a child process if `background`
+    and large), and the names of the customers they may pair with."""
     session = job.session
-    new = [(h, recs[h].name, recs[h].key, pinyin[h][0]) for h in heads]
+    new = [(h, recs[h].name, recs[h].key, spelled[recs[h].nkey][0])
+           for h, head in enumerate(heads) if head == h and h not in found]
     old: list[tuple[int, str, str, str]] = []
     total = session.execute(select(func.count()).select_from(Customer)).scalar_one() if new else 0
     if new and 0 < total <= MAX_OLD_FOR_SUSPECTS:
@@ -136,15 +137,11 @@ def plan_customers(job: Job) -> None:
     recs, romanized = read_rows(job)
     groups, found = group_rows(session, recs)
     heads = groups.heads()
-    spelled = romanized()
-    pinyin = {idx: spelled[recs[idx].nkey] for idx, head in enumerate(heads) if head == idx and idx not in found}
     chosen = bool(job.options.merge_all or job.options.merge)
-    pairs, old_names = look_alikes(job, recs, list(pinyin), pinyin, background=not chosen)
-    if chosen:
+    if chosen:  # look-alikes the user chose to merge change the groups: they are listed first
+        pairs, old_names = look_alikes(job, recs, heads, found, romanized(), background=False)
         if list_suspects(job, recs, groups, found, pairs(), old_names):
             heads = groups.heads()
-    else:  # nothing chosen to merge: the listing changes no write, so it may finish while they go on
-        plan.pending.append(lambda: list_suspects(job, recs, groups, found, pairs(), old_names))
     members: dict[int, list[int]] = {}
     for idx, head in enumerate(heads):
         if head != idx:
@@ -175,9 +172,8 @@ def plan_customers(job: Job) -> None:
                 contacts = merge_contacts([recs[i] for i in ids])
             owner = owner or by
             team_id, owner_id = who.get(id(owner)) or who.setdefault(id(owner), (owner.team_id, owner.id))
-            py, ini = pinyin.get(head) or spelled[head_rec.nkey]
             new_customers.append((
-                team_id, head_rec.name, head_rec.nkey, py, ini, get("industry"), get("size"), get("source"),
+                team_id, head_rec.name, head_rec.nkey, get("industry"), get("size"), get("source"),
                 get("grade") or "B", get("tags") or "", owner_id, get("needs"), get("status") or "active", last,
                 get("past_revenue"), now, now))
             if len(contacts) == 1:
@@ -190,7 +186,7 @@ def plan_customers(job: Job) -> None:
                 results += [RowResult(recs[i].row, "merged", into=into) for i in ids if i != head]
                 plan.counts["customer.merged"] += len(ids) - 1
             if len(plan.samples) < 10:
-                sample(job, head_rec.row, dict(zip(CUSTOMER_COLUMNS, new_customers[-1], strict=True)), contacts,
+                sample(job, head_rec.row, dict(zip(BUILT_COLUMNS, new_customers[-1], strict=True)), contacts,
                        owner)
             continue
         ids = ids or [head]
@@ -217,12 +213,18 @@ def plan_customers(job: Job) -> None:
         plan.counts["customer.created"] += len(new_customers)
         plan.counts["contact.created"] += sum(1 for db_id, _, _ in new_contacts if db_id is None)
     results.sort(key=attrgetter("row"))
+    if not chosen:  # nothing chosen to merge: the listing changes no write, so it may finish while they go on
+        pairs, old_names = look_alikes(job, recs, heads, found, romanized(), background=True)
+        plan.pending.append(lambda: list_suspects(job, recs, groups, found, pairs(), old_names))
 
     def write(session: Session, progress: Progress | None) -> None:
         with big_cache(session, len(new_customers) + len(new_contacts)):
             ids = reserve_ids(session, "customer", len(new_customers))
-            bulk_insert(session, Customer, new_customers, progress, "customers", columns=("id", *CUSTOMER_COLUMNS),
-                        ids=ids)
+            # Names are romanized in a child process while the rows are read: their readings join the rows here.
+            readings = list(map(romanized().__getitem__, map(itemgetter(2), new_customers)))  # by name_key
+            bulk_insert(session, Customer, new_customers, progress, "customers", columns=BUILT_COLUMNS,
+                        apart={"id": ids, "pinyin": list(map(itemgetter(0), readings)),
+                               "initials": list(map(itemgetter(1), readings))})
             contacts = [(db_id if db_id is not None else ids[n], c.get("contact") or "", c.get("title"),
                          c.get("phone"), c.get("email"), c.get("flags", ""), "contract", now, now)
                         for db_id, n, c in new_contacts]

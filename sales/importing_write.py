@@ -35,34 +35,29 @@ def reserve_ids(session: Session, table: str, n: int) -> list[int]:
 
 
 def bulk_insert(session: Session, model: type[SQLModel], rows: Sequence[Any], progress: Progress | None = None,
-                what: str = "", columns: Sequence[str] | None = None, ids: Sequence[int] | None = None) -> None:
-    """Insert rows (dicts, or tuples in `columns` order) by executemany on SQLite, COPY on PostgreSQL; `ids`,
-    when given, are the first of `columns`, kept apart from the rows (which then hold the others)."""
+                what: str = "", columns: Sequence[str] | None = None,
+                apart: dict[str, Sequence[Any]] | None = None) -> None:
+    """Insert rows (dicts, or tuples in `columns` order) by executemany on SQLite, COPY on PostgreSQL; `apart`
+    holds more columns as lists of values (one per row), joined to the rows as they are bound."""
     # Values are bound as SQLAlchemy binds them; a column left out takes its default, as with insert().
     table: Table = getattr(model, "__table__")  # noqa: B009
     if not rows:
         return
     if table.name == "customer":  # ids reserved earlier commit below others': name indexes must look for them
         customers_added(session)
-    if ids is not None:  # joined to the rows column-wise below: one pass over them, not two
-        assert columns is not None and len(ids) == len(rows)
-        lead: Sequence[Any] = ids
-        columns, rows = list(columns[1:]), rows
-    else:
-        lead = ()
+    lead = list((apart or {}).values())  # joined to the rows column-wise below: one pass over them, not two
+    assert all(len(values) == len(rows) for values in lead)
     if columns is None:
         named = {k for row in rows for k in row}
         columns = [c.name for c in table.columns if c.name in named]
         defaults = [_default(table.c[c]) for c in columns]
         rows = [tuple(row.get(c, d) for c, d in zip(columns, defaults, strict=True)) for row in rows]
-    columns, rows = _complete(table, list(columns), rows)
-    if ids is not None:
-        columns = ["id", *columns]
+    columns, rows = _complete(table, [*(apart or {}), *columns], rows)
     conn = session.connection()
     dialect = conn.dialect
     if dialect.name not in ("sqlite", "postgresql") or _computed_defaults(table, columns):
-        if ids is not None:
-            rows = [(i, *r) for i, r in zip(ids, rows, strict=True)]
+        if lead:
+            rows = [(*a, *r) for a, r in zip(zip(*lead, strict=True), rows, strict=True)]
         for part in _parts(rows, progress, what):
             conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in part])
         return
@@ -163,19 +158,18 @@ def _complete(table: Table, columns: list[str], rows: Sequence[Any]) -> tuple[li
     return columns + [c.name for c in extra], [tuple(r) + tail for r in rows]
 
 
-def _bound(rows: Sequence[Any], columns: list[Column[Any]], dialect: Dialect, lead: Sequence[Any] = ()) -> Sequence[Any]:
-    """Rows with every value converted as SQLAlchemy would bind it (UTC datetimes, money); `lead`, if any, is
-    the first column's values (the rows hold the others)."""
+def _bound(rows: Sequence[Any], columns: list[Column[Any]], dialect: Dialect,
+           lead: Sequence[Sequence[Any]] = ()) -> Sequence[Any]:
+    """Rows with every value converted as SQLAlchemy would bind it (UTC datetimes, money); `lead` holds the
+    first columns' values as lists (the rows hold the others)."""
     procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    if lead:
-        first, procs = procs[0], procs[1:]
-        assert first is None, "a lead column is bound as given"
-    elif all(p is None for p in procs):
+    if not lead and all(p is None for p in procs):
         return rows
+    given = [values if proc is None else _converted(values, proc) for values, proc in zip(lead, procs, strict=False)]
     # Column by column: the converted ones as lists, the others read from the rows as the new rows are made.
     cols = [map(itemgetter(i), rows) if proc is None else _converted(list(map(itemgetter(i), rows)), proc)
-            for i, proc in enumerate(procs)]
-    return list(zip(lead, *cols, strict=True)) if lead else list(zip(*cols, strict=True))
+            for i, proc in enumerate(procs[len(lead):])]
+    return list(zip(*given, *cols, strict=True))
 
 
 def _variables(driver: Any) -> int:

@@ -91,6 +91,7 @@ def test_the_sample_sheet_gives_the_right_counts_and_again_changes_nothing(engin
         assert c["Acme Trading Co., Ltd."].owner_id == users["赵磊"]  # Zhao Lei
         assert c["ZZ贸易公司"].owner_id == users["carol"]  # 陈静 is unknown: the importer owns it
         assert c["华东科技有限公司"].grade == "A" and c["华东科技有限公司"].needs == "降低采购成本"
+        assert (c["华东科技有限公司"].pinyin, c["华东科技有限公司"].initials) == ("huadongkeji", "hdkj")
         phones = {p.name: (p.phone, p.flags) for p in s.exec(select(Contact)).all()}
         assert phones["张伟"] == ("+8613856781234", "")
         assert phones["刘洋"] == ("+8613798765432", "")
