@@ -61,10 +61,13 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
             cells[i] = rr.convert(f, formula)
         return cells
 
-    names = read_column("name")
     known = job.ready.keys if job.ready is not None else {}
+    ahead = set(known.values())
+    early = _romanized(ahead) if ahead else None  # the names' keys are known from the parse: start at once
+    names = read_column("name")
     keys = {n: k if (k := known.get(n)) is not None else name_key(n) for got in names if got is not None and (n := got[0])}
-    romanized = _romanized(set(keys.values()))
+    rest = set(keys.values()) - ahead
+    romanized = _romanized(rest) if early is None else _joined(early, rest)
     columns = {"name": names} | {f: read_column(f) for f in index if f != "name"}
     fields = [(f, columns[f]) for f in CUSTOMER_FIELDS if f in index]
     lasts = columns.get("last_contact")
@@ -171,6 +174,19 @@ def _romanized(keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
         return {k: romanize(k) for k in keys}
 
     return later(work, len(keys))
+
+
+def _joined(early: Callable[[], dict[str, tuple[str, str]]], rest: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
+    """The readings started early, with those of the few keys the early start did not know (formula cells)."""
+    done: list[dict[str, tuple[str, str]]] = []
+
+    def get() -> dict[str, tuple[str, str]]:
+        if not done:
+            got = early()
+            done.append(got | {k: romanize(k) for k in rest} if rest else got)
+        return done[0]
+
+    return get
 
 
 class _Instants:

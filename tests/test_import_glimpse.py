@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy import Engine
+from sqlmodel import select
 
-from sales import importing_warm
+from sales import forked, importing_warm
 from sales.importing import Options
 from sales.importing_glimpse import column_index, column_letters, glimpse
+from storage.db import session_factory
+from storage.models import Customer
 from tests.conftest import FakeClock, shared_file
 from tests.test_import import run, team
 
@@ -125,3 +128,17 @@ def test_the_head_start_converts_the_same_day_as_the_import() -> None:
     assert warm.ready.keys == {"客户名称": "客户名称", "华东科技有限公司": "华东科技", "华南科技": "华南科技"}
     assert warm.ready.reads["phone"]["138-0013-8000"][0] == "+8613800138000"
     assert warm.ready.reads["phone"]["12"][2][0].code == "bad_phone"
+
+
+def test_a_name_the_head_start_did_not_see_is_romanized_too(engine: Engine, clock: FakeClock,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    data = book([["客户名称", "电话"], ["华东科技", "13800138000"], ['=HYPERLINK("http://x","华南科技")', "13900139000"]])
+    team(engine, clock.now)
+    monkeypatch.setattr(importing_warm, "worth_it", lambda: True)
+    monkeypatch.setattr(forked, "BACKGROUND_FROM", 1)  # the readings come from a child process, as in a large file
+    run(engine, data, "x.xlsx", clock.now)
+    with session_factory(engine)() as s:
+        spelled = {c.name: (c.pinyin, c.initials) for c in s.exec(select(Customer)).all()}
+    assert spelled["华东科技"] == ("huadongkeji", "hdkj")
+    formula = next(n for n in spelled if n.startswith("=HYPERLINK"))
+    assert spelled[formula][0].startswith("hyperlinkhttpx")
