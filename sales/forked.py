@@ -1,89 +1,208 @@
-"""Pure work done in a forked child process while this one goes on (the second core during a large import)."""
+"""Pure work done in a child process while this one goes on (the second core during a large import)."""
 
 from __future__ import annotations
 
 import os
 import pickle
 import signal
+import struct
+import time
 import warnings
 import weakref
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 ENABLED = hasattr(os, "fork") and os.environ.get("SALESBOT_FORK", "1") != "0"
-BACKGROUND_FROM = 20_000  # items from which a piece of work is worth a child process
+BACKGROUND_FROM = 20_000  # items from which a piece of work is worth sending to the worker
+_HEAD = struct.Struct("<Q")
+_FAILED = b""
+SEP = "\x1f"  # the unit separator: texts_out joins texts with it  # the reply of a task that raised: the parent then does the work itself and sees the error
 
 
-def later(fn: Callable[[], T], items: int) -> Callable[[], T]:
-    """How to get fn(): from a child process started now when it works on `items` ≥ BACKGROUND_FROM, else here."""
-    return Forked(fn).result if items >= BACKGROUND_FROM else fn
+class Worker:
+    """A child process that runs functions on data sent to it, in order, and sends their values back.
 
-
-class Forked(Generic[T]):
-    """`fn()` computed in a child process; `result()` waits for it (inline where fork is unavailable).
-
-    `fn` must be pure: it sees a copy of this process's memory and must not touch files, sockets or locks that
-    other threads may hold (no database, no logging, no imports).
+    Forked early, while this process is small: the fork is quick, and this process's later writes to its
+    growing heap are not copied page by page for a child that shares them. Functions and values travel
+    pickled; a function must be pure (no database, no logging, no locks that other threads may hold).
     """
 
-    def __init__(self, fn: Callable[[], T]) -> None:
-        self._fn = fn
+    def __init__(self) -> None:
         self._pid = 0
-        self._fd = -1
-        self._done: tuple[T] | None = None
+        self._unread: list[_Reply[Any]] = []
         if not ENABLED:
             return
-        read, write = os.pipe()
+        ask_r, ask_w = os.pipe()
+        tell_r, tell_w = os.pipe()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork of a threaded process
             pid = os.fork()
         if pid == 0:
-            _child(fn, read, write)
-        os.close(write)
-        self._pid, self._fd = pid, read
-        self._reap = weakref.finalize(self, _reap, pid, read)
+            os.close(ask_w)
+            os.close(tell_r)
+            _serve(ask_r, tell_w)
+        os.close(ask_r)
+        os.close(tell_w)
+        self._pid, self._ask, self._tell = pid, ask_w, tell_r
+        self._reap = weakref.finalize(self, _reap, pid, ask_w, tell_r)
 
-    def result(self) -> T:
-        """The child's value; computed here if the child failed (its error is then raised here, as usual)."""
-        if self._done is not None:
-            return self._done[0]
+    def run(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+        """How to get fn(*args): computed by the worker now, or here if there is no worker or it failed."""
+        reply: _Reply[T] = _Reply(self, fn, args)
+        if not self._pid:
+            return reply.value
+        for earlier in self._unread:  # a reply left in the pipe would block the worker, and this request with it
+            earlier.read()
+        self._unread = [reply]
+        try:
+            _send(self._ask, pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, pickle.PicklingError, AttributeError, TypeError):
+            self._unread = []
+            reply.payload = _FAILED
+        return reply.value
+
+    def close(self) -> None:
+        """Read the replies still due, then let the worker end and collect it."""
+        for reply in self._unread:
+            reply.read()
+        self.abandon()
+
+    def abandon(self) -> None:
+        """Stop the worker without waiting for its work (replies not read yet are then redone here if wanted)."""
+        self._unread = []
         if self._pid:
-            chunks = []
-            while chunk := os.read(self._fd, 1 << 20):
-                chunks.append(chunk)
-            self._reap.detach()
-            os.close(self._fd)
-            os.waitpid(self._pid, 0)
             self._pid = 0
-            payload = b"".join(chunks)
-            if payload:
-                self._done = (pickle.loads(payload),)
-                return self._done[0]
-        self._done = (self._fn(),)  # no fork, or the child died: the same work, here
-        return self._done[0]
+            self._reap()
 
 
-def _child(fn: Callable[[], T], read: int, write: int) -> None:
-    """Run in the child: send fn()'s value back, then leave without running any of the parent's cleanup."""
+class _Reply(Generic[T]):
+    """One task's value: read from the worker's pipe in turn, unpickled when wanted."""
+
+    def __init__(self, worker: Worker | None, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
+        self.worker, self.fn, self.args = worker, fn, args
+        self.payload: bytes | None = None if worker is not None and worker._pid else _FAILED
+        self.done: tuple[T] | None = None
+
+    def read(self) -> None:
+        """Take this reply off the pipe (if the worker has died there is nothing to read: the work is redone)."""
+        if self.payload is not None:
+            return
+        if self.worker is None or not self.worker._pid:  # no worker, or it was stopped: done here when wanted
+            self.payload = _FAILED
+            return
+        try:
+            self.payload = _receive(self.worker._tell)
+        except (OSError, EOFError):
+            self.payload = _FAILED
+
+    def value(self) -> T:
+        """The worker's value, or fn(*args) computed here."""
+        if self.done is None:
+            worker = self.worker
+            if worker is not None and self in worker._unread:
+                for earlier in worker._unread[: worker._unread.index(self) + 1]:
+                    earlier.read()
+            if self.payload:
+                self.done = (pickle.loads(self.payload),)
+            else:
+                self.done = (self.fn(*self.args),)
+            self.fn, self.args, self.payload = _gone, (), _FAILED  # the data can go (and is never read again)
+        return self.done[0]
+
+
+def _gone() -> Any:
+    raise AssertionError("a reply's work is done once")
+
+
+@contextmanager
+def worker_if(wanted: bool) -> Iterator[Worker | None]:
+    """A worker for the duration, if wanted (and fork is available); closed at the end."""
+    worker = Worker() if wanted and ENABLED else None
+    try:
+        yield worker
+    except BaseException:
+        if worker is not None:
+            worker.abandon()  # the import failed: its background work is not wanted
+        raise
+    if worker is not None:
+        worker.close()
+
+
+def later(worker: Worker | None, items: int, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """How to get fn(*args): from the worker when there is one and the work is large, else here when asked."""
+    if worker is not None and items >= BACKGROUND_FROM:
+        return worker.run(fn, *args)
+    return _Reply(None, fn, args).value
+
+
+def texts_out(texts: Sequence[str]) -> str | list[str]:
+    """Texts made cheap to send: one string (pickled in one piece) unless one of them holds the separator."""
+    if not texts:
+        return []
+    out = SEP.join(texts)
+    return out if out.count(SEP) == len(texts) - 1 else list(texts)
+
+
+def texts_in(sent: str | list[str]) -> list[str]:
+    """The texts as texts_out sent them."""
+    return sent.split(SEP) if isinstance(sent, str) else sent
+
+
+def _serve(ask: int, tell: int) -> None:
+    """The worker's loop: a request in, its reply out, until the parent closes its end."""
     status = 1
     try:
-        os.close(read)
-        data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(write, view):]
+        while True:
+            try:
+                request = _receive(ask)
+            except EOFError:
+                break
+            try:
+                fn, args = pickle.loads(request)
+                reply = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # the parent redoes the work and sees the error itself
+                reply = _FAILED
+            _send(tell, reply)
         status = 0
     finally:
-        os._exit(status)  # an error sends nothing: the parent then does the work itself and sees the error
+        os._exit(status)  # never run the parent's cleanup (its database connections, its atexit hooks)
 
 
-def _reap(pid: int, fd: int) -> None:
-    """Close the pipe and collect a child whose result was never wanted."""
-    os.close(fd)
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(_HEAD.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int) -> bytes:
+    (size,) = _HEAD.unpack(_exactly(fd, _HEAD.size))
+    return _exactly(fd, size)
+
+
+def _exactly(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    left = size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 22))
+        if not chunk:
+            raise EOFError if left == size and not chunks else OSError("the worker ended mid-reply")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _reap(pid: int, ask: int, tell: int) -> None:
+    """Close the pipes and collect the worker (stopped if it is still busy with work nobody wants)."""
+    os.close(ask)  # an idle worker reads the end of its requests and leaves
+    os.close(tell)
     try:
-        if os.waitpid(pid, os.WNOHANG) == (0, 0):
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+        for _ in range(100):
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                return
+            time.sleep(0.002)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
     except ChildProcessError:
         pass

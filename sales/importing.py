@@ -6,13 +6,14 @@ import gc
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from sales import audit
+from sales.forked import Worker, worker_if
 from sales.importing_columns import KINDS, field_names, guess_kind, recognize
 from sales.importing_customers import plan_customers
 from sales.importing_plan import Job, Options, Plan, Progress, RowResult, Suspect
@@ -24,6 +25,7 @@ from storage.models import ImportBatch, User
 
 __all__ = ["BadFile", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file", "parse_mapping", "preview"]
 
+WORKER_FROM = 1024 * 1024  # file size (bytes) from which an import forks a worker for its large pure work
 _PLANNERS = {"customers": plan_customers, "activities": plan_activities, "deals": plan_deals, "leads": plan_leads}
 
 
@@ -58,14 +60,23 @@ def preview(
     progress: Progress | None = None,
 ) -> Plan:
     """Read the file and plan the import without writing anything (a dry run)."""
-    with _bulk():
-        plan = _preview(session, data, file_name, by, now, options or Options(), progress)
+    with _bulk(), _worker(data) as worker:
+        plan = _preview(session, data, file_name, by, now, options or Options(), progress, worker)
         plan.settle()
     return plan
 
 
+def _worker(data: bytes) -> AbstractContextManager[Worker | None]:
+    """A worker process for a large file's pure work, forked now while this process is still small."""
+    if len(data) < WORKER_FROM:
+        return worker_if(False)
+    import sales.dedupe_alike  # noqa: F401  (the worker scans with it: imported before the fork, not in the child)
+
+    return worker_if(True)
+
+
 def _preview(session: Session, data: bytes, file_name: str, by: User, now: datetime, options: Options,
-             progress: Progress | None) -> Plan:
+             progress: Progress | None, worker: Worker | None) -> Plan:
     if options.kind is not None and options.kind not in KINDS:
         raise BadFile("unknown_kind", kinds=", ".join(KINDS))
     warm = Warm(options, now.astimezone(ZoneInfo(options.tz)).date(), file_name) if worth_it() else None
@@ -80,7 +91,8 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
                 sheets=table.sheets, header_row=table.header_row, columns=columns, table=table)
     users = list(session.exec(select(User).where(col(User.active))).all())
     job = Job(session=session, table=table, columns=columns, by=by, now=now, options=options,
-              owners=Owners(users), plan=plan, progress=progress, ready=warm.ready_for(columns) if warm else None)
+              owners=Owners(users), plan=plan, progress=progress, ready=warm.ready_for(columns) if warm else None,
+              worker=worker)
     _PLANNERS[kind](job)
     plan.counts["rejected"] = len(plan.rejected)
     plan.counts["flagged"] = len(plan.flagged)
@@ -125,6 +137,7 @@ def import_file(
     """Preview, and unless `dry_run` apply, in the caller's transaction."""
     if dry_run:
         return preview(session, data=data, file_name=file_name, by=by, now=now, options=options, progress=progress)
-    with _bulk():  # one pause for both steps; a large file's look-alikes are listed while its rows are written
-        plan = _preview(session, data, file_name, by, now, options or Options(), progress)
+    # One pause for both steps; a large file's look-alikes are listed while its rows are written.
+    with _bulk(), _worker(data) as worker:
+        plan = _preview(session, data, file_name, by, now, options or Options(), progress, worker)
         return apply(session, plan, by=by, now=now, progress=progress)

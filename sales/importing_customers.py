@@ -17,7 +17,7 @@ from sales.dedupe import (
     rows_by_id,
     suspects,
 )
-from sales.forked import later
+from sales.forked import later, texts_in, texts_out
 from sales.importing_merge import (
     contact_changes,
     contacts_of,
@@ -80,27 +80,35 @@ Pairs = list[tuple[int, int, bool]]  # (new row index, other row index or custom
 
 def look_alikes(job: Job, recs: list[Rec], heads: list[int], found: dict[int, int],
                 spelled: dict[str, tuple[str, str]], background: bool) -> tuple[Callable[[], Pairs], dict[int, str]]:
-    """The look-alike pairs of the groups that are new customers (computed in a child process if `background`
+    """The look-alike pairs of the groups that are new customers (computed in the worker process if `background`
     and large), and the names of the customers they may pair with."""
     session = job.session
-    new = [(h, recs[h].name, recs[h].key, spelled[recs[h].nkey][0])
-           for h, head in enumerate(heads) if head == h and h not in found]
-    old: list[tuple[int, str, str, str]] = []
+    refs = [h for h, head in enumerate(heads) if head == h and h not in found]
+    new = [recs[h] for h in refs]
+    old: list[Any] = []
     total = session.execute(select(func.count()).select_from(Customer)).scalar_one() if new else 0
     if new and 0 < total <= MAX_OLD_FOR_SUSPECTS:
         q = select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin))
-        old = [(int(i), n, merge_key(k), p) for i, n, k, p in session.execute(q).all()]
-    old_names = {i: n for i, n, _, _ in old}
-    keys = {recs[h].name: recs[h].shown_key for h, _, _, _ in new}
+        old = list(session.execute(q).all())
+    old_names = {int(r[0]): r[1] for r in old}
+    # Columns of texts: a few joined strings travel to the worker far quicker than a tuple per name.
+    sent_new = (refs, texts_out([r.name for r in new]), texts_out([r.key for r in new]),
+                texts_out([spelled[r.nkey][0] for r in new]))
+    sent_old = ([int(r[0]) for r in old], texts_out([r[1] for r in old]), texts_out([merge_key(r[2]) for r in old]),
+                texts_out([r[3] for r in old]))
+    shown = texts_out([r.shown_key for r in new])
+    return later(job.worker if background else None, len(new) + len(old), alike_pairs, sent_new, sent_old,
+                 shown), old_names
 
-    def pairs() -> Pairs:
-        return suspects(new, old, keys)
 
-    if not background:
-        return pairs, old_names
-    import sales.dedupe_alike  # noqa: F401  (imported here: a child must not import while others may)
+Sent = tuple[list[int], str | list[str], str | list[str], str | list[str]]
 
-    return later(pairs, len(new) + len(old)), old_names
+
+def alike_pairs(new: Sent, old: Sent, shown: str | list[str]) -> Pairs:
+    """dedupe.suspects on the columns sent: (ref, name, merge key, pinyin), and the new names' keys."""
+    fresh = list(zip(new[0], *map(texts_in, new[1:]), strict=True))
+    return suspects(fresh, list(zip(old[0], *map(texts_in, old[1:]), strict=True)),
+                    dict(zip(texts_in(new[1]), texts_in(shown), strict=True)))
 
 
 def list_suspects(job: Job, recs: list[Rec], groups: Groups, found: dict[int, int], pairs: Pairs,

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from sales import importing_values as values
+from sales.forked import Worker
 from sales.importing_columns import FIELDS, Column
 from sales.importing_read import MAX_BYTES, Table
 from sales.importing_values import Bad, Issue, Owners
@@ -142,6 +143,7 @@ class Job:
     plan: Plan
     progress: Progress | None = None
     ready: Ready | None = None  # conversions done while the sheet was parsed
+    worker: Worker | None = None  # a child process for the large pure work (romanizing, the look-alike scan)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sales.customers import MAX_NAME
 from sales.dedupe import merge_key
-from sales.forked import later
+from sales.forked import later, texts_in, texts_out
 from sales.importing_plan import Job, Read, RowReader, RowResult
 from sales.importing_read import BadFile
 from sales.importing_values import Issue
@@ -44,7 +45,7 @@ class Rec:
 
 def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, str]]]]:
     """Read every row (rejected rows are recorded on the plan), and how to get the pinyin and initials of
-    their name keys (romanized in a child process, while the other columns are read, for a large sheet)."""
+    their name keys (romanized in the worker process, while the other columns are read, for a large sheet)."""
     rr = RowReader(job)
     if not rr.has("name"):
         raise BadFile("no_name_column", headers="、".join(str(h) for h in job.table.headers if h not in (None, ""))[:300])
@@ -63,11 +64,11 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
 
     known = job.ready.keys if job.ready is not None else {}
     ahead = set(known.values())
-    early = _romanized(ahead) if ahead else None  # the names' keys are known from the parse: start at once
+    early = _romanized(job, ahead) if ahead else None  # the names' keys are known from the parse: start at once
     names = read_column("name")
     keys = {n: k if (k := known.get(n)) is not None else name_key(n) for got in names if got is not None and (n := got[0])}
     rest = set(keys.values()) - ahead
-    romanized = _romanized(rest) if early is None else _joined(early, rest)
+    romanized = _romanized(job, rest) if early is None else _joined(early, rest)
     columns = {"name": names} | {f: read_column(f) for f in index if f != "name"}
     fields = [(f, columns[f]) for f in CUSTOMER_FIELDS if f in index]
     lasts = columns.get("last_contact")
@@ -167,13 +168,23 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
     return recs, romanized
 
 
-def _romanized(keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
-    """Pinyin and initials of each key (from a child process when there are many)."""
+def _romanized(job: Job, keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
+    """Pinyin and initials of each key (from the import's worker process when there are many)."""
+    order = list(keys)
+    sent = later(job.worker, len(order), romanized_texts, texts_out(order))
 
-    def work() -> dict[str, tuple[str, str]]:
-        return {k: romanize(k) for k in keys}
+    @cache
+    def spelled() -> dict[str, tuple[str, str]]:
+        pinyins, initials = sent()
+        return dict(zip(order, zip(texts_in(pinyins), texts_in(initials), strict=True), strict=True))
 
-    return later(work, len(keys))
+    return spelled
+
+
+def romanized_texts(keys: str | list[str]) -> tuple[str | list[str], str | list[str]]:
+    """Pinyin and initials of the name keys sent, in their order (each as texts_out sends them)."""
+    readings = [romanize(k) for k in texts_in(keys)]
+    return texts_out([p for p, _ in readings]), texts_out([i for _, i in readings])
 
 
 def _joined(early: Callable[[], dict[str, tuple[str, str]]], rest: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:

@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from sales import forked, importing_warm
+from sales import forked, importing, importing_warm
 from sales.importing import Options
 from sales.importing_glimpse import column_index, column_letters, glimpse
 from storage.db import session_factory
@@ -135,7 +135,8 @@ def test_a_name_the_head_start_did_not_see_is_romanized_too(engine: Engine, cloc
     data = book([["客户名称", "电话"], ["华东科技", "13800138000"], ['=HYPERLINK("http://x","华南科技")', "13900139000"]])
     team(engine, clock.now)
     monkeypatch.setattr(importing_warm, "worth_it", lambda: True)
-    monkeypatch.setattr(forked, "BACKGROUND_FROM", 1)  # the readings come from a child process, as in a large file
+    monkeypatch.setattr(forked, "BACKGROUND_FROM", 1)  # the readings come from the worker, as in a large file
+    monkeypatch.setattr(importing, "WORKER_FROM", 0)
     run(engine, data, "x.xlsx", clock.now)
     with session_factory(engine)() as s:
         spelled = {c.name: (c.pinyin, c.initials) for c in s.exec(select(Customer)).all()}
