@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import signal
 import struct
+import threading
 import time
 import warnings
 import weakref
@@ -17,21 +19,24 @@ T = TypeVar("T")
 ENABLED = hasattr(os, "fork") and os.environ.get("SALESBOT_FORK", "1") != "0"
 BACKGROUND_FROM = 20_000  # items from which a piece of work is worth sending to the worker
 _HEAD = struct.Struct("<Q")
-_FAILED = b""
-SEP = "\x1f"  # the unit separator: texts_out joins texts with it  # the reply of a task that raised: the parent then does the work itself and sees the error
+_FAILED = b""  # the reply of a task that raised: the parent then does the work itself and sees the error
+SEP = "\x1f"  # the unit separator: texts_out joins texts with it
 
 
 class Worker:
     """A child process that runs functions on data sent to it, in order, and sends their values back.
 
-    Forked early, while this process is small: the fork is quick, and this process's later writes to its
-    growing heap are not copied page by page for a child that shares them. Functions and values travel
-    pickled; a function must be pure (no database, no logging, no locks that other threads may hold).
+    One per process, forked at the first large import while this process is small and kept for the next:
+    no fork later, so this process's writes to its heap are never copied page by page for a child that
+    shares them. Functions and values travel pickled; a function must be pure (no database, no logging,
+    no locks that other threads may hold).
     """
 
     def __init__(self) -> None:
         self._pid = 0
+        self._owner = os.getpid()
         self._unread: list[_Reply[Any]] = []
+        self._lock = threading.Lock()  # imports in several threads share the worker: one talks to it at a time
         if not ENABLED:
             return
         ask_r, ask_w = os.pipe()
@@ -48,33 +53,35 @@ class Worker:
         self._pid, self._ask, self._tell = pid, ask_w, tell_r
         self._reap = weakref.finalize(self, _reap, pid, ask_w, tell_r)
 
+    @property
+    def alive(self) -> bool:
+        """Whether this process's worker is running (a forked copy of this process has none)."""
+        return bool(self._pid) and self._owner == os.getpid()
+
     def run(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
         """How to get fn(*args): computed by the worker now, or here if there is no worker or it failed."""
         reply: _Reply[T] = _Reply(self, fn, args)
-        if not self._pid:
-            return reply.value
-        for earlier in self._unread:  # a reply left in the pipe would block the worker, and this request with it
-            earlier.read()
-        self._unread = [reply]
-        try:
-            _send(self._ask, pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
-        except (OSError, pickle.PicklingError, AttributeError, TypeError):
-            self._unread = []
-            reply.payload = _FAILED
+        with self._lock:
+            if not self.alive:
+                reply.payload = _FAILED
+                return reply.value
+            for earlier in self._unread:  # a reply left in the pipe would block the worker and this request
+                earlier.read()
+            self._unread = [reply]
+            try:
+                _send(self._ask, pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+            except (OSError, pickle.PicklingError, AttributeError, TypeError):
+                self._unread = []
+                reply.payload = _FAILED
         return reply.value
 
-    def close(self) -> None:
-        """Read the replies still due, then let the worker end and collect it."""
-        for reply in self._unread:
-            reply.read()
-        self.abandon()
-
-    def abandon(self) -> None:
-        """Stop the worker without waiting for its work (replies not read yet are then redone here if wanted)."""
-        self._unread = []
-        if self._pid:
-            self._pid = 0
-            self._reap()
+    def stop(self) -> None:
+        """End the worker without waiting for its work (a reply not read yet is redone here if wanted)."""
+        with self._lock:
+            self._unread = []
+            if self._pid:
+                self._pid = 0
+                self._reap()
 
 
 class _Reply(Generic[T]):
@@ -86,10 +93,10 @@ class _Reply(Generic[T]):
         self.done: tuple[T] | None = None
 
     def read(self) -> None:
-        """Take this reply off the pipe (if the worker has died there is nothing to read: the work is redone)."""
+        """Take this reply off the pipe, the worker's lock held (nothing to read if the worker stopped)."""
         if self.payload is not None:
             return
-        if self.worker is None or not self.worker._pid:  # no worker, or it was stopped: done here when wanted
+        if self.worker is None or not self.worker.alive:
             self.payload = _FAILED
             return
         try:
@@ -101,9 +108,13 @@ class _Reply(Generic[T]):
         """The worker's value, or fn(*args) computed here."""
         if self.done is None:
             worker = self.worker
-            if worker is not None and self in worker._unread:
-                for earlier in worker._unread[: worker._unread.index(self) + 1]:
-                    earlier.read()
+            if worker is not None and self.payload is None:
+                with worker._lock:
+                    if self in worker._unread:  # replies come back in turn: the earlier ones are read first
+                        for earlier in worker._unread[: worker._unread.index(self) + 1]:
+                            earlier.read()
+                    else:
+                        self.read()
             if self.payload:
                 self.done = (pickle.loads(self.payload),)
             else:
@@ -116,18 +127,45 @@ def _gone() -> Any:
     raise AssertionError("a reply's work is done once")
 
 
+_shared: Worker | None = None
+_shared_lock = threading.Lock()
+
+
 @contextmanager
 def worker_if(wanted: bool) -> Iterator[Worker | None]:
-    """A worker for the duration, if wanted (and fork is available); closed at the end."""
-    worker = Worker() if wanted and ENABLED else None
+    """This process's worker for the duration, if wanted (and fork is available); it is kept for the next
+    import, and stopped if this one fails (the work it was given is then not wanted)."""
+    global _shared
+    worker = None
+    if wanted and ENABLED:
+        with _shared_lock:
+            if _shared is None or not _shared.alive:
+                _shared = Worker()
+            worker = _shared
     try:
         yield worker
     except BaseException:
         if worker is not None:
-            worker.abandon()  # the import failed: its background work is not wanted
+            shutdown()
         raise
-    if worker is not None:
-        worker.close()
+
+
+def shutdown() -> None:
+    """Stop this process's worker (at exit, and when an import fails)."""
+    global _shared
+    with _shared_lock:
+        worker, _shared = _shared, None
+    if worker is not None and worker.alive:
+        worker.stop()
+
+
+def _forget_after_fork() -> None:
+    global _shared, _shared_lock
+    _shared, _shared_lock = None, threading.Lock()  # the worker and its pipes belong to the parent
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+atexit.register(shutdown)
 
 
 def later(worker: Worker | None, items: int, fn: Callable[..., T], *args: Any) -> Callable[[], T]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from sales import directory
+from sales import directory, forked
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -33,6 +33,14 @@ class FakeClock:
 
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left() -> Iterator[None]:
+    """Each test starts without an import worker and stops the one it started (it is kept per process)."""
+    forked.shutdown()
+    yield
+    forked.shutdown()
 
 
 @pytest.fixture

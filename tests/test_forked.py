@@ -29,6 +29,7 @@ def children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
     monkeypatch.setattr(os, "fork", recording)
     yield pids
+    forked.shutdown()
     for pid in pids:
         with pytest.raises(ChildProcessError):  # already collected: no zombie, nothing running
             os.waitpid(pid, os.WNOHANG)
@@ -50,6 +51,24 @@ def test_a_failing_task_is_redone_here_and_its_error_raised_here(children: list[
         with pytest.raises(ValueError, match="not a number"):
             failing()
         assert after() == 4 and len(children) == 1  # the worker goes on after a failed task
+
+
+def test_the_worker_is_kept_for_the_next_import(children: list[int]) -> None:
+    for _ in range(2):
+        with worker_if(True) as worker:
+            assert worker is not None
+            assert worker.run(os.getpid)() == children[0]
+    assert len(children) == 1
+
+
+def test_a_forked_copy_of_this_process_does_not_share_its_worker(children: list[int]) -> None:
+    with worker_if(True) as worker:
+        assert worker is not None and worker.alive
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if not worker.alive and forked._shared is None else 1)
+        assert os.waitpid(pid, 0)[1] == 0
+        children.remove(pid)
 
 
 def test_a_function_that_cannot_travel_is_run_here(children: list[int]) -> None:
@@ -90,7 +109,7 @@ def test_an_import_plans_the_same_with_or_without_child_processes(
         monkeypatch.setattr(forked, "ENABLED", enabled)
         plans[enabled] = run(engine, data, "new.xlsx", clock(), dry_run=True).summary()
     assert plans[True] == plans[False] and plans[True]["suspects"]
-    assert len(children) == 2  # a worker for old.xlsx and one for the forked preview
+    assert len(children) == 1  # one worker, kept for the next import
     plan = run(engine, data, "new.xlsx", clock())  # applied: the look-alikes are listed while the rows are written
     assert plan.applied and plan.summary()["suspects"] == plans[False]["suspects"]
     assert plan.counts["customer.created"] == plans[False]["counts"]["customer.created"]
