@@ -5,8 +5,9 @@
 Prints the bare read time (python-calamine: open + to_python), the whole import (read, recognize, validate,
 de-duplicate, bulk insert, commit) with rows per second, and their ratio. Goal: ≤ 3× the read and ≤ 60 s.
 The import runs --repeat times on fresh databases and the medians close the report (the machine is shared and
-noisy: one run proves little). SALESBOT_FORK=0 keeps the import in one process, to see what the second core
-(romanizing names and the look-alike scan in child processes) brings.
+noisy: one run proves little). The first run forks the import worker, the later ones reuse it, as a long-running
+bot does; `salesbot import` (one import per process) is the first run. SALESBOT_FORK=0 keeps the import in one
+process, to see what the worker (romanizing names and the look-alike scan) brings.
 """
 
 from __future__ import annotations
