@@ -47,7 +47,7 @@ class RowResult:
     reasons: Sequence[Issue] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Suspect:
     """Two names that only look alike: listed for the user to merge or keep apart."""
 
@@ -123,10 +123,10 @@ class Plan:
 
 @dataclass
 class Ready:
-    """Conversions done ahead, during the parse: by field, cell text → its read; name → its name_key."""
+    """Conversions done ahead, during the parse: by field, cell text → its read; name → its keys (name_parts)."""
 
     reads: dict[str, dict[str, Read]] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
 
 
 @dataclass

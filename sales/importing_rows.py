@@ -23,6 +23,7 @@ CONTACT_FIELDS = ("contact", "title", "phone", "email")
 _BAD_PHONE = ("bad_phone", "email_in_phone")
 _OWNER_PROBLEMS = ("unknown_owner", "ambiguous_owner")
 _EMPTY: tuple[None, tuple[Issue, ...], tuple[Issue, ...]] = (None, (), ())
+_NO_NAME = ("", "", "", "")
 
 
 @dataclass(slots=True)
@@ -63,11 +64,11 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
         return cells
 
     known = job.ready.keys if job.ready is not None else {}
-    ahead = set(known.values())
+    ahead = {parts[0] for parts in known.values()}
     early = _romanized(job, ahead) if ahead else None  # the names' keys are known from the parse: start at once
     names = read_column("name")
-    keys = {n: k if (k := known.get(n)) is not None else name_key(n) for got in names if got is not None and (n := got[0])}
-    rest = set(keys.values()) - ahead
+    keys = {n: k if (k := known.get(n)) is not None else name_parts(n) for got in names if got is not None and (n := got[0])}
+    rest = {parts[0] for parts in keys.values()} - ahead
     romanized = _romanized(job, rest) if early is None else _joined(early, rest)
     columns = {"name": names} | {f: read_column(f) for f in index if f != "name"}
     fields = [(f, columns[f]) for f in CUSTOMER_FIELDS if f in index]
@@ -89,8 +90,7 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
         name, refused, flagged = got if got is not None else _EMPTY
         rejects: list[Issue] = list(refused)
         flags: list[Issue] = list(flagged)
-        nkey = keys[name] if name else ""
-        key = merge_key(nkey)
+        nkey, key, shown, shown_key = keys[name] if name else _NO_NAME
         if not name or not key:
             rejects.insert(0, Issue("no_name"))
         elif len(name) > MAX_NAME:
@@ -150,8 +150,7 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
             for issue in flags:
                 if issue.code in _OWNER_PROBLEMS:
                     plan.unknown_owners[issue.value] += 1
-        shown = " ".join(name.split())
-        rec = Rec(i, first + i, shown, key, nkey, nkey if shown == name else name_key(shown), vals, to_utc(last),
+        rec = Rec(i, first + i, shown, key, nkey, shown_key, vals, to_utc(last),
                   owner, contact)
         if contact is not None:
             phone, mail = contact.get("phone"), contact.get("email")
@@ -166,6 +165,13 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
                 rec.email_ok = mail if mail and not bad_mail else None
         recs.append(rec)
     return recs, romanized
+
+
+def name_parts(name: str) -> tuple[str, str, str, str]:
+    """A company name's key, merge key, the name as shown (spacing tidied) and that one's key."""
+    key = name_key(name)
+    shown = " ".join(name.split())
+    return key, merge_key(key), shown, key if shown == name else name_key(shown)
 
 
 def _romanized(job: Job, keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:

@@ -9,7 +9,7 @@ from sales.importing_columns import Column, guess_kind, recognize
 from sales.importing_glimpse import Glimpse
 from sales.importing_plan import Converter, Options, Ready
 from sales.importing_read import HEADER_SCAN, header_row
-from sales.names import name_key
+from sales.importing_rows import name_parts
 
 AHEAD = ("name", "phone", "email")  # the fields whose cells are nearly all distinct: no memo helps them later
 
@@ -49,7 +49,7 @@ class Warm:
             texts = [t for t in dict.fromkeys(seen.texts(c.index)) if t]
             self.ready.reads[c.field] = reads = {t: convert(c.field, t) for t in texts}
             if c.field == "name":
-                self.ready.keys = {value: name_key(value) for value, _, _ in reads.values() if value}
+                self.ready.keys = {value: name_parts(value) for value, _, _ in reads.values() if value}
 
     def ready_for(self, columns: list[Column]) -> Ready | None:
         """The conversions, if the sheet as read has the columns they were made for."""
