@@ -69,19 +69,29 @@ class Worker:
                 earlier.read()
             self._unread = [reply]
             try:
-                _send(self._ask, pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
-            except (OSError, pickle.PicklingError, AttributeError, TypeError):
+                request = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, AttributeError, TypeError):  # not a module-level function: done here
                 self._unread = []
+                reply.payload = _FAILED
+                return reply.value
+            try:
+                _send(self._ask, request)
+            except OSError:  # the worker is gone (killed?): this import works here, the next forks a new one
+                self._gone()
                 reply.payload = _FAILED
         return reply.value
 
     def stop(self) -> None:
         """End the worker without waiting for its work (a reply not read yet is redone here if wanted)."""
         with self._lock:
-            self._unread = []
-            if self._pid:
-                self._pid = 0
-                self._reap()
+            self._gone()
+
+    def _gone(self) -> None:
+        """Forget the worker and collect it; the caller holds the lock."""
+        self._unread = []
+        if self._pid:
+            self._pid = 0
+            self._reap()
 
 
 class _Reply(Generic[T]):
@@ -101,8 +111,9 @@ class _Reply(Generic[T]):
             return
         try:
             self.payload = _receive(self.worker._tell)
-        except (OSError, EOFError):
+        except (OSError, EOFError):  # the worker died mid-task
             self.payload = _FAILED
+            self.worker._gone()
 
     def value(self) -> T:
         """The worker's value, or fn(*args) computed here."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Iterator
 
@@ -126,3 +127,13 @@ def test_look_alikes_found_by_the_worker_name_their_own_rows(
     plan = run(engine, data, "rows.xlsx", clock(), dry_run=True)
     assert [(s.row, s.name, s.other_row, s.other) for s in plan.suspects] == [(5, "华南科技", 4, "华东科技")]
     assert len(children) == 1
+
+
+def test_a_worker_killed_from_outside_is_replaced(children: list[int]) -> None:
+    with worker_if(True) as worker:
+        assert worker is not None
+        os.kill(children[0], signal.SIGKILL)
+        assert worker.run(os.getpid)() == os.getpid()  # no worker to do it: done here
+    with worker_if(True) as again:
+        assert again is not None and again is not worker
+        assert again.run(os.getpid)() == children[1]
