@@ -98,9 +98,13 @@ class _Marks:
         with self.conn.begin():
             self.conn.execute(_SENT, {"oid": outbox_id, "at": self.now})
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, failed: type[BaseException] | None, *exc: object) -> None:
         try:
-            if self.pg:
+            if failed is not None:
+                # A mark failed (the database went away): the connection is not reused, so its setting dies
+                # with it, and the error the caller sees is that one, not a second one from a reset.
+                self.conn.invalidate()
+            elif self.pg:
                 self.conn.exec_driver_sql("RESET synchronous_commit")
         finally:
             self.conn.close()

@@ -6,8 +6,12 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, delete, text
+from sqlalchemy.exc import OperationalError
 
 from bot.delivery import RetryAfter, Undeliverable, deliver_due
 from handlers.context import reply_to_json
@@ -48,3 +52,24 @@ def test_outbox_failed_lists_what_delivery_gave_up_on(tmp_path: Path, sqlite_tem
     rows = [json.loads(line) for line in failed.stdout.splitlines()]
     assert [(r["chat"], r["status"]) for r in rows] == [("blocked", "failed")]
     assert rows[0]["error"] == "unreachable: bot was blocked by the user"
+
+
+def test_the_database_going_away_during_a_mark_raises_that_and_nothing_else(pg_engine: Engine) -> None:
+    """The delivery loop logs 'database unavailable' for this error; a second error from resetting the dead
+    connection used to hide it behind a traceback."""
+    engine = make_engine(str(pg_engine.url.render_as_string(hide_password=False)))
+    with transaction(session_factory(engine)) as s:
+        s.exec(delete(Outbox))  # type: ignore[call-overload]
+        s.add(Outbox(platform="console", workspace="local", chat="c", payload=reply_to_json(Reply(text="hi")),
+                     next_attempt_at=NOW, created_at=NOW))
+
+    def send_then_lose_the_marks_connection(to: ChatRef, reply: Reply) -> None:
+        with pg_engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                               " AND datname = current_database() AND query LIKE 'SET synchronous_commit%'"))
+
+    with pytest.raises(OperationalError):
+        deliver_due(engine, {"console": send_then_lose_the_marks_connection}, NOW)
+    later = NOW + timedelta(hours=1)  # past the claim's lease: the message goes out again, once
+    assert deliver_due(engine, {"console": lambda to, reply: None}, later) == 1
+    engine.dispose()
