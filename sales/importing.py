@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from sales import audit
 from sales.forked import Worker, worker_if
-from sales.importing_columns import KINDS, field_names, guess_kind, recognize
+from sales.importing_columns import KINDS, field_names, sheet_columns
 from sales.importing_customers import plan_customers
 from sales.importing_plan import Job, Options, Plan, Progress, RowResult, Suspect
 from sales.importing_read import BadFile, read_table
@@ -67,7 +67,7 @@ def preview(
 
 
 def _worker(data: bytes) -> AbstractContextManager[Worker | None]:
-    """A worker process for a large file's pure work, forked now while this process is still small."""
+    """This process's worker for a large file's pure work (forked at the first one, while the process is small)."""
     if len(data) < WORKER_FROM:
         return worker_if(False)
     import sales.dedupe_alike  # noqa: F401  (the worker scans with it: imported before the fork, not in the child)
@@ -81,9 +81,7 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
         raise BadFile("unknown_kind", kinds=", ".join(KINDS))
     warm = Warm(options, now.astimezone(ZoneInfo(options.tz)).date(), file_name) if worth_it() else None
     table = read_table(data, file_name, options.sheet, options.max_bytes, meanwhile=warm.fill if warm else None)
-    columns = recognize(table.headers, options.kind, options.mapping)
-    kind = options.kind or guess_kind(columns, table.sheet, file_name)
-    columns = recognize(table.headers, kind, options.mapping)
+    kind, columns = sheet_columns(table.headers, options.kind, options.mapping, table.sheet, file_name)
     if not any(c.field == "name" for c in columns):
         raise BadFile("no_name_column",
                       headers="、".join(str(h) for h in table.headers if h not in (None, ""))[:300] or "—")

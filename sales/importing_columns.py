@@ -176,6 +176,14 @@ def guess_kind(columns: list[Column], sheet_name: str = "", file_name: str = "")
     return "customers"
 
 
+def sheet_columns(headers: list[Any], kind: str | None, overrides: dict[str, str], sheet_name: str,
+                  file_name: str) -> tuple[str, list[Column]]:
+    """The sheet's kind (as given, or guessed from a first recognition) and its columns recognized for it."""
+    columns = recognize(headers, kind, overrides)
+    kind = kind or guess_kind(columns, sheet_name, file_name)
+    return kind, recognize(headers, kind, overrides)
+
+
 def field_names() -> list[str]:
     """Every field a column may be mapped to."""
     return list(FIELDS)

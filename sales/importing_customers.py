@@ -184,10 +184,7 @@ def plan_customers(job: Job) -> None:
                 team_id, head_rec.name, head_rec.nkey, get("industry"), get("size"), get("source"),
                 get("grade") or "B", get("tags") or "", owner_id, get("needs"), get("status") or "active", last,
                 get("past_revenue"), now, now))
-            if len(contacts) == 1:
-                new_contacts.append((None, len(new_customers) - 1, contacts[0]))
-            else:
-                new_contacts += [(None, len(new_customers) - 1, c) for c in contacts]
+            new_contacts += [(None, len(new_customers) - 1, c) for c in contacts]
             results.append(RowResult(head_rec.row, "created"))
             if ids is not None:
                 into = f"row {head_rec.row} {head_rec.name}"
@@ -228,7 +225,7 @@ def plan_customers(job: Job) -> None:
     def write(session: Session, progress: Progress | None) -> None:
         with big_cache(session, len(new_customers) + len(new_contacts)):
             ids = reserve_ids(session, "customer", len(new_customers))
-            # Names are romanized in a child process while the rows are read: their readings join the rows here.
+            # Names are romanized by the worker while the rows are read: their readings join the rows here.
             readings = list(map(romanized().__getitem__, map(itemgetter(2), new_customers)))  # by name_key
             bulk_insert(session, Customer, new_customers, progress, "customers", columns=BUILT_COLUMNS,
                         apart={"id": ids, "pinyin": list(map(itemgetter(0), readings)),

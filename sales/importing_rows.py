@@ -195,13 +195,11 @@ def romanized_texts(keys: str | list[str]) -> tuple[str | list[str], str | list[
 
 def _joined(early: Callable[[], dict[str, tuple[str, str]]], rest: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
     """The readings started early, with those of the few keys the early start did not know (formula cells)."""
-    done: list[dict[str, tuple[str, str]]] = []
 
+    @cache
     def get() -> dict[str, tuple[str, str]]:
-        if not done:
-            got = early()
-            done.append(got | {k: romanize(k) for k in rest} if rest else got)
-        return done[0]
+        got = early()
+        return got | {k: romanize(k) for k in rest} if rest else got
 
     return get
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from sales.importing_columns import Column, guess_kind, recognize
+from sales.importing_columns import Column, sheet_columns
 from sales.importing_glimpse import Glimpse
 from sales.importing_plan import Converter, Options, Ready
 from sales.importing_read import HEADER_SCAN, header_row
@@ -39,8 +39,7 @@ class Warm:
         if at is None:
             return
         opts = self.options
-        columns = recognize(grid[at], opts.kind, opts.mapping)
-        columns = recognize(grid[at], opts.kind or guess_kind(columns, sheet, self.file_name), opts.mapping)
+        _, columns = sheet_columns(grid[at], opts.kind, opts.mapping, sheet, self.file_name)
         self.columns = columns
         convert = Converter(columns, self.today, opts.region).convert
         for c in columns:

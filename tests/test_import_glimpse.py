@@ -119,7 +119,7 @@ def test_a_failing_head_start_does_not_refuse_the_file(engine: Engine, clock: Fa
     assert plan.counts["customer.created"] == 1
 
 
-def test_the_head_start_converts_the_same_day_as_the_import() -> None:
+def test_the_head_start_converts_names_and_phones_as_the_import_does() -> None:
     warm = importing_warm.Warm(SH, date(2026, 11, 22), "x.xlsx")
     data = book([["客户名称", "电话"], ["华东科技有限公司", "138-0013-8000"], ["华南科技", "12"]])
     seen = glimpse(data, "客户")
