@@ -1,6 +1,6 @@
-"""Benchmark: importing a generated 100,000-row customer sheet, beside python-calamine's bare read.
+"""Benchmark: imports a generated 100,000-row customer sheet, beside python-calamine's bare read.
 
-    .venv/bin/python bench/importing.py [--rows 100000] [--db sqlite|URL] [--repeat 3]
+    .venv/bin/python bench/imports.py [--rows 100000] [--db sqlite|URL] [--repeat 3]
 
 Prints the bare read time (python-calamine: open + to_python), the whole import (read, recognize, validate,
 de-duplicate, bulk insert, commit) with rows per second, and their ratio. Goal: ≤ 3× the read and ≤ 60 s.
@@ -28,10 +28,10 @@ from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sales import importing
+from sales import imports
 from sales.demo import company_names
-from sales.importing import Options
-from sales.pinyin import romanize
+from sales.imports import Options
+from sales.names.pinyin import romanize
 from storage.db import make_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.models import Customer, Team, User
@@ -91,7 +91,7 @@ def run_once(sheet: Path, url: str, rows: int) -> tuple[float, float]:
     started = time.perf_counter()
     with transaction(factory) as s:
         me = s.exec(select(User).where(User.name == "admin")).one()
-        plan = importing.import_file(s, data=data, file_name=sheet.name, by=me, now=now,
+        plan = imports.import_file(s, data=data, file_name=sheet.name, by=me, now=now,
                                      options=Options(tz="Asia/Shanghai"))
     whole = time.perf_counter() - started
     with factory() as s:

@@ -1,4 +1,4 @@
-"""Benchmark sales.name_index.NameIndex over 100,000 generated company names (run: python bench/names.py)."""
+"""Benchmark sales.names.index.NameIndex over 100,000 generated company names (run: python bench/names.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sales.name_index import NameIndex, resolve
 from sales.names import initials_key, name_key, pinyin_key
+from sales.names.index import NameIndex, resolve
 
 
 def words(text: str) -> list[str]:

@@ -28,10 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, select
 
-from handlers import charts, report_answer, report_builders
+from handlers.reporting import answer as report_answer
+from handlers.reporting import builders, charts
 from sales import analytics as an
+from sales.analytics.periods import parse_period
 from sales.demo import load_demo
-from sales.periods import parse_period
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Deal, Target, User
@@ -97,8 +98,8 @@ def bench_db(label: str, engine: Engine, who: str, period_text: str, repeat: int
         for kind in KINDS:
             def figures(kind: str = kind) -> report_answer.Answer:
                 if kind == "pipeline":
-                    return report_builders.pipeline_report(s, scope, "zh", "bench")
-                return report_builders.build(s, kind, scope, period, "zh", "Asia/Shanghai")
+                    return builders.pipeline_report(s, scope, "zh", "bench")
+                return builders.build(s, kind, scope, period, "zh", "Asia/Shanghai")
 
             q = timed(figures, repeat)
             answer = figures()

@@ -2,7 +2,7 @@
 
 One sweep: create what has come due (`sales.reminders.plan`, idempotent by dedupe key), then claim due
 reminders in batches (`storage.reminders_queue.claim_reminders`, committed at once so the locks are short),
-and for each batch, in one transaction: check each reminder again (`sales.reminders_due.resolve`), write its
+and for each batch, in one transaction: check each reminder again (`sales.reminders.due.resolve`), write its
 outbox rows and mark it done, the marking guarded by our claim. A process that dies after claiming holds
 its reminders until the lease ends; then any process takes them over. Nothing is sent here: delivery reads
 the outbox (`bot.delivery`).
@@ -27,10 +27,10 @@ from sqlmodel import Session
 
 from bot import metrics
 from handlers.context import Settings
-from handlers.digest_send import build
+from handlers.notices import build
 from sales.privacy import flag_past_retention
 from sales.reminders import People, plan, plan_digests
-from sales.reminders_due import resolve
+from sales.reminders.due import resolve
 from storage.db import session_factory, transaction
 from storage.models import Outbox
 from storage.reminders_queue import (

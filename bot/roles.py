@@ -35,8 +35,8 @@ class _Server(uvicorn.Server):
 def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.0") -> list[Adapter]:
     """The web server on PORT (Slack over HTTP, the Telegram webhook, the lead API, health, metrics), plus
     Telegram long polling when no webhook URL is set and Slack Socket Mode when an app token is set."""
-    from bot import slack as slack_pkg
-    from bot import telegram as telegram_pkg
+    from bot.adapters import slack as slack_pkg
+    from bot.adapters import telegram as telegram_pkg
 
     adapters: list[Adapter] = []
     parts = web.Parts(engine=core.engine, core=core,
@@ -44,7 +44,7 @@ def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.
     starters: list[Any] = []
     if cfg.telegram_token is not None:
         if cfg.telegram_webhook_url:
-            from bot.telegram import app as tg
+            from bot.adapters.telegram import app as tg
 
             parts.telegram = tg.from_config(cfg, core)
             parts.telegram_path = urlsplit(cfg.telegram_webhook_url).path or "/telegram"
@@ -61,7 +61,7 @@ def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.
             if adapter is not None:
                 adapters.append(adapter)
         else:
-            from bot.slack import app as sl
+            from bot.adapters.slack import app as sl
 
             parts.slack_secret = cfg.slack_signing_secret.get_secret_value() if cfg.slack_signing_secret else ""
             starters.append((lambda: _embed_slack(parts, cfg, core), sl.stop))
@@ -125,6 +125,6 @@ def _http(name: str, app: Callable[[], ASGIApp], *, host: str, port: int,
 
 
 async def _embed_slack(parts: web.Parts, cfg: Config, core: Core) -> None:
-    from bot.slack import app as sl
+    from bot.adapters.slack import app as sl
 
     parts.slack = await sl.embed(core, cfg)

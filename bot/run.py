@@ -1,6 +1,6 @@
 """`salesbot run`: the chat adapters, the clock and delivery in one asyncio process.
 
-Adapters plug in without this file changing: a module `bot.telegram` or `bot.slack` (or any module named in
+Adapters plug in without this file changing: a module `bot.adapters.telegram` or `bot.adapters.slack` (or any module named in
 ADAPTER_MODULES) may define
 
     def make_adapter(cfg: Config, core: Core) -> Adapter | None   # None when not configured
@@ -36,7 +36,7 @@ from handlers.types import ChatRef, Reply
 from storage.reminders_queue import DEFAULT_LEASE
 
 log = logging.getLogger("salesbot.run")
-ADAPTER_MODULES = ("bot.telegram", "bot.slack")
+ADAPTER_MODULES = ("bot.adapters.telegram", "bot.adapters.slack")
 
 
 @dataclass(frozen=True)

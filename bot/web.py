@@ -22,9 +22,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import metrics
-from bot.slack.adapter import Slack
-from bot.slack.parse import ParseError, body_from_http
-from bot.telegram.app import SECRET_HEADER, TelegramBot
+from bot.adapters.slack.adapter import Slack
+from bot.adapters.slack.parse import ParseError, body_from_http
+from bot.adapters.telegram.app import SECRET_HEADER, TelegramBot
 from handlers.core import Core
 from sales import leads
 from sales.errors import RuleError

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
-from handlers import commands, dialogs, flows, imports, privacy, trust
+from handlers import commands, dialogs, dispatch, privacy, trust
+from handlers.commands import imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.types import Incoming, Reply
@@ -212,27 +213,27 @@ class Core:
                 text = action[4:]
             else:
                 if ctx.user is None:
-                    flows.stranger(ctx)
+                    dispatch.stranger(ctx)
                 else:
-                    flows.click(ctx, action, before)
+                    dispatch.click(ctx, action, before)
                 return
         ctx.said = text
         if ctx.user is None and not text.startswith("/"):
-            flows.stranger(ctx)
+            dispatch.stranger(ctx)
         elif incoming.location is not None and ctx.user is not None:
             # a location is never an answer to an open dialogue; with a /visit caption it checks that visit in
             if text.startswith("/"):
-                flows.run_text(ctx, text)
+                dispatch.run_text(ctx, text)
             else:
                 ctx.keep_dialog = True
-            flows.location(ctx, incoming.location)
+            dispatch.location(ctx, incoming.location)
         elif incoming.file is not None and not text.startswith("/"):
             imports.received(ctx, incoming.file)  # a spreadsheet sent without a caption: preview its import
         elif before is not None and not text.startswith("/"):
             ctx.said = privacy.resumed(before, text)
-            flows.resume(ctx, before, text)
+            dispatch.resume(ctx, before, text)
         else:
-            flows.run_text(ctx, text)
+            dispatch.run_text(ctx, text)
 
 
 class _Repeat(Exception):

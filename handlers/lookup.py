@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from handlers.context import Ctx
 from handlers.markup import esc
 from sales.access import can_see_order, deal_scope, order_scope
-from sales.directory import exact_customers, find_customers
-from sales.name_index import resolve
+from sales.names.directory import exact_customers, find_customers
+from sales.names.index import resolve
 from sales.refs import as_id
 from storage.models import Customer, Deal, SalesOrder, User
 

@@ -11,10 +11,10 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from sales import audit
-from sales.directory import customers_added, find_any_customer
 from sales.errors import RuleError
-from sales.name_index import Candidate
 from sales.names import initials_key, name_key, pinyin_key
+from sales.names.directory import customers_added, find_any_customer
+from sales.names.index import Candidate
 from storage.models import Contact, Customer, User
 
 GRADES = ("A", "B", "C")

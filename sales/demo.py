@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, insert, select, text
 from sqlmodel import SQLModel, col
 
-from sales.directory import ADDS, bump
 from sales.invites import DEFAULT_LIMITS
 from sales.names import initials_key, name_key, pinyin_key
+from sales.names.directory import ADDS, bump
 from storage.models import (
     Activity,
     Approval,

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from sales.access import activity_scope, customer_scope, deal_scope, lead_scope
-from sales.importing_plan import Plan
-from sales.importing_values import FORMULA_START, reason_text
+from sales.imports.plan import Plan
+from sales.imports.values import FORMULA_START, reason_text
 from storage.models import Activity, Contact, Customer, Deal, Lead, Stage, User
 
 EXPORTS = ("customers", "deals", "activities", "leads")

@@ -13,11 +13,11 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from sales import audit, customers, pipeline
-from sales import importing_values as values
-from sales.dedupe import company_key
-from sales.directory import find_any_customer
 from sales.errors import RuleError
+from sales.imports import values
 from sales.names import same_company
+from sales.names.dedupe import company_key
+from sales.names.directory import find_any_customer
 from storage.models import Contact, Counter, Customer, Lead, LeadScoring, Reminder, User
 
 UNTOUCHED = timedelta(hours=24)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from sales import directory, forked
+from sales.imports.speed import forked
+from sales.names import directory
 from storage.db import make_engine
 from storage.migrate import upgrade
 

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from sales import analytics as an
-from sales.analytics_stages import _stays_by_lead, _stays_by_previous, stage_times
-from sales.analytics_targets import target_total, targets
+from sales.analytics.periods import parse_period
+from sales.analytics.stages import _stays_by_lead, _stays_by_previous, stage_times
+from sales.analytics.targets import target_total, targets
 from sales.demo import load_demo
-from sales.periods import parse_period
 from tests.test_analytics_book import NOW, Book, build_book, user
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from handlers import charts
+from handlers.reporting import charts
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""The per-process name index of sales/directory.py: no committed customer is missed by fuzzy and pinyin search,
+"""The per-process name index of sales/names/directory.py: no committed customer is missed by fuzzy and pinyin search,
 whatever order the transactions that created them committed in."""
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from sales import directory
 from sales.customers import create_customer
-from sales.importing_write import bulk_insert, reserve_ids
-from sales.names import initials_key, name_key, pinyin_key
+from sales.imports.write import bulk_insert, reserve_ids
+from sales.names import directory, initials_key, name_key, pinyin_key
 from storage.models import Customer, Team, User
 from tests.conftest import FakeClock
 

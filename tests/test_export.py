@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, delete
 from sqlmodel import select
 
-from sales import exporting, importing
-from sales.importing import Options
+from sales import exporting, imports
+from sales.imports import Options
 from storage.db import session_factory, transaction
 from storage.models import Contact, Customer, Team, User
 from tests.conftest import FakeClock
@@ -78,13 +78,13 @@ def test_export_then_import_round_trips_every_customer_field(engine: Engine, clo
         s.execute(delete(Customer))
     with transaction(session_factory(engine)) as s:
         me = s.exec(select(User).where(User.name == "carol")).one()
-        plan = importing.import_file(s, data=data, file_name=f"customers.{fmt}", by=me, now=now,
+        plan = imports.import_file(s, data=data, file_name=f"customers.{fmt}", by=me, now=now,
                                      options=Options(tz="Asia/Shanghai"))
     assert plan.counts["customer.created"] == 3 and not plan.rejected, plan.summary()
     assert customers(engine) == before
-    with transaction(session_factory(engine)) as s:  # and importing the export into the same data changes nothing
+    with transaction(session_factory(engine)) as s:  # and imports the export into the same data changes nothing
         me = s.exec(select(User).where(User.name == "carol")).one()
-        again = importing.import_file(s, data=data, file_name=f"customers.{fmt}", by=me, now=now,
+        again = imports.import_file(s, data=data, file_name=f"customers.{fmt}", by=me, now=now,
                                       options=Options(tz="Asia/Shanghai"))
     assert again.changes == 0
 

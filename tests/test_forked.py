@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from sales import forked, importing
-from sales.forked import later, worker_if
+from sales import imports
+from sales.imports.speed import forked
+from sales.imports.speed.forked import later, worker_if
 from tests.conftest import FakeClock
 from tests.test_import import run, snapshot, team, xlsx
 
@@ -99,7 +100,7 @@ def test_without_fork_the_work_is_done_in_place(monkeypatch: pytest.MonkeyPatch)
 def test_an_import_plans_the_same_with_or_without_child_processes(
         engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, children: list[int]) -> None:
     monkeypatch.setattr(forked, "BACKGROUND_FROM", 1)
-    monkeypatch.setattr(importing, "WORKER_FROM", 0)
+    monkeypatch.setattr(imports, "WORKER_FROM", 0)
     team(engine, clock())
     run(engine, xlsx([["客户名称", "电话"], ["华东科技", "13800000001"], ["重庆银行", None]]), "old.xlsx", clock())
     data = xlsx([["客户名称", "电话", "客户分级"], ["华南科技", "13900000002", "A"], ["华东科技有限公司", None, "B"],
@@ -121,7 +122,7 @@ def test_an_import_plans_the_same_with_or_without_child_processes(
 def test_look_alikes_found_by_the_worker_name_their_own_rows(
         engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, children: list[int]) -> None:
     monkeypatch.setattr(forked, "BACKGROUND_FROM", 1)
-    monkeypatch.setattr(importing, "WORKER_FROM", 0)
+    monkeypatch.setattr(imports, "WORKER_FROM", 0)
     team(engine, clock())
     data = xlsx([["客户名称", "客户分级"], [None, "A"], ["华东科技", "D"], ["华东科技", "A"], ["华南科技", "B"]])
     plan = run(engine, data, "rows.xlsx", clock(), dry_run=True)

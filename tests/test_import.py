@@ -15,8 +15,9 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from sales import dedupe, importing, importing_write, names, pinyin
-from sales.importing import BadFile, Options
+from sales import imports, names
+from sales.imports import BadFile, Options, write
+from sales.names import dedupe, pinyin
 from storage.db import session_factory, transaction
 from storage.models import Activity, Contact, Customer, FollowUp, ImportBatch, Team, User
 from tests.conftest import FakeClock, shared_file
@@ -26,7 +27,7 @@ SH_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def team(engine: Engine, now: datetime) -> None:
-    """carol (admin) importing; 李娜 and 赵磊 are reps; 陈静 is nobody here."""
+    """carol (admin) imports; 李娜 and 赵磊 are reps; 陈静 is nobody here."""
     with transaction(session_factory(engine)) as s:
         t = Team(name="华东销售部", created_at=now)
         s.add(t)
@@ -36,10 +37,10 @@ def team(engine: Engine, now: datetime) -> None:
 
 
 def run(engine: Engine, data: bytes, name: str, now: datetime, *, dry_run: bool = False,
-        options: Options | None = None) -> importing.Plan:
+        options: Options | None = None) -> imports.Plan:
     with transaction(session_factory(engine)) as s:
         me = s.exec(select(User).where(User.name == "carol")).one()
-        return importing.import_file(s, data=data, file_name=name, by=me, now=now, options=options or SH,
+        return imports.import_file(s, data=data, file_name=name, by=me, now=now, options=options or SH,
                                      dry_run=dry_run)
 
 
@@ -137,14 +138,14 @@ def xlsx(rows: list[list[Any]], sheet: str = "Sheet1") -> bytes:
 def test_an_import_is_all_or_nothing(engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     team(engine, clock())
     data = xlsx([["客户名称", "联系人", "电话"], ["甲公司", "张三", "13800001111"], ["乙公司", "李四", "13900002222"]])
-    real = importing_write.bulk_insert
+    real = write.bulk_insert
 
     def failing(session: Session, model: Any, rows: list[dict[str, Any]], *a: Any, **kw: Any) -> None:
         if model is Contact:
             raise RuntimeError("disk full")
         real(session, model, rows, *a, **kw)
 
-    monkeypatch.setattr("sales.importing_customers.bulk_insert", failing)
+    monkeypatch.setattr("sales.imports.customers.bulk_insert", failing)
     with pytest.raises(RuntimeError):
         run(engine, data, "x.xlsx", clock())
     with session_factory(engine)() as s:
@@ -200,7 +201,7 @@ def test_look_alike_names_are_listed_not_merged(engine: Engine, clock: FakeClock
 ])
 def test_bad_files_get_a_clear_message_and_save_nothing(engine: Engine, clock: FakeClock, data: bytes, name: str,
                                                        code: str) -> None:
-    from sales.importing_read import file_message
+    from sales.imports.read import file_message
 
     team(engine, clock())
     with pytest.raises(BadFile) as err:
@@ -263,7 +264,7 @@ def _items(rng: random.Random, n: int) -> list[tuple[int, str, str, str]]:
 @pytest.mark.parametrize("collide", [False, True])
 def test_the_vectorized_look_alike_scan_finds_the_pairs_the_plain_one_does(
         collide: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sales import dedupe_alike
+    from sales.names import alike as dedupe_alike
 
     if collide:  # texts ending alike hash alike: confirmation, on the real names, must still tell them apart
         monkeypatch.setattr(dedupe_alike, "_MODULI", ((np.uint64(0), np.uint64(7)),) * 2)

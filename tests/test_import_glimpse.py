@@ -14,9 +14,11 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from sales import forked, importing, importing_warm
-from sales.importing import Options
-from sales.importing_glimpse import column_index, column_letters, glimpse
+from sales import imports
+from sales.imports import Options
+from sales.imports.speed import forked
+from sales.imports.speed import warm as importing_warm
+from sales.imports.speed.glimpse import column_index, column_letters, glimpse
 from storage.db import session_factory
 from storage.models import Customer
 from tests.conftest import FakeClock, shared_file
@@ -137,7 +139,7 @@ def test_a_name_the_head_start_did_not_see_is_romanized_too(engine: Engine, cloc
     team(engine, clock.now)
     monkeypatch.setattr(importing_warm, "worth_it", lambda: True)
     monkeypatch.setattr(forked, "BACKGROUND_FROM", 1)  # the readings come from the worker, as in a large file
-    monkeypatch.setattr(importing, "WORKER_FROM", 0)
+    monkeypatch.setattr(imports, "WORKER_FROM", 0)
     run(engine, data, "x.xlsx", clock.now)
     with session_factory(engine)() as s:
         spelled = {c.name: (c.pinyin, c.initials) for c in s.exec(select(Customer)).all()}

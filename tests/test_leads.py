@@ -106,7 +106,7 @@ def _xlsx(rows: list[list[object]]) -> bytes:
 
 
 def test_lead_sheet_import_scores_and_assigns(engine: Engine, clock: FakeClock) -> None:
-    from sales import importing
+    from sales import imports
 
     load_demo(engine, customers=0, now=clock())
     data = _xlsx([["公司名称", "联系人", "电话", "来源", "预算", "规模"],
@@ -116,7 +116,7 @@ def test_lead_sheet_import_scores_and_assigns(engine: Engine, clock: FakeClock) 
     for attempt in (1, 2):
         with transaction(session_factory(engine)) as s:
             bob = s.exec(select(User).where(User.name == "bob")).one()
-            plan = importing.import_file(s, data=data, file_name="线索.xlsx", by=bob, now=clock())
+            plan = imports.import_file(s, data=data, file_name="线索.xlsx", by=bob, now=clock())
         assert plan.kind == "leads"
         if attempt == 1:
             assert plan.counts["lead.created"] == 2 and plan.counts["lead.merged"] == 1

@@ -1,4 +1,4 @@
-"""Phone masking for group chats (sales/privacy.py) and the group rule's phone test (handlers/privacy.py):
+"""Phone masking for group chats (sales/privacy/__init__.py) and the group rule's phone test (handlers/privacy.py):
 a phone written with spaces, dashes or parentheses is masked as its plain digits are; other numbers are left."""
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from bot.web import Parts, build
 from handlers.context import Settings, enqueue
 from handlers.core import Core
 from handlers.types import Reply
-from sales import directory
 from sales.demo import load_demo, seed_due_followups
+from sales.names import directory
 from storage.db import session_factory, transaction
 from storage.models import User
 from tests.conftest import FakeClock

@@ -1,4 +1,4 @@
-"""Company names: keys (sales.names), pinyin (sales.pinyin), staged lookup and resolve (sales.name_index), the duplicate rule."""
+"""Company names: keys (sales.names), pinyin (sales.names.pinyin), staged lookup and resolve (sales.names.index), the duplicate rule."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sales.name_index import Candidate, NameIndex, resolve
 from sales.names import initials_key, name_key, pinyin_key, same_company
+from sales.names.index import Candidate, NameIndex, resolve
 
 
 def words(text: str) -> list[str]:

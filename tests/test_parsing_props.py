@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.parsing import find_amount, find_discount, find_when, understand
-from handlers.parsing_money import amount_in, discount_in
-from handlers.parsing_text import normalize
-from handlers.parsing_when import when_in
+from handlers.parsing.money import amount_in, discount_in
+from handlers.parsing.text import normalize
+from handlers.parsing.when import when_in
 
 ZONES = [UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), timezone(timedelta(hours=-9, minutes=-30))]
 nows = st.builds(

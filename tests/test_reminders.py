@@ -16,8 +16,8 @@ from handlers.core import Core
 from handlers.markup import to_plain
 from handlers.types import ChatRef, Incoming, Reply
 from sales.reminders import People, live_offset, plan
-from sales.reminders_calendar import Calendar
-from sales.reminders_due import resolve
+from sales.reminders.calendar import Calendar
+from sales.reminders.due import resolve
 from storage.models import ChatIdentity, Customer, FollowUp, Outbox, Reminder, Team, User
 from storage.reminders_queue import Claim, claim_reminders, finish_reminders, release_reminders
 from tests.conftest import FakeClock
@@ -262,18 +262,18 @@ def test_an_untouched_sql_lead_is_reminded_once_in_working_hours(engine: Engine,
 
 def test_a_reminder_that_fails_to_render_is_dropped_alone(engine: Engine, clock: FakeClock,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from handlers import digest_send
+    from handlers import notices
 
     now = sh(2026, 12, 2, 10).astimezone(UTC)
     team_with(engine, now, followups=3, due=now - timedelta(minutes=5))
-    good = digest_send.RENDER["followup"]
+    good = notices.RENDER["followup"]
 
     def flaky(d, lang, people, at):  # type: ignore[no-untyped-def]
         if d.followup.what == "task-1":
             raise ValueError("a bug in one message")
         return good(d, lang, people, at)
 
-    monkeypatch.setitem(digest_send.RENDER, "followup", flaky)
+    monkeypatch.setitem(notices.RENDER, "followup", flaky)
     result = ReminderClock(engine, now=lambda: now, worker="w").sweep()
     assert result.by_kind.get("followup") == 2 and result.dropped >= 1
     assert count(engine, Reminder, kind="followup", status="cancelled") == 1

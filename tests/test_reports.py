@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers import charts, reports
+from handlers.commands import reports
 from handlers.core import Core
-from sales.periods import parse_period
+from handlers.reporting import charts
+from sales.analytics.periods import parse_period
 from storage.models import Target
 from tests.conftest import FakeClock
 from tests.test_analytics_book import NOW, Book, build_book

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, func, inspect, text
 from sqlmodel import Session, SQLModel, select
 
-from bot.slack import views
+from bot.adapters.slack import views
 from handlers.context import Settings
 from handlers.core import Core
 from handlers.types import Incoming, Reply

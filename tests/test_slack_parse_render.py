@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.slack import parse, render, views
-from bot.slack.parse import ParseError
+from bot.adapters.slack import parse, render, views
+from bot.adapters.slack.parse import ParseError
 from handlers.markup import esc
 from handlers.types import Button, Reply
 

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.adapters.slack.app import COMMAND
+from bot.adapters.slack.views import CUSTOMER_PICKER, DEAL_PICKER
 from bot.config import Config
 from bot.delivery import deliver_due_async
 from bot.run import discover
-from bot.slack.app import COMMAND
-from bot.slack.views import CUSTOMER_PICKER, DEAL_PICKER
 from handlers.context import Settings, reply_to_json
 from handlers.core import Core
 from handlers.types import Reply
@@ -56,7 +56,7 @@ async def test_run_discovers_the_adapter_and_a_sender_that_works_without_it(
         slack_adapter = next(a for a in adapters if a.name == "slack")
         await slack_adapter.start()
         try:
-            from bot.slack import app
+            from bot.adapters.slack import app
 
             assert app._current is not None and app._current.port
             async with aiohttp.ClientSession() as http, \
@@ -93,7 +93,7 @@ def test_the_manifest_declares_what_the_app_listens_to() -> None:
 async def test_the_standin_answers_with_slacks_error_shapes() -> None:
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack.app import make_client
+    from bot.adapters.slack.app import make_client
 
     api = SlackAPI()
     await api.start()

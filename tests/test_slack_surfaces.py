@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.slack import views
+from bot.adapters.slack import views
 from handlers.context import Settings, reply_to_json
 from handlers.core import Core
 from handlers.types import Attachment, ChatRef, Reply
@@ -275,7 +275,7 @@ async def test_socket_mode_acks_over_the_websocket_and_answers_through_the_web_a
 
     from pydantic import SecretStr
 
-    from bot.slack import app
+    from bot.adapters.slack import app
     from tests.standins.slack import APP_TOKEN, BOT_TOKEN, SlackAPI, SlackSide
 
     core = await _setup(engine, clock)

@@ -14,13 +14,14 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from bot import delivery
-from bot.telegram.app import TelegramBot
-from bot.telegram.limits import Limits
+from bot.adapters.telegram.app import TelegramBot
+from bot.adapters.telegram.limits import Limits
 from handlers.context import Settings, enqueue
 from handlers.core import Core
 from handlers.types import Attachment, ChatRef, Incoming, Reply
-from sales import directory, invites
+from sales import invites
 from sales.demo import load_demo
+from sales.names import directory
 from storage.db import session_factory, transaction
 from storage.models import Activity, Approval, ChatIdentity, Customer, Outbox, ProcessedEvent, Team, User
 from tests.conftest import FakeClock
@@ -360,9 +361,9 @@ async def test_a_network_fault_on_a_direct_reply_parks_it_in_the_outbox(
 
 async def test_salesbot_run_finds_the_telegram_adapter_and_its_outbox_sender(
         engine: Engine, clock: FakeClock, api: BotApiStandIn, core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.adapters.telegram import app
     from bot.config import Config
     from bot.run import discover
-    from bot.telegram import app
 
     alice = bind_demo_team(engine, api, clock)["alice"]
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", api.token)

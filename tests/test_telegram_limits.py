@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import Engine
 
-from bot.telegram.limits import Limits
+from bot.adapters.telegram.limits import Limits
 from handlers.context import Settings
 from handlers.core import Core
 from handlers.types import ChatRef, Reply

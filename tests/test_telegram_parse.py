@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.telegram import parse
+from bot.adapters.telegram import parse
 from handlers.types import ChatRef, Incoming
 
 FIXTURES = Path(__file__).parent / "fixtures" / "telegram"

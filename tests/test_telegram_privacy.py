@@ -9,8 +9,8 @@ from handlers import privacy
 from handlers.context import Settings
 from handlers.core import Core
 from handlers.types import ChatRef, Incoming, Reply
-from sales import directory
 from sales.demo import load_demo
+from sales.names import directory
 from tests.conftest import FakeClock
 
 

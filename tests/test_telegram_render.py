@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import InputFile
 
-from bot.telegram import render
+from bot.adapters.telegram import render
 from handlers.markup import esc, to_plain
 from handlers.types import Attachment, Button, Reply
 from tests.standins.telegram import parse_html, u16

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from handlers.context import Settings
 from handlers.core import Core
-from sales import directory
 from sales.demo import load_demo
+from sales.names import directory
 from storage.models import ChatIdentity, FollowUp, Installment
 from tests.conftest import FakeClock
 from tests.standins.telegram import BotApiStandIn, bind_demo_team, expect, running, standing

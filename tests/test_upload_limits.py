@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from handlers.context import Settings
 from handlers.core import Core
 from handlers.types import Incoming, Reply
-from sales import directory
 from sales.demo import load_demo
+from sales.names import directory
 from tests.conftest import FakeClock
 from tests.standins.slack import DEMO_USERS, SlackAPI, SlackSide, bind_demo, dm_of, running
 from tests.standins.telegram import ApiError, BotApiStandIn, Fault, bind_demo_team, expect, standing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.console import ConsoleChat
+from bot.adapters.console.chat import ConsoleChat
 from handlers.core import Core
 
 

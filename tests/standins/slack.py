@@ -634,7 +634,7 @@ class Running:
 
     api: SlackAPI
     side: SlackSide
-    slack: Any  # bot.slack.app.Slack
+    slack: Any  # bot.adapters.slack.app.Slack
     core: Any
 
     async def settle(self) -> None:
@@ -658,11 +658,9 @@ class running:
         self.run: Running | None = None
 
     async def __aenter__(self) -> Running:
-        from bot.slack.app import make_app, make_client, register
-        from bot.slack.web import web_app
-        from sales import directory
-
-        # The name index is cached per database URL and keyed by (renames, max id); PostgreSQL tests
+        from bot.adapters.slack.app import make_app, make_client, register
+        from bot.adapters.slack.web import web_app
+        from sales.names import directory
         # TRUNCATE ... RESTART IDENTITY, so an earlier test's index could look current. Start clean.
         directory._cache.clear()
         await self.api.start()

@@ -21,8 +21,8 @@ from sqlmodel import col, select
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.telegram.app import TelegramBot
-from bot.telegram.limits import Limits
+from bot.adapters.telegram.app import TelegramBot
+from bot.adapters.telegram.limits import Limits
 from handlers.core import Core
 from sales import invites
 from storage.db import session_factory, transaction
@@ -691,7 +691,7 @@ class Seen:
 
 
 class LiveBot:
-    """The real Application of bot.telegram against the stand-in: speak, press buttons, see what happened."""
+    """The real Application of bot.adapters.telegram against the stand-in: speak, press buttons, see what happened."""
 
     def __init__(self, api: BotApiStandIn, bot: TelegramBot, names: dict[int, str] | None = None) -> None:
         self.api, self.bot = api, bot

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, col
 from telegram import Update
 
-from bot.slack import parse as slack_parse
-from bot.telegram import parse as tg_parse
+from bot.adapters.slack import parse as slack_parse
+from bot.adapters.telegram import parse as tg_parse
 from handlers.registry import COMMANDS
 from handlers.types import Incoming
 from sales.demo import CORES, REGIONS

@@ -20,8 +20,8 @@ from sqlalchemy import Engine, MetaData, func, select, text
 from sqlmodel import Session
 from telegram import Update
 
-from bot.slack import parse as slack_parse
-from bot.telegram import parse as tg_parse
+from bot.adapters.slack import parse as slack_parse
+from bot.adapters.telegram import parse as tg_parse
 from handlers.commands import load_all
 from handlers.context import Settings
 from handlers.core import Core

@@ -1,0 +1,30 @@
+"""The Telegram adapter: parse (Update → Incoming), render (Reply → Bot API calls), app (wiring, polling,
+webhook, the outbox sender). `salesbot run` finds it through make_adapter and make_sender."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def make_adapter(cfg: Any, core: Any) -> Any:
+    """The Telegram listener for `salesbot run`, or None when TELEGRAM_BOT_TOKEN is not set."""
+    if not getattr(cfg, "telegram_token", None):
+        return None
+    from bot.adapters.telegram import app
+    from bot.run import Adapter
+
+    bot = app.from_config(cfg, core)
+
+    async def start() -> None:
+        await app.launch(bot, cfg)
+
+    return Adapter(name="telegram", start=start, stop=bot.stop)
+
+
+def make_sender(cfg: Any) -> Any:
+    """The outbox sender for Telegram, or None when TELEGRAM_BOT_TOKEN is not set."""
+    if not getattr(cfg, "telegram_token", None):
+        return None
+    from bot.adapters.telegram import app
+
+    return app.sender(cfg)

@@ -1,0 +1,325 @@
+"""The Telegram adapter: PTB Application wiring, long polling or a webhook, and the outbox sender."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from sqlalchemy.exc import InterfaceError, OperationalError
+from telegram import Update
+from telegram import error as tg
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot import delivery, uploads
+from bot.adapters.telegram import parse, render
+from bot.adapters.telegram.limits import ChatRateLimiter, Limits, retry_seconds
+from bot.adapters.telegram.ordering import PerChatOrder
+from bot.config import Config
+from handlers.context import reply_to_json
+from handlers.core import Core
+from handlers.types import Attachment, ChatRef, Incoming, Reply
+from storage.db import session_factory, transaction
+from storage.models import Outbox
+
+log = logging.getLogger("salesbot.telegram")
+_RUNNING: dict[str, TelegramBot] = {}  # token → this process's running bot: the outbox sender shares its pace
+DEFAULT_API = "https://api.telegram.org"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB, whatever SALESBOT_MAX_FILE_BYTES says
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class TelegramBot:
+    """One bot: turns updates into Core.handle calls and shows the replies; sends outbox rows."""
+
+    def __init__(self, core: Core | None, *, token: str, api_base_url: str = DEFAULT_API,
+                 limits: Limits | None = None) -> None:
+        self._core = core
+        self._token = token
+        base = api_base_url.rstrip("/")
+        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+            Application.builder().token(token)
+            .base_url(f"{base}/bot{{token}}").base_file_url(f"{base}/file/bot{{token}}")
+            .rate_limiter(ChatRateLimiter(limits or Limits()))
+            .concurrent_updates(PerChatOrder())
+            .build())
+        register(self.application, self)
+        self._runner: web.AppRunner | None = None
+        self._secret = ""
+
+    @property
+    def core(self) -> Core:
+        """The core this bot answers with (a bot made only to send has none)."""
+        if self._core is None:
+            raise RuntimeError("this TelegramBot only sends")
+        return self._core
+
+    @property
+    def workspace(self) -> str:
+        """The bot's id: Telegram's workspace in ChatRef and ChatIdentity."""
+        return str(self.application.bot.id)
+
+    # --- inbound -------------------------------------------------------------------------------------
+
+    async def on_update(self, update: Update, context: Context) -> None:
+        """A message or a click: the core's turn, its replies, then whatever it queued for others."""
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()  # always, first: the button stops spinning
+            except tg.TelegramError as exc:
+                log.info("callback query not answered: %s", exc)
+        bot = self.application.bot
+        incoming = parse.to_incoming(update, workspace=self.workspace, bot_username=bot.username, bot_id=bot.id)
+        if incoming is None:
+            return
+        doc = parse.document_of(update)
+        if doc is not None:
+            incoming = await self._with_file(incoming, doc)
+        replies = await asyncio.to_thread(self.core.handle, incoming)
+        clicked = parse.clicked_message_id(update)
+        for reply in replies:
+            await self._answer(incoming.chat, reply, clicked)
+        try:
+            await self.deliver()
+        except (OperationalError, InterfaceError) as exc:  # the rows stay queued for the next pass
+            log.warning("delivery after a turn skipped: database unavailable", extra={"error": type(exc).__name__})
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log what escaped a handler; the update is not retried."""
+        log.error("telegram update failed", exc_info=context.error)
+
+    async def _with_file(self, incoming: Incoming, doc: parse.DocumentRef) -> Incoming:
+        """The incoming with the document's bytes; without them (and a word why) when it is too large."""
+        # The configured limit, but never above what the Bot API lets a bot download.
+        limit = min(self.core.settings.max_file_bytes, DOWNLOAD_LIMIT)
+        if doc.size is not None and doc.size > limit:
+            return await self._refuse_file(incoming, limit)
+        try:  # a document Telegram sent without its size may still be over what getFile serves
+            f = await self.application.bot.get_file(doc.file_id)
+        except tg.BadRequest as exc:
+            if "too big" not in exc.message.lower():
+                raise
+            return await self._refuse_file(incoming, limit)
+        data = await f.download_as_bytearray()  # one over the setting (under 20 MB) is refused by the core
+        return replace(incoming, file=Attachment(name=doc.name, mime=doc.mime, data=bytes(data)))
+
+    async def _refuse_file(self, incoming: Incoming, limit: int) -> Incoming:
+        lang = await asyncio.to_thread(self.core.lang_of, incoming)
+        await self._answer(incoming.chat, uploads.too_large(limit, lang), None)
+        return incoming
+
+    async def _answer(self, origin: ChatRef, reply: Reply, clicked: int | None) -> None:
+        """Show one direct reply; what cannot go out now is parked in the outbox for delivery to retry."""
+        target = reply.to or origin
+        if target.platform != "telegram":
+            log.warning("reply for another platform dropped", extra={"platform": target.platform})
+            return
+        edit = None
+        if reply.edit == "this" and reply.to is None:
+            edit = clicked
+        elif reply.edit and reply.edit.isdigit():
+            edit = int(reply.edit)
+        try:
+            await self.show(reply, chat_id=target.chat, thread=target.thread, edit_message_id=edit)
+        except (tg.RetryAfter, tg.TimedOut) as exc:
+            self._park(target, reply, str(exc))
+        except tg.BadRequest as exc:
+            log.error("reply refused: %s", exc.message, extra={"chat": target.chat})
+        except tg.NetworkError as exc:
+            self._park(target, reply, str(exc))
+        except tg.TelegramError as exc:  # Forbidden: blocked, or never opened a private chat with the bot
+            log.warning("reply not delivered: %s", exc, extra={"chat": target.chat})
+
+    def _park(self, to: ChatRef, reply: Reply, error: str) -> None:
+        now = self.core.clock()
+        with transaction(session_factory(self.core.engine)) as session:
+            session.add(Outbox(platform="telegram", workspace=to.workspace, chat=to.chat, thread=to.thread,
+                               payload=reply_to_json(reply), next_attempt_at=now, created_at=now, error=error[:500]))
+
+    # --- outbound ------------------------------------------------------------------------------------
+
+    async def show(self, reply: Reply, *, chat_id: str | int, thread: str | None = None,
+                   edit_message_id: int | None = None) -> None:
+        """Make the Bot API calls that show a reply; an edit that cannot be made is sent as a new message."""
+        for call in render.calls(reply, chat_id=chat_id, thread=thread, edit_message_id=edit_message_id):
+            try:
+                await self._call(call)
+            except tg.BadRequest as exc:
+                if call.method != "edit_message_text":
+                    raise
+                if "not modified" in exc.message:
+                    continue
+                # too old, deleted, or a photo: say it below instead
+                kwargs = {k: v for k, v in call.kwargs.items() if k != "message_id"}
+                if thread and thread.isdigit():
+                    kwargs["message_thread_id"] = int(thread)
+                await self._call(render.Call("send_message", kwargs))
+
+    async def _call(self, call: render.Call) -> None:
+        method = getattr(self.application.bot, call.method)
+        try:
+            await method(**call.kwargs)
+        except tg.ChatMigrated as exc:  # a group became a supergroup: its new id takes the message
+            await method(**{**call.kwargs, "chat_id": exc.new_chat_id})
+
+    async def send(self, to: ChatRef, reply: Reply) -> None:
+        """The outbox sender for bot.delivery: RetryAfter on 429, Undeliverable when Telegram refuses for good."""
+        try:
+            await self.show(reply, chat_id=to.chat, thread=to.thread)
+        except tg.RetryAfter as exc:
+            raise delivery.RetryAfter(retry_seconds(exc)) from exc
+        except tg.Forbidden as exc:  # blocked by the user, or removed from the group: keep the row, marked
+            raise delivery.Undeliverable(f"unreachable: {exc.message}") from exc
+        except tg.BadRequest as exc:  # chat not found, and the like: retrying would not help
+            raise delivery.Undeliverable(f"refused: {exc.message}") from exc
+
+    async def deliver(self) -> int:
+        """Send what the outbox holds for Telegram now; how many went out."""
+        total = 0
+        while True:
+            sent = await delivery.deliver_due_async(self.core.engine, {"telegram": self.send}, self.core.clock())
+            total += sent
+            if not sent:
+                return total
+
+    # --- running -------------------------------------------------------------------------------------
+
+    async def start_polling(self, *, poll_timeout: float = 10.0) -> None:
+        """Start long polling (getUpdates; any webhook is removed first)."""
+        await self.application.initialize()
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
+        _RUNNING[self._token] = self
+
+    async def start_webhook(self, *, secret: str, url: str | None = None, listen: str = "0.0.0.0",
+                            port: int = 8443) -> str:
+        """Serve the webhook on listen:port (path from `url`), register it with its secret; the URL used."""
+        if not secret:
+            raise ValueError("a webhook needs a secret token (TELEGRAM_WEBHOOK_SECRET)")
+        self._secret = secret
+        await self.application.initialize()
+        await self.application.start()
+        path = (urlsplit(url).path if url else "") or "/telegram"
+        web_app = web.Application(client_max_size=1 << 20)
+        web_app.router.add_post(path, self._webhook)
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, listen, port).start()
+        bound = self._runner.addresses[0][1]
+        url = url or f"http://{listen}:{bound}{path}"
+        await self.application.bot.set_webhook(url=url, secret_token=secret)
+        _RUNNING[self._token] = self
+        return url
+
+    async def start_embedded(self, *, secret: str, url: str) -> None:
+        """Start the Application for a webhook served by another web server (bot/web.py), and register it."""
+        if not secret:
+            raise ValueError("a webhook needs a secret token (TELEGRAM_WEBHOOK_SECRET)")
+        self._secret = secret
+        await self.application.initialize()
+        await self.application.start()
+        await self.application.bot.set_webhook(url=url, secret_token=secret)
+        _RUNNING[self._token] = self
+
+    def secret_ok(self, sent: str) -> bool:
+        """Whether a webhook call carries our secret token (compared in constant time)."""
+        return bool(self._secret) and hmac.compare_digest(sent.encode(), self._secret.encode())
+
+    async def accept(self, payload: Any) -> None:
+        """Queue one webhook update for handling; a payload that is no Update raises ValueError."""
+        update = Update.de_json(payload, self.application.bot) if isinstance(payload, dict) else None
+        if update is None:
+            raise ValueError("not an update")
+        await self.application.update_queue.put(update)
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        sent = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), self._secret.encode()):
+            log.warning("webhook call without the secret refused", extra={"remote": request.remote})
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), self.application.bot)
+        except Exception:
+            return web.Response(status=400)
+        await self.application.update_queue.put(update)
+        return web.Response()
+
+    async def stop(self) -> None:
+        """Stop polling or the webhook server, then the Application (a webhook stays registered)."""
+        if _RUNNING.get(self._token) is self:
+            del _RUNNING[self._token]
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], bot: TelegramBot) -> None:
+    """One listener per kind: clicks and messages; edits, channel posts and the rest have none."""
+    application.add_handler(CallbackQueryHandler(bot.on_update))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, bot.on_update))
+    application.add_error_handler(bot.on_error)
+
+
+def from_config(cfg: Config, core: Core | None, limits: Limits | None = None) -> TelegramBot:
+    """The bot TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL describe."""
+    if cfg.telegram_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return TelegramBot(core, token=cfg.telegram_token.get_secret_value(), api_base_url=cfg.telegram_api_base_url,
+                       limits=limits)
+
+
+async def launch(bot: TelegramBot, cfg: Config) -> None:
+    """Start a bot: its webhook when TELEGRAM_WEBHOOK_URL is set, else long polling."""
+    if cfg.telegram_webhook_url:
+        secret = cfg.telegram_webhook_secret.get_secret_value() if cfg.telegram_webhook_secret else ""
+        await bot.start_webhook(secret=secret, url=cfg.telegram_webhook_url, listen=cfg.telegram_webhook_listen,
+                                port=cfg.telegram_webhook_port)
+    else:
+        await bot.start_polling()
+
+
+async def start(cfg: Config, core: Core, limits: Limits | None = None) -> TelegramBot:
+    """Start Telegram (webhook or polling, see launch); stop it with stop()."""
+    bot = from_config(cfg, core, limits)
+    await launch(bot, cfg)
+    return bot
+
+
+async def stop(bot: TelegramBot) -> None:
+    """Stop a bot start() started."""
+    await bot.stop()
+
+
+def sender(cfg: Config) -> delivery.AsyncSender:
+    """The outbox sender: through this process's running bot (one pace for both), else a bot of its own."""
+    if cfg.telegram_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    token = cfg.telegram_token.get_secret_value()
+    own: list[TelegramBot] = []
+    lock = asyncio.Lock()
+
+    async def send(to: ChatRef, reply: Reply) -> None:
+        bot = _RUNNING.get(token)
+        if bot is None:
+            async with lock:
+                if not own:
+                    only_sends = from_config(cfg, None)
+                    await only_sends.application.initialize()
+                    own.append(only_sends)
+            bot = own[0]
+        await bot.send(to, reply)
+
+    return send

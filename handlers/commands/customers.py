@@ -1,0 +1,246 @@
+"""Customer commands: add, the 360° card, merge, list, contacts, grade, tags."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from handlers import lookup
+from handlers.commands import customer_merge
+from handlers.context import Ctx
+from handlers.fmt import moment, money
+from handlers.markup import esc
+from handlers.registry import command, usage
+from handlers.types import Reply
+from sales import activities, customers, orders
+from sales.access import can_see_customer, customer_scope, deal_scope
+from sales.customers import DuplicateFound
+from storage.models import Contact, Customer, Deal, User
+
+SELLERS = frozenset({"rep", "manager", "admin"})
+_GRADE_WORDS = {"grade", "等级", "级别"}
+_SOURCE_WORDS = {"source", "来源", "渠道"}
+_INDUSTRY_WORDS = {"industry", "行业"}
+
+
+@command("customer", "/customer add NAME [grade X] [source S] [#tag] | /customer NAME | /customer merge KEEP GONE",
+         "新建客户、查看客户卡片，或把重复的客户合并为一个", "create a customer, show its card, or merge a duplicate into it")
+def customer_cmd(ctx: Ctx, args: str) -> None:
+    """Route /customer add …, /customer merge … and /customer NAME."""
+    head, _, rest = args.strip().partition(" ")
+    if head.lower() in ("merge", "合并") and rest.strip():
+        customer_merge.merge(ctx, rest.strip())
+    elif head.lower() in ("add", "new", "新建", "添加"):
+        if ctx.me.role not in SELLERS:
+            ctx.say("你的角色不能新建客户。", "Your role can't create customers.")
+            return
+        add(ctx, rest.strip())
+    elif not args.strip():
+        ctx.say("哪个客户？发客户名称，或 add 名称 新建。", "Which customer? Send its name, or add NAME to create one.")
+        ctx.ask("complete", {"prefix": "/customer"})
+    else:
+        card(ctx, args.strip())
+
+
+def add(ctx: Ctx, args: str) -> None:
+    """Create a customer from `NAME [grade X] [source S] [industry I] [#tag…] [--force]`."""
+    words = args.split()
+    force = "--force" in words
+    words = [w for w in words if w != "--force"]
+    name_words: list[str] = []
+    grade, source, industry, tags = "B", None, None, []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        low = w.lower().rstrip(":：")
+        if w.startswith("#") and len(w) > 1:
+            tags.append(w)
+        elif low in _GRADE_WORDS | _SOURCE_WORDS | _INDUSTRY_WORDS and i + 1 < len(words):
+            value = words[i + 1]
+            if low in _GRADE_WORDS:
+                grade = value
+            elif low in _SOURCE_WORDS:
+                source = value
+            else:
+                industry = value
+            i += 1
+        elif not tags and grade == "B" and source is None:
+            name_words.append(w)
+        else:
+            usage(ctx, "customer")
+            return
+        i += 1
+    name = " ".join(name_words)
+    if not name:
+        ctx.say("新客户叫什么名字？", "What is the new customer's name?")
+        ctx.ask("complete", {"prefix": "/customer add"})
+        return
+    try:
+        c = customers.create_customer(ctx.session, by=ctx.me, name=name, grade=grade, source=source,
+                                      industry=industry, tags=tags, now=ctx.now, force=force)
+    except DuplicateFound as dup:
+        _offer_duplicates(ctx, dup, f"/customer add {args} --force")
+        return
+    ctx.say("已新建客户 *{n}*（#{id}，{g} 级）。记录拜访：/visit {n} 内容",
+            "Created customer *{n}* (#{id}, grade {g}). Log a visit: /visit {n} WHAT HAPPENED",
+            n=esc(c.name), id=c.id, g=c.grade)
+
+
+def _offer_duplicates(ctx: Ctx, dup: DuplicateFound, force_text: str) -> None:
+    rows = []
+    hidden = []
+    for m in dup.matches:
+        if can_see_customer(ctx.session, ctx.me, m.id):
+            rows.append((ctx.button(ctx.t("用现有的：{n}", "Use existing: {n}", n=m.name), f"say:/customer #{m.id}"),))
+        else:
+            c = ctx.session.get(Customer, m.id)
+            owner = ctx.session.get(User, c.owner_id) if c else None
+            hidden.append(owner.name if owner else "?")
+    rows.append((ctx.button(ctx.t("仍然新建", "Create anyway"), "say:" + force_text, style="danger"),))
+    # Only what the speaker may see is named; another rep's customer is told by its owner alone.
+    names = "、".join(esc(m.name) for m in dup.matches if can_see_customer(ctx.session, ctx.me, m.id))
+    if names:
+        ctx.say("已有相似的客户：{m}。用现有的，还是仍然新建？", "A similar customer exists: {m}. Use it, or create anyway?",
+                m=names, buttons=tuple(rows))
+    if hidden:
+        ctx.say("有相似的客户属于其他销售（{h}），如需接手请找经理。",
+                "A similar customer belongs to another rep ({h}); ask your manager to share it.",
+                h=esc("、".join(hidden)), buttons=() if names else tuple(rows))
+
+
+def card(ctx: Ctx, query: str) -> None:
+    """The 360° card: profile, contacts, open deals, last 5 activities, next follow-up, receivables."""
+    c = lookup.customer(ctx, query, lambda ref: f"/customer {ref}")
+    if c is None:
+        return
+    owner = ctx.session.get(User, c.owner_id)
+    lines = [f"*{esc(c.name)}* #{c.id} · {c.grade} · {esc(owner.name if owner else '?')}"]
+    extra = " · ".join(esc(x) for x in (c.industry, c.source) if x)
+    if extra:
+        lines.append(extra)
+    if c.tags:
+        lines.append(" ".join(f"\\#{esc(t)}" for t in c.tags.split()))
+    contacts = ctx.session.exec(select(Contact).where(col(Contact.customer_id) == c.id).limit(10)).all()
+    if contacts:
+        lines.append(ctx.t("联系人：", "Contacts:"))
+        lines += [f"  {esc(p.name)} {esc(p.title or '')} {esc(p.phone or '')} {esc(p.email or '')}".rstrip()
+                  for p in contacts]
+    deals = ctx.session.exec(select(Deal).where(col(Deal.customer_id) == c.id, deal_scope(ctx.me),
+                                                col(Deal.stage).not_in(("won", "lost")))).all()
+    if deals:
+        lines.append(ctx.t("进行中的商机：", "Open deals:"))
+        lines += [f"  #{d.id} {esc(d.title)} · {d.stage} · {money(d.amount)}" for d in deals]
+    acts = activities.recent(ctx.session, customer_id=c.id or 0)
+    if acts:
+        lines.append(ctx.t("最近记录：", "Latest activities:"))
+        lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {a.kind}: {esc(a.summary[:80])}" for a in acts]
+    fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
+    if fu:
+        lines.append(ctx.t("下次跟进：{w}", "Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
+    owed = orders.open_total(ctx.session, customer_id=c.id or 0)
+    if owed > 0:
+        lines.append(ctx.t("应收：{m}", "Receivable: {m}", m=money(owed)))
+    ctx.replies.append(Reply(text="\n".join(lines)))
+
+
+@command("customers", "/customers [A|B|C] [#tag] [mine|team]", "客户列表", "list customers")
+def list_(ctx: Ctx, args: str) -> None:
+    """List visible customers, filtered by grade, tag, mine or team."""
+    q = select(Customer).where(customer_scope(ctx.me))
+    for w in args.split():
+        if w.upper() in customers.GRADES:
+            q = q.where(col(Customer.grade) == w.upper())
+        elif w.startswith("#") and len(w) > 1:
+            q = q.where((" " + col(Customer.tags) + " ").contains(f" {w[1:]} "))
+        elif w.lower() in ("mine", "我的"):
+            q = q.where(col(Customer.owner_id) == ctx.me.id)
+        elif w.lower() in ("team", "团队"):
+            pass
+        else:
+            usage(ctx, "customers")
+            return
+    total = ctx.session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = ctx.session.exec(q.order_by(col(Customer.updated_at).desc()).limit(20)).all()
+    if not rows:
+        ctx.say("没有符合条件的客户。", "No customers match.")
+        return
+    body = "\n".join(f"#{c.id} {esc(c.name)} · {c.grade}" for c in rows)
+    ctx.say("客户（共 {n}，显示 {k}）：\n{b}", "Customers ({n} in all, {k} shown):\n{b}", n=total, k=len(rows), b=body)
+
+
+@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email]", "添加联系人", "add a contact",
+         roles=SELLERS)
+def contact(ctx: Ctx, args: str) -> None:
+    """Add a contact to a customer."""
+    head, _, rest = args.strip().partition(" ")
+    if head.lower() not in ("add", "new", "添加", "新建"):
+        usage(ctx, "contact")
+        return
+    force = rest.rstrip().endswith("--force")
+    rest = rest.replace("--force", "").strip()
+    cname, tail = lookup.split_name(ctx, rest)
+    if not cname:
+        ctx.say("给哪个客户添加联系人？", "Add a contact to which customer?")
+        ctx.ask("complete", {"prefix": "/contact add"})
+        return
+    c = lookup.customer(ctx, cname, lambda ref: f"/contact add {ref} {tail}")
+    if c is None:
+        return
+    words = tail.split()
+    if not words:
+        ctx.say("联系人叫什么？可以加上职位、电话、邮箱。", "The contact's name? Add title, phone, email if you like.")
+        ctx.ask("complete", {"prefix": f"/contact add #{c.id}"})
+        return
+    title, phone, email = customers.split_contact_fields(words[1:], ctx.settings.phone_region)
+    try:
+        p = customers.add_contact(ctx.session, by=ctx.me, customer=c, name=words[0], title=title, phone=phone,
+                                  email=email, now=ctx.now, force=force)
+    except DuplicateFound as dup:
+        shown = [m.name for m in dup.matches if _contact_visible(ctx, m.id)]
+        ctx.say("已有相同电话或邮箱的联系人：{m}。仍然添加？", "A contact with that phone or email exists: {m}. Add anyway?",
+                m="、".join(esc(n) for n in shown) or ctx.t("（在你看不到的客户下）", "(at a customer you can't see)"),
+                buttons=((ctx.button(ctx.t("仍然添加", "Add anyway"), f"say:/contact add #{c.id} {tail} --force"),),))
+        return
+    ctx.say("已为 {c} 添加联系人 {p}。", "Added {p} to {c}.", c=esc(c.name), p=esc(p.name))
+
+
+def _contact_visible(ctx: Ctx, contact_id: int) -> bool:
+    p = ctx.session.get(Contact, contact_id)
+    return p is not None and can_see_customer(ctx.session, ctx.me, p.customer_id)
+
+
+@command("grade", "/grade CUSTOMER A|B|C", "设置客户等级", "set a customer's grade", roles=SELLERS)
+def grade(ctx: Ctx, args: str) -> None:
+    """Set a customer's grade."""
+    parts = args.split()
+    if len(parts) >= 2 and parts[-1].upper() in customers.GRADES:
+        name, g = " ".join(parts[:-1]), parts[-1]
+    elif parts:
+        name = " ".join(parts)
+        ctx.say("设为哪个等级？", "Which grade?", buttons=(tuple(
+            ctx.button(x, f"say:/grade {name} {x}") for x in customers.GRADES),))
+        return
+    else:
+        usage(ctx, "grade")
+        return
+    c = lookup.customer(ctx, name, lambda ref: f"/grade {ref} {g}")
+    if c is None:
+        return
+    customers.set_grade(ctx.session, by=ctx.me, customer=c, grade=g, now=ctx.now)
+    ctx.say("{c} 现在是 {g} 级。", "{c} is now grade {g}.", c=esc(c.name), g=c.grade)
+
+
+@command("tag", "/tag CUSTOMER #tag [#tag…]", "给客户加标签", "tag a customer", roles=SELLERS)
+def tag(ctx: Ctx, args: str) -> None:
+    """Add tags to a customer."""
+    words = args.split()
+    tags = [w for w in words if w.startswith("#") and len(w) > 1]
+    name = " ".join(w for w in words if w not in tags)
+    if not name or not tags:
+        usage(ctx, "tag")
+        return
+    c = lookup.customer(ctx, name, lambda ref: f"/tag {ref} {' '.join(tags)}")
+    if c is None:
+        return
+    all_tags = customers.add_tags(ctx.session, by=ctx.me, customer=c, tags=tags, now=ctx.now)
+    ctx.say("{c} 的标签：{t}", "{c} tags: {t}", c=esc(c.name), t=" ".join(f"\\#{esc(t)}" for t in all_tags))

@@ -1,0 +1,214 @@
+"""Deal commands: new, show, list, advance, won, lost (/pipeline is in handlers/commands/reports.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import col, select
+
+from handlers import lookup, threads
+from handlers.context import Ctx
+from handlers.fmt import money
+from handlers.markup import esc
+from handlers.registry import command, usage
+from sales import pipeline
+from sales.access import deal_scope
+from sales.errors import RuleError
+from sales.names.directory import find_customers
+from sales.quotes import number
+from sales.refs import as_id
+from storage.models import Customer, Deal, Stage, StageChange, User
+
+SELLERS = frozenset({"rep", "manager", "admin"})
+QUALIFY_PROMPTS = {
+    "budget": ("预算是多少？", "What is the budget?"),
+    "decision_maker": ("谁是决策人？", "Who is the decision maker?"),
+    "timeline": ("预计什么时候决定？", "What is the timeline?"),
+}
+
+
+def stage_label(ctx: Ctx, stage: Stage) -> str:
+    """A stage's name in the reader's language."""
+    return stage.name_zh if ctx.lang == "zh" else stage.name_en
+
+
+@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N", "新建商机，或查看商机", "open a deal, or show one")
+def deal_cmd(ctx: Ctx, args: str) -> None:
+    """Route /deal new … and /deal N."""
+    head, _, rest = args.strip().partition(" ")
+    if head.lower() in ("new", "add", "新建"):
+        if ctx.me.role not in SELLERS:
+            ctx.say("你的角色不能新建商机。", "Your role can't open deals.")
+            return
+        new(ctx, rest.strip())
+    elif args.strip():
+        d = lookup.deal(ctx, args.strip(), lambda ref: f"/deal {ref}", open_only=False)
+        if d is not None:
+            show(ctx, d)
+    else:
+        usage(ctx, "deal")
+
+
+def new(ctx: Ctx, args: str) -> None:
+    """Open a deal: `CUSTOMER title… [amount]`."""
+    cname, rest = lookup.split_name(ctx, args)
+    if not cname:
+        ctx.say("为哪个客户新建商机？", "Open a deal for which customer?")
+        ctx.ask("complete", {"prefix": "/deal new"})
+        return
+    c = lookup.customer(ctx, cname, lambda ref: f"/deal new {ref} {rest}")
+    if c is None:
+        return
+    words = rest.split()
+    amount: Decimal | None = None
+    if len(words) > 1 or (words and any(ch.isdigit() for ch in words[0])):
+        try:
+            amount = number(words[-1])
+            words = words[:-1]
+        except RuleError as err:
+            if err.code == "amount_not_positive":
+                raise
+            amount = None
+    title = " ".join(words) or ctx.t("{c} 商机", "{c} deal", c=c.name)
+    d = pipeline.open_deal(ctx.session, by=ctx.me, customer_id=c.id or 0, title=title, amount=amount, now=ctx.now)
+    threads.opened(ctx, d)
+    ctx.say("已新建商机 #{id}：{t}（{c}，{m}，潜在）。推进：/advance {id}",
+            "Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
+            id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount))
+
+
+def show(ctx: Ctx, d: Deal) -> None:
+    """A deal's summary and its stage history."""
+    c = ctx.session.get(Customer, d.customer_id)
+    st = ctx.session.get(Stage, d.stage)
+    owner = ctx.session.get(User, d.owner_id)
+    lines = [f"*#{d.id} {esc(d.title)}*", f"{esc(c.name if c else '?')} · {money(d.amount)} · "
+             f"{stage_label(ctx, st) if st else d.stage} {d.probability}% · {esc(owner.name if owner else '?')}"]
+    for f in pipeline.QUALIFY_FIELDS:
+        if getattr(d, f):
+            lines.append(f"{f}: {esc(getattr(d, f))}")
+    if d.lost_reason:
+        lines.append(ctx.t("输单原因：{r}", "Lost because: {r}", r=esc(d.lost_reason)))
+    moves = ctx.session.exec(select(StageChange).where(col(StageChange.deal_id) == d.id)
+                             .order_by(col(StageChange.at))).all()
+    lines.append(" → ".join(m.to_stage for m in moves))
+    buttons = tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}")
+                    for s in pipeline.next_stages(ctx.session, d) if s.key != "lost")
+    ctx.say("{b}", "{b}", b="\n".join(lines), buttons=(buttons,) if buttons else ())
+
+
+@command("deals", "/deals [stage] [mine|team]", "商机列表", "list deals")
+def deals(ctx: Ctx, args: str) -> None:
+    """List visible deals, filtered by stage or mine."""
+    q = select(Deal).where(deal_scope(ctx.me))
+    for w in args.split():
+        st = pipeline.stage_by_name(ctx.session, w)
+        if st is not None:
+            q = q.where(col(Deal.stage) == st.key)
+        elif w.lower() in ("mine", "我的"):
+            q = q.where(col(Deal.owner_id) == ctx.me.id)
+        elif w.lower() not in ("team", "团队"):
+            usage(ctx, "deals")
+            return
+    if not args.strip():
+        q = q.where(col(Deal.stage).not_in(("won", "lost")))
+    rows = ctx.session.exec(q.order_by(col(Deal.updated_at).desc()).limit(20)).all()
+    if not rows:
+        ctx.say("没有符合条件的商机。", "No deals match.")
+        return
+    names = dict(ctx.session.exec(select(Customer.id, Customer.name).where(
+        col(Customer.id).in_({d.customer_id for d in rows}))).all())
+    body = "\n".join(f"#{d.id} {esc(names.get(d.customer_id, '?'))} · {esc(d.title)} · {d.stage} · {money(d.amount)}"
+                     for d in rows)
+    ctx.say("商机：\n{b}", "Deals:\n{b}", b=body)
+
+
+@command("advance", "/advance N [stage]", "推进商机到下一阶段", "move a deal to a stage", roles=SELLERS)
+def advance(ctx: Ctx, args: str) -> None:
+    """Move a deal; without a stage, offer the next ones as buttons."""
+    words = args.split()
+    if not words:
+        ctx.say("推进哪个商机？（编号或客户名）", "Move which deal? (number or customer)")
+        ctx.ask("complete", {"prefix": "/advance"})
+        return
+    st = pipeline.stage_by_name(ctx.session, words[-1]) if len(words) > 1 else None
+    if st is None and len(words) > 1 and (as_id(words[0]) is not None
+                                          or not find_customers(ctx.session, user=ctx.me, query=args)):
+        names = ", ".join(f"{s.key}（{s.name_zh}）" for s in pipeline.stages(ctx.session))
+        ctx.say("没有“{w}”这个阶段。可选：{n}", "There is no stage “{w}”. Stages: {n}", w=esc(words[-1]), n=names)
+        return
+    ref = " ".join(words[:-1]) if st else " ".join(words)
+    d = lookup.deal(ctx, ref, lambda r: f"/advance {r} {st.key if st else ''}".strip())
+    if d is None:
+        return
+    if st is None:
+        nxt = pipeline.next_stages(ctx.session, d)
+        if not nxt:
+            ctx.say("商机 #{id} 已经结束。", "Deal #{id} is closed.", id=d.id)
+            return
+        ctx.say("商机 #{id} 现在是 {s}，推进到：", "Deal #{id} is at {s}. Move to:", id=d.id, s=d.stage,
+                buttons=(tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}",
+                                          style="danger" if s.key == "lost" else None) for s in nxt),))
+        return
+    move(ctx, d, st)
+
+
+def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None) -> None:
+    """Move a deal, asking for what an entry rule needs."""
+    if st.key == "lost" and not reason:
+        ctx.say("输单原因是什么？", "Why was it lost?")
+        ctx.ask("complete", {"prefix": f"/lost {d.id}"})
+        return
+    missing = pipeline.missing_for(ctx.session, d, st)
+    if missing:
+        zh, en = QUALIFY_PROMPTS[missing[0]]
+        ctx.say("进入“已确认”前还需要几项信息。" + zh, "Before *qualified* I need a few things. " + en)
+        ctx.ask("qualify", {"deal": d.id, "field": missing[0]})
+        return
+    order = pipeline.advance(ctx.session, deal=d, to=st, by=ctx.me, now=ctx.now, reason=reason)
+    threads.moved(ctx, d, st, order)
+    ctx.say("商机 #{id} → {s}。", "Deal #{id} → {s}.", id=d.id, s=stage_label(ctx, st))
+    if order is not None:
+        ctx.say("🎉 赢单！已生成订单 #{o}，金额 {m}。设置付款计划：/plan {o} 30% now, 70% 2027-01-15",
+                "🎉 Won! Order #{o} for {m} was created. Set its payment plan: /plan {o} 30% now, 70% 2027-01-15",
+                o=order.id, m=money(order.amount))
+
+
+def qualify_answer(ctx: Ctx, deal_id: int, field: str, text: str) -> None:
+    """Record one qualification answer and go on to the next or make the move."""
+    d = ctx.session.exec(select(Deal).where(col(Deal.id) == deal_id, deal_scope(ctx.me))).first()
+    if d is None:  # gone, or no longer this person's to see (reassigned meanwhile)
+        ctx.say("没找到商机 {n}。", "No deal {n} found.", n=deal_id)
+        return
+    pipeline.set_qualification(ctx.session, deal=d, by=ctx.me, now=ctx.now, **{field: text})
+    st = ctx.session.get(Stage, "qualified")
+    assert st is not None
+    move(ctx, d, st)
+
+
+@command("won", "/won N", "赢单", "mark a deal won", roles=SELLERS)
+def won(ctx: Ctx, args: str) -> None:
+    """Win a deal."""
+    if not args.strip():
+        ctx.say("哪个商机赢单了？", "Which deal was won?")
+        ctx.ask("complete", {"prefix": "/won"})
+        return
+    d = lookup.deal(ctx, args, lambda r: f"/won {r}")
+    st = ctx.session.get(Stage, "won")
+    if d is not None and st is not None:
+        move(ctx, d, st)
+
+
+@command("lost", "/lost N <reason>", "输单（需要原因）", "mark a deal lost (with a reason)", roles=SELLERS)
+def lost(ctx: Ctx, args: str) -> None:
+    """Lose a deal, with its reason."""
+    words = args.split()
+    if not words:
+        ctx.say("哪个商机输单了？", "Which deal was lost?")
+        ctx.ask("complete", {"prefix": "/lost"})
+        return
+    ref, reason = (words[0], " ".join(words[1:])) if as_id(words[0]) is not None else lookup.split_name(ctx, args)
+    d = lookup.deal(ctx, ref, lambda r: f"/lost {r} {reason}")
+    st = ctx.session.get(Stage, "lost")
+    if d is not None and st is not None:
+        move(ctx, d, st, reason=reason)

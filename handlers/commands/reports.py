@@ -1,0 +1,178 @@
+"""Reports in chat: /pipeline, /report …, /target, each a short text and a chart; the Monday digest charts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from handlers.context import Ctx
+from handlers.markup import esc
+from handlers.registry import command, usage
+from handlers.reporting import charts
+from handlers.reporting.answer import Answer, whole, zone
+from handlers.reporting.builders import build, pipeline_report
+from handlers.types import Attachment, Reply
+from sales import analytics as an
+from sales.analytics.periods import ACCEPTED_EN, ACCEPTED_ZH, Kind, Period, parse_period, span
+from sales.analytics.targets import may_set, set_target
+from sales.errors import RuleError
+from sales.quotes import number
+from storage.models import Team, User
+
+log = logging.getLogger("salesbot.reports")
+SELLERS = frozenset({"rep", "manager", "admin"})
+KINDS = {"funnel": "funnel", "漏斗": "funnel", "sources": "sources", "source": "sources", "来源": "sources",
+         "reps": "reps", "leaderboard": "reps", "排行": "reps", "排行榜": "reps", "stages": "stages",
+         "阶段": "stages", "forecast": "forecast", "预测": "forecast", "targets": "targets", "target": "targets",
+         "目标": "targets"}
+DEFAULT_PERIOD: dict[str, Kind] = {"funnel": "month", "sources": "month", "reps": "month", "stages": "month",
+                                   "forecast": "quarter", "targets": "quarter"}
+MINE, TEAM = ("mine", "我的", "me", "我"), ("team", "团队", "all", "全部")
+
+
+def send(ctx: Ctx, answer: Answer) -> None:
+    """Answer with the text and the chart; without a CJK font, the text and why there is no chart."""
+    image = None
+    if answer.draw is not None and answer.chart is not None:
+        try:
+            image = Attachment(answer.chart, "image/png", answer.draw())
+        except charts.NoCJKFont as exc:
+            log.warning("chart not drawn: %s", exc)
+            answer.text += ctx.t("\n（图表无法生成：服务器上没有中文字体，请安装 fonts-noto-cjk。）",
+                                 "\n(No chart: the server has no CJK font; install fonts-noto-cjk.)")
+        except Exception:
+            # The figures stand without their picture; a drawing bug must not undo the turn (a /target).
+            log.exception("chart %s failed", answer.chart)
+            answer.text += ctx.t("\n（图表生成失败。）", "\n(The chart could not be drawn.)")
+    ctx.replies.append(Reply(text=answer.text, image=image))
+
+
+def _scope_words(ctx: Ctx, words: list[str]) -> tuple[an.Scope, list[str]]:
+    """The scope the words ask for (mine, team, a person), within what the asker may see; the other words."""
+    rest, mine, rep = [], False, None
+    people = {u.name.casefold(): u for u in ctx.session.exec(select(User).where(col(User.active))).all()}
+    for w in words:
+        if w.casefold() in MINE:
+            mine = True
+        elif w.casefold() in TEAM:
+            continue
+        elif w.lstrip("@").casefold() in people:
+            rep = people[w.lstrip("@").casefold()]
+        else:
+            rest.append(w)
+    if rep is not None and not an.may_see(ctx.me, rep):
+        ctx.say("你只能看到自己权限内的数据，下面是这些数据。", "You may only see your own scope; here it is.")
+        rep = None
+    return an.scope_for(ctx.me, rep=rep, mine=mine), rest
+
+
+def _period(ctx: Ctx, words: list[str], default: Kind) -> Period | None:
+    """The period the words name (the default when none), or None after listing the accepted forms."""
+    today = ctx.local_now.date()
+    if not words:
+        return span(default, today)
+    found = parse_period(" ".join(words), today)
+    if found is None:
+        ctx.say("看不懂时间段“{w}”。可以用：{a}", "I can't read the period “{w}”. Use one of: {a}",
+                w=esc(" ".join(words)), a=ACCEPTED_ZH if ctx.lang == "zh" else ACCEPTED_EN)
+    return found
+
+
+
+@command("report", "/report funnel|sources|reps|stages|forecast|targets [period] [mine|team|USER]",
+         "报表和图表：漏斗、来源、排行、阶段天数、预测、目标", "reports with charts: funnel, sources, reps, stages, "
+         "forecast, targets", roles=SELLERS)
+def report_cmd(ctx: Ctx, args: str) -> None:
+    """Route /report KIND [period] [scope]."""
+    words = args.split()
+    kind = KINDS.get(words[0].casefold()) if words else None
+    if kind is None:
+        usage(ctx, "report")
+        return
+    scope, rest = _scope_words(ctx, words[1:])
+    period = _period(ctx, rest, DEFAULT_PERIOD[kind])
+    if period is not None:
+        send(ctx, build(ctx.session, kind, scope, period, ctx.lang, ctx.tz.key))
+
+
+@command("pipeline", "/pipeline [mine|team]", "各阶段的商机数和金额、加权预测（附图）",
+         "deals and amounts per stage, weighted forecast (with a chart)", roles=SELLERS)
+def pipeline_cmd(ctx: Ctx, args: str) -> None:
+    """Open deals per stage, summed in SQL, with a chart."""
+    scope, rest = _scope_words(ctx, args.split())
+    if rest:
+        usage(ctx, "pipeline")
+        return
+    send(ctx, pipeline_report(ctx.session, scope, ctx.lang, ctx.local_now.strftime("%Y%m%d")))
+
+
+@command("target", "/target USER|team AMOUNT [period]", "设置销售目标（经理、管理员）",
+         "set a sales target (managers, admins)", roles=frozenset({"manager", "admin"}))
+def target_cmd(ctx: Ctx, args: str) -> None:
+    """Set a rep's or the team's target for a period, then show the period's targets."""
+    words = args.split()
+    if len(words) < 2:
+        usage(ctx, "target")
+        return
+    who, amount_word, rest = words[0].lstrip("@"), words[1], words[2:]
+    try:
+        amount = amount_of(amount_word)
+    except RuleError:
+        ctx.say("“{v}”不是金额。例如：/target alice 50万 2026-Q4", "“{v}” is not an amount. E.g. /target alice 500k 2026-Q4",
+                v=esc(amount_word))
+        return
+    period = _period(ctx, rest, "quarter")
+    if period is None:
+        return
+    target_user = None
+    if who.casefold() not in TEAM:
+        people = ctx.session.exec(select(User).where(col(User.active))).all()
+        target_user = next((u for u in people if u.name.casefold() == who.casefold()), None)
+        if target_user is None:
+            ctx.say("没找到用户“{n}”。", "No user “{n}” found.", n=esc(who))
+            return
+    if target_user is None and ctx.me.team_id is None:
+        ctx.say("你不属于任何团队，请指定一个人：/target 用户 金额", "You belong to no team; name a person: /target USER AMOUNT")
+        return
+    if not may_set(ctx.me, user=target_user, team_id=ctx.me.team_id):
+        ctx.say("你只能给自己团队的人设目标。", "You may set targets only for your own team.")
+        return
+    if amount <= 0:
+        ctx.say("目标金额必须大于 0。", "The target must be more than 0.")
+        return
+    set_target(ctx.session, by=ctx.me, period_key=period.key, amount=amount, now=ctx.now, user=target_user,
+               team_id=ctx.me.team_id)
+    whose = esc(target_user.name) if target_user else ctx.t("团队", "the team")
+    ctx.say("已设置 {u} {p} 的目标：{m}。", "Set {u}'s target for {p}: {m}.", u=whose, p=period.label(ctx.lang),
+            m=whole(amount))
+    send(ctx, build(ctx.session, "targets", an.scope_for(ctx.me), period, ctx.lang, ctx.tz.key))
+
+
+def amount_of(word: str) -> Decimal:
+    """An amount as typed: 500000, 50万, 1.5亿, 500k, 2m."""
+    w = word.strip()
+    for suffix, mult in (("亿", 10**8), ("m", 10**6), ("M", 10**6)):
+        if w.endswith(suffix):
+            return number(w[: -len(suffix)]) * mult
+    return number(w)
+
+
+def monday_charts(session: Session, team_id: int, lang: str, *, now: datetime | None = None,
+                  period: Period | None = None) -> list[Attachment]:
+    """The team's funnel and leaderboard charts for the Monday digest (last week unless told); none when empty."""
+    team = session.get(Team, team_id)
+    tz_name = team.tz if team else "Asia/Shanghai"
+    today = (now or datetime.now(UTC)).astimezone(zone(tz_name)).date()
+    period = period or span("week", today, -1)
+    out = []
+    for kind in ("funnel", "reps"):
+        answer = build(session, kind, an.team_scope(team_id), period, lang, tz_name)
+        if answer.draw is not None and answer.chart is not None:
+            try:
+                out.append(Attachment(answer.chart, "image/png", answer.draw()))
+            except charts.NoCJKFont as exc:
+                log.warning("digest chart not drawn: %s", exc)
+    return out

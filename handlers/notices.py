@@ -1,0 +1,175 @@
+"""Claimed reminders turned into outbox rows: each reminder's words in its reader's language and zone."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from handlers.commands.digest import person_replies, team_replies
+from handlers.context import Settings, reply_to_json
+from handlers.fmt import day as fmt_day
+from handlers.fmt import moment, money, pct
+from handlers.markup import esc
+from handlers.types import Button, Reply
+from sales.privacy import mask_text
+from sales.reminders import People
+from sales.reminders.digest import person_digest, team_digest
+from sales.reminders.due import Due
+from storage.models import ChatIdentity, User
+
+
+def _t(lang: str, zh: str, en: str, **kw: object) -> str:
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+def _days(n: int) -> str:
+    return "day" if n == 1 else "days"
+
+
+def followup_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """⏰ a follow-up whose time has come, with Done / Snooze / Open."""
+    fu, c = d.followup, d.customer
+    assert fu is not None and c is not None
+    tz = people.calendar(d.user.id if d.user else None).tz
+    if fu.reason == "cadence":
+        last = c.last_contact_at or c.created_at
+        n = (now.astimezone(tz).date() - last.astimezone(tz).date()).days
+        text = _t(lang, "⏰ 该回访 *{c}* 了：{g} 级客户，上次联系是 {n} 天前。",
+                  "⏰ Time to check in with *{c}*: grade {g}, last contact {n} {days} ago.",
+                  c=esc(c.name), g=c.grade, n=n, days=_days(n))
+    else:
+        text = _t(lang, "⏰ 跟进 *{c}*（{w}）：{x}", "⏰ Follow up with *{c}* ({w}): {x}", c=esc(c.name),
+                  w=moment(fu.due_at, tz, lang, fu.has_time), x=esc(fu.what[:300]))
+    return Reply(text=text, buttons=(
+        (Button(_t(lang, "完成", "Done"), f"fu.done:{fu.id}", style="primary"),
+         Button(_t(lang, "打开客户", "Open"), f"say:/customer #{c.id}")),
+        (Button(_t(lang, "推迟 1 天", "Snooze 1 day"), f"fu.snz:{fu.id}"),
+         Button(_t(lang, "推迟 1 周", "Snooze 1 week"), f"say:/snooze {fu.id} 7"))))
+
+
+def installment_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """💰 an installment 3 days before, on the day, or overdue (the owner named for others)."""
+    inst, o, c = d.installment, d.order, d.customer
+    assert inst is not None and o is not None
+    today = people.calendar(d.user.id if d.user else None).local(now).date()
+    late = (today - inst.due_on).days
+    kw: dict[str, object] = dict(c=esc(c.name if c else "?"), o=o.id, s=inst.seq, a=money(inst.amount - inst.paid),
+                                 d=fmt_day(inst.due_on, lang), k=abs(late), days=_days(abs(late)))
+    if late < 0:
+        text = _t(lang, "💰 回款提醒：{c} 订单 #{o} 第 {s} 期 {a} 将于 {d} 到期（还有 {k} 天）。",
+                  "💰 Payment due in {k} {days}: {c}, order #{o}, installment {s}, {a}, due {d}.", **kw)
+    elif late == 0:
+        text = _t(lang, "💰 今天到期：{c} 订单 #{o} 第 {s} 期 {a}。",
+                  "💰 Payment due today: {c}, order #{o}, installment {s}, {a}.", **kw)
+    else:
+        text = _t(lang, "⚠️ 回款逾期 {k} 天：{c} 订单 #{o} 第 {s} 期 {a}（{d} 到期）。",
+                  "⚠️ Payment {k} {days} overdue: {c}, order #{o}, installment {s}, {a} (due {d}).", **kw)
+    owner = people.users.get(o.owner_id)
+    if d.user is not None and owner is not None and owner.id != d.user.id:
+        text += _t(lang, "负责人：{r}。", " Owner: {r}.", r=esc(owner.name))
+    return Reply(text=text, buttons=((Button(_t(lang, "应收款", "Receivables"), "say:/receivables"),),))
+
+
+def nudge_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """⏳ an approval that waited 4 working hours, with Approve / Reject."""
+    ap, q = d.approval, d.quote
+    assert ap is not None and q is not None
+    text = _t(lang, "⏳ {r} 的折扣申请已等待 4 个工作小时：报价 #{q}（{c}），折扣 {p}，合计 {t}。",
+              "⏳ {r}'s discount request has waited 4 working hours: quote #{q} ({c}), {p} off, total {t}.",
+              r=esc(d.requester.name if d.requester else "?"), q=q.id, c=esc(d.customer.name if d.customer else "?"),
+              p=pct(q.discount), t=money(q.total))
+    return Reply(text=text, buttons=((Button(_t(lang, "批准", "Approve"), f"ap.ok:{ap.id}", style="primary"),
+                                      Button(_t(lang, "拒绝", "Reject"), f"ap.no:{ap.id}", style="danger")),))
+
+
+def lead_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """🔥 an SQL lead nobody touched for 24 hours."""
+    lead = d.lead
+    assert lead is not None
+    return Reply(text=_t(lang, "🔥 SQL 线索 #{n}（{co}）已超过 24 小时没人跟进。",
+                         "🔥 SQL lead #{n} ({co}) has waited more than 24 hours for a first touch.",
+                         n=lead.id, co=esc(lead.company)))
+
+
+RENDER = {"followup": followup_reply, "installment": installment_reply, "nudge": nudge_reply,
+          "lead.untouched": lead_reply}
+
+
+@dataclass
+class Built:
+    """Outbox rows per reminder id, the reminders with nothing to send, and those to send later."""
+
+    rows: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    dropped: list[int] = field(default_factory=list)
+    deferred: dict[int, datetime] = field(default_factory=dict)
+
+
+def _chats(session: Session, user_ids: set[int]) -> dict[int, ChatIdentity]:
+    """Each user's newest chat identity: where private messages reach them."""
+    if not user_ids:
+        return {}
+    newest = (select(func.max(col(ChatIdentity.id))).where(col(ChatIdentity.user_id).in_(sorted(user_ids)))
+              .group_by(col(ChatIdentity.user_id)))
+    rows = session.execute(select(ChatIdentity).where(col(ChatIdentity.id).in_(newest))).scalars()
+    return {r.user_id: r for r in rows}
+
+
+def _team_lang(people: People, team_id: int | None, default: str) -> str:
+    langs = Counter(u.lang or default for u in people.users.values() if u.team_id == team_id and u.active)
+    return langs.most_common(1)[0][0] if langs else default
+
+
+def build(session: Session, dues: list[Due], *, people: People, now: datetime, settings: Settings) -> Built:
+    """The outbox rows that deliver these reminders; a reminder with nothing to say or nobody to reach is dropped."""
+    readers = {d.user.id or 0 for d in dues if d.user is not None}
+    for d in dues:
+        if d.team is not None and not d.team.chat_id:
+            readers |= {m.id or 0 for m in people.managers(d.team.id)}
+    chats = _chats(session, readers)
+    out = Built()
+
+    def row(platform: str, workspace: str, chat: str, user_id: int | None, reply: Reply) -> dict[str, Any]:
+        return dict(platform=platform, workspace=workspace, chat=chat, thread=None, user_id=user_id,
+                    payload=reply_to_json(reply), status="pending", attempts=0, next_attempt_at=now, created_at=now)
+
+    def to_user(user: User, replies: list[Reply]) -> list[dict[str, Any]]:
+        ident = chats.get(user.id or 0)
+        if ident is None:
+            return []
+        return [row(ident.platform, ident.workspace, ident.chat or ident.external_id, user.id, r) for r in replies]
+
+    for d in dues:
+        rid = d.reminder.id
+        rows: list[dict[str, Any]] = []
+        if d.defer is not None:
+            out.deferred[rid] = d.defer
+            continue
+        if d.drop is None and d.user is not None:
+            lang = d.user.lang or settings.default_lang
+            if d.reminder.kind == "digest":
+                cal = people.calendar(d.user.id)
+                dg = person_digest(session, user=d.user, day=d.day or cal.local(now).date(), cal=cal, now=now)
+                rows = to_user(d.user, person_replies(dg, name=d.user.name, lang=lang, tz=cal.tz))
+            elif d.reminder.kind in RENDER:
+                rows = to_user(d.user, [RENDER[d.reminder.kind](d, lang, people, now)])
+        elif d.drop is None and d.team is not None:
+            cal = people.team_calendar(d.team)
+            tdg = team_digest(session, team=d.team, day=d.day or cal.local(now).date(), cal=cal)
+            if d.team.chat_id:
+                lang = _team_lang(people, d.team.id, settings.default_lang)
+                rows = [row(d.team.chat_platform or "console", d.team.chat_workspace or "local", d.team.chat_id, None,
+                            replace(r, text=mask_text(r.text)))  # a group chat: phones and emails masked
+                        for r in team_replies(tdg, lang=lang, session=session)]
+            else:  # no team chat configured: the team's managers read it
+                for m in people.managers(d.team.id):
+                    rows += to_user(m, team_replies(tdg, lang=m.lang or settings.default_lang, session=session))
+        if rows:
+            out.rows[rid] = rows
+        else:
+            out.dropped.append(rid)
+    return out

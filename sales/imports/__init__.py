@@ -1,0 +1,141 @@
+"""Spreadsheet import: read, recognize columns, plan (the preview), apply in one transaction."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from sales import audit
+from sales.imports.columns import KINDS, field_names, sheet_columns
+from sales.imports.customers import plan_customers
+from sales.imports.plan import Job, Options, Plan, Progress, RowResult, Suspect
+from sales.imports.read import BadFile, read_table
+from sales.imports.records import plan_activities, plan_deals, plan_leads
+from sales.imports.speed.forked import Worker, worker_if
+from sales.imports.speed.warm import Warm, worth_it
+from sales.imports.values import Owners
+from storage.models import ImportBatch, User
+
+__all__ = ["BadFile", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file", "parse_mapping", "preview"]
+
+WORKER_FROM = 1024 * 1024  # file size (bytes) from which an import forks a worker for its large pure work
+_PLANNERS = {"customers": plan_customers, "activities": plan_activities, "deals": plan_deals, "leads": plan_leads}
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """The cyclic garbage collector paused while an import builds its many small objects."""
+    # Its passes over the growing heap would cost a third of a large import; reference counting still frees.
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """`列名=field` corrections (`列名=` ignores a column); BadFile('bad_mapping') when unreadable."""
+    out: dict[str, str] = {}
+    known = set(field_names())
+    for pair in pairs:
+        header, sep, name = pair.replace("＝", "=").rpartition("=")
+        name = name.strip()
+        if not sep or not header.strip() or (name and name not in known):
+            raise BadFile("bad_mapping", value=pair, fields=", ".join(field_names()))
+        out[header.strip()] = name
+    return out
+
+
+def preview(
+    session: Session, *, data: bytes, file_name: str, by: User, now: datetime, options: Options | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """Read the file and plan the import without writing anything (a dry run)."""
+    with _bulk(), _worker(data) as worker:
+        plan = _preview(session, data, file_name, by, now, options or Options(), progress, worker)
+        plan.settle()
+    return plan
+
+
+def _worker(data: bytes) -> AbstractContextManager[Worker | None]:
+    """This process's worker for a large file's pure work (forked at the first one, while the process is small)."""
+    if len(data) < WORKER_FROM:
+        return worker_if(False)
+    import sales.names.alike  # noqa: F401  (the worker scans with it: imported before the fork, not in the child)
+
+    return worker_if(True)
+
+
+def _preview(session: Session, data: bytes, file_name: str, by: User, now: datetime, options: Options,
+             progress: Progress | None, worker: Worker | None) -> Plan:
+    if options.kind is not None and options.kind not in KINDS:
+        raise BadFile("unknown_kind", kinds=", ".join(KINDS))
+    warm = Warm(options, now.astimezone(ZoneInfo(options.tz)).date(), file_name) if worth_it() else None
+    table = read_table(data, file_name, options.sheet, options.max_bytes, meanwhile=warm.fill if warm else None)
+    kind, columns = sheet_columns(table.headers, options.kind, options.mapping, table.sheet, file_name)
+    if not any(c.field == "name" for c in columns):
+        raise BadFile("no_name_column",
+                      headers="、".join(str(h) for h in table.headers if h not in (None, ""))[:300] or "—")
+    plan = Plan(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), kind=kind, sheet=table.sheet,
+                sheets=table.sheets, header_row=table.header_row, columns=columns, table=table)
+    users = list(session.exec(select(User).where(col(User.active))).all())
+    job = Job(session=session, table=table, columns=columns, by=by, now=now, options=options,
+              owners=Owners(users), plan=plan, progress=progress, ready=warm.ready_for(columns) if warm else None,
+              worker=worker)
+    _PLANNERS[kind](job)
+    plan.counts["rejected"] = len(plan.rejected)
+    plan.counts["flagged"] = len(plan.flagged)
+    return plan
+
+
+def apply(session: Session, plan: Plan, *, by: User, now: datetime, progress: Progress | None = None) -> Plan:
+    """Write a planned import in the caller's transaction; a plan that changes nothing writes nothing."""
+    if plan.applied:
+        return plan
+    if plan.changes and plan.writes is not None:
+        with _bulk():
+            plan.writes(session, progress)
+            plan.writes = None  # written once: its rows can go
+            plan.settle()  # the batch records the look-alikes merged
+            batch = ImportBatch(user_id=by.id or 0, file_name=plan.file_name[:200], sha256=plan.sha256,
+                                kind=plan.kind, sheet=plan.sheet, status="applied", created_at=now, applied_at=now)
+            session.add(batch)
+            session.flush()
+            plan.batch_id = batch.id
+            batch.summary = json.dumps(_record(plan), ensure_ascii=False, default=str)
+            audit.record(session, by=by.id, action="import", entity="importbatch", entity_id=batch.id, now=now,
+                         after={"file": plan.file_name, "kind": plan.kind, "counts": dict(plan.counts)})
+    plan.settle()
+    plan.applied = True
+    return plan
+
+
+def _record(plan: Plan) -> dict[str, object]:
+    """What the batch keeps: the summary without samples, and of the look-alikes only those merged."""
+    # A large sheet can list a hundred thousand look-alikes; the ones kept apart changed nothing.
+    kept = {k: v for k, v in plan.summary(suspects=False).items() if k not in ("samples", "suspects")}
+    kept["suspects_listed"] = len(plan.suspects)
+    kept["suspects_merged"] = [s.as_dict() for s in plan.suspects if s.merged]
+    return kept
+
+
+def import_file(
+    session: Session, *, data: bytes, file_name: str, by: User, now: datetime, options: Options | None = None,
+    dry_run: bool = False, progress: Progress | None = None,
+) -> Plan:
+    """Preview, and unless `dry_run` apply, in the caller's transaction."""
+    if dry_run:
+        return preview(session, data=data, file_name=file_name, by=by, now=now, options=options, progress=progress)
+    # One pause for both steps; a large file's look-alikes are listed while its rows are written.
+    with _bulk(), _worker(data) as worker:
+        plan = _preview(session, data, file_name, by, now, options or Options(), progress, worker)
+        return apply(session, plan, by=by, now=now, progress=progress)

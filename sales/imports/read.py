@@ -1,0 +1,193 @@
+"""Opening an uploaded file as rows: xlsx/xls/ods with python-calamine, CSV by hand; bad files refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+from sales.imports.columns import header_score
+from sales.imports.speed.glimpse import Glimpse, formulas, glimpse
+
+MAX_BYTES = 20 * 1024 * 1024
+HEADER_SCAN = 10
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
+Meanwhile = Callable[[Glimpse, str], None]  # work done on the sheet's XML (and its name) during the parse
+
+
+class BadFile(Exception):
+    """A file that cannot be imported; `code` names why, `params` fill the message."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+FILE_MESSAGES: dict[str, tuple[str, str]] = {
+    "too_large": ("文件太大（{size} MB，上限 {limit} MB）。请拆成几个文件分别导入。",
+                  "That file is too large ({size} MB; the limit is {limit} MB). Split it and import the parts."),
+    "not_spreadsheet": ("“{name}”不是表格文件。请发送 .xlsx、.xls、.ods 或 .csv 文件。",
+                        "“{name}” is not a spreadsheet. Send an .xlsx, .xls, .ods or .csv file."),
+    "encrypted": ("“{name}”有密码保护。请在 Excel 里去掉密码（文件 → 信息 → 保护工作簿）后再发。",
+                  "“{name}” is password-protected. Remove the password in Excel (File → Info → Protect "
+                  "Workbook) and send it again."),
+    "corrupt": ("“{name}”打不开，文件可能已损坏。请在 Excel 里打开并另存为 .xlsx 再试。",
+                "“{name}” can't be opened; it may be damaged. Open it in Excel, save it as .xlsx and try again."),
+    "empty": ("“{name}”里没有数据。", "“{name}” has no data in it."),
+    "no_sheet": ("没有名为“{sheet}”的工作表。可选：{sheets}", "There is no sheet “{sheet}”. Sheets: {sheets}"),
+    "no_name_column": ("找不到客户名称列（例如“客户名称”“公司名称”“Company”）。看到的列：{headers}。"
+                       "请改列名，或指定对应关系：客户名称列=name",
+                       "No company-name column found (e.g. 客户名称, 公司名称, Company). Columns seen: {headers}. "
+                       "Rename it, or map it: COLUMN=name"),
+    "bad_mapping": ("“{value}”看不懂。格式：列名=字段，字段可以是：{fields}",
+                    "I can't read “{value}”. Write COLUMN=FIELD; fields: {fields}"),
+    "unknown_kind": ("导入类型只能是 {kinds}。", "The import kind must be one of {kinds}."),
+}
+
+
+def file_message(err: BadFile, lang: str) -> str:
+    """A refused file's message in the reader's language."""
+    zh, en = FILE_MESSAGES.get(err.code, ("无法导入（{code}）。", "Can't import that ({code})."))
+    return (zh if lang == "zh" else en).format(code=err.code, **err.params)
+
+
+@dataclass
+class Table:
+    """The chosen sheet: its header row, data rows (with their row numbers) and formulas as typed."""
+
+    sheet: str
+    sheets: list[str]
+    header_row: int  # 1-based row number of the headers
+    headers: list[Any]
+    rows: list[list[Any]]
+    first_row: int  # 1-based row number of rows[0]
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (index in rows, column) → "=…"
+
+
+def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int = MAX_BYTES,
+               meanwhile: Meanwhile | None = None) -> Table:
+    """The rows of `sheet` (or the first sheet with data) of an uploaded file, or BadFile; `meanwhile` runs
+    on an xlsx sheet's XML while calamine parses it (on the second core: the parse releases the GIL)."""
+    if len(data) > max_bytes:
+        raise BadFile("too_large", size=round(len(data) / 1024 / 1024, 1), limit=max_bytes // 1024 // 1024)
+    if not data.strip():
+        raise BadFile("empty", name=name)
+    if data.startswith(_OLE) and _ENCRYPTED in data:
+        raise BadFile("encrypted", name=name)
+    if data.startswith(_ZIP) or data.startswith(_OLE):
+        sheets, grid, chosen, found = _read_book(data, name, sheet, meanwhile)
+    elif name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")):
+        raise BadFile("corrupt", name=name)
+    else:
+        grid, chosen, sheets = _read_csv(data, name), "csv", ["csv"]
+        if sheet not in (None, "csv"):
+            raise BadFile("no_sheet", sheet=sheet, sheets="csv")
+        found = {}
+    header_at = header_row(grid)
+    if header_at is None:
+        raise BadFile("empty", name=name)
+    rows = grid[header_at + 1:]
+    shifted = {(r - header_at - 1, c): f for (r, c), f in found.items() if r > header_at}
+    return Table(sheet=chosen, sheets=sheets, header_row=header_at + 1, headers=list(grid[header_at]),
+                 rows=rows, first_row=header_at + 2, formulas=shifted)
+
+
+def _read_book(data: bytes, name: str, sheet: str | None, meanwhile: Meanwhile | None,
+               ) -> tuple[list[str], list[list[Any]], str, dict[tuple[int, int], str]]:
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except PasswordError:
+        raise BadFile("encrypted", name=name) from None
+    except (CalamineError, ValueError, OSError, RuntimeError):
+        raise BadFile("corrupt", name=name) from None
+    except Exception as exc:  # calamine raises its own error classes for each format
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise BadFile("encrypted", name=name) from None
+        raise BadFile("corrupt", name=name) from None
+    names = list(book.sheet_names)
+    if sheet is not None and sheet not in names:
+        raise BadFile("no_sheet", sheet=sheet, sheets="、".join(names))
+    xlsx = data.startswith(_ZIP)
+    try:
+        likely = sheet or (names[0] if names else None)
+        if xlsx and likely is not None:
+            grid, found = _parse_while(book, data, likely, meanwhile)
+            if any(_filled(r) for r in grid):
+                return names, grid, likely, found
+        for candidate in [sheet] if sheet else names:
+            assert candidate is not None
+            if xlsx and candidate == likely:
+                continue
+            grid = book.get_sheet_by_name(candidate).to_python(skip_empty_area=False)
+            if any(_filled(r) for r in grid):
+                seen = glimpse(data, candidate) if xlsx else None
+                return names, grid, candidate, formulas(seen.xml) if seen is not None else {}
+    except Exception:
+        raise BadFile("corrupt", name=name) from None
+    raise BadFile("empty", name=name)
+
+
+def _parse_while(book: CalamineWorkbook, data: bytes, sheet: str, meanwhile: Meanwhile | None,
+                 ) -> tuple[list[list[Any]], dict[tuple[int, int], str]]:
+    """An xlsx sheet's cells and formulas; while calamine parses (without the GIL) this thread reads its XML."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parsing = pool.submit(book.get_sheet_by_name, sheet)
+        seen = glimpse(data, sheet)
+        found = formulas(seen.xml) if seen is not None else {}
+        if seen is not None and meanwhile is not None:
+            with suppress(Exception):  # it only saves work later: the import reads the same without it
+                meanwhile(seen, sheet)
+        del seen  # the XML can go before the cells arrive
+        return parsing.result().to_python(skip_empty_area=False), found
+
+
+def _read_csv(data: bytes, name: str) -> list[list[Any]]:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BadFile("not_spreadsheet", name=name)
+    for encoding in ("utf-8-sig", "utf-16", "gb18030"):
+        try:
+            body = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise BadFile("not_spreadsheet", name=name)
+    if body.lstrip().startswith(("%PDF", "<!DOCTYPE", "<html", "{\\rtf")):
+        raise BadFile("not_spreadsheet", name=name)
+    sample = body[:8192]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
+    rows = [list(r) for r in csv.reader(io.StringIO(body), dialect)]
+    widest = max((len(r) for r in rows), default=0)
+    if widest < 2 and not name.lower().endswith((".csv", ".tsv", ".txt")):
+        raise BadFile("not_spreadsheet", name=name)
+    return rows
+
+
+def _filled(row: list[Any]) -> bool:
+    return any(c not in (None, "") for c in row)
+
+
+def header_row(grid: list[list[Any]]) -> int | None:
+    """The row among the first few with the most recognizable headers (a title row may sit above)."""
+    best, best_score = None, -1
+    for i, row in enumerate(grid[:HEADER_SCAN]):
+        if not _filled(row):
+            continue
+        score = header_score(row)
+        if score > best_score:
+            best, best_score = i, score
+        if best is None:
+            best = i
+    return best

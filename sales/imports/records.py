@@ -1,0 +1,359 @@
+"""Planning activity (follow-up record), deal and lead sheets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from sales import leads as lead_rules
+from sales.activities import due_instant
+from sales.customers import MAX_NAME
+from sales.imports.plan import Job, Progress, RowReader, RowResult, Suspect, shown
+from sales.imports.read import BadFile
+from sales.imports.values import Issue, activity_kind, is_done
+from sales.imports.write import bulk_insert, bulk_update, reserve_ids
+from sales.names import name_key
+from sales.names.dedupe import chunks, company_key, customers_by_key, rows_by_id, suspects
+from sales.names.pinyin import romanize
+from storage.models import Activity, Customer, Deal, FollowUp, Lead, Stage, StageChange, User
+
+
+def _read(job: Job, fields: tuple[str, ...]) -> list[tuple[int, dict[str, Any], User | None, list[Issue]]]:
+    """Accepted rows as (row number, values, owner, flags); rejected rows go on the plan."""
+    rr = RowReader(job)
+    if not rr.has("name"):
+        raise BadFile("no_name_column", headers="、".join(str(h) for h in job.table.headers if h not in (None, "")))
+    plan, out = job.plan, []
+    for i, row in enumerate(job.table.rows):
+        job.tick(i + 1, "read")
+        cells = rr.cells(i, row)
+        if not cells:
+            plan.blank_rows += 1
+            continue
+        rejects: list[Issue] = []
+        flags: list[Issue] = []
+        vals = {f: rr.read(cells, f, rejects, flags) for f in ("name", *fields) if f in cells}
+        name = vals.get("name")
+        if not name or not company_key(name):
+            rejects.insert(0, Issue("no_name"))
+        elif len(name) > MAX_NAME:
+            rejects.insert(0, Issue("name_too_long", value=name[:60]))
+        owner = None
+        owner_name = rr.read(cells, "owner", rejects, flags) if "owner" in cells else None
+        if owner_name:
+            owner, problem = job.owners.match(owner_name)
+            if problem:
+                flags.append(Issue(problem, rr.index["owner"].header, owner_name))
+        vals["_raw_kind"] = cells.get("activity_kind")
+        if rejects:
+            plan.results.append(RowResult(job.table.first_row + i, "rejected", reasons=rejects))
+            continue
+        plan.flagged += [(job.table.first_row + i, f) for f in flags]
+        for f in flags:
+            if f.code in ("unknown_owner", "ambiguous_owner"):
+                plan.unknown_owners[f.value] += 1
+        out.append((job.table.first_row + i, {k: v for k, v in vals.items() if v is not None}, owner, flags))
+    return out
+
+
+class _Customers:
+    """Customers named by rows of an activity or deal sheet: found by key, or created once per key."""
+
+    def __init__(self, job: Job, named: list[tuple[int, str, User | None]]) -> None:
+        self.job = job
+        keys = {company_key(n): (row, n, owner) for row, n, owner in reversed(named)}
+        self.db = customers_by_key(job.session, keys)
+        self.new: dict[str, dict[str, Any]] = {}
+        fresh = [(row, n, k, romanize(name_key(n))[0]) for k, (row, n, _) in sorted(keys.items()) if k not in self.db]
+        old = [(int(i), n, k, p) for i, n, k, p in job.session.execute(
+            select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin))).all()
+        ] if fresh else []
+        by_row = {row: k for row, _, k, _ in fresh}
+        names = {i: n for i, n, _, _ in old}
+        for a, b, b_old in suspects(fresh, old) if old else []:
+            if not b_old:
+                continue
+            s = Suspect(number=len(job.plan.suspects) + 1, row=a, name=keys[by_row[a]][1], other=names[b],
+                        other_row=None, other_id=b)
+            s.merged = job.options.merge_all or s.number in job.options.merge
+            job.plan.suspects.append(s)
+            if s.merged:
+                self.db.setdefault(by_row[a], b)
+        for k, (_row, n, owner) in sorted(keys.items()):
+            if k not in self.db:
+                who = owner or job.by
+                py, ini = romanize(name_key(n))
+                self.new[k] = dict(team_id=who.team_id, name=" ".join(n.split()), name_key=name_key(n), pinyin=py,
+                                   initials=ini, grade="B", tags="", owner_id=who.id, status="active",
+                                   created_at=job.now, updated_at=job.now)
+        job.plan.counts["customer.created"] += len(self.new)
+        self.ids: dict[str, int] = {}
+
+    def existing(self, key: str) -> int | None:
+        """The database customer a key names, if any."""
+        return self.db.get(key)
+
+    def write(self, session: Session, progress: Progress | None) -> dict[str, int]:
+        """Insert the new customers; every key's customer id."""
+        rows = list(self.new.values())
+        for cid, (k, row) in zip(reserve_ids(session, "customer", len(rows)), self.new.items(), strict=True):
+            row["id"] = cid
+            self.ids[k] = cid
+        bulk_insert(session, Customer, rows, progress, "customers")
+        return {**self.db, **self.ids}
+
+
+def plan_activities(job: Job) -> None:
+    """Plan a follow-up record sheet: each done or answered row an activity, each open one a follow-up."""
+    session, plan, now, tz = job.session, job.plan, job.now, job.tz
+    fields = ("at", "activity_kind", "summary", "feedback", "next_step", "done", "next_followup", "duration")
+    has_done = any(c.field == "done" for c in job.columns)
+    rows = []
+    for row, vals, owner, _flags in _read(job, fields):
+        if "at" not in vals and "next_followup" not in vals:
+            plan.results.append(RowResult(row, "rejected", reasons=[Issue("no_date")]))
+            continue
+        rows.append((row, vals, owner))
+    custs = _Customers(job, [(row, v["name"], owner) for row, v, owner in rows])
+    known_ids = sorted(set(custs.db.values()))
+    seen_acts = _existing(session, Activity, known_ids, ("customer_id", "kind", "at", "summary"))
+    seen_fus = _existing(session, FollowUp, known_ids, ("customer_id", "due_at", "what"))
+    last_seen = {c.id: c.last_contact_at for c in rows_by_id(session, Customer, known_ids).values()}
+    acts: list[tuple[str, dict[str, Any]]] = []
+    fus: list[tuple[str, dict[str, Any]]] = []
+    lasts: dict[str, datetime] = {}
+    for row, vals, owner in rows:
+        key = company_key(vals["name"])
+        cid = custs.existing(key)
+        who = owner or job.by
+        done = is_done(vals.get("done")) if has_done else True
+        kind, _known = activity_kind(vals.get("_raw_kind"))
+        summary = vals.get("summary") or vals.get("next_step") or vals.get("feedback") or kind
+        made = False
+        if "at" in vals and (done or vals.get("feedback")):
+            at = job.to_utc(vals["at"])
+            ident = (cid, kind, at, summary)
+            if ident not in seen_acts:
+                seen_acts.add(ident)
+                acts.append((key, dict(user_id=who.id, kind=kind, at=at, summary=summary, duration_min=vals.get("duration"),
+                                       feedback=vals.get("feedback"), next_step=vals.get("next_step"), created_at=now)))
+                made = True
+            if lasts.get(key) is None or at > lasts[key]:
+                lasts[key] = at
+        due_day = vals.get("next_followup") or (vals.get("at") if not done else None)
+        if due_day is not None:
+            day = due_day.date() if isinstance(due_day, datetime) else due_day
+            due, has_time = due_instant(due_day if isinstance(due_day, datetime) else day, tz)
+            what = (vals.get("next_step") or summary)[:300]
+            ident2 = (cid, due, what)
+            if ident2 not in seen_fus:
+                seen_fus.add(ident2)
+                fus.append((key, dict(owner_id=who.id, due_at=due, has_time=has_time, what=what, reason="manual",
+                                      status="open", created_at=now)))
+                made = True
+        plan.results.append(RowResult(row, "created" if made else "unchanged",
+                                      into="" if made else f"#{cid} {vals['name']}"))
+        if len(plan.samples) < 10 and made:
+            plan.samples.append({"row": str(row), "customer": vals["name"], "kind": kind, "summary": summary[:80],
+                                 "at": shown(vals.get("at")), "follow_up": shown(due_day), "owner": who.name})
+    plan.counts["activity.created"] = len(acts)
+    plan.counts["followup.created"] = len(fus)
+    contact_updates = []
+    for key, at in lasts.items():
+        cid = custs.existing(key)
+        if cid is None:
+            custs.new[key]["last_contact_at"] = at
+        elif (seen_at := last_seen.get(cid)) is None or at > seen_at:
+            contact_updates.append({"id": cid, "last_contact_at": at})
+    plan.counts["customer.updated"] += len(contact_updates)
+    plan.results.sort(key=lambda r: r.row)
+
+    def write(session: Session, progress: Progress | None) -> None:
+        ids = custs.write(session, progress)
+        bulk_insert(session, Activity, [{**a, "customer_id": ids[k]} for k, a in acts], progress, "activities")
+        bulk_insert(session, FollowUp, [{**f, "customer_id": ids[k]} for k, f in fus], progress, "follow-ups")
+        bulk_update(session, Customer, contact_updates)
+
+    plan.writes = write
+
+
+def _existing(session: Session, model: Any, customer_ids: list[int], cols: tuple[str, ...]) -> set[tuple[Any, ...]]:
+    """Identity tuples of the records these customers already have (to import each only once)."""
+    out: set[tuple[Any, ...]] = set()
+    columns = [getattr(model, c) for c in cols]
+    for part in chunks(customer_ids):
+        for r in session.execute(select(*columns).where(col(model.customer_id).in_(part))).all():
+            out.add(tuple(r))
+    return out
+
+
+def plan_deals(job: Job) -> None:
+    """Plan a deal sheet: one deal per customer and title; existing deals take the sheet's amounts."""
+    session, plan, now = job.session, job.plan, job.now
+    stages = list(session.exec(select(Stage).order_by(col(Stage.position))).all())
+    by_word = {w: s for s in stages for w in (s.key, s.name_en.casefold(), s.name_zh)}
+    fields = ("deal_title", "amount", "stage", "probability", "expected_close", "lost_reason", "budget")
+    rows = []
+    for row, vals, owner, _ in _read(job, fields):
+        stage = stages[0]
+        problems = []
+        if vals.get("stage"):
+            found = by_word.get(str(vals["stage"]).strip().casefold())
+            if found is None:
+                problems.append(Issue("bad_stage", "stage", str(vals["stage"])[:60]))
+            else:
+                stage = found
+        prob = vals.get("probability")
+        if prob is not None and not 0 <= prob <= 100:
+            problems.append(Issue("bad_probability", "probability", str(prob)))
+        if problems:
+            plan.results.append(RowResult(row, "rejected", reasons=problems))
+            continue
+        rows.append((row, vals, owner, stage))
+    custs = _Customers(job, [(row, v["name"], owner) for row, v, owner, _ in rows])
+    known = sorted(set(custs.db.values()))
+    old: dict[tuple[int, str], Deal] = {}
+    for part in chunks(known):
+        for d in session.scalars(select(Deal).where(col(Deal.customer_id).in_(part))).all():
+            old.setdefault((d.customer_id, d.title.casefold()), d)
+    new: list[tuple[str, dict[str, Any]]] = []
+    updates: list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for row, vals, owner, stage in rows:
+        key = company_key(vals["name"])
+        title = (vals.get("deal_title") or vals["name"])[:200]
+        cid = custs.existing(key)
+        if (key, title.casefold()) in seen:
+            plan.results.append(RowResult(row, "merged", into=title))
+            plan.counts["deal.merged"] += 1
+            continue
+        seen.add((key, title.casefold()))
+        values = dict(amount=vals.get("amount"), stage=stage.key,
+                      probability=vals["probability"] if vals.get("probability") is not None else stage.probability,
+                      expected_close=_day(vals.get("expected_close")), lost_reason=vals.get("lost_reason"),
+                      budget=vals.get("budget"))
+        deal = old.get((cid, title.casefold())) if cid is not None else None
+        if deal is None:
+            who = owner or job.by
+            new.append((key, dict(title=title, owner_id=who.id, created_at=now, updated_at=now,
+                                  closed_at=now if stage.closed else None, **values)))
+            plan.results.append(RowResult(row, "created"))
+            if len(plan.samples) < 10:
+                plan.samples.append({"row": str(row), "customer": vals["name"], "title": title, "stage": stage.key,
+                                     "amount": shown(values["amount"]), "owner": who.name})
+            continue
+        change = {k: v for k, v in values.items() if v is not None and v != getattr(deal, k)}
+        if change.get("stage"):
+            moves.append(dict(deal_id=deal.id, from_stage=deal.stage, to_stage=change["stage"], by_id=job.by.id,
+                              at=now))
+        if change:
+            updates.append({**change, "id": deal.id, "updated_at": now})
+        plan.results.append(RowResult(row, "merged" if change else "unchanged", into=f"#{deal.id} {deal.title}"))
+    plan.counts["deal.created"] = len(new)
+    plan.counts["deal.updated"] = len(updates)
+    plan.results.sort(key=lambda r: r.row)
+
+    def write(session: Session, progress: Progress | None) -> None:
+        ids = custs.write(session, progress)
+        deal_ids = reserve_ids(session, "deal", len(new))
+        rows_ = [{**d, "id": i, "customer_id": ids[k]} for i, (k, d) in zip(deal_ids, new, strict=True)]
+        bulk_insert(session, Deal, rows_, progress, "deals")
+        bulk_insert(session, StageChange, [dict(deal_id=r["id"], from_stage=None, to_stage=r["stage"],
+                                                by_id=job.by.id, at=now) for r in rows_] + moves)
+        bulk_update(session, Deal, updates)
+
+    plan.writes = write
+
+
+def _day(value: date | datetime | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def plan_leads(job: Job) -> None:
+    """Plan a lead sheet: scored, de-duplicated by phone, email or company, SQL leads assigned in turn."""
+    session, plan, now, by = job.session, job.plan, job.now, job.by
+    fields = ("contact", "phone", "email", "source", "budget", "size", "engagement")
+    rows = _read(job, fields)
+    scoring = lead_rules.scoring_for(session, by.team_id)
+    old = lead_rules.leads_matching(
+        session, keys={company_key(v["name"]) for _, v, _, _ in rows},
+        phones={v["phone"] for _, v, _, f in rows if v.get("phone") and not _flagged(f, "phone")},
+        emails={v["email"] for _, v, _, f in rows if v.get("email") and not _flagged(f, "email")})
+    turn = lead_rules.RoundRobin(session, by.team_id)
+    new: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    index: dict[tuple[str, str], dict[str, Any] | Lead] = {}
+    for lead in old:
+        for sig in _signals(lead.company_key, lead.phone, lead.email, lead.flags):
+            index.setdefault(sig, lead)
+    for row, vals, owner, flags in rows:
+        key = company_key(vals["name"])
+        bad = " ".join(sorted({"phone" for f in flags if f.code in ("bad_phone", "email_in_phone")}
+                              | {"email" for f in flags if f.code == "bad_email"}))
+        fields_: dict[str, Any] = dict(company=" ".join(vals["name"].split()), company_key=key, person=vals.get("contact"),
+                       phone=vals.get("phone"), email=vals.get("email"), source=vals.get("source"),
+                       budget=vals.get("budget"), size=vals.get("size"), engagement=vals.get("engagement") or 0,
+                       flags=bad)
+        match = next((index[s] for s in _signals(key, fields_["phone"], fields_["email"], bad) if s in index), None)
+        if isinstance(match, dict):
+            plan.results.append(RowResult(row, "merged", into=f"row {match['_row']} {match['company']}"))
+            plan.counts["lead.merged"] += 1
+            continue
+        if isinstance(match, Lead):
+            change = {k: v for k, v in fields_.items()
+                      if k not in ("company", "company_key") and v not in (None, "", 0) and v != getattr(match, k)}
+            if change:
+                points = lead_rules.score_fields(scoring, **_lead_fields({**_lead_fields(match), **change}))
+                change.update(score=points, updated_at=now, id=match.id)
+                updates.append(change)
+            plan.results.append(RowResult(row, "merged" if change else "unchanged", into=f"lead #{match.id}"))
+            plan.counts["lead.merged" if change else "lead.unchanged"] += 1
+            continue
+        points = lead_rules.score_fields(scoring, **_lead_fields(fields_))
+        status = lead_rules.status_for(points, scoring)
+        who = owner
+        if status == "SQL" and who is None:
+            who = turn.next()
+        rec = dict(fields_, _row=row, team_id=(who or by).team_id, score=points, status=status,
+                   owner_id=who.id if who else None, assigned_at=now if who else None, consent_basis="consent",
+                   created_at=now, updated_at=now)
+        new.append(rec)
+        for sig in _signals(key, fields_["phone"], fields_["email"], bad):
+            index.setdefault(sig, rec)
+        plan.results.append(RowResult(row, "created"))
+        if len(plan.samples) < 10:
+            plan.samples.append({"row": str(row), "company": rec["company"], "person": rec["person"] or "",
+                                 "score": str(points), "status": status, "owner": who.name if who else ""})
+    plan.counts["lead.created"] = len(new)
+    plan.counts["lead.updated"] = len(updates)
+    plan.results.sort(key=lambda r: r.row)
+
+    def write(session: Session, progress: Progress | None) -> None:
+        bulk_insert(session, Lead, [{k: v for k, v in r.items() if k != "_row"} for r in new], progress, "leads")
+        bulk_update(session, Lead, updates)
+        turn.save()
+        lead_rules.remind_new_sql(session, now=now)
+
+    plan.writes = write
+
+
+def _flagged(flags: list[Issue], what: str) -> bool:
+    codes = {f.code for f in flags}
+    return bool(codes & ({"bad_phone", "email_in_phone"} if what == "phone" else {"bad_email"}))
+
+
+def _signals(key: str, phone: str | None, email: str | None, bad: str) -> list[tuple[str, str]]:
+    out = [("k", key)]
+    if phone and "phone" not in bad:
+        out.append(("p", phone))
+    if email and "email" not in bad:
+        out.append(("e", email))
+    return out
+
+
+def _lead_fields(src: Any) -> dict[str, Any]:
+    get = src.get if isinstance(src, dict) else lambda k: getattr(src, k)
+    return {k: get(k) for k in ("source", "size", "budget", "engagement")}

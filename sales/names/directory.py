@@ -1,0 +1,188 @@
+"""Finding customers by name: SQL for exact and prefix hits, a cached index for the rest."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, ScalarSelect, event, func, text
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from sales.access import customer_scope
+from sales.names import name_key, same_company
+from sales.names.index import Candidate, NameIndex
+from sales.refs import as_id
+from storage.models import Counter, Customer, User
+
+RENAMES = "customer.names"
+ADDS = "customer.adds"
+_ADDED = "directory.customers_added"  # Session.info key: this transaction created customers
+_BUMP = text("INSERT INTO counter (name, value) VALUES (:name, 1) "
+             "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1")
+
+
+@dataclass
+class _Cached:
+    index: NameIndex
+    renames: int
+    adds: int
+    max_id: int
+    tail_key: str  # the newest customer's key: a reused id (SQLite after a rollback, a truncate) shows here
+    count: int  # how many ids the index holds, and their sum: a row committed below max_id changes them
+    id_sum: int
+
+
+_cache: dict[str, _Cached] = {}
+_lock = threading.RLock()
+
+
+def forget() -> None:
+    """Drop this process's name indexes (after a database was emptied or replaced)."""
+    with _lock:
+        _cache.clear()
+
+
+def bump(conn: Connection, name: str) -> None:
+    """Add one to a named counter in a single statement, so concurrent bumps never collapse into one."""
+    conn.execute(_BUMP, {"name": name})
+
+
+def bump_names(session: Session) -> None:
+    """Mark customer names as changed (rename, delete, merge) so every process rebuilds its index."""
+    bump(session.connection(), RENAMES)
+
+
+def customers_added(session: Session) -> None:
+    """Mark that this transaction creates customers, so every process looks for them when it commits."""
+    # On PostgreSQL a lower id can commit after a higher one; max_id alone would never show it.
+    session.info[_ADDED] = True
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _bump_adds(session: OrmSession) -> None:
+    """Bump the creation counter as the transaction commits: its row stays locked for the commit alone."""
+    if session.info.pop(_ADDED, False):
+        session.flush()  # every other row lock first: a transaction holding this one then waits for nobody
+        bump(session.connection(), ADDS)
+
+
+def _search(session: Session, query: str, limit: int) -> list[Candidate]:
+    """Search this process's name index, brought up to date first; the index is not thread-safe."""
+    with _lock:
+        return _index(session).find(query, limit=limit)
+
+
+def _state(session: Session) -> tuple[int, int, int, str]:
+    """The two counters and the newest customer's id and key, in one small statement."""
+    def value(name: str) -> ScalarSelect[int]:
+        return sa_select(col(Counter.value)).where(col(Counter.name) == name).scalar_subquery()
+
+    newest = sa_select(col(Customer.name_key)).order_by(col(Customer.id).desc()).limit(1).scalar_subquery()
+    renames, adds, max_id, tail_key = session.execute(sa_select(
+        value(RENAMES), value(ADDS), sa_select(func.max(col(Customer.id))).scalar_subquery(), newest)).one()
+    return int(renames or 0), int(adds or 0), int(max_id or 0), tail_key or ""
+
+
+def _index(session: Session) -> NameIndex:
+    """This process's index of all customer names, brought up to date with the database (hold _lock)."""
+    key = str(session.get_bind().engine.url)
+    renames, adds, max_id, tail_key = _state(session)
+    cached = _cache.get(key)
+    if cached is not None and (cached.renames, cached.adds, cached.max_id, cached.tail_key) == (
+            renames, adds, max_id, tail_key):
+        return cached.index
+    if (cached is None or cached.renames != renames or cached.max_id > max_id
+            or (cached.max_id == max_id and cached.tail_key != tail_key)
+            or (cached.adds != adds and _held_up_to(session, cached.max_id) != (cached.count, cached.id_sum))):
+        cached = _cache[key] = _build(session)
+    else:
+        rows = session.execute(
+            sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key))
+            .where(col(Customer.id) > cached.max_id).order_by(col(Customer.id))
+        ).all()
+        for cid, name, _ in rows:
+            cached.index.add(int(cid or 0), name)
+        if rows:
+            cached.max_id, cached.tail_key = int(rows[-1][0] or 0), rows[-1][2]
+            cached.count += len(rows)
+            cached.id_sum += sum(int(r[0] or 0) for r in rows)
+    cached.renames, cached.adds = renames, adds
+    return cached.index
+
+
+def _held_up_to(session: Session, max_id: int) -> tuple[int, int]:
+    """How many customers have an id up to `max_id`, and the sum of those ids."""
+    count, total = session.execute(
+        sa_select(func.count(col(Customer.id)), func.coalesce(func.sum(col(Customer.id)), 0))
+        .where(col(Customer.id) <= max_id)
+    ).one()
+    return int(count), int(total)
+
+
+def _build(session: Session) -> _Cached:
+    """A new index of every customer name (the counters are set by the caller)."""
+    rows = session.execute(
+        sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin),
+                  col(Customer.initials))
+    ).all()
+    index = NameIndex.from_keys((int(r[0] or 0), r[1], r[2], r[3], r[4]) for r in rows)
+    newest = max(rows, key=lambda r: int(r[0] or 0)) if rows else None
+    return _Cached(index=index, renames=0, adds=0, max_id=int(newest[0] or 0) if newest else 0,
+                   tail_key=newest[2] if newest else "", count=len(rows), id_sum=sum(int(r[0] or 0) for r in rows))
+
+
+def find_customers(session: Session, *, user: User, query: str, limit: int = 5) -> list[Candidate]:
+    """Customers visible to `user` whose name matches `query`, best first."""
+    query = query.strip()
+    if not query:
+        return []
+    if query.startswith("#") and query[1:].isdigit():
+        num = as_id(query)
+        c = session.exec(select(Customer).where(col(Customer.id) == num, customer_scope(user))).first() if num else None
+        return [Candidate(id=c.id or 0, name=c.name, score=100.0, how="exact")] if c else []
+    key = name_key(query)
+    if key:
+        exact = session.exec(
+            select(Customer.id, Customer.name)
+            .where(col(Customer.name_key) == key, customer_scope(user)).limit(limit)
+        ).all()
+        if exact:
+            return [Candidate(id=int(i or 0), name=n, score=100.0, how="key") for i, n in exact]
+        prefix = session.exec(
+            select(Customer.id, Customer.name)
+            .where(col(Customer.name_key) >= key, col(Customer.name_key) < key + "\U0010ffff",
+                   customer_scope(user))
+            .order_by(func.length(Customer.name_key)).limit(limit + 1)
+        ).all()
+        if prefix:
+            return [Candidate(id=int(i or 0), name=n, score=95.0, how="prefix") for i, n in prefix[:limit]]
+    wide = _search(session, query, 50)
+    if not wide:
+        return []
+    ids = [c.id for c in wide]
+    visible = set(session.exec(select(Customer.id).where(col(Customer.id).in_(ids), customer_scope(user))).all())
+    return [c for c in wide if c.id in visible][:limit]
+
+
+def exact_customers(session: Session, *, user: User, name: str, limit: int = 2) -> list[int]:
+    """Visible customers whose normalized name is exactly that of `name` (an index lookup)."""
+    key = name_key(name)
+    if not key:
+        return []
+    q = select(Customer.id).where(col(Customer.name_key) == key, customer_scope(user)).limit(limit)
+    return [int(i or 0) for i in session.exec(q).all()]
+
+
+def find_any_customer(session: Session, *, name: str, limit: int = 5) -> list[Candidate]:
+    """Customers of anyone whose name looks like `name`: the duplicate check."""
+    key = name_key(name)
+    hits = session.exec(select(Customer.id, Customer.name).where(col(Customer.name_key) == key).limit(limit)).all()
+    found = [Candidate(id=int(i or 0), name=n, score=100.0, how="key") for i, n in hits]
+    seen = {c.id for c in found}
+    for cand in _search(session, name, limit * 4):
+        if cand.id not in seen and same_company(name, cand.name):
+            found.append(cand)
+            seen.add(cand.id)
+    return found[:limit]

@@ -1,0 +1,347 @@
+"""What is due and when: reminders computed from the data, each created once by its dedupe key.
+
+Every rule selects its candidates with one bounded query, places each reminder in its reader's calendar
+(zone, working days and hours, quiet hours) and writes them with one INSERT … ON CONFLICT DO NOTHING, so
+any number of processes may compute the same reminders any number of times and each exists once.
+A reminder is created when its moment has come (its `due_at` may be later: a quiet hour waits for the
+morning); what it says and to whom is decided again when it is sent (`sales.reminders.due`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, false, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from sales import audit, quotes
+from sales.errors import RuleError
+from sales.reminders.calendar import DEFAULT_HOUR, Calendar, hhmm
+from storage.models import (
+    Approval,
+    ChatIdentity,
+    Customer,
+    FollowUp,
+    Installment,
+    Lead,
+    Reminder,
+    SalesOrder,
+    Team,
+    User,
+)
+
+FOLLOWUP_CATCH_UP = timedelta(days=3)  # a follow-up missed longer ago than this is only in the digests
+INSTALLMENT_OFFSETS = (-3, 0, 1, 7, 14)  # days from the due date
+MANAGER_FROM = 7  # days overdue from which the manager is told too
+NUDGE_AFTER_HOURS = 4  # working hours an approval may wait
+LEAD_AFTER = timedelta(hours=24)
+LEAD_CATCH_UP = timedelta(days=7)
+MANAGER_OVERDUE = timedelta(days=3)  # overdue follow-ups reach the manager's digest after this
+CADENCE_WHAT = "定期回访 · regular check-in"
+_KEY_CHUNK = 500
+
+
+def epoch(at: datetime) -> int:
+    """Whole seconds since 1970: how a moment appears in a dedupe key."""
+    return int(at.timestamp())
+
+
+@dataclass
+class People:
+    """The users and teams, loaded once per pass: calendars, managers, finance, who can be reached."""
+
+    users: dict[int, User]
+    teams: dict[int, Team]
+    reachable: set[int]
+    default_tz: str = "Asia/Shanghai"
+    _cals: dict[int | None, Calendar] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, default_tz: str = "Asia/Shanghai") -> People:
+        """Every user and team, and which users have a chat to be reached in."""
+        users = {u.id or 0: u for u in session.execute(select(User)).scalars()}
+        teams = {t.id or 0: t for t in session.execute(select(Team)).scalars()}
+        reachable = {int(u) for u in session.execute(select(col(ChatIdentity.user_id)).distinct()).scalars()}
+        return cls(users=users, teams=teams, reachable=reachable, default_tz=default_tz)
+
+    def team_of(self, user_id: int | None) -> Team | None:
+        """A user's team, if any."""
+        u = self.users.get(user_id or 0)
+        return self.teams.get(u.team_id or 0) if u is not None else None
+
+    def calendar(self, user_id: int | None) -> Calendar:
+        """The calendar a user is reminded by: their zone in their team's working days and hours."""
+        if user_id not in self._cals:
+            self._cals[user_id] = Calendar.of(self.team_of(user_id), self.users.get(user_id or 0), self.default_tz)
+        return self._cals[user_id]
+
+    def team_calendar(self, team: Team) -> Calendar:
+        """The team's own calendar (its zone), for the team digest."""
+        return Calendar.of(team, None, self.default_tz)
+
+    def active(self, user_id: int | None) -> User | None:
+        """The user when they exist and are active."""
+        u = self.users.get(user_id or 0)
+        return u if u is not None and u.active else None
+
+    def managers(self, team_id: int | None) -> list[User]:
+        """The active managers of a team."""
+        return [u for u in self.users.values() if u.active and u.role == "manager" and u.team_id == team_id
+                and team_id is not None]
+
+    def finance(self) -> list[User]:
+        """The active finance users (they get every payment reminder)."""
+        return [u for u in self.users.values() if u.active and u.role == "finance"]
+
+
+def _row(kind: str, key: str, due: datetime, user_id: int | None, payload: dict[str, Any], now: datetime,
+         status: str = "pending") -> dict[str, Any]:
+    return dict(kind=kind, dedupe_key=key, due_at=due, user_id=user_id, status=status, created_at=now,
+                payload=json.dumps(payload, separators=(",", ":")))
+
+
+def insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Create the reminders whose key is new (one bulk INSERT … ON CONFLICT DO NOTHING); their keys."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        seen.setdefault(r["dedupe_key"], r)
+    keys = list(seen)
+    for i in range(0, len(keys), _KEY_CHUNK):
+        chunk = keys[i:i + _KEY_CHUNK]
+        for k in session.execute(select(col(Reminder.dedupe_key)).where(col(Reminder.dedupe_key).in_(chunk))).scalars():
+            seen.pop(k, None)  # known already: not even attempted, so PostgreSQL burns no sequence values
+    if not seen:
+        return set()
+    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = make(Reminder).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(col(Reminder.dedupe_key))
+    # In key order: two processes inserting the same keys wait for each other in one order, never deadlock.
+    return set(session.execute(stmt, [seen[k] for k in sorted(seen)]).scalars())
+
+
+def followup_rows(session: Session, people: People, now: datetime) -> list[dict[str, Any]]:
+    """Open follow-ups whose time has come: a reminder at that time, after the quiet hours."""
+    q = select(col(FollowUp.id), col(FollowUp.owner_id), col(FollowUp.due_at)).where(
+        col(FollowUp.status) == "open", col(FollowUp.due_at) <= now, col(FollowUp.due_at) > now - FOLLOWUP_CATCH_UP)
+    rows = []
+    for fid, owner, due in session.execute(q):
+        rows.append(_row("followup", f"fu:{fid}:{epoch(due)}", people.calendar(owner).after_quiet(due), owner,
+                         {"fu": fid, "due": epoch(due)}, now))
+    return rows
+
+
+def cadence_followups(session: Session, people: People, now: datetime) -> int:
+    """Customers past their grade's cadence with nothing scheduled get a follow-up for their owner."""
+    last = func.coalesce(col(Customer.last_contact_at), col(Customer.created_at))
+    per_team = []
+    for team_id, team in [*people.teams.items(), (None, None)]:
+        days = _cadence_days(team)
+        # Selected up to a day early (the due moment is 09:00 local): each customer is picked up once.
+        by_grade = or_(*(and_(col(Customer.grade) == g, last <= now - timedelta(days=max(d - 1, 0)))
+                         for g, d in days.items()))
+        team_cond = col(Customer.team_id).is_(None) if team_id is None else col(Customer.team_id) == team_id
+        per_team.append(and_(team_cond, by_grade))
+    scheduled = exists().where(col(FollowUp.customer_id) == col(Customer.id), col(FollowUp.status) == "open")
+    already = exists().where(col(FollowUp.customer_id) == col(Customer.id), col(FollowUp.reason) == "cadence",
+                             col(FollowUp.created_at) >= last)
+    q = (select(col(Customer.id), col(Customer.owner_id), col(Customer.grade), col(Customer.team_id), last)
+         .where(col(Customer.status) == "active", or_(false(), *per_team), ~scheduled, ~already))
+    markers, plans = [], {}
+    for cid, owner, grade, team_id, last_at in session.execute(q):
+        n = _cadence_days(people.teams.get(team_id or 0)).get(grade)
+        if n is None:
+            continue
+        cal = people.calendar(owner)
+        due = cal.working_moment(cal.at(cal.local(last_at).date() + timedelta(days=n), DEFAULT_HOUR))
+        key = f"cad:{cid}:{epoch(last_at)}"
+        markers.append(_row("cadence", key, due, owner, {"customer": cid}, now, status="done"))
+        plans[key] = dict(customer_id=cid, owner_id=owner, due_at=due, has_time=False, what=CADENCE_WHAT,
+                          reason="cadence", status="open", created_at=now)
+    made = insert_new(session, markers)  # the marker rows make two processes create one follow-up, not two
+    if made:
+        session.execute(insert(FollowUp), [plans[k] for k in sorted(made)])
+    return len(made)
+
+
+def _cadence_days(team: Team | None) -> dict[str, int]:
+    if team is None:
+        return {"A": 7, "B": 14, "C": 30}
+    return {"A": team.cadence_a_days, "B": team.cadence_b_days, "C": team.cadence_c_days}
+
+
+def installment_moments(due_on: date, cal: Calendar, offsets: Iterable[int]) -> list[tuple[int, datetime, datetime]]:
+    """Each offset's nominal moment (09:00 local) and when it is sent (working hours, working days)."""
+    out = []
+    for k in offsets:
+        nominal = cal.at(due_on + timedelta(days=k), DEFAULT_HOUR)
+        out.append((k, nominal, cal.working_moment(nominal)))
+    return out
+
+
+def live_offset(due_on: date, cal: Calendar, offsets: tuple[int, ...], now: datetime) -> tuple[int, datetime] | None:
+    """The one reminder of an installment to create now: the latest whose day has come, unless the next
+    one's day comes before it can be sent (a weekend), so nobody gets two about one installment at once."""
+    moments = installment_moments(due_on, cal, offsets)
+    passed = [i for i, (_, nominal, _) in enumerate(moments) if nominal <= now]
+    if not passed:
+        return None
+    i = passed[-1]
+    k, _, placed = moments[i]
+    if i + 1 < len(moments) and moments[i + 1][1] <= placed:
+        return None
+    return k, placed
+
+
+def installment_rows(session: Session, people: People, now: datetime) -> list[dict[str, Any]]:
+    """Open installments: 3 days before, on the day, 1, 7 and 14 days late (the manager too from 7)."""
+    lo = now.date() - timedelta(days=max(INSTALLMENT_OFFSETS) + 2)
+    hi = now.date() + timedelta(days=-min(INSTALLMENT_OFFSETS) + 2)
+    q = (select(col(Installment.id), col(Installment.due_on), col(SalesOrder.owner_id))
+         .join(SalesOrder, col(SalesOrder.id) == col(Installment.order_id))
+         .where(col(Installment.amount) > col(Installment.paid), col(Installment.due_on) >= lo,
+                col(Installment.due_on) <= hi))
+    rows = []
+    finance = people.finance()
+    for iid, due_on, owner in session.execute(q):
+        readers: dict[int, tuple[str, tuple[int, ...]]] = {}
+        for m in people.managers(people.users[owner].team_id if owner in people.users else None):
+            readers[m.id or 0] = ("manager", tuple(k for k in INSTALLMENT_OFFSETS if k >= MANAGER_FROM))
+        for f in finance:
+            readers[f.id or 0] = ("finance", INSTALLMENT_OFFSETS)
+        readers[owner] = ("owner", INSTALLMENT_OFFSETS)
+        for uid, (role, offsets) in readers.items():
+            live = live_offset(due_on, people.calendar(uid), offsets, now)
+            if live is not None:
+                k, at = live
+                rows.append(_row("installment", f"inst:{iid}:{k}:{uid}", at, uid,
+                                 {"inst": iid, "offset": k, "role": role}, now))
+    return rows
+
+
+def nudge_rows(session: Session, people: People, now: datetime) -> list[dict[str, Any]]:
+    """Approvals untouched for 4 working hours: one nudge to each approver, once (Approval.nudged_at)."""
+    q = select(Approval).where(col(Approval.status) == "pending", col(Approval.nudged_at).is_(None),
+                               col(Approval.created_at) <= now - timedelta(hours=NUDGE_AFTER_HOURS))
+    rows, nudged = [], []
+    for ap in session.execute(q).scalars():
+        requester = people.users.get(ap.requested_by)
+        team = people.team_of(ap.requested_by)
+        deadline = Calendar.of(team, None, people.default_tz).add_working_hours(ap.created_at, NUDGE_AFTER_HOURS)
+        if deadline > now or requester is None:
+            continue
+        nudged.append(ap.id)
+        for u in quotes.approvers_for(session, ap, requester):
+            rows.append(_row("nudge", f"nudge:{ap.id}:{u.id}", people.calendar(u.id).working_moment(deadline),
+                             u.id, {"approval": ap.id}, now))
+    if nudged:
+        session.execute(update(Approval).where(col(Approval.id).in_(nudged), col(Approval.nudged_at).is_(None))
+                        .values(nudged_at=now))
+    return rows
+
+
+def lead_rows(session: Session, people: People, now: datetime) -> list[dict[str, Any]]:
+    """SQL leads nobody touched for 24 h after assignment: a reminder to the owner (or the team's managers).
+
+    Same kind and key as `sales.leads` writes when it assigns a lead, so a lead gets one reminder whichever
+    wrote it first; this rule catches the leads that became SQL some other way (an import, an edit).
+    """
+    since = func.coalesce(col(Lead.assigned_at), col(Lead.updated_at))
+    q = select(col(Lead.id), col(Lead.owner_id), col(Lead.team_id), since).where(
+        col(Lead.status) == "SQL", col(Lead.touched_at).is_(None), since <= now - LEAD_AFTER,
+        since > now - LEAD_CATCH_UP)
+    rows = []
+    for lid, owner, team_id, at in session.execute(q):
+        readers = [owner] if people.active(owner) else [m.id for m in people.managers(team_id)]
+        for uid in readers:
+            due = people.calendar(uid).working_moment(at + LEAD_AFTER)
+            rows.append(_row("lead.untouched", f"lead.untouched:{lid}:{uid}:{epoch(at)}", due, uid, {"lead": lid},
+                             now))
+    return rows
+
+
+def digest_rows(people: People, now: datetime) -> list[dict[str, Any]]:
+    """Today's digests whose hour has come: each person's, and each team's, on working days only."""
+    rows = []
+    for uid, user in people.users.items():
+        if not user.active or uid not in people.reachable:
+            continue
+        team = people.team_of(uid)
+        cal = people.calendar(uid)
+        due = _digest_moment(cal, team, now)
+        if due is not None:
+            day = cal.local(due).date().isoformat()
+            rows.append(_row("digest", f"dg:{uid}:{day}", due, uid, {"date": day}, now))
+    for tid, team in people.teams.items():
+        due = _digest_moment(people.team_calendar(team), team, now)
+        if due is not None:
+            day = people.team_calendar(team).local(due).date().isoformat()
+            rows.append(_row("team_digest", f"tdg:{tid}:{day}", due, None, {"team": tid, "date": day}, now))
+    return rows
+
+
+def _digest_moment(cal: Calendar, team: Team | None, now: datetime) -> datetime | None:
+    """Today's digest moment in this calendar, once it has come (working days only)."""
+    day = cal.local(now).date()
+    if not cal.is_working_day(day):
+        return None
+    at = cal.after_quiet(cal.at(day, hhmm(team.digest_time if team else "08:30", DEFAULT_HOUR)))
+    if at > now or cal.local(at).date() != day or cal.is_quiet(now):
+        return None  # not yet, or so late that the quiet hours began: tomorrow's digest will do
+    return at
+
+
+@dataclass(frozen=True)
+class Planned:
+    """How many reminders one pass created, by kind."""
+
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """All of them."""
+        return sum(self.counts.values())
+
+
+def plan(session: Session, *, now: datetime, default_tz: str = "Asia/Shanghai", digests: bool = True) -> Planned:
+    """Create every reminder whose moment has come (and cadence follow-ups); safe to run anywhere, any time."""
+    people = People.load(session, default_tz)
+    counts = {"cadence": cadence_followups(session, people, now)}
+    rows = [*followup_rows(session, people, now), *installment_rows(session, people, now),
+            *nudge_rows(session, people, now), *lead_rows(session, people, now)]
+    if digests:
+        rows += digest_rows(people, now)
+    return _count(counts, rows, insert_new(session, rows))
+
+
+def plan_digests(session: Session, *, now: datetime, default_tz: str = "Asia/Shanghai") -> Planned:
+    """Create today's digests of every person and team whose hour has come (working days only)."""
+    rows = digest_rows(People.load(session, default_tz), now)
+    return _count({}, rows, insert_new(session, rows))
+
+
+def _count(counts: dict[str, int], rows: list[dict[str, Any]], made: set[str]) -> Planned:
+    for r in rows:
+        if r["dedupe_key"] in made:
+            counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+    return Planned(counts)
+
+
+def snooze(session: Session, *, by: User, followup: FollowUp, days: int, now: datetime, tz: ZoneInfo) -> datetime:
+    """Push a follow-up `days` days on (from today, or from its own day if later), at its time or 09:00."""
+    if followup.status != "open":
+        raise RuleError("followup_closed")
+    local_due = followup.due_at.astimezone(tz)
+    day = max(now.astimezone(tz).date(), local_due.date()) + timedelta(days=days)
+    at = local_due.time() if followup.has_time else DEFAULT_HOUR
+    new_due = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+    before = followup.due_at
+    followup.due_at = new_due
+    session.add(followup)
+    audit.record(session, by=by.id, action="snooze", entity="followup", entity_id=followup.id, now=now,
+                 before={"due_at": before}, after={"due_at": new_due})
+    return new_due
