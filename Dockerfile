@@ -7,12 +7,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PORT=8080
 
-# A CJK font so charts show Chinese labels. Unpinned on purpose: Debian stable only ships fixes.
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk \
-    && rm -rf /var/lib/apt/lists/*
-
 RUN useradd --create-home --uid 10001 salesbot
 WORKDIR /app
 

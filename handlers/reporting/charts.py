@@ -1,8 +1,8 @@
 """Report charts as PNG images: about 1000×700 px, large type, Chinese labels in a CJK font.
 
 matplotlib is imported only when a chart is drawn, and only its Agg canvas is used (no display, no
-pyplot state). Chinese needs a CJK font on the system; without one a chart fails with NoCJKFont
-rather than drawing empty boxes.
+pyplot state). Chinese is drawn in SALESBOT_CJK_FONT, else a CJK font of the system, else Noto Sans CJK
+from the noto-cjk-sans-otc wheel (a dependency, OFL-licensed), so a fresh machine needs nothing installed.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ class NoCJKFont(RuntimeError):
     """No font on this machine can draw Chinese."""
 
     def __init__(self) -> None:
-        super().__init__("No CJK font found (looked for " + ", ".join(CJK_FAMILIES[:6]) + "). Install one, "
-                         "e.g. `apt-get install fonts-noto-cjk` or `fonts-wqy-microhei`, or set "
-                         "SALESBOT_CJK_FONT to a .ttf/.otf/.ttc file.")
+        super().__init__("No CJK font found (looked for " + ", ".join(CJK_FAMILIES[:6]) + "). Reinstall "
+                         "salesbot (its noto-cjk-sans-otc dependency ships one), or set SALESBOT_CJK_FONT to "
+                         "a .ttf/.otf/.ttc file.")
 
 
 @functools.cache
@@ -60,8 +60,20 @@ def cjk_font() -> str:
                     font_manager.fontManager.addfont(str(path))
         found = _known_family(font_manager)
     if found is None:
+        found = _packaged(font_manager)
+    if found is None:
         raise NoCJKFont()
     return found
+
+
+def _packaged(font_manager: Any) -> str | None:
+    """Noto Sans CJK from the noto-cjk-sans-otc wheel, when it is installed."""
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+    except ImportError:
+        return None
+    font_manager.fontManager.addfont(str(FONT_PATH))
+    return _known_family(font_manager)
 
 
 def _known_family(font_manager: Any) -> str | None:
