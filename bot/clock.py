@@ -21,18 +21,18 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from bot import metrics
+from handlers import outbox
 from handlers.context import Settings
 from handlers.notices import build
 from sales.privacy import flag_past_retention
 from sales.reminders import People, plan, plan_digests
 from sales.reminders.due import resolve
 from storage.db import session_factory, transaction
-from storage.models import Outbox
 from storage.reminders_queue import (
     DEFAULT_LEASE,
     Claim,
@@ -44,7 +44,6 @@ from storage.reminders_queue import (
 from storage.status import mark_sweep
 
 log = logging.getLogger("salesbot.clock")
-_OUTBOX: Table = getattr(Outbox, "__table__")  # noqa: B009
 Now = Callable[[], datetime]
 
 
@@ -161,8 +160,7 @@ class ReminderClock:
             deferred = {rid for rid, until in built.deferred.items()
                         if defer_reminder(session=session, reminder_id=rid, worker=self.worker, until=until)}
             rows = [r for rid in sorted(ours) for r in built.rows[rid]]
-            if rows:  # a Core executemany: no ORM bookkeeping per row
-                session.execute(insert(_OUTBOX), rows)
+            outbox.put_rows(session, rows)  # a Core executemany: no ORM bookkeeping per row
         lost = len(built.rows) + len(built.dropped) + len(built.deferred) - len(ours) - len(dropped) - len(deferred)
         if lost:
             log.warning("claims lost to another process after the lease", extra={"count": lost})

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot import metrics
 from bot.logs import scrub
-from handlers.context import reply_from_json
+from handlers.outbox import reply_from_json
 from handlers.types import ChatRef, Reply
 from storage.db import session_factory, transaction
 from storage.models import Outbox

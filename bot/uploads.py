@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.trust import too_large_text
+from handlers.door import too_large_text
 from handlers.types import Reply
 
 
 def too_large(limit: int, lang: str) -> Reply:
-    """The answer to a file over `limit` bytes: the text of the core's own check (handlers.trust.gate)."""
+    """The answer to a file over `limit` bytes: the text of the core's own check (handlers.door.gate)."""
     return Reply(text=too_large_text(limit, lang))

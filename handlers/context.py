@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from handlers.types import Attachment, Button, ChatRef, Incoming, Reply
-from storage.models import ActionToken, ChatIdentity, Outbox, User
+from handlers import outbox
+from handlers.registry import BUILTIN_VERBS, CLICKS, FLOWS
+from handlers.types import Button, Incoming, Reply
+from storage.models import ActionToken, User
 
 MAX_ACTION_BYTES = 64
 
@@ -28,7 +28,7 @@ class Settings:
     rate_limit: int = 20  # inputs per account per window; over it one "slow down", then dropped (0: no limit)
     rate_window_s: int = 10
     # Uploads (imports). The adapters refuse larger files before download (Telegram also any over 20 MB: its
-    # Bot API serves no more); the core refuses any that still arrives larger (handlers.trust.gate).
+    # Bot API serves no more); the core refuses any that still arrives larger (handlers.door.gate).
     max_file_bytes: int = 20 * 1024 * 1024
 
 
@@ -46,7 +46,7 @@ class Ctx:
     replies: list[Reply] = field(default_factory=list)
     dialog: tuple[str, dict[str, Any]] | None = None  # the dialogue to keep after this turn
     keep_dialog: bool = False
-    said: str = ""  # the command line this turn ran, typed or from a say: button
+    personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 
     @property
     def me(self) -> User:
@@ -71,6 +71,9 @@ class Ctx:
 
     def button(self, label: str, action: str, style: Literal["primary", "danger"] | None = None) -> Button:
         """A button whose payload is stored in a row when it is too long for Telegram."""
+        verb = action.partition(":")[0]
+        if verb not in CLICKS and verb not in BUILTIN_VERBS:
+            raise LookupError(f"no @click registered for the button verb {verb!r}")
         if len(action.encode()) > MAX_ACTION_BYTES:
             token = ActionToken(payload=action, created_at=self.now)
             self.session.add(token)
@@ -80,6 +83,8 @@ class Ctx:
 
     def ask(self, flow: str, data: dict[str, Any]) -> None:
         """Keep a dialogue open: the speaker's next message continues `flow`."""
+        if flow not in FLOWS:
+            raise LookupError(f"no @flow registered under {flow!r}")
         self.dialog = (flow, data)
 
     def notify(
@@ -88,38 +93,5 @@ class Ctx:
         """Write a message for another person to the outbox, in their language."""
         lang = user.lang or self.settings.default_lang
         text = (zh if lang == "zh" else en).format(**kw)
-        enqueue(self.session, user=user, reply=Reply(text=text, buttons=buttons), now=self.now,
-                prefer=self.incoming.chat.platform)
-
-
-def reply_to_json(reply: Reply) -> str:
-    """A Reply as the outbox stores it, its image (a chart, a file) base64-encoded."""
-    rows = [[{"label": b.label, "action": b.action, "style": b.style} for b in row] for row in reply.buttons]
-    data: dict[str, Any] = {"text": reply.text, "buttons": rows}
-    if reply.image is not None:
-        data["image"] = {"name": reply.image.name, "mime": reply.image.mime,
-                         "data": base64.b64encode(reply.image.data).decode()}
-    return json.dumps(data, ensure_ascii=False)
-
-
-def reply_from_json(payload: str, to: ChatRef | None = None) -> Reply:
-    """The Reply an outbox row holds."""
-    data = json.loads(payload)
-    rows = tuple(tuple(Button(label=b["label"], action=b["action"], style=b.get("style")) for b in row)
-                 for row in data.get("buttons", []))
-    image = data.get("image")
-    attachment = (Attachment(name=image["name"], mime=image["mime"], data=base64.b64decode(image["data"]))
-                  if isinstance(image, dict) else None)
-    return Reply(text=data["text"], buttons=rows, to=to, image=attachment)
-
-
-def enqueue(session: Session, *, user: User, reply: Reply, now: datetime, prefer: str | None = None) -> bool:
-    """Queue a message to a user's private chat; False when they have no chat to reach."""
-    idents = session.exec(select(ChatIdentity).where(col(ChatIdentity.user_id) == user.id)
-                          .order_by(col(ChatIdentity.id).desc())).all()
-    if not idents:
-        return False
-    ident = next((i for i in idents if i.platform == prefer), idents[0])
-    session.add(Outbox(platform=ident.platform, workspace=ident.workspace, chat=ident.chat or ident.external_id,
-                       user_id=user.id, payload=reply_to_json(reply), next_attempt_at=now, created_at=now))
-    return True
+        outbox.to_user(self.session, user, Reply(text=text, buttons=buttons), now=self.now,
+                       prefer=self.incoming.chat.platform)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
-from handlers import commands, dialogs, dispatch, privacy, trust
+from handlers import dialogs, dispatch, door, groups, registry
 from handlers.commands import imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
@@ -89,7 +89,7 @@ class Core:
         self.settings = settings or Settings()
         self.observer = observer
         self._sessions = session_factory(engine)
-        commands.load_all()
+        registry.load_all()
 
     def handle(self, incoming: Incoming, *, raise_unavailable: bool = False) -> list[Reply]:
         """Answer one message or click; its effects are committed together or not at all.
@@ -164,14 +164,13 @@ class Core:
                 u = ctx.user
                 ctx.lang = u.lang or ctx.lang
                 ctx.tz = zone(u.tz, self.settings.default_tz)
-            limited = trust.throttle(ctx)
+            limited = door.throttle(ctx)
             if limited is not None:  # the "slow down" and the silently dropped inputs after it
                 return limited, "limited"
-            refused = trust.gate(ctx)
+            refused = door.gate(ctx)
             if refused is not None:
                 return refused, "ok"
             before = dialogs.load(session, incoming, now) if ctx.user else None
-            mark = privacy.mark(session)
             try:
                 with session.begin_nested():
                     self._dispatch(ctx, before)
@@ -180,7 +179,7 @@ class Core:
                 ctx.dialog = None
                 ctx.keep_dialog = True
                 explain(ctx, err)
-            privacy.after_turn(ctx, mark)
+            groups.route(ctx)
             if ctx.user is not None and not ctx.keep_dialog:
                 dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
             return ctx.replies, "ok"
@@ -192,7 +191,7 @@ class Core:
             col(ChatIdentity.external_id) == incoming.user)).first()
         if ident is None:
             return None
-        return session.get(User, ident.user_id)  # a deactivated user is refused by trust.gate
+        return session.get(User, ident.user_id)  # a deactivated user is refused by door.gate
 
     def _dispatch(self, ctx: Ctx, before: object) -> None:
         incoming = ctx.incoming
@@ -215,9 +214,8 @@ class Core:
                 if ctx.user is None:
                     dispatch.stranger(ctx)
                 else:
-                    dispatch.click(ctx, action, before)
+                    dispatch.press(ctx, action, before)
                 return
-        ctx.said = text
         if ctx.user is None and not text.startswith("/"):
             dispatch.stranger(ctx)
         elif incoming.location is not None and ctx.user is not None:
@@ -230,7 +228,6 @@ class Core:
         elif incoming.file is not None and not text.startswith("/"):
             imports.received(ctx, incoming.file)  # a spreadsheet sent without a caption: preview its import
         elif before is not None and not text.startswith("/"):
-            ctx.said = privacy.resumed(before, text)
             dispatch.resume(ctx, before, text)
         else:
             dispatch.run_text(ctx, text)

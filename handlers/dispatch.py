@@ -1,57 +1,58 @@
-"""Continuing dialogues, button clicks, locations and free text."""
+"""From an input to its handler: a command line, the next step of an open dialogue, a button, free text."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from handlers import dialogs
-from handlers.commands import deals, followups, quotes, visits
+from handlers.commands import visits
 from handlers.context import Ctx
-from handlers.registry import COMMANDS
-from sales.refs import as_id
+from handlers.registry import CLICKS, COMMANDS, FLOWS, click, flow
 from storage.models import Conversation
+
+log = logging.getLogger("salesbot.core")
+CANCEL = ("cancel", "取消", "/cancel")
 
 
 def resume(ctx: Ctx, before: Any, text: str) -> None:
     """The speaker's answer to the question their open dialogue asked."""
     assert isinstance(before, Conversation)
-    data = dialogs.data_of(before)
-    if text.strip().lower() in ("cancel", "取消", "/cancel"):
+    if text.strip().lower() in CANCEL:
         ctx.say("好的，已取消。", "OK, cancelled.")
         return
-    flow = before.flow
-    if flow == "complete":
-        run_text(ctx, f"{data.get('prefix', '')} {text}".strip())
-    elif flow == "qualify":
-        deals.qualify_answer(ctx, int(data["deal"]), str(data["field"]), text)
-    elif flow == "quote":
-        quotes.pending_quote_lines(ctx, int(data["deal"]), list(data.get("lines", [])), text)
-    elif flow == "quote_discount":
-        quotes.pending_quote_discount(ctx, int(data["deal"]), list(data.get("lines", [])), text)
-    elif flow == "edit_activity":
-        visits.replace(ctx, int(data["activity"]), text)
-    else:
+    step = FLOWS.get(before.flow)
+    if step is None:  # a dialogue stored by an older version of the code
+        log.error("no flow registered for a stored dialogue", extra={"command": before.flow})
         free_text(ctx, text)
+        return
+    ctx.personal = step.personal
+    step.run(ctx, dialogs.data_of(before), text)
 
 
-def click(ctx: Ctx, action: str, before: Any) -> None:
+@flow("complete", personal=False)  # the answer completes a command line; that command decides what is personal
+def complete(ctx: Ctx, data: dict[str, Any], text: str) -> None:
+    """A command that was missing a part, with the part the speaker just sent."""
+    run_text(ctx, f"{data.get('prefix', '')} {text}".strip())
+
+
+def press(ctx: Ctx, action: str, before: Any) -> None:
     """A button press that is not simply a command to run."""
     verb, _, arg = action.partition(":")
-    num = as_id(arg) or 0
     if isinstance(before, Conversation):
         ctx.dialog = (before.flow, dialogs.data_of(before))  # a click elsewhere keeps the dialogue open
-    if verb == "ap.ok" or verb == "ap.no":
-        quotes.decide(ctx, num, verb == "ap.ok")
-    elif verb in ("fu.done", "fu.snz"):
-        followups.click(ctx, "done" if verb == "fu.done" else "snooze", num)
-    elif verb == "act.undo":
-        visits.undo(ctx, num)
-    elif verb == "act.edit":
-        visits.edit(ctx, num)
-    elif verb == "noop":
-        ctx.say("好的。", "OK.")
-    else:
+    handler = CLICKS.get(verb)
+    if handler is None:
         ctx.say("这个按钮已经失效了。", "That button no longer works.")
+        return
+    ctx.personal = handler.personal
+    handler.run(ctx, arg)
+
+
+@click("noop", personal=False)
+def noop(ctx: Ctx, arg: str) -> None:
+    """A button that only acknowledges."""
+    ctx.say("好的。", "OK.")
 
 
 def location(ctx: Ctx, where: tuple[float, float]) -> None:
@@ -91,6 +92,7 @@ def run_text(ctx: Ctx, text: str) -> None:
     if ctx.user is not None and ctx.user.role not in cmd.roles:
         ctx.say("你的角色不能用 /{name}。", "Your role can't use /{name}.", name=name)
         return
+    ctx.personal = cmd.personal_for(args)
     cmd.run(ctx, args.strip())
 
 

@@ -8,6 +8,15 @@ from handlers.types import Reply
 from sales.errors import RuleError
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "not_allowed": ("你没有权限做这件事。", "You may not do that."),
+    "bad_colleague": ("不能交给 {name}：需要同一团队里在职的销售或经理。",
+                      "Not to {name}: it must be an active rep or manager of the same team."),
+    "not_yourself": ("不能对自己这样做。", "You can't do that to yourself."),
+    "already_inactive": ("{name} 已经停用了。", "{name} is already deactivated."),
+    "bad_basis": ("法律依据只能是 consent（同意）或 contract（合同），不是“{basis}”。",
+                  "The legal basis is consent or contract, not “{basis}”."),
+    "consent_needs_channel": ("同意需要写明渠道，例如：consent 展会表格。",
+                              "Consent needs its channel, e.g.: consent web-form."),
     "empty_name": ("名称不能为空。", "The name cannot be empty."),
     "merge_same": ("这是同一个客户。", "That is the same customer."),
     "merge_other_team": ("两个客户属于不同团队，不能合并。", "The two customers belong to different teams: they can't be merged."),

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from handlers import outbox
 from handlers.commands.digest import person_replies, team_replies
-from handlers.context import Settings, reply_to_json
+from handlers.context import Settings
 from handlers.fmt import day as fmt_day
 from handlers.fmt import moment, money, pct
 from handlers.markup import esc
-from handlers.types import Button, Reply
-from sales.privacy import mask_text
+from handlers.types import Button, ChatRef, Reply
 from sales.reminders import People
 from sales.reminders.digest import person_digest, team_digest
 from sales.reminders.due import Due
-from storage.models import ChatIdentity, User
+from storage.models import User
 
 
 def _t(lang: str, zh: str, en: str, **kw: object) -> str:
@@ -109,16 +108,6 @@ class Built:
     deferred: dict[int, datetime] = field(default_factory=dict)
 
 
-def _chats(session: Session, user_ids: set[int]) -> dict[int, ChatIdentity]:
-    """Each user's newest chat identity: where private messages reach them."""
-    if not user_ids:
-        return {}
-    newest = (select(func.max(col(ChatIdentity.id))).where(col(ChatIdentity.user_id).in_(sorted(user_ids)))
-              .group_by(col(ChatIdentity.user_id)))
-    rows = session.execute(select(ChatIdentity).where(col(ChatIdentity.id).in_(newest))).scalars()
-    return {r.user_id: r for r in rows}
-
-
 def _team_lang(people: People, team_id: int | None, default: str) -> str:
     langs = Counter(u.lang or default for u in people.users.values() if u.team_id == team_id and u.active)
     return langs.most_common(1)[0][0] if langs else default
@@ -130,18 +119,12 @@ def build(session: Session, dues: list[Due], *, people: People, now: datetime, s
     for d in dues:
         if d.team is not None and not d.team.chat_id:
             readers |= {m.id or 0 for m in people.managers(d.team.id)}
-    chats = _chats(session, readers)
+    chats = outbox.private_chats(session, readers)
     out = Built()
 
-    def row(platform: str, workspace: str, chat: str, user_id: int | None, reply: Reply) -> dict[str, Any]:
-        return dict(platform=platform, workspace=workspace, chat=chat, thread=None, user_id=user_id,
-                    payload=reply_to_json(reply), status="pending", attempts=0, next_attempt_at=now, created_at=now)
-
     def to_user(user: User, replies: list[Reply]) -> list[dict[str, Any]]:
-        ident = chats.get(user.id or 0)
-        if ident is None:
-            return []
-        return [row(ident.platform, ident.workspace, ident.chat or ident.external_id, user.id, r) for r in replies]
+        where = chats.get(user.id or 0)
+        return [] if where is None else [outbox.row(where, r, now=now, user_id=user.id) for r in replies]
 
     for d in dues:
         rid = d.reminder.id
@@ -162,9 +145,9 @@ def build(session: Session, dues: list[Due], *, people: People, now: datetime, s
             tdg = team_digest(session, team=d.team, day=d.day or cal.local(now).date(), cal=cal)
             if d.team.chat_id:
                 lang = _team_lang(people, d.team.id, settings.default_lang)
-                rows = [row(d.team.chat_platform or "console", d.team.chat_workspace or "local", d.team.chat_id, None,
-                            replace(r, text=mask_text(r.text)))  # a group chat: phones and emails masked
-                        for r in team_replies(tdg, lang=lang, session=session)]
+                group = ChatRef(platform=d.team.chat_platform or "console",  # type: ignore[arg-type]
+                                workspace=d.team.chat_workspace or "local", chat=d.team.chat_id)
+                rows = [outbox.row(group, r, now=now) for r in team_replies(tdg, lang=lang, session=session)]
             else:  # no team chat configured: the team's managers read it
                 for m in people.managers(d.team.id):
                     rows += to_user(m, team_replies(tdg, lang=m.lang or settings.default_lang, session=session))

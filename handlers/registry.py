@@ -1,19 +1,28 @@
-"""The command table: every command's handler, roles and usage line in both languages."""
+"""What the core can run: commands, dialogue steps (flows) and button verbs (clicks), each registered where
+it is written and each saying whether its answers are personal (shown to the speaker alone in a group)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from handlers.context import Ctx
+if TYPE_CHECKING:
+    from handlers.context import Ctx
 
-Handler = Callable[[Ctx, str], None]
+Handler = Callable[["Ctx", str], None]
+FlowStep = Callable[["Ctx", dict[str, Any], str], None]  # (ctx, the dialogue's data, the answer)
+ClickRun = Callable[["Ctx", str], None]  # (ctx, the payload after "verb:")
 ALL_ROLES = frozenset({"rep", "manager", "finance", "admin"})
+# Payload verbs the core itself reads before any click handler: a command line to run, a stored payload.
+BUILTIN_VERBS = frozenset({"say", "tok"})
 
 
 @dataclass(frozen=True)
 class Command:
-    """A command: its handler, who may use it, and how it is used."""
+    """A command: its handler, who may use it, how it is used, and whether its answers are personal."""
 
     name: str
     run: Handler
@@ -22,24 +31,92 @@ class Command:
     en: str
     roles: frozenset[str] = ALL_ROLES
     public: bool = False  # works before /join
+    personal: bool = False  # answers show contacts, other reps' money or secrets
+    shared: frozenset[str] = frozenset()  # first words whose answers are not personal ("add" echoes its author)
+
+    def personal_for(self, args: str) -> bool:
+        """Whether this command's answers to `args` are personal."""
+        first = args.split(maxsplit=1)[0].lower() if args.strip() else ""
+        return self.personal and first not in self.shared
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A dialogue step: what the speaker's next message continues."""
+
+    name: str
+    run: FlowStep
+    personal: bool
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button verb: what a press of a button whose payload starts with `verb:` does."""
+
+    verb: str
+    run: ClickRun
+    personal: bool
 
 
 COMMANDS: dict[str, Command] = {}
+FLOWS: dict[str, Flow] = {}
+CLICKS: dict[str, Click] = {}
+_CREATING = ("add", "new", "新建", "添加")
 
 
 def command(
     name: str, usage: str, zh: str, en: str, *, roles: frozenset[str] = ALL_ROLES, public: bool = False,
-    aliases: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (), personal: bool = False, shared: tuple[str, ...] = _CREATING,
 ) -> Callable[[Handler], Handler]:
     """Register a handler as the command `name`."""
 
     def register(fn: Handler) -> Handler:
-        cmd = Command(name=name, run=fn, usage=usage, zh=zh, en=en, roles=roles, public=public)
+        cmd = Command(name=name, run=fn, usage=usage, zh=zh, en=en, roles=roles, public=public, personal=personal,
+                      shared=frozenset(shared))
         for n in (name, *aliases):
             COMMANDS[n] = cmd
         return fn
 
     return register
+
+
+def flow(name: str, *, personal: bool) -> Callable[[FlowStep], FlowStep]:
+    """Register a dialogue step under `name` (what `ctx.ask(name, data)` continues)."""
+
+    def register(fn: FlowStep) -> FlowStep:
+        FLOWS[name] = Flow(name=name, run=fn, personal=personal)
+        return fn
+
+    return register
+
+
+def click(verb: str, *, personal: bool) -> Callable[[ClickRun], ClickRun]:
+    """Register what a button whose payload is `verb:ARG` does."""
+
+    def register(fn: ClickRun) -> ClickRun:
+        CLICKS[verb] = Click(verb=verb, run=fn, personal=personal)
+        return fn
+
+    return register
+
+
+def command_line_personal(line: str) -> bool:
+    """Whether the answers to a typed command line are personal."""
+    if not line.startswith("/"):
+        return False
+    head, _, args = line[1:].partition(" ")
+    cmd = COMMANDS.get(head.split("@", 1)[0].lower())
+    return cmd is not None and cmd.personal_for(args)
+
+
+def load_all() -> None:
+    """Import every module that registers commands, flows or clicks (idempotent)."""
+    import handlers.commands
+    import handlers.dispatch  # registers the built-in flow and click
+
+    for info in pkgutil.iter_modules(handlers.commands.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"handlers.commands.{info.name}")
 
 
 def usage(ctx: Ctx, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Platform = Literal["slack", "telegram", "console"]
+Platform = Literal["slack", "telegram", "console", "feishu"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,9 @@ from sqlmodel import Session, col
 
 from storage.models import Activity, Customer, CustomerShare, Deal, Lead, SalesOrder, User
 
-SELLERS = frozenset({"rep", "manager", "admin"})
+SELLERS = frozenset({"rep", "manager", "admin"})  # who sells: owns customers and deals
+MANAGERS = frozenset({"manager", "admin"})
+ADMINS = frozenset({"admin"})
 
 
 def _shared_with(user: User) -> ColumnElement[bool]:

@@ -117,15 +117,16 @@ def finish_followup(session: Session, *, by: User, followup: FollowUp, now: date
     audit.record(session, by=by.id, action="done", entity="followup", entity_id=followup.id, now=now)
 
 
-def snooze_followup(session: Session, *, by: User, followup: FollowUp, now: datetime, tz: ZoneInfo) -> datetime:
-    """Push a follow-up to tomorrow, at its own time or 09:00 local."""
+def snooze_followup(
+    session: Session, *, by: User, followup: FollowUp, now: datetime, tz: ZoneInfo, days: int = 1,
+) -> datetime:
+    """Push a follow-up `days` days on (from today, or from its own day if later), at its time or 09:00 local."""
     if followup.status != "open":
         raise RuleError("followup_closed")
     local_due = followup.due_at.astimezone(tz)
-    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
-    at = local_due.timetz() if followup.has_time else DEFAULT_HOUR.replace(tzinfo=tz)
-    new_due = datetime.combine(max(tomorrow, local_due.date() + timedelta(days=1)), at.replace(tzinfo=None),
-                               tzinfo=tz).astimezone(ZoneInfo("UTC"))
+    day = max(now.astimezone(tz).date(), local_due.date()) + timedelta(days=days)
+    at = local_due.time() if followup.has_time else DEFAULT_HOUR
+    new_due = datetime.combine(day, at, tzinfo=tz).astimezone(ZoneInfo("UTC"))
     before = followup.due_at
     followup.due_at = new_due
     session.add(followup)

@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from handlers.commands import load_all
 from handlers.core import Core
-from handlers.registry import COMMANDS
+from handlers.registry import COMMANDS, load_all
 from handlers.types import ChatRef, Incoming
 from sales.demo import load_demo
 from storage.models import Activity, Approval, FollowUp, Installment, Payment, Quote, QuoteLine, SalesOrder

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from handlers.context import Settings
 from handlers.core import Core
-from handlers.threads import PREFIX, deal_of_thread
+from handlers.deal_news import PREFIX, deal_of_thread
 from handlers.types import ChatRef, Incoming
 from sales import invites
 from sales.demo import load_demo

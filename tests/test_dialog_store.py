@@ -43,7 +43,7 @@ def test_an_expired_dialogue_is_not_resumed(engine: Engine, clock: FakeClock) ->
 
 
 def test_an_outbox_reply_keeps_its_buttons_and_image() -> None:
-    from handlers.context import reply_from_json, reply_to_json
+    from handlers.outbox import reply_from_json, reply_to_json
     from handlers.types import Attachment, Button, Reply
 
     reply = Reply(text="*图* \\_x", buttons=((Button("批准", "ap.ok:1", "primary"),),),

@@ -1,4 +1,4 @@
-"""Phone masking for group chats (sales/privacy/__init__.py) and the group rule's phone test (handlers/privacy.py):
+"""Phone masking for group chats (sales/privacy/__init__.py) and the group rule's phone test (handlers/groups.py):
 a phone written with spaces, dashes or parentheses is masked as its plain digits are; other numbers are left."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from handlers.privacy import is_personal
+from handlers.groups import is_personal
 from handlers.types import Reply
 from sales.privacy import has_phone, mask_phone, mask_text
 
@@ -42,7 +42,7 @@ FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 def test_phones_in_any_layout_are_masked_like_their_digits(text: str, masked: str) -> None:
     assert mask_text(text) == masked
     assert has_phone(text)
-    assert is_personal(Reply(text=text), "")
+    assert is_personal(Reply(text=text), False)
 
 
 @pytest.mark.parametrize("text", [
@@ -54,7 +54,7 @@ def test_phones_in_any_layout_are_masked_like_their_digits(text: str, masked: st
 def test_numbers_that_are_not_phones_are_left_alone(text: str) -> None:
     assert mask_text(text) == text
     assert not has_phone(text)
-    assert not is_personal(Reply(text=text), "")
+    assert not is_personal(Reply(text=text), False)
 
 
 def test_markup_stars_mask_a_spaced_phone() -> None:

@@ -12,8 +12,9 @@ from starlette.testclient import TestClient
 
 from bot.clock import ReminderClock
 from bot.web import Parts, build
-from handlers.context import Settings, enqueue
+from handlers.context import Settings
 from handlers.core import Core
+from handlers.outbox import to_user
 from handlers.types import Reply
 from sales.demo import load_demo, seed_due_followups
 from sales.names import directory
@@ -49,7 +50,7 @@ async def test_a_delivery_shows_in_the_sent_and_failed_counters(engine: Engine, 
         with transaction(session_factory(engine)) as s:
             for name in ("alice", "carol", "bob"):
                 user = s.exec(select(User).where(col(User.name) == name)).one()
-                enqueue(s, user=user, reply=Reply(text=f"hello {name}"), now=clock(), prefer="telegram")
+                to_user(s, user, Reply(text=f"hello {name}"), now=clock(), prefer="telegram")
         assert await tg.bot.deliver() == 2
     assert counter(client, "salesbot_outbox_sent_total") == sent + 2
     assert counter(client, "salesbot_outbox_failed_total") == failed + 1  # bob blocked the bot: given up

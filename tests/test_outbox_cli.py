@@ -14,7 +14,7 @@ from sqlalchemy import Engine, delete, text
 from sqlalchemy.exc import OperationalError
 
 from bot.delivery import RetryAfter, Undeliverable, deliver_due
-from handlers.context import reply_to_json
+from handlers.outbox import reply_to_json
 from handlers.types import ChatRef, Reply
 from storage.db import make_engine, session_factory, transaction
 from storage.models import Outbox

@@ -15,8 +15,9 @@ from bot.adapters.slack.views import CUSTOMER_PICKER, DEAL_PICKER
 from bot.config import Config
 from bot.delivery import deliver_due_async
 from bot.run import discover
-from handlers.context import Settings, reply_to_json
+from handlers.context import Settings
 from handlers.core import Core
+from handlers.outbox import reply_to_json
 from handlers.types import Reply
 from storage.models import Outbox
 from tests.conftest import FakeClock

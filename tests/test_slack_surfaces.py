@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.adapters.slack import views
-from handlers.context import Settings, reply_to_json
+from handlers.context import Settings
 from handlers.core import Core
+from handlers.outbox import reply_to_json
 from handlers.types import Attachment, ChatRef, Reply
 from sales.demo import load_demo
 from storage.models import Activity, Approval, Customer, FollowUp, Outbox, Quote

@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from handlers.core import Core
-from handlers.threads import PREFIX, deal_of_thread, thread_key
+from handlers.deal_news import PREFIX, deal_of_thread, thread_key
 from sales.demo import load_demo
 from storage.models import DealThread, Outbox, Team
 from tests.conftest import FakeClock

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from bot import delivery
 from bot.adapters.telegram.app import TelegramBot
 from bot.adapters.telegram.limits import Limits
-from handlers.context import Settings, enqueue
+from handlers.context import Settings
 from handlers.core import Core
+from handlers.outbox import to_user
 from handlers.types import Attachment, ChatRef, Incoming, Reply
 from sales import invites
 from sales.demo import load_demo
@@ -323,7 +324,7 @@ async def test_the_outbox_sender_marks_a_blocked_user_unreachable_and_keeps_the_
         bot: TelegramBot = tg.bot
         with transaction(session_factory(engine)) as s:
             bob = s.exec(select(User).where(col(User.name) == "bob")).one()
-            enqueue(s, user=bob, reply=Reply(text="approve please"), now=clock(), prefer="telegram")
+            to_user(s, bob, Reply(text="approve please"), now=clock(), prefer="telegram")
         assert await bot.deliver() == 0
         with pytest.raises(delivery.Undeliverable, match="unreachable: Forbidden: bot was blocked by the user"):
             await bot.send(ChatRef("telegram", str(api.me["id"]), str(people["bob"]["id"])), Reply(text="x"))
@@ -339,7 +340,7 @@ async def test_the_outbox_sender_turns_a_429_it_cannot_wait_out_into_retry_after
     async with running(api, core, "polling", limits=Limits(max_retries=0)) as tg:
         with transaction(session_factory(engine)) as s:
             alice = s.exec(select(User).where(col(User.name) == "alice")).one()
-            enqueue(s, user=alice, reply=Reply(text="later"), now=clock(), prefer="telegram")
+            to_user(s, alice, Reply(text="later"), now=clock(), prefer="telegram")
         assert await tg.bot.deliver() == 0
         with Session(engine) as s:
             row = s.exec(select(Outbox)).one()

@@ -17,8 +17,8 @@ from bot.clock import Now, ReminderClock, system_now
 from bot.config import Config
 from bot.delivery import AsyncSender
 from bot.run import console_sender, deliver_all, discover, serve
-from handlers.context import reply_from_json
 from handlers.markup import to_plain
+from handlers.outbox import reply_from_json
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Outbox, User

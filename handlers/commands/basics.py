@@ -8,6 +8,7 @@ from handlers.context import Ctx
 from handlers.markup import esc
 from handlers.registry import COMMANDS, command, usage
 from sales import invites
+from sales.access import MANAGERS
 from sales.errors import RuleError
 
 
@@ -65,7 +66,7 @@ def join(ctx: Ctx, args: str) -> None:
 
 
 @command("invite", "/invite ROLE [name]", "生成一次性邀请码（rep/manager/finance/admin）",
-         "make a one-time invite code (rep/manager/finance/admin)", roles=frozenset({"manager", "admin"}))
+         "make a one-time invite code (rep/manager/finance/admin)", roles=MANAGERS, personal=True)
 def invite(ctx: Ctx, args: str) -> None:
     """Make a one-time code for a new colleague."""
     role, _, name = args.strip().partition(" ")

@@ -13,18 +13,17 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import activities, customers, orders
-from sales.access import can_see_customer, customer_scope, deal_scope
+from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
 from sales.customers import DuplicateFound
 from storage.models import Contact, Customer, Deal, User
 
-SELLERS = frozenset({"rep", "manager", "admin"})
 _GRADE_WORDS = {"grade", "等级", "级别"}
 _SOURCE_WORDS = {"source", "来源", "渠道"}
 _INDUSTRY_WORDS = {"industry", "行业"}
 
 
 @command("customer", "/customer add NAME [grade X] [source S] [#tag] | /customer NAME | /customer merge KEEP GONE",
-         "新建客户、查看客户卡片，或把重复的客户合并为一个", "create a customer, show its card, or merge a duplicate into it")
+         "新建客户、查看客户卡片，或把重复的客户合并为一个", "create a customer, show its card, or merge a duplicate into it", personal=True)
 def customer_cmd(ctx: Ctx, args: str) -> None:
     """Route /customer add …, /customer merge … and /customer NAME."""
     head, _, rest = args.strip().partition(" ")

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import lookup, threads
+from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import money
 from handlers.markup import esc
-from handlers.registry import command, usage
+from handlers.registry import command, flow, usage
 from sales import pipeline
-from sales.access import deal_scope
+from sales.access import SELLERS, deal_scope
 from sales.errors import RuleError
 from sales.names.directory import find_customers
 from sales.quotes import number
 from sales.refs import as_id
 from storage.models import Customer, Deal, Stage, StageChange, User
 
-SELLERS = frozenset({"rep", "manager", "admin"})
 QUALIFY_PROMPTS = {
     "budget": ("预算是多少？", "What is the budget?"),
     "decision_maker": ("谁是决策人？", "Who is the decision maker?"),
@@ -32,7 +32,7 @@ def stage_label(ctx: Ctx, stage: Stage) -> str:
     return stage.name_zh if ctx.lang == "zh" else stage.name_en
 
 
-@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N", "新建商机，或查看商机", "open a deal, or show one")
+@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N", "新建商机，或查看商机", "open a deal, or show one", personal=True)
 def deal_cmd(ctx: Ctx, args: str) -> None:
     """Route /deal new … and /deal N."""
     head, _, rest = args.strip().partition(" ")
@@ -71,7 +71,7 @@ def new(ctx: Ctx, args: str) -> None:
             amount = None
     title = " ".join(words) or ctx.t("{c} 商机", "{c} deal", c=c.name)
     d = pipeline.open_deal(ctx.session, by=ctx.me, customer_id=c.id or 0, title=title, amount=amount, now=ctx.now)
-    threads.opened(ctx, d)
+    deal_news.opened(ctx, d)
     ctx.say("已新建商机 #{id}：{t}（{c}，{m}，潜在）。推进：/advance {id}",
             "Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
             id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount))
@@ -97,7 +97,7 @@ def show(ctx: Ctx, d: Deal) -> None:
     ctx.say("{b}", "{b}", b="\n".join(lines), buttons=(buttons,) if buttons else ())
 
 
-@command("deals", "/deals [stage] [mine|team]", "商机列表", "list deals")
+@command("deals", "/deals [stage] [mine|team]", "商机列表", "list deals", personal=True)
 def deals(ctx: Ctx, args: str) -> None:
     """List visible deals, filtered by stage or mine."""
     q = select(Deal).where(deal_scope(ctx.me))
@@ -166,12 +166,18 @@ def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None) -> None:
         ctx.ask("qualify", {"deal": d.id, "field": missing[0]})
         return
     order = pipeline.advance(ctx.session, deal=d, to=st, by=ctx.me, now=ctx.now, reason=reason)
-    threads.moved(ctx, d, st, order)
+    deal_news.moved(ctx, d, st, order)
     ctx.say("商机 #{id} → {s}。", "Deal #{id} → {s}.", id=d.id, s=stage_label(ctx, st))
     if order is not None:
         ctx.say("🎉 赢单！已生成订单 #{o}，金额 {m}。设置付款计划：/plan {o} 30% now, 70% 2027-01-15",
                 "🎉 Won! Order #{o} for {m} was created. Set its payment plan: /plan {o} 30% now, 70% 2027-01-15",
                 o=order.id, m=money(order.amount))
+
+
+@flow("qualify", personal=False)
+def qualify_step(ctx: Ctx, data: dict[str, Any], text: str) -> None:
+    """An answer to one of the qualification questions."""
+    qualify_answer(ctx, int(data["deal"]), str(data["field"]), text)
 
 
 def qualify_answer(ctx: Ctx, deal_id: int, field: str, text: str) -> None:

@@ -9,19 +9,18 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from handlers.commands.config import set_team
 from handlers.context import Ctx
 from handlers.fmt import day as fmt_day
 from handlers.fmt import money, pct
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Attachment, Button, Reply
-from sales import audit, reminders
-from sales.refs import as_id
+from sales import reminders
 from sales.reminders.digest import PersonDigest, TeamDigest, Waiting, person_digest, team_digest
 from storage.models import Customer, FollowUp, Team
 
 log = logging.getLogger("salesbot.digest")
-SELLERS = frozenset({"rep", "manager", "admin"})
 KINDS = {"visit": ("拜访", "visit", "visits"), "call": ("电话", "call", "calls"), "email": ("邮件", "email", "emails"),
          "meeting": ("会议", "meeting", "meetings"), "note": ("备注", "note", "notes")}
 
@@ -166,7 +165,7 @@ def monday_attachments(session: Session, team: Team, lang: str) -> list[Attachme
 
 
 @command("digest", "/digest [team|here]", "我现在的每日摘要（team：团队日报；here：团队日报以后发到这个群）",
-         "my digest now (team: the team digest; here: send the team digest to this group from now on)")
+         "my digest now (team: the team digest; here: send the team digest to this group from now on)", personal=True, shared=("here", "这里"))
 def digest(ctx: Ctx, args: str) -> None:
     """This person's digest now, or (managers, admins) their team's, or where the team's goes."""
     people = reminders.People.load(ctx.session, ctx.settings.default_tz)
@@ -180,11 +179,7 @@ def digest(ctx: Ctx, args: str) -> None:
             ctx.say("请在团队的群里发 /digest here。", "Send /digest here in the team's group chat.")
         else:
             chat = ctx.incoming.chat
-            before = {"chat": team.chat_id}
-            team.chat_platform, team.chat_workspace, team.chat_id = chat.platform, chat.workspace, chat.chat
-            ctx.session.add(team)
-            audit.record(ctx.session, by=ctx.me.id, action="update", entity="team", entity_id=team.id, now=ctx.now,
-                         before=before, after={"chat": chat.chat})
+            set_team(ctx, team, chat_platform=chat.platform, chat_workspace=chat.workspace, chat_id=chat.chat)
             ctx.say("好的，{t} 的团队日报以后每个工作日发到这里。", "OK: {t}'s team digest comes here every working day.",
                     t=esc(team.name))
         return
@@ -204,22 +199,3 @@ def digest(ctx: Ctx, args: str) -> None:
     dg = person_digest(ctx.session, user=ctx.me, day=cal.local(ctx.now).date(), cal=cal, now=ctx.now)
     out = person_replies(dg, name=ctx.me.name, lang=ctx.lang, tz=cal.tz)
     ctx.replies.extend(out or [Reply(text=ctx.t("今天没有待办。👍", "Nothing to do today. 👍"))])
-
-
-@command("snooze", "/snooze FOLLOWUP [days]", "推迟一个跟进（默认 1 天）", "push a follow-up back (1 day unless told)",
-         roles=SELLERS)
-def snooze(ctx: Ctx, args: str) -> None:
-    """Snooze a follow-up by a number of days (the reminder buttons send 1 or 7)."""
-    words = args.split()
-    fid = as_id(words[0].lstrip("#")) if words else None
-    days = as_id(words[1]) if len(words) > 1 else 1
-    if fid is None or days is None or not 1 <= days <= 90:
-        usage(ctx, "snooze")
-        return
-    fu = ctx.session.get(FollowUp, fid)
-    if fu is None or fu.owner_id != ctx.me.id:
-        ctx.say("这个跟进不是你的。", "That follow-up is not yours.")
-        return
-    new_due = reminders.snooze(ctx.session, by=ctx.me, followup=fu, days=days, now=ctx.now, tz=ctx.tz)
-    ctx.say("已推迟到 {w}。", "Snoozed to {w}.", w=fmt_day(new_due.astimezone(ctx.tz).date(), ctx.lang)
-            + (f" {new_due.astimezone(ctx.tz):%H:%M}" if fu.has_time else ""))

@@ -1,4 +1,4 @@
-"""My due and overdue follow-ups, with Done and Snooze."""
+"""My due and overdue follow-ups, with Done and Snooze; /snooze."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import datetime, time, timedelta
 from handlers.context import Ctx
 from handlers.fmt import moment
 from handlers.markup import esc
-from handlers.registry import command
+from handlers.registry import click, command, usage
 from handlers.types import Button, Reply
 from sales import activities
+from sales.access import SELLERS
+from sales.refs import as_id
 from storage.models import Customer, FollowUp
-
-SELLERS = frozenset({"rep", "manager", "admin"})
 
 
 def _list(ctx: Ctx, days: int) -> None:
@@ -49,7 +49,19 @@ def followups(ctx: Ctx, args: str) -> None:
     _list(ctx, 7)
 
 
-def click(ctx: Ctx, verb: str, fid: int) -> None:
+@click("fu.done", personal=False)
+def done_click(ctx: Ctx, arg: str) -> None:
+    """The Done button of a follow-up."""
+    _press(ctx, "done", as_id(arg) or 0)
+
+
+@click("fu.snz", personal=False)
+def snooze_click(ctx: Ctx, arg: str) -> None:
+    """The Snooze button of a follow-up (one day)."""
+    _press(ctx, "snooze", as_id(arg) or 0)
+
+
+def _press(ctx: Ctx, verb: str, fid: int) -> None:
     """Done or Snooze on one follow-up."""
     fu = ctx.session.get(FollowUp, fid)
     if fu is None or fu.owner_id != ctx.me.id:
@@ -64,3 +76,21 @@ def click(ctx: Ctx, verb: str, fid: int) -> None:
     else:
         new_due = activities.snooze_followup(ctx.session, by=ctx.me, followup=fu, now=ctx.now, tz=ctx.tz)
         ctx.say("已推迟到 {w}。", "Snoozed to {w}.", w=moment(new_due, ctx.tz, ctx.lang, fu.has_time))
+
+
+@command("snooze", "/snooze FOLLOWUP [days]", "推迟一个跟进（默认 1 天）", "push a follow-up back (1 day unless told)",
+         roles=SELLERS)
+def snooze(ctx: Ctx, args: str) -> None:
+    """Snooze a follow-up by a number of days (the reminder buttons send 1 or 7)."""
+    words = args.split()
+    fid = as_id(words[0].lstrip("#")) if words else None
+    days = as_id(words[1]) if len(words) > 1 else 1
+    if fid is None or days is None or not 1 <= days <= 90:
+        usage(ctx, "snooze")
+        return
+    fu = ctx.session.get(FollowUp, fid)
+    if fu is None or fu.owner_id != ctx.me.id:
+        ctx.say("这个跟进不是你的。", "That follow-up is not yours.")
+        return
+    new_due = activities.snooze_followup(ctx.session, by=ctx.me, followup=fu, now=ctx.now, tz=ctx.tz, days=days)
+    ctx.say("已推迟到 {w}。", "Snoozed to {w}.", w=moment(new_due, ctx.tz, ctx.lang, fu.has_time))

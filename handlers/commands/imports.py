@@ -12,12 +12,13 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Attachment, Button, Reply
 from sales import audit, exporting, imports
+from sales.access import MANAGERS
 from sales.imports import BadFile, Options, Plan
 from sales.imports.read import file_message
 from sales.imports.values import reason_text
 from storage.models import ImportBatch
 
-IMPORTERS = frozenset({"manager", "admin"})
+IMPORTERS = MANAGERS
 SHOW = 10
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "name": ("客户名称", "company"), "industry": ("行业", "industry"), "size": ("规模", "size"),
@@ -234,7 +235,7 @@ def _confirm(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
             image=Attachment(name=name, mime=exporting.XLSX_MIME, data=rejected)))
 
 
-@command("export", "/export customers|deals|activities|leads [csv]", "导出为 Excel 或 CSV", "export to Excel or CSV")
+@command("export", "/export customers|deals|activities|leads [csv]", "导出为 Excel 或 CSV", "export to Excel or CSV", personal=True)
 def export_cmd(ctx: Ctx, args: str) -> None:
     """Send back a file of what the asker may see, with the headers the import reads."""
     words = [w.lower() for w in args.split()]

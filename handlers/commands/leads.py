@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.markup import esc
 from handlers.registry import command, usage
@@ -16,7 +16,7 @@ from sales.access import can_see_customer, can_see_lead, lead_scope, may_hand_to
 from sales.errors import RuleError
 from sales.leads import LeadDuplicate
 from sales.refs import as_id
-from storage.models import Lead, User
+from storage.models import Deal, Lead, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KEYS = {"source": "source", "来源": "source", "渠道": "source", "budget": "budget", "预算": "budget",
@@ -193,6 +193,9 @@ def _act(ctx: Ctx, num: int, words: list[str]) -> None:
     verb = words[0].lower() if words else ""
     if verb in ("qualify", "转化", "合格"):
         cust, _contact, deal_id = leads.qualify(ctx.session, lead=lead, by=ctx.me, now=ctx.now)
+        deal = ctx.session.get(Deal, deal_id)
+        if deal is not None:
+            deal_news.opened(ctx, deal)
         ctx.say("线索 #{i} 已转化：客户 {c}（#{ci}），商机 #{d}。", "Lead #{i} converted: customer {c} (#{ci}), deal #{d}.",
                 i=lead.id, c=esc(cust.name), ci=cust.id, d=deal_id)
     elif verb in ("disqualify", "无效", "放弃"):

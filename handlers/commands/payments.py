@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from handlers import lookup, threads
+from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import day, money
 from handlers.markup import esc
@@ -56,7 +56,7 @@ def _plan_text(ctx: Ctx, order: SalesOrder) -> str:
 
 
 @command("plan", "/plan ORDER <30% now, 70% 2027-01-15>", "设置订单的付款计划", "set an order's payment plan",
-         roles=frozenset({"rep", "manager", "finance", "admin"}))
+         roles=frozenset({"rep", "manager", "finance", "admin"}), personal=True)
 def plan(ctx: Ctx, args: str) -> None:
     """Set a payment plan like `30% now, 40% 2027-01-15, rest 2027-03-01`."""
     ref, text = _split_ref(ctx, args)
@@ -72,13 +72,13 @@ def plan(ctx: Ctx, args: str) -> None:
         return
     parts = orders.parse_plan(text, total=o.amount, today=ctx.local_now.date(), read_date=lambda t: read_date(ctx, t))
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
-    threads.planned(ctx, o, len(parts))
+    deal_news.planned(ctx, o, len(parts))
     ctx.say("订单 #{o}（{m}）的付款计划：\n{p}", "Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount),
             p=_plan_text(ctx, o))
 
 
 @command("paid", "/paid ORDER AMOUNT [date]", "登记回款（按最早的分期抵扣）", "record a payment (applied oldest first)",
-         roles=frozenset({"finance", "admin"}))
+         roles=frozenset({"finance", "admin"}), personal=True)
 def paid(ctx: Ctx, args: str) -> None:
     """Record a payment against an order."""
     ref, rest = _split_ref(ctx, args)
@@ -106,7 +106,7 @@ def paid(ctx: Ctx, args: str) -> None:
             return
         paid_on = got
     orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now)
-    threads.paid(ctx, o, amount)
+    deal_news.paid(ctx, o, amount)
     ctx.say("已登记订单 #{o} 回款 {a}（{d}）。已收 {p} / {t}。\n{plan}",
             "Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",
             o=o.id, a=money(amount), d=day(paid_on, ctx.lang), p=money(o.paid), t=money(o.amount),
@@ -119,7 +119,7 @@ def paid(ctx: Ctx, args: str) -> None:
 
 
 @command("receivables", "/receivables [overdue]", "应收款（按到期日）", "money still to collect, by due date",
-         roles=frozenset({"rep", "manager", "finance", "admin"}))
+         roles=frozenset({"rep", "manager", "finance", "admin"}), personal=True)
 def receivables(ctx: Ctx, args: str) -> None:
     """Open installments the asker may see, earliest first."""
     overdue = args.strip().lower() in ("overdue", "逾期")

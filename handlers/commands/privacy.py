@@ -12,9 +12,9 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Attachment, Reply
 from sales import privacy
+from sales.access import ADMINS
 from sales.privacy import Person, erasure
 
-ADMINS = frozenset({"admin"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -43,7 +43,7 @@ def _one(ctx: Ctx, query: str, redo: str) -> Person | None:
 
 @command("privacy", "/privacy export|erase PERSON | /privacy basis PERSON consent CHANNEL|contract [until DATE] | "
          "/privacy due", "个人信息：导出、删除、法律依据、到期记录（管理员）",
-         "personal information: export, erase, legal basis, past retention (admins)", roles=ADMINS)
+         "personal information: export, erase, legal basis, past retention (admins)", roles=ADMINS, personal=True)
 def privacy_cmd(ctx: Ctx, args: str) -> None:
     """Route the four privacy requests."""
     verb, _, rest = args.strip().partition(" ")

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import lookup, threads
+from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import moment, money, pct
 from handlers.markup import esc
 from handlers.parsing import find_discount
-from handlers.registry import command, usage
+from handlers.registry import click, command, flow, usage
 from handlers.types import Button, Reply
 from sales import quotes
-from sales.access import can_see_deal, deal_scope
+from sales.access import MANAGERS, SELLERS, can_see_deal, deal_scope
 from sales.errors import RuleError
 from sales.refs import as_id
 from storage.models import Approval, Customer, Deal, Quote, User
 
-SELLERS = frozenset({"rep", "manager", "admin"})
 _DISCOUNT = re.compile(r"\s+(?:discount|折扣|优惠|打折)\s*[:：]?\s*(\S+)\s*$", re.I)
 _ZHE = re.compile(r"\s+(\S*折)\s*$")
 
@@ -39,7 +39,7 @@ def read_discount(text: str) -> Decimal:
 
 
 @command("quote", "/quote new DEAL ITEM QTY UNIT_PRICE [; …] [discount D] | /quote Q",
-         "做报价（超过权限的折扣会送审批），或查看报价", "make a quote (discounts over your limit go for approval), or show one")
+         "做报价（超过权限的折扣会送审批），或查看报价", "make a quote (discounts over your limit go for approval), or show one", personal=True)
 def quote_cmd(ctx: Ctx, args: str) -> None:
     """Route /quote new … and /quote Q."""
     head, _, rest = args.strip().partition(" ")
@@ -89,7 +89,7 @@ def create(ctx: Ctx, d: Deal, lines: list[quotes.Line], discount: Decimal) -> No
     """Create the quote and, above the limit, send the approval request."""
     made = quotes.create_quote(ctx.session, deal=d, lines=lines, discount=discount, by=ctx.me, now=ctx.now)
     q = made.quote
-    threads.quoted(ctx, d, q, made.approval.id if made.approval else None, [u.name for u in made.approvers])
+    deal_news.quoted(ctx, d, q, made.approval.id if made.approval else None, [u.name for u in made.approvers])
     c = ctx.session.get(Customer, d.customer_id)
     summary = ctx.t("报价 #{q}（{c}，第 {v} 版）：小计 {s}，折扣 {d}，合计 {t}",
                     "Quote #{q} ({c}, v{v}): subtotal {s}, discount {d}, total {t}",
@@ -134,7 +134,7 @@ def show(ctx: Ctx, qid: int) -> None:
 
 
 @command("approvals", "/approvals", "等我审批的折扣", "discounts waiting for my approval",
-         roles=frozenset({"manager", "admin"}))
+         roles=MANAGERS, personal=True)
 def approvals(ctx: Ctx, args: str) -> None:
     """Pending approvals this person may decide, each with its buttons."""
     pending = quotes.pending_for(ctx.session, user=ctx.me)
@@ -154,6 +154,18 @@ def approvals(ctx: Ctx, args: str) -> None:
             ctx.button(ctx.t("拒绝", "Reject"), f"ap.no:{ap.id}", style="danger")),)))
 
 
+@click("ap.ok", personal=False)
+def approve_click(ctx: Ctx, arg: str) -> None:
+    """The Approve button of a discount request."""
+    decide(ctx, as_id(arg) or 0, True)
+
+
+@click("ap.no", personal=False)
+def reject_click(ctx: Ctx, arg: str) -> None:
+    """The Reject button of a discount request."""
+    decide(ctx, as_id(arg) or 0, False)
+
+
 def decide(ctx: Ctx, approval_id: int, approve: bool) -> None:
     """One tap on Approve or Reject; a second tap says who decided."""
     ap = ctx.session.get(Approval, approval_id)
@@ -169,7 +181,7 @@ def decide(ctx: Ctx, approval_id: int, approve: bool) -> None:
                 b=(ctx.t("（{n}）", " by {n}", n=esc(who.name)) if who else ""), t=at)
         return
     q = quotes.decide(ctx.session, approval=ap, by=ctx.me, approve=approve, now=ctx.now)
-    threads.decided(ctx, q, approve)
+    deal_news.decided(ctx, q, approve)
     d = ctx.session.get(Deal, q.deal_id)
     c = ctx.session.get(Customer, d.customer_id) if d else None
     ctx.replies.append(Reply(text=ctx.t("{v}：报价 #{q}（{c}，折扣 {d}）— {n}", "{v}: quote #{q} ({c}, discount {d}) — {n}",
@@ -191,6 +203,18 @@ def decide(ctx: Ctx, approval_id: int, approve: bool) -> None:
         if other.id != ctx.me.id:
             ctx.notify(other, "报价 #{q} 的折扣已由 {n} 处理。", "The discount on quote #{q} was decided by {n}.",
                        q=q.id, n=esc(ctx.me.name))
+
+
+@flow("quote", personal=False)
+def quote_lines_step(ctx: Ctx, data: dict[str, Any], text: str) -> None:
+    """The quote dialogue's lines."""
+    pending_quote_lines(ctx, int(data["deal"]), list(data.get("lines", [])), text)
+
+
+@flow("quote_discount", personal=False)
+def quote_discount_step(ctx: Ctx, data: dict[str, Any], text: str) -> None:
+    """The quote dialogue's discount."""
+    pending_quote_discount(ctx, int(data["deal"]), list(data.get("lines", [])), text)
 
 
 def pending_quote_lines(ctx: Ctx, deal_id: int, lines: list[list[str]], text: str) -> None:

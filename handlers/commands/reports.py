@@ -16,6 +16,7 @@ from handlers.reporting.answer import Answer, whole, zone
 from handlers.reporting.builders import build, pipeline_report
 from handlers.types import Attachment, Reply
 from sales import analytics as an
+from sales.access import MANAGERS, SELLERS
 from sales.analytics.periods import ACCEPTED_EN, ACCEPTED_ZH, Kind, Period, parse_period, span
 from sales.analytics.targets import may_set, set_target
 from sales.errors import RuleError
@@ -23,7 +24,6 @@ from sales.quotes import number
 from storage.models import Team, User
 
 log = logging.getLogger("salesbot.reports")
-SELLERS = frozenset({"rep", "manager", "admin"})
 KINDS = {"funnel": "funnel", "漏斗": "funnel", "sources": "sources", "source": "sources", "来源": "sources",
          "reps": "reps", "leaderboard": "reps", "排行": "reps", "排行榜": "reps", "stages": "stages",
          "阶段": "stages", "forecast": "forecast", "预测": "forecast", "targets": "targets", "target": "targets",
@@ -110,7 +110,7 @@ def pipeline_cmd(ctx: Ctx, args: str) -> None:
 
 
 @command("target", "/target USER|team AMOUNT [period]", "设置销售目标（经理、管理员）",
-         "set a sales target (managers, admins)", roles=frozenset({"manager", "admin"}))
+         "set a sales target (managers, admins)", roles=MANAGERS)
 def target_cmd(ctx: Ctx, args: str) -> None:
     """Set a rep's or the team's target for a period, then show the period's targets."""
     words = args.split()

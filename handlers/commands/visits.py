@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import lookup, threads
+from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import money, pct, when
 from handlers.markup import esc
 from handlers.parsing import understand
-from handlers.registry import command
+from handlers.registry import click, command, flow
 from sales import activities, audit
-from sales.access import customer_scope
+from sales.access import SELLERS, customer_scope
 from sales.names import name_key
+from sales.refs import as_id
 from storage.models import Activity, Customer
 
-SELLERS = frozenset({"rep", "manager", "admin"})
 KIND_WORDS = {"visit": ("拜访", "visit"), "call": ("电话", "call"), "note": ("备注", "note")}
 CHECKIN_WINDOW = timedelta(minutes=30)
 
@@ -42,7 +43,7 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         return
     done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,
                                    tz=ctx.tz, when=got.when, amount=got.amount)
-    threads.logged(ctx, done.activity, got.when if done.followup is not None else None)
+    deal_news.logged(ctx, done.activity, got.when if done.followup is not None else None)
     zh_kind, en_kind = KIND_WORDS[kind]
     parts = [ctx.t("已记录{k}：*{c}*", "Logged {k}: *{c}*", k=zh_kind if ctx.lang == "zh" else en_kind,
                    c=esc(c.name))]
@@ -104,6 +105,24 @@ def call(ctx: Ctx, args: str) -> None:
 def note(ctx: Ctx, args: str) -> None:
     """Log a note."""
     log(ctx, "note", args)
+
+
+@click("act.undo", personal=False)
+def undo_click(ctx: Ctx, arg: str) -> None:
+    """The Undo button of a logged activity."""
+    undo(ctx, as_id(arg) or 0)
+
+
+@click("act.edit", personal=False)
+def edit_click(ctx: Ctx, arg: str) -> None:
+    """The Edit button of a logged activity."""
+    edit(ctx, as_id(arg) or 0)
+
+
+@flow("edit_activity", personal=False)
+def edit_step(ctx: Ctx, data: dict[str, Any], text: str) -> None:
+    """The corrected text of a logged activity."""
+    replace(ctx, int(data["activity"]), text)
 
 
 def undo(ctx: Ctx, activity_id: int) -> None:

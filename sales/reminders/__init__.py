@@ -12,16 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, false, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from sales import audit, quotes
-from sales.errors import RuleError
+from sales import quotes
 from sales.reminders.calendar import DEFAULT_HOUR, Calendar, hhmm
 from storage.models import (
     Approval,
@@ -329,19 +327,3 @@ def _count(counts: dict[str, int], rows: list[dict[str, Any]], made: set[str]) -
         if r["dedupe_key"] in made:
             counts[r["kind"]] = counts.get(r["kind"], 0) + 1
     return Planned(counts)
-
-
-def snooze(session: Session, *, by: User, followup: FollowUp, days: int, now: datetime, tz: ZoneInfo) -> datetime:
-    """Push a follow-up `days` days on (from today, or from its own day if later), at its time or 09:00."""
-    if followup.status != "open":
-        raise RuleError("followup_closed")
-    local_due = followup.due_at.astimezone(tz)
-    day = max(now.astimezone(tz).date(), local_due.date()) + timedelta(days=days)
-    at = local_due.time() if followup.has_time else DEFAULT_HOUR
-    new_due = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
-    before = followup.due_at
-    followup.due_at = new_due
-    session.add(followup)
-    audit.record(session, by=by.id, action="snooze", entity="followup", entity_id=followup.id, now=now,
-                 before={"due_at": before}, after={"due_at": new_due})
-    return new_due

@@ -22,10 +22,9 @@ from telegram import Update
 
 from bot.adapters.slack import parse as slack_parse
 from bot.adapters.telegram import parse as tg_parse
-from handlers.commands import load_all
 from handlers.context import Settings
 from handlers.core import Core
-from handlers.registry import COMMANDS
+from handlers.registry import COMMANDS, load_all
 from handlers.types import ChatRef, Incoming, Reply
 from sales.demo import load_demo
 from sales.invites import bind

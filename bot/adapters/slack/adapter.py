@@ -26,13 +26,13 @@ from bot import uploads
 from bot.adapters.slack import parse, render, surfaces
 from bot.adapters.slack.parse import Parsed
 from bot.delivery import RetryAfter, Undeliverable, deliver_due_async
-from handlers.context import reply_to_json
+from handlers import outbox
 from handlers.core import Core
+from handlers.deal_news import deal_of_thread
 from handlers.registry import COMMANDS
-from handlers.threads import deal_of_thread
 from handlers.types import Attachment, ChatRef, Reply
 from storage.db import session_factory, transaction
-from storage.models import ChatIdentity, DealThread, MessageLink, Outbox, User
+from storage.models import ChatIdentity, DealThread, MessageLink, User
 
 log = logging.getLogger("salesbot.slack")
 # Errors that will not go away by trying again: the outbox row is given up.
@@ -186,8 +186,8 @@ class Slack:
     def _queue(self, team: str, chat: str, reply: Reply) -> None:
         now = self.core.clock()
         with transaction(self.sessions) as s:
-            s.add(Outbox(platform="slack", workspace=team, chat=chat, payload=reply_to_json(reply),
-                         next_attempt_at=now + timedelta(seconds=5), created_at=now))
+            outbox.put(s, ChatRef(platform="slack", workspace=team, chat=chat), reply, now=now,
+                       delay=timedelta(seconds=5))
 
     async def post_here(self, p: Parsed, reply: Reply) -> None:
         """A reply in the conversation it answers; a slash command in a DM without the bot falls back."""

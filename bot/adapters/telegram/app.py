@@ -21,11 +21,10 @@ from bot.adapters.telegram import parse, render
 from bot.adapters.telegram.limits import ChatRateLimiter, Limits, retry_seconds
 from bot.adapters.telegram.ordering import PerChatOrder
 from bot.config import Config
-from handlers.context import reply_to_json
+from handlers import outbox
 from handlers.core import Core
 from handlers.types import Attachment, ChatRef, Incoming, Reply
 from storage.db import session_factory, transaction
-from storage.models import Outbox
 
 log = logging.getLogger("salesbot.telegram")
 _RUNNING: dict[str, TelegramBot] = {}  # token → this process's running bot: the outbox sender shares its pace
@@ -139,8 +138,7 @@ class TelegramBot:
     def _park(self, to: ChatRef, reply: Reply, error: str) -> None:
         now = self.core.clock()
         with transaction(session_factory(self.core.engine)) as session:
-            session.add(Outbox(platform="telegram", workspace=to.workspace, chat=to.chat, thread=to.thread,
-                               payload=reply_to_json(reply), next_attempt_at=now, created_at=now, error=error[:500]))
+            outbox.put(session, to, reply, now=now, error=error)
 
     # --- outbound ------------------------------------------------------------------------------------
 

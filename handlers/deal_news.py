@@ -1,0 +1,208 @@
+"""Deal news: what happened to a deal, told once and fanned out to every place the team follows its deals.
+
+Two team settings say where: `Team.deals_room`, a group chat (or forum topic) where deals are announced as they
+open and move ("platform:workspace:chat[:thread]", set by /dealroom), and `Team.deals_channel`, a channel where
+each deal has a thread of its own that tells its whole story ("threads:platform:workspace:chat", set by
+/config deals-channel): its card first, then its visits, moves, quotes, approvals and payments. Both are
+written to the outbox here; the platform's sender turns the thread key `deal:N` into its own thread (a Slack
+thread, a Feishu card). Digests read the same facts (stage changes, activities) from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import col, select
+
+from handlers import outbox
+from handlers.context import Ctx
+from handlers.fmt import money, pct, when
+from handlers.markup import esc
+from handlers.types import Button, ChatRef, Platform, Reply
+from storage.models import Activity, Customer, Deal, DealThread, Quote, SalesOrder, Stage, Team, User
+
+# Team.deals_channel keeps this prefix from when the deals room shared the column (until migration 0007).
+PREFIX = "threads:"
+PLATFORMS: tuple[Platform, ...] = ("slack", "telegram", "console", "feishu")
+
+
+def thread_key(deal_id: int) -> str:
+    """The Outbox.thread of a deal's thread: the sender resolves it to the platform's thread id."""
+    return f"deal:{deal_id}"
+
+
+def deal_of_thread(thread: str | None) -> int | None:
+    """The deal a thread key names, or None for a plain thread id."""
+    if thread and thread.startswith("deal:") and thread[5:].isdigit():
+        return int(thread[5:])
+    return None
+
+
+def encode_room(where: ChatRef) -> str:
+    """A chat (and thread) as Team.deals_room stores it."""
+    return ":".join(p for p in (where.platform, where.workspace, where.chat, where.thread) if p)
+
+
+def decode_room(value: str | None) -> ChatRef | None:
+    """The chat a Team.deals_room value names, if it is one encode_room wrote."""
+    parts = (value or "").split(":")
+    if len(parts) not in (3, 4) or parts[0] not in PLATFORMS or not all(parts):
+        return None
+    return ChatRef(platform=parts[0], workspace=parts[1], chat=parts[2],
+                   thread=parts[3] if len(parts) == 4 else None)
+
+
+def channel_of(team: Team | None) -> ChatRef | None:
+    """A team's deals channel for threads, if it has one."""
+    if team is None or not team.deals_channel or not team.deals_channel.startswith(PREFIX):
+        return None
+    parts = team.deals_channel[len(PREFIX):].split(":", 2)
+    if len(parts) != 3 or not all(parts) or parts[0] not in PLATFORMS:
+        return None
+    return ChatRef(platform=parts[0], workspace=parts[1], chat=parts[2])
+
+
+def _zh(ctx: Ctx) -> bool:
+    # A room or a channel is read by the whole team: it speaks the deployment's language, not the speaker's.
+    return ctx.settings.default_lang.startswith("zh")
+
+
+def _text(ctx: Ctx, zh: str, en: str, **kw: object) -> str:
+    return (zh if _zh(ctx) else en).format(**kw)
+
+
+def _team_of(ctx: Ctx, deal: Deal) -> Team | None:
+    owner = ctx.session.get(User, deal.owner_id)
+    return ctx.session.get(Team, owner.team_id) if owner is not None and owner.team_id else None
+
+
+def card(ctx: Ctx, deal: Deal) -> Reply:
+    """The deal's card: the first message of its thread."""
+    c = ctx.session.get(Customer, deal.customer_id)
+    owner = ctx.session.get(User, deal.owner_id)
+    text = _text(ctx, "💼 新商机 *#{id} {t}*\n{c} · {m} · {s} · 负责人 {o}",
+                 "💼 New deal *#{id} {t}*\n{c} · {m} · {s} · owner {o}",
+                 id=deal.id, t=esc(deal.title), c=esc(c.name if c else "?"), m=money(deal.amount),
+                 s=_stage_name(ctx, ctx.session.get(Stage, deal.stage), deal.stage), o=esc(owner.name if owner else "?"))
+    buttons = ((Button(label="详情" if _zh(ctx) else "Details", action=f"say:/deal {deal.id}"),
+                Button(label="推进" if _zh(ctx) else "Advance", action=f"say:/advance {deal.id}")),)
+    return Reply(text=text, buttons=buttons)
+
+
+def _stage_name(ctx: Ctx, stage: Stage | None, key: str) -> str:
+    return (stage.name_zh if _zh(ctx) else stage.name_en) if stage else key
+
+
+def _thread(ctx: Ctx, deal: Deal, team: Team | None) -> ChatRef | None:
+    """The deal's thread in its team's deals channel, opening it (row and card) the first time."""
+    where = channel_of(team)
+    if where is None or deal.id is None:
+        return None
+    found = ctx.session.exec(select(DealThread).where(
+        col(DealThread.deal_id) == deal.id, col(DealThread.platform) == where.platform,
+        col(DealThread.workspace) == where.workspace, col(DealThread.channel) == where.chat)).first()
+    thread = ChatRef(platform=where.platform, workspace=where.workspace, chat=where.chat, thread=thread_key(deal.id))
+    if found is None:
+        ctx.session.add(DealThread(deal_id=deal.id, platform=where.platform, workspace=where.workspace,
+                                   channel=where.chat, created_at=ctx.now))
+        outbox.put(ctx.session, thread, card(ctx, deal), now=ctx.now)
+    return thread
+
+
+def publish(ctx: Ctx, deal: Deal, story: Reply | None, *, headline: str | None = None) -> None:
+    """Tell the team about a deal event: `story` in the deal's thread (opened with its card the first time),
+    `headline` in the deals room."""
+    team = _team_of(ctx, deal)
+    thread = _thread(ctx, deal, team)
+    if thread is not None and story is not None:
+        outbox.put(ctx.session, thread, story, now=ctx.now)
+    room = decode_room(team.deals_room) if team is not None and headline is not None else None
+    here = ctx.incoming.chat
+    if room is not None and headline is not None and (room.platform, room.workspace, room.chat) != (
+            here.platform, here.workspace, here.chat):  # said in the room itself: it already shows
+        outbox.put(ctx.session, room, Reply(text=headline), now=ctx.now)
+
+
+def _headline(ctx: Ctx, deal: Deal, stage: Stage | None) -> str:
+    """A line for the deals room: which deal, where it now stands, who moved it."""
+    customer = ctx.session.get(Customer, deal.customer_id)
+    return _text(ctx, "📈 商机 #{id} {t}（{c}）→ *{s}* · {n}", "📈 Deal #{id} {t} ({c}) → *{s}* · {n}",
+                 id=deal.id, t=esc(deal.title), c=esc(customer.name if customer else "?"),
+                 s=_stage_name(ctx, stage, deal.stage), n=esc(ctx.me.name))
+
+
+def opened(ctx: Ctx, deal: Deal) -> None:
+    """A new deal: its card opens its thread, and the room hears of it."""
+    publish(ctx, deal, None, headline=_headline(ctx, deal, ctx.session.get(Stage, deal.stage)))
+
+
+def moved(ctx: Ctx, deal: Deal, stage: Stage, order: SalesOrder | None) -> None:
+    """A stage move, and the order a win created."""
+    publish(ctx, deal, Reply(text=_text(ctx, "➡️ {n} 把商机推进到 *{s}*（{p}%）", "➡️ {n} moved the deal to *{s}* ({p}%)",
+                                        n=esc(ctx.me.name), s=_stage_name(ctx, stage, stage.key),
+                                        p=stage.probability)),
+            headline=_headline(ctx, deal, stage))
+    if order is not None:
+        publish(ctx, deal, Reply(text=_text(ctx, "🎉 赢单！订单 #{o}，金额 {m}", "🎉 Won! Order #{o} for {m}",
+                                            o=order.id, m=money(order.amount))))
+
+
+def quoted(ctx: Ctx, deal: Deal, quote: Quote, approval_id: int | None, approvers: list[str]) -> None:
+    """A new quote and, above the requester's limit, its approval request with the buttons."""
+    publish(ctx, deal, Reply(text=_text(
+        ctx, "🧾 {n} 做了报价 #{q}（第 {v} 版）：小计 {s}，折扣 {d}，合计 {t}",
+        "🧾 {n} made quote #{q} (v{v}): subtotal {s}, discount {d}, total {t}",
+        n=esc(ctx.me.name), q=quote.id, v=quote.version, s=money(quote.subtotal), d=pct(quote.discount),
+        t=money(quote.total))))
+    if approval_id is None:
+        return
+    zh = _zh(ctx)
+    publish(ctx, deal, Reply(
+        text=_text(ctx, "🖊 折扣 {d} 超过 {n} 的权限，等待 {a} 审批。", "🖊 The {d} discount is over {n}'s limit; waiting for {a}.",
+                   d=pct(quote.discount), n=esc(ctx.me.name), a="、".join(esc(a) for a in approvers) or "?"),
+        buttons=((Button(label="批准" if zh else "Approve", action=f"ap.ok:{approval_id}", style="primary"),
+                  Button(label="拒绝" if zh else "Reject", action=f"ap.no:{approval_id}", style="danger")),)))
+
+
+def decided(ctx: Ctx, quote: Quote, approve: bool) -> None:
+    """An approval decided, in the thread of the quote's deal."""
+    deal = ctx.session.get(Deal, quote.deal_id)
+    if deal is None:
+        return
+    zh, en = (("✅ {n} 批准了报价 #{q} 的 {d} 折扣", "✅ {n} approved the {d} discount on quote #{q}") if approve else
+              ("❌ {n} 拒绝了报价 #{q} 的 {d} 折扣", "❌ {n} rejected the {d} discount on quote #{q}"))
+    publish(ctx, deal, Reply(text=_text(ctx, zh, en, n=esc(ctx.me.name), q=quote.id, d=pct(quote.discount))))
+
+
+def logged(ctx: Ctx, activity: Activity, next_at: date | datetime | None) -> None:
+    """A visit, call or note, in the thread of the customer's one open deal."""
+    deals = ctx.session.exec(select(Deal).where(col(Deal.customer_id) == activity.customer_id,
+                                                col(Deal.stage).not_in(("won", "lost"))).limit(2)).all()
+    if len(deals) != 1:
+        return
+    kinds = {"visit": ("拜访", "visit"), "call": ("电话", "call"), "note": ("备注", "note")}
+    zh_kind, en_kind = kinds.get(activity.kind, (activity.kind, activity.kind))
+    follow = "" if next_at is None else _text(ctx, "\n下次跟进：{w}", "\nNext follow-up: {w}",
+                                              w=when(next_at, "zh" if _zh(ctx) else "en"))
+    publish(ctx, deals[0], Reply(text=_text(ctx, "📝 {n} 记录了{k}：{s}{f}", "📝 {n} logged a {k}: {s}{f}",
+                                            n=esc(ctx.me.name), k=zh_kind if _zh(ctx) else en_kind,
+                                            s=esc(activity.summary[:500]), f=follow)))
+
+
+def paid(ctx: Ctx, order: SalesOrder, amount: Decimal) -> None:
+    """A payment received, in the thread of the order's deal."""
+    deal = ctx.session.get(Deal, order.deal_id)
+    if deal is not None:
+        publish(ctx, deal, Reply(text=_text(
+            ctx, "💰 收到回款 {a}（订单 #{o}），已收 {p} / {t}", "💰 Payment of {a} on order #{o}; {p} of {t} received",
+            a=money(amount), o=order.id, p=money(order.paid), t=money(order.amount))))
+
+
+def planned(ctx: Ctx, order: SalesOrder, installments: int) -> None:
+    """A payment plan set, in the thread of the order's deal."""
+    deal = ctx.session.get(Deal, order.deal_id)
+    if deal is not None:
+        publish(ctx, deal, Reply(text=_text(
+            ctx, "🗓 订单 #{o} 的付款计划：{n} 期，共 {t}", "🗓 Order #{o} has a payment plan: {n} installments, {t}",
+            o=order.id, n=installments, t=money(order.amount))))
