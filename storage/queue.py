@@ -28,12 +28,6 @@ def claim_outbox(
     return sorted(rows, key=lambda r: r.id or 0)
 
 
-def mark_sent(*, session: Session, outbox_id: int, now: datetime) -> None:
-    """A message went out."""
-    session.execute(update(Outbox).where(col(Outbox.id) == outbox_id).values(status="sent", sent_at=now,
-                                                                               lease_until=None))
-
-
 def mark_retry(*, session: Session, outbox_id: int, at: datetime, error: str, give_up: bool) -> None:
     """A message failed: try again at `at`, or give up."""
     session.execute(update(Outbox).where(col(Outbox.id) == outbox_id).values(

@@ -7,9 +7,13 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, text
+
+if TYPE_CHECKING:
+    from tests.transcript import Transcript
 
 from sales.imports.speed import forked
 from sales.names import directory
@@ -20,7 +24,16 @@ pytest_plugins = ["tests.processes"]  # fixtures for tests that run salesbot pro
 
 PG_URL = os.environ.get("SALESBOT_TEST_DATABASE_URL")
 REQUIRE_PG = os.environ.get("SALESBOT_REQUIRE_POSTGRES") == "1"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of tests/processes/ starts salesbot processes: it is slow."""
+    for item in items:
+        if "processes" in Path(str(item.path)).relative_to(ROOT).parts[:2]:
+            item.add_marker(pytest.mark.slow)
 
 
 class FakeClock:
@@ -111,3 +124,18 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared test cases live beside the repo, not in it")
     return path
+
+
+@pytest.fixture
+def demo(engine: Engine, clock: FakeClock) -> Transcript:
+    """The demo team (30 customers) in a terminal chat, everyone reading English."""
+    from handlers.context import Settings
+    from handlers.core import Core
+    from sales.demo import load_demo
+    from tests.transcript import Transcript
+
+    load_demo(engine, customers=30, now=clock())
+    t = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
+    for who in ("alice", "bob", "carol", "dave", "fay"):
+        t.say(f"@{who}: /lang en")
+    return t

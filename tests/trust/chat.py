@@ -1,17 +1,13 @@
-"""Talking to the core as several people on several platforms, and the figures the trust suite prints."""
+"""Transcript of the trust suite's worlds, and the figures it prints."""
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from handlers.core import Core
-from handlers.markup import to_plain
-from handlers.types import Attachment, ChatRef, Incoming, Reply
 from sales.invites import bind
 from storage.models import ChatIdentity, Team, User
 
@@ -23,41 +19,6 @@ def figure(name: str, text: str) -> None:
     """Record one of the suite's figures, and print it (shown with -s, and in the summary always)."""
     FIGURES[name] = text
     print(f"\n[trust] {name}: {text}")
-
-
-def text_of(replies: list[Reply]) -> str:
-    """Everything a person reads in these replies, as plain text."""
-    return "\n".join(to_plain(r.text) for r in replies)
-
-
-@dataclass
-class People:
-    """A core and the console handles of the people talking to it."""
-
-    core: Core
-    group: str = "#team"
-    last: dict[str, list[Reply]] = field(default_factory=dict)
-
-    def incoming(self, who: str, text: str = "", *, action: str | None = None, group: bool = False,
-                 file: Attachment | None = None, event: str | None = None) -> Incoming:
-        chat = ChatRef("console", "local", self.group if group else who)
-        return Incoming(chat=chat, user=who, text=text, action=action, private=not group, file=file,
-                        event_id=event or f"e{next(_events)}")
-
-    def say(self, who: str, text: str = "", **kw: object) -> str:
-        """`who` says `text` (or clicks `action=`); the plain text of what they are answered."""
-        replies = self.core.handle(self.incoming(who, text, **kw))  # type: ignore[arg-type]
-        self.last[who] = replies
-        return text_of(replies)
-
-    def press(self, who: str, label: str) -> str:
-        """Click the button labelled `label` in what `who` was last answered."""
-        for r in self.last.get(who, []):
-            for row in r.buttons:
-                for b in row:
-                    if label.casefold() in b.label.casefold():
-                        return self.say(who, action=b.action)
-        raise AssertionError(f"no button {label!r} for {who}: {self.last.get(who)}")
 
 
 def add_user(engine: Engine, name: str, role: str, team: str | None, now: datetime, *, lang: str = "en") -> int:

@@ -25,6 +25,8 @@ from tests.conftest import PG_URL, _truncate
 from tests.trust import day
 from tests.trust.chat import figure
 
+pytestmark = pytest.mark.slow  # processes killed and restarted, a minute of load
+
 KILLS = 20
 CUSTOMERS = 25
 EVENTS = CUSTOMERS * day.STEPS_PER_CUSTOMER

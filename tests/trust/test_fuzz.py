@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, MetaData, func, select, text
@@ -342,6 +343,7 @@ class Run:
             self.half += half_written(self.engine)
 
 
+@pytest.mark.slow
 def test_fuzz_the_edges_and_the_core(engine: Engine, clock: FakeClock) -> None:
     core = world(engine, clock)
     pg = engine.dialect.name == "postgresql"

@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, insert, text
 from sqlmodel import col
 
@@ -27,6 +28,8 @@ from storage.db import make_engine
 from storage.models import ChatIdentity, Customer, Team, User
 from tests.conftest import PG_URL, _truncate
 from tests.trust.chat import figure
+
+pytestmark = pytest.mark.slow  # processes killed and restarted, a minute of load
 
 USERS = 50
 POOL = 10

@@ -11,6 +11,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import Engine
 
 from handlers.context import Settings
@@ -115,6 +116,7 @@ def read_all(replies: list[Reply]) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 def test_permission_matrix(engine: Engine, clock: FakeClock) -> None:
     world = World.build(engine, clock())
     core = Core(engine, clock=clock, settings=Settings(default_lang="en", rate_limit=0))  # the limit has its own test

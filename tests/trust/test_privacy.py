@@ -13,7 +13,8 @@ from handlers.context import Settings
 from handlers.core import Core
 from storage.models import AuditLog, Conversation
 from tests.conftest import FakeClock
-from tests.trust.chat import People, add_user, figure
+from tests.transcript import Transcript
+from tests.trust.chat import add_user, figure
 
 NAME, PHONE, EMAIL = "欧阳娜娜", "13912345678", "nana.ouyang@example.com"
 LEAD_NAME = "OuyangNana"
@@ -38,14 +39,14 @@ def traces(engine: Engine, words: tuple[str, ...] = TRACES) -> dict[str, int]:
 
 
 @pytest.fixture
-def office(engine: Engine, clock: FakeClock) -> People:
+def office(engine: Engine, clock: FakeClock) -> Transcript:
     now = clock()
     for name, role in (("ada", "admin"), ("mia", "manager"), ("rob", "rep"), ("sue", "rep")):
         add_user(engine, name, role, "east", now)
-    return People(Core(engine, clock=clock, settings=Settings(default_lang="en")))
+    return Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
 
 
-def spread(people: People, engine: Engine) -> None:
+def spread(people: Transcript, engine: Engine) -> None:
     """The person stored and mentioned in every kind of place the bot writes to."""
     people.say("rob", "/customer add Delta Drives")
     people.say("rob", f"/contact add Delta Drives {NAME} buyer {PHONE} {EMAIL}")
@@ -67,7 +68,7 @@ def spread(people: People, engine: Engine) -> None:
                                                  version=1, expires_at=datetime(2030, 1, 1, tzinfo=UTC)))
 
 
-def test_privacy_export_then_erase_leaves_no_trace_in_any_text_column(office: People, engine: Engine) -> None:
+def test_privacy_export_then_erase_leaves_no_trace_in_any_text_column(office: Transcript, engine: Engine) -> None:
     spread(office, engine)
     before = traces(engine)
     assert len(before) >= 8, before  # it really is everywhere: contact, lead, activity, followup, deal, outbox, …

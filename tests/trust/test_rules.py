@@ -28,21 +28,22 @@ from storage.models import (
     User,
 )
 from tests.conftest import FakeClock
-from tests.trust.chat import People, add_user, figure, text_of
+from tests.transcript import Transcript, text_of
+from tests.trust.chat import add_user, figure
 
 
 @pytest.fixture
-def team(engine: Engine, clock: FakeClock) -> People:
+def team(engine: Engine, clock: FakeClock) -> Transcript:
     """Two teams: east (mia manager, rob and sue reps), west (wes manager, val rep); ada admin, fin finance."""
     now = clock()
     for name, role, team_name in (("ada", "admin", "east"), ("mia", "manager", "east"), ("rob", "rep", "east"),
                                   ("sue", "rep", "east"), ("wes", "manager", "west"), ("val", "rep", "west"),
                                   ("fin", "finance", None)):
         add_user(engine, name, role, team_name, now)
-    return People(Core(engine, clock=clock, settings=Settings(default_lang="en")))
+    return Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
 
 
-def test_sharing_lets_a_colleague_see_and_is_audited(team: People, engine: Engine) -> None:
+def test_sharing_lets_a_colleague_see_and_is_audited(team: Transcript, engine: Engine) -> None:
     assert "Created customer" in team.say("rob", "/customer add Orion Optics")
     assert "No customer" in team.say("sue", "/customer Orion Optics")
     assert "shared with sue" in team.say("rob", "/share Orion Optics sue")
@@ -57,7 +58,7 @@ def test_sharing_lets_a_colleague_see_and_is_audited(team: People, engine: Engin
     assert sorted(actions) == ["create", "share", "unshare"]
 
 
-def test_reassign_moves_the_open_book_record_by_record(team: People, engine: Engine) -> None:
+def test_reassign_moves_the_open_book_record_by_record(team: Transcript, engine: Engine) -> None:
     team.say("rob", "/customer add Lyra Labs")
     team.say("rob", "/deal new Lyra Labs lenses 50000")
     team.say("rob", "/visit Lyra Labs demo went well, call back in 3 days")
@@ -76,7 +77,7 @@ def test_reassign_moves_the_open_book_record_by_record(team: People, engine: Eng
     assert "reassign customer" in history and "create customer" in history
 
 
-def test_a_rep_deactivated_mid_conversation_cannot_complete_the_dialogue(team: People, engine: Engine) -> None:
+def test_a_rep_deactivated_mid_conversation_cannot_complete_the_dialogue(team: Transcript, engine: Engine) -> None:
     team.say("rob", "/customer add Vega Valves")
     team.say("rob", "/deal new Vega Valves pumps 80000")
     assert "Send the lines" in team.say("rob", "/quote new Vega Valves")
@@ -97,7 +98,7 @@ def test_a_rep_deactivated_mid_conversation_cannot_complete_the_dialogue(team: P
     figure("deactivation", "a rep deactivated mid-dialogue could not complete it (quotes created: 0)")
 
 
-def test_the_audit_log_is_append_only(team: People, engine: Engine) -> None:
+def test_the_audit_log_is_append_only(team: Transcript, engine: Engine) -> None:
     team.say("rob", "/customer add Nova Nets")
     for statement in ("UPDATE auditlog SET action = 'x'", "DELETE FROM auditlog"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
@@ -106,9 +107,9 @@ def test_the_audit_log_is_append_only(team: People, engine: Engine) -> None:
         assert s.exec(select(func.count()).select_from(AuditLog)).one() == 1
 
 
-def test_a_flood_gets_one_slow_down_and_is_dropped_without_blocking_others(team: People, clock: FakeClock,
+def test_a_flood_gets_one_slow_down_and_is_dropped_without_blocking_others(team: Transcript, clock: FakeClock,
                                                                           engine: Engine) -> None:
-    other = People(Core(engine, clock=clock, settings=Settings(default_lang="en")))  # another process's core
+    other = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))  # another process's core
     answers = [team.say("rob", "/help") if i % 2 else other.say("rob", "/help") for i in range(30)]
     helped = sum("Commands" in a for a in answers)
     slowed = [a for a in answers if "Slow down" in a]
@@ -123,7 +124,7 @@ def test_a_flood_gets_one_slow_down_and_is_dropped_without_blocking_others(team:
 
 def test_an_oversized_upload_is_refused_unread(engine: Engine, clock: FakeClock) -> None:
     add_user(engine, "ada", "admin", "east", clock())
-    people = People(Core(engine, clock=clock, settings=Settings(default_lang="en", max_file_bytes=1000)))
+    people = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en", max_file_bytes=1000)))
     big = Attachment("big.csv", "text/csv", b"name\n" + b"x" * 2000)
     assert "too large" in people.say("ada", "/import", file=big)
     small = Attachment("small.csv", "text/csv", "客户名称\n北辰科技\n".encode())
@@ -132,7 +133,7 @@ def test_an_oversized_upload_is_refused_unread(engine: Engine, clock: FakeClock)
         assert [b.file_name for b in s.exec(select(ImportBatch)).all()] == ["small.csv"]
 
 
-def test_phones_and_emails_are_masked_in_group_chats(team: People, engine: Engine) -> None:
+def test_phones_and_emails_are_masked_in_group_chats(team: Transcript, engine: Engine) -> None:
     assert mask_text("13812345678") == "138****5678"
     assert mask_text("mail zhang.wei@example.com or +8613812345678") == "mail z***@example.com or +86138****5678"
     team.say("mia", "/config deals-channel #C0DEALS")
@@ -152,7 +153,7 @@ def test_phones_and_emails_are_masked_in_group_chats(team: People, engine: Engin
     assert private and "13812345678" in private[0].text  # the person themself sees it in their private chat
 
 
-def test_the_daily_job_flags_records_past_retention_once(team: People, engine: Engine, clock: FakeClock) -> None:
+def test_the_daily_job_flags_records_past_retention_once(team: Transcript, engine: Engine, clock: FakeClock) -> None:
     team.say("rob", "/customer add Polar Paper")
     team.say("rob", "/contact add Polar Paper Li 13900001111")
     team.say("rob", "/lead add Borealis Ltd Wang 13700002222 source fair")
@@ -198,7 +199,7 @@ def test_every_record_made_in_chat_has_its_audit_entry(engine: Engine, clock: Fa
     assert {"create", "approve", "stage", "plan", "payment"} <= actions, actions
 
 
-def test_control_characters_in_ids_are_not_a_crash(team: People) -> None:
+def test_control_characters_in_ids_are_not_a_crash(team: Transcript) -> None:
     """Found by the fuzzer on PostgreSQL: a NUL in a Slack trigger id (the event id) failed the turn."""
     from handlers.types import ChatRef, Incoming
 

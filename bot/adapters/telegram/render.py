@@ -45,11 +45,6 @@ def html_of(part: Part) -> str:
     return "".join(out)
 
 
-def to_html(text: str) -> str:
-    """Reply markup as Telegram HTML."""
-    return html_of(segments(text))
-
-
 def _fit(text: str, room: int) -> int:
     """How many characters of `text` fit in `room` UTF-16 units, cut after a space when there is one."""
     used, k = 0, 0

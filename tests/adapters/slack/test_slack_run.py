@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -20,10 +19,10 @@ from handlers.core import Core
 from handlers.outbox import reply_to_json
 from handlers.types import Reply
 from storage.models import Outbox
-from tests.conftest import FakeClock
+from tests.conftest import ROOT, FakeClock
 from tests.standins.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, SlackAPI, dm_of
 
-MANIFEST = Path(__file__).resolve().parents[1] / "slack" / "manifest.yml"
+MANIFEST = ROOT / "slack" / "manifest.yml"
 
 
 def _config(monkeypatch: pytest.MonkeyPatch, api: SlackAPI, engine: Engine) -> Config:

@@ -15,7 +15,7 @@ from sales.imports import Options
 from storage.db import session_factory, transaction
 from storage.models import Contact, Customer, Team, User
 from tests.conftest import FakeClock
-from tests.test_import import SH_TZ
+from tests.sales.test_import import SH_TZ
 
 FIELDS = ("name", "industry", "size", "source", "grade", "tags", "owner_id", "team_id", "needs", "status",
           "last_contact_at", "past_revenue", "name_key", "pinyin", "initials")

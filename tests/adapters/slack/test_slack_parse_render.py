@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ from bot.adapters.slack import parse, render, views
 from bot.adapters.slack.parse import ParseError
 from handlers.markup import esc
 from handlers.types import Button, Reply
+from tests.conftest import FIXTURES as TEST_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "slack"
+FIXTURES = TEST_FIXTURES / "slack"
 COMMANDS = {"visit", "call", "advance", "help", "deal"}
 
 

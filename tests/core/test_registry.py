@@ -11,8 +11,8 @@ import pytest
 
 from handlers.context import Ctx
 from handlers.registry import BUILTIN_VERBS, CLICKS, COMMANDS, FLOWS, load_all
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ASKED = re.compile(r"\.ask\(\s*\"([\w.]+)\"")
 
 

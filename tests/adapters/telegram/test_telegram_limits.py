@@ -31,6 +31,7 @@ async def api() -> AsyncIterator[BotApiStandIn]:
         yield stand_in
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # no database work here: one engine is enough
 async def test_a_burst_keeps_the_configured_pace_waits_out_a_429_and_loses_nothing(
         engine: Engine, clock: FakeClock, api: BotApiStandIn) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,9 @@ from telegram import Update
 
 from bot.adapters.telegram import parse
 from handlers.types import ChatRef, Incoming
+from tests.conftest import FIXTURES as TEST_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
+FIXTURES = TEST_FIXTURES / "telegram"
 WS = "4242"
 GROUP = ChatRef("telegram", WS, "-4012345678")
 

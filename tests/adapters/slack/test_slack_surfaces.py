@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -181,6 +182,7 @@ async def test_deciding_in_the_thread_updates_the_dm_and_other_people_get_a_priv
         assert mine.status == "rejected"
 
 
+@pytest.mark.slow
 async def test_rate_limits_are_waited_out_and_refusals_given_up(engine: Engine, clock: FakeClock) -> None:
     core = await _setup(engine, clock)
     async with running(core) as r:

@@ -14,7 +14,7 @@ from sales import imports
 from sales.imports.speed import forked
 from sales.imports.speed.forked import later, worker_if
 from tests.conftest import FakeClock
-from tests.test_import import run, snapshot, team, xlsx
+from tests.sales.test_import import run, snapshot, team, xlsx
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import shared_file
-from tests.test_cli import _run, env  # noqa: F401  (the fixture: a fresh SQLite database and English)
+from tests.processes.test_cli import _run, env  # noqa: F401  (the fixture: a fresh SQLite database and English)
 
 
 def _invited(env: dict[str, str]) -> None:  # noqa: F811

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -21,9 +22,10 @@ from bot.delivery import deliver_due
 from handlers.context import Settings
 from handlers.core import Core
 from handlers.markup import to_plain
-from handlers.types import ChatRef, Incoming, Reply
+from handlers.types import ChatRef, Reply
 from storage.models import ChatIdentity, Customer, FollowUp, Lead, Team, User
 from tests.conftest import FakeClock
+from tests.transcript import Transcript
 
 SH = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 22, 10, 0, tzinfo=SH)  # a Sunday
@@ -70,17 +72,15 @@ class Month:
     def __init__(self, engine: Engine, clock: FakeClock) -> None:
         self.engine = engine
         self.clock = clock
-        self.core = Core(engine, clock=clock, settings=Settings(default_lang="en"))
+        self.people = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
         self.rc = ReminderClock(engine, now=clock, settings=Settings(default_lang="en"), worker="walk")
         self.sent: list[tuple[datetime, str, str]] = []
         self.events = 0
 
     def say(self, who: str, text: str = "", action: str | None = None) -> list[Reply]:
-        """Someone types or clicks in the terminal chat."""
+        """Someone types or clicks in their chat."""
         self.events += 1
-        chat = ChatRef("console", "local", who)
-        return self.core.handle(Incoming(chat=chat, user=who, text=text, action=action,
-                                         event_id=f"m{self.events}"))
+        return self.people.turn(who, text, action=action)
 
     def record(self, to: ChatRef, reply: Reply) -> None:
         self.sent.append((self.clock().astimezone(SH), to.chat, to_plain(reply.text)))
@@ -112,6 +112,7 @@ def add_sql_lead(engine: Engine, ids: dict[str, int], now: datetime) -> None:
         s.commit()
 
 
+@pytest.mark.slow
 def test_a_month_of_reminders_and_digests(engine: Engine, clock: FakeClock) -> None:
     clock.now = START.astimezone(UTC)
     ids = setup_team(engine, clock())

@@ -1,4 +1,4 @@
-"""Every figure of every report on the fixed book (tests/test_analytics_book.py), against a hand computation.
+"""Every figure of every report on the fixed book (tests/sales/test_analytics_book.py), against a hand computation.
 
 November 2026 in Shanghai is [10-31 16:00Z, 11-30 16:00Z); the book's docstring lists every row.
 """
@@ -17,7 +17,7 @@ from sales.analytics.periods import parse_period
 from sales.analytics.stages import _stays_by_lead, _stays_by_previous, stage_times
 from sales.analytics.targets import target_total, targets
 from sales.demo import load_demo
-from tests.test_analytics_book import NOW, Book, build_book, user
+from tests.sales.test_analytics_book import NOW, Book, build_book, user
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOV = parse_period("2026-11", NOW.date())

@@ -6,15 +6,15 @@ import json
 from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from handlers.parsing import Understood, find_amount, find_discount, find_when, understand
+from tests.conftest import SHARED
 
-PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "eval" / "parsing_public.jsonl"
+PUBLIC = SHARED / "eval" / "parsing_public.jsonl"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI)
 SUNDAY = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)

@@ -8,22 +8,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from handlers.context import Settings
-from handlers.core import Core
-from sales.demo import load_demo
 from storage.db import session_factory
 from storage.models import Activity, AuditLog, Contact, Customer, CustomerShare, Deal, FollowUp
-from tests.conftest import FakeClock
 from tests.transcript import Transcript, assert_dialog
 
 
 @pytest.fixture
-def team(engine: Engine, clock: FakeClock) -> Transcript:
-    load_demo(engine, customers=10, now=clock())
-    t = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
-    for who in ("alice", "bob", "carol", "dave", "fay"):
-        t.say(f"@{who}: /lang en")
-    return t
+def team(demo: Transcript) -> Transcript:
+    """The demo team, in English."""
+    return demo
 
 
 def _ids(engine: Engine, *names: str) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_cli import _run, env  # noqa: F401  (env is a fixture)
+from tests.processes.test_cli import _run, env  # noqa: F401  (env is a fixture)
 
 NOW = "2026-12-02T15:00:00+08:00"  # a Wednesday afternoon in Shanghai
 

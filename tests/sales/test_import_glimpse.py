@@ -22,7 +22,7 @@ from sales.imports.speed.glimpse import column_index, column_letters, glimpse
 from storage.db import session_factory
 from storage.models import Customer
 from tests.conftest import FakeClock, shared_file
-from tests.test_import import run, team
+from tests.sales.test_import import run, team
 
 SH = Options(tz="Asia/Shanghai")
 

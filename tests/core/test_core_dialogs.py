@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from handlers.context import Settings
 from handlers.core import Core
 from handlers.types import ChatRef, Incoming
 from sales.demo import load_demo
@@ -18,12 +17,9 @@ from tests.transcript import Transcript, assert_dialog
 
 
 @pytest.fixture
-def team(engine: Engine, clock: FakeClock) -> Transcript:
-    load_demo(engine, customers=30, now=clock())
-    t = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
-    for who in ("alice", "bob", "fay"):
-        t.say(f"@{who}: /lang en")
-    return t
+def team(demo: Transcript) -> Transcript:
+    """The demo team, in English."""
+    return demo
 
 
 def test_a_stranger_joins_with_an_invite_code(engine: Engine, team: Transcript, clock: FakeClock) -> None:

@@ -8,6 +8,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import Engine, func, inspect, text
 from sqlmodel import Session, SQLModel, select
 
@@ -60,6 +61,7 @@ def _snapshot(engine: Engine) -> dict[str, int]:
                 for t in SQLModel.metadata.tables if t in present}
 
 
+@pytest.mark.slow
 async def test_every_command_click_and_submission_is_acked_under_a_second_at_p99(
         engine: Engine, clock: FakeClock) -> None:
     load_demo(engine, customers=30, now=clock())

@@ -25,9 +25,8 @@ from sqlalchemy import Engine, func, select, text
 from sales.demo import seed_due_followups
 from storage.db import make_engine
 from storage.models import Outbox, Reminder
-from tests.conftest import PG_URL, _truncate
+from tests.conftest import PG_URL, ROOT, _truncate
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # Saturday 10:00 in Shanghai: no digests, no quiet hour
 LATER = NOW + timedelta(minutes=10)  # every lease (60 s claims, 2 min outbox) has ended
 TASK = re.compile(r"^→ \S+: ⏰ .*: task-(\d+)$", re.M)

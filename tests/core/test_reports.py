@@ -1,4 +1,4 @@
-"""/pipeline, /report and /target in the terminal chat, on the fixed book (tests/test_analytics_book.py)."""
+"""/pipeline, /report and /target in the terminal chat, on the fixed book (tests/sales/test_analytics_book.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from handlers.reporting import charts
 from sales.analytics.periods import parse_period
 from storage.models import Target
 from tests.conftest import FakeClock
-from tests.test_analytics_book import NOW, Book, build_book
+from tests.sales.test_analytics_book import NOW, Book, build_book
 from tests.transcript import Transcript, assert_dialog
 
 
