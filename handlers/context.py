@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from handlers import outbox
+from handlers.i18n import lang_of, tr, trn
 from handlers.registry import BUILTIN_VERBS, CLICKS, FLOWS
 from handlers.types import Button, Incoming, Reply
 from storage.models import ActionToken, User
@@ -59,15 +60,19 @@ class Ctx:
         """Now in the speaker's zone."""
         return self.now.astimezone(self.tz)
 
-    def t(self, zh: str, en: str, **kw: object) -> str:
-        """The text in the speaker's language, filled in."""
-        return (zh if self.lang == "zh" else en).format(**kw)
+    def t(self, msgid: str, /, **kw: object) -> str:
+        """A text in the speaker's language, filled in (`msgid` is its English, handlers/i18n.py)."""
+        return tr(self.lang, msgid, **kw)
+
+    def tn(self, singular: str, plural: str, n: int, /, **kw: object) -> str:
+        """The singular or plural text for `n` in the speaker's language, filled in with `n` and `kw`."""
+        return trn(self.lang, singular, plural, n, **kw)
 
     def say(
-        self, zh: str, en: str, *, buttons: tuple[tuple[Button, ...], ...] = (), private: bool = False, **kw: object
+        self, msgid: str, /, *, buttons: tuple[tuple[Button, ...], ...] = (), private: bool = False, **kw: object
     ) -> None:
-        """Answer the speaker (`private`: the text carries personal data, see handlers/privacy.py)."""
-        self.replies.append(Reply(text=self.t(zh, en, **kw), buttons=buttons, private=private))
+        """Answer the speaker (`private`: the text carries personal data, see handlers/groups.py)."""
+        self.replies.append(Reply(text=self.t(msgid, **kw), buttons=buttons, private=private))
 
     def button(self, label: str, action: str, style: Literal["primary", "danger"] | None = None) -> Button:
         """A button whose payload is stored in a row when it is too long for Telegram."""
@@ -88,10 +93,9 @@ class Ctx:
         self.dialog = (flow, data)
 
     def notify(
-        self, user: User, zh: str, en: str, *, buttons: tuple[tuple[Button, ...], ...] = (), **kw: object
+        self, user: User, msgid: str, /, *, buttons: tuple[tuple[Button, ...], ...] = (), **kw: object
     ) -> None:
         """Write a message for another person to the outbox, in their language."""
-        lang = user.lang or self.settings.default_lang
-        text = (zh if lang == "zh" else en).format(**kw)
+        text = tr(lang_of(user.lang, self.settings.default_lang), msgid, **kw)
         outbox.to_user(self.session, user, Reply(text=text, buttons=buttons), now=self.now,
                        prefer=self.incoming.chat.platform)

@@ -19,6 +19,7 @@ from handlers import dialogs, dispatch, door, groups, registry
 from handlers.commands import imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
+from handlers.i18n import lang_of, tr
 from handlers.types import Incoming, Reply
 from sales.errors import RuleError
 from sales.refs import as_id
@@ -117,20 +118,19 @@ class Core:
                                                                "error": type(exc).__name__})
                     if raise_unavailable:
                         raise Unavailable() from exc
-                    return [Reply(text=self._text(incoming, "稍后再试：数据库暂时连不上，你的消息没有保存。",
-                                                  "Please try again shortly: the database is unreachable and "
-                                                  "your message was not saved."))]
+                    return [Reply(text=self._text(incoming, "Please try again shortly: the database is unreachable "
+                                                                    "and your message was not saved."))]
                 except Exception:
                     log.exception("turn failed", extra={"platform": incoming.chat.platform, "user": incoming.user})
                     break
-            return [Reply(text=self._text(incoming, "抱歉，出了点问题，什么都没有保存。请再试一次。",
-                                          "Sorry, something went wrong and nothing was saved. Please try again."))]
+            return [Reply(text=self._text(incoming, "Sorry, something went wrong and nothing was saved. "
+                                                    "Please try again."))]
         finally:
             if self.observer is not None:
                 self.observer(incoming, command_of(incoming), time.perf_counter() - started, outcome)
 
-    def _text(self, incoming: Incoming, zh: str, en: str) -> str:
-        return zh if self._guess_lang(incoming) == "zh" else en
+    def _text(self, incoming: Incoming, msgid: str) -> str:
+        return tr(self._guess_lang(incoming), msgid)
 
     def lang_of(self, incoming: Incoming) -> str:
         """The language this speaker is answered in: their own choice, else a guess from the platform's locale."""
@@ -140,11 +140,10 @@ class Core:
                 chosen = user.lang if user is not None else None
         except (OperationalError, InterfaceError):
             chosen = None  # the answer still goes out, in the platform's language
-        return chosen or self._guess_lang(incoming)
+        return lang_of(chosen, self._guess_lang(incoming)) if chosen else self._guess_lang(incoming)
 
     def _guess_lang(self, incoming: Incoming) -> str:
-        loc = (incoming.locale or self.settings.default_lang).lower()
-        return "zh" if loc.startswith("zh") else "en"
+        return lang_of(incoming.locale, lang_of(self.settings.default_lang))
 
     def _turn(self, incoming: Incoming) -> tuple[list[Reply], Outcome]:
         now = self.clock()
@@ -162,7 +161,7 @@ class Core:
             ctx.user = self._who(session, incoming)
             if ctx.user is not None:
                 u = ctx.user
-                ctx.lang = u.lang or ctx.lang
+                ctx.lang = lang_of(u.lang, ctx.lang) if u.lang else ctx.lang
                 ctx.tz = zone(u.tz, self.settings.default_tz)
             limited = door.throttle(ctx)
             if limited is not None:  # the "slow down" and the silently dropped inputs after it
@@ -197,8 +196,7 @@ class Core:
         incoming = ctx.incoming
         text = incoming.text.strip()
         if len(text) > MAX_INPUT:
-            ctx.say("消息太长了（最多 {n} 字），没有保存。请分几条发。",
-                    "That message is too long (at most {n} characters) and was not saved. Please split it.",
+            ctx.say("That message is too long (at most {n} characters) and was not saved. Please split it.",
                     n=MAX_INPUT)
             ctx.keep_dialog = True
             return

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 
 from handlers import outbox
 from handlers.context import Ctx
-from handlers.fmt import money, pct, when
+from handlers.fmt import money, pct, stage_name, when
+from handlers.i18n import N_, lang_of, tr
 from handlers.markup import esc
 from handlers.types import Button, ChatRef, Platform, Reply
 from storage.models import Activity, Customer, Deal, DealThread, Quote, SalesOrder, Stage, Team, User
@@ -63,13 +64,13 @@ def channel_of(team: Team | None) -> ChatRef | None:
     return ChatRef(platform=parts[0], workspace=parts[1], chat=parts[2])
 
 
-def _zh(ctx: Ctx) -> bool:
+def _lang(ctx: Ctx) -> str:
     # A room or a channel is read by the whole team: it speaks the deployment's language, not the speaker's.
-    return ctx.settings.default_lang.startswith("zh")
+    return lang_of(ctx.settings.default_lang)
 
 
-def _text(ctx: Ctx, zh: str, en: str, **kw: object) -> str:
-    return (zh if _zh(ctx) else en).format(**kw)
+def _text(ctx: Ctx, msgid: str, **kw: object) -> str:
+    return tr(_lang(ctx), msgid, **kw)
 
 
 def _team_of(ctx: Ctx, deal: Deal) -> Team | None:
@@ -81,17 +82,16 @@ def card(ctx: Ctx, deal: Deal) -> Reply:
     """The deal's card: the first message of its thread."""
     c = ctx.session.get(Customer, deal.customer_id)
     owner = ctx.session.get(User, deal.owner_id)
-    text = _text(ctx, "💼 新商机 *#{id} {t}*\n{c} · {m} · {s} · 负责人 {o}",
-                 "💼 New deal *#{id} {t}*\n{c} · {m} · {s} · owner {o}",
+    text = _text(ctx, "💼 New deal *#{id} {t}*\n{c} · {m} · {s} · owner {o}",
                  id=deal.id, t=esc(deal.title), c=esc(c.name if c else "?"), m=money(deal.amount),
                  s=_stage_name(ctx, ctx.session.get(Stage, deal.stage), deal.stage), o=esc(owner.name if owner else "?"))
-    buttons = ((Button(label="详情" if _zh(ctx) else "Details", action=f"say:/deal {deal.id}"),
-                Button(label="推进" if _zh(ctx) else "Advance", action=f"say:/advance {deal.id}")),)
+    buttons = ((Button(label=_text(ctx, "Details"), action=f"say:/deal {deal.id}"),
+                Button(label=_text(ctx, "Advance"), action=f"say:/advance {deal.id}")),)
     return Reply(text=text, buttons=buttons)
 
 
 def _stage_name(ctx: Ctx, stage: Stage | None, key: str) -> str:
-    return (stage.name_zh if _zh(ctx) else stage.name_en) if stage else key
+    return stage_name(stage, _lang(ctx), key)
 
 
 def _thread(ctx: Ctx, deal: Deal, team: Team | None) -> ChatRef | None:
@@ -127,7 +127,7 @@ def publish(ctx: Ctx, deal: Deal, story: Reply | None, *, headline: str | None =
 def _headline(ctx: Ctx, deal: Deal, stage: Stage | None) -> str:
     """A line for the deals room: which deal, where it now stands, who moved it."""
     customer = ctx.session.get(Customer, deal.customer_id)
-    return _text(ctx, "📈 商机 #{id} {t}（{c}）→ *{s}* · {n}", "📈 Deal #{id} {t} ({c}) → *{s}* · {n}",
+    return _text(ctx, "📈 Deal #{id} {t} ({c}) → *{s}* · {n}",
                  id=deal.id, t=esc(deal.title), c=esc(customer.name if customer else "?"),
                  s=_stage_name(ctx, stage, deal.stage), n=esc(ctx.me.name))
 
@@ -139,30 +139,28 @@ def opened(ctx: Ctx, deal: Deal) -> None:
 
 def moved(ctx: Ctx, deal: Deal, stage: Stage, order: SalesOrder | None) -> None:
     """A stage move, and the order a win created."""
-    publish(ctx, deal, Reply(text=_text(ctx, "➡️ {n} 把商机推进到 *{s}*（{p}%）", "➡️ {n} moved the deal to *{s}* ({p}%)",
+    publish(ctx, deal, Reply(text=_text(ctx, "➡️ {n} moved the deal to *{s}* ({p}%)",
                                         n=esc(ctx.me.name), s=_stage_name(ctx, stage, stage.key),
                                         p=stage.probability)),
             headline=_headline(ctx, deal, stage))
     if order is not None:
-        publish(ctx, deal, Reply(text=_text(ctx, "🎉 赢单！订单 #{o}，金额 {m}", "🎉 Won! Order #{o} for {m}",
+        publish(ctx, deal, Reply(text=_text(ctx, "🎉 Won! Order #{o} for {m}",
                                             o=order.id, m=money(order.amount))))
 
 
 def quoted(ctx: Ctx, deal: Deal, quote: Quote, approval_id: int | None, approvers: list[str]) -> None:
     """A new quote and, above the requester's limit, its approval request with the buttons."""
     publish(ctx, deal, Reply(text=_text(
-        ctx, "🧾 {n} 做了报价 #{q}（第 {v} 版）：小计 {s}，折扣 {d}，合计 {t}",
-        "🧾 {n} made quote #{q} (v{v}): subtotal {s}, discount {d}, total {t}",
+        ctx, "🧾 {n} made quote #{q} (v{v}): subtotal {s}, discount {d}, total {t}",
         n=esc(ctx.me.name), q=quote.id, v=quote.version, s=money(quote.subtotal), d=pct(quote.discount),
         t=money(quote.total))))
     if approval_id is None:
         return
-    zh = _zh(ctx)
     publish(ctx, deal, Reply(
-        text=_text(ctx, "🖊 折扣 {d} 超过 {n} 的权限，等待 {a} 审批。", "🖊 The {d} discount is over {n}'s limit; waiting for {a}.",
-                   d=pct(quote.discount), n=esc(ctx.me.name), a="、".join(esc(a) for a in approvers) or "?"),
-        buttons=((Button(label="批准" if zh else "Approve", action=f"ap.ok:{approval_id}", style="primary"),
-                  Button(label="拒绝" if zh else "Reject", action=f"ap.no:{approval_id}", style="danger")),)))
+        text=_text(ctx, "🖊 The {d} discount is over {n}'s limit; waiting for {a}.",
+                   d=pct(quote.discount), n=esc(ctx.me.name), a=_text(ctx, ", ").join(esc(a) for a in approvers) or "?"),
+        buttons=((Button(label=_text(ctx, "Approve"), action=f"ap.ok:{approval_id}", style="primary"),
+                  Button(label=_text(ctx, "Reject"), action=f"ap.no:{approval_id}", style="danger")),)))
 
 
 def decided(ctx: Ctx, quote: Quote, approve: bool) -> None:
@@ -170,9 +168,9 @@ def decided(ctx: Ctx, quote: Quote, approve: bool) -> None:
     deal = ctx.session.get(Deal, quote.deal_id)
     if deal is None:
         return
-    zh, en = (("✅ {n} 批准了报价 #{q} 的 {d} 折扣", "✅ {n} approved the {d} discount on quote #{q}") if approve else
-              ("❌ {n} 拒绝了报价 #{q} 的 {d} 折扣", "❌ {n} rejected the {d} discount on quote #{q}"))
-    publish(ctx, deal, Reply(text=_text(ctx, zh, en, n=esc(ctx.me.name), q=quote.id, d=pct(quote.discount))))
+    msgid = (N_("✅ {n} approved the {d} discount on quote #{q}") if approve else
+             N_("❌ {n} rejected the {d} discount on quote #{q}"))
+    publish(ctx, deal, Reply(text=_text(ctx, msgid, n=esc(ctx.me.name), q=quote.id, d=pct(quote.discount))))
 
 
 def logged(ctx: Ctx, activity: Activity, next_at: date | datetime | None) -> None:
@@ -181,13 +179,10 @@ def logged(ctx: Ctx, activity: Activity, next_at: date | datetime | None) -> Non
                                                 col(Deal.stage).not_in(("won", "lost"))).limit(2)).all()
     if len(deals) != 1:
         return
-    kinds = {"visit": ("拜访", "visit"), "call": ("电话", "call"), "note": ("备注", "note")}
-    zh_kind, en_kind = kinds.get(activity.kind, (activity.kind, activity.kind))
-    follow = "" if next_at is None else _text(ctx, "\n下次跟进：{w}", "\nNext follow-up: {w}",
-                                              w=when(next_at, "zh" if _zh(ctx) else "en"))
-    publish(ctx, deals[0], Reply(text=_text(ctx, "📝 {n} 记录了{k}：{s}{f}", "📝 {n} logged a {k}: {s}{f}",
-                                            n=esc(ctx.me.name), k=zh_kind if _zh(ctx) else en_kind,
-                                            s=esc(activity.summary[:500]), f=follow)))
+    logged_as = {"visit": N_("📝 {n} logged a visit: {s}{f}"), "call": N_("📝 {n} logged a call: {s}{f}")}
+    follow = "" if next_at is None else _text(ctx, "\nNext follow-up: {w}", w=when(next_at, _lang(ctx)))
+    publish(ctx, deals[0], Reply(text=_text(ctx, logged_as.get(activity.kind, N_("📝 {n} logged a note: {s}{f}")),
+                                            n=esc(ctx.me.name), s=esc(activity.summary[:500]), f=follow)))
 
 
 def paid(ctx: Ctx, order: SalesOrder, amount: Decimal) -> None:
@@ -195,7 +190,7 @@ def paid(ctx: Ctx, order: SalesOrder, amount: Decimal) -> None:
     deal = ctx.session.get(Deal, order.deal_id)
     if deal is not None:
         publish(ctx, deal, Reply(text=_text(
-            ctx, "💰 收到回款 {a}（订单 #{o}），已收 {p} / {t}", "💰 Payment of {a} on order #{o}; {p} of {t} received",
+            ctx, "💰 Payment of {a} on order #{o}; {p} of {t} received",
             a=money(amount), o=order.id, p=money(order.paid), t=money(order.amount))))
 
 
@@ -204,5 +199,5 @@ def planned(ctx: Ctx, order: SalesOrder, installments: int) -> None:
     deal = ctx.session.get(Deal, order.deal_id)
     if deal is not None:
         publish(ctx, deal, Reply(text=_text(
-            ctx, "🗓 订单 #{o} 的付款计划：{n} 期，共 {t}", "🗓 Order #{o} has a payment plan: {n} installments, {t}",
+            ctx, "🗓 Order #{o} has a payment plan: {n} installments, {t}",
             o=order.id, n=installments, t=money(order.amount))))

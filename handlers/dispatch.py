@@ -19,7 +19,7 @@ def resume(ctx: Ctx, before: Any, text: str) -> None:
     """The speaker's answer to the question their open dialogue asked."""
     assert isinstance(before, Conversation)
     if text.strip().lower() in CANCEL:
-        ctx.say("好的，已取消。", "OK, cancelled.")
+        ctx.say("OK, cancelled.")
         return
     step = FLOWS.get(before.flow)
     if step is None:  # a dialogue stored by an older version of the code
@@ -43,7 +43,7 @@ def press(ctx: Ctx, action: str, before: Any) -> None:
         ctx.dialog = (before.flow, dialogs.data_of(before))  # a click elsewhere keeps the dialogue open
     handler = CLICKS.get(verb)
     if handler is None:
-        ctx.say("这个按钮已经失效了。", "That button no longer works.")
+        ctx.say("That button no longer works.")
         return
     ctx.personal = handler.personal
     handler.run(ctx, arg)
@@ -52,7 +52,7 @@ def press(ctx: Ctx, action: str, before: Any) -> None:
 @click("noop", personal=False)
 def noop(ctx: Ctx, arg: str) -> None:
     """A button that only acknowledges."""
-    ctx.say("好的。", "OK.")
+    ctx.say("OK.")
 
 
 def location(ctx: Ctx, where: tuple[float, float]) -> None:
@@ -67,8 +67,7 @@ def free_text(ctx: Ctx, text: str) -> None:
     if ctx.incoming.private and visits.offer(ctx, text):
         return
     if ctx.incoming.private:
-        ctx.say("没看懂。发 /help 看看能做什么；提到客户名称的话我会帮你记成拜访。",
-                "I didn't get that. Send /help for the commands; mention a customer and I'll offer to log a visit.")
+        ctx.say("I didn't get that. Send /help for the commands; mention a customer and I'll offer to log a visit.")
 
 
 def run_text(ctx: Ctx, text: str) -> None:
@@ -83,14 +82,13 @@ def run_text(ctx: Ctx, text: str) -> None:
         if ctx.user is None:
             stranger(ctx)
             return
-        ctx.say("没有 /{name} 这个命令。发 /help 看看能做什么。",
-                "There is no /{name} command. Send /help to see what I can do.", name=name[:30])
+        ctx.say("There is no /{name} command. Send /help to see what I can do.", name=name[:30])
         return
     if ctx.user is None and not cmd.public:
         stranger(ctx)
         return
     if ctx.user is not None and ctx.user.role not in cmd.roles:
-        ctx.say("你的角色不能用 /{name}。", "Your role can't use /{name}.", name=name)
+        ctx.say("Your role can't use /{name}.", name=name)
         return
     ctx.personal = cmd.personal_for(args)
     cmd.run(ctx, args.strip())
@@ -98,5 +96,4 @@ def run_text(ctx: Ctx, text: str) -> None:
 
 def stranger(ctx: Ctx) -> None:
     """The one polite line a person who has not joined gets."""
-    ctx.say("你好！请先用 /join 邀请码 绑定你的账号（邀请码向经理索取）。",
-            "Hi! Please bind your account first with /join CODE (ask your manager for a code).")
+    ctx.say("Hi! Please bind your account first with /join CODE (ask your manager for a code).")

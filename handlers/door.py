@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.context import Ctx
+from handlers.i18n import tr
 from handlers.types import Reply
 from sales import limits
 
@@ -17,9 +18,7 @@ def throttle(ctx: Ctx) -> list[Reply] | None:
     if verdict == "drop":
         return []
     if verdict == "warn":
-        return [Reply(text=ctx.t("慢一点：{w} 秒内超过 {n} 条消息。接下来几秒收到的消息会被忽略，请稍后再发。",
-                                 "Slow down: more than {n} messages in {w} seconds. What you send in the next few "
-                                 "seconds is ignored; please send it again in a moment.",
+        return [Reply(text=ctx.t("Slow down: more than {n} messages in {w} seconds. What you send in the next few seconds is ignored; please send it again in a moment.",
                                  n=s.rate_limit, w=s.rate_window_s))]
     return None
 
@@ -29,9 +28,7 @@ def gate(ctx: Ctx) -> list[Reply] | None:
     inc, s = ctx.incoming, ctx.settings
     if ctx.user is not None and not ctx.user.active:
         ctx.user = None
-        return [Reply(text=ctx.t("这个账号已停用，不能再使用。如有疑问请联系管理员。",
-                                 "This account has been deactivated and can no longer be used. Ask your admin "
-                                 "if this is a mistake."))]
+        return [Reply(text=ctx.t("This account has been deactivated and can no longer be used. Ask your admin if this is a mistake."))]
     if inc.file is not None and len(inc.file.data) > s.max_file_bytes:
         return [Reply(text=too_large_text(s.max_file_bytes, ctx.lang))]
     return None
@@ -39,5 +36,4 @@ def gate(ctx: Ctx) -> list[Reply] | None:
 
 def too_large_text(limit_bytes: int, lang: str) -> str:
     """The refusal of a file over `limit_bytes`, here and in the adapters that refuse before downloading."""
-    zh, en = "文件太大了（最多 {m} MB），没有读取。", "That file is too large (at most {m} MB); it was not read."
-    return (zh if lang == "zh" else en).format(m=round(limit_bytes / 1024 / 1024, 1))
+    return tr(lang, "That file is too large (at most {m} MB); it was not read.", m=round(limit_bytes / 1024 / 1024, 1))

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from storage.models import Stage
+
 _WEEK_ZH = "一二三四五六日"
 _WEEK_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -27,7 +29,7 @@ def pct(value: Decimal | int) -> str:
 
 def day(d: date, lang: str) -> str:
     """A date with its weekday: 2026-11-25（周三） / Wed 2026-11-25."""
-    if lang == "zh":
+    if lang.startswith("zh"):
         return f"{d.isoformat()}（周{_WEEK_ZH[d.weekday()]}）"
     return f"{_WEEK_EN[d.weekday()]} {d.isoformat()}"
 
@@ -44,3 +46,10 @@ def when(value: date | datetime, lang: str) -> str:
     if isinstance(value, datetime):
         return f"{day(value.date(), lang)} {value:%H:%M}"
     return day(value, lang)
+
+
+def stage_name(stage: Stage | None, lang: str, key: str | None = None) -> str:
+    """A pipeline stage's name as the team configured it, in `lang` (its key when the stage is gone)."""
+    if stage is None:
+        return key or "—"
+    return stage.name_zh if lang.startswith("zh") else stage.name_en

@@ -31,9 +31,7 @@ def route(ctx: Ctx) -> None:
             out.append(r if r.to is not None else masked(r))  # what stays in the group shows no phone or email
             continue
         if not noted:
-            out.append(Reply(text=ctx.t("🔒 {n}：详情已私信发给你（没收到的话，先私聊我发一次 /start）。",
-                                        "🔒 {n}: I sent you that privately (if nothing arrives, open a private "
-                                        "chat with me and send /start).", n=esc(ctx.me.name))))
+            out.append(Reply(text=ctx.t("🔒 {n}: I sent you that privately (if nothing arrives, open a private chat with me and send /start).", n=esc(ctx.me.name))))
             noted = True
         where = private_chat(ctx.session, ctx.me, platform)
         if where is not None and where.platform == platform:

@@ -44,14 +44,13 @@ def customer(ctx: Ctx, query: str, redo: Redo) -> Customer | None:
     if pick is not None:
         return ctx.session.get(Customer, pick.id)
     if not cands:
-        ctx.say("没找到客户“{q}”。用 /customer add 名称 新建。",
-                "No customer “{q}” found. Create one with /customer add NAME.", q=esc(query))
+        ctx.say("No customer “{q}” found. Create one with /customer add NAME.", q=esc(query))
         return None
     rows = tuple((ctx.button(c.name, "say:" + redo(f"#{c.id}")),) for c in cands)
     if len(cands) == 1:
-        ctx.say("你是指“{n}”吗？", "Did you mean “{n}”?", n=esc(cands[0].name), buttons=rows)
+        ctx.say("Did you mean “{n}”?", n=esc(cands[0].name), buttons=rows)
     else:
-        ctx.say("“{q}”对应多个客户，是哪一个？", "“{q}” matches several customers. Which one?", q=esc(query),
+        ctx.say("“{q}” matches several customers. Which one?", q=esc(query),
                 buttons=rows)
     return None
 
@@ -63,7 +62,7 @@ def deal(ctx: Ctx, ref: str, redo: Redo, *, open_only: bool = True) -> Deal | No
         num = as_id(ref)
         d = ctx.session.exec(select(Deal).where(col(Deal.id) == num, deal_scope(ctx.me))).first() if num else None
         if d is None:
-            ctx.say("没找到商机 {n}。", "No deal {n} found.", n=esc(ref[:20]))
+            ctx.say("No deal {n} found.", n=esc(ref[:20]))
         return d
     cust = customer(ctx, ref, redo)
     if cust is None:
@@ -75,11 +74,10 @@ def deal(ctx: Ctx, ref: str, redo: Redo, *, open_only: bool = True) -> Deal | No
     if len(deals) == 1:
         return deals[0]
     if not deals:
-        ctx.say("“{c}”没有进行中的商机。用 /deal new {c} 标题 金额 新建。",
-                "“{c}” has no open deal. Open one with /deal new {c} TITLE AMOUNT.", c=esc(cust.name))
+        ctx.say("“{c}” has no open deal. Open one with /deal new {c} TITLE AMOUNT.", c=esc(cust.name))
         return None
     rows = tuple((ctx.button(f"#{d.id} {d.title}", "say:" + redo(str(d.id))),) for d in deals)
-    ctx.say("“{c}”有多个商机，是哪一个？", "“{c}” has several deals. Which one?", c=esc(cust.name), buttons=rows)
+    ctx.say("“{c}” has several deals. Which one?", c=esc(cust.name), buttons=rows)
     return None
 
 
@@ -90,17 +88,17 @@ def order(ctx: Ctx, ref: str, redo: Redo) -> SalesOrder | None:
         num = as_id(ref)
         o = ctx.session.get(SalesOrder, num) if num else None
         if o is None or not can_see_order(ctx.session, ctx.me, o.id or 0):
-            ctx.say("没找到订单 {n}。", "No order {n} found.", n=esc(ref[:20]))
+            ctx.say("No order {n} found.", n=esc(ref[:20]))
             return None
         return o
     cands = find_customers(ctx.session, user=ctx.me, query=ref, limit=5)
     pick = resolve(cands)
     if pick is None:
         if not cands:
-            ctx.say("没找到“{q}”的订单。", "No order found for “{q}”.", q=esc(ref))
+            ctx.say("No order found for “{q}”.", q=esc(ref))
             return None
         rows2 = tuple((ctx.button(c.name, "say:" + redo(f"#{c.id}")),) for c in cands)
-        ctx.say("是哪个客户？", "Which customer?", buttons=rows2)
+        ctx.say("Which customer?", buttons=rows2)
         return None
     orders = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == pick.id,
                                                        order_scope(ctx.me)).order_by(col(SalesOrder.id).desc())).all()
@@ -108,11 +106,11 @@ def order(ctx: Ctx, ref: str, redo: Redo) -> SalesOrder | None:
     if len(open_) == 1:
         return open_[0]
     if not open_:
-        ctx.say("“{c}”还没有订单（赢单后自动生成）。", "“{c}” has no order yet (winning a deal makes one).",
+        ctx.say("“{c}” has no order yet (winning a deal makes one).",
                 c=esc(pick.name))
         return None
     rows3 = tuple((ctx.button(f"#{o.id}", "say:" + redo(str(o.id))),) for o in open_[:6])
-    ctx.say("有多个订单，是哪一个？", "Several orders. Which one?", buttons=rows3)
+    ctx.say("Several orders. Which one?", buttons=rows3)
     return None
 
 
@@ -122,7 +120,7 @@ def user(ctx: Ctx, name: str) -> User | None:
     for u in ctx.session.exec(select(User).where(col(User.active))).all():
         if u.name.casefold() == name.casefold():
             return u
-    ctx.say("没找到用户“{n}”。", "No user “{n}” found.", n=esc(name))
+    ctx.say("No user “{n}” found.", n=esc(name))
     return None
 
 

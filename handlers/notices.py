@@ -14,20 +14,13 @@ from handlers.commands.digest import person_replies, team_replies
 from handlers.context import Settings
 from handlers.fmt import day as fmt_day
 from handlers.fmt import moment, money, pct
+from handlers.i18n import lang_of, tr, trn
 from handlers.markup import esc
 from handlers.types import Button, ChatRef, Reply
 from sales.reminders import People
 from sales.reminders.digest import person_digest, team_digest
 from sales.reminders.due import Due
 from storage.models import User
-
-
-def _t(lang: str, zh: str, en: str, **kw: object) -> str:
-    return (zh if lang == "zh" else en).format(**kw)
-
-
-def _days(n: int) -> str:
-    return "day" if n == 1 else "days"
 
 
 def followup_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
@@ -38,17 +31,16 @@ def followup_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
     if fu.reason == "cadence":
         last = c.last_contact_at or c.created_at
         n = (now.astimezone(tz).date() - last.astimezone(tz).date()).days
-        text = _t(lang, "⏰ 该回访 *{c}* 了：{g} 级客户，上次联系是 {n} 天前。",
-                  "⏰ Time to check in with *{c}*: grade {g}, last contact {n} {days} ago.",
-                  c=esc(c.name), g=c.grade, n=n, days=_days(n))
+        text = trn(lang, "⏰ Time to check in with *{c}*: grade {g}, last contact {n} day ago.",
+                   "⏰ Time to check in with *{c}*: grade {g}, last contact {n} days ago.", n, c=esc(c.name), g=c.grade)
     else:
-        text = _t(lang, "⏰ 跟进 *{c}*（{w}）：{x}", "⏰ Follow up with *{c}* ({w}): {x}", c=esc(c.name),
+        text = tr(lang, "⏰ Follow up with *{c}* ({w}): {x}", c=esc(c.name),
                   w=moment(fu.due_at, tz, lang, fu.has_time), x=esc(fu.what[:300]))
     return Reply(text=text, buttons=(
-        (Button(_t(lang, "完成", "Done"), f"fu.done:{fu.id}", style="primary"),
-         Button(_t(lang, "打开客户", "Open"), f"say:/customer #{c.id}")),
-        (Button(_t(lang, "推迟 1 天", "Snooze 1 day"), f"fu.snz:{fu.id}"),
-         Button(_t(lang, "推迟 1 周", "Snooze 1 week"), f"say:/snooze {fu.id} 7"))))
+        (Button(tr(lang, "Done"), f"fu.done:{fu.id}", style="primary"),
+         Button(tr(lang, "Open"), f"say:/customer #{c.id}")),
+        (Button(tr(lang, "Snooze 1 day"), f"fu.snz:{fu.id}"),
+         Button(tr(lang, "Snooze 1 week"), f"say:/snooze {fu.id} 7"))))
 
 
 def installment_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
@@ -58,40 +50,37 @@ def installment_reply(d: Due, lang: str, people: People, now: datetime) -> Reply
     today = people.calendar(d.user.id if d.user else None).local(now).date()
     late = (today - inst.due_on).days
     kw: dict[str, object] = dict(c=esc(c.name if c else "?"), o=o.id, s=inst.seq, a=money(inst.amount - inst.paid),
-                                 d=fmt_day(inst.due_on, lang), k=abs(late), days=_days(abs(late)))
+                                 d=fmt_day(inst.due_on, lang))
     if late < 0:
-        text = _t(lang, "💰 回款提醒：{c} 订单 #{o} 第 {s} 期 {a} 将于 {d} 到期（还有 {k} 天）。",
-                  "💰 Payment due in {k} {days}: {c}, order #{o}, installment {s}, {a}, due {d}.", **kw)
+        text = trn(lang, "💰 Payment due in {n} day: {c}, order #{o}, installment {s}, {a}, due {d}.",
+                   "💰 Payment due in {n} days: {c}, order #{o}, installment {s}, {a}, due {d}.", -late, **kw)
     elif late == 0:
-        text = _t(lang, "💰 今天到期：{c} 订单 #{o} 第 {s} 期 {a}。",
-                  "💰 Payment due today: {c}, order #{o}, installment {s}, {a}.", **kw)
+        text = tr(lang, "💰 Payment due today: {c}, order #{o}, installment {s}, {a}.", **kw)
     else:
-        text = _t(lang, "⚠️ 回款逾期 {k} 天：{c} 订单 #{o} 第 {s} 期 {a}（{d} 到期）。",
-                  "⚠️ Payment {k} {days} overdue: {c}, order #{o}, installment {s}, {a} (due {d}).", **kw)
+        text = trn(lang, "⚠️ Payment {n} day overdue: {c}, order #{o}, installment {s}, {a} (due {d}).",
+                   "⚠️ Payment {n} days overdue: {c}, order #{o}, installment {s}, {a} (due {d}).", late, **kw)
     owner = people.users.get(o.owner_id)
     if d.user is not None and owner is not None and owner.id != d.user.id:
-        text += _t(lang, "负责人：{r}。", " Owner: {r}.", r=esc(owner.name))
-    return Reply(text=text, buttons=((Button(_t(lang, "应收款", "Receivables"), "say:/receivables"),),))
+        text += tr(lang, " Owner: {r}.", r=esc(owner.name))
+    return Reply(text=text, buttons=((Button(tr(lang, "Receivables"), "say:/receivables"),),))
 
 
 def nudge_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
     """⏳ an approval that waited 4 working hours, with Approve / Reject."""
     ap, q = d.approval, d.quote
     assert ap is not None and q is not None
-    text = _t(lang, "⏳ {r} 的折扣申请已等待 4 个工作小时：报价 #{q}（{c}），折扣 {p}，合计 {t}。",
-              "⏳ {r}'s discount request has waited 4 working hours: quote #{q} ({c}), {p} off, total {t}.",
+    text = tr(lang, "⏳ {r}'s discount request has waited 4 working hours: quote #{q} ({c}), {p} off, total {t}.",
               r=esc(d.requester.name if d.requester else "?"), q=q.id, c=esc(d.customer.name if d.customer else "?"),
               p=pct(q.discount), t=money(q.total))
-    return Reply(text=text, buttons=((Button(_t(lang, "批准", "Approve"), f"ap.ok:{ap.id}", style="primary"),
-                                      Button(_t(lang, "拒绝", "Reject"), f"ap.no:{ap.id}", style="danger")),))
+    return Reply(text=text, buttons=((Button(tr(lang, "Approve"), f"ap.ok:{ap.id}", style="primary"),
+                                      Button(tr(lang, "Reject"), f"ap.no:{ap.id}", style="danger")),))
 
 
 def lead_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
     """🔥 an SQL lead nobody touched for 24 hours."""
     lead = d.lead
     assert lead is not None
-    return Reply(text=_t(lang, "🔥 SQL 线索 #{n}（{co}）已超过 24 小时没人跟进。",
-                         "🔥 SQL lead #{n} ({co}) has waited more than 24 hours for a first touch.",
+    return Reply(text=tr(lang, "🔥 SQL lead #{n} ({co}) has waited more than 24 hours for a first touch.",
                          n=lead.id, co=esc(lead.company)))
 
 
@@ -109,8 +98,8 @@ class Built:
 
 
 def _team_lang(people: People, team_id: int | None, default: str) -> str:
-    langs = Counter(u.lang or default for u in people.users.values() if u.team_id == team_id and u.active)
-    return langs.most_common(1)[0][0] if langs else default
+    langs = Counter(lang_of(u.lang, default) for u in people.users.values() if u.team_id == team_id and u.active)
+    return langs.most_common(1)[0][0] if langs else lang_of(default)
 
 
 def build(session: Session, dues: list[Due], *, people: People, now: datetime, settings: Settings) -> Built:
@@ -133,7 +122,7 @@ def build(session: Session, dues: list[Due], *, people: People, now: datetime, s
             out.deferred[rid] = d.defer
             continue
         if d.drop is None and d.user is not None:
-            lang = d.user.lang or settings.default_lang
+            lang = lang_of(d.user.lang, settings.default_lang)
             if d.reminder.kind == "digest":
                 cal = people.calendar(d.user.id)
                 dg = person_digest(session, user=d.user, day=d.day or cal.local(now).date(), cal=cal, now=now)
@@ -150,7 +139,7 @@ def build(session: Session, dues: list[Due], *, people: People, now: datetime, s
                 rows = [outbox.row(group, r, now=now) for r in team_replies(tdg, lang=lang, session=session)]
             else:  # no team chat configured: the team's managers read it
                 for m in people.managers(d.team.id):
-                    rows += to_user(m, team_replies(tdg, lang=m.lang or settings.default_lang, session=session))
+                    rows += to_user(m, team_replies(tdg, lang=lang_of(m.lang, settings.default_lang), session=session))
         if rows:
             out.rows[rid] = rows
         else:

@@ -27,8 +27,7 @@ class Command:
     name: str
     run: Handler
     usage: str
-    zh: str
-    en: str
+    about: str  # what it does, in English: the message id of its description (handlers/i18n.py)
     roles: frozenset[str] = ALL_ROLES
     public: bool = False  # works before /join
     personal: bool = False  # answers show contacts, other reps' money or secrets
@@ -65,13 +64,13 @@ _CREATING = ("add", "new", "新建", "添加")
 
 
 def command(
-    name: str, usage: str, zh: str, en: str, *, roles: frozenset[str] = ALL_ROLES, public: bool = False,
+    name: str, usage: str, about: str, *, roles: frozenset[str] = ALL_ROLES, public: bool = False,
     aliases: tuple[str, ...] = (), personal: bool = False, shared: tuple[str, ...] = _CREATING,
 ) -> Callable[[Handler], Handler]:
     """Register a handler as the command `name`."""
 
     def register(fn: Handler) -> Handler:
-        cmd = Command(name=name, run=fn, usage=usage, zh=zh, en=en, roles=roles, public=public, personal=personal,
+        cmd = Command(name=name, run=fn, usage=usage, about=about, roles=roles, public=public, personal=personal,
                       shared=frozenset(shared))
         for n in (name, *aliases):
             COMMANDS[n] = cmd
@@ -122,4 +121,4 @@ def load_all() -> None:
 def usage(ctx: Ctx, name: str) -> None:
     """Answer with a command's usage line (after garbled arguments)."""
     cmd = COMMANDS[name]
-    ctx.say("用法：`{u}`\n{d}", "Usage: `{u}`\n{d}", u=cmd.usage, d=cmd.zh if ctx.lang == "zh" else cmd.en)
+    ctx.say("Usage: `{u}`\n{d}", u=cmd.usage, d=ctx.t(cmd.about))

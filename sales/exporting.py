@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from sales.access import activity_scope, customer_scope, deal_scope, lead_scope
 from sales.imports.plan import Plan
-from sales.imports.values import FORMULA_START, reason_text
+from sales.imports.values import FORMULA_START, Issue
 from storage.models import Activity, Contact, Customer, Deal, Lead, Stage, User
 
 EXPORTS = ("customers", "deals", "activities", "leads")
@@ -151,19 +151,20 @@ def _xlsx_cell(v: Any) -> Any:
     return safe(v)
 
 
-def rejected_file(plan: Plan, lang: str) -> bytes | None:
-    """The rejected rows as typed, with a reason column, to fix and import again (None when none)."""
+def rejected_file(plan: Plan, reason: Callable[[Issue], str], header: str) -> bytes | None:
+    """The rejected rows as typed, with a `header` column of their reasons, to fix and import again (None when
+    none)."""
     table = plan.table
     if table is None or not plan.rejected:
         return None
-    header = [str(h) if h is not None else "" for h in table.headers] + ["原因" if lang == "zh" else "Reason"]
+    headers = [str(h) if h is not None else "" for h in table.headers] + [header]
     rows = []
     for r in plan.rejected:
         cells = list(table.rows[r.row - table.first_row])
         cells += [None] * (len(table.headers) - len(cells))
-        why = "；".join(reason_text(i, lang) for i in r.reasons)
+        why = "; ".join(reason(i) for i in r.reasons)
         rows.append([_raw(v) for v in cells[: len(table.headers)]] + [why])
-    return write(header, rows, "xlsx", sheet="rejected")[0]
+    return write(headers, rows, "xlsx", sheet="rejected")[0]
 
 
 def _raw(v: Any) -> Any:

@@ -14,10 +14,11 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from handlers.commands.imports import describe
 from handlers.core import system_clock
+from handlers.i18n import tr
 from handlers.markup import to_plain
+from handlers.sheets import file_message, reason_text
 from sales import exporting, imports
 from sales.imports import BadFile, Options
-from sales.imports.read import file_message
 from storage.db import make_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.models import User
@@ -85,7 +86,8 @@ def register(app: typer.Typer) -> None:
                 plan = imports.import_file(session, data=data, file_name=file.name, by=me, now=now,
                                              options=options, dry_run=dry_run,
                                              progress=None if as_json else _progress)
-                bad_rows = None if dry_run else exporting.rejected_file(plan, speak)
+                bad_rows = None if dry_run else exporting.rejected_file(plan, lambda i: reason_text(i, speak),
+                                                                         tr(speak, "Reason"))
         except BadFile as err:
             typer.echo(file_message(err, lang or cfg.default_lang), err=True)
             raise typer.Exit(2) from None

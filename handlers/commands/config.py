@@ -19,7 +19,7 @@ def _team(ctx: Ctx) -> Team | None:
     """The speaker's team, or None after saying they have none."""
     team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id else None
     if team is None:
-        ctx.say("你还不属于任何团队。", "You are not in a team.")
+        ctx.say("You are not in a team.")
     return team
 
 
@@ -33,8 +33,7 @@ def set_team(ctx: Ctx, team: Team, **values: str | None) -> None:
                  before=before, after=values)
 
 
-@command("config", "/config deals-channel #CHANNEL|here|off", "团队设置：商机频道（每个商机一个讨论串）",
-         "team settings: the deals channel (one thread per deal)", roles=MANAGERS)
+@command("config", "/config deals-channel #CHANNEL|here|off", "team settings: the deals channel (one thread per deal)", roles=MANAGERS)
 def config(ctx: Ctx, args: str) -> None:
     """Show or change the team's settings; today the deals channel."""
     key, _, value = args.strip().partition(" ")
@@ -43,7 +42,7 @@ def config(ctx: Ctx, args: str) -> None:
         return
     if not key:
         where = channel_of(team)
-        ctx.say("商机频道：{c}", "Deals channel: {c}", c=esc(where.chat) if where else ctx.t("未设置", "not set"))
+        ctx.say("Deals channel: {c}", c=esc(where.chat) if where else ctx.t("not set"))
         return
     if key.lower() not in ("deals-channel", "deals_channel", "商机频道"):
         usage(ctx, "config")
@@ -55,13 +54,12 @@ def set_deals_channel(ctx: Ctx, team: Team, value: str) -> None:
     """Point the team's deal threads at a channel (`here`, `#name`, `#ID|name`), or turn them off."""
     if value.lower() in ("off", "none", "关闭", "无"):
         set_team(ctx, team, deals_channel=None)
-        ctx.say("已关闭商机频道。", "Deal threads are off.")
+        ctx.say("Deal threads are off.")
         return
     inc = ctx.incoming
     if value.lower() in ("here", "this", "这里", "本频道"):
         if inc.private:
-            ctx.say("请在要用作商机频道的群组/频道里发这条命令。",
-                    "Send this in the channel you want to use, not in a private chat.")
+            ctx.say("Send this in the channel you want to use, not in a private chat.")
             return
         chat, label = inc.chat.chat, inc.chat.chat
     else:
@@ -71,12 +69,10 @@ def set_deals_channel(ctx: Ctx, team: Team, value: str) -> None:
             return
         chat, label = m.group(1), m.group(2) or m.group(1)
     set_team(ctx, team, deals_channel=f"{PREFIX}{inc.chat.platform}:{inc.chat.workspace}:{chat}")
-    ctx.say("商机频道已设为 #{c}：每个新商机会在那里开一个讨论串。",
-            "Deals channel set to #{c}: every new deal gets a thread there.", c=esc(label))
+    ctx.say("Deals channel set to #{c}: every new deal gets a thread there.", c=esc(label))
 
 
-@command("dealroom", "/dealroom [off]", "在这个群（或话题）里发布团队的商机动态",
-         "post the team's deal moves in this group (or topic)", roles=MANAGERS)
+@command("dealroom", "/dealroom [off]", "post the team's deal moves in this group (or topic)", roles=MANAGERS)
 def dealroom(ctx: Ctx, args: str) -> None:
     """Make the chat (or forum topic) this is said in the team's deals room, or stop with `off`."""
     team = _team(ctx)
@@ -85,12 +81,11 @@ def dealroom(ctx: Ctx, args: str) -> None:
     if args.strip().lower() in ("off", "关闭", "停止"):
         if team.deals_room is not None:
             set_team(ctx, team, deals_room=None)
-        ctx.say("好的，不再在群里发布商机动态。", "OK, deal moves are no longer posted to a group.")
+        ctx.say("OK, deal moves are no longer posted to a group.")
         return
     if ctx.incoming.private:
-        ctx.say("请在团队群里（或群里的某个话题里）发送 /dealroom。",
-                "Send /dealroom in the team group (or in one of its topics).")
+        ctx.say("Send /dealroom in the team group (or in one of its topics).")
         return
     set_team(ctx, team, deals_room=encode_room(ctx.incoming.chat))
-    ctx.say("好的，团队 {t} 的商机动态以后发在这里。", "OK, team {t}'s deal moves will be posted here.",
+    ctx.say("OK, team {t}'s deal moves will be posted here.",
             t=esc(team.name))

@@ -35,22 +35,19 @@ def merge(ctx: Ctx, args: str) -> None:
     if gone is None:
         return
     if keep.id == gone.id:
-        ctx.say("这是同一个客户。", "That is the same customer.")
+        ctx.say("That is the same customer.")
         return
     if not may_merge(ctx.me, keep, gone):
-        ctx.say("只有两个客户共同的负责人、团队经理或管理员可以合并它们。",
-                "Only the owner of both customers, their team's manager or an admin can merge them.")
+        ctx.say("Only the owner of both customers, their team's manager or an admin can merge them.")
         return
     exact = first == f"#{keep.id}" and rest == f"#{gone.id}"  # a confirmation names both records by number
     if not (confirmed and exact):
         _ask(ctx, keep, gone)
         return
     moved = dedupe.merge_customers(ctx.session, keep=keep, gone=gone, by=ctx.me, now=ctx.now)
-    folded = ctx.t("（其中 {j} 个与已有联系人相同，已合为一个）", " ({j} of them already there, folded in)",
+    folded = ctx.t(" ({j} of them already there, folded in)",
                    j=moved.contacts_joined) if moved.contacts_joined else ""
-    ctx.say("已将 *{g}* 合并进 *{k}*（#{id}）：联系人 {c}{x}，商机 {d}，记录 {a}，跟进 {f}，订单 {o}，线索 {l}。已记入审计日志。",
-            "Merged *{g}* into *{k}* (#{id}): {c} contacts{x}, {d} deals, {a} activities, {f} follow-ups, "
-            "{o} orders, {l} leads. The audit log has the details.",
+    ctx.say("Merged *{g}* into *{k}* (#{id}): {c} contacts{x}, {d} deals, {a} activities, {f} follow-ups, {o} orders, {l} leads. The audit log has the details.",
             g=esc(gone.name), k=esc(keep.name), id=keep.id, c=moved.contacts + moved.contacts_joined, x=folded,
             d=moved.deals, a=moved.activities, f=moved.followups, o=moved.orders, l=moved.leads)
 
@@ -60,11 +57,9 @@ def _ask(ctx: Ctx, keep: Customer, gone: Customer) -> None:
     for column, zh, en in _COUNTED:
         n = ctx.session.exec(select(func.count()).where(col(column) == gone.id)).one()
         counts.append(f"{n} {zh if ctx.lang == 'zh' else en}")
-    ctx.say("把 *{g}*（#{gid}）合并进 *{k}*（#{kid}）？{g} 的 {c} 将归入 {k}，然后删除 {g}。此操作不能撤销。",
-            "Merge *{g}* (#{gid}) into *{k}* (#{kid})? {g}'s {c} move to {k}, then {g} is deleted. "
-            "This cannot be undone.",
+    ctx.say("Merge *{g}* (#{gid}) into *{k}* (#{kid})? {g}'s {c} move to {k}, then {g} is deleted. This cannot be undone.",
             g=esc(gone.name), gid=gone.id, k=esc(keep.name), kid=keep.id, c="、".join(counts) if ctx.lang == "zh"
             else ", ".join(counts),
-            buttons=((ctx.button(ctx.t("确认合并", "Merge"), f"say:/customer merge #{keep.id} #{gone.id} confirm",
+            buttons=((ctx.button(ctx.t("Merge"), f"say:/customer merge #{keep.id} #{gone.id} confirm",
                                  "danger"),
-                      ctx.button(ctx.t("取消", "Cancel"), "say:/cancel")),))
+                      ctx.button(ctx.t("Cancel"), "say:/cancel")),))

@@ -23,7 +23,7 @@ _INDUSTRY_WORDS = {"industry", "行业"}
 
 
 @command("customer", "/customer add NAME [grade X] [source S] [#tag] | /customer NAME | /customer merge KEEP GONE",
-         "新建客户、查看客户卡片，或把重复的客户合并为一个", "create a customer, show its card, or merge a duplicate into it", personal=True)
+         "create a customer, show its card, or merge a duplicate into it", personal=True)
 def customer_cmd(ctx: Ctx, args: str) -> None:
     """Route /customer add …, /customer merge … and /customer NAME."""
     head, _, rest = args.strip().partition(" ")
@@ -31,11 +31,11 @@ def customer_cmd(ctx: Ctx, args: str) -> None:
         customer_merge.merge(ctx, rest.strip())
     elif head.lower() in ("add", "new", "新建", "添加"):
         if ctx.me.role not in SELLERS:
-            ctx.say("你的角色不能新建客户。", "Your role can't create customers.")
+            ctx.say("Your role can't create customers.")
             return
         add(ctx, rest.strip())
     elif not args.strip():
-        ctx.say("哪个客户？发客户名称，或 add 名称 新建。", "Which customer? Send its name, or add NAME to create one.")
+        ctx.say("Which customer? Send its name, or add NAME to create one.")
         ctx.ask("complete", {"prefix": "/customer"})
     else:
         card(ctx, args.strip())
@@ -71,7 +71,7 @@ def add(ctx: Ctx, args: str) -> None:
         i += 1
     name = " ".join(name_words)
     if not name:
-        ctx.say("新客户叫什么名字？", "What is the new customer's name?")
+        ctx.say("What is the new customer's name?")
         ctx.ask("complete", {"prefix": "/customer add"})
         return
     try:
@@ -80,8 +80,7 @@ def add(ctx: Ctx, args: str) -> None:
     except DuplicateFound as dup:
         _offer_duplicates(ctx, dup, f"/customer add {args} --force")
         return
-    ctx.say("已新建客户 *{n}*（#{id}，{g} 级）。记录拜访：/visit {n} 内容",
-            "Created customer *{n}* (#{id}, grade {g}). Log a visit: /visit {n} WHAT HAPPENED",
+    ctx.say("Created customer *{n}* (#{id}, grade {g}). Log a visit: /visit {n} WHAT HAPPENED",
             n=esc(c.name), id=c.id, g=c.grade)
 
 
@@ -90,20 +89,19 @@ def _offer_duplicates(ctx: Ctx, dup: DuplicateFound, force_text: str) -> None:
     hidden = []
     for m in dup.matches:
         if can_see_customer(ctx.session, ctx.me, m.id):
-            rows.append((ctx.button(ctx.t("用现有的：{n}", "Use existing: {n}", n=m.name), f"say:/customer #{m.id}"),))
+            rows.append((ctx.button(ctx.t("Use existing: {n}", n=m.name), f"say:/customer #{m.id}"),))
         else:
             c = ctx.session.get(Customer, m.id)
             owner = ctx.session.get(User, c.owner_id) if c else None
             hidden.append(owner.name if owner else "?")
-    rows.append((ctx.button(ctx.t("仍然新建", "Create anyway"), "say:" + force_text, style="danger"),))
+    rows.append((ctx.button(ctx.t("Create anyway"), "say:" + force_text, style="danger"),))
     # Only what the speaker may see is named; another rep's customer is told by its owner alone.
     names = "、".join(esc(m.name) for m in dup.matches if can_see_customer(ctx.session, ctx.me, m.id))
     if names:
-        ctx.say("已有相似的客户：{m}。用现有的，还是仍然新建？", "A similar customer exists: {m}. Use it, or create anyway?",
+        ctx.say("A similar customer exists: {m}. Use it, or create anyway?",
                 m=names, buttons=tuple(rows))
     if hidden:
-        ctx.say("有相似的客户属于其他销售（{h}），如需接手请找经理。",
-                "A similar customer belongs to another rep ({h}); ask your manager to share it.",
+        ctx.say("A similar customer belongs to another rep ({h}); ask your manager to share it.",
                 h=esc("、".join(hidden)), buttons=() if names else tuple(rows))
 
 
@@ -121,28 +119,28 @@ def card(ctx: Ctx, query: str) -> None:
         lines.append(" ".join(f"\\#{esc(t)}" for t in c.tags.split()))
     contacts = ctx.session.exec(select(Contact).where(col(Contact.customer_id) == c.id).limit(10)).all()
     if contacts:
-        lines.append(ctx.t("联系人：", "Contacts:"))
+        lines.append(ctx.t("Contacts:"))
         lines += [f"  {esc(p.name)} {esc(p.title or '')} {esc(p.phone or '')} {esc(p.email or '')}".rstrip()
                   for p in contacts]
     deals = ctx.session.exec(select(Deal).where(col(Deal.customer_id) == c.id, deal_scope(ctx.me),
                                                 col(Deal.stage).not_in(("won", "lost")))).all()
     if deals:
-        lines.append(ctx.t("进行中的商机：", "Open deals:"))
+        lines.append(ctx.t("Open deals:"))
         lines += [f"  #{d.id} {esc(d.title)} · {d.stage} · {money(d.amount)}" for d in deals]
     acts = activities.recent(ctx.session, customer_id=c.id or 0)
     if acts:
-        lines.append(ctx.t("最近记录：", "Latest activities:"))
+        lines.append(ctx.t("Latest activities:"))
         lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {a.kind}: {esc(a.summary[:80])}" for a in acts]
     fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
     if fu:
-        lines.append(ctx.t("下次跟进：{w}", "Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
+        lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
     owed = orders.open_total(ctx.session, customer_id=c.id or 0)
     if owed > 0:
-        lines.append(ctx.t("应收：{m}", "Receivable: {m}", m=money(owed)))
+        lines.append(ctx.t("Receivable: {m}", m=money(owed)))
     ctx.replies.append(Reply(text="\n".join(lines)))
 
 
-@command("customers", "/customers [A|B|C] [#tag] [mine|team]", "客户列表", "list customers")
+@command("customers", "/customers [A|B|C] [#tag] [mine|team]", "list customers")
 def list_(ctx: Ctx, args: str) -> None:
     """List visible customers, filtered by grade, tag, mine or team."""
     q = select(Customer).where(customer_scope(ctx.me))
@@ -161,13 +159,13 @@ def list_(ctx: Ctx, args: str) -> None:
     total = ctx.session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = ctx.session.exec(q.order_by(col(Customer.updated_at).desc()).limit(20)).all()
     if not rows:
-        ctx.say("没有符合条件的客户。", "No customers match.")
+        ctx.say("No customers match.")
         return
     body = "\n".join(f"#{c.id} {esc(c.name)} · {c.grade}" for c in rows)
-    ctx.say("客户（共 {n}，显示 {k}）：\n{b}", "Customers ({n} in all, {k} shown):\n{b}", n=total, k=len(rows), b=body)
+    ctx.say("Customers ({n} in all, {k} shown):\n{b}", n=total, k=len(rows), b=body)
 
 
-@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email]", "添加联系人", "add a contact",
+@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email]", "add a contact",
          roles=SELLERS)
 def contact(ctx: Ctx, args: str) -> None:
     """Add a contact to a customer."""
@@ -179,7 +177,7 @@ def contact(ctx: Ctx, args: str) -> None:
     rest = rest.replace("--force", "").strip()
     cname, tail = lookup.split_name(ctx, rest)
     if not cname:
-        ctx.say("给哪个客户添加联系人？", "Add a contact to which customer?")
+        ctx.say("Add a contact to which customer?")
         ctx.ask("complete", {"prefix": "/contact add"})
         return
     c = lookup.customer(ctx, cname, lambda ref: f"/contact add {ref} {tail}")
@@ -187,7 +185,7 @@ def contact(ctx: Ctx, args: str) -> None:
         return
     words = tail.split()
     if not words:
-        ctx.say("联系人叫什么？可以加上职位、电话、邮箱。", "The contact's name? Add title, phone, email if you like.")
+        ctx.say("The contact's name? Add title, phone, email if you like.")
         ctx.ask("complete", {"prefix": f"/contact add #{c.id}"})
         return
     title, phone, email = customers.split_contact_fields(words[1:], ctx.settings.phone_region)
@@ -196,11 +194,11 @@ def contact(ctx: Ctx, args: str) -> None:
                                   email=email, now=ctx.now, force=force)
     except DuplicateFound as dup:
         shown = [m.name for m in dup.matches if _contact_visible(ctx, m.id)]
-        ctx.say("已有相同电话或邮箱的联系人：{m}。仍然添加？", "A contact with that phone or email exists: {m}. Add anyway?",
-                m="、".join(esc(n) for n in shown) or ctx.t("（在你看不到的客户下）", "(at a customer you can't see)"),
-                buttons=((ctx.button(ctx.t("仍然添加", "Add anyway"), f"say:/contact add #{c.id} {tail} --force"),),))
+        ctx.say("A contact with that phone or email exists: {m}. Add anyway?",
+                m="、".join(esc(n) for n in shown) or ctx.t("(at a customer you can't see)"),
+                buttons=((ctx.button(ctx.t("Add anyway"), f"say:/contact add #{c.id} {tail} --force"),),))
         return
-    ctx.say("已为 {c} 添加联系人 {p}。", "Added {p} to {c}.", c=esc(c.name), p=esc(p.name))
+    ctx.say("Added {p} to {c}.", c=esc(c.name), p=esc(p.name))
 
 
 def _contact_visible(ctx: Ctx, contact_id: int) -> bool:
@@ -208,7 +206,7 @@ def _contact_visible(ctx: Ctx, contact_id: int) -> bool:
     return p is not None and can_see_customer(ctx.session, ctx.me, p.customer_id)
 
 
-@command("grade", "/grade CUSTOMER A|B|C", "设置客户等级", "set a customer's grade", roles=SELLERS)
+@command("grade", "/grade CUSTOMER A|B|C", "set a customer's grade", roles=SELLERS)
 def grade(ctx: Ctx, args: str) -> None:
     """Set a customer's grade."""
     parts = args.split()
@@ -216,7 +214,7 @@ def grade(ctx: Ctx, args: str) -> None:
         name, g = " ".join(parts[:-1]), parts[-1]
     elif parts:
         name = " ".join(parts)
-        ctx.say("设为哪个等级？", "Which grade?", buttons=(tuple(
+        ctx.say("Which grade?", buttons=(tuple(
             ctx.button(x, f"say:/grade {name} {x}") for x in customers.GRADES),))
         return
     else:
@@ -226,10 +224,10 @@ def grade(ctx: Ctx, args: str) -> None:
     if c is None:
         return
     customers.set_grade(ctx.session, by=ctx.me, customer=c, grade=g, now=ctx.now)
-    ctx.say("{c} 现在是 {g} 级。", "{c} is now grade {g}.", c=esc(c.name), g=c.grade)
+    ctx.say("{c} is now grade {g}.", c=esc(c.name), g=c.grade)
 
 
-@command("tag", "/tag CUSTOMER #tag [#tag…]", "给客户加标签", "tag a customer", roles=SELLERS)
+@command("tag", "/tag CUSTOMER #tag [#tag…]", "tag a customer", roles=SELLERS)
 def tag(ctx: Ctx, args: str) -> None:
     """Add tags to a customer."""
     words = args.split()
@@ -242,4 +240,4 @@ def tag(ctx: Ctx, args: str) -> None:
     if c is None:
         return
     all_tags = customers.add_tags(ctx.session, by=ctx.me, customer=c, tags=tags, now=ctx.now)
-    ctx.say("{c} 的标签：{t}", "{c} tags: {t}", c=esc(c.name), t=" ".join(f"\\#{esc(t)}" for t in all_tags))
+    ctx.say("{c} tags: {t}", c=esc(c.name), t=" ".join(f"\\#{esc(t)}" for t in all_tags))

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import money
+from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.registry import command, flow, usage
 from sales import pipeline
@@ -21,9 +22,9 @@ from sales.refs import as_id
 from storage.models import Customer, Deal, Stage, StageChange, User
 
 QUALIFY_PROMPTS = {
-    "budget": ("预算是多少？", "What is the budget?"),
-    "decision_maker": ("谁是决策人？", "Who is the decision maker?"),
-    "timeline": ("预计什么时候决定？", "What is the timeline?"),
+    "budget": N_("What is the budget?"),
+    "decision_maker": N_("Who is the decision maker?"),
+    "timeline": N_("What is the timeline?"),
 }
 
 
@@ -32,13 +33,13 @@ def stage_label(ctx: Ctx, stage: Stage) -> str:
     return stage.name_zh if ctx.lang == "zh" else stage.name_en
 
 
-@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N", "新建商机，或查看商机", "open a deal, or show one", personal=True)
+@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N", "open a deal, or show one", personal=True)
 def deal_cmd(ctx: Ctx, args: str) -> None:
     """Route /deal new … and /deal N."""
     head, _, rest = args.strip().partition(" ")
     if head.lower() in ("new", "add", "新建"):
         if ctx.me.role not in SELLERS:
-            ctx.say("你的角色不能新建商机。", "Your role can't open deals.")
+            ctx.say("Your role can't open deals.")
             return
         new(ctx, rest.strip())
     elif args.strip():
@@ -53,7 +54,7 @@ def new(ctx: Ctx, args: str) -> None:
     """Open a deal: `CUSTOMER title… [amount]`."""
     cname, rest = lookup.split_name(ctx, args)
     if not cname:
-        ctx.say("为哪个客户新建商机？", "Open a deal for which customer?")
+        ctx.say("Open a deal for which customer?")
         ctx.ask("complete", {"prefix": "/deal new"})
         return
     c = lookup.customer(ctx, cname, lambda ref: f"/deal new {ref} {rest}")
@@ -69,11 +70,10 @@ def new(ctx: Ctx, args: str) -> None:
             if err.code == "amount_not_positive":
                 raise
             amount = None
-    title = " ".join(words) or ctx.t("{c} 商机", "{c} deal", c=c.name)
+    title = " ".join(words) or ctx.t("{c} deal", c=c.name)
     d = pipeline.open_deal(ctx.session, by=ctx.me, customer_id=c.id or 0, title=title, amount=amount, now=ctx.now)
     deal_news.opened(ctx, d)
-    ctx.say("已新建商机 #{id}：{t}（{c}，{m}，潜在）。推进：/advance {id}",
-            "Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
+    ctx.say("Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
             id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount))
 
 
@@ -88,16 +88,16 @@ def show(ctx: Ctx, d: Deal) -> None:
         if getattr(d, f):
             lines.append(f"{f}: {esc(getattr(d, f))}")
     if d.lost_reason:
-        lines.append(ctx.t("输单原因：{r}", "Lost because: {r}", r=esc(d.lost_reason)))
+        lines.append(ctx.t("Lost because: {r}", r=esc(d.lost_reason)))
     moves = ctx.session.exec(select(StageChange).where(col(StageChange.deal_id) == d.id)
                              .order_by(col(StageChange.at))).all()
     lines.append(" → ".join(m.to_stage for m in moves))
     buttons = tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}")
                     for s in pipeline.next_stages(ctx.session, d) if s.key != "lost")
-    ctx.say("{b}", "{b}", b="\n".join(lines), buttons=(buttons,) if buttons else ())
+    ctx.say("{b}", b="\n".join(lines), buttons=(buttons,) if buttons else ())
 
 
-@command("deals", "/deals [stage] [mine|team]", "商机列表", "list deals", personal=True)
+@command("deals", "/deals [stage] [mine|team]", "list deals", personal=True)
 def deals(ctx: Ctx, args: str) -> None:
     """List visible deals, filtered by stage or mine."""
     q = select(Deal).where(deal_scope(ctx.me))
@@ -114,28 +114,28 @@ def deals(ctx: Ctx, args: str) -> None:
         q = q.where(col(Deal.stage).not_in(("won", "lost")))
     rows = ctx.session.exec(q.order_by(col(Deal.updated_at).desc()).limit(20)).all()
     if not rows:
-        ctx.say("没有符合条件的商机。", "No deals match.")
+        ctx.say("No deals match.")
         return
     names = dict(ctx.session.exec(select(Customer.id, Customer.name).where(
         col(Customer.id).in_({d.customer_id for d in rows}))).all())
     body = "\n".join(f"#{d.id} {esc(names.get(d.customer_id, '?'))} · {esc(d.title)} · {d.stage} · {money(d.amount)}"
                      for d in rows)
-    ctx.say("商机：\n{b}", "Deals:\n{b}", b=body)
+    ctx.say("Deals:\n{b}", b=body)
 
 
-@command("advance", "/advance N [stage]", "推进商机到下一阶段", "move a deal to a stage", roles=SELLERS)
+@command("advance", "/advance N [stage]", "move a deal to a stage", roles=SELLERS)
 def advance(ctx: Ctx, args: str) -> None:
     """Move a deal; without a stage, offer the next ones as buttons."""
     words = args.split()
     if not words:
-        ctx.say("推进哪个商机？（编号或客户名）", "Move which deal? (number or customer)")
+        ctx.say("Move which deal? (number or customer)")
         ctx.ask("complete", {"prefix": "/advance"})
         return
     st = pipeline.stage_by_name(ctx.session, words[-1]) if len(words) > 1 else None
     if st is None and len(words) > 1 and (as_id(words[0]) is not None
                                           or not find_customers(ctx.session, user=ctx.me, query=args)):
         names = ", ".join(f"{s.key}（{s.name_zh}）" for s in pipeline.stages(ctx.session))
-        ctx.say("没有“{w}”这个阶段。可选：{n}", "There is no stage “{w}”. Stages: {n}", w=esc(words[-1]), n=names)
+        ctx.say("There is no stage “{w}”. Stages: {n}", w=esc(words[-1]), n=names)
         return
     ref = " ".join(words[:-1]) if st else " ".join(words)
     d = lookup.deal(ctx, ref, lambda r: f"/advance {r} {st.key if st else ''}".strip())
@@ -144,9 +144,9 @@ def advance(ctx: Ctx, args: str) -> None:
     if st is None:
         nxt = pipeline.next_stages(ctx.session, d)
         if not nxt:
-            ctx.say("商机 #{id} 已经结束。", "Deal #{id} is closed.", id=d.id)
+            ctx.say("Deal #{id} is closed.", id=d.id)
             return
-        ctx.say("商机 #{id} 现在是 {s}，推进到：", "Deal #{id} is at {s}. Move to:", id=d.id, s=d.stage,
+        ctx.say("Deal #{id} is at {s}. Move to:", id=d.id, s=d.stage,
                 buttons=(tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}",
                                           style="danger" if s.key == "lost" else None) for s in nxt),))
         return
@@ -156,21 +156,19 @@ def advance(ctx: Ctx, args: str) -> None:
 def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None) -> None:
     """Move a deal, asking for what an entry rule needs."""
     if st.key == "lost" and not reason:
-        ctx.say("输单原因是什么？", "Why was it lost?")
+        ctx.say("Why was it lost?")
         ctx.ask("complete", {"prefix": f"/lost {d.id}"})
         return
     missing = pipeline.missing_for(ctx.session, d, st)
     if missing:
-        zh, en = QUALIFY_PROMPTS[missing[0]]
-        ctx.say("进入“已确认”前还需要几项信息。" + zh, "Before *qualified* I need a few things. " + en)
+        ctx.say("Before *qualified* I need a few things. {q}", q=ctx.t(QUALIFY_PROMPTS[missing[0]]))
         ctx.ask("qualify", {"deal": d.id, "field": missing[0]})
         return
     order = pipeline.advance(ctx.session, deal=d, to=st, by=ctx.me, now=ctx.now, reason=reason)
     deal_news.moved(ctx, d, st, order)
-    ctx.say("商机 #{id} → {s}。", "Deal #{id} → {s}.", id=d.id, s=stage_label(ctx, st))
+    ctx.say("Deal #{id} → {s}.", id=d.id, s=stage_label(ctx, st))
     if order is not None:
-        ctx.say("🎉 赢单！已生成订单 #{o}，金额 {m}。设置付款计划：/plan {o} 30% now, 70% 2027-01-15",
-                "🎉 Won! Order #{o} for {m} was created. Set its payment plan: /plan {o} 30% now, 70% 2027-01-15",
+        ctx.say("🎉 Won! Order #{o} for {m} was created. Set its payment plan: /plan {o} 30% now, 70% 2027-01-15",
                 o=order.id, m=money(order.amount))
 
 
@@ -184,7 +182,7 @@ def qualify_answer(ctx: Ctx, deal_id: int, field: str, text: str) -> None:
     """Record one qualification answer and go on to the next or make the move."""
     d = ctx.session.exec(select(Deal).where(col(Deal.id) == deal_id, deal_scope(ctx.me))).first()
     if d is None:  # gone, or no longer this person's to see (reassigned meanwhile)
-        ctx.say("没找到商机 {n}。", "No deal {n} found.", n=deal_id)
+        ctx.say("No deal {n} found.", n=deal_id)
         return
     pipeline.set_qualification(ctx.session, deal=d, by=ctx.me, now=ctx.now, **{field: text})
     st = ctx.session.get(Stage, "qualified")
@@ -192,11 +190,11 @@ def qualify_answer(ctx: Ctx, deal_id: int, field: str, text: str) -> None:
     move(ctx, d, st)
 
 
-@command("won", "/won N", "赢单", "mark a deal won", roles=SELLERS)
+@command("won", "/won N", "mark a deal won", roles=SELLERS)
 def won(ctx: Ctx, args: str) -> None:
     """Win a deal."""
     if not args.strip():
-        ctx.say("哪个商机赢单了？", "Which deal was won?")
+        ctx.say("Which deal was won?")
         ctx.ask("complete", {"prefix": "/won"})
         return
     d = lookup.deal(ctx, args, lambda r: f"/won {r}")
@@ -205,12 +203,12 @@ def won(ctx: Ctx, args: str) -> None:
         move(ctx, d, st)
 
 
-@command("lost", "/lost N <reason>", "输单（需要原因）", "mark a deal lost (with a reason)", roles=SELLERS)
+@command("lost", "/lost N <reason>", "mark a deal lost (with a reason)", roles=SELLERS)
 def lost(ctx: Ctx, args: str) -> None:
     """Lose a deal, with its reason."""
     words = args.split()
     if not words:
-        ctx.say("哪个商机输单了？", "Which deal was lost?")
+        ctx.say("Which deal was lost?")
         ctx.ask("complete", {"prefix": "/lost"})
         return
     ref, reason = (words[0], " ".join(words[1:])) if as_id(words[0]) is not None else lookup.split_name(ctx, args)

@@ -44,18 +44,18 @@ def _plan_text(ctx: Ctx, order: SalesOrder) -> str:
     lines = []
     for i in rows:
         if i.paid >= i.amount:
-            state = ctx.t("已付", "paid")
+            state = ctx.t("paid")
         elif i.paid > 0:
-            state = ctx.t("已付 {p}", "{p} paid", p=money(i.paid))
+            state = ctx.t("{p} paid", p=money(i.paid))
         elif i.due_on < today:
-            state = ctx.t("逾期", "overdue")
+            state = ctx.t("overdue")
         else:
-            state = ctx.t("未付", "open")
+            state = ctx.t("open")
         lines.append(f"  {i.seq}. {day(i.due_on, ctx.lang)} {money(i.amount)} — {state}")
     return "\n".join(lines)
 
 
-@command("plan", "/plan ORDER <30% now, 70% 2027-01-15>", "设置订单的付款计划", "set an order's payment plan",
+@command("plan", "/plan ORDER <30% now, 70% 2027-01-15>", "set an order's payment plan",
          roles=frozenset({"rep", "manager", "finance", "admin"}), personal=True)
 def plan(ctx: Ctx, args: str) -> None:
     """Set a payment plan like `30% now, 40% 2027-01-15, rest 2027-03-01`."""
@@ -67,17 +67,17 @@ def plan(ctx: Ctx, args: str) -> None:
     if o is None:
         return
     if not text.strip():
-        ctx.say("付款计划？例如：30% now, 70% 2027-01-15", "The plan? E.g.: 30% now, 70% 2027-01-15")
+        ctx.say("The plan? E.g.: 30% now, 70% 2027-01-15")
         ctx.ask("complete", {"prefix": f"/plan {o.id}"})
         return
     parts = orders.parse_plan(text, total=o.amount, today=ctx.local_now.date(), read_date=lambda t: read_date(ctx, t))
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
     deal_news.planned(ctx, o, len(parts))
-    ctx.say("订单 #{o}（{m}）的付款计划：\n{p}", "Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount),
+    ctx.say("Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount),
             p=_plan_text(ctx, o))
 
 
-@command("paid", "/paid ORDER AMOUNT [date]", "登记回款（按最早的分期抵扣）", "record a payment (applied oldest first)",
+@command("paid", "/paid ORDER AMOUNT [date]", "record a payment (applied oldest first)",
          roles=frozenset({"finance", "admin"}), personal=True)
 def paid(ctx: Ctx, args: str) -> None:
     """Record a payment against an order."""
@@ -107,18 +107,17 @@ def paid(ctx: Ctx, args: str) -> None:
         paid_on = got
     orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now)
     deal_news.paid(ctx, o, amount)
-    ctx.say("已登记订单 #{o} 回款 {a}（{d}）。已收 {p} / {t}。\n{plan}",
-            "Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",
+    ctx.say("Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",
             o=o.id, a=money(amount), d=day(paid_on, ctx.lang), p=money(o.paid), t=money(o.amount),
             plan=_plan_text(ctx, o))
     owner = ctx.session.get(User, o.owner_id)
     c = ctx.session.get(Customer, o.customer_id)
     if owner is not None and owner.id != ctx.me.id:
-        ctx.notify(owner, "💰 {c} 回款 {a}（订单 #{o}），已收 {p} / {t}。", "💰 {c} paid {a} on order #{o}; {p} of {t} received.",
+        ctx.notify(owner, "💰 {c} paid {a} on order #{o}; {p} of {t} received.",
                    c=esc(c.name if c else "?"), a=money(amount), o=o.id, p=money(o.paid), t=money(o.amount))
 
 
-@command("receivables", "/receivables [overdue]", "应收款（按到期日）", "money still to collect, by due date",
+@command("receivables", "/receivables [overdue]", "money still to collect, by due date",
          roles=frozenset({"rep", "manager", "finance", "admin"}), personal=True)
 def receivables(ctx: Ctx, args: str) -> None:
     """Open installments the asker may see, earliest first."""
@@ -129,12 +128,12 @@ def receivables(ctx: Ctx, args: str) -> None:
     today = ctx.local_now.date()
     rows = orders.receivables(ctx.session, scope=order_scope(ctx.me), today=today, overdue_only=overdue)
     if not rows:
-        ctx.say("没有应收款。", "Nothing to collect.")
+        ctx.say("Nothing to collect.")
         return
     lines = []
     for oid, due, amount in rows:
         o = ctx.session.get(SalesOrder, oid)
         c = ctx.session.get(Customer, o.customer_id) if o else None
-        late = ctx.t(" 【逾期】", " [overdue]") if due < today else ""
+        late = ctx.t(" [overdue]") if due < today else ""
         lines.append(f"#{oid} {esc(c.name if c else '?')} · {day(due, ctx.lang)} · {money(amount)}{late}")
-    ctx.say("应收款：\n{b}", "Receivables:\n{b}", b="\n".join(lines))
+    ctx.say("Receivables:\n{b}", b="\n".join(lines))

@@ -23,7 +23,7 @@ def _ref(p: Person) -> str:
 
 
 def _kind(ctx: Ctx, p: Person) -> str:
-    return ctx.t("联系人", "contact") if p.kind == "contact" else ctx.t("线索", "lead")
+    return ctx.t("contact") if p.kind == "contact" else ctx.t("lead")
 
 
 def _one(ctx: Ctx, query: str, redo: str) -> Person | None:
@@ -32,18 +32,16 @@ def _one(ctx: Ctx, query: str, redo: str) -> Person | None:
     if len(found) == 1:
         return found[0]
     if not found:
-        ctx.say("没找到“{q}”：可以用姓名、电话、邮箱，或 c:编号 / l:编号。",
-                "No one found for “{q}”: use a name, a phone, an email, or c:N / l:N.", q=esc(query))
+        ctx.say("No one found for “{q}”: use a name, a phone, an email, or c:N / l:N.", q=esc(query))
         return None
     rows = tuple((ctx.button(f"{_kind(ctx, p)} {p.label}"[:75], f"say:/privacy {redo} {_ref(p)}"),) for p in found)
-    ctx.say("“{q}”对应多人，是哪一个？", "“{q}” matches several people. Which one?", q=esc(query), buttons=rows,
+    ctx.say("“{q}” matches several people. Which one?", q=esc(query), buttons=rows,
             private=True)
     return None
 
 
 @command("privacy", "/privacy export|erase PERSON | /privacy basis PERSON consent CHANNEL|contract [until DATE] | "
-         "/privacy due", "个人信息：导出、删除、法律依据、到期记录（管理员）",
-         "personal information: export, erase, legal basis, past retention (admins)", roles=ADMINS, personal=True)
+         "/privacy due", "personal information: export, erase, legal basis, past retention (admins)", roles=ADMINS, personal=True)
 def privacy_cmd(ctx: Ctx, args: str) -> None:
     """Route the four privacy requests."""
     verb, _, rest = args.strip().partition(" ")
@@ -71,8 +69,7 @@ def privacy_cmd(ctx: Ctx, args: str) -> None:
 def _export(ctx: Ctx, person: Person) -> None:
     data = erasure.export(ctx.session, person=person, by=ctx.me, now=ctx.now)
     name = f"personal-data-{_ref(person).replace(':', '')}-{ctx.local_now:%Y%m%d}.json"
-    ctx.replies.append(Reply(text=ctx.t("{k} {p} 的全部个人信息（JSON）。这次导出已记入审计日志。",
-                                        "Everything stored about {k} {p} (JSON). This export is in the audit log.",
+    ctx.replies.append(Reply(text=ctx.t("Everything stored about {k} {p} (JSON). This export is in the audit log.",
                                         k=_kind(ctx, person), p=esc(person.label)),
                              image=Attachment(name=name, mime="application/json", data=data), private=True))
 
@@ -81,14 +78,12 @@ def _erase(ctx: Ctx, person: Person, confirmed: bool) -> None:
     if not confirmed:
         found = erasure.find(ctx.session, person)
         counts = "，".join(f"{t} {n}" for t, n in sorted(found.counts().items())) or "—"
-        ctx.say("将删除或匿名化 {k} {p} 的个人信息：{c}（行数）。审计日志里只留下一条不含个人信息的记录。此操作不能撤销。",
-                "This erases or anonymizes everything of {k} {p}: {c} (rows). The audit log keeps one entry without "
-                "their data. It cannot be undone.", k=_kind(ctx, person), p=esc(person.label), c=counts, private=True,
-                buttons=((ctx.button(ctx.t("确认删除", "Erase"), f"say:/privacy erase {_ref(person)} confirm",
+        ctx.say("This erases or anonymizes everything of {k} {p}: {c} (rows). The audit log keeps one entry without their data. It cannot be undone.", k=_kind(ctx, person), p=esc(person.label), c=counts, private=True,
+                buttons=((ctx.button(ctx.t("Confirm erase"), f"say:/privacy erase {_ref(person)} confirm",
                                      "danger"),),))
         return
     changed = erasure.erase(ctx.session, person=person, by=ctx.me, now=ctx.now)
-    ctx.say("已删除：{c}。", "Erased: {c}.", c=", ".join(f"{t} {n}" for t, n in sorted(changed.items())) or "—")
+    ctx.say("Erased: {c}.", c=", ".join(f"{t} {n}" for t, n in sorted(changed.items())) or "—")
 
 
 def _basis(ctx: Ctx, rest: str) -> None:
@@ -112,19 +107,19 @@ def _basis(ctx: Ctx, rest: str) -> None:
     basis = words[at].lower()
     privacy.set_basis(ctx.session, person=person, basis=basis, channel=" ".join(tail) or None, until=until,
                       by=ctx.me, now=ctx.now)
-    ctx.say("已记录 {p} 的法律依据：{b}{c}{u}。", "Recorded the legal basis of {p}: {b}{c}{u}.", p=esc(person.label),
+    ctx.say("Recorded the legal basis of {p}: {b}{c}{u}.", p=esc(person.label),
             b=basis, c=f" ({esc(' '.join(tail))})" if tail else "",
-            u=ctx.t("，保留至 {d}", ", kept until {d}", d=day(until.astimezone(ctx.tz).date(), ctx.lang)) if until else "",
+            u=ctx.t(", kept until {d}", d=day(until.astimezone(ctx.tz).date(), ctx.lang)) if until else "",
             private=True)
 
 
 def _due(ctx: Ctx) -> None:
     people = privacy.flagged(ctx.session)
     if not people:
-        ctx.say("没有超过保留期限的个人信息。", "No personal data is past its retention date.")
+        ctx.say("No personal data is past its retention date.")
         return
-    rows = tuple((ctx.button(ctx.t("导出 {p}", "Export {p}", p=p.label)[:75], f"say:/privacy export {_ref(p)}"),
-                  ctx.button(ctx.t("删除", "Erase"), f"say:/privacy erase {_ref(p)}", "danger")) for p in people[:10])
+    rows = tuple((ctx.button(ctx.t("Export {p}", p=p.label)[:75], f"say:/privacy export {_ref(p)}"),
+                  ctx.button(ctx.t("Erase"), f"say:/privacy erase {_ref(p)}", "danger")) for p in people[:10])
     body = "\n".join(f"{_ref(p)} {_kind(ctx, p)} {esc(p.label)}" for p in people)
-    ctx.say("超过保留期限的个人信息（{n}）：\n{b}", "Personal data past its retention date ({n}):\n{b}", n=len(people),
+    ctx.say("Personal data past its retention date ({n}):\n{b}", n=len(people),
             b=body, buttons=rows, private=True)

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import moment, money, pct
+from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.parsing import find_discount
 from handlers.registry import click, command, flow, usage
@@ -38,14 +39,18 @@ def read_discount(text: str) -> Decimal:
     return found
 
 
+QUOTE_STATUS = {"draft": N_("draft"), "pending": N_("waiting for approval"), "approved": N_("approved"),
+                "rejected": N_("rejected"), "cancelled": N_("cancelled")}
+
+
 @command("quote", "/quote new DEAL ITEM QTY UNIT_PRICE [; …] [discount D] | /quote Q",
-         "做报价（超过权限的折扣会送审批），或查看报价", "make a quote (discounts over your limit go for approval), or show one", personal=True)
+         "make a quote (discounts over your limit go for approval), or show one", personal=True)
 def quote_cmd(ctx: Ctx, args: str) -> None:
     """Route /quote new … and /quote Q."""
     head, _, rest = args.strip().partition(" ")
     if head.lower() in ("new", "add", "新建"):
         if ctx.me.role not in SELLERS:
-            ctx.say("你的角色不能做报价。", "Your role can't make quotes.")
+            ctx.say("Your role can't make quotes.")
             return
         new(ctx, rest.strip())
     elif head.lstrip("#").isdigit():
@@ -63,7 +68,7 @@ def new(ctx: Ctx, args: str) -> None:
         args = (" " + args)[: m.start()].strip()
     words = args.split()
     if not words:
-        ctx.say("给哪个商机做报价？（编号或客户名）", "Quote for which deal? (number or customer)")
+        ctx.say("Quote for which deal? (number or customer)")
         ctx.ask("complete", {"prefix": "/quote new"})
         return
     if as_id(words[0]) is not None:
@@ -75,8 +80,7 @@ def new(ctx: Ctx, args: str) -> None:
     if d is None:
         return
     if not rest.strip():
-        ctx.say("请发送报价行：品名 数量 单价（一条一行，可多条），发“完成”结束。",
-                "Send the lines: ITEM QTY UNIT_PRICE (one per message, or several separated by ;). Send “done” when finished.")
+        ctx.say("Send the lines: ITEM QTY UNIT_PRICE (one per message, or several separated by ;). Send “done” when finished.")
         ctx.ask("quote", {"deal": d.id, "lines": []})
         return
     lines = quotes.parse_lines(rest)
@@ -91,19 +95,18 @@ def create(ctx: Ctx, d: Deal, lines: list[quotes.Line], discount: Decimal) -> No
     q = made.quote
     deal_news.quoted(ctx, d, q, made.approval.id if made.approval else None, [u.name for u in made.approvers])
     c = ctx.session.get(Customer, d.customer_id)
-    summary = ctx.t("报价 #{q}（{c}，第 {v} 版）：小计 {s}，折扣 {d}，合计 {t}",
-                    "Quote #{q} ({c}, v{v}): subtotal {s}, discount {d}, total {t}",
+    summary = ctx.t("Quote #{q} ({c}, v{v}): subtotal {s}, discount {d}, total {t}",
                     q=q.id, c=esc(c.name if c else "?"), v=q.version, s=money(q.subtotal), d=pct(q.discount),
                     t=money(q.total))
     if made.approval is None:
-        ctx.say("{s}\n折扣在你的权限内，已批准。", "{s}\nThe discount is within your limit: approved.", s=summary)
+        ctx.say("{s}\nThe discount is within your limit: approved.", s=summary)
         return
     names = "、".join(esc(u.name) for u in made.approvers)
-    ctx.say("{s}\n折扣超过你的权限（{l}），已提交 {n} 审批。", "{s}\nThe discount is over your limit ({l}); sent to {n} for approval.",
+    ctx.say("{s}\nThe discount is over your limit ({l}); sent to {n} for approval.",
             s=summary, l=pct(ctx.me.discount_limit), n=names)
     aid = made.approval.id
     for approver in made.approvers:
-        ctx.notify(approver, "{r} 申请折扣审批：\n{s}", "{r} asks you to approve a discount:\n{s}",
+        ctx.notify(approver, "{r} asks you to approve a discount:\n{s}",
                    r=esc(ctx.me.name), s=_summary_for(approver, q, c, ctx.me),
                    buttons=((Button(label="批准" if approver.lang == "zh" else "Approve", action=f"ap.ok:{aid}",
                                     style="primary"),
@@ -123,23 +126,23 @@ def show(ctx: Ctx, qid: int) -> None:
     """A quote with its lines and status."""
     q = ctx.session.get(Quote, qid)
     if q is None or not can_see_deal(ctx.session, ctx.me, q.deal_id):
-        ctx.say("没找到报价 #{n}。", "No quote #{n} found.", n=qid)
+        ctx.say("No quote #{n} found.", n=qid)
         return
-    lines = [f"*{ctx.t('报价', 'Quote')} #{q.id}* v{q.version} · {q.status}"]
+    lines = [ctx.t("*Quote #{q}* v{v} · {s}", q=q.id, v=q.version, s=ctx.t(QUOTE_STATUS.get(q.status, q.status)))]
     for ln in quotes.lines_of(ctx.session, qid):
         lines.append(f"  {esc(ln.item)} × {ln.qty.normalize():f} @ {money(ln.unit_price)} = {money(ln.amount)}")
-    lines.append(ctx.t("小计 {s}，折扣 {d}，合计 {t}", "Subtotal {s}, discount {d}, total {t}",
+    lines.append(ctx.t("Subtotal {s}, discount {d}, total {t}",
                        s=money(q.subtotal), d=pct(q.discount), t=money(q.total)))
-    ctx.say("{b}", "{b}", b="\n".join(lines))
+    ctx.say("{b}", b="\n".join(lines))
 
 
-@command("approvals", "/approvals", "等我审批的折扣", "discounts waiting for my approval",
+@command("approvals", "/approvals", "discounts waiting for my approval",
          roles=MANAGERS, personal=True)
 def approvals(ctx: Ctx, args: str) -> None:
     """Pending approvals this person may decide, each with its buttons."""
     pending = quotes.pending_for(ctx.session, user=ctx.me)
     if not pending:
-        ctx.say("没有等待审批的折扣。", "No discounts waiting for you.")
+        ctx.say("No discounts waiting for you.")
         return
     for ap in pending:
         q = ctx.session.get(Quote, ap.quote_id)
@@ -150,8 +153,8 @@ def approvals(ctx: Ctx, args: str) -> None:
             continue
         text = f"{esc(r.name if r else '?')}: {_summary_for(ctx.me, q, c, ctx.me)}"
         ctx.replies.append(Reply(text=text, buttons=((
-            ctx.button(ctx.t("批准", "Approve"), f"ap.ok:{ap.id}", style="primary"),
-            ctx.button(ctx.t("拒绝", "Reject"), f"ap.no:{ap.id}", style="danger")),)))
+            ctx.button(ctx.t("Approve"), f"ap.ok:{ap.id}", style="primary"),
+            ctx.button(ctx.t("Reject"), f"ap.no:{ap.id}", style="danger")),)))
 
 
 @click("ap.ok", personal=False)
@@ -170,38 +173,36 @@ def decide(ctx: Ctx, approval_id: int, approve: bool) -> None:
     """One tap on Approve or Reject; a second tap says who decided."""
     ap = ctx.session.get(Approval, approval_id)
     if ap is None:
-        ctx.say("这个审批不存在。", "That approval does not exist.")
+        ctx.say("That approval does not exist.")
         return
     if ap.status != "pending":
         who = ctx.session.get(User, ap.decided_by) if ap.decided_by else None
-        status = {"approved": ("已批准", "approved"), "rejected": ("已拒绝", "rejected"),
-                  "cancelled": ("已取消（报价已修改）", "cancelled (the quote was changed)")}.get(ap.status, (ap.status, ap.status))
+        status = {"approved": N_("approved"), "rejected": N_("rejected"),
+                  "cancelled": N_("cancelled (the quote was changed)")}.get(ap.status, ap.status)
         at = moment(ap.decided_at, ctx.tz, ctx.lang) if ap.decided_at else ""
-        ctx.say("这个审批{s}{b}，{t}。", "This approval was {s}{b} {t}.", s=status[0] if ctx.lang == "zh" else status[1],
-                b=(ctx.t("（{n}）", " by {n}", n=esc(who.name)) if who else ""), t=at)
+        ctx.say("This approval was {s}{b} {t}.", s=ctx.t(status),
+                b=(ctx.t(" by {n}", n=esc(who.name)) if who else ""), t=at)
         return
     q = quotes.decide(ctx.session, approval=ap, by=ctx.me, approve=approve, now=ctx.now)
     deal_news.decided(ctx, q, approve)
     d = ctx.session.get(Deal, q.deal_id)
     c = ctx.session.get(Customer, d.customer_id) if d else None
-    ctx.replies.append(Reply(text=ctx.t("{v}：报价 #{q}（{c}，折扣 {d}）— {n}", "{v}: quote #{q} ({c}, discount {d}) — {n}",
-                                        v=ctx.t("✅ 已批准", "✅ Approved") if approve else ctx.t("❌ 已拒绝", "❌ Rejected"),
+    ctx.replies.append(Reply(text=ctx.t("{v}: quote #{q} ({c}, discount {d}) — {n}",
+                                        v=ctx.t("✅ Approved") if approve else ctx.t("❌ Rejected"),
                                         q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount), n=esc(ctx.me.name)),
                              edit="this"))
     requester = ctx.session.get(User, ap.requested_by)
     if requester is not None:
         if approve:
-            ctx.notify(requester, "✅ {n} 批准了报价 #{q}（{c}）的 {d} 折扣，合计 {t}。",
-                       "✅ {n} approved the {d} discount on quote #{q} ({c}); total {t}.",
+            ctx.notify(requester, "✅ {n} approved the {d} discount on quote #{q} ({c}); total {t}.",
                        n=esc(ctx.me.name), q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount), t=money(q.total))
         else:
-            ctx.notify(requester, "❌ {n} 拒绝了报价 #{q}（{c}）的 {d} 折扣。可以用 /quote new 重新报价。",
-                       "❌ {n} rejected the {d} discount on quote #{q} ({c}). Make a new one with /quote new.",
+            ctx.notify(requester, "❌ {n} rejected the {d} discount on quote #{q} ({c}). Make a new one with /quote new.",
                        n=esc(ctx.me.name), q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount))
     others = quotes.approvers_for(ctx.session, ap, requester) if requester else []
     for other in others:
         if other.id != ctx.me.id:
-            ctx.notify(other, "报价 #{q} 的折扣已由 {n} 处理。", "The discount on quote #{q} was decided by {n}.",
+            ctx.notify(other, "The discount on quote #{q} was decided by {n}.",
                        q=q.id, n=esc(ctx.me.name))
 
 
@@ -221,17 +222,17 @@ def pending_quote_lines(ctx: Ctx, deal_id: int, lines: list[list[str]], text: st
     """One step of the quote dialogue: collect lines, then the discount."""
     if text.strip().lower() in ("done", "完成", "好了", "ok"):
         if not lines:
-            ctx.say("还没有报价行。格式：品名 数量 单价", "No lines yet. Write: ITEM QTY UNIT_PRICE")
+            ctx.say("No lines yet. Write: ITEM QTY UNIT_PRICE")
             ctx.ask("quote", {"deal": deal_id, "lines": lines})
             return
-        ctx.say("折扣是多少？（例如 15% 或 八五折，没有折扣发 0）", "What discount? (e.g. 15% or 八五折; 0 for none)",
+        ctx.say("What discount? (e.g. 15% or 85折; 0 for none)",
                 buttons=(tuple(ctx.button(x, f"say:{x}") for x in ("0", "5%", "10%", "15%")),))
         ctx.ask("quote_discount", {"deal": deal_id, "lines": lines})
         return
     for ln in quotes.parse_lines(text):
         lines.append([ln.item, str(ln.qty), str(ln.unit_price)])
-    ctx.say("已加 {n} 行。继续发，或发“完成”。", "{n} line(s) so far. Send more, or “done”.", n=len(lines),
-            buttons=((ctx.button(ctx.t("完成", "Done"), "say:done"),),))
+    ctx.say("{n} line(s) so far. Send more, or “done”.", n=len(lines),
+            buttons=((ctx.button(ctx.t("Done"), "say:done"),),))
     ctx.ask("quote", {"deal": deal_id, "lines": lines})
 
 
@@ -239,7 +240,7 @@ def pending_quote_discount(ctx: Ctx, deal_id: int, lines: list[list[str]], text:
     """The last step of the quote dialogue."""
     d = ctx.session.exec(select(Deal).where(col(Deal.id) == deal_id, deal_scope(ctx.me))).first()
     if d is None:  # gone, or no longer this person's to see (reassigned meanwhile)
-        ctx.say("没找到商机 {n}。", "No deal {n} found.", n=deal_id)
+        ctx.say("No deal {n} found.", n=deal_id)
         return
     discount = read_discount(text)
     create(ctx, d, [quotes.Line(item=i, qty=Decimal(q), unit_price=Decimal(p)) for i, q, p in lines], discount)

@@ -41,12 +41,11 @@ def send(ctx: Ctx, answer: Answer) -> None:
             image = Attachment(answer.chart, "image/png", answer.draw())
         except charts.NoCJKFont as exc:
             log.warning("chart not drawn: %s", exc)
-            answer.text += ctx.t("\n（图表无法生成：服务器上没有中文字体，请安装 fonts-noto-cjk。）",
-                                 "\n(No chart: the server has no CJK font; install fonts-noto-cjk.)")
+            answer.text += ctx.t("\n(No chart: the server has no CJK font; install fonts-noto-cjk.)")
         except Exception:
             # The figures stand without their picture; a drawing bug must not undo the turn (a /target).
             log.exception("chart %s failed", answer.chart)
-            answer.text += ctx.t("\n（图表生成失败。）", "\n(The chart could not be drawn.)")
+            answer.text += ctx.t("\n(The chart could not be drawn.)")
     ctx.replies.append(Reply(text=answer.text, image=image))
 
 
@@ -64,7 +63,7 @@ def _scope_words(ctx: Ctx, words: list[str]) -> tuple[an.Scope, list[str]]:
         else:
             rest.append(w)
     if rep is not None and not an.may_see(ctx.me, rep):
-        ctx.say("你只能看到自己权限内的数据，下面是这些数据。", "You may only see your own scope; here it is.")
+        ctx.say("You may only see your own scope; here it is.")
         rep = None
     return an.scope_for(ctx.me, rep=rep, mine=mine), rest
 
@@ -76,15 +75,14 @@ def _period(ctx: Ctx, words: list[str], default: Kind) -> Period | None:
         return span(default, today)
     found = parse_period(" ".join(words), today)
     if found is None:
-        ctx.say("看不懂时间段“{w}”。可以用：{a}", "I can't read the period “{w}”. Use one of: {a}",
+        ctx.say("I can't read the period “{w}”. Use one of: {a}",
                 w=esc(" ".join(words)), a=ACCEPTED_ZH if ctx.lang == "zh" else ACCEPTED_EN)
     return found
 
 
 
 @command("report", "/report funnel|sources|reps|stages|forecast|targets [period] [mine|team|USER]",
-         "报表和图表：漏斗、来源、排行、阶段天数、预测、目标", "reports with charts: funnel, sources, reps, stages, "
-         "forecast, targets", roles=SELLERS)
+         "reports with charts: funnel, sources, reps, stages, forecast, targets", roles=SELLERS)
 def report_cmd(ctx: Ctx, args: str) -> None:
     """Route /report KIND [period] [scope]."""
     words = args.split()
@@ -98,8 +96,7 @@ def report_cmd(ctx: Ctx, args: str) -> None:
         send(ctx, build(ctx.session, kind, scope, period, ctx.lang, ctx.tz.key))
 
 
-@command("pipeline", "/pipeline [mine|team]", "各阶段的商机数和金额、加权预测（附图）",
-         "deals and amounts per stage, weighted forecast (with a chart)", roles=SELLERS)
+@command("pipeline", "/pipeline [mine|team]", "deals and amounts per stage, weighted forecast (with a chart)", roles=SELLERS)
 def pipeline_cmd(ctx: Ctx, args: str) -> None:
     """Open deals per stage, summed in SQL, with a chart."""
     scope, rest = _scope_words(ctx, args.split())
@@ -109,8 +106,7 @@ def pipeline_cmd(ctx: Ctx, args: str) -> None:
     send(ctx, pipeline_report(ctx.session, scope, ctx.lang, ctx.local_now.strftime("%Y%m%d")))
 
 
-@command("target", "/target USER|team AMOUNT [period]", "设置销售目标（经理、管理员）",
-         "set a sales target (managers, admins)", roles=MANAGERS)
+@command("target", "/target USER|team AMOUNT [period]", "set a sales target (managers, admins)", roles=MANAGERS)
 def target_cmd(ctx: Ctx, args: str) -> None:
     """Set a rep's or the team's target for a period, then show the period's targets."""
     words = args.split()
@@ -121,7 +117,7 @@ def target_cmd(ctx: Ctx, args: str) -> None:
     try:
         amount = amount_of(amount_word)
     except RuleError:
-        ctx.say("“{v}”不是金额。例如：/target alice 50万 2026-Q4", "“{v}” is not an amount. E.g. /target alice 500k 2026-Q4",
+        ctx.say("“{v}” is not an amount. E.g. /target alice 500k 2026-Q4",
                 v=esc(amount_word))
         return
     period = _period(ctx, rest, "quarter")
@@ -132,21 +128,21 @@ def target_cmd(ctx: Ctx, args: str) -> None:
         people = ctx.session.exec(select(User).where(col(User.active))).all()
         target_user = next((u for u in people if u.name.casefold() == who.casefold()), None)
         if target_user is None:
-            ctx.say("没找到用户“{n}”。", "No user “{n}” found.", n=esc(who))
+            ctx.say("No user “{n}” found.", n=esc(who))
             return
     if target_user is None and ctx.me.team_id is None:
-        ctx.say("你不属于任何团队，请指定一个人：/target 用户 金额", "You belong to no team; name a person: /target USER AMOUNT")
+        ctx.say("You belong to no team; name a person: /target USER AMOUNT")
         return
     if not may_set(ctx.me, user=target_user, team_id=ctx.me.team_id):
-        ctx.say("你只能给自己团队的人设目标。", "You may set targets only for your own team.")
+        ctx.say("You may set targets only for your own team.")
         return
     if amount <= 0:
-        ctx.say("目标金额必须大于 0。", "The target must be more than 0.")
+        ctx.say("The target must be more than 0.")
         return
     set_target(ctx.session, by=ctx.me, period_key=period.key, amount=amount, now=ctx.now, user=target_user,
                team_id=ctx.me.team_id)
-    whose = esc(target_user.name) if target_user else ctx.t("团队", "the team")
-    ctx.say("已设置 {u} {p} 的目标：{m}。", "Set {u}'s target for {p}: {m}.", u=whose, p=period.label(ctx.lang),
+    whose = esc(target_user.name) if target_user else ctx.t("the team")
+    ctx.say("Set {u}'s target for {p}: {m}.", u=whose, p=period.label(ctx.lang),
             m=whole(amount))
     send(ctx, build(ctx.session, "targets", an.scope_for(ctx.me), period, ctx.lang, ctx.tz.key))
 

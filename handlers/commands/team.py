@@ -26,7 +26,7 @@ def any_user(ctx: Ctx, name: str) -> User | None:
     for u in ctx.session.exec(select(User)).all():
         if u.name.casefold() == name.casefold():
             return u
-    ctx.say("没找到用户“{n}”。", "No user “{n}” found.", n=esc(name))
+    ctx.say("No user “{n}” found.", n=esc(name))
     return None
 
 
@@ -43,8 +43,7 @@ def _customer_and_user(ctx: Ctx, args: str, name: str) -> tuple[Customer, User] 
     return (c, who) if c is not None else None
 
 
-@command("share", "/share CUSTOMER USER", "把客户共享给同事（负责人、经理、管理员）",
-         "share a customer with a colleague (its owner, the manager, an admin)", roles=SELLERS)
+@command("share", "/share CUSTOMER USER", "share a customer with a colleague (its owner, the manager, an admin)", roles=SELLERS)
 def share_cmd(ctx: Ctx, args: str) -> None:
     """Share a customer with a colleague, who then sees it and works on it too."""
     got = _customer_and_user(ctx, args, "share")
@@ -52,14 +51,14 @@ def share_cmd(ctx: Ctx, args: str) -> None:
         return
     c, who = got
     if sharing.share(ctx.session, customer=c, with_user=who, by=ctx.me, now=ctx.now):
-        ctx.notify(who, "{b} 把客户 {c} 共享给了你：/customer {c}", "{b} shared the customer {c} with you: /customer {c}",
+        ctx.notify(who, "{b} shared the customer {c} with you: /customer {c}",
                    b=esc(ctx.me.name), c=esc(c.name))
-        ctx.say("已把 {c} 共享给 {u}。", "{c} is now shared with {u}.", c=esc(c.name), u=esc(who.name))
+        ctx.say("{c} is now shared with {u}.", c=esc(c.name), u=esc(who.name))
     else:
-        ctx.say("{u} 已经能看到 {c}。", "{u} can already see {c}.", c=esc(c.name), u=esc(who.name))
+        ctx.say("{u} can already see {c}.", c=esc(c.name), u=esc(who.name))
 
 
-@command("unshare", "/unshare CUSTOMER USER", "取消共享客户", "stop sharing a customer", roles=SELLERS)
+@command("unshare", "/unshare CUSTOMER USER", "stop sharing a customer", roles=SELLERS)
 def unshare_cmd(ctx: Ctx, args: str) -> None:
     """Stop sharing a customer with a colleague."""
     got = _customer_and_user(ctx, args, "unshare")
@@ -67,13 +66,12 @@ def unshare_cmd(ctx: Ctx, args: str) -> None:
         return
     c, who = got
     if sharing.unshare(ctx.session, customer=c, with_user=who, by=ctx.me, now=ctx.now):
-        ctx.say("已取消 {c} 对 {u} 的共享。", "{c} is no longer shared with {u}.", c=esc(c.name), u=esc(who.name))
+        ctx.say("{c} is no longer shared with {u}.", c=esc(c.name), u=esc(who.name))
     else:
-        ctx.say("{c} 没有共享给 {u}。", "{c} was not shared with {u}.", c=esc(c.name), u=esc(who.name))
+        ctx.say("{c} was not shared with {u}.", c=esc(c.name), u=esc(who.name))
 
 
-@command("reassign", "/reassign FROM TO", "把一个人的客户、商机、线索和跟进交给另一个人（经理、管理员）",
-         "hand someone's customers, deals, leads and follow-ups to someone else (managers, admins)", roles=MANAGERS)
+@command("reassign", "/reassign FROM TO", "hand someone's customers, deals, leads and follow-ups to someone else (managers, admins)", roles=MANAGERS)
 def reassign_cmd(ctx: Ctx, args: str) -> None:
     """Move everything open of one person to another, audited record by record."""
     words = lookup.words(args)
@@ -89,17 +87,15 @@ def reassign_cmd(ctx: Ctx, args: str) -> None:
 
 def _reassign(ctx: Ctx, source: User, target: User) -> None:
     moved = sharing.reassign(ctx.session, source=source, target=target, by=ctx.me, now=ctx.now)
-    parts = ", ".join(f"{k} {v}" for k, v in sorted(moved.items()) if v) or ctx.t("没有", "nothing")
-    ctx.say("已把 {a} 的记录交给 {b}：{p}。", "Handed {a}'s records to {b}: {p}.", a=esc(source.name),
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(moved.items()) if v) or ctx.t("nothing")
+    ctx.say("Handed {a}'s records to {b}: {p}.", a=esc(source.name),
             b=esc(target.name), p=parts)
     if any(moved.values()):
-        ctx.notify(target, "{m} 把 {a} 的客户和商机交给了你（{p}）。发 /customers mine 查看。",
-                   "{m} handed you {a}'s customers and deals ({p}). See /customers mine.",
+        ctx.notify(target, "{m} handed you {a}'s customers and deals ({p}). See /customers mine.",
                    m=esc(ctx.me.name), a=esc(source.name), p=parts)
 
 
-@command("deactivate", "/deactivate USER [to USER2]", "停用用户：其聊天账号立即失效（可同时交接给 USER2）",
-         "deactivate a user: their chat accounts stop at once (optionally hand their records to USER2)",
+@command("deactivate", "/deactivate USER [to USER2]", "deactivate a user: their chat accounts stop at once (optionally hand their records to USER2)",
          roles=ADMINS)
 def deactivate_cmd(ctx: Ctx, args: str) -> None:
     """Deactivate a user; with `to USER2`, their records go to USER2 in the same step."""
@@ -112,18 +108,17 @@ def deactivate_cmd(ctx: Ctx, args: str) -> None:
     if user is None or (len(words) == 3 and target is None):
         return
     sharing.deactivate(ctx.session, user=user, by=ctx.me, now=ctx.now)
-    ctx.say("已停用 {u}：其聊天账号立即失效。", "{u} is deactivated: their chat accounts stop working now.",
+    ctx.say("{u} is deactivated: their chat accounts stop working now.",
             u=esc(user.name))
     if target is not None:
         _reassign(ctx, user, target)
     else:
         left = sharing.open_records(ctx.session, user)
         if left:
-            ctx.say("{u} 还有 {n} 条进行中的记录，交接：/reassign {u} 同事", "{u} still owns {n} open records; "
-                    "hand them over: /reassign {u} COLLEAGUE", u=esc(user.name), n=left)
+            ctx.say("{u} still owns {n} open records; hand them over: /reassign {u} COLLEAGUE", u=esc(user.name), n=left)
 
 
-@command("reactivate", "/reactivate USER", "重新启用用户", "let a deactivated user in again", roles=ADMINS)
+@command("reactivate", "/reactivate USER", "let a deactivated user in again", roles=ADMINS)
 def reactivate_cmd(ctx: Ctx, args: str) -> None:
     """Reactivate a user."""
     user = any_user(ctx, args) if args.strip() else None
@@ -132,10 +127,10 @@ def reactivate_cmd(ctx: Ctx, args: str) -> None:
             usage(ctx, "reactivate")
         return
     sharing.reactivate(ctx.session, user=user, by=ctx.me, now=ctx.now)
-    ctx.say("{u} 已重新启用。", "{u} is active again.", u=esc(user.name))
+    ctx.say("{u} is active again.", u=esc(user.name))
 
 
-@command("audit", "/audit CUSTOMER | /audit deal N", "查看客户或商机的变更记录", "a customer's or a deal's history")
+@command("audit", "/audit CUSTOMER | /audit deal N", "a customer's or a deal's history")
 def audit_cmd(ctx: Ctx, args: str) -> None:
     """The history of a record the asker may see: who changed what, when, from what to what."""
     words = args.split()
@@ -175,15 +170,15 @@ def _show(ctx: Ctx, where: ColumnElement[bool], title: str) -> None:
     rows = ctx.session.exec(select(AuditLog).where(where).order_by(col(AuditLog.id).desc())
                             .limit(HISTORY)).all()
     if not rows:
-        ctx.say("{t} 没有变更记录。", "{t} has no recorded changes.", t=esc(title), private=True)
+        ctx.say("{t} has no recorded changes.", t=esc(title), private=True)
         return
     names = {u.id: u.name for u in ctx.session.exec(select(User)).all()}
     lines = [f"*{esc(title)}*"]
     for r in reversed(rows):
-        who = names.get(r.user_id, ctx.t("系统", "system")) if r.user_id else ctx.t("系统", "system")
+        who = names.get(r.user_id, ctx.t("system")) if r.user_id else ctx.t("system")
         lines.append(f"{moment(r.at, ctx.tz, ctx.lang)} · {esc(who)} · {esc(r.action)} {esc(r.entity)}"
                      f"#{r.entity_id or ''} {esc(_change(r.before, r.after))}".rstrip())
-    ctx.say("{b}", "{b}", b="\n".join(lines), private=True)
+    ctx.say("{b}", b="\n".join(lines), private=True)
 
 
 def _change(before: str | None, after: str | None) -> str:

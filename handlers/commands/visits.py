@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import money, pct, when
+from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.parsing import understand
 from handlers.registry import click, command, flow
@@ -20,7 +21,7 @@ from sales.names import name_key
 from sales.refs import as_id
 from storage.models import Activity, Customer
 
-KIND_WORDS = {"visit": ("拜访", "visit"), "call": ("电话", "call"), "note": ("备注", "note")}
+LOGGED = {"visit": N_("Logged visit: *{c}*"), "call": N_("Logged call: *{c}*"), "note": N_("Logged note: *{c}*")}
 CHECKIN_WINDOW = timedelta(minutes=30)
 
 
@@ -28,14 +29,14 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
     """Log an activity of `kind` from `CUSTOMER text…`."""
     cname, text = lookup.split_name(ctx, args)
     if not cname:
-        ctx.say("记录哪个客户？", "For which customer?")
+        ctx.say("For which customer?")
         ctx.ask("complete", {"prefix": f"/{kind}"})
         return
     c = lookup.customer(ctx, cname, lambda ref: f"/{kind} {ref} {text}")
     if c is None:
         return
     if not text.strip():
-        ctx.say("发生了什么？（可以写上下次跟进时间）", "What happened? (mention the next follow-up if there is one)")
+        ctx.say("What happened? (mention the next follow-up if there is one)")
         ctx.ask("complete", {"prefix": f"/{kind} #{c.id}"})
         return
     got = understand(text, ctx.local_now)
@@ -44,22 +45,20 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
     done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,
                                    tz=ctx.tz, when=got.when, amount=got.amount)
     deal_news.logged(ctx, done.activity, got.when if done.followup is not None else None)
-    zh_kind, en_kind = KIND_WORDS[kind]
-    parts = [ctx.t("已记录{k}：*{c}*", "Logged {k}: *{c}*", k=zh_kind if ctx.lang == "zh" else en_kind,
-                   c=esc(c.name))]
+    parts = [ctx.t(LOGGED[kind], c=esc(c.name))]
     if done.followup is not None and got.when is not None:
-        parts.append(ctx.t("下次跟进：{w}", "Next follow-up: {w}", w=when(got.when, ctx.lang)))
+        parts.append(ctx.t("Next follow-up: {w}", w=when(got.when, ctx.lang)))
     elif done.past_date is not None:
-        parts.append(ctx.t("提到的时间 {w} 已经过去，没有设跟进。", "The time {w} is in the past; no follow-up set.",
+        parts.append(ctx.t("The time {w} is in the past; no follow-up set.",
                            w=when(done.past_date, ctx.lang)))
     if got.amount is not None:
-        parts.append(ctx.t("金额：{m}", "Amount: {m}", m=money(got.amount)))
+        parts.append(ctx.t("Amount: {m}", m=money(got.amount)))
     if got.discount is not None:
-        parts.append(ctx.t("折扣：{d}", "Discount: {d}", d=pct(got.discount)))
+        parts.append(ctx.t("Discount: {d}", d=pct(got.discount)))
     aid = done.activity.id
-    ctx.say("{b}", "{b}", b="\n".join(parts), buttons=((
-        ctx.button(ctx.t("撤销", "Undo"), f"act.undo:{aid}", style="danger"),
-        ctx.button(ctx.t("修改", "Edit"), f"act.edit:{aid}"),
+    ctx.say("{b}", b="\n".join(parts), buttons=((
+        ctx.button(ctx.t("Undo"), f"act.undo:{aid}", style="danger"),
+        ctx.button(ctx.t("Edit"), f"act.edit:{aid}"),
     ),))
 
 
@@ -84,24 +83,23 @@ def _ask_which_week(ctx: Ctx, kind: str, customer_id: int, text: str) -> bool:
             options.append(ctx.button(when(when_, ctx.lang), f"say:/{kind} #{customer_id} {fixed}"))
     if len(options) < 2:
         return False
-    ctx.say("“{p}”是哪一天？", "Which day is “{p}”?", p=esc(m.group(0)), buttons=(tuple(options),))
+    ctx.say("Which day is “{p}”?", p=esc(m.group(0)), buttons=(tuple(options),))
     return True
 
 
-@command("visit", "/visit CUSTOMER <what happened>", "记录拜访（会识别下次跟进时间）",
-         "log a visit (the next follow-up time is picked up)", roles=SELLERS)
+@command("visit", "/visit CUSTOMER <what happened>", "log a visit (the next follow-up time is picked up)", roles=SELLERS)
 def visit(ctx: Ctx, args: str) -> None:
     """Log a visit."""
     log(ctx, "visit", args)
 
 
-@command("call", "/call CUSTOMER <what was said>", "记录电话", "log a call", roles=SELLERS)
+@command("call", "/call CUSTOMER <what was said>", "log a call", roles=SELLERS)
 def call(ctx: Ctx, args: str) -> None:
     """Log a call."""
     log(ctx, "call", args)
 
 
-@command("note", "/note CUSTOMER <text>", "记一条备注", "log a note", roles=SELLERS)
+@command("note", "/note CUSTOMER <text>", "log a note", roles=SELLERS)
 def note(ctx: Ctx, args: str) -> None:
     """Log a note."""
     log(ctx, "note", args)
@@ -128,16 +126,16 @@ def edit_step(ctx: Ctx, data: dict[str, Any], text: str) -> None:
 def undo(ctx: Ctx, activity_id: int) -> None:
     """Take back a logged activity and its follow-up."""
     act = activities.undo_activity(ctx.session, by=ctx.me, activity_id=activity_id, now=ctx.now)
-    ctx.say("已撤销这条{k}记录。", "That {k} was undone.", k=act.kind)
+    ctx.say("That {k} was undone.", k=act.kind)
 
 
 def edit(ctx: Ctx, activity_id: int) -> None:
     """Ask for the corrected text of a logged activity."""
     act = ctx.session.get(Activity, activity_id)
     if act is None or act.user_id != ctx.me.id:
-        ctx.say("这条记录已经不在了。", "That activity is gone.")
+        ctx.say("That activity is gone.")
         return
-    ctx.say("请发送修改后的内容：", "Send the corrected text:")
+    ctx.say("Send the corrected text:")
     ctx.ask("edit_activity", {"activity": activity_id})
 
 
@@ -168,10 +166,10 @@ def offer(ctx: Ctx, text: str) -> bool:
     c = named_customer(ctx, text)
     if c is None:
         return False
-    ctx.say("要把这条记为对 *{c}* 的拜访吗？", "Log this as a visit to *{c}*?", c=esc(c.name), buttons=((
-        ctx.button(ctx.t("记为拜访", "Log visit"), f"say:/visit #{c.id} {text}", style="primary"),
-        ctx.button(ctx.t("记为电话", "Log call"), f"say:/call #{c.id} {text}"),
-        ctx.button(ctx.t("不用", "No"), "noop"),
+    ctx.say("Log this as a visit to *{c}*?", c=esc(c.name), buttons=((
+        ctx.button(ctx.t("Log visit"), f"say:/visit #{c.id} {text}", style="primary"),
+        ctx.button(ctx.t("Log call"), f"say:/call #{c.id} {text}"),
+        ctx.button(ctx.t("No"), "noop"),
     ),))
     return True
 
@@ -182,12 +180,11 @@ def check_in(ctx: Ctx, lat: float, lon: float) -> None:
         col(Activity.user_id) == ctx.me.id, col(Activity.kind) == "visit",
         col(Activity.at) >= ctx.now - CHECKIN_WINDOW).order_by(col(Activity.at).desc())).first()
     if act is None:
-        ctx.say("收到位置，但 30 分钟内没有拜访记录。先 /visit 客户 内容。",
-                "Got your location, but there is no visit in the last 30 minutes. Log one with /visit first.")
+        ctx.say("Got your location, but there is no visit in the last 30 minutes. Log one with /visit first.")
         return
     before = {"lat": act.lat, "lon": act.lon}
     act.lat, act.lon = lat, lon
     ctx.session.add(act)
     audit.record(ctx.session, by=ctx.me.id, action="checkin", entity="activity", entity_id=act.id, now=ctx.now,
                  before=before, after={"lat": lat, "lon": lon})
-    ctx.say("已签到：拜访位置已记录。", "Checked in: the visit's location is saved.")
+    ctx.say("Checked in: the visit's location is saved.")

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session
 
 from handlers.fmt import money
+from handlers.i18n import tr
 from handlers.markup import esc
 from sales import analytics as an
-from storage.models import Stage, Team, User
+from storage.models import Team, User
 
 Draw = Callable[[], bytes]
 
@@ -34,9 +35,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("Asia/Shanghai")
 
 
-def t(lang: str, zh: str, en: str, **kw: object) -> str:
-    """The text in `lang`, filled in."""
-    return (zh if lang == "zh" else en).format(**kw)
 
 
 def pct(share: float | None) -> str:
@@ -47,11 +45,6 @@ def pct(share: float | None) -> str:
 def days(value: float) -> str:
     """13 or 24.4 (days)."""
     return f"{value:.1f}".removesuffix(".0")
-
-
-def stage_name(stage: Stage, lang: str) -> str:
-    """A stage's name in the reader's language."""
-    return stage.name_zh if lang == "zh" else stage.name_en
 
 
 def whole(amount: Decimal) -> str:
@@ -66,5 +59,5 @@ def scope_name(session: Session, scope: an.Scope, lang: str) -> str:
         return esc(u.name) if u else "?"
     if scope.kind == "team" and scope.team_id is not None:
         team = session.get(Team, scope.team_id)
-        return esc(team.name) if team else t(lang, "团队", "team")
-    return t(lang, "全公司", "everyone")
+        return esc(team.name) if team else tr(lang, "team")
+    return tr(lang, "everyone")

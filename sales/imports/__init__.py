@@ -20,10 +20,10 @@ from sales.imports.read import BadFile, read_table
 from sales.imports.records import plan_activities, plan_deals, plan_leads
 from sales.imports.speed.forked import Worker, worker_if
 from sales.imports.speed.warm import Warm, worth_it
-from sales.imports.values import Owners
+from sales.imports.values import Issue, Owners
 from storage.models import ImportBatch, User
 
-__all__ = ["BadFile", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file", "parse_mapping", "preview"]
+__all__ = ["BadFile", "Issue", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file", "parse_mapping", "preview"]
 
 WORKER_FROM = 1024 * 1024  # file size (bytes) from which an import forks a worker for its large pure work
 _PLANNERS = {"customers": plan_customers, "activities": plan_activities, "deals": plan_deals, "leads": plan_leads}

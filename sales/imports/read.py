@@ -32,32 +32,9 @@ class BadFile(Exception):
         self.params = params
 
 
-FILE_MESSAGES: dict[str, tuple[str, str]] = {
-    "too_large": ("文件太大（{size} MB，上限 {limit} MB）。请拆成几个文件分别导入。",
-                  "That file is too large ({size} MB; the limit is {limit} MB). Split it and import the parts."),
-    "not_spreadsheet": ("“{name}”不是表格文件。请发送 .xlsx、.xls、.ods 或 .csv 文件。",
-                        "“{name}” is not a spreadsheet. Send an .xlsx, .xls, .ods or .csv file."),
-    "encrypted": ("“{name}”有密码保护。请在 Excel 里去掉密码（文件 → 信息 → 保护工作簿）后再发。",
-                  "“{name}” is password-protected. Remove the password in Excel (File → Info → Protect "
-                  "Workbook) and send it again."),
-    "corrupt": ("“{name}”打不开，文件可能已损坏。请在 Excel 里打开并另存为 .xlsx 再试。",
-                "“{name}” can't be opened; it may be damaged. Open it in Excel, save it as .xlsx and try again."),
-    "empty": ("“{name}”里没有数据。", "“{name}” has no data in it."),
-    "no_sheet": ("没有名为“{sheet}”的工作表。可选：{sheets}", "There is no sheet “{sheet}”. Sheets: {sheets}"),
-    "no_name_column": ("找不到客户名称列（例如“客户名称”“公司名称”“Company”）。看到的列：{headers}。"
-                       "请改列名，或指定对应关系：客户名称列=name",
-                       "No company-name column found (e.g. 客户名称, 公司名称, Company). Columns seen: {headers}. "
-                       "Rename it, or map it: COLUMN=name"),
-    "bad_mapping": ("“{value}”看不懂。格式：列名=字段，字段可以是：{fields}",
-                    "I can't read “{value}”. Write COLUMN=FIELD; fields: {fields}"),
-    "unknown_kind": ("导入类型只能是 {kinds}。", "The import kind must be one of {kinds}."),
-}
 
 
-def file_message(err: BadFile, lang: str) -> str:
-    """A refused file's message in the reader's language."""
-    zh, en = FILE_MESSAGES.get(err.code, ("无法导入（{code}）。", "Can't import that ({code})."))
-    return (zh if lang == "zh" else en).format(code=err.code, **err.params)
+
 
 
 @dataclass

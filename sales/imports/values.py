@@ -53,35 +53,6 @@ class Bad(Exception):
         self.value = str(value)[:60]
 
 
-REASONS: dict[str, tuple[str, str]] = {
-    "no_name": ("没有客户名称", "no company name"),
-    "name_too_long": ("名称太长", "the name is too long"),
-    "bad_grade": ("{column}“{value}”不是 A、B、C", "{column} “{value}” is not A, B or C"),
-    "bad_date": ("{column}“{value}”不是有效日期", "{column} “{value}” is not a valid date"),
-    "bad_amount": ("{column}“{value}”不是金额", "{column} “{value}” is not an amount"),
-    "bad_number": ("{column}“{value}”不是数字", "{column} “{value}” is not a number"),
-    "amount_too_large": ("{column}“{value}”太大", "{column} “{value}” is too large"),
-    "negative": ("{column}“{value}”不能为负", "{column} “{value}” cannot be negative"),
-    "bad_stage": ("{column}“{value}”不是已有的阶段", "{column} “{value}” is not a pipeline stage"),
-    "bad_probability": ("{column}“{value}”不在 0–100 之间", "{column} “{value}” is not between 0 and 100"),
-    "no_date": ("没有跟进时间", "no date for the activity"),
-    "no_title": ("没有商机名称", "no deal title"),
-    "text_too_long": ("{column}太长（最多 4000 字）", "{column} is too long (at most 4000 characters)"),
-    "bad_phone": ("{column}“{value}”不是有效电话，已按原样保存", "{column} “{value}” is not a valid phone; kept as typed"),
-    "email_in_phone": ("{column}里是邮箱“{value}”，已按原样保存", "{column} holds an email “{value}”; kept as typed"),
-    "bad_email": ("{column}“{value}”不是有效邮箱，已按原样保存", "{column} “{value}” is not a valid email; kept as typed"),
-    "unknown_owner": ("负责人“{value}”不是系统用户，由导入人负责", "owner “{value}” is not a user; the importer owns it"),
-    "ambiguous_owner": ("负责人“{value}”对应多个用户，由导入人负责",
-                        "owner “{value}” matches several users; the importer owns it"),
-    "formula": ("{column}是公式“{value}”，按文本保存", "{column} is a formula “{value}”; stored as text"),
-    "unknown_kind": ("{column}“{value}”不是已知的方式，记为备注", "{column} “{value}” is not a known kind; logged as a note"),
-}
-
-
-def reason_text(issue: Issue, lang: str) -> str:
-    """An issue in the reader's language."""
-    zh, en = REASONS.get(issue.code, (issue.code, issue.code))
-    return (zh if lang == "zh" else en).format(column=issue.column, value=issue.value)
 
 
 def text(value: Any) -> str | None:

@@ -201,7 +201,7 @@ def test_look_alike_names_are_listed_not_merged(engine: Engine, clock: FakeClock
 ])
 def test_bad_files_get_a_clear_message_and_save_nothing(engine: Engine, clock: FakeClock, data: bytes, name: str,
                                                        code: str) -> None:
-    from sales.imports.read import file_message
+    from handlers.sheets import file_message
 
     team(engine, clock())
     with pytest.raises(BadFile) as err:

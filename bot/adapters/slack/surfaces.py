@@ -12,6 +12,7 @@ from bot.adapters.slack import parse, views
 from bot.adapters.slack.parse import Parsed
 from handlers.commands.quotes import read_discount
 from handlers.errors import MESSAGES
+from handlers.i18n import N_, tr
 from handlers.types import Incoming, Reply
 from sales.access import deal_scope
 from sales.errors import RuleError
@@ -139,20 +140,20 @@ async def publish_home(slack: Slack, team: str, user: str) -> None:
         sections.append(("salesbot", await slack.db(run, "/start")))
     else:
         if who.role in SELLERS:
-            sections.append((_t(lang, "今天和逾期的跟进", "Today's and overdue follow-ups"), await slack.db(run, "/today")))
+            sections.append((_t(lang, "Today's and overdue follow-ups"), await slack.db(run, "/today")))
         if who.role in ("manager", "admin"):
-            sections.append((_t(lang, "等我审批", "Waiting for my approval"), await slack.db(run, "/approvals")))
-        sections.append((_t(lang, "逾期应收", "Overdue receivables"), await slack.db(run, "/receivables overdue")))
+            sections.append((_t(lang, "Waiting for my approval"), await slack.db(run, "/approvals")))
+        sections.append((_t(lang, "Overdue receivables"), await slack.db(run, "/receivables overdue")))
     view = views.home_view(lang, sections, can_quote=who is not None and who.role in SELLERS,
                            can_log=who is not None and who.role in SELLERS)
     await slack.client.views_publish(user_id=user, view=view)
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
+def _t(lang: str, msgid: str) -> str:
+    return tr(lang, msgid)
 
 
 def _both(err: RuleError) -> str:
-    zh, en = MESSAGES.get(err.code, ("操作被拒绝（{code}）。", "That was refused ({code})."))
+    msgid = MESSAGES.get(err.code, N_("That was refused ({code})."))
     params = {k: ", ".join(v) if isinstance(v, list) else v for k, v in err.params.items()}
-    return f"{zh.format(code=err.code, **params)} / {en.format(code=err.code, **params)}"[:150]
+    return f"{tr('zh', msgid, code=err.code, **params)} / {tr('en', msgid, code=err.code, **params)}"[:150]

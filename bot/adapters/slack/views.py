@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.adapters.slack.render import MAX_VIEW_BLOCKS, to_blocks
+from handlers.i18n import tr
 from handlers.types import Reply
 
 VISIT = "visit_modal"
@@ -17,8 +18,8 @@ DEAL_PICKER = "deal"
 MAX_INPUT = 3000
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
+def _t(lang: str, msgid: str) -> str:
+    return tr(lang, msgid)
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -42,31 +43,29 @@ def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = 
 def visit_modal(lang: str, *, text: str = "", kind: str = "visit", meta: dict[str, Any] | None = None
                 ) -> dict[str, Any]:
     """Log a visit, call or note: customer picker, what happened, next follow-up date."""
-    kinds = [("visit", _t(lang, "拜访", "Visit")), ("call", _t(lang, "电话", "Call")), ("note", _t(lang, "备注", "Note"))]
+    kinds = [("visit", _t(lang, "Visit")), ("call", _t(lang, "Call")), ("note", _t(lang, "Note"))]
     kind_options = [option(label, value) for value, label in kinds]
     initial = next((o for o in kind_options if o["value"] == kind), kind_options[0])
     text_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "text", "multiline": True,
                                "max_length": MAX_INPUT,
-                               "placeholder": _plain(_t(lang, "见了张总，要50台报价，下周三再跟进",
-                                                        "Met Mr Zhang, wants a quote for 50 units"))}
+                               "placeholder": _plain(_t(lang, "Met Mr Zhang, wants a quote for 50 units"))}
     if text:
         text_el["initial_value"] = text[:MAX_INPUT]
     return {
         "type": "modal", "callback_id": VISIT, "private_metadata": json.dumps(meta or {})[:3000],
-        "title": _plain(_t(lang, "记录拜访", "Log a visit")),
-        "submit": _plain(_t(lang, "保存", "Save")), "close": _plain(_t(lang, "取消", "Cancel")),
+        "title": _plain(_t(lang, "Log a visit")),
+        "submit": _plain(_t(lang, "Save")), "close": _plain(_t(lang, "Cancel")),
         "blocks": [
-            _input("customer", _t(lang, "客户", "Customer"),
+            _input("customer", _t(lang, "Customer"),
                    {"type": "external_select", "action_id": CUSTOMER_PICKER, "min_query_length": 1,
-                    "placeholder": _plain(_t(lang, "输入客户名称", "Type a customer's name"))}),
-            _input("kind", _t(lang, "类型", "Kind"),
+                    "placeholder": _plain(_t(lang, "Type a customer's name"))}),
+            _input("kind", _t(lang, "Kind"),
                    {"type": "static_select", "action_id": "kind", "options": kind_options,
                     "initial_option": initial}),
-            _input("text", _t(lang, "内容", "What happened"), text_el),
-            _input("followup", _t(lang, "下次跟进", "Next follow-up"),
+            _input("text", _t(lang, "What happened"), text_el),
+            _input("followup", _t(lang, "Next follow-up"),
                    {"type": "datepicker", "action_id": "date"}, optional=True,
-                   hint=_t(lang, "内容里写了时间（如“周五下午3点”）也会识别。",
-                           "A time in the text (e.g. “Friday 3pm”) is picked up too.")),
+                   hint=_t(lang, "A time in the text (e.g. “Friday 3pm”) is picked up too.")),
         ],
     }
 
@@ -75,19 +74,19 @@ def quote_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, A
     """Build a quote: deal picker, one line per item, discount."""
     return {
         "type": "modal", "callback_id": QUOTE, "private_metadata": json.dumps(meta or {})[:3000],
-        "title": _plain(_t(lang, "做报价", "New quote")),
-        "submit": _plain(_t(lang, "提交", "Submit")), "close": _plain(_t(lang, "取消", "Cancel")),
+        "title": _plain(_t(lang, "New quote")),
+        "submit": _plain(_t(lang, "Submit")), "close": _plain(_t(lang, "Cancel")),
         "blocks": [
-            _input("deal", _t(lang, "商机", "Deal"),
+            _input("deal", _t(lang, "Deal"),
                    {"type": "external_select", "action_id": DEAL_PICKER, "min_query_length": 0,
-                    "placeholder": _plain(_t(lang, "商机编号或客户名", "Deal number or customer"))}),
-            _input("lines", _t(lang, "报价行", "Lines"),
+                    "placeholder": _plain(_t(lang, "Deal number or customer"))}),
+            _input("lines", _t(lang, "Lines"),
                    {"type": "plain_text_input", "action_id": "lines", "multiline": True, "max_length": MAX_INPUT,
-                    "placeholder": _plain(_t(lang, "品名 数量 单价，一行一条", "ITEM QTY UNIT_PRICE, one per line"))},
-                   hint=_t(lang, "例如：数控机床 50 6000", "E.g.: CNC lathe 50 6000")),
-            _input("discount", _t(lang, "折扣", "Discount"),
+                    "placeholder": _plain(_t(lang, "ITEM QTY UNIT_PRICE, one per line"))},
+                   hint=_t(lang, "E.g.: CNC lathe 50 6000")),
+            _input("discount", _t(lang, "Discount"),
                    {"type": "plain_text_input", "action_id": "discount",
-                    "placeholder": _plain(_t(lang, "15% 或 八五折", "15% or 八五折"))}, optional=True),
+                    "placeholder": _plain(_t(lang, "15% or 85折"))}, optional=True),
         ],
     }
 
@@ -98,9 +97,9 @@ def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bo
     buttons: list[dict[str, Any]] = []
     if can_log:
         buttons.append({"type": "button", "action_id": OPEN_VISIT, "style": "primary",
-                        "text": _plain(_t(lang, "记录拜访", "Log a visit")), "value": "visit"})
+                        "text": _plain(_t(lang, "Log a visit")), "value": "visit"})
     if can_quote:
-        buttons.append({"type": "button", "action_id": OPEN_QUOTE, "text": _plain(_t(lang, "做报价", "New quote")),
+        buttons.append({"type": "button", "action_id": OPEN_QUOTE, "text": _plain(_t(lang, "New quote")),
                         "value": "quote"})
     blocks: list[dict[str, Any]] = [{"type": "actions", "block_id": "home.open", "elements": buttons}] if buttons else []
     for n, (title, replies) in enumerate(sections):
@@ -111,8 +110,7 @@ def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bo
             more = to_blocks(reply, block_prefix=f"h{n}r{i}.")
             if len(blocks) + len(more) + 1 > MAX_VIEW_BLOCKS - 1:
                 blocks.append({"type": "context", "block_id": f"h{n}more",
-                               "elements": [{"type": "mrkdwn", "text": _t(lang, "…更多请用 /crm today",
-                                                                          "…more with /crm today")}]})
+                               "elements": [{"type": "mrkdwn", "text": _t(lang, "…more with /crm today")}]})
                 break
             blocks.extend(more)
         blocks.append({"type": "divider", "block_id": f"h{n}end"})

@@ -1,0 +1,85 @@
+"""Texts in the reader's language. The English text is the message id; each other language is a gettext
+catalog, `handlers/locale/<lang>/LC_MESSAGES/salesbot.po`, read with Babel. A third language (zh_TW, say)
+is a new .po file, not code: `pybabel extract -F babel.cfg -o salesbot.pot .` lists the ids to translate.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "salesbot"
+SOURCE_LANG = "en"
+
+
+def N_(msgid: str) -> str:
+    """Mark a text for translation where it is written; it is translated where it is shown."""
+    return msgid
+
+
+@functools.cache
+def languages() -> tuple[str, ...]:
+    """The languages with a catalog, and English."""
+    found = sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()) \
+        if LOCALE_DIR.is_dir() else []
+    return (SOURCE_LANG, *found)
+
+
+def lang_of(code: str | None, default: str = SOURCE_LANG) -> str:
+    """The catalog for a language code or locale (zh, zh-CN, zh_Hans_CN, en-US, zh-TW…), else `default`."""
+    if not code:
+        return default if default in languages() else SOURCE_LANG
+    norm = code.replace("-", "_").lower()
+    have = {lang.lower(): lang for lang in languages()}
+    if norm in have:
+        return have[norm]
+    if norm.startswith("zh") and any(x in norm for x in ("_tw", "_hk", "_mo", "hant")) and "zh_tw" in have:
+        return have["zh_tw"]
+    base = norm.split("_", 1)[0]
+    return have.get(base, default if default in languages() else SOURCE_LANG)
+
+
+@functools.cache
+def _catalog(lang: str) -> dict[str | tuple[str, str], str | tuple[str, ...]]:
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if lang == SOURCE_LANG or not path.is_file():
+        return {}
+    from babel.messages.pofile import read_po  # only when a text is first shown: keeps start-up quick
+
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=lang.replace("-", "_"))
+    out: dict[str | tuple[str, str], str | tuple[str, ...]] = {}
+    for m in catalog:
+        if not m.id or m.fuzzy:
+            continue
+        key: str | tuple[str, str] = (m.id[0], m.id[1]) if isinstance(m.id, (tuple, list)) else m.id
+        value = tuple(m.string) if isinstance(m.string, (tuple, list)) else m.string
+        if value and (all(value) if isinstance(value, tuple) else True):
+            out[key] = value
+    return out
+
+
+def gettext(lang: str, msgid: str) -> str:
+    """The text of `msgid` in `lang` (the English id itself when there is no translation)."""
+    found = _catalog(lang).get(msgid)
+    return found if isinstance(found, str) else msgid
+
+
+def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
+    """The singular or plural text for `n`, in `lang` (Chinese has one form)."""
+    found = _catalog(lang).get((singular, plural))
+    if isinstance(found, tuple) and found:
+        return found[0] if len(found) == 1 or n == 1 else found[1]
+    return singular if n == 1 else plural
+
+
+def tr(lang: str, msgid: str, /, **kw: object) -> str:
+    """`msgid` in `lang`, filled in with `kw` (str.format)."""
+    text = gettext(lang, msgid)
+    return text.format(**kw)
+
+
+def trn(lang: str, singular: str, plural: str, n: int, /, **kw: object) -> str:
+    """The singular or plural text for `n` in `lang`, filled in with `n` and `kw`."""
+    return ngettext(lang, singular, plural, n).format(n=n, **kw)
