@@ -92,10 +92,14 @@ class Ctx:
             raise LookupError(f"no @flow registered under {flow!r}")
         self.dialog = (flow, data)
 
+    def lang_for(self, user: User) -> str:
+        """The language `user` reads (for what is written to them, buttons included)."""
+        return lang_of(user.lang, self.settings.default_lang)
+
     def notify(
         self, user: User, msgid: str, /, *, buttons: tuple[tuple[Button, ...], ...] = (), **kw: object
     ) -> None:
         """Write a message for another person to the outbox, in their language."""
-        text = tr(lang_of(user.lang, self.settings.default_lang), msgid, **kw)
+        text = tr(self.lang_for(user), msgid, **kw)
         outbox.to_user(self.session, user, Reply(text=text, buttons=buttons), now=self.now,
                        prefer=self.incoming.chat.platform)

@@ -18,6 +18,11 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a text with a plural for translation where it is written (for `trn` where it is shown)."""
+    return singular, plural
+
+
 @functools.cache
 def languages() -> tuple[str, ...]:
     """The languages with a catalog, and English."""

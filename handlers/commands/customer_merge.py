@@ -7,15 +7,17 @@ from sqlmodel import col, select
 
 from handlers import lookup
 from handlers.context import Ctx
+from handlers.i18n import NP_
 from handlers.markup import esc
 from handlers.registry import usage
 from sales.access import may_merge
 from sales.names import dedupe
 from storage.models import Activity, Contact, Customer, Deal, FollowUp, SalesOrder
 
-_COUNTED = ((Contact.customer_id, "联系人", "contacts"), (Deal.customer_id, "商机", "deals"),
-            (Activity.customer_id, "记录", "activities"), (FollowUp.customer_id, "跟进", "follow-ups"),
-            (SalesOrder.customer_id, "订单", "orders"))
+_COUNTED = ((Contact.customer_id, NP_("{n} contact", "{n} contacts")), (Deal.customer_id, NP_("{n} deal", "{n} deals")),
+            (Activity.customer_id, NP_("{n} activity", "{n} activities")),
+            (FollowUp.customer_id, NP_("{n} follow-up", "{n} follow-ups")),
+            (SalesOrder.customer_id, NP_("{n} order", "{n} orders")))
 
 
 def merge(ctx: Ctx, args: str) -> None:
@@ -47,19 +49,21 @@ def merge(ctx: Ctx, args: str) -> None:
     moved = dedupe.merge_customers(ctx.session, keep=keep, gone=gone, by=ctx.me, now=ctx.now)
     folded = ctx.t(" ({j} of them already there, folded in)",
                    j=moved.contacts_joined) if moved.contacts_joined else ""
-    ctx.say("Merged *{g}* into *{k}* (#{id}): {c} contacts{x}, {d} deals, {a} activities, {f} follow-ups, {o} orders, {l} leads. The audit log has the details.",
-            g=esc(gone.name), k=esc(keep.name), id=keep.id, c=moved.contacts + moved.contacts_joined, x=folded,
-            d=moved.deals, a=moved.activities, f=moved.followups, o=moved.orders, l=moved.leads)
+    counts = [ctx.tn("{n} contact", "{n} contacts", moved.contacts + moved.contacts_joined) + folded,
+              ctx.tn("{n} deal", "{n} deals", moved.deals), ctx.tn("{n} activity", "{n} activities", moved.activities),
+              ctx.tn("{n} follow-up", "{n} follow-ups", moved.followups), ctx.tn("{n} order", "{n} orders", moved.orders),
+              ctx.tn("{n} lead", "{n} leads", moved.leads)]
+    ctx.say("Merged *{g}* into *{k}* (#{id}): {c}. The audit log has the details.",
+            g=esc(gone.name), k=esc(keep.name), id=keep.id, c=ctx.t(", ").join(counts))
 
 
 def _ask(ctx: Ctx, keep: Customer, gone: Customer) -> None:
     counts = []
-    for column, zh, en in _COUNTED:
+    for column, (one, many) in _COUNTED:
         n = ctx.session.exec(select(func.count()).where(col(column) == gone.id)).one()
-        counts.append(f"{n} {zh if ctx.lang == 'zh' else en}")
+        counts.append(ctx.tn(one, many, n))
     ctx.say("Merge *{g}* (#{gid}) into *{k}* (#{kid})? {g}'s {c} move to {k}, then {g} is deleted. This cannot be undone.",
-            g=esc(gone.name), gid=gone.id, k=esc(keep.name), kid=keep.id, c="、".join(counts) if ctx.lang == "zh"
-            else ", ".join(counts),
+            g=esc(gone.name), gid=gone.id, k=esc(keep.name), kid=keep.id, c=ctx.t(", ").join(counts),
             buttons=((ctx.button(ctx.t("Merge"), f"say:/customer merge #{keep.id} #{gone.id} confirm",
                                  "danger"),
                       ctx.button(ctx.t("Cancel"), "say:/cancel")),))

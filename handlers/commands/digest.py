@@ -13,7 +13,7 @@ from handlers.commands.config import set_team
 from handlers.context import Ctx
 from handlers.fmt import day as fmt_day
 from handlers.fmt import money, pct
-from handlers.i18n import tr, trn
+from handlers.i18n import NP_, tr, trn
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Attachment, Button, Reply
@@ -22,8 +22,9 @@ from sales.reminders.digest import PersonDigest, TeamDigest, Waiting, person_dig
 from storage.models import Customer, FollowUp, Team
 
 log = logging.getLogger("salesbot.digest")
-KINDS = {"visit": ("{n} visit", "{n} visits"), "call": ("{n} call", "{n} calls"), "email": ("{n} email", "{n} emails"),
-         "meeting": ("{n} meeting", "{n} meetings"), "note": ("{n} note", "{n} notes")}
+KINDS = {"visit": NP_("{n} visit", "{n} visits"), "call": NP_("{n} call", "{n} calls"),
+         "email": NP_("{n} email", "{n} emails"), "meeting": NP_("{n} meeting", "{n} meetings"),
+         "note": NP_("{n} note", "{n} notes")}
 
 
 

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from handlers import deal_news, lookup
 from handlers.context import Ctx
-from handlers.i18n import N_
+from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
@@ -173,8 +173,9 @@ def _announce(ctx: Ctx, lead: Lead) -> None:
 
 
 def _tell_owner(ctx: Ctx, lead: Lead, owner: User) -> None:
-    buttons = ((ctx.button("转化 / Qualify", f"say:/lead {lead.id} qualify", "primary"),
-                ctx.button("查看 / Show", f"say:/lead {lead.id}")),)
+    lang = ctx.lang_for(owner)
+    buttons = ((ctx.button(tr(lang, "Qualify"), f"say:/lead {lead.id} qualify", "primary"),
+                ctx.button(tr(lang, "Show"), f"say:/lead {lead.id}")),)
     ctx.notify(owner, "A new lead is yours: #{i} {c} {p} {ph} (score {s}). Please act on it within 24 hours.",
                i=lead.id, c=esc(lead.company), p=esc(lead.person or ""), ph=esc(lead.phone or ""), s=lead.score,
                buttons=buttons)

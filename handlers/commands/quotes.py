@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import moment, money, pct
-from handlers.i18n import N_
+from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.parsing import find_discount
 from handlers.registry import click, command, flow, usage
@@ -101,25 +101,21 @@ def create(ctx: Ctx, d: Deal, lines: list[quotes.Line], discount: Decimal) -> No
     if made.approval is None:
         ctx.say("{s}\nThe discount is within your limit: approved.", s=summary)
         return
-    names = "、".join(esc(u.name) for u in made.approvers)
+    names = ctx.t(", ").join(esc(u.name) for u in made.approvers)
     ctx.say("{s}\nThe discount is over your limit ({l}); sent to {n} for approval.",
             s=summary, l=pct(ctx.me.discount_limit), n=names)
     aid = made.approval.id
     for approver in made.approvers:
+        lang = ctx.lang_for(approver)
         ctx.notify(approver, "{r} asks you to approve a discount:\n{s}",
-                   r=esc(ctx.me.name), s=_summary_for(approver, q, c, ctx.me),
-                   buttons=((Button(label="批准" if approver.lang == "zh" else "Approve", action=f"ap.ok:{aid}",
-                                    style="primary"),
-                             Button(label="拒绝" if approver.lang == "zh" else "Reject", action=f"ap.no:{aid}",
-                                    style="danger")),))
+                   r=esc(ctx.me.name), s=_summary_for(lang, q, c),
+                   buttons=((Button(label=tr(lang, "Approve"), action=f"ap.ok:{aid}", style="primary"),
+                             Button(label=tr(lang, "Reject"), action=f"ap.no:{aid}", style="danger")),))
 
 
-def _summary_for(reader: User, q: Quote, c: Customer | None, requester: User) -> str:
-    zh = reader.lang == "zh"
-    name = esc(c.name if c else "?")
-    if zh:
-        return f"报价 #{q.id}（{name}）：小计 {money(q.subtotal)}，折扣 {pct(q.discount)}，合计 {money(q.total)}"
-    return f"Quote #{q.id} ({name}): subtotal {money(q.subtotal)}, discount {pct(q.discount)}, total {money(q.total)}"
+def _summary_for(lang: str, q: Quote, c: Customer | None) -> str:
+    return tr(lang, "Quote #{q} ({c}): subtotal {s}, discount {d}, total {t}", q=q.id, c=esc(c.name if c else "?"),
+              s=money(q.subtotal), d=pct(q.discount), t=money(q.total))
 
 
 def show(ctx: Ctx, qid: int) -> None:
@@ -151,7 +147,7 @@ def approvals(ctx: Ctx, args: str) -> None:
         r = ctx.session.get(User, ap.requested_by)
         if q is None:
             continue
-        text = f"{esc(r.name if r else '?')}: {_summary_for(ctx.me, q, c, ctx.me)}"
+        text = f"{esc(r.name if r else '?')}: {_summary_for(ctx.lang, q, c)}"
         ctx.replies.append(Reply(text=text, buttons=((
             ctx.button(ctx.t("Approve"), f"ap.ok:{ap.id}", style="primary"),
             ctx.button(ctx.t("Reject"), f"ap.no:{ap.id}", style="danger")),)))

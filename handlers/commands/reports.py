@@ -41,7 +41,7 @@ def send(ctx: Ctx, answer: Answer) -> None:
             image = Attachment(answer.chart, "image/png", answer.draw())
         except charts.NoCJKFont as exc:
             log.warning("chart not drawn: %s", exc)
-            answer.text += ctx.t("\n(No chart: the server has no CJK font; install fonts-noto-cjk.)")
+            answer.text += ctx.t("\n(No chart: no font for Chinese could be loaded; set `SALESBOT_CJK_FONT` to a CJK font file.)")
         except Exception:
             # The figures stand without their picture; a drawing bug must not undo the turn (a /target).
             log.exception("chart %s failed", answer.chart)

@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 
 # How the code marks its texts (Babel's keyword specs: the argument that is the English message id).
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
-    "say": (1,), "t": (1,), "notify": (2,), "tn": (1, 2), "tr": (2,), "trn": (2, 3), "N_": (1,),
+    "say": (1,), "t": (1,), "notify": (2,), "tn": (1, 2), "tr": (2,), "trn": (2, 3), "N_": (1,), "NP_": (1, 2),
     "command": (3,), "_text": (2,), "_t": (2,),
 }
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -95,3 +95,10 @@ def test_chinese_texts_carry_no_english_product_words() -> None:
         if ENGLISH_PRODUCT_WORDS.search(ALLOWED_IN_ZH.sub("", zh)):
             offending.append((msgid, zh))
     assert not offending, "\n".join(f"{m!r} → {z!r}" for m, z in offending[:30])
+
+
+@pytest.mark.parametrize("lang", [lang for lang in i18n.languages() if lang != i18n.SOURCE_LANG])
+def test_no_catalog_keeps_texts_the_code_no_longer_shows(lang: str) -> None:
+    used = set(extracted())
+    stale = [k for k in i18n._catalog(lang) if (k[0] if isinstance(k, tuple) else k) not in used]
+    assert not stale, f"{len(stale)} {lang} entries are not used by the code any more: {stale[:5]}"
