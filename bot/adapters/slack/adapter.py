@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -30,9 +30,9 @@ from handlers import outbox
 from handlers.core import Core
 from handlers.deal_news import deal_of_thread
 from handlers.registry import COMMANDS
-from handlers.types import Attachment, ChatRef, Reply
+from handlers.types import Attachment, ChatRef, Person, Reply
 from storage.db import session_factory, transaction
-from storage.models import ChatIdentity, DealThread, MessageLink, User
+from storage.models import DealThread, MessageLink
 
 log = logging.getLogger("salesbot.slack")
 # Errors that will not go away by trying again: the outbox row is given up.
@@ -43,15 +43,6 @@ PERMANENT = frozenset({
 })
 _APPROVAL = re.compile(r"^ap\.(?:ok|no):(\d+)$")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Who:
-    """A bound Slack user: their id, role and language."""
-
-    user_id: int
-    role: str
-    lang: str
 
 
 def approval_key(action: str) -> str | None:
@@ -123,15 +114,9 @@ class Slack:
         """The core's command words (for text without a slash)."""
         return set(COMMANDS)
 
-    def who(self, team: str, user: str) -> Who | None:
-        """The bound, active user behind a Slack account, or None for a stranger."""
-        with self.sessions() as s:
-            row = s.exec(select(User).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id)).where(
-                col(ChatIdentity.platform) == "slack", col(ChatIdentity.workspace) == team,
-                col(ChatIdentity.external_id) == user, col(User.active))).first()
-            if row is None:
-                return None
-            return Who(user_id=row.id or 0, role=row.role, lang=row.lang or self.core.settings.default_lang)
+    def who(self, team: str, user: str) -> Person | None:
+        """The active user behind a Slack account (Core.who), or None for a stranger or a deactivated user."""
+        return self.core.who("slack", team, user)
 
     # --- turns --------------------------------------------------------------------------------------
 

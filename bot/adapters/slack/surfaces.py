@@ -28,6 +28,8 @@ SELLERS = frozenset({"rep", "manager", "admin"})
 
 async def open_visit(slack: Slack, p: Parsed, kind: str = "visit", text: str = "") -> None:
     """The visit modal (a slash command, a Home button, or the message shortcut)."""
+    if await _not_served(slack, p, f"/{kind}"):
+        return
     lang = await language(slack, p.team, p.user)
     view = views.visit_modal(lang, text=text, kind=kind, meta={"channel": p.channel or ""})
     await slack.client.views_open(trigger_id=p.trigger_id or "", view=view)
@@ -35,16 +37,26 @@ async def open_visit(slack: Slack, p: Parsed, kind: str = "visit", text: str = "
 
 async def open_quote(slack: Slack, p: Parsed) -> None:
     """The quote modal."""
+    if await _not_served(slack, p, "/quote new"):
+        return
     lang = await language(slack, p.team, p.user)
     await slack.client.views_open(trigger_id=p.trigger_id or "",
                                   view=views.quote_modal(lang, meta={"channel": p.channel or ""}))
 
 
+async def _not_served(slack: Slack, p: Parsed, line: str) -> bool:
+    """A stranger or a deactivated user gets no modal: the core answers the command, as it would in a chat."""
+    if await slack.db(slack.who, p.team, p.user, quick=True) is not None:
+        return False
+    base = p.incoming or Incoming(chat=parse.chat_ref(p.team, p.channel or ""), user=p.user,
+                                  event_id=f"act:{p.trigger_id}", private=parse.is_private(p.channel))
+    await slack.turn(replace(p, incoming=replace(base, text=line, action=None)))
+    return True
+
+
 async def language(slack: Slack, team: str, user: str) -> str:
-    """The user's language, or the deployment's."""
-    who = await slack.db(slack.who, team, user, quick=True)
-    lang = who.lang if who else slack.core.settings.default_lang
-    return "zh" if lang.startswith("zh") else "en"
+    """The language the core answers this account in (a deactivated user's own, as the core's refusal)."""
+    return await slack.db(slack.core.lang_for, "slack", team, user, quick=True)
 
 
 async def options(slack: Slack, p: Parsed) -> list[dict[str, Any]]:
@@ -128,7 +140,7 @@ def submitted(slack: Slack, p: Parsed) -> Parsed | None:
 async def publish_home(slack: Slack, team: str, user: str) -> None:
     """The App Home: today's and overdue follow-ups, overdue receivables, approvals waiting."""
     who = await slack.db(slack.who, team, user)
-    lang = "zh" if (who.lang if who else slack.core.settings.default_lang).startswith("zh") else "en"
+    lang = who.lang if who is not None else await language(slack, team, user)
 
     def run(text: str) -> list[Reply]:
         chat = parse.chat_ref(team, f"home:{user}")

@@ -156,6 +156,31 @@ async def test_app_home_shows_the_day_and_its_buttons_work(engine: Engine, clock
         assert approve not in json.dumps(api.homes[BOB])
 
 
+async def test_a_deactivated_user_gets_the_cores_answer_on_every_surface_in_their_language(
+        engine: Engine, clock: FakeClock) -> None:
+    core = await _setup(engine, clock)  # answers in English unless a person chose otherwise; alice reads Chinese
+    async with running(core) as r:
+        side, api = r.side, r.api
+        await r.ok(await side.event({"type": "app_home_opened", "user": ALICE, "channel": dm_of(ALICE),
+                                     "tab": "home", "event_ts": f"{time.time():.6f}"}))
+        assert "记录拜访" in json.dumps(api.homes[ALICE], ensure_ascii=False)
+        await r.ok(await side.slash(CAROL, "deactivate alice"))
+        assert core.who("slack", TEAM, ALICE) is None and core.lang_for("slack", TEAM, ALICE) == "zh"
+        opened = len(api.opened)
+        # a stale Home button, the slash command and a typed message: no modal, the core's one answer
+        await r.ok(await side.deliver(side.home_click_body(ALICE, "记录拜访"), FORM))
+        assert "已停用" in api.ephemeral[-1]["text"] and api.ephemeral[-1]["user"] == ALICE
+        await r.ok(await side.slash(ALICE, "visit"))
+        await r.ok(await side.slash(ALICE, "quote new"))
+        assert len(api.opened) == opened
+        assert [("已停用" in x["text"], x["response_type"]) for x in api.responses[-2:]] == [(True, "ephemeral")] * 2
+        await r.ok(await side.event(side.dm_event(ALICE, "today")))
+        assert "已停用" in api.ephemeral[-1]["text"]
+        home = json.dumps(api.homes[ALICE], ensure_ascii=False)
+        assert "已停用" in home and "记录拜访" not in home and views.OPEN_VISIT not in home
+        assert await _suggest(r, ALICE, views.CUSTOMER_PICKER, "华东") == []
+
+
 async def test_deciding_in_the_thread_updates_the_dm_and_other_people_get_a_private_no(
         engine: Engine, clock: FakeClock) -> None:
     core = await _setup(engine, clock)
