@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.context import Ctx
 from handlers.markup import esc
 from handlers.types import Reply
@@ -68,6 +70,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 def explain(ctx: Ctx, err: RuleError) -> None:
     """Answer a refused change with what to do next."""
+    ctx.replies.append(Reply(text=refusal(err, ctx.lang, fill=esc)))
+
+
+def refusal(err: RuleError, lang: str, *, fill: Callable[[object], str] = str) -> str:
+    """What a refusal says in `lang` ("zh" or "en"), its values passed through `fill` (esc for a Reply)."""
     zh, en = MESSAGES.get(err.code, ("操作被拒绝（{code}）。", "That was refused ({code})."))
-    params = {k: esc(", ".join(v) if isinstance(v, list) else v) for k, v in err.params.items()}
-    ctx.replies.append(Reply(text=ctx.t(zh, en, code=err.code, **params)))
+    params = {k: fill(", ".join(v) if isinstance(v, list) else v) for k, v in err.params.items()}
+    return (zh if lang == "zh" else en).format(code=err.code, **params)

@@ -104,12 +104,12 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             log.warning("refused submission: %s", err)
             await ack()
             return
-        errors = surfaces.check_modal(slack, p)
+        errors = await surfaces.check_modal(slack, p)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        work = surfaces.submitted(slack, p)
+        work = surfaces.submitted(p)
         if work is not None:
             slack.spawn(slack.turn(work))
 

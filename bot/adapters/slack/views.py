@@ -6,15 +6,22 @@ import json
 from typing import Any
 
 from bot.adapters.slack.render import MAX_VIEW_BLOCKS, to_blocks
+from handlers import forms
 from handlers.types import Reply
 
 VISIT = "visit_modal"
 QUOTE = "quote_modal"
 OPEN_VISIT = "open.visit"
 OPEN_QUOTE = "open.quote"
-CUSTOMER_PICKER = "customer"
-DEAL_PICKER = "deal"
+CUSTOMER_PICKER = forms.CUSTOMERS
+DEAL_PICKER = forms.DEALS
 MAX_INPUT = 3000
+# Each modal's form (handlers/forms.py) and its fields as (block_id = the form's field, action_id).
+FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE}
+FIELDS = {
+    VISIT: (("customer", CUSTOMER_PICKER), ("kind", "kind"), ("text", "text"), ("followup", "date")),
+    QUOTE: (("deal", DEAL_PICKER), ("lines", "lines"), ("discount", "discount")),
+}
 
 
 def _t(lang: str, zh: str, en: str) -> str:
