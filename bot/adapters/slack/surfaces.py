@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 from bot.adapters.slack import parse, views
 from bot.adapters.slack.parse import Parsed
 from handlers import forms
-from handlers.types import Incoming, Reply
+from handlers.home import home_sections
+from handlers.types import Incoming
 
 if TYPE_CHECKING:
     from bot.adapters.slack.adapter import Slack
-
-SELLERS = frozenset({"rep", "manager", "admin"})
 
 
 async def open_visit(slack: Slack, p: Parsed, kind: str = "visit", text: str = "") -> None:
@@ -85,28 +84,8 @@ def submitted(p: Parsed) -> Parsed | None:
 
 
 async def publish_home(slack: Slack, team: str, user: str) -> None:
-    """The App Home: today's and overdue follow-ups, overdue receivables, approvals waiting."""
-    who = await slack.db(slack.who, team, user)
-    lang = who.lang if who is not None else await language(slack, team, user)
-
-    def run(text: str) -> list[Reply]:
-        chat = parse.chat_ref(team, f"home:{user}")
-        return slack.core.handle(Incoming(chat=chat, user=user, text=text, private=True))
-
-    sections: list[tuple[str, list[Reply]]] = []
-    if who is None:
-        sections.append(("salesbot", await slack.db(run, "/start")))
-    else:
-        if who.role in SELLERS:
-            sections.append((_t(lang, "今天和逾期的跟进", "Today's and overdue follow-ups"), await slack.db(run, "/today")))
-        if who.role in ("manager", "admin"):
-            sections.append((_t(lang, "等我审批", "Waiting for my approval"), await slack.db(run, "/approvals")))
-        sections.append((_t(lang, "逾期应收", "Overdue receivables"), await slack.db(run, "/receivables overdue")))
-    view = views.home_view(lang, sections, can_quote=who is not None and who.role in SELLERS,
-                           can_log=who is not None and who.role in SELLERS)
+    """The App Home: the sections handlers/home.py gives this person, and buttons for the forms they may open."""
+    home = await slack.db(home_sections, slack.core, "slack", team, user)
+    view = views.home_view(home.lang, home.sections, can_log=forms.VISIT in home.forms,
+                           can_quote=forms.QUOTE in home.forms)
     await slack.client.views_publish(user_id=user, view=view)
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
