@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -19,8 +18,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlalchemy import or_, update
-from sqlmodel import col, select
 
 from bot import uploads
 from bot.adapters.slack import parse, render, surfaces
@@ -29,10 +26,11 @@ from bot.delivery import RetryAfter, Undeliverable, deliver_due_async
 from handlers import outbox
 from handlers.core import Core
 from handlers.deal_news import deal_of_thread
+from handlers.links import approval_key, keys_of
 from handlers.registry import COMMANDS
 from handlers.types import Attachment, ChatRef, Person, Reply
+from storage import threads as deal_threads
 from storage.db import session_factory, transaction
-from storage.models import DealThread, MessageLink
 
 log = logging.getLogger("salesbot.slack")
 # Errors that will not go away by trying again: the outbox row is given up.
@@ -41,14 +39,7 @@ PERMANENT = frozenset({
     "cannot_dm_bot", "invalid_auth", "not_authed", "token_revoked", "restricted_action", "msg_too_long",
     "invalid_blocks", "no_text", "message_not_found", "cant_update_message", "team_access_not_granted",
 })
-_APPROVAL = re.compile(r"^ap\.(?:ok|no):(\d+)$")
 T = TypeVar("T")
-
-
-def approval_key(action: str) -> str | None:
-    """The message key of an approval button's payload ("ap.ok:12" → "ap:12")."""
-    m = _APPROVAL.match(action)
-    return f"ap:{m.group(1)}" if m else None
 
 
 def classify(err: SlackApiError) -> Exception:
@@ -250,23 +241,19 @@ class Slack:
 
     def _links(self, team: str, key: str) -> list[tuple[str, str]]:
         with self.sessions() as s:
-            rows = s.exec(select(MessageLink).where(col(MessageLink.platform) == "slack",
-                                                    col(MessageLink.workspace) == team,
-                                                    col(MessageLink.key) == key)).all()
+            rows = deal_threads.linked(session=s, platform="slack", workspace=team, key=key)
             return [(r.channel, r.ts) for r in rows]
 
     async def link(self, team: str, chat: str, reply: Reply, posted: dict[str, Any]) -> None:
         """Remember a posted approval request, so that deciding elsewhere can update it."""
-        keys = {k for row in reply.buttons for b in row if (k := approval_key(b.action))}
+        keys = keys_of(reply)
         if keys:
             await self.db(self._add_links, team, chat, keys, posted["channel"], posted["ts"])
 
     def _add_links(self, team: str, chat: str, keys: set[str], channel: str, ts: str) -> None:
-        now = self.core.clock()
         with transaction(self.sessions) as s:
-            for key in sorted(keys):
-                s.add(MessageLink(platform="slack", workspace=team, key=key, chat=chat, channel=channel, ts=ts,
-                                  created_at=now))
+            deal_threads.link(session=s, platform="slack", workspace=team, keys=keys, chat=chat, channel=channel,
+                              message_id=ts, now=self.core.clock())
 
     # --- the outbox sender --------------------------------------------------------------------------
 
@@ -286,9 +273,9 @@ class Slack:
         if state is None:
             await self.post(to.workspace, to.chat, reply)
             return
-        row_id, channel, ts = state
-        if ts and not ts.startswith("claim:"):
-            await self.post(to.workspace, channel or to.chat, reply, thread_ts=ts)
+        row_id, root = state
+        if root is not None:
+            await self.post(to.workspace, root[0] or to.chat, reply, thread_ts=root[1])
             return
         # The first message of the thread becomes its root; one sender at a time may post it.
         if not await self.db(self._claim_root, row_id):
@@ -301,28 +288,19 @@ class Slack:
         if posted:
             await self.db(self._set_root, row_id, posted[0]["channel"], posted[0]["ts"])
 
-    def _thread_state(self, to: ChatRef, deal_id: int) -> tuple[int, str | None, str | None] | None:
+    def _thread_state(self, to: ChatRef, deal_id: int) -> tuple[int, tuple[str | None, str] | None] | None:
         with self.sessions() as s:
-            row = s.exec(select(DealThread).where(
-                col(DealThread.deal_id) == deal_id, col(DealThread.platform) == to.platform,
-                col(DealThread.workspace) == to.workspace, col(DealThread.channel) == to.chat)).first()
-            return None if row is None else (row.id or 0, row.posted_channel, row.thread_ts)
+            found = deal_threads.deal_thread(session=s, deal_id=deal_id, platform=to.platform,
+                                             workspace=to.workspace, channel=to.chat)
+            return None if found is None else (found.id or 0, deal_threads.root_of(found))
 
     def _claim_root(self, row_id: int) -> bool:
-        now = datetime.now(UTC)
-        mark, stale = (f"claim:{t:%Y-%m-%dT%H:%M:%S}" for t in (now, now - timedelta(minutes=2)))
         with transaction(self.sessions) as s:
-            result = s.execute(update(DealThread).where(
-                col(DealThread.id) == row_id,
-                or_(col(DealThread.thread_ts).is_(None),
-                    col(DealThread.thread_ts).startswith("claim:") & (col(DealThread.thread_ts) < stale)),
-            ).values(thread_ts=mark))
-            return getattr(result, "rowcount", 0) == 1
+            return deal_threads.claim_root(session=s, thread_id=row_id, now=self.core.clock())
 
     def _set_root(self, row_id: int, channel: str | None, ts: str | None) -> None:
         with transaction(self.sessions) as s:
-            s.execute(update(DealThread).where(col(DealThread.id) == row_id).values(posted_channel=channel,
-                                                                                   thread_ts=ts))
+            deal_threads.set_root(session=s, thread_id=row_id, channel=channel, message_id=ts)
 
     async def deliver(self) -> int:
         """Send what the outbox holds for Slack now (the process's delivery loop does the same)."""
