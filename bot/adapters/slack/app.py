@@ -1,4 +1,4 @@
-"""The Slack app: Bolt listeners registered the starter-template way, and the process-level start/stop/send.
+"""The Slack app: Bolt listeners registered the starter-template way, and the process-level start, stop and sender.
 
 `register(app, core)` wires one small listener per kind, each `await ack()` first and the work after (on the
 `Slack` adapter it returns, whose `send(to, reply)` is the outbox sender for
@@ -24,7 +24,7 @@ from bot.adapters.slack.adapter import Slack
 from bot.adapters.slack.parse import ParseError
 from bot.adapters.slack.web import web_app
 from bot.config import Config
-from bot.delivery import AsyncSender, RetryAfter
+from bot.delivery import AsyncSender
 from handlers.core import Core
 from handlers.types import ChatRef, Reply
 from storage.db import make_engine
@@ -214,13 +214,6 @@ async def stop() -> None:
     if _current is not None:
         await _current.close()
         _current = None
-
-
-async def send(to: ChatRef, reply: Reply) -> None:
-    """The outbox sender for Slack (bot.delivery.deliver_due_async) through the started adapter."""
-    if _current is None:
-        raise RetryAfter(5)
-    await _current.send(to, reply)
 
 
 def sender(cfg: Any) -> AsyncSender:
