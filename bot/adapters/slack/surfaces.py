@@ -66,11 +66,14 @@ def _form(p: Parsed) -> tuple[str, dict[str, str]] | None:
 
 
 async def check_modal(slack: Slack, p: Parsed) -> dict[str, str]:
-    """What a submitted modal lacks, per block, in the user's language (answered within the ack)."""
+    """What a submitted modal lacks, per block, in the language it was shown in (answered within the ack)."""
     form = _form(p)
     if form is None:
         return {}
-    errors = forms.check(*form, await language(slack, p.team, p.user))
+    lang = p.extra["meta"].get("lang")
+    if lang not in ("zh", "en"):
+        lang = await language(slack, p.team, p.user)
+    errors = forms.check(*form, lang)
     return {block: text[:150] for block, text in errors.items()}  # Slack shows an input's error in one line
 
 

@@ -32,6 +32,11 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
+def _meta(lang: str, meta: dict[str, Any] | None) -> str:
+    # The modal's language travels with it: its errors are answered within the ack, without a database read.
+    return json.dumps({**(meta or {}), "lang": lang})[:3000]
+
+
 def option(label: str, value: str) -> dict[str, Any]:
     """One option of a select: a label (at most 75 characters) and its value."""
     return {"text": _plain(label[:75] or "·"), "value": value[:150]}
@@ -59,7 +64,7 @@ def visit_modal(lang: str, *, text: str = "", kind: str = "visit", meta: dict[st
     if text:
         text_el["initial_value"] = text[:MAX_INPUT]
     return {
-        "type": "modal", "callback_id": VISIT, "private_metadata": json.dumps(meta or {})[:3000],
+        "type": "modal", "callback_id": VISIT, "private_metadata": _meta(lang, meta),
         "title": _plain(_t(lang, "记录拜访", "Log a visit")),
         "submit": _plain(_t(lang, "保存", "Save")), "close": _plain(_t(lang, "取消", "Cancel")),
         "blocks": [
@@ -81,7 +86,7 @@ def visit_modal(lang: str, *, text: str = "", kind: str = "visit", meta: dict[st
 def quote_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build a quote: deal picker, one line per item, discount."""
     return {
-        "type": "modal", "callback_id": QUOTE, "private_metadata": json.dumps(meta or {})[:3000],
+        "type": "modal", "callback_id": QUOTE, "private_metadata": _meta(lang, meta),
         "title": _plain(_t(lang, "做报价", "New quote")),
         "submit": _plain(_t(lang, "提交", "Submit")), "close": _plain(_t(lang, "取消", "Cancel")),
         "blocks": [
