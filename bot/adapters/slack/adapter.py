@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any, TypeVar
 
 import aiohttp
-from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -73,9 +72,7 @@ class Slack:
         self._tasks: set[asyncio.Task[None]] = set()
         self._dms: dict[tuple[str, str], str] = {}
         self._deliver_lock = asyncio.Lock()
-        self.runner: web.AppRunner | None = None
-        self.socket: Any = None
-        self.port: int | None = None
+        self.socket: Any = None  # the Socket Mode handler; over HTTP, bot/web.py serves the listeners
 
     # --- plumbing -----------------------------------------------------------------------------------
 
@@ -359,24 +356,11 @@ class Slack:
 
     # --- running ------------------------------------------------------------------------------------
 
-    async def start_http(self, web_app: web.Application, host: str, port: int) -> int:
-        """Serve the signed-request endpoint; returns the port (0 picks a free one)."""
-        self.runner = web.AppRunner(web_app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []  # aiohttp keeps the bound port here
-        self.port = int(sockets[0].getsockname()[1]) if sockets else port
-        return self.port
-
     async def close(self) -> None:
-        """Stop serving, finish the work in flight, release the threads."""
+        """Stop the Socket Mode connection (if any), finish the work in flight, release the threads."""
         if self.socket is not None:
             await self.socket.close_async()
             self.socket = None
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
         await self.drain()
         self.executor.shutdown(wait=True)
         self.quick.shutdown(wait=True)

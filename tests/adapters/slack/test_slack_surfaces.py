@@ -313,7 +313,7 @@ async def test_socket_mode_acks_over_the_websocket_and_answers_through_the_web_a
     for name, user in DEMO_USERS.items():
         api.add_user(user, name)
     cfg = SimpleNamespace(slack_bot_token=SecretStr(BOT_TOKEN), slack_signing_secret=None,
-                          slack_app_token=SecretStr(APP_TOKEN), slack_api_base_url=api.api_url, slack_port=0)
+                          slack_app_token=SecretStr(APP_TOKEN), slack_api_base_url=api.api_url)
     slack = await app.start(core, cfg)
     try:
         side = SlackSide(api, "unused")
