@@ -20,7 +20,7 @@ from handlers.commands import imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.i18n import lang_of, tr
-from handlers.types import Incoming, Reply
+from handlers.types import Incoming, Person, Reply
 from sales.errors import RuleError
 from sales.refs import as_id
 from storage.db import session_factory
@@ -130,20 +130,36 @@ class Core:
                 self.observer(incoming, command_of(incoming), time.perf_counter() - started, outcome)
 
     def _text(self, incoming: Incoming, msgid: str) -> str:
-        return tr(self._guess_lang(incoming), msgid)
+        return tr(self._guess_lang(incoming.locale), msgid)
+
+    def who(self, platform: str, workspace: str, external_id: str) -> Person | None:
+        """The active user behind a platform account, or None: a stranger, or a deactivated user (whom every
+        surface treats alike: the core answers both, whatever they send)."""
+        with self._sessions() as session:
+            user = self._who(session, platform, workspace, external_id)
+            if user is None or not user.active or user.id is None:
+                return None
+            return Person(user_id=user.id, role=user.role, lang=self._guess_lang(user.lang))
 
     def lang_of(self, incoming: Incoming) -> str:
         """The language this speaker is answered in: their own choice, else a guess from the platform's locale."""
+        c = incoming.chat
+        return self.lang_for(c.platform, c.workspace, incoming.user, locale=incoming.locale)
+
+    def lang_for(self, platform: str, workspace: str, external_id: str, *, locale: str | None = None) -> str:
+        """The language an account is answered in: its user's choice (a deactivated user's too, as the core's
+        refusal is), else a guess from the platform's locale."""
         try:
             with self._sessions() as session:
-                user = self._who(session, incoming)
+                user = self._who(session, platform, workspace, external_id)
                 chosen = user.lang if user is not None else None
         except (OperationalError, InterfaceError):
             chosen = None  # the answer still goes out, in the platform's language
-        return lang_of(chosen, self._guess_lang(incoming)) if chosen else self._guess_lang(incoming)
+        return self._guess_lang(chosen or locale)
 
-    def _guess_lang(self, incoming: Incoming) -> str:
-        return lang_of(incoming.locale, lang_of(self.settings.default_lang))
+    def _guess_lang(self, locale: str | None) -> str:
+        """The catalog for a user's choice or a platform's locale, else the deployment's language."""
+        return lang_of(locale, lang_of(self.settings.default_lang))
 
     def _turn(self, incoming: Incoming) -> tuple[list[Reply], Outcome]:
         now = self.clock()
@@ -157,8 +173,8 @@ class Core:
                 except IntegrityError:
                     raise _Repeat() from None
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
-                      lang=self._guess_lang(incoming), tz=zone(None, self.settings.default_tz))
-            ctx.user = self._who(session, incoming)
+                      lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz))
+            ctx.user = self._who(session, incoming.chat.platform, incoming.chat.workspace, incoming.user)
             if ctx.user is not None:
                 u = ctx.user
                 ctx.lang = lang_of(u.lang, ctx.lang) if u.lang else ctx.lang
@@ -183,11 +199,10 @@ class Core:
                 dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
             return ctx.replies, "ok"
 
-    def _who(self, session: Session, incoming: Incoming) -> User | None:
-        c = incoming.chat
+    def _who(self, session: Session, platform: str, workspace: str, external_id: str) -> User | None:
         ident = session.exec(select(ChatIdentity).where(
-            col(ChatIdentity.platform) == c.platform, col(ChatIdentity.workspace) == c.workspace,
-            col(ChatIdentity.external_id) == incoming.user)).first()
+            col(ChatIdentity.platform) == platform, col(ChatIdentity.workspace) == workspace,
+            col(ChatIdentity.external_id) == external_id)).first()
         if ident is None:
             return None
         return session.get(User, ident.user_id)  # a deactivated user is refused by door.gate

@@ -22,6 +22,7 @@ from handlers.i18n import N_, lang_of, tr
 from handlers.markup import esc
 from handlers.types import Button, ChatRef, Platform, Reply
 from storage.models import Activity, Customer, Deal, DealThread, Quote, SalesOrder, Stage, Team, User
+from storage.threads import deal_thread
 
 # Team.deals_channel keeps this prefix from when the deals room shared the column (until migration 0007).
 PREFIX = "threads:"
@@ -99,9 +100,8 @@ def _thread(ctx: Ctx, deal: Deal, team: Team | None) -> ChatRef | None:
     where = channel_of(team)
     if where is None or deal.id is None:
         return None
-    found = ctx.session.exec(select(DealThread).where(
-        col(DealThread.deal_id) == deal.id, col(DealThread.platform) == where.platform,
-        col(DealThread.workspace) == where.workspace, col(DealThread.channel) == where.chat)).first()
+    found = deal_thread(session=ctx.session, deal_id=deal.id, platform=where.platform, workspace=where.workspace,
+                        channel=where.chat)
     thread = ChatRef(platform=where.platform, workspace=where.workspace, chat=where.chat, thread=thread_key(deal.id))
     if found is None:
         ctx.session.add(DealThread(deal_id=deal.id, platform=where.platform, workspace=where.workspace,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.context import Ctx
-from handlers.i18n import N_
+from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.types import Reply
 from sales.errors import RuleError
@@ -58,9 +60,15 @@ MESSAGES: dict[str, str] = {
     "followup_closed": N_("That follow-up is already closed."),
 }
 
+REFUSED = N_("That was refused ({code}).")
+
 
 def explain(ctx: Ctx, err: RuleError) -> None:
     """Answer a refused change with what to do next."""
-    msgid = MESSAGES.get(err.code, N_("That was refused ({code})."))
-    params = {k: esc(", ".join(v) if isinstance(v, list) else v) for k, v in err.params.items()}
-    ctx.replies.append(Reply(text=ctx.t(msgid, code=err.code, **params)))
+    ctx.replies.append(Reply(text=refusal(err, ctx.lang, fill=esc)))
+
+
+def refusal(err: RuleError, lang: str, *, fill: Callable[[object], str] = str) -> str:
+    """What a refusal says in `lang`, its values passed through `fill` (esc for a Reply)."""
+    params = {k: fill(", ".join(v) if isinstance(v, list) else v) for k, v in err.params.items()}
+    return tr(lang, MESSAGES.get(err.code, REFUSED), code=err.code, **params)

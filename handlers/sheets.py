@@ -39,10 +39,12 @@ REASONS: dict[str, str] = {
     "unknown_kind": N_("{column} “{value}” is not a known kind; logged as a note"),
 }
 
+CANNOT = N_("Can't import that ({code}).")
+
 
 def file_message(err: BadFile, lang: str) -> str:
     """A refused file's message in the reader's language."""
-    return tr(lang, FILE_MESSAGES.get(err.code, N_("Can't import that ({code}).")), code=err.code, **err.params)
+    return tr(lang, FILE_MESSAGES.get(err.code, CANNOT), code=err.code, **err.params)
 
 
 def reason_text(issue: Issue, lang: str) -> str:

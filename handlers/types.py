@@ -62,3 +62,12 @@ class Reply:
     image: Attachment | None = None
     edit: str | None = None  # replace this earlier message (after a click)
     private: bool = False  # carries personal data: in a group chat it goes to the person privately
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """An active user bound to a platform account, as adapters and surfaces see them (`Core.who`)."""
+
+    user_id: int
+    role: str
+    lang: str  # "zh" or "en"

@@ -13,6 +13,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from sales import audit, customers, pipeline
+from sales.access import MANAGERS
 from sales.errors import RuleError
 from sales.imports import values
 from sales.names import same_company
@@ -337,7 +338,7 @@ def untouched(session: Session, *, lead_id: int) -> Lead | None:
 
 def assign(session: Session, *, lead: Lead, to: User, by: User, now: datetime) -> None:
     """Hand a lead to a rep (managers and admins)."""
-    if by.role not in ("manager", "admin"):
+    if by.role not in MANAGERS:
         raise RuleError("lead_assign_manager")
     if lead.status in ("converted", "disqualified"):
         raise RuleError("lead_closed", status=lead.status)

@@ -8,8 +8,9 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from sales import audit
+from sales.access import deal_scope
 from sales.errors import RuleError
-from storage.models import Deal, Quote, SalesOrder, Stage, StageChange, User
+from storage.models import Customer, Deal, Quote, SalesOrder, Stage, StageChange, User
 
 QUALIFY_FIELDS = ("budget", "decision_maker", "timeline")
 
@@ -35,6 +36,19 @@ def next_stages(session: Session, deal: Deal) -> list[Stage]:
     if here is None or here.closed:
         return []
     return [s for s in all_ if s.position > here.position or s.closed]
+
+
+def open_deals(session: Session, *, user: User, deal_id: int | None = None,
+               customer_ids: list[int] | None = None, limit: int = 50) -> list[tuple[Deal, str]]:
+    """Open deals `user` may see with their customer's name, latest change first: only `deal_id`, or only
+    those of `customer_ids`, when given."""
+    q = select(Deal, Customer.name).join(Customer, col(Customer.id) == col(Deal.customer_id)).where(
+        deal_scope(user), col(Deal.stage).not_in(("won", "lost")))
+    if deal_id is not None:
+        q = q.where(col(Deal.id) == deal_id)
+    if customer_ids is not None:
+        q = q.where(col(Deal.customer_id).in_(customer_ids))
+    return [(d, name) for d, name in session.exec(q.order_by(col(Deal.updated_at).desc()).limit(limit)).all()]
 
 
 def open_deal(

@@ -13,7 +13,7 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import leads
-from sales.access import can_see_customer, can_see_lead, lead_scope, may_hand_to
+from sales.access import MANAGERS, can_see_customer, can_see_lead, lead_scope, may_hand_to
 from sales.errors import RuleError
 from sales.leads import LeadDuplicate
 from sales.refs import as_id
@@ -203,7 +203,7 @@ def _act(ctx: Ctx, num: int, words: list[str]) -> None:
             if len(words) <= 1:
                 usage(ctx, "lead")
             return
-        if ctx.me.role in ("manager", "admin") and not may_hand_to(ctx.me, who):
+        if ctx.me.role in MANAGERS and not may_hand_to(ctx.me, who):
             raise RuleError("bad_colleague", name=who.name)
         leads.assign(ctx.session, lead=lead, to=who, by=ctx.me, now=ctx.now)
         ctx.say("Lead #{i} assigned to {n}.", i=lead.id, n=esc(who.name))

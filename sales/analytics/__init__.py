@@ -14,7 +14,7 @@ from sqlalchemy.sql.expression import True_
 from sqlmodel import Session, col
 
 from sales import pipeline
-from sales.access import deal_scope
+from sales.access import MANAGERS, deal_scope
 from sales.analytics.periods import Period, utc_midnight
 from storage.models import Activity, Customer, Deal, Stage, StageChange, User
 
@@ -43,7 +43,7 @@ def scope_for(asker: User, *, rep: User | None = None, mine: bool = False) -> Sc
     visible = deal_scope(asker)
     if rep is not None and may_see(asker, rep):
         return Scope("user", user_id=rep.id, visible=visible)
-    if mine or asker.role not in ("manager", "admin"):
+    if mine or asker.role not in MANAGERS:
         return Scope("user", user_id=asker.id, visible=visible)
     if asker.role == "manager":
         return Scope("team", team_id=asker.team_id, visible=visible)

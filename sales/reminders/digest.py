@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from sales import quotes
+from sales.access import SELLERS
 from sales.reminders import MANAGER_OVERDUE
 from sales.reminders.calendar import Calendar
 from storage.models import (
@@ -113,7 +114,7 @@ def person_digest(session: Session, *, user: User, day: date, cal: Calendar, now
     end = cal.at(day + timedelta(days=1), datetime.min.time())
     me = user.id or 0
     out = PersonDigest(day=day)
-    if user.role in ("rep", "manager", "admin"):
+    if user.role in SELLERS:
         out.today = _followups(session, [me], start, end)
         out.overdue = _followups(session, [me], None, start)
     out.payments = receivables(session, owners=None if user.role == "finance" else [me], until=day)

@@ -27,6 +27,8 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from tests.standins.web import Served
+
 BOT_TOKEN = "xoxb-standin-token"
 APP_TOKEN = "xapp-1-standin-app-token"
 SIGNING_SECRET = "standin-signing-secret"
@@ -649,17 +651,18 @@ class Running:
 
 
 class running:
-    """An async context: stand-in up, app registered and served on 127.0.0.1:0, Slack's side ready."""
+    """An async context: stand-in up, app registered and served by bot/web.py on 127.0.0.1:0, Slack's side ready."""
 
     def __init__(self, core: Any, **options: Any) -> None:
         self.core = core
         self.options = options
         self.api = SlackAPI()
         self.run: Running | None = None
+        self.web: Served | None = None
 
     async def __aenter__(self) -> Running:
         from bot.adapters.slack.app import make_app, make_client, register
-        from bot.adapters.slack.web import web_app
+        from bot.web import Parts, build
         from sales.names import directory
         # TRUNCATE ... RESTART IDENTITY, so an earlier test's index could look current. Start clean.
         directory._cache.clear()
@@ -670,8 +673,10 @@ class running:
         self.api.add_channel(GENERAL, "general")
         app = make_app(make_client(BOT_TOKEN, self.api.api_url), SIGNING_SECRET)
         slack = register(app, self.core, **self.options)
-        port = await slack.start_http(web_app(app, SIGNING_SECRET), "127.0.0.1", 0)
-        side = SlackSide(self.api, f"http://127.0.0.1:{port}/slack/events")
+        # Served as `salesbot run` serves Slack over HTTP: /slack/events of the process's web app (bot/web.py).
+        self.web = Served(build(Parts(engine=self.core.engine, core=self.core, slack=slack,
+                                      slack_secret=SIGNING_SECRET)))
+        side = SlackSide(self.api, f"{await self.web.start()}/slack/events")
         await side.__aenter__()
         self.run = Running(api=self.api, side=side, slack=slack, core=self.core)
         return self.run
@@ -679,5 +684,7 @@ class running:
     async def __aexit__(self, *exc: object) -> None:
         assert self.run is not None
         await self.run.side.__aexit__()
+        if self.web is not None:
+            await self.web.close()
         await self.run.slack.close()
         await self.api.stop()

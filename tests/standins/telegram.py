@@ -23,10 +23,12 @@ from telegram.ext import TypeHandler
 
 from bot.adapters.telegram.app import TelegramBot
 from bot.adapters.telegram.limits import Limits
+from bot.web import Parts, build
 from handlers.core import Core
 from sales import invites
 from storage.db import session_factory, transaction
 from storage.models import User
+from tests.standins.web import Served
 
 JSONDict = dict[str, Any]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -768,16 +770,21 @@ def bind_demo_team(engine: Engine, api: BotApiStandIn, clock: Callable[[], datet
 @asynccontextmanager
 async def running(api: BotApiStandIn, core: Core, mode: str, names: dict[int, str] | None = None,
                   limits: Limits = FAST) -> AsyncIterator[LiveBot]:
-    """The adapter's Application, started in `mode` (polling or webhook) against the stand-in."""
+    """The adapter's Application, started in `mode` against the stand-in: long polling, or the webhook served as
+    `salesbot run` serves it (the process's web app, bot/web.py, on 127.0.0.1:0)."""
     bot = TelegramBot(core, token=api.token, api_base_url=api.url, limits=limits)
     live = LiveBot(api, bot, names)
+    served = None
     if mode == "polling":
         await bot.start_polling(poll_timeout=1)
     else:
-        await bot.start_webhook(secret=SECRET, listen="127.0.0.1", port=0)
+        served = Served(build(Parts(engine=core.engine, core=core, telegram=bot, telegram_path="/telegram")))
+        await bot.start_embedded(secret=SECRET, url=f"{await served.start()}/telegram")
     try:
         yield live
     finally:
+        if served is not None:
+            await served.close()
         await bot.stop()
 
 

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 import aiohttp
-from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlalchemy import or_, update
-from sqlmodel import col, select
 
 from bot import uploads
 from bot.adapters.slack import parse, render, surfaces
@@ -29,10 +25,11 @@ from bot.delivery import RetryAfter, Undeliverable, deliver_due_async
 from handlers import outbox
 from handlers.core import Core
 from handlers.deal_news import deal_of_thread
+from handlers.links import approval_key, keys_of
 from handlers.registry import COMMANDS
-from handlers.types import Attachment, ChatRef, Reply
+from handlers.types import Attachment, ChatRef, Person, Reply
+from storage import threads as deal_threads
 from storage.db import session_factory, transaction
-from storage.models import ChatIdentity, DealThread, MessageLink, User
 
 log = logging.getLogger("salesbot.slack")
 # Errors that will not go away by trying again: the outbox row is given up.
@@ -41,23 +38,7 @@ PERMANENT = frozenset({
     "cannot_dm_bot", "invalid_auth", "not_authed", "token_revoked", "restricted_action", "msg_too_long",
     "invalid_blocks", "no_text", "message_not_found", "cant_update_message", "team_access_not_granted",
 })
-_APPROVAL = re.compile(r"^ap\.(?:ok|no):(\d+)$")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Who:
-    """A bound Slack user: their id, role and language."""
-
-    user_id: int
-    role: str
-    lang: str
-
-
-def approval_key(action: str) -> str | None:
-    """The message key of an approval button's payload ("ap.ok:12" → "ap:12")."""
-    m = _APPROVAL.match(action)
-    return f"ap:{m.group(1)}" if m else None
 
 
 def classify(err: SlackApiError) -> Exception:
@@ -91,9 +72,7 @@ class Slack:
         self._tasks: set[asyncio.Task[None]] = set()
         self._dms: dict[tuple[str, str], str] = {}
         self._deliver_lock = asyncio.Lock()
-        self.runner: web.AppRunner | None = None
-        self.socket: Any = None
-        self.port: int | None = None
+        self.socket: Any = None  # the Socket Mode handler; over HTTP, bot/web.py serves the listeners
 
     # --- plumbing -----------------------------------------------------------------------------------
 
@@ -123,15 +102,9 @@ class Slack:
         """The core's command words (for text without a slash)."""
         return set(COMMANDS)
 
-    def who(self, team: str, user: str) -> Who | None:
-        """The bound, active user behind a Slack account, or None for a stranger."""
-        with self.sessions() as s:
-            row = s.exec(select(User).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id)).where(
-                col(ChatIdentity.platform) == "slack", col(ChatIdentity.workspace) == team,
-                col(ChatIdentity.external_id) == user, col(User.active))).first()
-            if row is None:
-                return None
-            return Who(user_id=row.id or 0, role=row.role, lang=row.lang or self.core.settings.default_lang)
+    def who(self, team: str, user: str) -> Person | None:
+        """The active user behind a Slack account (Core.who), or None for a stranger or a deactivated user."""
+        return self.core.who("slack", team, user)
 
     # --- turns --------------------------------------------------------------------------------------
 
@@ -265,23 +238,19 @@ class Slack:
 
     def _links(self, team: str, key: str) -> list[tuple[str, str]]:
         with self.sessions() as s:
-            rows = s.exec(select(MessageLink).where(col(MessageLink.platform) == "slack",
-                                                    col(MessageLink.workspace) == team,
-                                                    col(MessageLink.key) == key)).all()
+            rows = deal_threads.linked(session=s, platform="slack", workspace=team, key=key)
             return [(r.channel, r.ts) for r in rows]
 
     async def link(self, team: str, chat: str, reply: Reply, posted: dict[str, Any]) -> None:
         """Remember a posted approval request, so that deciding elsewhere can update it."""
-        keys = {k for row in reply.buttons for b in row if (k := approval_key(b.action))}
+        keys = keys_of(reply)
         if keys:
             await self.db(self._add_links, team, chat, keys, posted["channel"], posted["ts"])
 
     def _add_links(self, team: str, chat: str, keys: set[str], channel: str, ts: str) -> None:
-        now = self.core.clock()
         with transaction(self.sessions) as s:
-            for key in sorted(keys):
-                s.add(MessageLink(platform="slack", workspace=team, key=key, chat=chat, channel=channel, ts=ts,
-                                  created_at=now))
+            deal_threads.link(session=s, platform="slack", workspace=team, keys=keys, chat=chat, channel=channel,
+                              message_id=ts, now=self.core.clock())
 
     # --- the outbox sender --------------------------------------------------------------------------
 
@@ -301,9 +270,9 @@ class Slack:
         if state is None:
             await self.post(to.workspace, to.chat, reply)
             return
-        row_id, channel, ts = state
-        if ts and not ts.startswith("claim:"):
-            await self.post(to.workspace, channel or to.chat, reply, thread_ts=ts)
+        row_id, root = state
+        if root is not None:
+            await self.post(to.workspace, root[0] or to.chat, reply, thread_ts=root[1])
             return
         # The first message of the thread becomes its root; one sender at a time may post it.
         if not await self.db(self._claim_root, row_id):
@@ -316,28 +285,19 @@ class Slack:
         if posted:
             await self.db(self._set_root, row_id, posted[0]["channel"], posted[0]["ts"])
 
-    def _thread_state(self, to: ChatRef, deal_id: int) -> tuple[int, str | None, str | None] | None:
+    def _thread_state(self, to: ChatRef, deal_id: int) -> tuple[int, tuple[str | None, str] | None] | None:
         with self.sessions() as s:
-            row = s.exec(select(DealThread).where(
-                col(DealThread.deal_id) == deal_id, col(DealThread.platform) == to.platform,
-                col(DealThread.workspace) == to.workspace, col(DealThread.channel) == to.chat)).first()
-            return None if row is None else (row.id or 0, row.posted_channel, row.thread_ts)
+            found = deal_threads.deal_thread(session=s, deal_id=deal_id, platform=to.platform,
+                                             workspace=to.workspace, channel=to.chat)
+            return None if found is None else (found.id or 0, deal_threads.root_of(found))
 
     def _claim_root(self, row_id: int) -> bool:
-        now = datetime.now(UTC)
-        mark, stale = (f"claim:{t:%Y-%m-%dT%H:%M:%S}" for t in (now, now - timedelta(minutes=2)))
         with transaction(self.sessions) as s:
-            result = s.execute(update(DealThread).where(
-                col(DealThread.id) == row_id,
-                or_(col(DealThread.thread_ts).is_(None),
-                    col(DealThread.thread_ts).startswith("claim:") & (col(DealThread.thread_ts) < stale)),
-            ).values(thread_ts=mark))
-            return getattr(result, "rowcount", 0) == 1
+            return deal_threads.claim_root(session=s, thread_id=row_id, now=self.core.clock())
 
     def _set_root(self, row_id: int, channel: str | None, ts: str | None) -> None:
         with transaction(self.sessions) as s:
-            s.execute(update(DealThread).where(col(DealThread.id) == row_id).values(posted_channel=channel,
-                                                                                   thread_ts=ts))
+            deal_threads.set_root(session=s, thread_id=row_id, channel=channel, message_id=ts)
 
     async def deliver(self) -> int:
         """Send what the outbox holds for Slack now (the process's delivery loop does the same)."""
@@ -396,24 +356,11 @@ class Slack:
 
     # --- running ------------------------------------------------------------------------------------
 
-    async def start_http(self, web_app: web.Application, host: str, port: int) -> int:
-        """Serve the signed-request endpoint; returns the port (0 picks a free one)."""
-        self.runner = web.AppRunner(web_app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []  # aiohttp keeps the bound port here
-        self.port = int(sockets[0].getsockname()[1]) if sockets else port
-        return self.port
-
     async def close(self) -> None:
-        """Stop serving, finish the work in flight, release the threads."""
+        """Stop the Socket Mode connection (if any), finish the work in flight, release the threads."""
         if self.socket is not None:
             await self.socket.close_async()
             self.socket = None
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
         await self.drain()
         self.executor.shutdown(wait=True)
         self.quick.shutdown(wait=True)

@@ -1,9 +1,10 @@
-"""The Slack app: Bolt listeners registered the starter-template way, and the process-level start/stop/send.
+"""The Slack app: Bolt listeners registered the starter-template way, and the process-level start, stop and sender.
 
 `register(app, core)` wires one small listener per kind, each `await ack()` first and the work after (on the
 `Slack` adapter it returns, whose `send(to, reply)` is the outbox sender for
-`bot.delivery.deliver_due_async`). `start(core)` and `stop()` run it in HTTP mode (aiohttp on SLACK_PORT) or,
-with SLACK_APP_TOKEN, in Socket Mode.
+`bot.delivery.deliver_due_async`). Over HTTP, `embed(core, cfg)` registers them for `/slack/events` of the
+process's web server (bot/web.py); with SLACK_APP_TOKEN, `start(core, cfg)` connects in Socket Mode. `stop()`
+stops either.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import parse, surfaces, views
 from bot.adapters.slack.adapter import Slack
 from bot.adapters.slack.parse import ParseError
-from bot.adapters.slack.web import web_app
 from bot.config import Config
-from bot.delivery import AsyncSender, RetryAfter
+from bot.delivery import AsyncSender
 from handlers.core import Core
 from handlers.types import ChatRef, Reply
 from storage.db import make_engine
@@ -104,12 +104,12 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             log.warning("refused submission: %s", err)
             await ack()
             return
-        errors = surfaces.check_modal(slack, p)
+        errors = await surfaces.check_modal(slack, p)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        work = surfaces.submitted(slack, p)
+        work = surfaces.submitted(p)
         if work is not None:
             slack.spawn(slack.turn(work))
 
@@ -171,27 +171,20 @@ def _event(slack: Slack, body: dict[str, Any], context: Any) -> None:
 _current: Slack | None = None
 
 
-async def start(core: Core, cfg: Any = None, *, host: str = "0.0.0.0", port: int | None = None,
-                **options: Any) -> Slack:
-    """Start the adapter: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on SLACK_PORT."""
+async def start(core: Core, cfg: Any = None, **options: Any) -> Slack:
+    """Start the adapter in Socket Mode (SLACK_APP_TOKEN); over HTTP the web server embeds it instead (embed)."""
     global _current
     cfg = cfg or Config()
     token = cfg.slack_bot_token.get_secret_value() if cfg.slack_bot_token else ""
+    if not token or not cfg.slack_app_token:
+        raise RuntimeError("Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
     secret = cfg.slack_signing_secret.get_secret_value() if cfg.slack_signing_secret else ""
-    if not token:
-        raise RuntimeError("SLACK_BOT_TOKEN is not set")
-    client = make_client(token, cfg.slack_api_base_url)
-    app = make_app(client, secret or "socket-mode")
+    app = make_app(make_client(token, cfg.slack_api_base_url), secret or "socket-mode")
     slack = register(app, core, **options)
-    if cfg.slack_app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        slack.socket = AsyncSocketModeHandler(app, cfg.slack_app_token.get_secret_value())
-        await slack.socket.connect_async()
-    else:
-        if not secret:
-            raise RuntimeError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
-        await slack.start_http(web_app(app, secret), host, cfg.slack_port if port is None else port)
+    slack.socket = AsyncSocketModeHandler(app, cfg.slack_app_token.get_secret_value())
+    await slack.socket.connect_async()
     _current = slack
     return slack
 
@@ -214,13 +207,6 @@ async def stop() -> None:
     if _current is not None:
         await _current.close()
         _current = None
-
-
-async def send(to: ChatRef, reply: Reply) -> None:
-    """The outbox sender for Slack (bot.delivery.deliver_due_async) through the started adapter."""
-    if _current is None:
-        raise RetryAfter(5)
-    await _current.send(to, reply)
 
 
 def sender(cfg: Any) -> AsyncSender:

@@ -135,11 +135,3 @@ def to_messages(reply: Reply) -> list[dict[str, Any]]:
         out.append({"text": text or " ", "blocks": chunk})
     return out
 
-
-def clicked_button(blocks: list[dict[str, Any]], action_id: str) -> Button | None:
-    """The button of a posted message that has this action_id (used by tests and the home view)."""
-    for block in blocks:
-        for el in block.get("elements", []) if block.get("type") == "actions" else []:
-            if el.get("action_id") == action_id:
-                return Button(label=el["text"]["text"], action=el.get("value", ""), style=el.get("style"))
-    return None

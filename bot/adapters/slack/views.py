@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.adapters.slack.render import MAX_VIEW_BLOCKS, to_blocks
+from handlers import forms
 from handlers.i18n import tr
 from handlers.types import Reply
 
@@ -13,9 +14,15 @@ VISIT = "visit_modal"
 QUOTE = "quote_modal"
 OPEN_VISIT = "open.visit"
 OPEN_QUOTE = "open.quote"
-CUSTOMER_PICKER = "customer"
-DEAL_PICKER = "deal"
+CUSTOMER_PICKER = forms.CUSTOMERS
+DEAL_PICKER = forms.DEALS
 MAX_INPUT = 3000
+# Each modal's form (handlers/forms.py) and its fields as (block_id = the form's field, action_id).
+FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE}
+FIELDS = {
+    VISIT: (("customer", CUSTOMER_PICKER), ("kind", "kind"), ("text", "text"), ("followup", "date")),
+    QUOTE: (("deal", DEAL_PICKER), ("lines", "lines"), ("discount", "discount")),
+}
 
 
 def _t(lang: str, msgid: str) -> str:
@@ -24,6 +31,11 @@ def _t(lang: str, msgid: str) -> str:
 
 def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _meta(lang: str, meta: dict[str, Any] | None) -> str:
+    # The modal's language travels with it: its errors are answered within the ack, without a database read.
+    return json.dumps({**(meta or {}), "lang": lang})[:3000]
 
 
 def option(label: str, value: str) -> dict[str, Any]:
@@ -52,7 +64,7 @@ def visit_modal(lang: str, *, text: str = "", kind: str = "visit", meta: dict[st
     if text:
         text_el["initial_value"] = text[:MAX_INPUT]
     return {
-        "type": "modal", "callback_id": VISIT, "private_metadata": json.dumps(meta or {})[:3000],
+        "type": "modal", "callback_id": VISIT, "private_metadata": _meta(lang, meta),
         "title": _plain(_t(lang, "Log a visit")),
         "submit": _plain(_t(lang, "Save")), "close": _plain(_t(lang, "Cancel")),
         "blocks": [
@@ -73,7 +85,7 @@ def visit_modal(lang: str, *, text: str = "", kind: str = "visit", meta: dict[st
 def quote_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build a quote: deal picker, one line per item, discount."""
     return {
-        "type": "modal", "callback_id": QUOTE, "private_metadata": json.dumps(meta or {})[:3000],
+        "type": "modal", "callback_id": QUOTE, "private_metadata": _meta(lang, meta),
         "title": _plain(_t(lang, "New quote")),
         "submit": _plain(_t(lang, "Submit")), "close": _plain(_t(lang, "Cancel")),
         "blocks": [

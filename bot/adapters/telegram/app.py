@@ -8,9 +8,7 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from aiohttp import web
 from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import Update
 from telegram import error as tg
@@ -49,7 +47,6 @@ class TelegramBot:
             .concurrent_updates(PerChatOrder())
             .build())
         register(self.application, self)
-        self._runner: web.AppRunner | None = None
         self._secret = ""
 
     @property
@@ -196,26 +193,6 @@ class TelegramBot:
         await self.application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
         _RUNNING[self._token] = self
 
-    async def start_webhook(self, *, secret: str, url: str | None = None, listen: str = "0.0.0.0",
-                            port: int = 8443) -> str:
-        """Serve the webhook on listen:port (path from `url`), register it with its secret; the URL used."""
-        if not secret:
-            raise ValueError("a webhook needs a secret token (TELEGRAM_WEBHOOK_SECRET)")
-        self._secret = secret
-        await self.application.initialize()
-        await self.application.start()
-        path = (urlsplit(url).path if url else "") or "/telegram"
-        web_app = web.Application(client_max_size=1 << 20)
-        web_app.router.add_post(path, self._webhook)
-        self._runner = web.AppRunner(web_app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, listen, port).start()
-        bound = self._runner.addresses[0][1]
-        url = url or f"http://{listen}:{bound}{path}"
-        await self.application.bot.set_webhook(url=url, secret_token=secret)
-        _RUNNING[self._token] = self
-        return url
-
     async def start_embedded(self, *, secret: str, url: str) -> None:
         """Start the Application for a webhook served by another web server (bot/web.py), and register it."""
         if not secret:
@@ -237,28 +214,13 @@ class TelegramBot:
             raise ValueError("not an update")
         await self.application.update_queue.put(update)
 
-    async def _webhook(self, request: web.Request) -> web.Response:
-        sent = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(sent.encode(), self._secret.encode()):
-            log.warning("webhook call without the secret refused", extra={"remote": request.remote})
-            return web.Response(status=403)
-        try:
-            update = Update.de_json(await request.json(), self.application.bot)
-        except Exception:
-            return web.Response(status=400)
-        await self.application.update_queue.put(update)
-        return web.Response()
-
     async def stop(self) -> None:
-        """Stop polling or the webhook server, then the Application (a webhook stays registered)."""
+        """Stop polling, then the Application (a webhook stays registered)."""
         if _RUNNING.get(self._token) is self:
             del _RUNNING[self._token]
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -277,28 +239,6 @@ def from_config(cfg: Config, core: Core | None, limits: Limits | None = None) ->
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     return TelegramBot(core, token=cfg.telegram_token.get_secret_value(), api_base_url=cfg.telegram_api_base_url,
                        limits=limits)
-
-
-async def launch(bot: TelegramBot, cfg: Config) -> None:
-    """Start a bot: its webhook when TELEGRAM_WEBHOOK_URL is set, else long polling."""
-    if cfg.telegram_webhook_url:
-        secret = cfg.telegram_webhook_secret.get_secret_value() if cfg.telegram_webhook_secret else ""
-        await bot.start_webhook(secret=secret, url=cfg.telegram_webhook_url, listen=cfg.telegram_webhook_listen,
-                                port=cfg.telegram_webhook_port)
-    else:
-        await bot.start_polling()
-
-
-async def start(cfg: Config, core: Core, limits: Limits | None = None) -> TelegramBot:
-    """Start Telegram (webhook or polling, see launch); stop it with stop()."""
-    bot = from_config(cfg, core, limits)
-    await launch(bot, cfg)
-    return bot
-
-
-async def stop(bot: TelegramBot) -> None:
-    """Stop a bot start() started."""
-    await bot.stop()
 
 
 def sender(cfg: Config) -> delivery.AsyncSender:

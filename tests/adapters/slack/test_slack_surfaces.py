@@ -61,8 +61,7 @@ async def test_visit_and_quote_modals_with_pickers_and_validation(engine: Engine
 
         empty = await side.submit(ALICE, modal, {"customer": {views.CUSTOMER_PICKER: _selected(cid)},
                                                  "text": {"text": {"type": "plain_text_input", "value": " "}}})
-        assert json.loads(empty.body)["response_action"] == "errors"
-        assert "text" in json.loads(empty.body)["errors"]
+        assert json.loads(empty.body) == {"response_action": "errors", "errors": {"text": "请写上内容。"}}
         await r.ok(await side.submit(ALICE, modal, {
             "customer": {views.CUSTOMER_PICKER: _selected(cid)},
             "kind": {"kind": {"type": "static_select", "selected_option": {"value": "call"}}},
@@ -83,7 +82,9 @@ async def test_visit_and_quote_modals_with_pickers_and_validation(engine: Engine
             "lines": {"lines": {"type": "plain_text_input", "value": "设备 十台"}},
             "discount": {"discount": {"type": "plain_text_input", "value": "120%"}}})
         errors = json.loads(bad.body)["errors"]
-        assert set(errors) == {"lines", "discount"} and "ITEM QTY UNIT_PRICE" in errors["lines"]
+        assert set(errors) == {"lines", "discount"}  # in alice's language only
+        assert errors == {"lines": "这行看不懂：“设备 十台”。格式：品名 数量 单价",
+                          "discount": "折扣要在 0% 到 100% 之间（不含 100%），不是 120%。"}
         await r.ok(await side.submit(ALICE, quote_modal, {
             "deal": {views.DEAL_PICKER: _selected(deals[0]["value"])},
             "lines": {"lines": {"type": "plain_text_input", "value": "设备 10 9000\n安装 1 5000"}},
@@ -154,6 +155,31 @@ async def test_app_home_shows_the_day_and_its_buttons_work(engine: Engine, clock
         assert request_dm.edits == 1 and "已批准" in request_dm.plain()
         assert request_thread.edits == 1 and "已批准" in request_thread.plain()
         assert approve not in json.dumps(api.homes[BOB])
+
+
+async def test_a_deactivated_user_gets_the_cores_answer_on_every_surface_in_their_language(
+        engine: Engine, clock: FakeClock) -> None:
+    core = await _setup(engine, clock)  # answers in English unless a person chose otherwise; alice reads Chinese
+    async with running(core) as r:
+        side, api = r.side, r.api
+        await r.ok(await side.event({"type": "app_home_opened", "user": ALICE, "channel": dm_of(ALICE),
+                                     "tab": "home", "event_ts": f"{time.time():.6f}"}))
+        assert "记录拜访" in json.dumps(api.homes[ALICE], ensure_ascii=False)
+        await r.ok(await side.slash(CAROL, "deactivate alice"))
+        assert core.who("slack", TEAM, ALICE) is None and core.lang_for("slack", TEAM, ALICE) == "zh"
+        opened = len(api.opened)
+        # a stale Home button, the slash command and a typed message: no modal, the core's one answer
+        await r.ok(await side.deliver(side.home_click_body(ALICE, "记录拜访"), FORM))
+        assert "已停用" in api.ephemeral[-1]["text"] and api.ephemeral[-1]["user"] == ALICE
+        await r.ok(await side.slash(ALICE, "visit"))
+        await r.ok(await side.slash(ALICE, "quote new"))
+        assert len(api.opened) == opened
+        assert [("已停用" in x["text"], x["response_type"]) for x in api.responses[-2:]] == [(True, "ephemeral")] * 2
+        await r.ok(await side.event(side.dm_event(ALICE, "today")))
+        assert "已停用" in api.ephemeral[-1]["text"]
+        home = json.dumps(api.homes[ALICE], ensure_ascii=False)
+        assert "已停用" in home and "记录拜访" not in home and views.OPEN_VISIT not in home
+        assert await _suggest(r, ALICE, views.CUSTOMER_PICKER, "华东") == []
 
 
 async def test_deciding_in_the_thread_updates_the_dm_and_other_people_get_a_private_no(
@@ -287,7 +313,7 @@ async def test_socket_mode_acks_over_the_websocket_and_answers_through_the_web_a
     for name, user in DEMO_USERS.items():
         api.add_user(user, name)
     cfg = SimpleNamespace(slack_bot_token=SecretStr(BOT_TOKEN), slack_signing_secret=None,
-                          slack_app_token=SecretStr(APP_TOKEN), slack_api_base_url=api.api_url, slack_port=0)
+                          slack_app_token=SecretStr(APP_TOKEN), slack_api_base_url=api.api_url)
     slack = await app.start(core, cfg)
     try:
         side = SlackSide(api, "unused")
