@@ -21,6 +21,7 @@ from sales.names import name_key
 from sales.refs import as_id
 from storage.models import Activity, Customer
 
+UNDONE = {"visit": N_("That visit was undone."), "call": N_("That call was undone."), "note": N_("That note was undone.")}
 LOGGED = {"visit": N_("Logged visit: *{c}*"), "call": N_("Logged call: *{c}*"), "note": N_("Logged note: *{c}*")}
 CHECKIN_WINDOW = timedelta(minutes=30)
 
@@ -126,7 +127,7 @@ def edit_step(ctx: Ctx, data: dict[str, Any], text: str) -> None:
 def undo(ctx: Ctx, activity_id: int) -> None:
     """Take back a logged activity and its follow-up."""
     act = activities.undo_activity(ctx.session, by=ctx.me, activity_id=activity_id, now=ctx.now)
-    ctx.say("That {k} was undone.", k=act.kind)
+    ctx.say(UNDONE.get(act.kind, N_("That activity was undone.")))
 
 
 def edit(ctx: Ctx, activity_id: int) -> None:

@@ -76,6 +76,23 @@ def _packaged(font_manager: Any) -> str | None:
     return _known_family(font_manager)
 
 
+@functools.cache
+def _bold() -> str:
+    """Bold when the CJK font has a bold face (the bundled Noto Sans CJK has only Regular), else normal, so
+    matplotlib does not log a warning for every title it draws."""
+    from matplotlib import font_manager
+
+    family = cjk_font()
+    heavy = any(f.name == family and _weight(f.weight) >= 600 for f in font_manager.fontManager.ttflist)
+    return "bold" if heavy else "normal"
+
+
+def _weight(value: object) -> int:
+    names = {"normal": 400, "regular": 400, "medium": 500, "semibold": 600, "demibold": 600, "bold": 700,
+             "heavy": 800, "extra bold": 800, "black": 900}
+    return value if isinstance(value, int) else names.get(str(value).lower(), 400)
+
+
 def _known_family(font_manager: Any) -> str | None:
     names = {f.name for f in font_manager.fontManager.ttflist}
     return next((f for f in CJK_FAMILIES if f in names), None)
@@ -122,7 +139,7 @@ def _canvas(title: str, labels: Sequence[str], *, x_axis: bool = True, legend: b
         left = min(0.45, (max((_text_px(t, 17) for t in labels), default=0) + 28) / width)
         bottom = (46 if x_axis else 12) + (34 if x_label else 0) + (44 if legend else 0)
         fig.subplots_adjust(left=left, right=0.97, top=1 - 80 / height, bottom=bottom / height)
-        fig.suptitle(title, x=0.02, y=1 - 18 / height, ha="left", va="top", fontsize=24, fontweight="bold")
+        fig.suptitle(title, x=0.02, y=1 - 18 / height, ha="left", va="top", fontsize=24, fontweight=_bold())
         ax = fig.add_subplot()
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -170,7 +187,7 @@ def funnel(title: str, steps: Sequence[tuple[str, int]], between: Sequence[str])
             inside = v >= top * 0.2
             ax.text(top / 2 if inside else (top + v) / 2 + top * 0.02, y, f"{v:,}", va="center",
                     ha="center" if inside else "left", color="white" if inside else INK, fontsize=19,
-                    fontweight="bold")
+                    fontweight=_bold())
         for y, text in zip(ys[1:], between, strict=False):
             ax.text(top * 1.02, y + 0.5, text, va="center", ha="left", color=MUTED, fontsize=15)
         ax.set_yticks(ys, [label for label, _ in steps])
@@ -239,12 +256,12 @@ def forecast(title: str, months: Sequence[MonthBar], target: float | None, lang:
             running.append(total)
         ax.plot(xs, running, color=MAIN, marker="o", linewidth=3, markersize=9, label=total_name)
         ax.annotate(short_money(running[-1], lang), (xs[-1], running[-1]), textcoords="offset points",
-                    xytext=(0, 12), ha="center", fontsize=17, fontweight="bold", color=MAIN)
+                    xytext=(0, 12), ha="center", fontsize=17, fontweight=_bold(), color=MAIN)
         if target:
             ax.axhline(target, color=WARN, linestyle="--", linewidth=2.5, label=target_name)
             ax.annotate(f"{target_name} {short_money(target, lang)}", (1.0, target), xycoords=("axes fraction", "data"),
                         textcoords="offset points", xytext=(0, 6), ha="right", va="bottom", color=WARN,
-                        fontsize=16, fontweight="bold")
+                        fontsize=16, fontweight=_bold())
         ax.set_xticks(xs, [m.label for m in months])
         ax.set_ylim(0, max([*running, target or 0, 1]) * 1.18)
         _money_axis(ax, lang, axis="y")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 from functools import cache
@@ -11,7 +12,7 @@ import pytest
 from handlers import i18n
 from tests.conftest import ROOT
 
-# How the code marks its texts (Babel's keyword specs: the argument that is the English message id).
+# How the code marks its texts: the (1-based) arguments that are English message ids.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "say": (1,), "t": (1,), "notify": (2,), "tn": (1, 2), "tr": (2,), "trn": (2, 3), "N_": (1,), "NP_": (1, 2),
     "command": (3,), "_text": (2,), "_t": (2,),
@@ -29,16 +30,20 @@ ALLOWED_IN_ZH = re.compile(r"`[^`]*`|/[a-z][^\n，。、；（）：]*|\{\w+\}|h
 
 @cache
 def extracted() -> dict[str, list[str]]:
-    """Every message id in handlers/ and bot/, with where it is written."""
-    from babel.messages.extract import extract_from_dir
-
+    """Every message id in handlers/ and bot/, with where it is written: the string arguments at the KEYWORDS'
+    positions of every call, nested calls included (Babel's own extractor skips a call inside another's
+    arguments, such as a button label inside ctx.say)."""
     found: dict[str, list[str]] = {}
     for floor in ("handlers", "bot"):
-        for path, lineno, message, _comments, _context in extract_from_dir(
-                str(ROOT / floor), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()):
-            for msgid in message if isinstance(message, tuple) else (message,):
-                if msgid:
-                    found.setdefault(msgid, []).append(f"{floor}/{path}:{lineno}")
+        for path in sorted((ROOT / floor).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                for position in KEYWORDS.get(name) or ():
+                    arg = node.args[position - 1] if len(node.args) >= position else None
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value:
+                        found.setdefault(arg.value, []).append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 

@@ -46,8 +46,10 @@ def glyph_warnings(draw: Callable[[], object]) -> list[str]:
 @pytest.fixture
 def no_font_cache() -> Iterator[None]:
     charts.cjk_font.cache_clear()
+    charts._bold.cache_clear()
     yield
     charts.cjk_font.cache_clear()
+    charts._bold.cache_clear()
 
 
 def test_a_cjk_font_is_installed() -> None:
