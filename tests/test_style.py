@@ -1,4 +1,4 @@
-"""The code stays ruff-clean and mypy-strict on handlers/, sales/ and storage/."""
+"""The code stays ruff-clean, mypy-strict, and within its import contracts (import-linter)."""
 
 from __future__ import annotations
 
@@ -35,13 +35,7 @@ def test_the_dockerfile_passes_hadolint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_platform_libraries_stay_in_bot() -> None:
-    banned = ("telegram", "slack_bolt", "slack_sdk", "apscheduler", "typer")
-    for floor in ("handlers", "sales", "storage"):
-        for path in (ROOT / floor).rglob("*.py"):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                words = line.strip().split()
-                if words[:1] in (["import"], ["from"]) and len(words) > 1:
-                    assert words[1].split(".")[0] not in banned, f"{path}: {line}"
-                    if floor in ("sales", "storage"):
-                        assert words[1].split(".")[0] not in ("handlers", "bot"), f"{path}: {line}"
+def test_the_import_contracts_hold() -> None:
+    """The floors, platform libraries only in bot/, packages' insides: pyproject.toml's [tool.importlinter]."""
+    result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
