@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from sales.access import activity_scope, customer_scope, deal_scope, lead_scope
-from sales.imports.plan import Plan
-from sales.imports.values import FORMULA_START, Issue
+from sales.imports import FORMULA_START, Issue, Plan
 from storage.models import Activity, Contact, Customer, Deal, Lead, Stage, User
 
 EXPORTS = ("customers", "deals", "activities", "leads")

@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from sales import audit, customers, pipeline
+from sales import audit, customers, imports, pipeline
 from sales.access import MANAGERS
 from sales.errors import RuleError
-from sales.imports import values
 from sales.names import same_company
 from sales.names.dedupe import company_key
 from sales.names.directory import find_any_customer
@@ -232,10 +231,10 @@ def capture(
     company = customers.check_name(company)
     flags = []
     if phone:
-        phone, flag = values.phone(phone, region)
+        phone, flag = imports.read_phone(phone, region)
         flags += ["phone"] if flag else []
     if email:
-        email, flag = values.email(email)
+        email, flag = imports.read_email(email)
         flags += ["email"] if flag else []
     if not force:
         found = duplicates(session, company=company, phone=None if "phone" in flags else phone,

@@ -1,4 +1,7 @@
-"""Spreadsheet import: read, recognize columns, plan (the preview), apply in one transaction."""
+"""Spreadsheet import: read, recognize columns, plan (the preview), apply in one transaction.
+
+Callers use only what this module exports; its submodules are its own (an import-linter contract).
+"""
 
 from __future__ import annotations
 
@@ -20,10 +23,15 @@ from sales.imports.read import BadFile, read_table
 from sales.imports.records import plan_activities, plan_deals, plan_leads
 from sales.imports.speed.forked import Worker, worker_if
 from sales.imports.speed.warm import Warm, worth_it
-from sales.imports.values import Issue, Owners
+from sales.imports.values import FORMULA_START, Issue, Owners
+from sales.imports.values import email as read_email
+from sales.imports.values import phone as read_phone
 from storage.models import ImportBatch, User
 
-__all__ = ["BadFile", "Issue", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file", "parse_mapping", "preview"]
+__all__ = [
+    "FORMULA_START", "BadFile", "Issue", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file",
+    "parse_mapping", "preview", "read_email", "read_phone",
+]
 
 WORKER_FROM = 1024 * 1024  # file size (bytes) from which an import forks a worker for its large pure work
 _PLANNERS = {"customers": plan_customers, "activities": plan_activities, "deals": plan_deals, "leads": plan_leads}
