@@ -6,15 +6,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Engine, bindparam, update
+from sqlalchemy import Engine, Table, bindparam, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from bot import metrics
 from bot.logs import scrub
 from handlers.outbox import reply_from_json
-from handlers.types import ChatRef, Reply
+from handlers.types import ChatRef, Platform, Reply
 from storage.db import session_factory, transaction
 from storage.models import Outbox
 from storage.queue import claim_outbox, mark_retry
@@ -112,8 +113,8 @@ class _Marks:
 
 async def _send_one(factory: sessionmaker[Session], senders: dict[str, AsyncSender], row: Outbox, now: datetime) -> bool:
     """Send one claimed row; False (the row rescheduled, or given up) when the platform did not take it."""
-    to = ChatRef(platform=row.platform, workspace=row.workspace, chat=row.chat,  # type: ignore[arg-type]
-                 thread=row.thread)
+    # The row was written from a ChatRef (the outbox writer takes one): its platform is one ChatRef knows.
+    to = ChatRef(platform=cast(Platform, row.platform), workspace=row.workspace, chat=row.chat, thread=row.thread)
     try:
         await senders[row.platform](to, reply_from_json(row.payload, to))
     except RetryAfter as wait:
@@ -130,7 +131,8 @@ async def _send_one(factory: sessionmaker[Session], senders: dict[str, AsyncSend
     return True
 
 
-_SENT = (update(Outbox.__table__).where(Outbox.__table__.c.id == bindparam("oid"))  # type: ignore[attr-defined]
+_OUTBOX: Table = getattr(Outbox, "__table__")  # noqa: B009  (SQLModel does not declare it for type checkers)
+_SENT = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("oid"))
          .values(status="sent", sent_at=bindparam("at"), lease_until=None))
 
 

@@ -75,8 +75,9 @@ class ChatRateLimiter(AIORateLimiter):
     ) -> JSON:
         """Wait for the chat's turn and gap, then for AIORateLimiter's overall and group limiters."""
         chat_id = data.get("chat_id")
-        with contextlib.suppress(TypeError, ValueError):
-            chat_id = int(chat_id)  # type: ignore[arg-type]
+        if isinstance(chat_id, str):
+            with contextlib.suppress(ValueError):  # "@channel" stays a name; "-100…" is the same chat as the number
+                chat_id = int(chat_id)
         if not isinstance(chat_id, int | str):
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         loop = asyncio.get_running_loop()

@@ -38,7 +38,9 @@ def _person(user: User | None) -> bool:
 
 def _command(text: str, bot_username: str | None) -> str | None:
     """`/cmd@bot args` → `/cmd args`; None when the command is addressed to another bot."""
-    head, rest = _HEAD.match(text).groups()  # type: ignore[union-attr]
+    found = _HEAD.match(text)
+    assert found is not None  # called only on text starting with "/", which the pattern always matches
+    head, rest = found.groups()
     name, at, target = head.partition("@")
     if at and bot_username and target.lower() != bot_username.lower():
         return None
