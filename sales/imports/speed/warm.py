@@ -12,10 +12,13 @@ from sales.imports.rows import name_parts
 from sales.imports.speed.glimpse import Glimpse
 
 AHEAD = ("name", "phone", "email")  # the fields whose cells are nearly all distinct: no memo helps them later
+ENABLED = os.environ.get("SALESBOT_HEAD_START", "1") != "0"
 
 
 def worth_it() -> bool:
     """Whether a second core is there to do this beside the parse (on one core it would only add the XML read)."""
+    if not ENABLED:
+        return False
     try:
         return len(os.sched_getaffinity(0)) >= 2
     except AttributeError:  # not on Linux
