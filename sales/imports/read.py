@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -13,14 +16,27 @@ from typing import Any
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from sales.imports.columns import header_score
-from sales.imports.speed.glimpse import Glimpse, formulas, glimpse
 
 MAX_BYTES = 20 * 1024 * 1024
 HEADER_SCAN = 10
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
-Meanwhile = Callable[[Glimpse, str], None]  # work done on the sheet's XML (and its name) during the parse
+_CELL_F = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:(?!</c>).)*?<f(?: [^>]*)?>([^<]*)</f>', re.S)
+_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_REL = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|'
+                  rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+
+
+@dataclass
+class SheetXml:
+    """An xlsx sheet's own XML, and its workbook (where the shared strings are)."""
+
+    xml: bytes
+    book: zipfile.ZipFile | None = None
+
+
+Meanwhile = Callable[[SheetXml, str], None]  # work done on the sheet's XML (and its name) during the parse
 
 
 class BadFile(Exception):
@@ -106,7 +122,7 @@ def _read_book(data: bytes, name: str, sheet: str | None, meanwhile: Meanwhile |
                 continue
             grid = book.get_sheet_by_name(candidate).to_python(skip_empty_area=False)
             if any(_filled(r) for r in grid):
-                seen = glimpse(data, candidate) if xlsx else None
+                seen = sheet_xml(data, candidate) if xlsx else None
                 return names, grid, candidate, formulas(seen.xml) if seen is not None else {}
     except Exception:
         raise BadFile("corrupt", name=name) from None
@@ -118,13 +134,60 @@ def _parse_while(book: CalamineWorkbook, data: bytes, sheet: str, meanwhile: Mea
     """An xlsx sheet's cells and formulas; while calamine parses (without the GIL) this thread reads its XML."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         parsing = pool.submit(book.get_sheet_by_name, sheet)
-        seen = glimpse(data, sheet)
+        seen = sheet_xml(data, sheet)
         found = formulas(seen.xml) if seen is not None else {}
         if seen is not None and meanwhile is not None:
             with suppress(Exception):  # it only saves work later: the import reads the same without it
                 meanwhile(seen, sheet)
         del seen  # the XML can go before the cells arrive
         return parsing.result().to_python(skip_empty_area=False), found
+
+
+def sheet_xml(data: bytes, sheet: str) -> SheetXml | None:
+    """The named sheet's XML from an xlsx file (None when it is not there)."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        path = _sheet_path(book, sheet)
+        if path is None or path not in book.namelist():
+            return None
+        return SheetXml(book.read(path), book)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError):
+        return None
+
+
+def formulas(xml: bytes) -> dict[tuple[int, int], str]:
+    """Formulas of a sheet as typed, by (row, column) from 0 (calamine gives only cached values)."""
+    if b"</f>" not in xml:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    for m in _CELL_F.finditer(xml):
+        letters, row, formula = m.group(1).decode(), int(m.group(2)), m.group(3)
+        if not formula:
+            continue  # a shared formula's followers: their cached value stands
+        out[(row - 1, column_index(letters))] = "=" + html.unescape(formula.decode("utf-8", "replace"))
+    return out
+
+
+def column_index(letters: str) -> int:
+    """A column's number from 0 (A → 0, AA → 26)."""
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch) - 64)
+    return col - 1
+
+
+def _sheet_path(z: zipfile.ZipFile, sheet: str) -> str | None:
+    book = z.read("xl/workbook.xml")
+    rels = z.read("xl/_rels/workbook.xml.rels")
+    targets: dict[bytes, bytes] = {}
+    for m in _REL.finditer(rels):
+        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        targets[rid] = target
+    for m in _SHEET.finditer(book):
+        if html.unescape(m.group(1).decode("utf-8")) == sheet:
+            target = targets.get(m.group(2), b"").decode()
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
 
 
 def _read_csv(data: bytes, name: str) -> list[list[Any]]:

@@ -12,9 +12,7 @@ from sales.customers import MAX_NAME
 from sales.imports.plan import Job, Read, RowReader, RowResult
 from sales.imports.read import BadFile
 from sales.imports.speed.forked import later, texts_in, texts_out
-from sales.imports.values import Issue
-from sales.names import name_key
-from sales.names.dedupe import merge_key
+from sales.imports.values import Issue, name_parts
 from sales.names.pinyin import romanize
 from storage.models import User
 
@@ -165,13 +163,6 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
                 rec.email_ok = mail if mail and not bad_mail else None
         recs.append(rec)
     return recs, romanized
-
-
-def name_parts(name: str) -> tuple[str, str, str, str]:
-    """A company name's key, merge key, the name as shown (spacing tidied) and that one's key."""
-    key = name_key(name)
-    shown = " ".join(name.split())
-    return key, merge_key(key), shown, key if shown == name else name_key(shown)
 
 
 def _romanized(job: Job, keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:

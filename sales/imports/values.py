@@ -1,4 +1,4 @@
-"""Reading one cell: text, amounts with units, dates in every form, phones, emails, grades, owners."""
+"""Reading one cell: text, amounts with units, dates in every form, phones, emails, grades, owners, names' keys."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 import cn2an
 import phonenumbers
 
-from sales.names import pinyin_key
+from sales.names import name_key, pinyin_key
+from sales.names.dedupe import merge_key
 from storage.models import User
 
 MAX_TEXT = 4000
@@ -252,6 +253,13 @@ def email(value: Any) -> tuple[str | None, str | None]:
     if _EMAIL.match(raw):
         return raw.lower(), None
     return raw, "bad_email"
+
+
+def name_parts(name: str) -> tuple[str, str, str, str]:
+    """A company name's key, merge key, the name as shown (spacing tidied) and that one's key."""
+    key = name_key(name)
+    shown = " ".join(name.split())
+    return key, merge_key(key), shown, key if shown == name else name_key(shown)
 
 
 def grade(value: Any) -> str | None:

@@ -16,9 +16,10 @@ from sqlmodel import select
 
 from sales import imports
 from sales.imports import Options
+from sales.imports.read import column_index
 from sales.imports.speed import forked
 from sales.imports.speed import warm as importing_warm
-from sales.imports.speed.glimpse import column_index, column_letters, glimpse
+from sales.imports.speed.glimpse import column_letters, glimpse
 from storage.db import session_factory
 from storage.models import Customer
 from tests.conftest import FakeClock, shared_file

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import html
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-_CELL_F = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:(?!</c>).)*?<f(?: [^>]*)?>([^<]*)</f>', re.S)
-_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
-_REL = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|'
-                  rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+from sales.imports.read import SheetXml, column_index, sheet_xml
+
 _ROW = re.compile(rb'<row [^>]*?r="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})\d+"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _SI = re.compile(rb"<si>(.*?)</si>", re.S)
@@ -23,11 +19,9 @@ _TYPE = re.compile(rb' t="([a-zA-Z]+)"')
 
 
 @dataclass
-class Glimpse:
+class Glimpse(SheetXml):
     """A sheet's XML as stored: enough to find its headers and read a column's text before calamine is done."""
 
-    xml: bytes
-    book: zipfile.ZipFile | None = None  # where the shared strings are, read when first needed
     _strings: list[str | None] | None = field(default=None, repr=False)
 
     def top(self, rows: int) -> list[list[Any]]:
@@ -100,36 +94,9 @@ class Glimpse:
 
 
 def glimpse(data: bytes, sheet: str) -> Glimpse | None:
-    """The named sheet's XML from an xlsx file (None when it is not there)."""
-    try:
-        book = zipfile.ZipFile(io.BytesIO(data))
-        path = _sheet_path(book, sheet)
-        if path is None or path not in book.namelist():
-            return None
-        return Glimpse(book.read(path), book)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError):
-        return None
-
-
-def formulas(xml: bytes) -> dict[tuple[int, int], str]:
-    """Formulas of a sheet as typed, by (row, column) from 0 (calamine gives only cached values)."""
-    if b"</f>" not in xml:
-        return {}
-    out: dict[tuple[int, int], str] = {}
-    for m in _CELL_F.finditer(xml):
-        letters, row, formula = m.group(1).decode(), int(m.group(2)), m.group(3)
-        if not formula:
-            continue  # a shared formula's followers: their cached value stands
-        out[(row - 1, column_index(letters))] = "=" + html.unescape(formula.decode("utf-8", "replace"))
-    return out
-
-
-def column_index(letters: str) -> int:
-    """A column's number from 0 (A → 0, AA → 26)."""
-    col = 0
-    for ch in letters:
-        col = col * 26 + (ord(ch) - 64)
-    return col - 1
+    """The named sheet's XML from an xlsx file, to read (None when it is not there)."""
+    found = sheet_xml(data, sheet)
+    return Glimpse(found.xml, found.book) if found is not None else None
 
 
 def column_letters(col: int) -> str:
@@ -148,17 +115,3 @@ def _text(raw: bytes) -> str | None:
     if "&" in text:
         text = html.unescape(text)
     return None if "_x" in text else text
-
-
-def _sheet_path(z: zipfile.ZipFile, sheet: str) -> str | None:
-    book = z.read("xl/workbook.xml")
-    rels = z.read("xl/_rels/workbook.xml.rels")
-    targets: dict[bytes, bytes] = {}
-    for m in _REL.finditer(rels):
-        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        targets[rid] = target
-    for m in _SHEET.finditer(book):
-        if html.unescape(m.group(1).decode("utf-8")) == sheet:
-            target = targets.get(m.group(2), b"").decode()
-            return target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return None

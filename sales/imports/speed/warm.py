@@ -7,9 +7,9 @@ from datetime import date
 
 from sales.imports.columns import Column, sheet_columns
 from sales.imports.plan import Converter, Options, Ready
-from sales.imports.read import HEADER_SCAN, header_row
-from sales.imports.rows import name_parts
+from sales.imports.read import HEADER_SCAN, SheetXml, header_row
 from sales.imports.speed.glimpse import Glimpse
+from sales.imports.values import name_parts
 
 AHEAD = ("name", "phone", "email")  # the fields whose cells are nearly all distinct: no memo helps them later
 ENABLED = os.environ.get("SALESBOT_HEAD_START", "1") != "0"
@@ -35,8 +35,9 @@ class Warm:
         self.columns: list[Column] | None = None
         self.ready = Ready()
 
-    def fill(self, seen: Glimpse, sheet: str) -> None:
+    def fill(self, found: SheetXml, sheet: str) -> None:
         """Find the header row and columns in the XML's top rows as the import will, then convert ahead."""
+        seen = Glimpse(found.xml, found.book)
         grid = seen.top(HEADER_SCAN)
         at = header_row(grid)
         if at is None:
