@@ -21,8 +21,7 @@ from sales.imports.customers import plan_customers
 from sales.imports.plan import Job, Options, Plan, Progress, RowResult, Suspect
 from sales.imports.read import BadFile, read_table
 from sales.imports.records import plan_activities, plan_deals, plan_leads
-from sales.imports.speed.forked import Worker, worker_if
-from sales.imports.speed.warm import Warm, worth_it
+from sales.imports.speed import Worker, head_start, worker_if
 from sales.imports.values import FORMULA_START, Issue, Owners
 from sales.imports.values import email as read_email
 from sales.imports.values import phone as read_phone
@@ -87,7 +86,7 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
              progress: Progress | None, worker: Worker | None) -> Plan:
     if options.kind is not None and options.kind not in KINDS:
         raise BadFile("unknown_kind", kinds=", ".join(KINDS))
-    warm = Warm(options, now.astimezone(ZoneInfo(options.tz)).date(), file_name) if worth_it() else None
+    warm = head_start(options, now.astimezone(ZoneInfo(options.tz)).date(), file_name)
     table = read_table(data, file_name, options.sheet, options.max_bytes, meanwhile=warm.fill if warm else None)
     kind, columns = sheet_columns(table.headers, options.kind, options.mapping, table.sheet, file_name)
     if not any(c.field == "name" for c in columns):

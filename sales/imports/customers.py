@@ -20,7 +20,7 @@ from sales.imports.merge import (
 )
 from sales.imports.plan import Job, Progress, RowResult, Suspect
 from sales.imports.rows import Rec, read_rows
-from sales.imports.speed.forked import later, texts_in, texts_out
+from sales.imports.speed import later, texts_in, texts_out
 from sales.imports.write import big_cache, bulk_insert, bulk_update, reserve_ids
 from sales.names.dedupe import (
     Groups,

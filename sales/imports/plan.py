@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -15,9 +15,11 @@ from sqlmodel import Session
 from sales.imports import values
 from sales.imports.columns import FIELDS, Column
 from sales.imports.read import MAX_BYTES, Table
-from sales.imports.speed.forked import Worker
 from sales.imports.values import Bad, Issue, Owners
 from storage.models import User
+
+if TYPE_CHECKING:  # only a type here: the speed machinery builds on this module
+    from sales.imports.speed import Worker
 
 Progress = Callable[[int, int, str], None]
 UTC = ZoneInfo("UTC")

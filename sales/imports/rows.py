@@ -11,7 +11,7 @@ from typing import Any
 from sales.customers import MAX_NAME
 from sales.imports.plan import Job, Read, RowReader, RowResult
 from sales.imports.read import BadFile
-from sales.imports.speed.forked import later, texts_in, texts_out
+from sales.imports.speed import later, texts_in, texts_out
 from sales.imports.values import Issue, name_parts
 from sales.names.pinyin import romanize
 from storage.models import User

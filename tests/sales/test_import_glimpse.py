@@ -94,6 +94,7 @@ def test_an_import_plans_the_same_with_and_without_the_work_done_during_the_pars
     assert used == [True]
     monkeypatch.setattr(importing_warm, "worth_it", lambda: False)
     cold = run(engine, data, "customers_zh.xlsx", clock.now, dry_run=True)
+    assert used == [True]  # the cold import had no head start to use
     assert warm.summary() == cold.summary()
 
 

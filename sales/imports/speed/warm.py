@@ -25,6 +25,11 @@ def worth_it() -> bool:
         return (os.cpu_count() or 1) >= 2
 
 
+def head_start(options: Options, today: date, file_name: str) -> Warm | None:
+    """Work to do on an xlsx sheet's XML during its parse, when it can help (switched on, a second core)."""
+    return Warm(options, today, file_name) if worth_it() else None
+
+
 class Warm:
     """Conversions worked out from a Glimpse of the sheet; they count only if the read finds the same columns."""
 
