@@ -1,14 +1,10 @@
-"""Benchmark: imports a generated 100,000-row customer sheet with and without the import's speed machinery.
+"""Benchmark: imports a generated 100,000-row customer sheet, beside python-calamine's bare read.
 
     .venv/bin/python bench/importing.py [--rows 100000] [--db sqlite|URL] [--repeat 5]
 
-The speed machinery (sales/imports/speed/) is the worker process (romanizing names and the look-alike scan) and
-the head start (the sheet's XML read while calamine parses it). Each run is a fresh process (as `salesbot import`
-is) on a fresh database; runs with it and without it (SALESBOT_FORK=0 SALESBOT_HEAD_START=0) take turns, so the
-shared machine's load falls on both alike. Each run also times python-calamine's bare read (open + to_python),
-the anchor. The report closes with, for each, the median of --repeat runs, their spread (min–max) and the ratio
-to the bare read, and whether the difference between the medians is larger than the spread. Goal: ≤ 3× the read
-and ≤ 60 s.
+Each run is a fresh process (as `salesbot import` is) on a fresh database and also times python-calamine's bare
+read (open + to_python), the anchor. The report closes with the median of --repeat runs, their spread (min–max)
+and the ratio to the bare read. Goal: ≤ 3× the read and ≤ 60 s.
 """
 
 from __future__ import annotations
@@ -111,21 +107,13 @@ def run_once(sheet: Path, url: str, rows: int) -> tuple[float, float]:
     return read, whole
 
 
-# The two ways an import runs: the environment of its process (the switches are read as the process starts).
-KINDS = {"with": {"SALESBOT_FORK": "1", "SALESBOT_HEAD_START": "1"},
-         "without": {"SALESBOT_FORK": "0", "SALESBOT_HEAD_START": "0"}}
-LABELS = {"with": "with the speed machinery (worker + head start)",
-          "without": "without it (SALESBOT_FORK=0 SALESBOT_HEAD_START=0)"}
-
-
-def in_a_process(kind: str, sheet: Path, url: str, rows: int) -> tuple[float, float]:
-    """One run in a fresh process with the kind's switches: (bare read, whole import)."""
-    env = {**os.environ, **KINDS[kind]}
+def in_a_process(sheet: Path, url: str, rows: int) -> tuple[float, float]:
+    """One run in a fresh process: (bare read, whole import)."""
     args = [sys.executable, __file__, "--one", str(sheet), "--db", url, "--rows", str(rows)]
-    done = subprocess.run(args, env=env, check=True, stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(args, check=True, stdout=subprocess.PIPE, text=True)
     *shown, last = done.stdout.strip().splitlines()
     for line in shown:
-        print(f"  {kind:>7}: {line}", flush=True)
+        print(f"  {line}", flush=True)
     read, whole = json.loads(last)
     return float(read), float(whole)
 
@@ -138,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite")
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each kind, on fresh databases")
+    parser.add_argument("--repeat", type=int, default=5, help="runs, each on a fresh database")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a single run in this process (a child)
     args = parser.parse_args()
     if args.one:
@@ -150,26 +138,18 @@ def main() -> None:
         generate(sheet, args.rows)
         print(f"generated {args.rows:,} rows ({sheet.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s; "
               f"load average {os.getloadavg()[0]:.2f}", flush=True)
-        runs: dict[str, list[tuple[float, float]]] = {kind: [] for kind in KINDS}
+        runs = []
         for n in range(args.repeat):
-            for kind in list(KINDS)[:: 1 if n % 2 == 0 else -1]:  # alternate which goes first
-                url = f"sqlite:///{Path(tmp) / f'bench-{kind}-{n}.db'}" if args.db == "sqlite" else args.db
-                runs[kind].append(in_a_process(kind, sheet, url, args.rows))
-    print(f"median of {args.repeat} each ({args.rows:,} rows, {args.db.split(':')[0]}; "
+            url = f"sqlite:///{Path(tmp) / f'bench-{n}.db'}" if args.db == "sqlite" else args.db
+            runs.append(in_a_process(sheet, url, args.rows))
+    reads, wholes = [r for r, _ in runs], [w for _, w in runs]
+    whole = statistics.median(wholes)
+    print(f"median of {args.repeat} ({args.rows:,} rows, {args.db.split(':')[0]}; "
           f"load average {os.getloadavg()[0]:.2f}):")
-    reads = [r for kind in KINDS for r, _ in runs[kind]]
     print(f"  bare calamine read: {statistics.median(reads):.2f}s, {spread(reads)}")
-    medians = {}
-    for kind in KINDS:
-        wholes = [w for _, w in runs[kind]]
-        medians[kind] = statistics.median(wholes)
-        ratio = statistics.median(w / r for r, w in runs[kind])
-        print(f"  {LABELS[kind]}: {medians[kind]:.2f}s ({args.rows / medians[kind]:,.0f} rows/s), {spread(wholes)}, "
-              f"{ratio:.1f}x the bare read (goal ≤ 3x); goal ≤ 60 s: {'met' if medians[kind] <= 60 else 'missed'}")
-    gained = medians["without"] - medians["with"]
-    widest = max(max(w for _, w in runs[kind]) - min(w for _, w in runs[kind]) for kind in KINDS)
-    print(f"  without − with: {gained:+.2f}s ({gained / medians['without']:+.0%}); the widest spread is {widest:.2f}s: "
-          f"the machinery {'saves more than' if gained > widest else 'does NOT save more than'} the spread")
+    print(f"  whole import: {whole:.2f}s ({args.rows / whole:,.0f} rows/s), {spread(wholes)}, "
+          f"{statistics.median(w / r for r, w in runs):.1f}x the bare read (goal ≤ 3x); "
+          f"goal ≤ 60 s: {'met' if whole <= 60 else 'missed'}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, text
 if TYPE_CHECKING:
     from tests.transcript import Transcript
 
-from sales.imports.speed import forked
 from sales.names import directory
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -47,14 +46,6 @@ class FakeClock:
 
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)
-
-
-@pytest.fixture(autouse=True)
-def no_worker_left() -> Iterator[None]:
-    """Each test starts without an import worker and stops the one it started (it is kept per process)."""
-    forked.shutdown()
-    yield
-    forked.shutdown()
 
 
 @pytest.fixture

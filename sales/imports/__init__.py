@@ -9,9 +9,8 @@ import gc
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -21,7 +20,6 @@ from sales.imports.customers import plan_customers
 from sales.imports.plan import Job, Options, Plan, Progress, RowResult, Suspect
 from sales.imports.read import BadFile, read_table
 from sales.imports.records import plan_activities, plan_deals, plan_leads
-from sales.imports.speed import Worker, head_start, worker_if
 from sales.imports.values import FORMULA_START, Issue, Owners
 from sales.imports.values import email as read_email
 from sales.imports.values import phone as read_phone
@@ -32,7 +30,6 @@ __all__ = [
     "parse_mapping", "preview", "read_email", "read_phone",
 ]
 
-WORKER_FROM = 1024 * 1024  # file size (bytes) from which an import forks a worker for its large pure work
 _PLANNERS = {"customers": plan_customers, "activities": plan_activities, "deals": plan_deals, "leads": plan_leads}
 
 
@@ -67,27 +64,15 @@ def preview(
     progress: Progress | None = None,
 ) -> Plan:
     """Read the file and plan the import without writing anything (a dry run)."""
-    with _bulk(), _worker(data) as worker:
-        plan = _preview(session, data, file_name, by, now, options or Options(), progress, worker)
-        plan.settle()
-    return plan
-
-
-def _worker(data: bytes) -> AbstractContextManager[Worker | None]:
-    """This process's worker for a large file's pure work (forked at the first one, while the process is small)."""
-    if len(data) < WORKER_FROM:
-        return worker_if(False)
-    import sales.names.alike  # noqa: F401  (the worker scans with it: imported before the fork, not in the child)
-
-    return worker_if(True)
+    with _bulk():
+        return _preview(session, data, file_name, by, now, options or Options(), progress)
 
 
 def _preview(session: Session, data: bytes, file_name: str, by: User, now: datetime, options: Options,
-             progress: Progress | None, worker: Worker | None) -> Plan:
+             progress: Progress | None) -> Plan:
     if options.kind is not None and options.kind not in KINDS:
         raise BadFile("unknown_kind", kinds=", ".join(KINDS))
-    warm = head_start(options, now.astimezone(ZoneInfo(options.tz)).date(), file_name)
-    table = read_table(data, file_name, options.sheet, options.max_bytes, meanwhile=warm.fill if warm else None)
+    table = read_table(data, file_name, options.sheet, options.max_bytes)
     kind, columns = sheet_columns(table.headers, options.kind, options.mapping, table.sheet, file_name)
     if not any(c.field == "name" for c in columns):
         raise BadFile("no_name_column",
@@ -96,8 +81,7 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
                 sheets=table.sheets, header_row=table.header_row, columns=columns, table=table)
     users = list(session.exec(select(User).where(col(User.active))).all())
     job = Job(session=session, table=table, columns=columns, by=by, now=now, options=options,
-              owners=Owners(users), plan=plan, progress=progress, ready=warm.ready_for(columns) if warm else None,
-              worker=worker)
+              owners=Owners(users), plan=plan, progress=progress)
     _PLANNERS[kind](job)
     plan.counts["rejected"] = len(plan.rejected)
     plan.counts["flagged"] = len(plan.flagged)
@@ -112,7 +96,6 @@ def apply(session: Session, plan: Plan, *, by: User, now: datetime, progress: Pr
         with _bulk():
             plan.writes(session, progress)
             plan.writes = None  # written once: its rows can go
-            plan.settle()  # the batch records the look-alikes merged
             batch = ImportBatch(user_id=by.id or 0, file_name=plan.file_name[:200], sha256=plan.sha256,
                                 kind=plan.kind, sheet=plan.sheet, status="applied", created_at=now, applied_at=now)
             session.add(batch)
@@ -121,7 +104,6 @@ def apply(session: Session, plan: Plan, *, by: User, now: datetime, progress: Pr
             batch.summary = json.dumps(_record(plan), ensure_ascii=False, default=str)
             audit.record(session, by=by.id, action="import", entity="importbatch", entity_id=batch.id, now=now,
                          after={"file": plan.file_name, "kind": plan.kind, "counts": dict(plan.counts)})
-    plan.settle()
     plan.applied = True
     return plan
 
@@ -142,7 +124,6 @@ def import_file(
     """Preview, and unless `dry_run` apply, in the caller's transaction."""
     if dry_run:
         return preview(session, data=data, file_name=file_name, by=by, now=now, options=options, progress=progress)
-    # One pause for both steps; a large file's look-alikes are listed while its rows are written.
-    with _bulk(), _worker(data) as worker:
-        plan = _preview(session, data, file_name, by, now, options or Options(), progress, worker)
+    with _bulk():  # one pause for both steps
+        plan = _preview(session, data, file_name, by, now, options or Options(), progress)
         return apply(session, plan, by=by, now=now, progress=progress)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from operator import attrgetter, itemgetter
 from typing import Any, cast
 
@@ -20,7 +19,6 @@ from sales.imports.merge import (
 )
 from sales.imports.plan import Job, Progress, RowResult, Suspect
 from sales.imports.rows import Rec, read_rows
-from sales.imports.speed import later, texts_in, texts_out
 from sales.imports.write import big_cache, bulk_insert, bulk_update, reserve_ids
 from sales.names.dedupe import (
     Groups,
@@ -79,9 +77,9 @@ Pairs = list[tuple[int, int, bool]]  # (new row index, other row index or custom
 
 
 def look_alikes(job: Job, recs: list[Rec], heads: list[int], found: dict[int, int],
-                spelled: dict[str, tuple[str, str]], background: bool) -> tuple[Callable[[], Pairs], dict[int, str]]:
-    """The look-alike pairs of the groups that are new customers (computed in the worker process if `background`
-    and large), and the names of the customers they may pair with."""
+                spelled: dict[str, tuple[str, str]]) -> tuple[Pairs, dict[int, str]]:
+    """The look-alike pairs of the groups that are new customers, and the names of the customers they may pair
+    with."""
     session = job.session
     refs = [h for h, head in enumerate(heads) if head == h and h not in found]
     new = [recs[h] for h in refs]
@@ -91,24 +89,10 @@ def look_alikes(job: Job, recs: list[Rec], heads: list[int], found: dict[int, in
         q = select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin))
         old = list(session.execute(q).all())
     old_names = {int(r[0]): r[1] for r in old}
-    # Columns of texts: a few joined strings travel to the worker far quicker than a tuple per name.
-    sent_new = (refs, texts_out([r.name for r in new]), texts_out([r.key for r in new]),
-                texts_out([spelled[r.nkey][0] for r in new]))
-    sent_old = ([int(r[0]) for r in old], texts_out([r[1] for r in old]), texts_out([merge_key(r[2]) for r in old]),
-                texts_out([r[3] for r in old]))
-    shown = texts_out([r.shown_key for r in new])
-    return later(job.worker if background else None, len(new) + len(old), alike_pairs, sent_new, sent_old,
-                 shown), old_names
-
-
-Sent = tuple[list[int], str | list[str], str | list[str], str | list[str]]
-
-
-def alike_pairs(new: Sent, old: Sent, shown: str | list[str]) -> Pairs:
-    """dedupe.suspects on the columns sent: (ref, name, merge key, pinyin), and the new names' keys."""
-    fresh = list(zip(new[0], *map(texts_in, new[1:]), strict=True))
-    return suspects(fresh, list(zip(old[0], *map(texts_in, old[1:]), strict=True)),
-                    dict(zip(texts_in(new[1]), texts_in(shown), strict=True)))
+    fresh = [(h, r.name, r.key, spelled[r.nkey][0]) for h, r in zip(refs, new, strict=True)]
+    others = [(int(r[0]), r[1], merge_key(r[2]), r[3]) for r in old]
+    shown = {r.name: r.shown_key for r in new}
+    return suspects(fresh, others, shown), old_names
 
 
 def list_suspects(job: Job, recs: list[Rec], groups: Groups, found: dict[int, int], pairs: Pairs,
@@ -147,8 +131,8 @@ def plan_customers(job: Job) -> None:
     heads = groups.heads()
     chosen = bool(job.options.merge_all or job.options.merge)
     if chosen:  # look-alikes the user chose to merge change the groups: they are listed first
-        pairs, old_names = look_alikes(job, recs, heads, found, romanized(), background=False)
-        if list_suspects(job, recs, groups, found, pairs(), old_names):
+        pairs, old_names = look_alikes(job, recs, heads, found, romanized())
+        if list_suspects(job, recs, groups, found, pairs, old_names):
             heads = groups.heads()
     members: dict[int, list[int]] = {}
     for idx, head in enumerate(heads):
@@ -218,14 +202,13 @@ def plan_customers(job: Job) -> None:
         plan.counts["customer.created"] += len(new_customers)
         plan.counts["contact.created"] += sum(1 for db_id, _, _ in new_contacts if db_id is None)
     results.sort(key=attrgetter("row"))
-    if not chosen:  # nothing chosen to merge: the listing changes no write, so it may finish while they go on
-        pairs, old_names = look_alikes(job, recs, heads, found, romanized(), background=True)
-        plan.pending.append(lambda: list_suspects(job, recs, groups, found, pairs(), old_names))
+    if not chosen:  # nothing chosen to merge: the listing changes no write
+        pairs, old_names = look_alikes(job, recs, heads, found, romanized())
+        list_suspects(job, recs, groups, found, pairs, old_names)
 
     def write(session: Session, progress: Progress | None) -> None:
         with big_cache(session, len(new_customers) + len(new_contacts)):
             ids = reserve_ids(session, "customer", len(new_customers))
-            # Names are romanized by the worker while the rows are read: their readings join the rows here.
             readings = list(map(romanized().__getitem__, map(itemgetter(2), new_customers)))  # by name_key
             bulk_insert(session, Customer, new_customers, progress, "customers", columns=BUILT_COLUMNS,
                         apart={"id": ids, "pinyin": list(map(itemgetter(0), readings)),

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -17,9 +17,6 @@ from sales.imports.columns import FIELDS, Column
 from sales.imports.read import MAX_BYTES, Table
 from sales.imports.values import Bad, Issue, Owners
 from storage.models import User
-
-if TYPE_CHECKING:  # only a type here: the speed machinery builds on this module
-    from sales.imports.speed import Worker
 
 Progress = Callable[[int, int, str], None]
 UTC = ZoneInfo("UTC")
@@ -83,7 +80,6 @@ class Plan:
     flagged: list[tuple[int, Issue]] = field(default_factory=list)
     unknown_owners: Counter[str] = field(default_factory=Counter)
     suspects: list[Suspect] = field(default_factory=list)
-    pending: list[Callable[[], object]] = field(default_factory=list)  # work left to finish: settle()
     samples: list[dict[str, str]] = field(default_factory=list)
     blank_rows: int = 0
     applied: bool = False
@@ -100,11 +96,6 @@ class Plan:
     def rejected(self) -> list[RowResult]:
         """The rejected rows."""
         return [r for r in self.results if r.outcome == "rejected"]
-
-    def settle(self) -> None:
-        """Finish the work left pending (the look-alike listing of a large import)."""
-        while self.pending:
-            self.pending.pop(0)()
 
     def summary(self, suspects: bool = True) -> dict[str, Any]:
         """A JSON-able summary (the --json output and the batch's record); `suspects` lists the look-alikes."""
@@ -124,14 +115,6 @@ class Plan:
 
 
 @dataclass
-class Ready:
-    """Conversions done ahead, during the parse: by field, cell text → its read; name → its keys (name_parts)."""
-
-    reads: dict[str, dict[str, Read]] = field(default_factory=dict)
-    keys: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
-
-
-@dataclass
 class Job:
     """Everything a planner needs about the file, the importer and the database."""
 
@@ -144,8 +127,6 @@ class Job:
     owners: Owners
     plan: Plan
     progress: Progress | None = None
-    ready: Ready | None = None  # conversions done while the sheet was parsed
-    worker: Worker | None = None  # a child process for the large pure work (romanizing, the look-alike scan)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -241,7 +222,6 @@ class RowReader(Converter):
         super().__init__(job.columns, job.today, job.options.region)
         self.job = job
         self.formulas = job.table.formulas
-        self.ready = job.ready
         self._transposed: list[tuple[Any, ...]] | None = None
 
     def cells(self, i: int, row: list[Any]) -> dict[str, Any]:
@@ -276,9 +256,6 @@ class RowReader(Converter):
         """convert() of a field's cell in each row (None where the cell is empty or missing)."""
         cells = self._cells(self.index[name].index)
         if _TYPES.get(name) in _UNIQUE:
-            ready = self.ready.reads.get(name) if self.ready is not None else None
-            if ready:  # converted during the parse: a lookup per cell (a miss is converted now)
-                return [None if v is None or v == "" else ready.get(v) or self._convert(name, v) for v in cells]
             return [None if v is None or v == "" else self._convert(name, v) for v in cells]
         memo: dict[Any, Read | None] = {
             v: self.convert(name, v) for v in dict.fromkeys(cells) if v.__class__ is str and v != ""}

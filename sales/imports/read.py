@@ -7,9 +7,7 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,17 +24,6 @@ _CELL_F = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:(?!</c>).)*?<f(?: [^>]*
 _SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _REL = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|'
                   rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
-
-
-@dataclass
-class SheetXml:
-    """An xlsx sheet's own XML, and its workbook (where the shared strings are)."""
-
-    xml: bytes
-    book: zipfile.ZipFile | None = None
-
-
-Meanwhile = Callable[[SheetXml, str], None]  # work done on the sheet's XML (and its name) during the parse
 
 
 class BadFile(Exception):
@@ -66,10 +53,8 @@ class Table:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (index in rows, column) → "=…"
 
 
-def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int = MAX_BYTES,
-               meanwhile: Meanwhile | None = None) -> Table:
-    """The rows of `sheet` (or the first sheet with data) of an uploaded file, or BadFile; `meanwhile` runs
-    on an xlsx sheet's XML while calamine parses it (on the second core: the parse releases the GIL)."""
+def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int = MAX_BYTES) -> Table:
+    """The rows of `sheet` (or the first sheet with data) of an uploaded file, or BadFile."""
     if len(data) > max_bytes:
         raise BadFile("too_large", size=round(len(data) / 1024 / 1024, 1), limit=max_bytes // 1024 // 1024)
     if not data.strip():
@@ -77,7 +62,7 @@ def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int 
     if data.startswith(_OLE) and _ENCRYPTED in data:
         raise BadFile("encrypted", name=name)
     if data.startswith(_ZIP) or data.startswith(_OLE):
-        sheets, grid, chosen, found = _read_book(data, name, sheet, meanwhile)
+        sheets, grid, chosen, found = _read_book(data, name, sheet)
     elif name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")):
         raise BadFile("corrupt", name=name)
     else:
@@ -94,8 +79,7 @@ def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int 
                  rows=rows, first_row=header_at + 2, formulas=shifted)
 
 
-def _read_book(data: bytes, name: str, sheet: str | None, meanwhile: Meanwhile | None,
-               ) -> tuple[list[str], list[list[Any]], str, dict[tuple[int, int], str]]:
+def _read_book(data: bytes, name: str, sheet: str | None) -> tuple[list[str], list[list[Any]], str, dict[tuple[int, int], str]]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except PasswordError:
@@ -113,7 +97,7 @@ def _read_book(data: bytes, name: str, sheet: str | None, meanwhile: Meanwhile |
     try:
         likely = sheet or (names[0] if names else None)
         if xlsx and likely is not None:
-            grid, found = _parse_while(book, data, likely, meanwhile)
+            grid, found = _parse_while(book, data, likely)
             if any(_filled(r) for r in grid):
                 return names, grid, likely, found
         for candidate in [sheet] if sheet else names:
@@ -122,35 +106,31 @@ def _read_book(data: bytes, name: str, sheet: str | None, meanwhile: Meanwhile |
                 continue
             grid = book.get_sheet_by_name(candidate).to_python(skip_empty_area=False)
             if any(_filled(r) for r in grid):
-                seen = sheet_xml(data, candidate) if xlsx else None
-                return names, grid, candidate, formulas(seen.xml) if seen is not None else {}
+                xml = sheet_xml(data, candidate) if xlsx else None
+                return names, grid, candidate, formulas(xml) if xml is not None else {}
     except Exception:
         raise BadFile("corrupt", name=name) from None
     raise BadFile("empty", name=name)
 
 
-def _parse_while(book: CalamineWorkbook, data: bytes, sheet: str, meanwhile: Meanwhile | None,
-                 ) -> tuple[list[list[Any]], dict[tuple[int, int], str]]:
-    """An xlsx sheet's cells and formulas; while calamine parses (without the GIL) this thread reads its XML."""
+def _parse_while(book: CalamineWorkbook, data: bytes, sheet: str) -> tuple[list[list[Any]], dict[tuple[int, int], str]]:
+    """An xlsx sheet's cells and formulas; while calamine parses (without the GIL) this thread finds the formulas."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         parsing = pool.submit(book.get_sheet_by_name, sheet)
-        seen = sheet_xml(data, sheet)
-        found = formulas(seen.xml) if seen is not None else {}
-        if seen is not None and meanwhile is not None:
-            with suppress(Exception):  # it only saves work later: the import reads the same without it
-                meanwhile(seen, sheet)
-        del seen  # the XML can go before the cells arrive
+        xml = sheet_xml(data, sheet)
+        found = formulas(xml) if xml is not None else {}
+        del xml  # the XML can go before the cells arrive
         return parsing.result().to_python(skip_empty_area=False), found
 
 
-def sheet_xml(data: bytes, sheet: str) -> SheetXml | None:
+def sheet_xml(data: bytes, sheet: str) -> bytes | None:
     """The named sheet's XML from an xlsx file (None when it is not there)."""
     try:
-        book = zipfile.ZipFile(io.BytesIO(data))
-        path = _sheet_path(book, sheet)
-        if path is None or path not in book.namelist():
-            return None
-        return SheetXml(book.read(path), book)
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            path = _sheet_path(book, sheet)
+            if path is None or path not in book.namelist():
+                return None
+            return book.read(path)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError):
         return None
 

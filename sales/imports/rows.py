@@ -11,7 +11,6 @@ from typing import Any
 from sales.customers import MAX_NAME
 from sales.imports.plan import Job, Read, RowReader, RowResult
 from sales.imports.read import BadFile
-from sales.imports.speed import later, texts_in, texts_out
 from sales.imports.values import Issue, name_parts
 from sales.names.pinyin import romanize
 from storage.models import User
@@ -44,7 +43,7 @@ class Rec:
 
 def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, str]]]]:
     """Read every row (rejected rows are recorded on the plan), and how to get the pinyin and initials of
-    their name keys (romanized in the worker process, while the other columns are read, for a large sheet)."""
+    their name keys (worked out once, when first wanted)."""
     rr = RowReader(job)
     if not rr.has("name"):
         raise BadFile("no_name_column", headers="、".join(str(h) for h in job.table.headers if h not in (None, ""))[:300])
@@ -61,13 +60,9 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
             cells[i] = rr.convert(f, formula)
         return cells
 
-    known = job.ready.keys if job.ready is not None else {}
-    ahead = {parts[0] for parts in known.values()}
-    early = _romanized(job, ahead) if ahead else None  # the names' keys are known from the parse: start at once
     names = read_column("name")
-    keys = {n: k if (k := known.get(n)) is not None else name_parts(n) for got in names if got is not None and (n := got[0])}
-    rest = {parts[0] for parts in keys.values()} - ahead
-    romanized = _romanized(job, rest) if early is None else _joined(early, rest)
+    keys = {n: name_parts(n) for got in names if got is not None and (n := got[0])}
+    romanized = _romanized({parts[0] for parts in keys.values()})
     columns = {"name": names} | {f: read_column(f) for f in index if f != "name"}
     fields = [(f, columns[f]) for f in CUSTOMER_FIELDS if f in index]
     lasts = columns.get("last_contact")
@@ -165,34 +160,14 @@ def read_rows(job: Job) -> tuple[list[Rec], Callable[[], dict[str, tuple[str, st
     return recs, romanized
 
 
-def _romanized(job: Job, keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
-    """Pinyin and initials of each key (from the import's worker process when there are many)."""
-    order = list(keys)
-    sent = later(job.worker, len(order), romanized_texts, texts_out(order))
+def _romanized(keys: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
+    """Pinyin and initials of each key, worked out when first wanted."""
 
     @cache
     def spelled() -> dict[str, tuple[str, str]]:
-        pinyins, initials = sent()
-        return dict(zip(order, zip(texts_in(pinyins), texts_in(initials), strict=True), strict=True))
+        return {k: romanize(k) for k in keys}
 
     return spelled
-
-
-def romanized_texts(keys: str | list[str]) -> tuple[str | list[str], str | list[str]]:
-    """Pinyin and initials of the name keys sent, in their order (each as texts_out sends them)."""
-    readings = [romanize(k) for k in texts_in(keys)]
-    return texts_out([p for p, _ in readings]), texts_out([i for _, i in readings])
-
-
-def _joined(early: Callable[[], dict[str, tuple[str, str]]], rest: set[str]) -> Callable[[], dict[str, tuple[str, str]]]:
-    """The readings started early, with those of the few keys the early start did not know (formula cells)."""
-
-    @cache
-    def get() -> dict[str, tuple[str, str]]:
-        got = early()
-        return got | {k: romanize(k) for k in rest} if rest else got
-
-    return get
 
 
 class _Instants:

@@ -173,6 +173,23 @@ def test_formulas_are_stored_as_text_and_exported_with_an_apostrophe(engine: Eng
     assert n == 2 and "'=HYPERLINK" in body and "'=cmd|" in body and "'@SUM" in body and "'+1 trick" in body
 
 
+def test_formula_cells_are_placed_by_their_column_letters() -> None:
+    from sales.imports.read import column_index
+
+    assert [column_index(c) for c in ("A", "Z", "AA", "AZ", "BA", "ZZ", "AAA")] == [0, 25, 26, 51, 52, 701, 702]
+
+
+def test_a_name_in_a_formula_cell_is_romanized_too(engine: Engine, clock: FakeClock) -> None:
+    data = xlsx([["客户名称", "电话"], ["华东科技", "13800138000"], ['=HYPERLINK("http://x","华南科技")', "13900139000"]])
+    team(engine, clock())
+    run(engine, data, "x.xlsx", clock())
+    with session_factory(engine)() as s:
+        spelled = {c.name: (c.pinyin, c.initials) for c in s.exec(select(Customer)).all()}
+    assert spelled["华东科技"] == ("huadongkeji", "hdkj")
+    formula = next(n for n in spelled if n.startswith("=HYPERLINK"))
+    assert spelled[formula][0].startswith("hyperlinkhttpx")
+
+
 def test_look_alike_names_are_listed_not_merged(engine: Engine, clock: FakeClock) -> None:
     team(engine, clock())
     run(engine, xlsx([["客户名称"], ["华东科技"]]), "a.xlsx", clock())
