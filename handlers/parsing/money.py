@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from handlers.parsing.quantities import quantities_in
 from handlers.parsing.text import ascii_re, cn_int, mask, whole
 
 
@@ -36,7 +37,7 @@ _POST = (
     r"|dollars?\b|bucks\b|yuan\b|euros?\b|[¥$€£])?"
 )
 _AMOUNT = ascii_re(
-    _PRE + r"\s*(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,15}(?:\.\d+)?)(?![\d.])"
+    _PRE + r"\s*(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,15}(?:\.\d+)?)(?!\d|\.\d)"
     r"\s*(?:(?P<mag>千万|百万|亿|万|千|million|thousand|billion|mil|mn|bn|k|m|w)(?![a-z])"
     r"(?P<tail>\d(?!\d|[.,]\d))?(?P<tailmag>千|百)?)?\s*" + _POST
 )
@@ -55,7 +56,7 @@ NOT_MONEY_AFTER = ascii_re(
 _MONEY_WORD = ascii_re(
     r"(预算|报价|价格|总价|单价|金额|合同额?|成交价?|费用|价钱|售价|价|付款|回款|首付|尾款|定金|订金|货款|总额|"
     r"budget|price|priced|quote|quoted|deal|cost|costs|worth|amount|total|pay|paid|invoice|for)"
-    r"\s*(?:is|of|:|是|为|约|大概|大约|在|只有|有)?\s*$"
+    r"\s*(?:每[台套个件箱吨米份本把只支部张条]|一[台套个件])?\s*(?:is|of|:|是|为|约|大概|大约|在|只有|有)?\s*$"
 )
 
 
@@ -66,10 +67,10 @@ def _currency(*marks: str | None) -> str | None:
     return None
 
 
-def _number_amount(m: re.Match[str], text: str) -> tuple[int, Decimal, str | None] | None:
+def _number_amount(m: re.Match[str], text: str, counts: set[int]) -> tuple[int, Decimal, str | None] | None:
     """(strength, value, currency) of a number; strength 2 with a currency or money word, 1 with a magnitude."""
     pre, num, mag, cur = m.group("pre"), m.group("num"), m.group("mag"), m.group("cur")
-    if not cur and NOT_MONEY_AFTER.match(text, m.end()):
+    if not cur and (NOT_MONEY_AFTER.match(text, m.end()) or m.start("num") in counts):
         return None
     money_word = _MONEY_WORD.search(text, max(0, m.start() - 12), m.start()) is not None
     if not (pre or cur or mag or "," in num or money_word):
@@ -85,9 +86,9 @@ def _number_amount(m: re.Match[str], text: str) -> tuple[int, Decimal, str | Non
     return None if result is None else (2 if pre or cur or money_word else 1, result, _currency(pre, cur))
 
 
-def _cn_amount(m: re.Match[str], text: str) -> tuple[int, Decimal, str | None] | None:
+def _cn_amount(m: re.Match[str], text: str, counts: set[int]) -> tuple[int, Decimal, str | None] | None:
     num, cur = m.group("num"), m.group("cur")
-    if NOT_MONEY_AFTER.match(text, m.end()) and not cur:
+    if not cur and (NOT_MONEY_AFTER.match(text, m.end()) or m.start("num") in counts):
         return None
     has_magnitude = any(c in num for c in "千万亿")
     if not has_magnitude and not (cur and cur != "块") and not (cur and "百" in num):
@@ -103,10 +104,11 @@ def _cn_amount(m: re.Match[str], text: str) -> tuple[int, Decimal, str | None] |
 def moneys_in(text: str) -> list[tuple[int, Money]]:
     """Every amount in normalized text with its strength (2 marked as money, 1 a bare magnitude), in text order."""
     text = mask(text)
+    counts = {q.start for q in quantities_in(text)}  # a quantity is never an amount: 75 monitors
     found: list[tuple[int, Money]] = []
     for pattern, read in ((_AMOUNT, _number_amount), (_CN_AMOUNT, _cn_amount)):
         for m in pattern.finditer(text):
-            scored = read(m, text)
+            scored = read(m, text, counts)
             if scored:
                 end = m.end() - (len(m.group()) - len(m.group().rstrip()))
                 found.append((scored[0], Money(scored[1], scored[2], m.start(), end)))

@@ -43,10 +43,12 @@ def read_note(text: str, now: datetime, currency: str = "CNY") -> NoteReading:
 def _read(text: str, now: datetime, currency: str) -> NoteReading:
     folded, origin = normalize_mapped(text)
     kept, kept_origin = normalize_mapped(text, fold_case=False)
-    people = people_in(kept)
+    # 工程总监 is a title, not a 程总监
+    inside = titles_in(kept, [])
+    people = [p for p in people_in(kept) if not any(t.start < p.start < t.end for t in inside)]
     person = people[0] if people else None
     clause = _CLAUSE_END.search(kept, person.end) if person else None
-    title = title_for(kept, person, titles_in(kept, people), clause.start() if clause else len(kept))
+    title = title_for(kept, person, titles_in(kept, people), clause.start() if clause else len(kept), people)
     money = money_in(folded)
     picked = follow_up(folded, moments(folded, now))
     ambiguous = picked is not None and picked.status == AMBIGUOUS

@@ -34,32 +34,55 @@ _NOT_AFTER = {
     "姐": "妹",
     "哥": "们",
 }
-_BEFORE_WORD = {"施工", "童工", "包工", "古董", "付总", "汇总", "总工"}
+# Words whose last character is a surname: 对方总经理 is "the other side's general manager", not a 方总经理.
+_BEFORE_WORD = {
+    "施工", "童工", "包工", "古董", "付总", "汇总", "总工", "对方", "双方", "甲方", "乙方", "买方", "卖方", "我方", "各方",
+    "官方", "厂方", "资方", "地方", "一方", "多方", "工程", "流程", "日程", "行程", "进程", "过程", "课程", "公司",
+}
 _NAME_PRE = (
     r"(?:见了|见到|见|拜访了|拜访|约了|约|联系了|联系|和|跟|与|同|给|找|陪|接待了|接待|请|叫|是|"
-    r"联系人|对接人|负责人|客户|老客户|对方|老板|总监|经理|主管|总裁|董事长|总经理|工程师|主任)\s*[:：]?\s*"
+    r"联系人|对接人|负责人|客户|老客户|对方|老板|总监|经理|主管|总裁|董事长|总经理|工程师|主任|助理|秘书|专员|部长|科长|"
+    r"处长|厂长|院长|局长|采购员|董事|CEO|CTO|CFO|COO)\s*[:：]?\s*"
 )
 _NAME_POST = (
-    r"(?:$|[\s,，。.;；:：、!！?？()（）\d a-zA-Z]|说|讲|表示|提到|提出|通|打|发|电话|聊|沟通|确认|吃饭|见面|谈|约|在|是|的|和|"
+    r"(?:$|[\s,，。.;；:：、!！?？()（）\d a-zA-Z]|说|讲|表示|提到|提出|通|打|发|电话|聊|沟通|确认|吃|喝|见面|谈|约|在|是|的|和|"
     r"与|及|等|也|都|对|觉得|认为|希望|想|要|需|同意|答应|回复|问|称|介绍|开会|签|来|去|很|今天|明天|昨天|下周|上午|下午|"
     r"已|刚|会|了|那边|这边|他们|她们|一起|先生|女士|小姐|亲自|反馈|负责|带|看|试|听|主动)"
 )
 _FULL_NAME = re.compile(
     _NAME_PRE + r"(" + _COMPOUND + r"|[" + _FULL_NAME_SURNAMES + r"])([\u4e00-\u9fff]{1,2}?)(?=" + _NAME_POST + r")"
 )
-_NOT_GIVEN = set("的了是在和与说总工经理主任女士先生小姐老师部门司公们那这他她它我你客户方面")
+_FAMILIAR = re.compile(r"[小老][" + _FULL_NAME_SURNAMES + r"](?=" + _NAME_POST + r")")
+_NOT_GIVEN = set("的了是在和与说总工经理主任女士先生小姐老师部门司公们那这他她它我你客户方面率价额量款货单品件台套费税钱元万亿号点次天月年周")
 # English: Mr. Wang; a capitalized name after met/with/for/to; a name followed by its title in brackets.
 _HONORIFIC = ascii_re(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?")
-_CAP = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_CAP = r"(?:[A-Z]'|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _EN_NAME = ascii_re(
     r"(?:\b(?i:met|meet|meeting|met\s+with|call|called|calling|call\s+with|spoke|spoke\s+with|spoke\s+to|talked|"
     r"talked\s+to|talked\s+with|chat|chatted|chat\s+with|demo|demoed|visited|visit|lunch|dinner|coffee|emailed|"
-    r"contacted|saw|with|for|to|from|and|by|contact|contact:|cc)\s+|^|[.;:]\s+)"
+    r"contacted|saw|with|for|to|from|and|by|contact|contact:|cc|c[etfoimp]o|vp|director|manager|buyer|engineer|"
+    r"founder|president|owner|head|lead|officer|chief|chairman|specialist|supervisor|coordinator),?\s+|^|[.;:]\s+)"
     r"(" + _CAP + r"(?:\s+" + _CAP + r"){0,2})(?=\s*(?:$|[,;:.()!?]|\s+(?:said|says|wants|asked|mentioned|confirmed|"
     r"agreed|is|was|will|from|at|of|and|who|about|on|to|re|regarding|needs|wanted|thinks|prefers|the|their|\()))"
 )
 _EN_NOT_NAMES = frozenset(
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Today", "Tomorrow", "Yesterday", "Tonight", "Next", "Last", "This", "That", "These", "Those", "The", "They", "Them", "Their", "We", "Our", "Us", "I", "It", "He", "She", "His", "Her", "You", "Your", "Met", "Meet", "Meeting", "Call", "Called", "Demo", "Sent", "Send", "Visit", "Visited", "Lunch", "Dinner", "Coffee", "Follow", "Quote", "Proposal", "Budget", "Price", "Team", "Sales", "Company", "Corp", "Inc", "Ltd", "Tech", "Group", "Co", "Limited", "Procurement", "Finance", "Purchasing", "Operations", "Marketing", "Engineering", "Support", "Head", "Director", "Manager", "Chief", "President", "Vice", "Senior", "Lead", "Owner", "Founder", "Buyer", "Plant", "General", "Regional", "Deal", "Order", "Contract", "Customer", "Client", "Client's", "Ok", "Okay", "Yes", "No", "Thanks", "Great", "Good", "Nice", "Hi", "Hello", "Dear", "Please", "Also", "And", "But", "Or", "So", "Then", "Will", "Would", "Could", "Should", "Need", "Needs", "Want", "Wants", "Asked", "Said", "Email", "Phone", "Mobile", "Christmas", "Easter", "Chinese", "English", "China", "Shanghai", "Beijing", "Shenzhen", "Guangzhou", "Hangzhou", "Usa", "Europe", "Asia", "Q1", "Q2", "Q3", "Q4", "Trial", "Pilot", "Demo", "Product", "Products", "Service", "Services", "Sample", "Samples", "Machine", "Machines", "Unit", "Units", "Seats", "Licenses", "Units", "Invoice", "Payment", "Week", "Month", "Year", "Day", "Morning", "Afternoon", "Evening", "Noon", "Wechat", "Zoom", "Teams", "Slack", "Telegram"]
+    str.split(
+        "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
+        "August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Today "
+        "Tomorrow Yesterday Tonight Next Last This That These Those The They Them Their We Our Us I It He She "
+        "His Her You Your Met Meet Meeting Call Called Demo Sent Send Visit Visited Lunch Dinner Coffee "
+        "Follow Quote Proposal Budget Price Team Sales Company Corp Inc Ltd Tech Group Co Limited Procurement "
+        "Finance Purchasing Operations Marketing Engineering Support Head Director Manager Chief President "
+        "Vice Senior Lead Owner Founder Buyer Plant General Regional Deal Order Contract Customer Client "
+        "Client's Ok Okay Yes No Thanks Great Good Nice Hi Hello Dear Please Also And But Or So Then Will "
+        "Would Could Should Need Needs Want Wants Asked Said Email Phone Mobile Christmas Easter Chinese "
+        "English China Shanghai Beijing Shenzhen Guangzhou Hangzhou Usa Europe Asia Q1 Q2 Q3 Q4 Trial Pilot "
+        "Product Products Service Services Sample Samples Machine Machines Unit Units Seats Licenses Invoice "
+        "Payment Week Month Year Day Morning Afternoon Evening Noon Wechat Zoom Teams Slack Telegram Spoke "
+        "Talked Chatted Emailed Contacted Saw Went Had Got Gave Told Discussed Presented Showed Received "
+        "Signed Closed Left Try Tried Waiting Waited Checked Reached Pinged Texted Messaged Phoned Rang "
+        "Agreed Confirmed"
+    )
 )
 _OURS = ascii_re(
     r"(?:我们的?|我司的?|我方的?|本公司的?|咱们的?|我们公司的?|公司的?同事|同事|我的|\bour\s+(?:\w+\s+){0,2}|"
@@ -87,7 +110,7 @@ def _addressed(text: str) -> list[Span]:
 
 
 def _full_names(text: str) -> list[Span]:
-    found = []
+    found = [Span(m.start(), m.end()) for m in _FAMILIAR.finditer(text)]
     for m in _FULL_NAME.finditer(text):
         given = m.group(2)
         if any(c in _NOT_GIVEN for c in given):

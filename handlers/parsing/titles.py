@@ -12,7 +12,7 @@ _DEPTS = (
 )
 _ROLES = "副总经理|总经理|总工程师|工程师|副总裁|副总监|总监|副经理|经理|主管|负责人|专员|主任|副部长|部长|总工|科长|处长|组长|厂长|VP|vp"
 _ALONE = (
-    "副总经理|总经理|副董事长|董事长|副总裁|总裁|首席执行官|首席技术官|首席财务官|首席运营官|总工程师|创始人|联合创始人|"
+    "总经理助理|董事长助理|总裁助理|总经理秘书|董事长秘书|副总经理|总经理|副董事长|董事长|副总裁|总裁|首席执行官|首席技术官|首席财务官|首席运营官|总工程师|创始人|联合创始人|"
     "合伙人|厂长|院长|校长|局长|店长|采购员|采购负责人|老板娘|老板"
 )
 _ZH_TITLE = re.compile(r"(?:(?:" + _DEPTS + r")(?:部|中心)?(?:" + _ROLES + r")|" + _ALONE + r")")
@@ -28,10 +28,11 @@ _EN_TITLE = ascii_re(
     r"(?:c[etfoimp]o|ciso|cro)\b"
     r"|(?:svp|evp|vp|vice\s+president|head|director|chief|general\s+manager|manager)\s+of\s+(?:the\s+)?[a-z&]+\b"
     r"|(?:svp|evp|vp)\s+(?!of\b)(?-i:[A-Z][A-Za-z&]*)\b|(?:svp|evp|vp)\b"
-    r"|(?:" + _EN_DEPTS + r")\s+(?:" + _EN_ROLES + r")\b"
-    r"|(?:co-?founder|founder|president|chairman|owner|purchasing\s+agent|procurement\s+officer)\b))"
+    r"|(?:" + _EN_DEPTS + r")\s+(?:" + _EN_ROLES + r"|head)\b"
+    r"|chief\s+(?:engineer|architect|accountant|designer|buyer|scientist)\b"
+    r"|(?:co-?founder|founder|president|chairman|owner|buyer|purchasing\s+agent|procurement\s+officer)\b))"
 )
-_BEFORE_PERSON = ascii_re(r"\s*(?:的)?\s*$")
+_BEFORE_PERSON = ascii_re(r"\s*(?:的|[,，])?\s*$")
 _AFTER_PERSON = ascii_re(r"\s*(?:[（(]\s*|[,，、]\s*(?:the\s+|their\s+|our\s+|a\s+)?|\s+)$")
 _STATED = ascii_re(r"(?:他是|她是|担任|任|身份是|职位是|\bis\s+(?:the|their|a)\s+|\bwho\s+is\s+(?:the|their)?\s*)$")
 
@@ -49,11 +50,20 @@ def titles_in(text: str, people: list[Span]) -> list[Span]:
     return kept
 
 
-def title_for(text: str, person: Span | None, titles: list[Span], clause_end: int) -> Span | None:
+def title_for(
+    text: str, person: Span | None, titles: list[Span], clause_end: int, people: list[Span]
+) -> Span | None:
     """The title stated for the person (采购总监张总, 张伟（运营总监）, Tom (CTO)); with no person, the first alone."""
     if person is None:
         return titles[0] if titles else None
+    # a title right before someone else's name is theirs (和戴经理、采购员小周)
+    theirs = {
+        t for t in titles for p in people
+        if p is not person and t.end <= p.start and _BEFORE_PERSON.fullmatch(text[t.end : p.start])
+    }
     for t in titles:
+        if t in theirs:
+            continue
         if t.end <= person.start and _BEFORE_PERSON.fullmatch(text[t.end : person.start]):
             return t
         if t.start >= person.end:
