@@ -67,8 +67,8 @@ def plan(ctx: Ctx, args: str) -> None:
         ctx.ask("complete", {"prefix": f"/plan {o.id}"})
         return
     reading = read_plan(text, ctx.local_now)
-    if reading.problem == "after_event":
-        raise RuleError("plan_after_event", part=reading.part)
+    if reading.problem == "event":
+        raise RuleError("plan_event", part=reading.part)
     if reading.problem is not None:
         raise RuleError("bad_plan", part=reading.part)
     terms = [orders.Term(i.due, i.percent, i.amount) for i in reading.installments]

@@ -110,8 +110,9 @@ def moneys_in(text: str) -> list[tuple[int, Money]]:
         for m in pattern.finditer(text):
             scored = read(m, text, counts)
             if scored:
+                start = m.start("pre") if m.groupdict().get("pre") else m.start("num")
                 end = m.end() - (len(m.group()) - len(m.group().rstrip()))
-                found.append((scored[0], Money(scored[1], scored[2], m.start(), end)))
+                found.append((scored[0], Money(scored[1], scored[2], start, end)))
     return sorted(found, key=lambda f: f[1].start)
 
 

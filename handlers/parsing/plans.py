@@ -13,7 +13,7 @@ from handlers.parsing.money import money_in
 from handlers.parsing.text import ascii_re, clip, cn_int, normalize
 from handlers.parsing.when import moments
 
-Problem = Literal["unreadable", "no_date", "after_event", "ambiguous_date", "bad_share"]
+Problem = Literal["unreadable", "no_date", "event", "ambiguous_date", "bad_share"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +36,17 @@ class PlanReading:
     part: str = ""
 
 
-_SPLIT = re.compile(r"[,，;；、\n]|\band\b|\bthen\b|然后|再付|之后再")
+_SPLIT = re.compile(r"[，;；、\n]|,(?!\d{3}(?!\d))|\band\b|\bthen\b|然后|之后再")
 _NOW = ascii_re(
     r"\b(?:now|today|immediately|upfront|up\s+front|in\s+advance|on\s+sign(?:ing|ature)|at\s+sign(?:ing|ature)"
     r"|on\s+order|with\s+(?:the\s+)?order|deposit|down\s*payment)\b"
     r"|现在|立即|立刻|马上|今天|签约|签合同|签订|合同签订|首付|预付|定金|订金|下单时|下单"
 )
 _REST = ascii_re(r"\b(?:rest|remainder|remaining|balance|the\s+rest)\b|余款|剩余|剩下|尾款|其余|余下|余额")
-# A due date that hangs on an event whose day nobody knows yet: 验收后30天, 30 days after delivery, on delivery.
+# A due date that hangs on an event whose day nobody knows yet: 验收后30天, 发货前, 30 days after delivery.
 _EVENT = ascii_re(
-    r"(?:验收|交付|交货|发货|到货|上线|安装|调试|开票|收到发票|收货|完工|竣工|实施)(?:合格|完成|完毕)?\s*(?:后|时|之后|以后)"
-    r"|\b(?:after|upon|on|at|following)\s+(?:the\s+)?(?:delivery|acceptance|installation|shipment|shipping|"
+    r"(?:验收|交付|交货|发货|到货|上线|安装|调试|开票|收到发票|收货|完工|竣工|实施)(?:合格|完成|完毕)?\s*(?:后|时|之后|以后|前|之前)"
+    r"|\b(?:after|upon|on|at|following|before|prior\s+to)\s+(?:the\s+)?(?:delivery|acceptance|installation|shipment|shipping|"
     r"go-?live|launch|invoice|invoicing|receipt|completion|commissioning)\b"
 )
 _PERCENT = ascii_re(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)|百分之([零一二两三四五六七八九十百]{1,4})|([一二三四五六七八九])成")
@@ -73,7 +73,7 @@ def read_plan(text: str, now: datetime) -> PlanReading:
 
 def _part(text: str, now: datetime) -> Installment | Problem:
     if _EVENT.search(text):
-        return "after_event"
+        return "event"
     rest_of_text, due, on_signing = text, None, False
     for m in moments(text, now):
         if m.value is None:

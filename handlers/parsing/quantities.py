@@ -71,7 +71,7 @@ def quantities_in(text: str) -> list[Quantity]:
         count, noun = _en_count(m.group(1)), m.group(3)
         if not count or noun in _EN_NOT_UNITS:
             continue
-        if not ((count > 1 and noun.endswith("s")) or noun in _EN_UNITS_SINGULAR):
+        if not (noun.endswith("s") or noun in _EN_UNITS_SINGULAR):
             continue
         found.append(Quantity(count, noun, m.start(), m.end()))
     return sorted(found, key=lambda q: q.start)

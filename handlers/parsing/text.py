@@ -154,7 +154,7 @@ _DATE_SHAPE = ascii_re(r"\d{4}[ -]\d{1,2}[ -]\d{1,2}(?:[ -].*)?|\d{1,2}-\d{1,2}(
 _ALNUM = ascii_re(r"(?<![a-z0-9])[a-z0-9]+(?![a-z0-9])")
 _NUMBER_WITH_SUFFIX = ascii_re(
     r"\d+(?:st|nd|rd|th|am|pm|k|m|w|bn|mn|mil|hrs?|h|d|days?|wks?|weeks?|mos?|months?|yrs?|years?"
-    r"|mins?|minutes?|hours?|usd|rmb|cny|yuan|units?|pcs|pc|x|s|a|p)"
+    r"|mins?|minutes?|hours?|usd|rmb|cny|yuan|units?|pcs|pc|x|s|a|p|[a-z]{3,})"
 )
 
 
