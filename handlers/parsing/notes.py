@@ -45,7 +45,7 @@ def _read(text: str, now: datetime, currency: str) -> NoteReading:
     kept, kept_origin = normalize_mapped(text, fold_case=False)
     # 工程总监 is a title, not a 程总监
     inside = titles_in(kept, [])
-    people = [p for p in people_in(kept) if not any(t.start < p.start < t.end for t in inside)]
+    people = [p for p in people_in(kept) if not any(t.start <= p.start < t.end for t in inside)]
     person = people[0] if people else None
     clause = _CLAUSE_END.search(kept, person.end) if person else None
     title = title_for(kept, person, titles_in(kept, people), clause.start() if clause else len(kept), people)

@@ -65,6 +65,8 @@ _EN_NAME = ascii_re(
     r"(" + _CAP + r"(?:\s+" + _CAP + r"){0,2})(?=\s*(?:$|[,;:.()!?]|\s+(?:said|says|wants|asked|mentioned|confirmed|"
     r"agreed|is|was|will|from|at|of|and|who|about|on|to|re|regarding|needs|wanted|thinks|prefers|the|their|\()))"
 )
+# A Latin name after a Chinese meeting word or title: 见了HR经理Amy, 和Tom通了电话.
+_LATIN_AFTER_ZH = re.compile(_NAME_PRE + r"(" + _CAP + r"(?: " + _CAP + r")?)(?![A-Za-z])")
 _EN_NOT_NAMES = frozenset(
     str.split(
         "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
@@ -85,8 +87,8 @@ _EN_NOT_NAMES = frozenset(
     )
 )
 _OURS = ascii_re(
-    r"(?:我们的?|我司的?|我方的?|本公司的?|咱们的?|我们公司的?|公司的?同事|同事|我的|\bour\s+(?:\w+\s+){0,2}|"
-    r"\bmy\s+(?:\w+\s+){0,2})$"
+    r"(?:(?:我们|我司|我方|本公司|咱们|我们公司)的?(?:[\u4e00-\u9fff]{0,4}(?:经理|工程师|顾问|同事|支持|总监|主管|专员|"
+    r"销售|售后|技术|老板|领导))?|公司的?同事|同事|我的|\bour\s+(?:\w+\s+){0,2}|\bmy\s+(?:\w+\s+){0,2})$"
 )
 
 
@@ -121,6 +123,7 @@ def _full_names(text: str) -> list[Span]:
 
 def _english(text: str) -> list[Span]:
     found = [Span(m.start(), m.end()) for m in _HONORIFIC.finditer(text)]
+    found += [Span(m.start(1), m.end(1)) for m in _LATIN_AFTER_ZH.finditer(text) if m.group(1) not in _EN_NOT_NAMES]
     for m in _EN_NAME.finditer(text):
         words = m.group(1).split()
         while words and words[-1] in _EN_NOT_NAMES:

@@ -26,7 +26,10 @@ _EN_ROLES = r"manager|director|lead|officer|engineer|buyer|specialist|coordinato
 _EN_TITLE = ascii_re(
     r"(?i:\b(?:(?:senior|executive|assistant|deputy|associate)\s+)?(?:"
     r"(?:c[etfoimp]o|ciso|cro)\b"
-    r"|(?:svp|evp|vp|vice\s+president|head|director|chief|general\s+manager|manager)\s+of\s+(?:the\s+)?[a-z&]+\b"
+    r"|(?:svp|evp|vp|vice\s+president|head|director|chief|general\s+manager|manager)\s+of\s+(?:the\s+)?[a-z&]+"
+    r"(?:\s+(?:chain|resources|services?|development|technology|management|relations|affairs|sourcing|operations"
+    r"|engineering|marketing|sales|logistics|procurement))?\b"
+    r"|chief\s+(?:[a-z]+\s+){1,2}officer\b"
     r"|(?:svp|evp|vp)\s+(?!of\b)(?-i:[A-Z][A-Za-z&]*)\b|(?:svp|evp|vp)\b"
     r"|(?:" + _EN_DEPTS + r")\s+(?:" + _EN_ROLES + r"|head)\b"
     r"|chief\s+(?:engineer|architect|accountant|designer|buyer|scientist)\b"
@@ -50,6 +53,15 @@ def titles_in(text: str, people: list[Span]) -> list[Span]:
     return kept
 
 
+_BARE_ROLE = re.compile(r"(?:部长|经理|主任|总监|主管|厂长|院长|局长|处长|科长|校长|所长|董事|总裁|助理|秘书|工程师)$")
+
+
+def role_before(text: str, person: Span) -> Span | None:
+    """A bare role word right before the person's name (见到部长欧阳明): their title."""
+    m = _BARE_ROLE.search(text, 0, person.start)
+    return None if m is None else Span(m.start(), m.end())
+
+
 def title_for(
     text: str, person: Span | None, titles: list[Span], clause_end: int, people: list[Span]
 ) -> Span | None:
@@ -70,4 +82,4 @@ def title_for(
             gap = text[person.end : t.start]
             if _AFTER_PERSON.fullmatch(gap) or (t.start <= clause_end and _STATED.search(gap)):
                 return t
-    return None
+    return role_before(text, person)

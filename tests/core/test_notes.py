@@ -17,6 +17,7 @@ from tests.core.test_parsing import _shown
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI)
 THURSDAY = datetime(2026, 12, 10, 14, 0, tzinfo=SHANGHAI)
+MONDAY = datetime(2027, 1, 18, 10, 15, tzinfo=SHANGHAI)
 FIELDS = ("person", "title", "quantity", "amount", "currency", "when", "discount")
 
 
@@ -159,6 +160,50 @@ THURSDAY_NOTES = [
     ('Email from Mr. Wu: wants 10% discount on the $48,000 quote, reply by Monday', 'Mr. Wu', None, None, '48000', 'USD', '2026-12-14', '10'),
 ]
 
+# And on Monday 2027-01-18 10:15: a second set written before the reader was run on them.
+MONDAY_NOTES = [
+    ('上午去了设备部，见到部长欧阳明，他们打算采购6台数控车床，预算240万，下周三下午再去拜访', '欧阳明', '部长', (6, '台'), '2400000', 'CNY', '2027-01-27', None),
+    ('Phone call with Mrs. Alvarez; she wants 40 cartons of paper at $25 per carton; call back Thursday', 'Mrs. Alvarez', None, (40, 'cartons'), '25', 'USD', '2027-01-21', None),
+    ('客户信息中心主任邱女士说下月初招标，预计采购服务器20台，预算80万元', '邱女士', '信息中心主任', (20, '台'), '800000', 'CNY', '2027-02-01', None),
+    ('见了HR经理Amy，她们要给120名员工买电脑，每台5000元，周五前给报价', 'Amy', 'HR经理', None, '5000', 'CNY', '2027-01-22', None),
+    ('拜访佟总，谈了二期项目，报价人民币350万，对方希望打95折，一周后回访', '佟总', None, None, '3500000', 'CNY', '2027-01-25', '5'),
+    ('Met Raj Kumar, Head of Supply Chain, at the expo. They need 2,000 kg of resin monthly; price 3.5 USD per kg. Follow up Feb 10.', 'Raj Kumar', 'Head of Supply Chain', (2000, 'kg'), '3.5', 'USD', '2027-02-10', None),
+    ('和司马经理通了电话，对方要100卷电缆，单价每卷680元，明天下午三点半再确认', '司马经理', None, (100, '卷'), '680', 'CNY', '2027-01-19T15:30', None),
+    ('客户说今年预算还没下来，3月初再跟进', None, None, None, None, None, '2027-03-01', None),
+    ('见了覃总，聊了很久，暂时没有明确需求', '覃总', None, None, None, None, None, None),
+    ('Visited site with Mr. Okafor (plant manager): 3 systems, total €420,000, decision expected end of February', 'Mr. Okafor', 'plant manager', (3, 'systems'), '420000', 'EUR', '2027-02-28', None),
+    ('采购部卢经理来电催货，之前订的500箱下周二到，顺便问了新品价格', '卢经理', None, (500, '箱'), None, None, '2027-01-26', None),
+    ('和客户财务对了账，还欠款15万，月底前付清', None, None, None, '150000', 'CNY', '2027-01-31', None),
+    ('Quick note: Jason (buyer at Contoso) asked for 5% off on 300 units; quoted $18,600; reply by Wednesday next week', 'Jason', 'buyer', (300, 'units'), '18600', 'USD', '2027-01-27', '5'),
+    ('拜访了罗总和他的助理小吴，罗总同意先试用2套，试用期一个月，下个月初再来', '罗总', None, (2, '套'), None, None, '2027-02-01', None),
+    ('总工程师黎工对方案有疑问，需要我们的技术支持张工下周去现场讲解', '黎工', '总工程师', None, None, None, '2027-01-25', None),
+    ('晚上和曾总吃饭，他透露竞争对手报价比我们低10%，让我们考虑降价8个点，后天给答复', '曾总', None, None, None, None, '2027-01-20', '8'),
+    ('Spoke with the CFO about payment terms: 30% upfront, balance in 60 days. Next call next Monday.', None, 'CFO', None, None, None, None, None),
+    ('客户董事长亲自来看了样品，很满意，准备订3000平米地板，单价每平米260元', None, '董事长', (3000, '平米'), '260', 'CNY', None, None),
+    ('给石总发了合同草稿，合同金额98.6万，约定首付30%，1月25日前签回', '石总', None, None, '986000', 'CNY', '2027-01-25', None),
+    ('拜访了施工单位的项目经理郝建，他们工地需要50吨钢筋，下周一报价', '郝建', '项目经理', (50, '吨'), None, None, '2027-01-25', None),
+    ('电话回访张女士，她说上次买的20台空调有3台有问题，明天派人去修', '张女士', None, (20, '台'), None, None, '2027-01-19', None),
+    ('Email from Ms. Novak (Procurement Director): she needs 10 pallets by Feb 15, budget EUR 12,000', 'Ms. Novak', 'Procurement Director', (10, 'pallets'), '12000', 'EUR', '2027-02-15', None),
+    ('今天见了客户韦经理，型号B200的报价是每台1.28万，要15台，下周四前确认', '韦经理', None, (15, '台'), '12800', 'CNY', '2027-01-28', None),
+    ('约了刘总周三上午10点视频会议，讨论二期合同，合同额约600万', '刘总', None, None, '6000000', 'CNY', '2027-01-20T10:00', None),
+    ('客户要求3天内交付100套，价格按去年的九折', None, None, (100, '套'), None, None, None, '10'),
+    ('Met Mr. Li and Ms. Zhang from purchasing; 8 servers, HK$960,000, follow up in 2 weeks', 'Mr. Li', None, (8, 'servers'), '960000', 'HKD', '2027-02-01', None),
+    ('和对方的采购员小陈沟通了交期，要600件，每件45元，明天上午给回复', '小陈', '采购员', (600, '件'), '45', 'CNY', '2027-01-19', None),
+    ('拜访章总未遇，留了名片，下周再约', '章总', None, None, None, None, '2027-01-25', None),
+    ('The COO, Mark Spencer, wants a pilot: 2 robots at $35k each; follow up end of month', 'Mark Spencer', 'COO', (2, 'robots'), '35000', 'USD', '2027-01-31', None),
+    ('客户康总说预算砍了一半，只剩50万，项目推到下半年', '康总', None, None, '500000', 'CNY', None, None),
+    ('见了技术部的肖工和采购部的傅经理，肖工要20套测试工装，傅经理说单价不能超过3000元', '肖工', None, (20, '套'), '3000', 'CNY', None, None),
+    ('下午拜访了金总，金总说下月底前定供应商，要80樘门窗，预算60万', '金总', None, (80, '樘'), '600000', 'CNY', '2027-02-28', None),
+    ('Talked to Dr. Hoffmann, Chief Medical Officer: 25 monitors, €3,200 each, decision by Friday', 'Dr. Hoffmann', 'Chief Medical Officer', (25, 'monitors'), '3200', 'EUR', '2027-01-22', None),
+    ('客户说明天上午9点电话会议，要准备200台的报价', None, None, (200, '台'), None, None, '2027-01-19T09:00', None),
+    ('和段经理确认订单：1200个，单价7.5元，总价9000元，下周五发货', '段经理', None, (1200, '个'), '7.5', 'CNY', '2027-01-29', None),
+    ('Met Ahmed at the trade show, interested in 50 units, asked for a quote; follow up next week', 'Ahmed', None, (50, 'units'), None, None, '2027-01-25', None),
+    ('拜访蓝总，对方要100桶润滑油，报价每桶850元，优惠2个点，下下周一再联系', '蓝总', None, (100, '桶'), '850', 'CNY', '2027-02-01', '2'),
+    ('客户采购总监（姓马）说要再比较两家供应商，月底前答复', None, '采购总监', None, None, None, '2027-01-31', None),
+    ('见了孟经理，电话 0755-86001234，需要20台打印机，每台2999元', '孟经理', None, (20, '台'), '2999', 'CNY', None, None),
+    ('Sent quote Q-2027-014 to Laura Smith: 18 seats × $49/month; follow up Friday at 11', 'Laura Smith', None, (18, 'seats'), '49', 'USD', '2027-01-22T11:00', None),
+]
+
 
 def _expected(row: tuple[Any, ...]) -> dict[str, Any]:
     expect = dict(zip(FIELDS, row[1:], strict=True))
@@ -176,6 +221,11 @@ def test_a_note_on_thursday(row: tuple[Any, ...]) -> None:
     assert fields(read_note(row[0], THURSDAY)) == _expected(row)
 
 
+@pytest.mark.parametrize("row", MONDAY_NOTES, ids=lambda r: r[0][:24])
+def test_a_note_on_monday(row: tuple[Any, ...]) -> None:
+    assert fields(read_note(row[0], MONDAY)) == _expected(row)
+
+
 def test_our_own_people_are_not_the_customers() -> None:
     # Decided: 我们的/我司/我方/同事/our/my before a name marks one of ours; the customer's is the next one named.
     assert read_note("我们的王工去了现场，客户赵总很满意", TUESDAY).person == "赵总"
@@ -183,6 +233,8 @@ def test_our_own_people_are_not_the_customers() -> None:
     assert read_note("同事小王说客户要20台", TUESDAY).person is None
     assert read_note("our engineer Tom met their buyer Lisa Ray", TUESDAY).person == "Lisa Ray"
     assert read_note("My colleague Anna called; no news", TUESDAY).person is None
+    assert read_note("我们的客户经理张三陪同见了李总", TUESDAY).person == "李总"
+    assert read_note("带着我们销售总监去见了周总", TUESDAY).person == "周总"
 
 
 def test_nothing_is_guessed() -> None:
