@@ -13,7 +13,8 @@ _ZHE = ascii_re(
 )
 _OFF_WORDS = (
     r"降价|降了|降|优惠了?|便宜了?|折扣|让利|减价|减了?|打折|(?<!至)少了?|折让|返利|"
-    r"discount(?:ed)?(?:\s+(?:of|by))?|rebate(?:\s+of)?|reduced?(?:\s+by)?|cut(?:\s+by)?|markdown(?:\s+of)?|off"
+    r"discount(?:ed)?(?:\s+(?:of|by))?|rebate(?:\s+of)?|reduced?(?:\s+by)?|cut(?:\s+by)?|markdown(?:\s+of)?|off|"
+    r"(?:price|prices|pricing)\s+(?:came\s+|went\s+|is\s+|was\s+)?(?:down|lowered)(?:\s+by)?"
 )
 _PERCENT = r"(\d{1,2}(?:\.\d+)?\s*(?:%|percent\b|pct\b)|百分之[零一二两三四五六七八九十]{1,3})"
 _PERCENT_AFTER_WORD = ascii_re(

@@ -53,20 +53,24 @@ _FULL_NAME = re.compile(
     _NAME_PRE + r"(" + _COMPOUND + r"|[" + _FULL_NAME_SURNAMES + r"])([\u4e00-\u9fff]{1,2}?)(?=" + _NAME_POST + r")"
 )
 _FAMILIAR = re.compile(r"[小老][" + _FULL_NAME_SURNAMES + r"](?=" + _NAME_POST + r")")
-_NOT_GIVEN = set("的了是在和与说总工经理主任女士先生小姐老师部门司公们那这他她它我你客户方面率价额量款货单品件台套费税钱元万亿号点次天月年周")
+_NOT_GIVEN = set("的了是在和与说总工经理主任女士先生小姐老师部门司公们那这他她它我你客户方面率价额量款货单品件台套费税钱元万亿号点次天月年周"
+                 "下州市省县区镇村厂店")
+_NOT_A_NAME = re.compile(r"周[一二三四五六日天末]")  # 客户周五再来: a weekday, not a 周五
 # English: Mr. Wang; a capitalized name after met/with/for/to; a name followed by its title in brackets.
 _HONORIFIC = ascii_re(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?")
 _CAP = r"(?:[A-Z]'|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _EN_NAME = ascii_re(
-    r"(?:\b(?i:met|meet|meeting|met\s+with|call|called|calling|call\s+with|spoke|spoke\s+with|spoke\s+to|talked|"
+    r"(?:(?P<verb>\b(?i:met|meet|meeting|met\s+with|call|called|calling|call\s+with|spoke|spoke\s+with|spoke\s+to|talked|"
     r"talked\s+to|talked\s+with|chat|chatted|chat\s+with|demo|demoed|visited|visit|lunch|dinner|coffee|emailed|"
     r"contacted|saw|with|for|to|from|and|by|contact|contact:|cc|c[etfoimp]o|vp|director|manager|buyer|engineer|"
-    r"founder|president|owner|head|lead|officer|chief|chairman|specialist|supervisor|coordinator),?\s+|^|[.;:]\s+)"
-    r"(" + _CAP + r"(?:\s+" + _CAP + r"){0,2})(?=\s*(?:$|[,;:.()!?]|\s+(?:said|says|wants|asked|mentioned|confirmed|"
+    r"founder|president|owner|head|lead|officer|chief|chairman|specialist|supervisor|coordinator)),?\s+|^|[.;:]\s+)"
+    r"(?P<name>" + _CAP + r"(?:\s+" + _CAP + r"){0,2})(?=\s*(?:$|[,;:.()!?]|\s+(?:said|says|wants|asked|mentioned|confirmed|"
     r"agreed|is|was|will|from|at|of|and|who|about|on|to|re|regarding|needs|wanted|thinks|prefers|the|their|\()))"
 )
+_SPOKE = ascii_re(r"\s*(?:\(|,|(?:said|says|asked|mentioned|confirmed|agreed|replied|told|called|emailed)\b)")
 # A Latin name after a Chinese meeting word or title: 见了HR经理Amy, 和Tom通了电话.
 _LATIN_AFTER_ZH = re.compile(_NAME_PRE + r"(" + _CAP + r"(?: " + _CAP + r")?)(?![A-Za-z])")
+_COMPANY = frozenset({"Corp", "Inc", "Ltd", "Co", "Group", "Tech", "Limited", "LLC", "GmbH", "Labs", "Systems"})
 _EN_NOT_NAMES = frozenset(
     str.split(
         "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
@@ -115,7 +119,7 @@ def _full_names(text: str) -> list[Span]:
     found = [Span(m.start(), m.end()) for m in _FAMILIAR.finditer(text)]
     for m in _FULL_NAME.finditer(text):
         given = m.group(2)
-        if any(c in _NOT_GIVEN for c in given):
+        if any(c in _NOT_GIVEN for c in given) or _NOT_A_NAME.match(m.group(1) + given):
             continue
         found.append(Span(m.start(1), m.end(2)))
     return found
@@ -125,12 +129,16 @@ def _english(text: str) -> list[Span]:
     found = [Span(m.start(), m.end()) for m in _HONORIFIC.finditer(text)]
     found += [Span(m.start(1), m.end(1)) for m in _LATIN_AFTER_ZH.finditer(text) if m.group(1) not in _EN_NOT_NAMES]
     for m in _EN_NAME.finditer(text):
-        words = m.group(1).split()
+        # At a sentence's start one word followed by "wants" is as likely a company (Samsung wants...): a
+        # single word there counts only before what a person does (said, asked) or a bracket.
+        if m.group("verb") is None and " " not in m.group("name") and not _SPOKE.match(text, m.end("name")):
+            continue
+        words = m.group("name").split()
         while words and words[-1] in _EN_NOT_NAMES:
             words.pop()
-        if not words or words[0] in _EN_NOT_NAMES:
+        if not words or words[0] in _EN_NOT_NAMES or m.group("name").split()[-1] in _COMPANY:
             continue
-        start = m.start(1)
+        start = m.start("name")
         found.append(Span(start, start + len(" ".join(words)) if len(words) > 1 else start + len(words[0])))
     return found
 

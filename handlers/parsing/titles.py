@@ -15,7 +15,11 @@ _ALONE = (
     "总经理助理|董事长助理|总裁助理|总经理秘书|董事长秘书|副总经理|总经理|副董事长|董事长|副总裁|总裁|首席执行官|首席技术官|首席财务官|首席运营官|总工程师|创始人|联合创始人|"
     "合伙人|厂长|院长|校长|局长|店长|采购员|采购负责人|老板娘|老板"
 )
-_ZH_TITLE = re.compile(r"(?:(?:" + _DEPTS + r")(?:部|中心)?(?:" + _ROLES + r")|" + _ALONE + r")")
+_BARE_ROLES = "总监|经理|主任|主管|部长|厂长|院长|局长|处长|科长|负责人|董事"
+# A role with no department counts only right after a meeting word (和总监谈了) or right before a name.
+_ZH_TITLE = re.compile(
+    r"(?:(?:" + _DEPTS + r")(?:部|中心)?(?:" + _ROLES + r")|" + _ALONE + r"|(?<=和|跟|与|见|约|给|访|了)(?:" + _BARE_ROLES + r"))"
+)
 _EN_DEPTS = (
     r"plant|purchasing|procurement|it|sales|marketing|finance|financial|operations|ops|product|project|program|general|"
     r"regional|account|office|facilities|factory|production|quality|engineering|technical|tech|hr|logistics|"

@@ -17,7 +17,7 @@ from handlers.parsing.times import PartHit, TimeHit, part_for, part_hits, resolv
 Prefer = Literal["future", "past"]
 _RULES = dates_zh.RULES + dates_en.RULES
 _INVALID = "invalid"
-_CLAUSE_END = ascii_re(r"[，,。;；!！?？\n]|(?<!\d)\.(?!\d)")
+_CLAUSE_END = ascii_re(r"[，,。;；!！?？\n]|\.(?!\d)")
 _FOLLOW_UP = ascii_re(
     r"跟进|联系|回电|回访|(?<!大)约(?!合|等于)|再去|再来|再打|再谈|再聊|再沟通|再确认|再拜访|再说|再看|再议|答复|回复|回话|"
     r"电话确认|\bfollow[\s-]*up|\bcall\s+(?:them\s+|him\s+|her\s+)?back|\bcallback|\bcheck\s+(?:back|in)\b"

@@ -204,6 +204,30 @@ MONDAY_NOTES = [
     ('Sent quote Q-2027-014 to Laura Smith: 18 seats × $49/month; follow up Friday at 11', 'Laura Smith', None, (18, 'seats'), '49', 'USD', '2027-01-22T11:00', None),
 ]
 
+# Traps on Tuesday: weekdays, places and companies that look like names, model numbers, phones, percentages.
+TRAPS = [
+    ('客户周五再来看样机，要X200型号10台', None, None, (10, '台'), None, None, '2026-11-27', None),
+    ('对方苏州的工厂需要30套模具，报价每套1.5万，月底前答复', None, None, (30, '套'), '15000', 'CNY', '2026-11-30', None),
+    ('Samsung wants 10 units of model A100 at $899 each', None, None, (10, 'units'), '899', 'USD', None, None),
+    ('Meeting with Acme Corp procurement; 40 units; follow up Thursday', None, None, (40, 'units'), None, None, '2026-11-26', None),
+    ('客户说增长20%，毛利率要保持在15%以上，下周一再谈价格', None, None, None, None, None, '2026-11-30', None),
+    ('电话 138-0013-8000 联系王总，他要5台，型号HX-3000，2026-12-03前到货', '王总', None, (5, '台'), None, None, '2026-12-03', None),
+    ('昨天见了梁总，今天又通了电话，他们要100套，后天上午9点签约', '梁总', None, (100, '套'), None, None, '2026-11-26T09:00', None),
+    ('Budget approved: ¥500,000. Ship 50 units by Dec 20. Follow up Monday.', None, None, (50, 'units'), '500000', 'CNY', '2026-11-30', None),
+    ('客户余下的货款30万下个月底前付清', None, None, None, '300000', 'CNY', '2026-12-31', None),
+    ("Great call with Nina; she'll sign for 300 seats at $12/seat next Friday", 'Nina', None, (300, 'seats'), '12', 'USD', None, None),
+    ('拜访了柯总，iPhone 15的配件要2000个，单价每个18块，3天后回电', '柯总', None, (2000, '个'), '18', 'CNY', '2026-11-27', None),
+    ('和总监谈了，下周三给方案', None, '总监', None, None, None, '2026-12-02', None),
+    ('见了张三，他说要3台，价格5万一台，下周二再联系', '张三', None, (3, '台'), '50000', 'CNY', '2026-12-01', None),
+    ('客户打算年底前采购，目前在走审批，预计12月15号有结果', None, None, None, None, None, '2026-12-15', None),
+    ('Price came down 10% to $45,000 for 20 licenses; call back in 2 days', None, None, (20, 'licenses'), '45000', 'USD', '2026-11-26', '10'),
+    ('王工说1号楼的设备需要更换，共8台，预算不超过16万', '王工', None, (8, '台'), '160000', 'CNY', None, None),
+    ('客户很满意，准备复购，时间待定', None, None, None, None, None, None, None),
+    ('The buyer, Anna Berg, asked for 8% off; quantity 1,200 pcs; follow up tomorrow 4pm', 'Anna Berg', 'buyer', (1200, 'pcs'), None, None, '2026-11-25T16:00', '8'),
+    ('和对方采购沟通，要2批货，每批500件，第一批12月10日交', None, None, (500, '件'), None, None, '2026-12-10', None),
+    ('陶总的秘书来电，陶总下周四下午有空，可以去汇报', '陶总', None, None, None, None, '2026-12-03', None),
+]
+
 
 def _expected(row: tuple[Any, ...]) -> dict[str, Any]:
     expect = dict(zip(FIELDS, row[1:], strict=True))
@@ -213,6 +237,11 @@ def _expected(row: tuple[Any, ...]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("row", TUESDAY_NOTES, ids=lambda r: r[0][:24])
 def test_a_note_on_tuesday(row: tuple[Any, ...]) -> None:
+    assert fields(read_note(row[0], TUESDAY)) == _expected(row)
+
+
+@pytest.mark.parametrize("row", TRAPS, ids=lambda r: r[0][:24])
+def test_a_note_with_traps(row: tuple[Any, ...]) -> None:
     assert fields(read_note(row[0], TUESDAY)) == _expected(row)
 
 
