@@ -27,7 +27,8 @@ _POINTS = ascii_re(
     r"(?:优惠|降价?|让利?|便宜|折扣|返点?|少|减)\s*了?\s*" + _POINT_COUNT
     + r"|" + _POINT_COUNT + r"\s*的?\s*(?:优惠|折扣|让利)"
 )
-_BARE_PERCENT = ascii_re(r"\s*-?\s*(\d{1,2}(?:\.\d+)?)\s*%\s*")
+# A command's discount argument alone: "15%", "5个点" (after /quote's "优惠").
+_BARE_PERCENT = ascii_re(r"\s*-?\s*(\d{1,2}(?:\.\d+)?)\s*(?:%|个点)\s*")
 
 
 def _percent_value(s: str) -> Decimal | None:

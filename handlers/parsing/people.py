@@ -52,6 +52,10 @@ _NAME_POST = (
 _FULL_NAME = re.compile(
     _NAME_PRE + r"(" + _COMPOUND + r"|[" + _FULL_NAME_SURNAMES + r"])([\u4e00-\u9fff]{1,2}?)(?=" + _NAME_POST + r")"
 )
+# A full name with its title in brackets needs no meeting word before it: 王磊（采购主管）.
+_NAME_BRACKETED = re.compile(
+    r"(?:^|(?<=[\s,，。;；:：、]))(" + _COMPOUND + r"|[" + _FULL_NAME_SURNAMES + r"])([\u4e00-\u9fff]{1,2})(?=\s*[（(])"
+)
 _FAMILIAR = re.compile(r"[小老][" + _FULL_NAME_SURNAMES + r"](?=" + _NAME_POST + r")")
 _NOT_GIVEN = set("的了是在和与说总工经理主任女士先生小姐老师部门司公们那这他她它我你客户方面率价额量款货单品件台套费税钱元万亿号点次天月年周"
                  "下州市省县区镇村厂店")
@@ -61,9 +65,9 @@ _HONORIFIC = ascii_re(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+[A-Z][a-z]+(?:\s+[A-Z]
 _CAP = r"(?:[A-Z]'|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _EN_NAME = ascii_re(
     r"(?:(?P<verb>\b(?i:met|meet|meeting|met\s+with|call|called|calling|call\s+with|spoke|spoke\s+with|spoke\s+to|talked|"
-    r"talked\s+to|talked\s+with|chat|chatted|chat\s+with|demo|demoed|visited|visit|lunch|dinner|coffee|emailed|"
+    r"talked\s+to|talked\s+with|chat|chatted|chat\s+with|demo|demoed|lunch|dinner|coffee|emailed|"
     r"contacted|saw|with|for|to|from|and|by|contact|contact:|cc|c[etfoimp]o|vp|director|manager|buyer|engineer|"
-    r"founder|president|owner|head|lead|officer|chief|chairman|specialist|supervisor|coordinator)),?\s+|^|[.;:]\s+)"
+    r"founder|president|owner|head|lead|officer|chief|chairman|specialist|supervisor|coordinator))[,:]?\s+|^|[.;:]\s+)"
     r"(?P<name>" + _CAP + r"(?:\s+" + _CAP + r"){0,2})(?=\s*(?:$|[,;:.()!?]|\s+(?:said|says|wants|asked|mentioned|confirmed|"
     r"agreed|is|was|will|from|at|of|and|who|about|on|to|re|regarding|needs|wanted|thinks|prefers|the|their|\()))"
 )
@@ -117,7 +121,7 @@ def _addressed(text: str) -> list[Span]:
 
 def _full_names(text: str) -> list[Span]:
     found = [Span(m.start(), m.end()) for m in _FAMILIAR.finditer(text)]
-    for m in _FULL_NAME.finditer(text):
+    for m in [*_FULL_NAME.finditer(text), *_NAME_BRACKETED.finditer(text)]:
         given = m.group(2)
         if any(c in _NOT_GIVEN for c in given) or _NOT_A_NAME.match(m.group(1) + given):
             continue

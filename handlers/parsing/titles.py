@@ -18,7 +18,7 @@ _ALONE = (
 _BARE_ROLES = "总监|经理|主任|主管|部长|厂长|院长|局长|处长|科长|负责人|董事"
 # A role with no department counts only right after a meeting word (和总监谈了) or right before a name.
 _ZH_TITLE = re.compile(
-    r"(?:(?:" + _DEPTS + r")(?:部|中心)?(?:" + _ROLES + r")|" + _ALONE + r"|(?<=和|跟|与|见|约|给|访|了)(?:" + _BARE_ROLES + r"))"
+    r"(?:(?:[东南西北华中]{1,2}(?:大区|区)(?:" + _DEPTS + r")?|(?:" + _DEPTS + r"))(?:部|中心)?(?:" + _ROLES + r")|" + _ALONE + r"|(?<=和|跟|与|见|约|给|访|了)(?:" + _BARE_ROLES + r"))"
 )
 _EN_DEPTS = (
     r"plant|purchasing|procurement|it|sales|marketing|finance|financial|operations|ops|product|project|program|general|"

@@ -119,13 +119,14 @@ def test_not_quantities(text: str) -> None:
     [
         ("八折", "20"), ("八五折", "15"), ("85折", "15"), ("九五折", "5"), ("打9折", "10"), ("打个九折", "10"),
         ("15% off", "15"), ("降价10%", "10"), ("优惠5个点", "5"), ("让利3个点", "3"), ("give them a 5% discount", "5"),
-        ("客户要求打个八八折，数量1000个", "12"), ("便宜5%", "5"),
+        ("客户要求打个八八折，数量1000个", "12"), ("便宜5%", "5"), ("price came down 10%", "10"),
+        ("5个点", "5"),  # /quote's argument after 优惠
     ],
 )
 def test_discounts_are_percent_off(text: str, expected: str) -> None:
     assert find_discount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["毛利率15%", "首付30%", "增长20%", "税率13%", "原价成交", "预算30万", "15"])
+@pytest.mark.parametrize("text", ["毛利率15%", "首付30%", "增长20%", "税率13%", "原价成交", "预算30万", "15", "3点", "sales down 10%"])
 def test_percentages_that_are_not_discounts(text: str) -> None:
     assert find_discount(text) is None
