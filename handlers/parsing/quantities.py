@@ -27,7 +27,7 @@ _ZH = ascii_re(r"(?<![\d.第几每数这那哪些万千百十零〇一二两三�
 # What follows a measure word when the count is of time, points or people, not of goods.
 _ZH_NOT_AFTER = ascii_re(
     r"(?:月|星期|礼拜|工作日|小时|钟头|钟|季度|点|百分点|人|客户|问题|方案|项目|部门|阶段|版本|竞品|厂家|供应商|同事|原因|"
-    r"需求|意见|建议|会|电话|邮件|角|毛|钱|元|万|亿|周|天|年|城市|地方|门店|分公司|办事处|子公司|领导|人员)"
+    r"需求|意见|建议|会议|电话|邮件|角|毛|钱|元|万|亿|周|天|年|城市|地方|门店|分公司|办事处|子公司|领导|人员)"
 )
 _EN_NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
