@@ -72,6 +72,11 @@ _DAY_WORDS = {
 }
 
 
+@rule(r"\b(today|tomorrow|tmrw|tmr)\s+(?:by\s+)?(?:eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business)\b")
+def _day_end(m: re.Match[str], now: datetime) -> DateHit | None:
+    return DateHit(0, 0, now.date() + timedelta(days=_DAY_WORDS[m.group(1)][0]))
+
+
 @rule(r"\b(?:" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + r")\b")
 def _day_word(m: re.Match[str], now: datetime) -> DateHit | None:
     days, part = _DAY_WORDS[m.group()]
@@ -145,7 +150,7 @@ def _next_period(m: re.Match[str], now: datetime) -> DateHit | None:
 
 
 @rule(
-    r"\b(?:(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+|this\s+)?(month|week|year|next\s+month)"
+    r"\b(?:(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+|this\s+)?(month|week|year|next\s+month|next\s+week)"
     r"|(month|year)[-\s]end|(eom|eow|eoy))\b"
 )
 def _period_end(m: re.Match[str], now: datetime) -> DateHit | None:
@@ -153,6 +158,8 @@ def _period_end(m: re.Match[str], now: datetime) -> DateHit | None:
     what = re.sub(r"\s+", " ", m.group(1) or m.group(2) or {"eom": "month", "eow": "week", "eoy": "year"}[m.group(3)])
     if what == "week":
         return DateHit(0, 0, next_weekday(today, 4) if today.weekday() <= 4 else weekday_in_week(today, 4, 1))
+    if what == "next week":
+        return DateHit(0, 0, weekday_in_week(today, 4, 1))
     if what == "year":
         return DateHit(0, 0, date(today.year, 12, 31))
     base = add_months(today.replace(day=1), 1 if what == "next month" else 0)

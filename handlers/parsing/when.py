@@ -23,6 +23,7 @@ _FOLLOW_UP = ascii_re(
     r"电话确认|\bfollow[\s-]*up|\bcall\s+(?:them\s+|him\s+|her\s+)?back|\bcallback|\bcheck\s+(?:back|in)\b"
     r"|\bget\s+back|\bcircle\s+back|\btouch\s+base|\breach\s+out|\bping\b|\bnext\s+(?:call|meeting|visit|demo|step)"
 )
+_OR = ascii_re(r"\s*(?:或者?|还是|\bor\b|/)\s*")
 # "3天内交付": a deadline the customer set, not a time for us to follow up.
 _WITHIN = ascii_re(r"内$|^within\b")
 _DELIVERY = ascii_re(r"交付|交货|发货|到货|送达|送到|完工|上线|安装|部署|\bdeliver|\bship|\binstall")
@@ -157,7 +158,11 @@ def follow_up(text: str, found: list[Moment]) -> Moment | None:
             tied.append((clauses.of(m.start), min(distances), m.start, m))
     if tied:
         return min(tied, key=lambda t: t[:3])[3]
-    return candidates[-1]
+    # 下周一或周二, Monday or Tuesday: the first of the choices
+    last = len(candidates) - 1
+    while last > 0 and _OR.fullmatch(text[candidates[last - 1].end : candidates[last].start]):
+        last -= 1
+    return candidates[last]
 
 
 def when_in(text: str, now: datetime, prefer: Prefer = "future") -> date | datetime | None:

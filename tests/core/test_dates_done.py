@@ -86,3 +86,27 @@ def test_the_follow_up_is_the_time_a_follow_up_word_goes_with() -> None:
     assert find_when("周四开会，周五回电", DEC_8) == date(2026, 12, 11)
     assert find_when("周五回电，周四开会", DEC_8) == date(2026, 12, 11)
     assert find_when("明天发资料，后天开会", DEC_8) == date(2026, 12, 10)  # none tied: the last one
+
+
+TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("end of next week", date(2026, 12, 4)),
+        ("tomorrow EOD", date(2026, 11, 25)),
+        ("下周一或周二", date(2026, 11, 30)),  # a choice: the first of it
+        ("Monday or Tuesday", date(2026, 11, 30)),
+        ("下周末", date(2026, 12, 5)),
+        ("下个月中旬", date(2026, 12, 15)),
+        ("两周内给答复", date(2026, 12, 8)),
+        ("下个月10号前", date(2026, 12, 10)),
+        ("今天下午5点前回复", datetime(2026, 11, 24, 17, 0, tzinfo=SHANGHAI)),
+        ("12/10 3pm", datetime(2026, 12, 10, 15, 0, tzinfo=SHANGHAI)),
+        ("本月20号", None),  # already past
+        ("过几天再联系", None),  # too vague to schedule
+    ],
+)
+def test_more_follow_up_phrases(text: str, expected: date | datetime | None) -> None:
+    assert find_when(text, TUESDAY) == expected
