@@ -3,6 +3,11 @@
 Conventions are those of PRODUCT.md, "Free-text understanding". Our own rules read Chinese and English;
 dateparser is asked only about English month-name dates they leave unread. Nothing here raises.
 Spans (`Money.start`, `Quantity.end`...) index the text the caller gave.
+
+Several times in one message: the follow-up is the one a follow-up word goes with (再跟进, call back), else the last
+one named. With prefer="past" (a payment received, 昨天拜访) find_when reads the first date named as the latest such
+day up to today when the text names no year ("12月1日" on 8 December is 1 December); a future date is returned as
+read, for the caller to refuse.
 """
 
 from __future__ import annotations
@@ -57,12 +62,7 @@ class Understood:
 
 
 def find_when(text: str, now: datetime, prefer: Prefer = "future") -> date | datetime | None:
-    """The follow-up date (or minute-precision datetime in now's zone) in the text, if any.
-
-    With prefer="past" (a payment received, 昨天拜访) it is the first date named, read as the latest such day up to
-    today when the text names no year ("12月1日" on 8 December is 1 December); a future date is returned as read,
-    for the caller to refuse.
-    """
+    """The follow-up date (or minute-precision datetime in now's zone) in the text; prefer="past": the date named."""
     try:
         return when_in(normalize(clip(text)), now, prefer)
     except Exception:  # a message we cannot read must never break the chat; it just has no date

@@ -52,12 +52,14 @@ _NAME_POST = (
 _FULL_NAME = re.compile(
     _NAME_PRE + r"(" + _COMPOUND + r"|[" + _FULL_NAME_SURNAMES + r"])([\u4e00-\u9fff]{1,2}?)(?=" + _NAME_POST + r")"
 )
-# A full name with its title in brackets needs no meeting word before it: 王磊（采购主管）.
+# A full name with its title in brackets, or one that says something, needs no meeting word before it:
+# 王磊（采购主管）, 李娜说.
 _NAME_BRACKETED = re.compile(
-    r"(?:^|(?<=[\s,，。;；:：、]))(" + _COMPOUND + r"|[" + _FULL_NAME_SURNAMES + r"])([\u4e00-\u9fff]{1,2})(?=\s*[（(])"
+    r"(?:^|(?<=[\s,，。;；:：、]))(" + _COMPOUND + r"|[" + _FULL_NAME_SURNAMES + r"])([\u4e00-\u9fff]{1,2}?)"
+    r"(?=\s*[（(]|说|表示|反馈|提到|提出|来电|打来|打电话|确认|同意|要求|希望|认为|觉得|答应|回复|介绍|称)"
 )
 _FAMILIAR = re.compile(r"[小老][" + _FULL_NAME_SURNAMES + r"](?=" + _NAME_POST + r")")
-_NOT_GIVEN = set("的了是在和与说总工经理主任女士先生小姐老师部门司公们那这他她它我你客户方面率价额量款货单品件台套费税钱元万亿号点次天月年周"
+_NOT_GIVEN = set("的了是在和与说总工经理主任部门司公们那这他她它我你客户方面率价额量款货单品件台套费税钱元万亿号点次天月年周"
                  "下州市省县区镇村厂店")
 _NOT_A_NAME = re.compile(r"周[一二三四五六日天末]")  # 客户周五再来: a weekday, not a 周五
 # English: Mr. Wang; a capitalized name after met/with/for/to; a name followed by its title in brackets.

@@ -22,7 +22,7 @@ _ZH_UNITS = (
     "台|套|件|个|箱|只|支|部|张|本|条|辆|份|盒|瓶|包|吨|公斤|千克|斤|组|把|片|颗|根|桶|袋|卷|架|座|副|双|对|枚|粒|托|"
     "柜|卡|樘|扇|平方米|平米|米"
 )
-_ZH_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d+)?(?:万|千)?|[一二两三四五六七八九十百千万零〇]{1,8})"
+_ZH_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d+)?(?:万|千)?|[一二两三四五六七八九十][一二两三四五六七八九十百千万零〇]{0,7})"
 _ZH = ascii_re(r"(?<![\d.第几每数这那哪些万千百十零〇一二两三四五六七八九#])(?<!\d,)" + _ZH_NUMBER + r"\s*(" + _ZH_UNITS + ")")
 # What follows a measure word when the count is of time, points or people, not of goods.
 _ZH_NOT_AFTER = ascii_re(
@@ -80,7 +80,7 @@ def quantities_in(text: str) -> list[Quantity]:
 def _zh_count(number: str) -> int | None:
     if number.isascii():
         return None if "." in number else int(number.replace(",", ""))
-    if number[-1] in "万千" and number[:-1].isascii():
+    if number[-1] in "万千" and number[:-1].replace(".", "", 1).isdigit():
         value = float(number[:-1]) * (10_000 if number[-1] == "万" else 1000)
         return int(value) if value == int(value) else None
     return to_int(number)

@@ -128,3 +128,27 @@ def test_the_quantity_is_where_the_note_says_it() -> None:
 
 def test_amounts_keep_their_decimals() -> None:
     assert read_note("单价1.5元", TUESDAY).amount == Decimal("1.5")
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("李娜说要50台", "李娜"),
+        ("王建国表示可以", "王建国"),
+        ("张小明来电，要3套", "张小明"),
+        ("见了李小姐", "李小姐"),
+        ("王磊（采购主管）要10台", "王磊"),
+        ("和采购主管小李沟通", "小李"),
+        ("拜访了欧阳总", "欧阳总"),
+        ("和Peter（采购经理）开会", "Peter"),
+        ("Jane Doe (Head of IT) called", "Jane Doe"),
+        ("Met Kevin O'Brien", "Kevin O'Brien"),
+        ("客户说要50台", None),
+        ("客户周五再来", None),
+        ("对方苏州的工厂", None),
+        ("Samsung wants 10 units", None),
+        ("Visited Huawei, no one there", None),
+    ],
+)
+def test_names_as_written(text: str, person: str | None) -> None:
+    assert read_note(text, TUESDAY).person == person
