@@ -158,6 +158,10 @@ _NUMBER_WITH_SUFFIX = ascii_re(
 )
 
 
+# A currency code written against its number (RMB300k, USD500) is money, not a model number.
+_CODE_AMOUNT = ascii_re(r"(?:rmb|cny|usd|eur|gbp|hkd|jpy)\d+(?:k|m|w|mn|bn)?")
+
+
 def _phone_like(m: re.Match[str]) -> bool:
     s = m.group()
     digits = sum(c.isdigit() for c in s)
@@ -180,7 +184,7 @@ def mask(text: str) -> str:
 
     def model(m: re.Match[str]) -> str:
         s = m.group()
-        plain = s.isdigit() or s.isalpha() or _NUMBER_WITH_SUFFIX.fullmatch(s)
+        plain = s.isdigit() or s.isalpha() or _NUMBER_WITH_SUFFIX.fullmatch(s) or _CODE_AMOUNT.fullmatch(s)
         return s if plain else _blank(s)
 
     return _ALNUM.sub(model, text)

@@ -44,6 +44,9 @@ from handlers.parsing import find_amount, find_discount, find_money, find_quanti
         ("budget ¥300,000.", "300000", "CNY"),  # a full stop after the number
         ("报价每台4500", "4500", None),
         ("they want 12 seats at $99 each", "99", "USD"),
+        ("RMB300k", "300000", "CNY"),  # a code against its number is money, not a model number
+        ("预算RMB30万", "300000", "CNY"),
+        ("USD500", "500", "USD"),
     ],
 )
 def test_money_and_its_currency(text: str, amount: str, currency: str | None) -> None:
