@@ -6,8 +6,8 @@ import re
 
 from handlers.parsing.text import Span, ascii_re
 
-# Common surnames. Characters that are as often ordinary words (明, 时, 高, 方...) start a bare full name
-# (张伟) only in _FULL_NAME_SURNAMES' narrower list, never a guess.
+# Common surnames. Those that are as often the start of an ordinary word (明天, 高兴, 方案) begin 高经理 or
+# 方总 but never a bare full name (张伟), which only _FULL_NAME_SURNAMES start.
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆"
     "汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍"
@@ -19,7 +19,7 @@ _AMBIGUOUS_SURNAMES = "明时高方文万华安成于向常连单全关路江金
 _FULL_NAME_SURNAMES = "".join(c for c in _SURNAMES if c not in _AMBIGUOUS_SURNAMES)
 _COMPOUND = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐"
 _SUFFIX = (
-    "董事长|总经理|副总裁|总裁|总监|总工|经理|主任|主管|部长|处长|科长|局长|院长|校长|厂长|所长|行长|书记|老师|教授|博士|"
+    "董事长|总经理|副总裁|副总|总裁|总监|总工|经理|主任|主管|部长|处长|科长|局长|院长|校长|厂长|所长|行长|书记|老师|教授|博士|"
     "医生|律师|会计|工程师|女士|先生|小姐|老板|师傅|助理|秘书|专员|顾问|董|总|工|姐|哥"
 )
 # A surname with a form of address: 张总, 王经理, 李工, 赵女士. The lookaheads keep 施工, 付总额, 古董事 out.

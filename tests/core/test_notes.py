@@ -152,3 +152,25 @@ def test_amounts_keep_their_decimals() -> None:
 )
 def test_names_as_written(text: str, person: str | None) -> None:
     assert read_note(text, TUESDAY).person == person
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "title"),
+    [
+        ("见了副总李总，要20台", "李总", "副总"),
+        ("李副总说可以", "李副总", None),
+        ("见了IT主管孙工", "孙工", "IT主管"),
+        ("约见了华东区销售总监马总", "马总", "华东区销售总监"),
+        ("见到部长欧阳明", "欧阳明", "部长"),
+        ("客户：王磊，采购主管，电话13912345678", "王磊", "采购主管"),
+        ("operations director Tim Cook said yes", "Tim Cook", "operations director"),
+        ("Met procurement manager Lisa Wong", "Lisa Wong", "procurement manager"),
+        ("Met Raj Kumar, Head of Supply Chain", "Raj Kumar", "Head of Supply Chain"),
+        ("Talked to Dr. Hoffmann, Chief Medical Officer", "Dr. Hoffmann", "Chief Medical Officer"),
+        ("见了工程总监，要20台", None, "工程总监"),
+        ("客户董事长亲自来看了样品", None, "董事长"),
+    ],
+)
+def test_titles_as_written(text: str, person: str | None, title: str | None) -> None:
+    got = read_note(text, TUESDAY)
+    assert (got.person, got.title) == (person, title)
