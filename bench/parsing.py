@@ -1,4 +1,4 @@
-"""Benchmark of handlers.parsing.find_when against dateparser's search_dates on the public cases.
+"""Benchmark of handlers.parsing.find_when (public 'when' cases) and read_note (public notes) against dateparser.
 
 Run from the repo root: `python bench/parsing.py [--repeat N]`. Not part of the test run.
 """
@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ROOT.parent / "shared" / "eval" / "parsing_public.jsonl"
+NOTES = ROOT.parent / "shared" / "eval" / "notes_public.jsonl"
 sys.path.insert(0, str(ROOT))
 
 FIRST_CALL = """
@@ -120,6 +122,33 @@ def main() -> None:
     print(f"  median ratio search_dates / find_when: {statistics.median(theirs) / statistics.median(ours):.1f}x")
     print(f"  accuracy on the 'when' cases: find_when {accuracy(find_when, cases):.1%}, "
           f"search_dates {accuracy(dateparser_when, cases):.1%}")
+    if NOTES.exists():
+        notes(args.repeat, statistics.median(theirs))
+
+
+def notes(repeat: int, anchor: float) -> None:
+    """read_note per public note, beside search_dates' median measured above in the same run."""
+    from handlers.parsing import read_note
+
+    rows = [json.loads(line) for line in NOTES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    inputs = [(r["text"], datetime.fromisoformat(r["now"])) for r in rows]
+    samples = timings(read_note, inputs, repeat)
+    median = statistics.median(samples)
+    whole = sum(_note_fields(read_note(text, now)) == r["expect"] for (text, now), r in zip(inputs, rows, strict=True))
+    print(f"read_note benchmark on {len(rows)} public notes")
+    print(f"  read_note (warm, {len(samples)} calls):      median {ms(median)}"
+          f"  p99 {ms(statistics.quantiles(samples, n=100)[98])}  [goal median < 1 ms]")
+    print(f"  median ratio search_dates (one date) / read_note (a whole note): {anchor / median:.1f}x")
+    print(f"  notes read whole: {whole}/{len(rows)}")
+
+
+def _note_fields(got: Any) -> dict[str, object]:
+    return {
+        "person": got.person, "title": got.title,
+        "quantity": None if got.quantity is None else [got.quantity.count, got.quantity.unit],
+        "amount": None if got.amount is None else str(got.amount), "currency": got.currency,
+        "when": shown(got.when), "discount": None if got.discount is None else str(got.discount),
+    }
 
 
 if __name__ == "__main__":

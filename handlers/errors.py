@@ -44,6 +44,8 @@ MESSAGES: dict[str, str] = {
     "own_request": N_("You can't approve your own request."),
     "not_approver": N_("You may not decide this discount."),
     "bad_plan": N_("I can't read “{part}” in the plan. E.g.: 30% now, 70% 2027-01-15"),
+    "plan_event": N_("“{part}” hangs on an event (acceptance, delivery) whose date isn't known yet; give a date, e.g. rest 2027-03-01."),
+    "paid_in_future": N_("The payment date {date} hasn't come yet; give the day the money arrived."),
     "date_in_past": N_("The date {date} is in the past."),
     "plan_sum": N_("The installments must add up to the order's {total} (use “rest” for the remainder)."),
     "plan_after_payment": N_("Payments were recorded; the plan can't change now."),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,11 +11,8 @@ from sqlmodel import Session, col, select
 
 from sales import audit
 from sales.errors import RuleError
-from sales.quotes import CENT, number
+from sales.quotes import CENT
 from storage.models import Installment, Payment, SalesOrder, User
-
-_NOW = {"now", "today", "现在", "立即", "今天", "签约", "首付"}
-_REST = {"rest", "remainder", "balance", "余款", "剩余", "尾款", "其余"}
 
 
 @dataclass(frozen=True)
@@ -28,46 +23,46 @@ class Part:
     amount: Decimal
 
 
-def parse_plan(text: str, *, total: Decimal, today: date, read_date: Callable[[str], date | None]) -> list[Part]:
-    """A plan like `30% now, 40% 2027-01-15, rest 2027-03-01` over `total`."""
+@dataclass(frozen=True)
+class Term:
+    """One installment as the user put it: a percent of the total, an amount, or (neither) the rest."""
+
+    due_on: date
+    percent: Decimal | None = None
+    amount: Decimal | None = None
+
+
+def plan_parts(terms: list[Term], *, total: Decimal, today: date) -> list[Part]:
+    """The installments' amounts over `total`: they must add up to it, or one of them is the rest."""
+    if not terms:
+        raise RuleError("plan_sum", total=str(total))
     parts: list[tuple[str, Decimal | None, date]] = []
-    for chunk in re.split(r"[,，;；、]|\band\b", text):
-        words = chunk.split()
-        if not words:
-            continue
-        head, when_text = words[0], " ".join(words[1:])
-        if len(words) == 1:
-            raise RuleError("bad_plan", part=chunk.strip())
-        due = today if when_text.casefold() in _NOW else read_date(when_text)
-        if due is None:
-            raise RuleError("bad_plan", part=chunk.strip())
-        if due < today:
-            raise RuleError("date_in_past", date=due.isoformat())
-        if head.casefold() in _REST:
-            parts.append(("rest", None, due))
-        elif head.endswith("%"):
-            pct = number(head[:-1])
-            if pct <= 0 or pct > 100:
-                raise RuleError("bad_plan", part=chunk.strip())
-            parts.append(("pct", (total * pct / 100).quantize(CENT), due))
-        else:
-            amount = number(head)
-            if amount <= 0:
+    for term in terms:
+        if term.due_on < today:
+            raise RuleError("date_in_past", date=term.due_on.isoformat())
+        if term.percent is not None:
+            if not 0 < term.percent <= 100:
+                raise RuleError("plan_sum", total=str(total))
+            parts.append(("pct", (total * term.percent / 100).quantize(CENT), term.due_on))
+        elif term.amount is not None:
+            if term.amount <= 0:
                 raise RuleError("amount_not_positive")
-            parts.append(("abs", amount.quantize(CENT), due))
-    if not parts:
-        raise RuleError("bad_plan", part=text.strip())
+            parts.append(("abs", term.amount.quantize(CENT), term.due_on))
+        else:
+            parts.append(("rest", None, term.due_on))
     fixed = sum((a for _, a, _ in parts if a is not None), Decimal(0))
     rests = [p for p in parts if p[0] == "rest"]
     if len(rests) > 1 or fixed > total:
         raise RuleError("plan_sum", total=str(total))
-    if not rests and len(parts) > 0 and parts[-1][0] == "pct" and abs(fixed - total) <= Decimal("0.05"):
+    if not rests and parts[-1][0] == "pct" and abs(fixed - total) <= Decimal("0.05"):
         fixed_parts = [Part(d, a or Decimal(0)) for _, a, d in parts]
         fixed_parts[-1] = Part(fixed_parts[-1].due_on, fixed_parts[-1].amount + total - fixed)
         return sorted(fixed_parts, key=lambda p: p.due_on)
     if not rests and fixed != total:
         raise RuleError("plan_sum", total=str(total))
     result = [Part(d, a if a is not None else total - fixed) for _, a, d in parts]
+    if any(p.amount <= 0 for p in result):
+        raise RuleError("plan_sum", total=str(total))
     return sorted(result, key=lambda p: p.due_on)
 
 

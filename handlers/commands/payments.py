@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from handlers import deal_news, lookup
 from handlers.context import Ctx
 from handlers.fmt import day, money
 from handlers.markup import esc
-from handlers.parsing import find_amount, find_when
+from handlers.parsing import find_date, find_money, read_plan
 from handlers.registry import command, usage
 from sales import orders
 from sales.access import order_scope
@@ -18,17 +18,13 @@ from sales.refs import as_id
 from storage.models import Customer, SalesOrder, User
 
 
-def read_date(ctx: Ctx, text: str) -> date | None:
-    """An ISO date, or a date in words (明天, 3月初, Friday)."""
+def paid_date(ctx: Ctx, text: str) -> date | None:
+    """The day a payment was received: an ISO date or words (昨天, 12月1日, last Friday), read as past."""
     t = text.strip()
     try:
         return date.fromisoformat(t)
     except ValueError:
-        pass
-    found = find_when(t, ctx.local_now)
-    if isinstance(found, datetime):
-        return found.date()
-    return found
+        return find_date(t, ctx.local_now, prefer="past")
 
 
 def _split_ref(ctx: Ctx, args: str) -> tuple[str, str]:
@@ -70,7 +66,13 @@ def plan(ctx: Ctx, args: str) -> None:
         ctx.say("The plan? E.g.: 30% now, 70% 2027-01-15")
         ctx.ask("complete", {"prefix": f"/plan {o.id}"})
         return
-    parts = orders.parse_plan(text, total=o.amount, today=ctx.local_now.date(), read_date=lambda t: read_date(ctx, t))
+    reading = read_plan(text, ctx.local_now)
+    if reading.problem == "event":
+        raise RuleError("plan_event", part=reading.part)
+    if reading.problem is not None:
+        raise RuleError("bad_plan", part=reading.part)
+    terms = [orders.Term(i.due, i.percent, i.amount) for i in reading.installments]
+    parts = orders.plan_parts(terms, total=o.amount, today=ctx.local_now.date())
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
     deal_news.planned(ctx, o, len(parts))
     ctx.say("Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount),
@@ -94,16 +96,18 @@ def paid(ctx: Ctx, args: str) -> None:
     except RuleError as err:
         if err.code == "amount_not_positive":
             raise
-        found = find_amount(words[0])
+        found = find_money(words[0])
         if found is None:
             raise
-        amount = found
+        amount = found.amount
     paid_on = ctx.local_now.date()
     if len(words) > 1:
-        got = read_date(ctx, " ".join(words[1:]))
+        got = paid_date(ctx, " ".join(words[1:]))
         if got is None:
             usage(ctx, "paid")
             return
+        if got > paid_on:
+            raise RuleError("paid_in_future", date=got.isoformat())
         paid_on = got
     orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now)
     deal_news.paid(ctx, o, amount)

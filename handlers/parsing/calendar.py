@@ -19,6 +19,7 @@ class DateHit:
     status: str = OK
     part: str | None = None  # a part of the day carried by the word itself (今晚, tonight)
     exact: datetime | None = None  # a moment, for "in 2 hours"
+    back: date | None = None  # for a date that names no year, month or week: its latest occurrence up to today
 
 
 def last_day(year: int, month: int) -> int:
@@ -57,6 +58,16 @@ def next_weekday(today: date, weekday: int) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
+def last_weekday(today: date, weekday: int) -> date:
+    """Latest occurrence of `weekday`, today included."""
+    return today - timedelta(days=(today.weekday() - weekday) % 7)
+
+
+def weekday_hit(today: date, weekday: int) -> DateHit:
+    """Hit for a weekday alone: its next occurrence, and its last one for dates of things done."""
+    return DateHit(0, 0, next_weekday(today, weekday), back=last_weekday(today, weekday))
+
+
 def safe_date(year: int, month: int, day: int) -> date | None:
     """The date, or None when it does not exist."""
     if 1 <= year <= 9999 and 1 <= month <= 12 and 1 <= day <= last_day(year, month):
@@ -71,11 +82,12 @@ def month_day(today: date, month: int, day: int, year: int | None = None) -> Dat
         if found is None:
             return None
         return DateHit(0, 0, found, PAST if found < today else OK)
-    for offset in range(0, 9):  # 29 February may be years away
-        found = safe_date(today.year + offset, month, day)
-        if found is not None and found >= today:
-            return DateHit(0, 0, found)
-    return None
+    # 29 February may be years away
+    ahead = (safe_date(today.year + offset, month, day) for offset in range(9))
+    behind = (safe_date(today.year - offset, month, day) for offset in range(min(9, today.year)))
+    found = next((d for d in ahead if d is not None and d >= today), None)
+    back = next((d for d in behind if d is not None and d <= today), None)
+    return None if found is None else DateHit(0, 0, found, back=back)
 
 
 def day_of_month(today: date, day: int, months_ahead: int = 0) -> date | None:
@@ -88,6 +100,17 @@ def day_of_month(today: date, day: int, months_ahead: int = 0) -> date | None:
         base = add_months(first, offset)
         found = safe_date(base.year, base.month, day)
         if found is not None and found >= today:
+            return found
+    return None
+
+
+def day_of_month_back(today: date, day: int) -> date | None:
+    """`day` in this month if it has come, else in the latest month before that has it."""
+    first = today.replace(day=1)
+    for offset in range(0, 3):
+        base = add_months(first, -offset)
+        found = safe_date(base.year, base.month, day)
+        if found is not None and found <= today:
             return found
     return None
 

@@ -14,10 +14,12 @@ from handlers.parsing.calendar import (
     add_business_days,
     add_months,
     day_of_month,
+    day_of_month_back,
     last_day,
     month_day,
     month_part,
     next_weekday,
+    weekday_hit,
     weekday_in_week,
 )
 from handlers.parsing.text import ascii_re
@@ -70,32 +72,38 @@ _DAY_WORDS = {
 }
 
 
+@rule(r"\b(today|tomorrow|tmrw|tmr)\s+(?:by\s+)?(?:eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business)\b")
+def _day_end(m: re.Match[str], now: datetime) -> DateHit | None:
+    return DateHit(0, 0, now.date() + timedelta(days=_DAY_WORDS[m.group(1)][0]))
+
+
 @rule(r"\b(?:" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + r")\b")
 def _day_word(m: re.Match[str], now: datetime) -> DateHit | None:
     days, part = _DAY_WORDS[m.group()]
     return DateHit(0, 0, now.date() + timedelta(days=days), PAST if days < 0 else OK, part)
 
 
-def _offset(now: datetime, count: int, unit: str, half: bool = False) -> DateHit | None:
+def _offset(now: datetime, count: int, unit: str, half: bool = False, sign: int = 1) -> DateHit | None:
     today = now.date()
     if count > 3660 or (count <= 0 and not half):
         return None
     unit = re.sub(r"\s+", " ", unit)
+    status = OK if sign > 0 else PAST
     if unit.startswith(("hour", "hr")):
-        return DateHit(0, 0, exact=now + timedelta(minutes=60 * count + (30 if half else 0)))
+        return DateHit(0, 0, None, status, exact=now + sign * timedelta(minutes=60 * count + (30 if half else 0)))
     if unit.startswith("min"):
-        return DateHit(0, 0, exact=now + timedelta(minutes=count)) if count else None
+        return DateHit(0, 0, None, status, exact=now + sign * timedelta(minutes=count)) if count else None
     if unit.startswith(("business", "working")):
-        return DateHit(0, 0, add_business_days(today, count))
+        return DateHit(0, 0, add_business_days(today, count)) if sign > 0 else DateHit(0, 0, None, PAST)
     if unit.startswith("day"):
-        return None if half else DateHit(0, 0, today + timedelta(days=count))
+        return None if half else DateHit(0, 0, today + sign * timedelta(days=count), status)
     if unit.startswith(("week", "wk")):
-        return DateHit(0, 0, today + timedelta(days=7 * count + (3 if half else 0)))
+        return DateHit(0, 0, today + sign * timedelta(days=7 * count + (3 if half else 0)), status)
     if unit.startswith("fortnight"):
-        return DateHit(0, 0, today + timedelta(days=14 * count + (7 if half else 0)))
+        return DateHit(0, 0, today + sign * timedelta(days=14 * count + (7 if half else 0)), status)
     if unit.startswith(("month", "mo")):
-        return DateHit(0, 0, add_months(today, count) + timedelta(days=15 if half else 0))
-    return DateHit(0, 0, add_months(today, 12 * count + (6 if half else 0)))
+        return DateHit(0, 0, add_months(today, sign * count) + sign * timedelta(days=15 if half else 0), status)
+    return DateHit(0, 0, add_months(today, sign * (12 * count + (6 if half else 0))), status)
 
 
 def _count(word: str) -> tuple[int, bool]:
@@ -112,10 +120,8 @@ def _in_n(m: re.Match[str], now: datetime) -> DateHit | None:
 
 @rule(r"\b" + _COUNT + r"\s+" + _UNIT + r"\s+(later|from\s+(?:now|today)|out|ago|earlier)\b")
 def _n_later(m: re.Match[str], now: datetime) -> DateHit | None:
-    if m.group(3) in ("ago", "earlier"):
-        return DateHit(0, 0, None, PAST)
     count, half = _count(m.group(1))
-    return _offset(now, count, m.group(2), half)
+    return _offset(now, count, m.group(2), half, -1 if m.group(3) in ("ago", "earlier") else 1)
 
 
 @rule(r"\bin\s+a\s+(fortnight|week|month|year)\b|\bin\s+half\s+an?\s+(hour|month|year)\b")
@@ -129,6 +135,10 @@ def _in_a(m: re.Match[str], now: datetime) -> DateHit | None:
 def _next_period(m: re.Match[str], now: datetime) -> DateHit | None:
     today = now.date()
     if m.group(1) == "last":
+        if m.group(2) == "week":
+            return DateHit(0, 0, weekday_in_week(today, 0, -1), PAST)
+        if m.group(2) == "month":
+            return DateHit(0, 0, add_months(today.replace(day=1), -1), PAST)
         return DateHit(0, 0, None, PAST)
     if m.group(2) is None:
         return DateHit(0, 0, weekday_in_week(today, 0, 2))
@@ -140,7 +150,7 @@ def _next_period(m: re.Match[str], now: datetime) -> DateHit | None:
 
 
 @rule(
-    r"\b(?:(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+|this\s+)?(month|week|year|next\s+month)"
+    r"\b(?:(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+|this\s+)?(month|week|year|next\s+month|next\s+week)"
     r"|(month|year)[-\s]end|(eom|eow|eoy))\b"
 )
 def _period_end(m: re.Match[str], now: datetime) -> DateHit | None:
@@ -148,6 +158,8 @@ def _period_end(m: re.Match[str], now: datetime) -> DateHit | None:
     what = re.sub(r"\s+", " ", m.group(1) or m.group(2) or {"eom": "month", "eow": "week", "eoy": "year"}[m.group(3)])
     if what == "week":
         return DateHit(0, 0, next_weekday(today, 4) if today.weekday() <= 4 else weekday_in_week(today, 4, 1))
+    if what == "next week":
+        return DateHit(0, 0, weekday_in_week(today, 4, 1))
     if what == "year":
         return DateHit(0, 0, date(today.year, 12, 31))
     base = add_months(today.replace(day=1), 1 if what == "next month" else 0)
@@ -179,10 +191,12 @@ def _weekday(m: re.Match[str], now: datetime) -> DateHit | None:
     prefix, name = m.group(1), m.group(2)
     if prefix is None and not re.fullmatch(_WD_SAFE, name):
         return None
-    if prefix == "last":
-        return DateHit(0, 0, None, PAST)
+    if prefix == "last":  # like 上周五: that day of the week before this one
+        return DateHit(0, 0, weekday_in_week(now.date(), _WEEKDAYS[name], -1), PAST)
     if prefix in ("next",) or (prefix and prefix.startswith("the")):
         return DateHit(0, 0, None, AMBIGUOUS)  # next Friday: this week's or the following one?
+    if prefix in (None, "on"):
+        return weekday_hit(now.date(), _WEEKDAYS[name])
     return DateHit(0, 0, next_weekday(now.date(), _WEEKDAYS[name]))
 
 
@@ -209,17 +223,19 @@ def _month_part(m: re.Match[str], now: datetime) -> DateHit | None:
     part = {"early": "early", "mid": "mid", "late": "下旬"}.get(m.group(1).split()[0], m.group(1).split()[0])
     part = {"beginning": "early", "start": "early", "middle": "mid", "end": "end"}.get(part, part)
     today = now.date()
+    month = _MONTHS[m.group(2)]
+    back = next(d for d in (month_part(y, month, part) for y in (today.year, today.year - 1)) if d <= today)
     for year in (today.year, today.year + 1):
-        found = month_part(year, _MONTHS[m.group(2)], part)
+        found = month_part(year, month, part)
         if found >= today:
-            return DateHit(0, 0, found)
+            return DateHit(0, 0, found, back=back)
     return None
 
 
 @rule(r"\b(?:on|by|before|until|till)\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b")
 def _ordinal_day(m: re.Match[str], now: datetime) -> DateHit | None:
     found = day_of_month(now.date(), int(m.group(1)))
-    return None if found is None else DateHit(0, 0, found)
+    return None if found is None else DateHit(0, 0, found, back=day_of_month_back(now.date(), int(m.group(1))))
 
 
 

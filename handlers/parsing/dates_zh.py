@@ -13,10 +13,12 @@ from handlers.parsing.calendar import (
     add_business_days,
     add_months,
     day_of_month,
+    day_of_month_back,
     month_day,
     month_part,
     next_weekday,
     safe_date,
+    weekday_hit,
     weekday_in_week,
 )
 from handlers.parsing.text import ascii_re, to_int
@@ -106,10 +108,11 @@ def _month_part(m: re.Match[str], now: datetime) -> DateHit | None:
     if month is None or not 1 <= month <= 12:
         return None
     today = now.date()
+    back = next(d for d in (month_part(y, month, m.group(2)) for y in (today.year, today.year - 1)) if d <= today)
     for year in (today.year, today.year + 1):
         found = month_part(year, month, m.group(2))
         if found >= today:
-            return DateHit(0, 0, found)
+            return DateHit(0, 0, found, back=back)
     return None
 
 
@@ -136,10 +139,16 @@ def _relative_month_part(m: re.Match[str], now: datetime) -> DateHit | None:
     ahead = _months_ahead(m.group(1))
     base = add_months(now.date().replace(day=1), ahead)
     found = month_part(base.year, base.month, m.group(2))
-    if found < now.date() and m.group(1) is None:
+    if m.group(1) is not None:
+        return DateHit(0, 0, found, PAST if found < now.date() else OK)
+    back = found
+    if found < now.date():
         base = add_months(base, 1)  # 月初 said after the first means the coming one
         found = month_part(base.year, base.month, m.group(2))
-    return DateHit(0, 0, found, PAST if found < now.date() else OK)
+    else:
+        before = add_months(base, -1)
+        back = month_part(before.year, before.month, m.group(2))
+    return DateHit(0, 0, found, back=back)
 
 
 @rule(r"(下下个?|下一个?|下个?|上个?)\s*月")
@@ -155,7 +164,7 @@ def _relative_month(m: re.Match[str], now: datetime) -> DateHit | None:
 def _day_only(m: re.Match[str], now: datetime) -> DateHit | None:
     day = to_int(m.group(1))
     found = None if day is None else day_of_month(now.date(), day)
-    return None if found is None else DateHit(0, 0, found)
+    return None if found is None or day is None else DateHit(0, 0, found, back=day_of_month_back(now.date(), day))
 
 
 _DAY_WORDS = {
@@ -176,22 +185,23 @@ def _day_word(m: re.Match[str], now: datetime) -> DateHit | None:
 _UNITS = r"(天|日|周|星期|礼拜|月|年|小时|钟头|分钟|工作日)"
 
 
-def _offset(now: datetime, count: int, unit: str, half: bool) -> DateHit | None:
+def _offset(now: datetime, count: int, unit: str, half: bool, sign: int = 1) -> DateHit | None:
     today = now.date()
     if (count <= 0 and not half) or count > 3660:
         return None
+    status = OK if sign > 0 else PAST
     if unit in ("小时", "钟头", "分钟"):
         minutes = count * (60 if unit != "分钟" else 1) + (30 if half and unit != "分钟" else 0)
-        return DateHit(0, 0, None, exact=now + timedelta(minutes=minutes))
+        return DateHit(0, 0, None, status, exact=now + sign * timedelta(minutes=minutes))
     if unit in ("天", "日"):
-        return None if half else DateHit(0, 0, today + timedelta(days=count))
+        return None if half else DateHit(0, 0, today + sign * timedelta(days=count), status)
     if unit == "工作日":
-        return DateHit(0, 0, add_business_days(today, count))
+        return DateHit(0, 0, add_business_days(today, count), status) if sign > 0 else DateHit(0, 0, None, PAST)
     if unit == "月":
-        return DateHit(0, 0, add_months(today, count) + timedelta(days=15 if half else 0))
+        return DateHit(0, 0, add_months(today, sign * count) + sign * timedelta(days=15 if half else 0), status)
     if unit == "年":
-        return DateHit(0, 0, add_months(today, 12 * count + (6 if half else 0)))
-    return DateHit(0, 0, today + timedelta(days=7 * count + (3 if half else 0)))
+        return DateHit(0, 0, add_months(today, sign * (12 * count + (6 if half else 0))), status)
+    return DateHit(0, 0, today + sign * timedelta(days=7 * count + (3 if half else 0)), status)
 
 
 @rule(
@@ -202,9 +212,8 @@ def _in_n(m: re.Match[str], now: datetime) -> DateHit | None:
     count = 0 if m.group(1) == "半" else to_int(m.group(1))
     if count is None:
         return None
-    if m.group(5) in ("前", "以前", "之前"):
-        return DateHit(0, 0, None, PAST)
-    return _offset(now, count, m.group(4), m.group(1) == "半" or m.group(3) is not None)
+    sign = -1 if m.group(5) in ("前", "以前", "之前") else 1
+    return _offset(now, count, m.group(4), m.group(1) == "半" or m.group(3) is not None, sign)
 
 
 @rule(r"再?过\s*(" + _COUNT + r"|半)\s*(个)?\s*(半)?\s*" + _UNITS)
@@ -217,6 +226,8 @@ def _after_n(m: re.Match[str], now: datetime) -> DateHit | None:
 def _weekday(m: re.Match[str], now: datetime) -> DateHit | None:
     weekday = _WEEKDAY[m.group(2)]
     ahead = _weeks_ahead(m.group(1))
+    if m.group(1) is None:
+        return weekday_hit(now.date(), weekday)
     if ahead is None:
         return DateHit(0, 0, next_weekday(now.date(), weekday))
     return DateHit(0, 0, weekday_in_week(now.date(), weekday, ahead), PAST if ahead < 0 else OK)

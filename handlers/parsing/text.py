@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where something was read: [start, end) of the text."""
+
+    start: int
+    end: int
 
 
 def ascii_re(pattern: str) -> re.Pattern[str]:
@@ -22,15 +32,52 @@ _TRADITIONAL = str.maketrans(
         "減": "减", "錢": "钱", "筆": "笔",
     }
 )
+# Longer messages are read only this far: no note needs more, and it bounds the work.
+MAX_CHARS = 20_000
+
+
+def clip(text: object) -> str:
+    """The part of a message the readers look at; "" for anything that is not text."""
+    return text[:MAX_CHARS] if isinstance(text, str) else ""
+
+
 _CONTROL = ascii_re(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\ud800-\udfff]+")
 _SPACES = ascii_re(r"[ \t\u00a0\u3000]+")
 
 
 def normalize(text: str) -> str:
     """Fold width, case, traditional characters and control characters into one plain form."""
-    text = _CONTROL.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text).lower().translate(_TRADITIONAL)
-    return _SPACES.sub(" ", text)
+    return normalize_mapped(text)[0]
+
+
+def _fold(ch: str, case: bool) -> str:
+    if _CONTROL.fullmatch(ch):
+        return " "
+    folded = unicodedata.normalize("NFKC", ch)
+    folded = (folded.lower() if case else folded).translate(_TRADITIONAL)
+    return " " if _SPACES.fullmatch(folded) else folded
+
+
+def normalize_mapped(text: str, fold_case: bool = True) -> tuple[str, list[int]]:
+    """The normalized text and, for each of its characters (and its end), the index it came from in `text`."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        folded = (ch.lower() if fold_case else ch) if " " < ch < "\x7f" else _fold(ch, fold_case)
+        for piece in folded:
+            if piece == " " and out and out[-1] == " ":
+                continue  # runs of spaces are one space
+            out.append(piece)
+            origin.append(i)
+    origin.append(len(text))
+    return "".join(out), origin
+
+
+def whole(value: Decimal) -> Decimal | None:
+    """A positive number without trailing zeros or exponent (30000, 1200.5); None when not positive."""
+    if value <= 0:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 _DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -107,8 +154,12 @@ _DATE_SHAPE = ascii_re(r"\d{4}[ -]\d{1,2}[ -]\d{1,2}(?:[ -].*)?|\d{1,2}-\d{1,2}(
 _ALNUM = ascii_re(r"(?<![a-z0-9])[a-z0-9]+(?![a-z0-9])")
 _NUMBER_WITH_SUFFIX = ascii_re(
     r"\d+(?:st|nd|rd|th|am|pm|k|m|w|bn|mn|mil|hrs?|h|d|days?|wks?|weeks?|mos?|months?|yrs?|years?"
-    r"|mins?|minutes?|hours?|usd|rmb|cny|yuan|units?|pcs|pc|x|s|a|p)"
+    r"|mins?|minutes?|hours?|usd|rmb|cny|yuan|units?|pcs|pc|x|s|a|p|[a-z]{3,})"
 )
+
+
+# A currency code written against its number (RMB300k, USD500) is money, not a model number.
+_CODE_AMOUNT = ascii_re(r"(?:rmb|cny|usd|eur|gbp|hkd|jpy)\d+(?:k|m|w|mn|bn)?")
 
 
 def _phone_like(m: re.Match[str]) -> bool:
@@ -122,13 +173,18 @@ def _phone_like(m: re.Match[str]) -> bool:
     return not plain or s.startswith("+") or s[0] == "0" or (digits == 11 and s[0] == "1")
 
 
+def _blank(s: str) -> str:
+    # the same length, so spans found in masked text are spans of the text
+    return " " + "#" * (len(s) - 2) + " " if len(s) > 2 else "#" * len(s)
+
+
 def mask(text: str) -> str:
     """Blank out phone numbers and model numbers (X200) so no rule reads a date or amount in them."""
-    text = _PHONE_CANDIDATE.sub(lambda m: " # " if _phone_like(m) else m.group(), text)
+    text = _PHONE_CANDIDATE.sub(lambda m: _blank(m.group()) if _phone_like(m) else m.group(), text)
 
     def model(m: re.Match[str]) -> str:
         s = m.group()
-        plain = s.isdigit() or s.isalpha() or _NUMBER_WITH_SUFFIX.fullmatch(s)
-        return s if plain else " # "
+        plain = s.isdigit() or s.isalpha() or _NUMBER_WITH_SUFFIX.fullmatch(s) or _CODE_AMOUNT.fullmatch(s)
+        return s if plain else _blank(s)
 
     return _ALNUM.sub(model, text)

@@ -1,18 +1,43 @@
-"""The follow-up time in a message: date rules, then the time of day that goes with the date."""
+"""Times in a message: date rules, the time of day that goes with each date, and which one is meant."""
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 from handlers.parsing import dates_en, dates_zh
 from handlers.parsing.calendar import AMBIGUOUS, OK, PAST, DateHit, aware
 from handlers.parsing.fallback import dateparser_when
-from handlers.parsing.text import mask
+from handlers.parsing.text import ascii_re, mask
 from handlers.parsing.times import PartHit, TimeHit, part_for, part_hits, resolve, time_hits
 
+Prefer = Literal["future", "past"]
 _RULES = dates_zh.RULES + dates_en.RULES
 _INVALID = "invalid"
+_CLAUSE_END = ascii_re(r"[，,。;；!！?？\n]|\.(?!\d)")
+_FOLLOW_UP = ascii_re(
+    r"跟进|联系|回电|回访|(?<!大)约(?!合|等于)|再去|再来|再打|再谈|再聊|再沟通|再确认|再拜访|再说|再看|再议|答复|回复|回话|"
+    r"电话确认|\bfollow[\s-]*up|\bcall\s+(?:them\s+|him\s+|her\s+)?back|\bcallback|\bcheck\s+(?:back|in)\b"
+    r"|\bget\s+back|\bcircle\s+back|\btouch\s+base|\breach\s+out|\bping\b|\bnext\s+(?:call|meeting|visit|demo|step)"
+)
+_OR = ascii_re(r"\s*(?:或者?|还是|\bor\b|/)\s*")
+# "3天内交付": a deadline the customer set, not a time for us to follow up.
+_WITHIN = ascii_re(r"内$|^within\b")
+_DELIVERY = ascii_re(r"交付|交货|发货|到货|送达|送到|完工|上线|安装|部署|\bdeliver|\bship|\binstall")
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A date (with its time of day when one goes with it) named at a span of the text."""
+
+    start: int
+    end: int
+    value: date | datetime | None
+    status: str  # OK, PAST or AMBIGUOUS
+    deadline: bool = False
 
 
 def date_hits(text: str, now: datetime) -> list[DateHit]:
@@ -22,7 +47,7 @@ def date_hits(text: str, now: datetime) -> list[DateHit]:
         for m in pattern.finditer(text):
             try:
                 hit = handler(m, now)
-            except (ValueError, OverflowError):
+            except (ValueError, OverflowError, StopIteration):
                 hit = None
             hit = hit or DateHit(0, 0, None, _INVALID)
             found.append(dataclasses.replace(hit, start=m.start(), end=m.end()))
@@ -39,39 +64,125 @@ def _accepted(hit: TimeHit, dates: list[DateHit], text: str, part: str | None) -
     return any(d.end <= hit.start and text[d.end : hit.start].strip() == "" for d in dates)
 
 
-def ambiguous_in(text: str, now: datetime) -> bool:
-    """Whether the first date expression is one the conventions say to ask back (English "next Friday")."""
-    usable = [d for d in date_hits(mask(text), now) if d.status in (OK, AMBIGUOUS)]
-    return bool(usable) and usable[0].status == AMBIGUOUS
+class _Clauses:
+    """Which clause (a stretch between commas or full stops) a position is in."""
+
+    def __init__(self, text: str) -> None:
+        self.ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+
+    def of(self, pos: int) -> int:
+        return bisect.bisect_right(self.ends, pos)
 
 
-def when_in(text: str, now: datetime) -> date | datetime | None:
-    """Follow-up date or datetime in normalized text, read relative to `now`."""
+def moments(text: str, now: datetime, prefer: Prefer = "future") -> list[Moment]:
+    """Every date or time in normalized text, each date with the time of day nearest it, in text order."""
     text = mask(text)
+    clauses = _Clauses(text)
     dates = date_hits(text, now)
-    usable = [d for d in dates if d.status in (OK, AMBIGUOUS)]
-    chosen = usable[0] if usable else None
-    if chosen is not None and chosen.status == AMBIGUOUS:
-        return None
-    if chosen is not None and chosen.exact is not None:
-        return chosen.exact.replace(second=0, microsecond=0)
+    usable = [d for d in dates if d.status != _INVALID]
     date_spans = [(d.start, d.end) for d in dates]
     parts = part_hits(text) + [PartHit(d.start, d.end, d.part) for d in dates if d.part]
-    times = []
+    times: list[tuple[TimeHit, str | None]] = []
     for hit in time_hits(text):
         if any(s < hit.end and hit.start < e for s, e in date_spans):
             continue
         part = part_for(text, hit, parts)
         if _accepted(hit, dates, text, part):
             times.append((hit, part))
-    if chosen is None:
-        if any(d.status == PAST for d in dates) or not times:
-            return dateparser_when(text, now) if not dates and not times else None
-        return _at(now.date(), times[0], now, roll=True)
-    if not times or chosen.day is None:
-        return chosen.day
-    nearest = min(times, key=lambda t: max(t[0].start - chosen.end, chosen.start - t[0].end, 0))
-    return _at(chosen.day, nearest, now, roll=False)
+    pairs = _pair(text, clauses, usable, times)
+    found: list[Moment] = []
+    today = now.date()
+    for i, d in enumerate(usable):
+        day = d.day
+        if prefer == "past" and day is not None and day > today and d.back is not None:
+            day = d.back
+        value: date | datetime | None = day
+        if d.exact is not None:
+            value = d.exact.replace(second=0, microsecond=0)
+        elif day is not None and i in pairs:
+            value = _at(day, times[pairs[i]], now, roll=False)
+        status = PAST if value is not None and _day(value) < today else d.status
+        if d.status == AMBIGUOUS:
+            status = AMBIGUOUS
+        found.append(Moment(d.start, d.end, value, status, _is_deadline(text, clauses, d)))
+    paired = set(pairs.values())
+    for j, (hit, part) in enumerate(times):
+        if j not in paired:
+            value = _at(today, (hit, part), now, roll=prefer == "future")
+            found.append(Moment(hit.start, hit.end, value, OK))
+    return sorted(found, key=lambda m: m.start)
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _pair(
+    text: str, clauses: _Clauses, dates: list[DateHit], times: list[tuple[TimeHit, str | None]]
+) -> dict[int, int]:
+    """Each date's time of day: nearest first, within a clause or across nothing but punctuation."""
+    options = []
+    for i, d in enumerate(dates):
+        if d.exact is not None:
+            continue
+        for j, (hit, _) in enumerate(times):
+            gap = max(hit.start - d.end, d.start - hit.end, 0)
+            between = text[min(d.end, hit.end) : max(d.start, hit.start)]
+            if clauses.of(d.start) == clauses.of(hit.start) or not between.strip(" ,，"):
+                options.append((gap, i, j))
+    pairs: dict[int, int] = {}
+    for _, i, j in sorted(options):
+        if i not in pairs and j not in pairs.values():
+            pairs[i] = j
+    return pairs
+
+
+def _is_deadline(text: str, clauses: _Clauses, hit: DateHit) -> bool:
+    if not _WITHIN.search(text[hit.start : hit.end]):
+        return False
+    clause = clauses.of(hit.start)
+    return any(clauses.of(m.start()) == clause for m in _DELIVERY.finditer(text))
+
+
+def follow_up(text: str, found: list[Moment]) -> Moment | None:
+    """The follow-up among the moments: the one a follow-up word goes with, else the last one named."""
+    candidates = [m for m in found if m.status in (OK, AMBIGUOUS) and not m.deadline]
+    if not candidates:
+        return None
+    clauses = _Clauses(text)
+    words = [(clauses.of(w.start()), w.start()) for w in _FOLLOW_UP.finditer(text)]
+    tied = []
+    for m in candidates:
+        distances = [abs(pos - m.start) for clause, pos in words if clause == clauses.of(m.start)]
+        if distances:
+            tied.append((clauses.of(m.start), min(distances), m.start, m))
+    if tied:
+        return min(tied, key=lambda t: t[:3])[3]
+    # 下周一或周二, Monday or Tuesday: the first of the choices
+    last = len(candidates) - 1
+    while last > 0 and _OR.fullmatch(text[candidates[last - 1].end : candidates[last].start]):
+        last -= 1
+    return candidates[last]
+
+
+def when_in(text: str, now: datetime, prefer: Prefer = "future") -> date | datetime | None:
+    """The follow-up (or, preferring the past, the first date named) in normalized text, relative to `now`."""
+    found = moments(text, now, prefer)
+    if prefer == "past":
+        chosen = next((m for m in found if m.status in (OK, PAST, AMBIGUOUS)), None)
+        return None if chosen is None or chosen.status == AMBIGUOUS else chosen.value
+    picked = follow_up(text, found)
+    if picked is None:
+        if not found:
+            return dateparser_when(mask(text), now)
+        return None
+    return None if picked.status == AMBIGUOUS else picked.value
+
+
+def ambiguous_in(text: str, now: datetime) -> bool:
+    """Whether the follow-up named is one the conventions say to ask back (English "next Friday")."""
+    picked = follow_up(text, moments(text, now))
+    return picked is not None and picked.status == AMBIGUOUS
 
 
 def _at(day: date, found: tuple[TimeHit, str | None], now: datetime, roll: bool) -> datetime | None:

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.parsing import find_amount, find_discount, find_when, understand
-from handlers.parsing.money import amount_in, discount_in
+from handlers.parsing.discounts import discount_in
+from handlers.parsing.money import amount_in
 from handlers.parsing.text import normalize
 from handlers.parsing.when import when_in
 
