@@ -1,0 +1,120 @@
+"""The OCR model (RapidOCR's PP-OCRv6 ONNX models, shipped in its wheel): loaded once per process, one read at a time."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import math
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
+
+from sales.cards.types import Line
+
+_lock = threading.Lock()
+_engine: Any = None
+_SIDEWAYS = 1.5  # a box this many times taller than wide holds text running up or down the picture
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What one OCR pass saw: the lines, how well they read (0 to 1), and the share of boxes standing on end."""
+
+    lines: tuple[Line, ...]
+    quality: float
+    sideways: float
+
+
+def _models() -> dict[str, str]:
+    """The paths of the models inside the installed rapidocr package (never a download)."""
+    folder = resources.files("rapidocr") / "models"
+    det, rec = folder / "PP-OCRv6_det_small.onnx", folder / "PP-OCRv6_rec_small.onnx"
+    for model in (det, rec):
+        if not model.is_file():
+            raise FileNotFoundError(f"{model} is missing: reinstall rapidocr")
+    return {"Det.model_path": str(det), "Rec.model_path": str(rec)}
+
+
+def _build() -> Any:
+    """A RapidOCR engine on the packaged models, quiet, without its text-direction classifier."""
+    from rapidocr import RapidOCR  # the heavy import (onnxruntime, OpenCV) happens here, on first use
+
+    params: dict[str, Any] = {
+        "Global.log_level": "error",
+        "Global.use_cls": False,  # upside-down pictures are turned whole (reading.py), which is cheaper
+        "Global.max_side_len": 2000,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": 736,  # detection on at most 736 px; text is read from the larger picture
+        **_models(),
+    }
+    return RapidOCR(params=params)
+
+
+def _engine_now() -> Any:
+    """The process's engine, built on first use (callers hold the lock)."""
+    global _engine
+    if _engine is None:
+        _engine = _build()
+    return _engine
+
+
+def warm_up() -> None:
+    """Load the models and run one small read, so that the first card of the process is not slow."""
+    sample = Image.new("RGB", (360, 120), "white")
+    ImageDraw.Draw(sample).text((20, 30), "Tel 138", fill="black", font=ImageFont.load_default(size=48))
+    see(sample)
+
+
+def see(picture: Image.Image) -> Seen:
+    """Read the text of a picture (one read at a time per process: the model already uses every core)."""
+    with _lock:
+        result = _engine_now()(picture)
+        _give_back_memory()
+    boxes = [] if result.boxes is None else [[(float(x), float(y)) for x, y in box] for box in result.boxes]
+    texts, scores = list(result.txts or ()), [float(s) for s in (result.scores or ())]
+    return _seen(boxes, texts, scores)
+
+
+def _seen(boxes: list[list[tuple[float, float]]], texts: list[str], scores: list[float]) -> Seen:
+    """Lines in the deskewed frame and in reading order, with the pass's quality and share of upright boxes."""
+    if not boxes:
+        return Seen((), 0.0, 0.0)
+    sizes = [(math.dist(b[0], b[1]), math.dist(b[0], b[3])) for b in boxes]
+    sideways = sum(1 for w, h in sizes if h > _SIDEWAYS * w) / len(boxes)
+    slopes = [math.atan2(b[1][1] - b[0][1], b[1][0] - b[0][0]) for b, (w, h) in zip(boxes, sizes, strict=True)
+              if w > 2 * h]
+    turn = -sorted(slopes)[len(slopes) // 2] if slopes else 0.0
+    cos, sin = math.cos(turn), math.sin(turn)
+    lines = []
+    for box, text, score in zip(boxes, texts, scores, strict=True):
+        xs = [x * cos - y * sin for x, y in box]
+        ys = [x * sin + y * cos for x, y in box]
+        lines.append(Line(text, (min(xs), min(ys), max(xs), max(ys)), score))
+    lines.sort(key=lambda line: line.middle)
+    rows: list[list[Line]] = []
+    for line in lines:  # a row: lines whose middles are within half a line of each other
+        if rows and abs(line.middle - rows[-1][-1].middle) < 0.5 * min(line.height, rows[-1][-1].height):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    lines = [line for row in rows for line in sorted(row, key=lambda line: line.box[0])]
+    chars = sum(len(t) for t in texts) or 1
+    quality = sum(s * len(t) for t, s in zip(texts, scores, strict=True)) / chars
+    return Seen(tuple(lines), quality, sideways)
+
+
+_trim: Any = None
+
+
+def _give_back_memory() -> None:
+    """Return the freed memory of a read to the system (glibc keeps it otherwise: some 150 MB per process)."""
+    global _trim
+    if _trim is None:
+        name = ctypes.util.find_library("c")
+        libc = ctypes.CDLL(name) if name else None
+        _trim = getattr(libc, "malloc_trim", False)
+    if _trim:
+        _trim(0)
