@@ -155,11 +155,13 @@ def _company_score(part: _Part) -> int:
     if any(ch.isdigit() for ch in text) and not vocab.COMPANY_ZH_STRONG_RE.search(text):
         return 0
     if part.han:
+        if len(vocab.COMPANY_ZH_STRONG_RE.sub("", text)) < 2:
+            return 0  # a legal form alone (公司) names nobody
         if vocab.COMPANY_ZH_STRONG_RE.search(text):
             return 3 + bool(vocab.COMPANY_ZH_END_RE.search(text))
         return 2 if len(text) >= 4 and vocab.COMPANY_ZH_END_RE.search(text) else 0
     words = [w.casefold().strip(".,()") for w in re.split(r"[\s,]+", text) if w]
-    if len(words) < 2 and not any(w in vocab.COMPANY_EN_STRONG for w in words):
+    if not any(w not in vocab.COMPANY_EN_WORDS for w in words):
         return 0
     if any(w in vocab.COMPANY_EN_STRONG for w in words):
         return 3 + (words[-1] in vocab.COMPANY_EN_STRONG)
