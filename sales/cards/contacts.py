@@ -15,7 +15,7 @@ from sales.customers import normalize_phone
 
 _HAN_ONLY = re.compile(f"[{HAN}]+")
 _LEAD = re.compile(r"^[^\w+(（]+")  # icons and bullets before a line's text (◆ ● ■ ·)
-_TRAIL = re.compile(r"[^\w.)）]+$")
+_TRAIL = re.compile(r"[^\w.,)）]+$")
 _GLUED_CAPS = re.compile(r"(?<=[a-z])(?=[A-Z]{2,}\b)")  # AdamsHR: two words the OCR ran together
 _EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _EMAIL_GAPS = re.compile(r"\s*([@.])\s*")
@@ -132,7 +132,8 @@ def _number_kind(e164: str, label: str | None) -> str:
 
 def leftover(piece: Piece) -> str:
     """A piece's text without its emails, phone numbers and web addresses: what may still be a name or title."""
-    text = _EMAIL.sub(" ", _EMAIL_GAPS.sub(r"\1", piece.text)) if "@" in piece.text else piece.text
-    text = re.sub(r"(?:https?://|www\.)\S+", " ", text, flags=re.IGNORECASE)
-    text = _RUN.sub(lambda m: " " if sum(ch.isdigit() for ch in m.group(0)) >= 7 else m.group(0), text)
-    return clean(text)
+    # What is cut out leaves a bar, so that the words on either side are never read as one.
+    text = _EMAIL.sub(" | ", _EMAIL_GAPS.sub(r"\1", piece.text)) if "@" in piece.text else piece.text
+    text = re.sub(r"(?:https?://|www\.)\S+", " | ", text, flags=re.IGNORECASE)
+    text = _RUN.sub(lambda m: " | " if sum(ch.isdigit() for ch in m.group(0)) >= 7 else m.group(0), text)
+    return clean(text).strip(" |")

@@ -39,7 +39,7 @@ class _Part:
 
     text: str
     piece: Piece
-    whole: bool  # the whole free text of its piece, not a split part of it
+    whole: bool  # all the text between two separators, not a word of it
 
     @property
     def han(self) -> bool:
@@ -87,7 +87,7 @@ def extract(lines: Sequence[Line], region: str = "CN") -> tuple[CardFields, list
                 free.append(Piece(piece.line, piece.index, None, rest))
     parts = _parts(free)
     heights = [line.height for line in lines]
-    tall = statistics.median(heights) if heights else 1.0
+    tall = max(statistics.median(heights) if heights else 1.0, 1.0)
 
     company = _company(parts)
     person = _person(parts, company, tall)
@@ -114,17 +114,15 @@ def extract(lines: Sequence[Line], region: str = "CN") -> tuple[CardFields, list
 
 
 def _parts(free: list[Piece]) -> list[_Part]:
-    """Each free piece whole, and split where scripts change, at separators and between Han words."""
+    """Each free piece cut at separators (whole parts), and those cut again where scripts change and between
+    Han words ("张伟 Zhang Wei", "吴思远 运营总监")."""
     out: list[_Part] = []
     for piece in free:
-        out.append(_Part(piece.text, piece, True))
-        chunks = [c for c in _SPLIT.split(piece.text) if c]
-        split: list[str] = []
-        for chunk in chunks:
-            split += _by_script(chunk)
-        split = [s for part in split for s in _name_then_title(part)]
-        if len(split) > 1:
-            out += [_Part(s, piece, False) for s in split]
+        for chunk in (c for c in _SPLIT.split(piece.text) if c):
+            out.append(_Part(chunk, piece, True))
+            split = [s for part in _by_script(chunk) for s in _name_then_title(part)]
+            if len(split) > 1:
+                out += [_Part(s, piece, False) for s in split]
     return out
 
 
