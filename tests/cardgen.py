@@ -222,6 +222,11 @@ class Canvas:
     def text(self, xy: tuple[float, float], text: str, size: int, color: str | None = None,
              anchor: str = "la", bold: bool = False) -> tuple[float, float, float, float]:
         font = self.font(text, size)
+        room = (self.width - xy[0] - 24 if anchor[0] == "l" else xy[0] - 24 if anchor[0] == "r"
+                else 2 * min(xy[0], self.width - xy[0]) - 24)
+        while size > 12 and font.getlength(text) > room:  # a line never runs off the card: smaller type
+            size -= 1
+            font = ImageFont.truetype(font.path, size, index=font.index)
         stroke = 1 if (bold or self.bold) and size >= 28 else 0
         color = color or self.ink
         self.draw.text(xy, text, font=font, fill=color, anchor=anchor, stroke_width=stroke, stroke_fill=color)
@@ -281,6 +286,11 @@ def _contacts(c: Canvas, lines: list[str], x: float, y: float, s: float, icons: 
               columns: int = 1) -> float:
     size = int(c.rng.uniform(21, 27) * s)
     step = size * c.rng.uniform(1.55, 1.9)
+    rows = len(lines) - (1 if columns == 2 and len(lines) >= 2 else 0)
+    room = c.height - 50 * s - y  # the contact block ends above the card's bottom edge
+    if rows * step > room:
+        step = room / rows
+        size = min(size, int(step / 1.4))
     col_w = (c.width - 2 * x) / 2
     for i, line in enumerate(lines):
         col, row = (i % 2, i // 2) if columns == 2 and i < 2 else (0, i - (1 if columns == 2 and i >= 2 else 0))

@@ -105,25 +105,25 @@ def test_any_orientation_reads_the_same(passes: list[int]) -> None:
     card = cardgen.person(rng, "zh")
     photo, _ = cardgen.photograph(rng, cardgen.draw_card(rng, card))
     found = []
-    for turn, exif in ((0, False), (90, False), (180, False), (270, False), (90, True), (270, True)):
+    for turn, exif in ((0, False), (90, False), (180, False), (270, False), (90, True)):
         data, _ = cardgen.encode(rng, photo, turn, exif)
         got = read_card(data)
         assert isinstance(got, CardReading), (turn, exif, got)
         found.append((turn, exif, {f: cardgen.same(f, card.truth()[f], got.fields.as_dict()[f]) for f in FIELDS}))
     for turn, exif, right in found:
         assert all(right[f] for f in cardgen.KEY_FIELDS), (turn, exif, right)
-    assert passes[0] <= 1 + 3 + 2 + 3 + 1 + 1  # upright and EXIF-turned: one pass; a half turn two; a quarter three
+    assert passes[0] <= 1 + 3 + 2 + 3 + 1  # upright and EXIF-turned: one pass; a half turn two; a quarter three
 
 
 def test_reads_from_several_threads_agree() -> None:
-    shots = cardgen.cards(seed=9, count=3)
+    shots = cardgen.cards(seed=9, count=2)
     alone = [read_card(shot.data) for shot in shots]
-    together: list[object] = [None] * 6
+    together: list[object] = [None] * 4
 
     def read(i: int) -> None:
-        together[i] = read_card(shots[i % 3].data)
+        together[i] = read_card(shots[i % 2].data)
 
-    threads = [threading.Thread(target=read, args=(i,)) for i in range(6)]
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(4)]
     for t in threads:
         t.start()
     for t in threads:

@@ -22,7 +22,7 @@ _RECEIPT = re.compile(
     r"\b(?:total|subtotal|change|cash|qty|amount|receipt|vat|balance|invoice)\b",
     re.IGNORECASE,
 )
-_PROSE_END = re.compile(r"[。！？!?…]$|[，,；;].*[，,；;]")
+_PROSE_END = re.compile(f"[。！？!?…]$|[{vocab.HAN}].{{4,}}[，,；;].{{4,}}")  # a sentence, not an address
 _DEPARTMENT_FIRST = re.compile(
     f"[{vocab.HAN}]{{1,8}}?(?:部|中心|事业部)\\s*(?=[{vocab.HAN}])"
     r"|(?:[\w&.\-]+\s+){0,4}?(?:Department|Dept\.?|Division|Center|Centre)\s+(?=\w)",
@@ -222,8 +222,10 @@ def _title_score(text: str) -> int:
     if any(ch.isdigit() for ch in text) or "@" in text:
         return 0
     if vocab.HAN_RE.search(text):
+        if len(text) <= 8 and vocab.DEPARTMENT_RE.search(text):
+            return 1  # 采购部: a department, though 采购 alone may be a role
         if len(text) > 14 or vocab.COMPANY_ZH_STRONG_RE.search(text) or not vocab.TITLE_ZH_RE.search(text):
-            return 1 if len(text) <= 8 and vocab.DEPARTMENT_RE.search(text) else 0
+            return 0
         return 2
     words = [w.casefold().strip(".,&()") for w in text.split()]
     words = [w for w in words if w]

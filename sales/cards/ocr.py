@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import math
+import statistics
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +18,9 @@ from sales.cards.types import Line
 _lock = threading.Lock()
 _engine: Any = None
 _SIDEWAYS = 1.5  # a box this many times taller than wide holds text running up or down the picture
+
+
+Quad = tuple[tuple[float, float], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,25 +77,38 @@ def see(picture: Image.Image) -> Seen:
     with _lock:
         result = _engine_now()(picture)
         _give_back_memory()
-    boxes = [] if result.boxes is None else [[(float(x), float(y)) for x, y in box] for box in result.boxes]
-    texts, scores = list(result.txts or ()), [float(s) for s in (result.scores or ())]
-    return _seen(boxes, texts, scores)
+    quads = () if result.boxes is None else tuple(tuple((float(x), float(y)) for x, y in b) for b in result.boxes)
+    return _seen(quads, tuple(result.txts or ()), tuple(float(s) for s in (result.scores or ())))
 
 
-def _seen(boxes: list[list[tuple[float, float]]], texts: list[str], scores: list[float]) -> Seen:
+def _length(edge: tuple[float, float]) -> float:
+    return math.hypot(*edge)
+
+
+def _seen(quads: tuple[Quad, ...], texts: tuple[str, ...], scores: tuple[float, ...]) -> Seen:
     """Lines in the deskewed frame and in reading order, with the pass's quality and share of upright boxes."""
-    if not boxes:
+    if not quads:
         return Seen((), 0.0, 0.0)
-    sizes = [(math.dist(b[0], b[1]), math.dist(b[0], b[3])) for b in boxes]
-    sideways = sum(1 for w, h in sizes if h > _SIDEWAYS * w) / len(boxes)
-    slopes = [math.atan2(b[1][1] - b[0][1], b[1][0] - b[0][0]) for b, (w, h) in zip(boxes, sizes, strict=True)
-              if w > 2 * h]
-    turn = -sorted(slopes)[len(slopes) // 2] if slopes else 0.0
-    cos, sin = math.cos(turn), math.sin(turn)
+    slopes, standing = [], 0
+    for quad in quads:
+        edges = [(quad[(i + 1) % 4][0] - quad[i][0], quad[(i + 1) % 4][1] - quad[i][1]) for i in range(4)]
+        long, short = max(edges, key=_length), min(edges, key=_length)
+        if math.hypot(*long) < _SIDEWAYS * math.hypot(*short):
+            continue  # a square box says nothing of the text's direction
+        angle = math.atan2(long[1], long[0])
+        angle = angle - math.pi if angle > math.pi / 2 else angle + math.pi if angle <= -math.pi / 2 else angle
+        if abs(angle) > math.pi / 4:
+            standing += 1
+        else:
+            slopes.append(angle)
+    long_boxes = standing + len(slopes)
+    sideways = standing / long_boxes if long_boxes else 0.0
+    rotate = -statistics.median(slopes) if slopes else 0.0
+    cos, sin = math.cos(rotate), math.sin(rotate)
     lines = []
-    for box, text, score in zip(boxes, texts, scores, strict=True):
-        xs = [x * cos - y * sin for x, y in box]
-        ys = [x * sin + y * cos for x, y in box]
+    for quad, text, score in zip(quads, texts, scores, strict=True):
+        xs = [x * cos - y * sin for x, y in quad]
+        ys = [x * sin + y * cos for x, y in quad]
         lines.append(Line(text, (min(xs), min(ys), max(xs), max(ys)), score))
     lines.sort(key=lambda line: line.middle)
     rows: list[list[Line]] = []
@@ -100,10 +117,10 @@ def _seen(boxes: list[list[tuple[float, float]]], texts: list[str], scores: list
             rows[-1].append(line)
         else:
             rows.append([line])
-    lines = [line for row in rows for line in sorted(row, key=lambda line: line.box[0])]
+    ordered = tuple(line for row in rows for line in sorted(row, key=lambda line: line.box[0]))
     chars = sum(len(t) for t in texts) or 1
     quality = sum(s * len(t) for t, s in zip(texts, scores, strict=True)) / chars
-    return Seen(tuple(lines), quality, sideways)
+    return Seen(ordered, quality, sideways)
 
 
 _trim: Any = None

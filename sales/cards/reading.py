@@ -19,8 +19,9 @@ def read_card(image: bytes, region: str = "CN") -> CardReading | NotACard:
     first = ocr.see(picture)
     passes = [first]
     if len(first.lines) >= 2 and first.sideways > 0.5:
-        # Text running up or down: the card lies on its side. The first pass read the boxes turned one
-        # way; if that read well, the picture wants that quarter turn, else the other.
+        # Text running up or down: the card lies on its side. The OCR turns such boxes a quarter
+        # counter-clockwise before reading them; if they read well, the picture wants that turn, else the other.
+        # (The first pass's text is not kept: long lines read on end come out worse than read upright.)
         for degrees in (90, 270) if first.quality >= GOOD else (270, 90):
             passes.append(ocr.see(turned(picture, degrees)))
             if _upright(passes[-1]):
