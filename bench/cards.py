@@ -44,8 +44,8 @@ def photos(quick: bool) -> list[tuple[str, bytes]]:
     if EVAL.is_dir():
         files = sorted(EVAL.glob("*.jpg"))[: 3 if quick else None]
         return [(f.name, f.read_bytes()) for f in files]
-    print(f"{EVAL} is absent: synthetic cards from tests/cardgen.py instead")
-    from tests import cardgen
+    print(f"{EVAL} is absent: synthetic cards from tests/sales/cardgen.py instead")
+    from tests.sales import cardgen
 
     return [(f"synthetic {i}", s.data) for i, s in enumerate(cardgen.cards(seed=1, count=3 if quick else 10))]
 

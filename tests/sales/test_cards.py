@@ -17,10 +17,10 @@ from PIL import Image
 
 from sales.cards import CardReading, NotACard, read_card, warm_up
 from sales.cards import ocr as cards_ocr
-from tests import cardgen
 from tests.conftest import shared_file
+from tests.sales import cardgen
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("company", "person", "title", "mobile", "phone", "email", "address")
 
 

@@ -12,7 +12,7 @@ from sales.cards import CardReading, Line, NotACard
 from sales.cards.contacts import clean
 from sales.cards.fields import read_lines
 from sales.customers import normalize_phone
-from tests import cardgen
+from tests.sales import cardgen
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EMAIL = re.compile(r"^[a-z0-9][a-z0-9._%+\-]*@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}$")
