@@ -30,6 +30,9 @@ _DEPARTMENT_FIRST = re.compile(
 )
 _STRAY_LETTER = re.compile(f"(?<=[{vocab.HAN}])\\s?[A-Za-z]$")  # 财务总监g: a speck read as a letter
 _ACRONYMS = frozenset(("ceo", "cto", "cfo", "coo", "cmo", "cio", "cpo", "cso", "vp", "svp", "evp", "gm", "hr", "r&d"))
+# Title words that are also family names (Emily Head, John Lead) do not stop a name.
+_NOT_IN_NAMES = (vocab.TITLE_EN_WORDS - {"head", "lead", "partner", "owner", "buyer", "chief", "agent"}) | (
+    vocab.COMPANY_EN_STRONG | vocab.STREET_WORDS)
 MAX_LINES = 40
 
 
@@ -196,7 +199,7 @@ def _latin_name(text: str) -> int:
     if not all(_LATIN_WORD.match(w) for w in words):
         return 0
     folded = {w.casefold().strip(".,") for w in words}
-    if folded & (vocab.TITLE_EN_WORDS | vocab.COMPANY_EN_WORDS | vocab.ADDRESS_EN_WORDS):
+    if folded & _NOT_IN_NAMES or folded <= vocab.TITLE_EN_WORDS | vocab.COMPANY_EN_WORDS | vocab.ADDRESS_EN_WORDS:
         return 0
     return 2
 

@@ -25,12 +25,21 @@ def load(data: bytes, longest: int = LONGEST) -> Image.Image:
                 raise BadImage("too many pixels")
             picture.draft("RGB", (longest, longest))  # JPEG: decode at 1/2, 1/4 or 1/8 scale, far quicker
             upright = ImageOps.exif_transpose(picture) or picture
-            upright = upright.convert("RGB")
+            upright = _on_white(upright)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise BadImage(str(e)) from e
     if max(upright.size) > longest:
         upright.thumbnail((longest, longest), Image.Resampling.LANCZOS)
     return upright
+
+
+def _on_white(picture: Image.Image) -> Image.Image:
+    """RGB, with any transparency laid on white (a transparent PNG's text would otherwise sit on black)."""
+    if picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info):
+        rgba = picture.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return picture.convert("RGB")
 
 
 def turned(picture: Image.Image, degrees: int) -> Image.Image:

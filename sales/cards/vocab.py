@@ -89,6 +89,12 @@ ADDRESS_EN_WORDS = frozenset(_words(
     "zone estate industrial block unit"
 ))
 
+# Street words no name holds ("Grace Park" and "Jennifer Lane" are people; "Keyuan Rd" and "Nanshan District" are not).
+STREET_WORDS = frozenset(_words(
+    "no no. road rd rd. street st. avenue ave ave. boulevard blvd blvd. district province city building bldg floor "
+    "fl. suite room rm tower plaza highway hwy"
+))
+
 # Lines that are neither a name nor a title: slogans, services, web addresses.
 NOT_A_NAME_RE = re.compile(r"[\d@:：/\\|#&*+=<>()（）【】\[\]{}]")
 
@@ -105,5 +111,6 @@ SURNAMES = frozenset(
     "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆"
     "乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平"
     "计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公"
-    "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由傅萧洪贝凤"
+    "陳張劉黃吳趙鄭楊許謝葉蕭羅鍾馮蔣盧陸韓曾彭蘇潘鄧龔錢顧孫湯賴"  # traditional forms, for 繁體 cards
 )

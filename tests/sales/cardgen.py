@@ -103,8 +103,12 @@ class Person:
                 "phone": self.phone, "email": self.email, "address": self.address}
 
 
+RARE_SURNAMES = "訾钮竺乜禤郦"  # outside the reader's list of common family names: found by layout alone
+
+
 def _zh_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    surname = rng.choice(RARE_SURNAMES) if rng.random() < 0.05 else rng.choice(SURNAMES)
+    return surname + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
 
 
 def person(rng: random.Random, lang: str) -> Person:
@@ -123,10 +127,12 @@ def person(rng: random.Random, lang: str) -> Person:
     zh_co = rng.choice(REGIONS) + rng.choice(CORES) + rng.choice(INDUSTRIES) + rng.choice(ZH_FORMS)
     en_co = f"{rng.choice(EN_A)} {rng.choice(EN_B)} {rng.choice(EN_IND)} {rng.choice(EN_FORMS)}"
     zh_person, en_person = _zh_name(rng), f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    if rng.random() < 0.15:
+        en_person = en_person.upper()
     zh_title, en_title = rng.choice(TITLES_ZH), rng.choice(TITLES_EN)
     roman = lazy_pinyin(zh_person)
     if lang == "en":
-        first, last = en_person.lower().split()
+        first, last = en_person.lower().split()  # (an upper-case name has a lower-case email all the same)
         local_part = rng.choice((f"{first}.{last}", f"{first[0]}{last}", first, f"{first}_{last}"))
         domain = en_co.split()[0].lower() + rng.choice((".com", ".com", ".net", ".co"))
     else:
@@ -249,7 +255,8 @@ def _name_block(c: Canvas, card: Person, x: float, y: float, anchor: str, s: flo
     """Name (and its English form), title beside or below; returns the y below the block."""
     rng = c.rng
     big, mid = int(rng.uniform(48, 66) * s), int(rng.uniform(24, 32) * s)
-    box = c.text((x, y), card.person, big, anchor=anchor, bold=rng.random() < 0.5)
+    shown = " ".join(card.person) if len(card.person) == 2 and rng.random() < 0.3 else card.person  # 张 伟
+    box = c.text((x, y), shown, big, anchor=anchor, bold=rng.random() < 0.5)
     title = card.title if not card.dept or rng.random() < 0.5 else f"{card.dept} {card.title}"
     y2 = box[3] + 12 * s
     beside = False
@@ -305,14 +312,14 @@ def _contacts(c: Canvas, lines: list[str], x: float, y: float, s: float, icons: 
 def draw_card(rng: random.Random, card: Person) -> Image.Image:
     """The card alone, flat, in one of several layouts."""
     s = rng.uniform(1.0, 1.4)
-    width, height = int(900 * s), int(540 * s)
+    layout = rng.choice(("left", "centered", "panel", "split", "bottom", "portrait"))
+    width, height = (int(540 * s), int(900 * s)) if layout == "portrait" else (int(900 * s), int(540 * s))
     c = Canvas(rng, width, height, rng.choice(PALETTES))
     style = {"zh": rng.choice(("zh", "zh", "zh_plain", "zh_alt", "letter", "none")),
              "en": rng.choice(("en", "en", "en_alt", "letter", "none")),
              "bi": rng.choice(("bi", "zh", "letter", "en"))}[card.lang]
     icons = style == "none" or rng.random() < 0.15
     lines = contact_lines(rng, card, style)
-    layout = rng.choice(("left", "centered", "panel", "split", "bottom"))
     m = 60 * s
     if layout == "left":
         y = _company_block(c, card, m, m, "la", s) + 30 * s
@@ -338,6 +345,10 @@ def draw_card(rng: random.Random, card: Person) -> Image.Image:
         y0 = height - m - len(lines) * 26 * s * 1.7
         right = len(lines) <= 4 and max(len(ln) for ln in lines) < 34  # short lines fit in the right half
         _contacts(c, lines, width * 0.5 if right else m, y0 if right else height * 0.62, s * 0.85, icons)
+    elif layout == "portrait":
+        y = _company_block(c, card, width / 2, m, "ma", s * 0.8) + 60 * s
+        y = _name_block(c, card, width / 2, y, "ma", s) + 50 * s
+        _contacts(c, lines, m * 0.6, y, s * 0.8, icons)
     else:
         y = _name_block(c, card, m, m, "la", s) + 16 * s
         _contacts(c, lines, m, y, s * 0.85, icons)

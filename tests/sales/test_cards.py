@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from sales.cards import CardReading, NotACard, read_card, warm_up
 from sales.cards import ocr as cards_ocr
@@ -113,6 +113,18 @@ def test_any_orientation_reads_the_same(passes: list[int]) -> None:
     for turn, exif, right in found:
         assert all(right[f] for f in cardgen.KEY_FIELDS), (turn, exif, right)
     assert passes[0] <= 1 + 3 + 2 + 3 + 1  # upright and EXIF-turned: one pass; a half turn two; a quarter three
+
+
+def test_a_transparent_png_is_read_on_white() -> None:
+    rng = cardgen.random.Random(3)
+    card = cardgen.person(rng, "zh")
+    drawn = cardgen.draw_card(rng, card)
+    ink = ImageChops.difference(drawn, Image.new("RGB", drawn.size, drawn.getpixel((2, 2)))).convert("L")
+    drawn.putalpha(ink.point(lambda v: 255 if v > 0 else 0))  # only the print is opaque: the paper is gone
+    out = io.BytesIO()
+    drawn.save(out, "PNG")
+    got = read_card(out.getvalue())
+    assert isinstance(got, CardReading) and got.fields.mobile == card.mobile and got.fields.person == card.person
 
 
 def test_reads_from_several_threads_agree() -> None:
