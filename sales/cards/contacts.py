@@ -130,6 +130,18 @@ def _number_kind(e164: str, label: str | None) -> str:
     return "phone"
 
 
+def dialled(e164: str) -> str:
+    """A landline as Chinese cards print it, area code and number (021-21535642, 400-820-8820); others in E.164."""
+    num = phonenumbers.parse(e164)
+    if num.country_code != 86:
+        return e164
+    digits = phonenumbers.national_significant_number(num)
+    area = phonenumbers.length_of_geographical_area_code(num)
+    if area:
+        return f"0{digits[:area]}-{digits[area:]}"
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL).replace(" ", "-")
+
+
 def leftover(piece: Piece) -> str:
     """A piece's text without its emails, phone numbers and web addresses: what may still be a name or title."""
     # What is cut out leaves a bar, so that the words on either side are never read as one.

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sales.cards import vocab
-from sales.cards.contacts import Number, Piece, clean, emails, leftover, numbers, pieces
+from sales.cards.contacts import Number, Piece, clean, dialled, emails, leftover, numbers, pieces
 from sales.cards.types import CardFields, CardReading, Line, NotACard
 
 _SPLIT = re.compile(r"\s*(?:[|｜丨/•·]|\s-\s)\s*")
@@ -109,7 +109,7 @@ def extract(lines: Sequence[Line], region: str = "CN") -> tuple[CardFields, list
         person=_HONORIFIC.sub("", person.text) if person else None,
         title=_without_department(title.text) if title else None,
         mobile=mobile.e164 if mobile else None,
-        phone=phone.e164 if phone else None,
+        phone=dialled(phone.e164) if phone else None,
         email=email[0] if email else None,
         address=address[0] if address else None,
     )
@@ -142,11 +142,14 @@ def _by_script(text: str) -> list[str]:
 
 
 def _name_then_title(text: str) -> list[str]:
-    """A Latin name followed by a title on one line ("Laura Taylor Marketing Director") as two parts."""
+    """A Latin name followed by a title on one line ("Laura Taylor Marketing Director") as two parts; also a name
+    followed by a misread lower-case word ("Edward Cooper cro")."""
     words = text.split()
     for cut in (2, 3):
-        if len(words) > cut and _latin_name(" ".join(words[:cut])) and _title_score(" ".join(words[cut:])):
-            return [" ".join(words[:cut]), " ".join(words[cut:])]
+        if len(words) > cut and _latin_name(" ".join(words[:cut])):
+            rest = " ".join(words[cut:])
+            if _title_score(rest) or (len(words) == cut + 1 and rest.islower() and len(rest) <= 4):
+                return [" ".join(words[:cut]), rest]
     return [text]
 
 
@@ -234,6 +237,9 @@ def _title_score(text: str) -> int:
     words = [w for w in words if w]
     if not words or len(words) > 7 or any(w in vocab.COMPANY_EN_STRONG for w in words):
         return 0
+    other = [w for w in words if w not in vocab.TITLE_EN_WORDS and w not in vocab.TITLE_FIELD_EN_WORDS]
+    if len(other) > 1:
+        return 0  # "Your partner in growth" is a slogan that holds a title word, not a title
     if any(w in vocab.TITLE_ROLE_EN_WORDS for w in words):
         return 2
     if vocab.DEPARTMENT_RE.search(text) or any(w in vocab.TITLE_EN_WORDS for w in words):

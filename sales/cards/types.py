@@ -26,7 +26,9 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class CardFields:
-    """The fields of a card; None when the card does not show one. Phones are in E.164."""
+    """The fields of a card; None when the card does not show one. The mobile is in E.164; the phone as dialled
+    in China (021-21535642, 400-820-8820), or E.164 when it is abroad; sales.customers.normalize_phone makes
+    either E.164."""
 
     company: str | None = None
     person: str | None = None

@@ -52,6 +52,14 @@ TITLE_EN = (
     "Adviser Associate Principal Owner Chief Professor Lawyer Attorney Counsel Scientist Researcher Developer "
     "Technician Agent Buyer Sales Marketing Purchasing Procurement Account Regional Senior Junior Deputy"
 )
+TITLE_FIELDS_EN = (  # what a title is of: "Business Development Manager", "Head of Human Resources"
+    "of and for the in to Business Development Operations Product Project Technical Technology Customer Service "
+    "Services Human Resources HR IT Finance Financial Legal Quality Supply Chain Logistics International Global "
+    "Trade Brand Communications Public Relations Research R&D Engineering Design Information Strategy Strategic "
+    "Key Area Country Channel Export Import Production Plant Factory Asia Pacific China Europe North South East "
+    "West Region General Managing Executive Administrative Office Department Dept Division Center Centre Team "
+    "Group Digital Data Software Hardware Solutions Partnerships Investor Corporate Commercial Retail Online"
+)
 TITLE_ROLE_EN = (  # the words that make a title a role, not only a department
     "CEO CTO CFO COO CMO CIO CPO CSO VP SVP EVP GM President Chairman Chairwoman Director Manager Engineer Officer "
     "Head Lead Leader Founder Co-Founder Partner Consultant Specialist Representative Executive Assistant "
@@ -62,6 +70,7 @@ TITLE_ROLE_EN = (  # the words that make a title a role, not only a department
 TITLE_ZH_RE = re.compile(_alternation(TITLE_ZH))
 TITLE_EN_WORDS = frozenset(w.casefold() for w in _words(TITLE_EN))
 TITLE_ROLE_EN_WORDS = frozenset(w.casefold() for w in _words(TITLE_ROLE_EN))
+TITLE_FIELD_EN_WORDS = frozenset(w.casefold() for w in _words(TITLE_FIELDS_EN))
 DEPARTMENT_RE = re.compile(r"(?:部|事业部|中心|办公室|Dept\.?|Department|Division|Office)$", re.IGNORECASE)
 
 # Legal forms and kinds of organisation: a line ending in one of these names a company.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import matplotlib
 import noto_cjk_sans_otc
+import numpy
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 from pypinyin import lazy_pinyin
 
@@ -377,7 +378,7 @@ def photograph(rng: random.Random, card_image: Image.Image, large: bool = False)
     height = max(int(width * rng.uniform(0.62, 0.8)), card.height + 20)
     tone = (rng.randint(40, 200), rng.randint(40, 200), rng.randint(40, 200))
     photo = Image.new("RGB", (width, height), tone)
-    photo = Image.blend(photo, Image.effect_noise((width, height), 40).convert("RGB"), 0.15)
+    photo = Image.blend(photo, _noise(rng, (width, height), 40), 0.15)
     x = rng.randint(0, max(0, width - card.width))
     y = rng.randint(0, max(0, height - card.height))
     photo.paste(card, (x, y), card)
@@ -394,13 +395,19 @@ def photograph(rng: random.Random, card_image: Image.Image, large: bool = False)
         notes.append(f"blur {blur}")
     noise = rng.choice((0, 8, 16))
     if noise:
-        grain = Image.effect_noise(photo.size, noise * 4).convert("RGB")
+        grain = _noise(rng, photo.size, noise * 4)
         photo = Image.blend(photo, grain, noise / 160)
         notes.append(f"noise {noise}")
     if large:
         photo = photo.resize((photo.width * 3, photo.height * 3), Image.Resampling.BICUBIC)
         notes.append("large")
     return photo, ", ".join(notes)
+
+
+def _noise(rng: random.Random, size: tuple[int, int], sigma: float) -> Image.Image:
+    """Grey grain around mid-grey, the same for a seed (Pillow's effect_noise draws from C's unseeded rand)."""
+    grain = numpy.random.default_rng(rng.randrange(2**32)).normal(128, sigma, (size[1], size[0]))
+    return Image.fromarray(grain.clip(0, 255).astype(numpy.uint8), "L").convert("RGB")
 
 
 def _perspective(rng: random.Random, photo: Image.Image, tone: tuple[int, int, int]) -> Image.Image:
