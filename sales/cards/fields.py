@@ -33,6 +33,7 @@ _ACRONYMS = frozenset(("ceo", "cto", "cfo", "coo", "cmo", "cio", "cpo", "cso", "
 # Title words that are also family names (Emily Head, John Lead) do not stop a name.
 _NOT_IN_NAMES = (vocab.TITLE_EN_WORDS - {"head", "lead", "partner", "owner", "buyer", "chief", "agent"}) | (
     vocab.COMPANY_EN_STRONG | vocab.STREET_WORDS)
+_GLUED_TITLE = re.compile(r"(?<=[a-z])([a-z])([A-Z][a-z]+)")
 MAX_LINES = 40
 
 
@@ -144,13 +145,21 @@ def _by_script(text: str) -> list[str]:
 def _name_then_title(text: str) -> list[str]:
     """A Latin name followed by a title on one line ("Laura Taylor Marketing Director") as two parts; also a name
     followed by a misread lower-case word ("Edward Cooper cro")."""
-    words = text.split()
+    words = _GLUED_TITLE.sub(_unglue, text).split()
     for cut in (2, 3):
         if len(words) > cut and _latin_name(" ".join(words[:cut])):
             rest = " ".join(words[cut:])
             if _title_score(rest) or (len(words) == cut + 1 and rest.islower() and len(rest) <= 4):
                 return [" ".join(words[:cut]), rest]
     return [text]
+
+
+def _unglue(m: re.Match[str]) -> str:
+    """WalkerManaging → Walker Managing, when the second word is a title's (McDonald stays whole)."""
+    word = m.group(2)
+    if word.casefold() in vocab.TITLE_EN_WORDS or word.casefold() in vocab.TITLE_FIELD_EN_WORDS:
+        return f"{m.group(1)} {word}"
+    return m.group(0)
 
 
 def _company_score(part: _Part) -> int:
