@@ -277,8 +277,11 @@ def _without_department(title: str) -> str:
     """A role without the department printed before it (市场部采购总监 → 采购总监), when a role remains."""
     title = _STRAY_LETTER.sub("", title)
     m = _DEPARTMENT_FIRST.match(title)
-    if m and _title_score(title[m.end():].strip()) == 2:
-        title = title[m.end():].strip()
+    rest = title[m.end():].strip() if m else ""
+    # 市场部经理 and Sales Department Manager are one title; 市场部 采购总监 is a department and a title.
+    whole_role = len(rest) >= 4 if vocab.HAN_RE.search(rest) else " " in rest or rest.casefold() in _ACRONYMS
+    if rest and _title_score(rest) == 2 and whole_role:
+        title = rest
     return " ".join(w.upper() if w.casefold() in _ACRONYMS else w for w in title.split(" "))
 
 

@@ -75,8 +75,9 @@ def test_phones_by_label_and_plan() -> None:
     assert (got["mobile"], got["phone"]) == ("+8618146574257", "0512-43234300")
 
 
-def test_a_department_before_the_title_is_dropped() -> None:
+def test_a_department_before_a_title_is_dropped_but_a_department_head_stays() -> None:
     assert fields(card("秦川智能装备有限公司", ("高洋", 48), "市场部 采购总监", "手机 15806252221"))["title"] == "采购总监"
+    assert fields(card("秦川智能装备有限公司", ("高洋", 48), "市场部经理", "手机 15806252221"))["title"] == "市场部经理"
     assert fields(card("Vertex Medical Inc.", ("Emily Miller", 44), "R&D Center cto", "M: 18810809644"))[
         "title"] == "CTO"
 
