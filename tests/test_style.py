@@ -36,7 +36,7 @@ def test_the_dockerfile_passes_hadolint() -> None:
 
 
 def test_platform_libraries_stay_in_bot() -> None:
-    banned = ("telegram", "slack_bolt", "slack_sdk", "apscheduler", "typer")
+    banned = ("telegram", "slack_bolt", "slack_sdk", "lark_oapi", "apscheduler", "typer")
     for floor in ("handlers", "sales", "storage"):
         for path in (ROOT / floor).rglob("*.py"):
             for line in path.read_text(encoding="utf-8").splitlines():
