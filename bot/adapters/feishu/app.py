@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from bot.adapters.feishu import parse, render
@@ -210,16 +211,18 @@ class Feishu:
             else:
                 await self.show(target, reply)
         except FeishuError as exc:
-            if isinstance(classify(exc), RetryAfter):
-                await self.db(self._park, target, reply, str(exc))
+            wait = classify(exc)
+            if isinstance(wait, RetryAfter):
+                await self.db(self._park, target, reply, str(exc), wait.seconds)
             else:
                 log.warning("reply refused", extra={"chat": target.chat, "error": str(exc.code)})
         except NETWORK as exc:
-            await self.db(self._park, target, reply, repr(exc))
+            await self.db(self._park, target, reply, repr(exc), 5.0)
 
-    def _park(self, to: ChatRef, reply: Reply, error: str) -> None:
+    def _park(self, to: ChatRef, reply: Reply, error: str, wait: float) -> None:
         with transaction(self.sessions) as session:
-            outbox.put(session, to, replace(reply, edit=None), now=self.core.clock(), error=error)
+            outbox.put(session, to, replace(reply, edit=None), now=self.core.clock(), delay=timedelta(seconds=wait),
+                       error=error)
 
     async def show(self, to: ChatRef, reply: Reply, *, quote: str | None = None, as_card: bool = False) -> list[str]:
         """Post a reply (split at Feishu's limits) and its image or file; the ids of the messages posted.
