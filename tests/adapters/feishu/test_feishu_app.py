@@ -329,3 +329,13 @@ async def test_salesbot_run_finds_the_feishu_adapter_and_its_outbox_sender(
                                                                "through an adapter of its own"]
     cfg = Config(_env_file=None)
     assert discover(cfg, None)[0] == [], "without a core (the worker): a sender only"
+
+
+async def test_a_report_answers_with_its_chart_as_an_image(engine: Engine, clock: FakeClock, api: FeishuStandIn,
+                                                           core: Core) -> None:
+    bob = bind_demo(engine, api, clock)["bob"]
+    async with running(api, core, "http") as fs:
+        seen = await fs.say(bob, "/pipeline team")
+    text, chart = seen.messages()
+    assert text["msg_type"] == "post" and chart["msg_type"] == "image"
+    assert api.resources[json.loads(chart["body"]["content"])["image_key"]][0].startswith(b"\x89PNG")
