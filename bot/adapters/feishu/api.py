@@ -98,6 +98,7 @@ class FeishuApi:
     def __init__(self, app_id: str, app_secret: str, domain: str = lark.FEISHU_DOMAIN) -> None:
         self.app_id = app_id
         self.domain = domain.rstrip("/")
+        lark.logger.handlers.clear()  # the SDK prints to stdout; its records go to our JSON logs instead
         self.client: Any = (lark.Client.builder().app_id(app_id).app_secret(app_secret).domain(self.domain)
                             .timeout(TIMEOUT).cache(_Tokens()).log_level(lark.LogLevel.WARNING).build())
 
