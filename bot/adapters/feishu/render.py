@@ -15,6 +15,7 @@ from handlers.types import Attachment, Button, Reply
 # inside the JSON body, so it is counted escaped; the rest of the body (receive_id, msg_type, uuid) fits in
 # what is left over.
 MAX_CONTENT = 28_000
+_FRAME = 256  # a card's or post's own structure around its text
 LOCALE = "zh_cn"  # a post names its language; clients show the one there is
 ACTION_KEY = "act"  # a button's value is {"act": payload}; a click brings it back in event.action.value
 _STYLE = {"bold": ["bold"], "italic": ["italic"], "code": [], "plain": []}
@@ -104,13 +105,18 @@ def messages(reply: Reply, *, as_card: bool = False) -> list[Outgoing]:
     if not pieces and not (reply.buttons or as_card):
         return []
     pieces = pieces or [""]
-    out = [post(p) for p in pieces[:-1]] if not as_card else [card(p) for p in pieces[:-1]]
+    if reply.buttons and size(card(pieces[-1], reply.buttons)) > MAX_CONTENT:
+        # the buttons take room too: the last piece is cut again so that they fit beside it
+        room = MAX_CONTENT - (size(card("", reply.buttons)) - size(card("")))
+        pieces[-1:] = split(pieces[-1], max(room - _FRAME, MAX_CONTENT // 4))
+    piece = card if as_card else post
+    out = [piece(p) for p in pieces[:-1]]
     last = pieces[-1]
     out.append(card(last, reply.buttons) if reply.buttons or as_card else post(last))
     return out
 
 
-def split(text: str, limit: int = MAX_CONTENT) -> list[str]:
+def split(text: str, limit: int = MAX_CONTENT - _FRAME) -> list[str]:
     """Marked-up text cut at line ends (inside a line at a space) into pieces whose card or post fits."""
     pieces: list[str] = []
     current: list[str] = []
@@ -139,7 +145,7 @@ def _cost(line: str) -> int:
     # What the line adds to a message's escaped content, in the bigger of its two renderings: as card
     # markdown (the line and its newline), or as a post paragraph (each run with its braces and keys).
     as_card = _escaped(markdown(line)) + 4
-    as_post = 24 + sum(_escaped(s) + 64 for _, s in segments(line))
+    as_post = 8 + sum(_escaped(s) + (64 if style in ("bold", "italic") else 40) for style, s in segments(line))
     return max(as_card, as_post)
 
 

@@ -117,7 +117,10 @@ def test_user_text_in_a_card_cannot_format_or_make_tags() -> None:
 @pytest.mark.parametrize("line", ["见了张总，要50台报价 ", "*a* \"q\" \\\\ x ", "x"])
 def test_long_texts_are_split_under_feishus_limit_at_line_ends(line: str) -> None:
     text = "\n".join(f"{i:05d} " + line * 20 for i in range(800))
-    for reply in (Reply(text=text), Reply(text=text, buttons=((Button("OK", "say:/today"),),))):
+    many = tuple(tuple(Button(f"客户 {r}-{c}", f"say:/customer 华东精密机械有限公司 {r}{c}") for c in range(5))
+                 for r in range(8))
+    for reply in (Reply(text=text), Reply(text=text, buttons=((Button("OK", "say:/today"),),)),
+                  Reply(text=text, buttons=many)):
         parts = render.messages(reply)
         assert len(parts) > 1 and all(render.size(m) <= render.MAX_CONTENT for m in parts)
         assert [m.msg_type for m in parts][-1] == ("interactive" if reply.buttons else "post")
