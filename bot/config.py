@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,9 +33,22 @@ class Config(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")  # Socket Mode
     slack_api_base_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_BASE_URL")
+    feishu_app_id: str | None = Field(default=None, validation_alias="FEISHU_APP_ID")
+    feishu_app_secret: SecretStr | None = Field(default=None, validation_alias="FEISHU_APP_SECRET")
+    feishu_verification_token: SecretStr | None = Field(default=None, validation_alias="FEISHU_VERIFICATION_TOKEN")
+    feishu_encrypt_key: SecretStr | None = Field(default=None, validation_alias="FEISHU_ENCRYPT_KEY")
+    # Where the Open API lives: Feishu (China), https://open.larksuite.com for Lark, a local stand-in in tests.
+    feishu_api_base_url: str = Field(default="https://open.feishu.cn", validation_alias="FEISHU_API_BASE_URL")
+    feishu_mode: Literal["ws", "http"] = Field(default="ws", validation_alias="FEISHU_MODE")  # long connection
+
+    @property
+    def feishu_on(self) -> bool:
+        """Whether Feishu is configured (an app id and its secret)."""
+        return bool(self.feishu_app_id and self.feishu_app_secret)
 
     @field_validator("database_url", "leads_token", "telegram_token", "telegram_webhook_url",
                      "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token",
+                     "feishu_app_id", "feishu_app_secret", "feishu_verification_token", "feishu_encrypt_key",
                      mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

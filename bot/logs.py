@@ -15,8 +15,10 @@ FIELDS = ("platform", "workspace", "chat", "user", "command", "latency_ms", "out
           "outbox_id", "reminder_id", "error", "role", "count", "path", "status")
 
 
-# Shapes of secrets, redacted even when not configured: Telegram and Slack tokens, a URL's password.
-_SHAPES = re.compile(r"(?<!\d)\d{6,}:(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]{30,}|\bx(?:ox[a-z]|app)-[A-Za-z0-9-]{10,}|(?<=://)[^/:@\s]+:[^/@\s]+(?=@)")
+# Shapes of secrets, redacted even when not configured: Telegram and Slack tokens, Feishu's access tokens
+# (t-…, a-…, u-…), a URL's password.
+_SHAPES = re.compile(r"(?<!\d)\d{6,}:(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]{30,}|\bx(?:ox[a-z]|app)-[A-Za-z0-9-]{10,}"
+                     r"|\b[tau]-(?=[\w.-]*\d)[A-Za-z0-9_.-]{24,}|(?<=://)[^/:@\s]+:[^/@\s]+(?=@)")
 
 
 def scrub(text: str) -> str:

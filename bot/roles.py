@@ -33,8 +33,9 @@ class _Server(uvicorn.Server):
 
 
 def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.0") -> list[Adapter]:
-    """The web server on PORT (Slack over HTTP, the Telegram webhook, the lead API, health, metrics), plus
-    Telegram long polling when no webhook URL is set and Slack Socket Mode when an app token is set."""
+    """The web server on PORT (Slack over HTTP, the Telegram webhook, the Feishu callback, the lead API,
+    health, metrics), plus Telegram long polling when no webhook URL is set, Slack Socket Mode when an app
+    token is set and Feishu's long connection unless FEISHU_MODE=http."""
     from bot.adapters import slack as slack_pkg
     from bot.adapters import telegram as telegram_pkg
 
@@ -65,6 +66,21 @@ def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.
 
             parts.slack_secret = cfg.slack_signing_secret.get_secret_value() if cfg.slack_signing_secret else ""
             starters.append((lambda: _embed_slack(parts, cfg, core), sl.stop))
+
+    if cfg.feishu_on:
+        from bot.adapters import feishu as feishu_pkg
+
+        if cfg.feishu_mode == "http":
+            from bot.adapters.feishu import app as fs
+            from bot.adapters.feishu import events as fe
+
+            feishu = fs.from_config(cfg, core)
+            parts.feishu = fe.callback(feishu, cfg)
+            starters.append((feishu.start, feishu.stop))
+        else:
+            adapter = feishu_pkg.make_adapter(cfg, core)
+            if adapter is not None:
+                adapters.append(adapter)  # the long connection: any number of processes may dial it
 
     async def begin() -> None:
         for start, _ in starters:

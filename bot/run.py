@@ -1,7 +1,7 @@
 """`salesbot run`: the chat adapters, the clock and delivery in one asyncio process.
 
-Adapters plug in without this file changing: a module `bot.adapters.telegram` or `bot.adapters.slack` (or any module named in
-ADAPTER_MODULES) may define
+Adapters plug in without this file changing: a module `bot.adapters.telegram`, `bot.adapters.slack` or
+`bot.adapters.feishu` (any module named in ADAPTER_MODULES; the platform is its last name) may define
 
     def make_adapter(cfg: Config, core: Core) -> Adapter | None   # None when not configured
     def make_sender(cfg: Config) -> AsyncSender | None             # async (ChatRef, Reply) -> None
@@ -36,7 +36,7 @@ from handlers.types import ChatRef, Reply
 from storage.reminders_queue import DEFAULT_LEASE
 
 log = logging.getLogger("salesbot.run")
-ADAPTER_MODULES = ("bot.adapters.telegram", "bot.adapters.slack")
+ADAPTER_MODULES = ("bot.adapters.telegram", "bot.adapters.slack", "bot.adapters.feishu")
 
 
 @dataclass(frozen=True)

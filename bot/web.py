@@ -1,15 +1,16 @@
-"""One ASGI app (Starlette, served by uvicorn on PORT): Slack, the Telegram webhook, the lead API, health, metrics;
-the worker role serves health and metrics only (`build_probes`)."""
+"""One ASGI app (Starlette, served by uvicorn on PORT): Slack, the Telegram webhook, the Feishu callback, the lead
+API, health, metrics; the worker role serves health and metrics only (`build_probes`)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
@@ -33,6 +34,9 @@ from storage.db import session_factory, transaction
 from storage.migrate import at_head
 from storage.status import last_sweep, outbox_backlog, ping, reminders_due
 
+if TYPE_CHECKING:  # lark-oapi takes seconds to import: only when Feishu is configured
+    from bot.adapters.feishu.events import Callback
+
 log = logging.getLogger("salesbot.web")
 MAX_BODY = 1024 * 1024
 
@@ -47,6 +51,7 @@ class Parts:
     slack_secret: str = ""
     telegram: TelegramBot | None = None
     telegram_path: str = "/telegram"
+    feishu: Callback | None = None
     leads_token: str = ""
 
 
@@ -164,6 +169,8 @@ def build(parts: Parts) -> ASGIApp:
                             methods=["POST"]))
     if parts.telegram is not None:
         routes.append(Route(parts.telegram_path, _telegram_endpoint(parts.telegram, db_ok), methods=["POST"]))
+    if parts.feishu is not None:
+        routes.append(Route("/feishu/events", _feishu_endpoint(parts.feishu, db_ok), methods=["POST"]))
     return BodyLimit(Starlette(routes=routes))
 
 
@@ -221,5 +228,19 @@ def _telegram_endpoint(bot: TelegramBot, db_ok: Any) -> Any:
         except ValueError:
             return Response(status_code=400)
         return Response(status_code=200)
+
+    return endpoint
+
+
+def _feishu_endpoint(callback: Callback, db_ok: Any) -> Any:
+    async def endpoint(request: Request) -> Response:
+        headers, body = dict(request.headers), await request.body()
+        refused = callback.check(headers, body, time.time())  # the signature's age: real time, not the clock
+        if refused is not None:
+            return Response(refused[1], status_code=refused[0], media_type="application/json")
+        if not await db_ok():
+            return Response(status_code=503)  # not taken: Feishu sends the event again later
+        status, content = callback.dispatch(headers, body)
+        return Response(content, status_code=status, media_type="application/json")
 
     return endpoint

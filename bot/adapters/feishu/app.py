@@ -1,0 +1,378 @@
+"""The Feishu adapter: events (from the long connection or the HTTP callback) through Core.handle, replies shown
+where they belong, cards updated in place, and the outbox sender with deal cards and approval cards."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from bot.adapters.feishu import parse, render
+from bot.adapters.feishu.api import NETWORK, FeishuApi, FeishuError, Profile, classify
+from bot.delivery import AsyncSender, RetryAfter, deliver_due_async
+from handlers import outbox
+from handlers.core import Core
+from handlers.deal_news import deal_of_thread
+from handlers.links import approval_key, keys_of
+from handlers.registry import COMMANDS
+from handlers.types import Attachment, ChatRef, Incoming, Reply
+from storage.db import make_engine, session_factory, transaction
+from storage.threads import claim_root, deal_thread, link, linked, root_of, set_root
+
+log = logging.getLogger("salesbot.feishu")
+_RUNNING: dict[str, Feishu] = {}  # app id → this process's started adapter: the outbox sender uses it
+PROFILE_TTL = 3600.0  # seconds a person's name and language are taken as known
+T = TypeVar("T")
+
+
+class Feishu:
+    """One Feishu app: turns events into Core.handle calls and shows the replies; sends outbox rows."""
+
+    def __init__(self, core: Core, api: FeishuApi, *, deliver_after_turn: bool = True) -> None:
+        self.core = core
+        self.api = api
+        self.workspace = api.app_id  # open_ids are per app: the app is Feishu's workspace in ChatRef
+        self.deliver_after_turn = deliver_after_turn
+        self.sessions = session_factory(core.engine)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.bot_open_id: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last: dict[str, asyncio.Task[None]] = {}  # chat → its newest turn: one chat's events in order
+        self._profiles: dict[str, tuple[float, Profile]] = {}
+        self._modes: dict[str, bool] = {}  # chat id → whether it is a private chat
+        self._deliver_lock = asyncio.Lock()
+        self._stops: list[Callable[[], Awaitable[None]]] = []
+
+    # --- running ------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Learn the bot's own id (a wrong app id or secret fails here) and take events from now on."""
+        self.loop = asyncio.get_running_loop()
+        try:
+            self.bot_open_id = await self.api.bot_open_id()
+        except NETWORK as exc:  # Feishu unreachable for now: group mentions are told apart without the id
+            log.warning("feishu bot info unavailable", extra={"error": type(exc).__name__})
+        _RUNNING[self.workspace] = self
+
+    def on_stop(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """Something to stop with the adapter (the long connection), before the work in hand is finished."""
+        self._stops.append(fn)
+
+    async def stop(self) -> None:
+        """Stop taking events, finish the turns in hand."""
+        if _RUNNING.get(self.workspace) is self:
+            del _RUNNING[self.workspace]
+        for fn in reversed(self._stops):
+            await fn()
+        self._stops.clear()
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait until every turn started so far is done."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Blocking database work, off the event loop."""
+        return await asyncio.to_thread(fn, *args)
+
+    # --- events -------------------------------------------------------------------------------------
+
+    def hand_over(self, body: dict[str, Any]) -> None:
+        """An event from the SDK's dispatcher, on any thread: its turn is queued on the adapter's loop before
+        this returns (so the event is acknowledged only once it is in hand)."""
+        loop = self.loop
+        if loop is None:
+            log.warning("feishu event before the adapter started: dropped")
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self.accept(body)
+            return
+
+        async def accept() -> None:
+            self.accept(body)
+
+        asyncio.run_coroutine_threadsafe(accept(), loop).result(timeout=10)
+
+    def accept(self, body: dict[str, Any]) -> None:
+        """Start an event's turn after the previous one of the same chat."""
+        event = body.get("event") or {}
+        chat = str((event.get("message") or {}).get("chat_id") or (event.get("context") or {}).get("open_chat_id"))
+        previous = self._last.get(chat)
+        task = asyncio.get_running_loop().create_task(self._after(previous, body))
+        self._tasks.add(task)
+        self._last[chat] = task
+
+        def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
+            if self._last.get(chat) is t:
+                del self._last[chat]
+
+        task.add_done_callback(done)
+
+    async def _after(self, previous: asyncio.Task[None] | None, body: dict[str, Any]) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        try:
+            await self.event(body)
+        except Exception:
+            log.exception("feishu event failed")
+
+    async def event(self, body: dict[str, Any]) -> None:
+        """One event: a message or a card's button, through the core."""
+        kind = parse.event_type(body)
+        p: parse.Parsed | None = None
+        if kind == parse.MESSAGE:
+            p = parse.from_message(body, workspace=self.workspace, bot_open_id=self.bot_open_id,
+                                   commands=set(COMMANDS))
+            if p is not None:
+                self._modes[p.incoming.chat.chat] = p.incoming.private
+        elif kind == parse.CARD_ACTION:
+            chat = parse.chat_of_action(body)
+            p = parse.from_action(body, workspace=self.workspace, private=await self.is_private(chat or ""))
+        if p is not None:
+            await self.turn(p)
+
+    async def turn(self, p: parse.Parsed) -> None:
+        """The core's turn, its replies, then whatever it queued for others on Feishu."""
+        profile = await self.profile(p.open_id)
+        inc = replace(p.incoming, locale=profile.locale,
+                      display_name=profile.name if p.incoming.text.lower().startswith("/join") else None)
+        if p.file is not None:
+            inc = await self._with_file(inc, p.file)
+        replies = await asyncio.to_thread(self.core.handle, inc)
+        for reply in replies:
+            await self.answer(p, inc, reply)
+        if self.deliver_after_turn:
+            try:
+                await self.deliver()
+            except Exception as exc:  # the rows stay queued for the delivery loop
+                log.warning("delivery after a turn skipped", extra={"error": type(exc).__name__})
+
+    async def _with_file(self, inc: Incoming, ref: parse.FileRef) -> Incoming:
+        try:
+            data, name, mime = await self.api.download(ref.message_id, ref.key, ref.kind)
+        except (FeishuError, *NETWORK) as exc:
+            log.warning("feishu file not fetched", extra={"error": type(exc).__name__})
+            return inc
+        # One over the setting is refused by the core's own check (handlers.trust.gate), in the person's words.
+        return replace(inc, file=Attachment(name=name or ref.name, mime=mime, data=data))
+
+    async def profile(self, open_id: str) -> Profile:
+        """A person's name and language from contact/v3 (kept a while); nothing when Feishu does not say."""
+        now = time.monotonic()
+        known = self._profiles.get(open_id)
+        if known is not None and now - known[0] < PROFILE_TTL:
+            return known[1]
+        try:
+            found = await self.api.profile(open_id)
+        except (FeishuError, *NETWORK) as exc:  # no contact scope, a guest: the core's default language
+            log.info("feishu profile unavailable", extra={"error": type(exc).__name__})
+            found = Profile(name=None, locale=None)
+        self._profiles[open_id] = (now, found)
+        return found
+
+    async def is_private(self, chat: str) -> bool:
+        """Whether a chat is a private one with the bot (a card's click does not say)."""
+        if chat not in self._modes:
+            try:
+                self._modes[chat] = await self.api.chat_mode(chat) == "p2p"
+            except (FeishuError, *NETWORK):
+                return False  # as if in a group: personal answers then go to the person privately
+        return self._modes[chat]
+
+    # --- answers ------------------------------------------------------------------------------------
+
+    async def answer(self, p: parse.Parsed, inc: Incoming, reply: Reply) -> None:
+        """Show one direct reply: the clicked card updated, an answer in a group quoting its message, or a new
+        message; what cannot go out now is parked in the outbox for delivery to retry."""
+        target = reply.to or inc.chat
+        if target.platform != "feishu":
+            log.warning("reply for another platform dropped", extra={"platform": target.platform})
+            return
+        try:
+            if reply.edit == "this" and reply.to is None and p.clicked:
+                await self.edit(target, p.clicked, reply)
+                key = approval_key(inc.action or "")
+                if key is not None:
+                    await self.update_linked(key, reply, skip=p.clicked)
+            elif reply.edit and reply.edit.startswith("om_"):
+                await self.edit(target, reply.edit, reply)
+            elif reply.to is None and p.message_id and not inc.private:
+                await self.show(target, reply, quote=p.message_id)
+            else:
+                await self.show(target, reply)
+        except FeishuError as exc:
+            wait = classify(exc)
+            if isinstance(wait, RetryAfter):
+                await self.db(self._park, target, reply, str(exc), wait.seconds)
+            else:
+                log.warning("reply refused", extra={"chat": target.chat, "error": str(exc.code)})
+        except NETWORK as exc:
+            await self.db(self._park, target, reply, repr(exc), 5.0)
+
+    def _park(self, to: ChatRef, reply: Reply, error: str, wait: float) -> None:
+        with transaction(self.sessions) as session:
+            outbox.put(session, to, replace(reply, edit=None), now=self.core.clock(), delay=timedelta(seconds=wait),
+                       error=error)
+
+    async def show(self, to: ChatRef, reply: Reply, *, quote: str | None = None, as_card: bool = False) -> list[str]:
+        """Post a reply (split at Feishu's limits) and its image or file; the ids of the messages posted.
+        In a thread (to.thread is its first message) or quoting a message, as replies to it."""
+        posted = []
+        for message in render.messages(reply, as_card=as_card):
+            posted.append(await self._post(to, message, quote))
+        if reply.image is not None:
+            await self._post(to, await self.api.upload(reply.image), quote)
+        if posted:
+            await self.link(to, reply, posted[-1])
+        return posted
+
+    async def _post(self, to: ChatRef, message: render.Outgoing | tuple[str, str], quote: str | None) -> str:
+        if quote:
+            return await self.api.reply(quote, message, in_thread=bool(to.thread))
+        if to.thread and to.thread.startswith("om_"):
+            return await self.api.reply(to.thread, message, in_thread=True)
+        return await self.api.send(to.chat, message)
+
+    async def edit(self, to: ChatRef, message_id: str, reply: Reply) -> None:
+        """Update a card in place (the rest of a long reply follows as new messages); a card that can no
+        longer be updated is answered with a new message instead."""
+        first, *rest = render.messages(replace(reply, image=None), as_card=True)
+        try:
+            await self.api.patch(message_id, first)
+        except FeishuError as exc:
+            if isinstance(classify(exc), RetryAfter):
+                raise
+            log.info("card not updated, sent anew", extra={"error": str(exc.code)})
+            await self.show(to, reply)
+            return
+        for message in rest:
+            await self._post(to, message, None)
+        if reply.image is not None:
+            await self._post(to, await self.api.upload(reply.image), None)
+
+    async def link(self, to: ChatRef, reply: Reply, message_id: str) -> None:
+        """Remember a posted approval request, so that deciding it elsewhere updates it too."""
+        keys = keys_of(reply)
+        if keys:
+            await self.db(self._link, to.chat, keys, message_id)
+
+    def _link(self, chat: str, keys: set[str], message_id: str) -> None:
+        with transaction(self.sessions) as s:
+            link(session=s, platform="feishu", workspace=self.workspace, keys=keys, chat=chat, channel=chat,
+                 message_id=message_id, now=self.core.clock())
+
+    async def update_linked(self, key: str, reply: Reply, skip: str | None = None) -> None:
+        """Update every card that stands for `key` (the approver's, the deal thread's)."""
+        card = render.messages(replace(reply, image=None), as_card=True)[0]
+        for message_id in await self.db(self._linked, key):
+            if message_id == skip:
+                continue
+            try:
+                await self.api.patch(message_id, card)
+            except FeishuError as exc:
+                log.warning("linked card not updated", extra={"error": str(exc.code)})
+
+    def _linked(self, key: str) -> list[str]:
+        with self.sessions() as s:
+            return [m.ts for m in linked(session=s, platform="feishu", workspace=self.workspace, key=key)]
+
+    # --- the outbox sender --------------------------------------------------------------------------
+
+    async def send(self, to: ChatRef, reply: Reply) -> None:
+        """Deliver one outbox row; raises RetryAfter (a rate limit) or Undeliverable (a refusal for good).
+        A thread `deal:N` is the deal's card in a group: posted once, then updated (reply.edit) or answered
+        in its thread; any other thread is the id of the message whose thread the row goes to."""
+        try:
+            deal_id = deal_of_thread(to.thread)
+            if deal_id is not None:
+                await self._deal_card(to, deal_id, reply)
+            elif reply.edit and reply.edit.startswith("om_"):
+                await self.edit(to, reply.edit, reply)
+            else:
+                await self.show(to, reply)
+        except FeishuError as exc:
+            raise classify(exc) from exc
+
+    async def _deal_card(self, to: ChatRef, deal_id: int, reply: Reply) -> None:
+        state = await self.db(self._thread_state, to, deal_id)
+        here = replace(to, thread=None)
+        if state is None:  # no deal card kept for this chat: a plain post
+            await self.show(here, reply)
+            return
+        thread_id, root = state
+        if root is not None:
+            if reply.edit:
+                await self.edit(here, root, reply)
+            else:
+                await self.show(replace(to, thread=root), reply)
+            return
+        # The deal's first message becomes its card (a card, so that it can be updated); one sender posts it.
+        if not await self.db(self._claim, thread_id):
+            raise RetryAfter(2)
+        try:
+            posted = await self.show(here, reply, as_card=True)
+        except BaseException:
+            await self.db(self._set_root, thread_id, None, None)
+            raise
+        await self.db(self._set_root, thread_id, to.chat, posted[0] if posted else None)
+
+    def _thread_state(self, to: ChatRef, deal_id: int) -> tuple[int, str | None] | None:
+        with self.sessions() as s:
+            row = deal_thread(session=s, deal_id=deal_id, platform="feishu", workspace=to.workspace, channel=to.chat)
+            if row is None:
+                return None
+            root = root_of(row)
+            return row.id or 0, root[1] if root else None
+
+    def _claim(self, thread_id: int) -> bool:
+        with transaction(self.sessions) as s:
+            return claim_root(session=s, thread_id=thread_id, now=self.core.clock())
+
+    def _set_root(self, thread_id: int, chat: str | None, message_id: str | None) -> None:
+        with transaction(self.sessions) as s:
+            set_root(session=s, thread_id=thread_id, channel=chat if message_id else None, message_id=message_id)
+
+    async def deliver(self) -> int:
+        """Send what the outbox holds for Feishu now (the process's delivery loop does the same)."""
+        sent = 0
+        async with self._deliver_lock:
+            while True:
+                n = await deliver_due_async(self.core.engine, {"feishu": self.send}, self.core.clock())
+                sent += n
+                if n == 0:
+                    return sent
+
+
+def from_config(cfg: Any, core: Core | None = None, *, deliver_after_turn: bool = True) -> Feishu:
+    """The adapter FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_API_BASE_URL describe (with a core of its own
+    on DATABASE_URL when only sending)."""
+    if not cfg.feishu_on:
+        raise ValueError("FEISHU_APP_ID and FEISHU_APP_SECRET are not set")
+    api = FeishuApi(cfg.feishu_app_id, cfg.feishu_app_secret.get_secret_value(), cfg.feishu_api_base_url)
+    core = core or Core(make_engine(cfg.database_url), settings=cfg.core())
+    return Feishu(core, api, deliver_after_turn=deliver_after_turn)
+
+
+def sender(cfg: Any) -> AsyncSender:
+    """The outbox sender: through this process's started adapter, else one of its own that only sends."""
+    own: list[Feishu] = []
+
+    async def send(to: ChatRef, reply: Reply) -> None:
+        feishu = _RUNNING.get(str(cfg.feishu_app_id))
+        if feishu is None:
+            if not own:
+                own.append(from_config(cfg, deliver_after_turn=False))
+            feishu = own[0]
+        await feishu.send(to, reply)
+
+    return send
