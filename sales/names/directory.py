@@ -58,9 +58,10 @@ def customers_added(session: Session) -> None:
     """Mark that this transaction creates customers, so every process looks for them when it commits."""
     # On PostgreSQL a lower id can commit after a higher one; max_id alone would never show it.
     session.info[_ADDED] = True
+    if not event.contains(session, "before_commit", _bump_adds):
+        event.listen(session, "before_commit", _bump_adds)
 
 
-@event.listens_for(OrmSession, "before_commit")
 def _bump_adds(session: OrmSession) -> None:
     """Bump the creation counter as the transaction commits: its row stays locked for the commit alone."""
     if session.info.pop(_ADDED, False):
