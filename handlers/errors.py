@@ -25,6 +25,7 @@ MESSAGES: dict[str, str] = {
     "no_tags": N_("Give a tag, e.g. #key."),
     "bad_phone": N_("“{phone}” is not a valid phone number."),
     "amount_not_positive": N_("The amount must be more than 0."),
+    "empty_title": N_("The title cannot be empty."),
     "amount_too_large": N_("That amount is too large."),
     "bad_number": N_("“{value}” is not a number."),
     "bad_line": N_("I can't read the line “{line}”. Write: ITEM QTY UNIT_PRICE"),

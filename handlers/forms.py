@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from sqlmodel import Session
 
-from handlers.commands.quotes import read_discount
+from handlers.commands.quotes import parse_lines, read_discount
 from handlers.core import Core
 from handlers.errors import refusal
 from handlers.i18n import tr
@@ -16,7 +16,6 @@ from sales.access import SELLERS
 from sales.errors import RuleError
 from sales.names.directory import find_customers
 from sales.pipeline import open_deals
-from sales.quotes import parse_lines
 from sales.refs import as_id
 from storage.models import User
 

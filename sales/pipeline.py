@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
@@ -68,6 +68,42 @@ def open_deal(
     audit.record(session, by=by.id, action="create", entity="deal", entity_id=deal.id, now=now,
                  after={"title": title, "amount": amount, "customer_id": customer_id})
     return deal
+
+
+def set_amount(session: Session, *, deal: Deal, amount: Decimal, by: User, now: datetime) -> None:
+    """Change an open deal's amount."""
+    if deal.stage in ("won", "lost"):
+        raise RuleError("deal_closed", stage=deal.stage)
+    if amount <= 0:
+        raise RuleError("amount_not_positive")
+    before = {"amount": deal.amount}
+    deal.amount, deal.updated_at = amount, now
+    session.add(deal)
+    audit.record(session, by=by.id, action="update", entity="deal", entity_id=deal.id, now=now,
+                 before=before, after={"amount": amount})
+
+
+def set_title(session: Session, *, deal: Deal, title: str, by: User, now: datetime) -> None:
+    """Rename a deal."""
+    title = " ".join(title.split())[:200]
+    if not title:
+        raise RuleError("empty_title")
+    before = {"title": deal.title}
+    deal.title, deal.updated_at = title, now
+    session.add(deal)
+    audit.record(session, by=by.id, action="update", entity="deal", entity_id=deal.id, now=now,
+                 before=before, after={"title": title})
+
+
+def set_close(session: Session, *, deal: Deal, close: date, by: User, now: datetime) -> None:
+    """Set the day a deal is expected to close."""
+    if deal.stage in ("won", "lost"):
+        raise RuleError("deal_closed", stage=deal.stage)
+    before = {"expected_close": deal.expected_close}
+    deal.expected_close, deal.updated_at = close, now
+    session.add(deal)
+    audit.record(session, by=by.id, action="update", entity="deal", entity_id=deal.id, now=now,
+                 before=before, after={"expected_close": close})
 
 
 def missing_for(session: Session, deal: Deal, to: Stage) -> list[str]:

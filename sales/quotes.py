@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -33,44 +32,6 @@ class Created:
     quote: Quote
     approval: Approval | None
     approvers: tuple[User, ...]
-
-
-def number(text: str) -> Decimal:
-    """A plain number (with thousands separators, 万 or k), or a refusal; zero or less is refused as such."""
-    t = text.strip().replace(",", "").replace("，", "")
-    if re.fullmatch(r"[-−]\s*[¥$]?\d[\d.]*(万|w|k|千)?", t, flags=re.I):
-        raise RuleError("amount_not_positive")
-    mult = Decimal(1)
-    for suffix, m in (("万", Decimal(10_000)), ("w", Decimal(10_000)), ("k", Decimal(1000)), ("千", Decimal(1000))):
-        if t.lower().endswith(suffix):
-            t, mult = t[: -len(suffix)], m
-            break
-    if not re.fullmatch(r"[¥$]?\d{1,12}(\.\d{1,4})?", t):
-        raise RuleError("bad_number", value=text)
-    try:
-        return Decimal(t.lstrip("¥$")) * mult
-    except InvalidOperation as exc:
-        raise RuleError("bad_number", value=text) from exc
-
-
-def parse_lines(text: str) -> list[Line]:
-    """Lines written `ITEM QTY UNIT_PRICE; ITEM QTY UNIT_PRICE …`."""
-    lines = []
-    for part in re.split(r"[;；\n]", text):
-        words = part.split()
-        if not words:
-            continue
-        if len(words) < 3:
-            raise RuleError("bad_line", line=part.strip())
-        qty, price = number(words[-2]), number(words[-1])
-        if qty <= 0 or price <= 0:
-            raise RuleError("amount_not_positive")
-        lines.append(Line(item=" ".join(words[:-2])[:200], qty=qty, unit_price=price))
-    if not lines:
-        raise RuleError("no_lines")
-    if len(lines) > MAX_LINES:
-        raise RuleError("too_many_lines", limit=MAX_LINES)
-    return lines
 
 
 def _limit(user: User) -> Decimal:

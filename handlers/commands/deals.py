@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select
 
 from handlers import deal_news, lookup
+from handlers.amounts import money_arg
 from handlers.context import Ctx
-from handlers.fmt import money
+from handlers.fmt import day, money
 from handlers.i18n import N_
 from handlers.markup import esc
+from handlers.parsing import find_date
+from handlers.parsing.amounts import is_negative, is_zero, split_amount
 from handlers.registry import command, flow, usage
 from sales import pipeline
 from sales.access import SELLERS, deal_scope
 from sales.errors import RuleError
 from sales.names.directory import find_customers
-from sales.quotes import number
 from sales.refs import as_id
 from storage.models import Customer, Deal, Stage, StageChange, User
 
@@ -33,7 +34,12 @@ def stage_label(ctx: Ctx, stage: Stage) -> str:
     return stage.name_zh if ctx.lang == "zh" else stage.name_en
 
 
-@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N", "open a deal, or show one", personal=True)
+EDITS = {"amount": "amount", "金额": "amount", "title": "title", "标题": "title", "close": "close",
+         "成交日期": "close", "预计成交": "close"}
+
+
+@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N [amount A | title T | close DATE]",
+         "open a deal, show one, or change its amount, title or expected close", personal=True)
 def deal_cmd(ctx: Ctx, args: str) -> None:
     """Route /deal new … and /deal N."""
     head, _, rest = args.strip().partition(" ")
@@ -42,6 +48,11 @@ def deal_cmd(ctx: Ctx, args: str) -> None:
             ctx.say("Your role can't open deals.")
             return
         new(ctx, rest.strip())
+    elif len(args.split()) > 2 and args.split()[1].casefold() in EDITS and as_id(head) is not None:
+        _, field, value = args.strip().split(maxsplit=2)
+        d = lookup.deal(ctx, head, lambda ref: f"/deal {ref} {field} {value}")
+        if d is not None:
+            edit(ctx, d, EDITS[field.casefold()], value)
     elif args.strip():
         d = lookup.deal(ctx, args.strip(), lambda ref: f"/deal {ref}", open_only=False)
         if d is not None:
@@ -61,20 +72,36 @@ def new(ctx: Ctx, args: str) -> None:
     if c is None:
         return
     words = rest.split()
-    amount: Decimal | None = None
-    if len(words) > 1 or (words and any(ch.isdigit() for ch in words[0])):
-        try:
-            amount = number(words[-1])
-            words = words[:-1]
-        except RuleError as err:
-            if err.code == "amount_not_positive":
-                raise
-            amount = None
-    title = " ".join(words) or ctx.t("{c} deal", c=c.name)
+    if words and (is_negative(words[-1]) or (len(words) > 1 and is_zero(words[-1]))):
+        raise RuleError("amount_not_positive")
+    title, found = split_amount(rest)
+    amount = found.amount if found is not None else None
+    title = title or ctx.t("{c} deal", c=c.name)
     d = pipeline.open_deal(ctx.session, by=ctx.me, customer_id=c.id or 0, title=title, amount=amount, now=ctx.now)
     deal_news.opened(ctx, d)
     ctx.say("Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
             id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount))
+
+
+def edit(ctx: Ctx, d: Deal, field: str, value: str) -> None:
+    """Change a deal's amount (12万8, $10,000), title or expected close (下月底, 2027-03-31)."""
+    if ctx.me.role not in SELLERS:
+        ctx.say("Your role can't change deals.")
+        return
+    if field == "amount":
+        found = money_arg(value)
+        pipeline.set_amount(ctx.session, deal=d, amount=found.amount, by=ctx.me, now=ctx.now)
+        ctx.say("Deal #{id}: amount {m}.", id=d.id, m=money(d.amount))
+    elif field == "title":
+        pipeline.set_title(ctx.session, deal=d, title=value, by=ctx.me, now=ctx.now)
+        ctx.say("Deal #{id}: title {t}.", id=d.id, t=esc(d.title))
+    else:
+        close = find_date(value, ctx.local_now)
+        if close is None:
+            ctx.say("I can't read the date “{v}”. E.g. 2027-03-31 or end of next month", v=esc(value))
+            return
+        pipeline.set_close(ctx.session, deal=d, close=close, by=ctx.me, now=ctx.now)
+        ctx.say("Deal #{id}: expected close {d}.", id=d.id, d=day(close, ctx.lang))
 
 
 def show(ctx: Ctx, d: Deal) -> None:
@@ -190,16 +217,19 @@ def qualify_answer(ctx: Ctx, deal_id: int, field: str, text: str) -> None:
     move(ctx, d, st)
 
 
-@command("won", "/won N", "mark a deal won", roles=SELLERS)
+@command("won", "/won N [amount]", "mark a deal won (with its amount when it has none)", roles=SELLERS)
 def won(ctx: Ctx, args: str) -> None:
-    """Win a deal."""
+    """Win a deal; an amount given sets the deal's amount first (12万8, $10,000)."""
     if not args.strip():
         ctx.say("Which deal was won?")
         ctx.ask("complete", {"prefix": "/won"})
         return
-    d = lookup.deal(ctx, args, lambda r: f"/won {r}")
+    ref, found = split_amount(args) if len(args.split()) > 1 else (args, None)
+    d = lookup.deal(ctx, ref, lambda r: f"/won {r} {args[len(ref):].strip()}".strip())
     st = ctx.session.get(Stage, "won")
     if d is not None and st is not None:
+        if found is not None:
+            pipeline.set_amount(ctx.session, deal=d, amount=found.amount, by=ctx.me, now=ctx.now)
         move(ctx, d, st)
 
 

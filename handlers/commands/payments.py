@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from handlers import deal_news, lookup
+from handlers.amounts import money_arg
 from handlers.context import Ctx
 from handlers.fmt import day, money
 from handlers.markup import esc
-from handlers.parsing import find_date, find_money, read_plan
+from handlers.parsing import find_date, read_plan
+from handlers.parsing.amounts import read_amount
 from handlers.registry import command, usage
 from sales import orders
 from sales.access import order_scope
 from sales.errors import RuleError
-from sales.quotes import number
 from sales.refs import as_id
 from storage.models import Customer, SalesOrder, User
 
@@ -91,18 +92,12 @@ def paid(ctx: Ctx, args: str) -> None:
     o = lookup.order(ctx, ref, lambda r: f"/paid {r} {rest}")
     if o is None:
         return
-    try:
-        amount = number(words[0])
-    except RuleError as err:
-        if err.code == "amount_not_positive":
-            raise
-        found = find_money(words[0])
-        if found is None:
-            raise
-        amount = found.amount
+    two = read_amount(" ".join(words[:2])) if len(words) > 1 else None  # "1.2M USD"
+    amount = two.amount if two is not None else money_arg(words[0]).amount
+    words = words[2:] if two is not None else words[1:]
     paid_on = ctx.local_now.date()
-    if len(words) > 1:
-        got = paid_date(ctx, " ".join(words[1:]))
+    if words:
+        got = paid_date(ctx, " ".join(words))
         if got is None:
             usage(ctx, "paid")
             return

@@ -9,11 +9,13 @@ from typing import Any
 from sqlmodel import col, select
 
 from handlers import deal_news, lookup
+from handlers.amounts import count_arg, money_arg
 from handlers.context import Ctx
 from handlers.fmt import moment, money, pct
 from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.parsing import find_discount
+from handlers.parsing.amounts import read_amount
 from handlers.registry import click, command, flow, usage
 from handlers.types import Button, Reply
 from sales import quotes
@@ -22,21 +24,53 @@ from sales.errors import RuleError
 from sales.refs import as_id
 from storage.models import Approval, Customer, Deal, Quote, User
 
-_DISCOUNT = re.compile(r"\s+(?:discount|折扣|优惠|打折)\s*[:：]?\s*(\S+)\s*$", re.I)
-_ZHE = re.compile(r"\s+(\S*折)\s*$")
+# The discount at the end of a one-line quote: "discount 15%", "优惠5个点", "打9折", "85折", "15% off".
+_DISCOUNT = re.compile(
+    r"\s+((?:discount|折扣|优惠|打折|降价|让利)\s*[:：]?\s*\S+|打?\s*\S*折|\d{1,2}(?:\.\d+)?\s*%\s*off)\s*$", re.I)
+_DISCOUNT_WORD = re.compile(r"^(?:discount|折扣|打折)\s*[:：]?\s*", re.I)
 
 
 def read_discount(text: str) -> Decimal:
-    """A discount argument: 15%, 15, 八五折, 85折 → percent off."""
-    t = text.strip()
-    if t.endswith(("%", "％")):
-        return quotes.number(t[:-1])
-    if re.fullmatch(r"\d{1,2}(\.\d+)?", t):
-        return Decimal(t)
+    """A discount argument as percent off: 15%, 15, 0, 八五折, 85折, 优惠5个点, 15% off."""
+    t = _DISCOUNT_WORD.sub("", text.strip())
+    bare = re.fullmatch(r"(\d{1,3}(?:\.\d+)?)\s*[%％]?", t)
+    if bare:
+        value = Decimal(bare.group(1))
+        if not 0 <= value < 100:
+            raise RuleError("bad_discount", value=t)
+        return value
     found = find_discount(t)
     if found is None:
         raise RuleError("bad_discount", value=t)
     return found
+
+
+_LINE_SPLIT = re.compile(r"[;；\n]")
+
+
+def parse_lines(text: str) -> list[quotes.Line]:
+    """Lines written `ITEM QTY UNIT_PRICE; …`: a count (50, 50台) and a price (1万2, $300, 1.2k USD)."""
+    lines = []
+    for part in _LINE_SPLIT.split(text):
+        words = part.split()
+        if not words:
+            continue
+        price = read_amount(" ".join(words[-2:])) if len(words) >= 4 else None
+        cut = 2 if price is not None else 1
+        if price is None:
+            price = read_amount(words[-1])
+        if len(words) < cut + 2:
+            raise RuleError("bad_line", line=part.strip())
+        if price is None:
+            money_arg(" ".join(words[-cut:]))  # says why: not positive, or not a number
+            raise RuleError("bad_line", line=part.strip())
+        qty = count_arg(words[-cut - 1])
+        lines.append(quotes.Line(item=" ".join(words[: -cut - 1])[:200], qty=qty, unit_price=price.amount))
+    if not lines:
+        raise RuleError("no_lines")
+    if len(lines) > quotes.MAX_LINES:
+        raise RuleError("too_many_lines", limit=quotes.MAX_LINES)
+    return lines
 
 
 QUOTE_STATUS = {"draft": N_("draft"), "pending": N_("waiting for approval"), "approved": N_("approved"),
@@ -62,7 +96,7 @@ def quote_cmd(ctx: Ctx, args: str) -> None:
 def new(ctx: Ctx, args: str) -> None:
     """`DEAL lines… [discount D]`: create at once, or open the quote dialogue."""
     discount: Decimal | None = None
-    m = _DISCOUNT.search(" " + args) or _ZHE.search(" " + args)
+    m = _DISCOUNT.search(" " + args)
     if m:
         discount = read_discount(m.group(1))
         args = (" " + args)[: m.start()].strip()
@@ -83,7 +117,7 @@ def new(ctx: Ctx, args: str) -> None:
         ctx.say("Send the lines: ITEM QTY UNIT_PRICE (one per message, or several separated by ;). Send “done” when finished.")
         ctx.ask("quote", {"deal": d.id, "lines": []})
         return
-    lines = quotes.parse_lines(rest)
+    lines = parse_lines(rest)
     if discount is None:
         discount = Decimal(0)
     create(ctx, d, lines, discount)
@@ -225,7 +259,7 @@ def pending_quote_lines(ctx: Ctx, deal_id: int, lines: list[list[str]], text: st
                 buttons=(tuple(ctx.button(x, f"say:{x}") for x in ("0", "5%", "10%", "15%")),))
         ctx.ask("quote_discount", {"deal": deal_id, "lines": lines})
         return
-    for ln in quotes.parse_lines(text):
+    for ln in parse_lines(text):
         lines.append([ln.item, str(ln.qty), str(ln.unit_price)])
     ctx.say("{n} line(s) so far. Send more, or “done”.", n=len(lines),
             buttons=((ctx.button(ctx.t("Done"), "say:done"),),))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from handlers.amounts import money_arg
 from handlers.context import Ctx
 from handlers.markup import esc
 from handlers.registry import command, usage
@@ -20,7 +20,6 @@ from sales.access import MANAGERS, SELLERS
 from sales.analytics.periods import ACCEPTED_EN, ACCEPTED_ZH, Kind, Period, parse_period, span
 from sales.analytics.targets import may_set, set_target
 from sales.errors import RuleError
-from sales.quotes import number
 from storage.models import Team, User
 
 log = logging.getLogger("salesbot.reports")
@@ -115,7 +114,7 @@ def target_cmd(ctx: Ctx, args: str) -> None:
         return
     who, amount_word, rest = words[0].lstrip("@"), words[1], words[2:]
     try:
-        amount = amount_of(amount_word)
+        amount = money_arg(amount_word).amount
     except RuleError:
         ctx.say("“{v}” is not an amount. E.g. /target alice 500k 2026-Q4",
                 v=esc(amount_word))
@@ -145,15 +144,6 @@ def target_cmd(ctx: Ctx, args: str) -> None:
     ctx.say("Set {u}'s target for {p}: {m}.", u=whose, p=period.label(ctx.lang),
             m=whole(amount))
     send(ctx, build(ctx.session, "targets", an.scope_for(ctx.me), period, ctx.lang, ctx.tz.key))
-
-
-def amount_of(word: str) -> Decimal:
-    """An amount as typed: 500000, 50万, 1.5亿, 500k, 2m."""
-    w = word.strip()
-    for suffix, mult in (("亿", 10**8), ("m", 10**6), ("M", 10**6)):
-        if w.endswith(suffix):
-            return number(w[: -len(suffix)]) * mult
-    return number(w)
 
 
 def monday_charts(session: Session, team_id: int, lang: str, *, now: datetime | None = None,
