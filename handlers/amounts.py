@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from handlers.context import Ctx
 from handlers.parsing import Money
 from handlers.parsing.amounts import is_negative, is_zero, read_amount, read_count
+from sales.currency import team_currency
 from sales.errors import RuleError
+
+
+def home_currency(ctx: Ctx) -> str:
+    """The currency of an unmarked amount said by this person: their team's (CNY by default)."""
+    return team_currency(ctx.session, ctx.me.team_id)
 
 
 def money_arg(text: str) -> Money:

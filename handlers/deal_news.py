@@ -84,7 +84,7 @@ def card(ctx: Ctx, deal: Deal) -> Reply:
     c = ctx.session.get(Customer, deal.customer_id)
     owner = ctx.session.get(User, deal.owner_id)
     text = _text(ctx, "💼 New deal *#{id} {t}*\n{c} · {m} · {s} · owner {o}",
-                 id=deal.id, t=esc(deal.title), c=esc(c.name if c else "?"), m=money(deal.amount),
+                 id=deal.id, t=esc(deal.title), c=esc(c.name if c else "?"), m=money(deal.amount, deal.currency),
                  s=_stage_name(ctx, ctx.session.get(Stage, deal.stage), deal.stage), o=esc(owner.name if owner else "?"))
     buttons = ((Button(label=_text(ctx, "Details"), action=f"say:/deal {deal.id}"),
                 Button(label=_text(ctx, "Advance"), action=f"say:/advance {deal.id}")),)
@@ -145,15 +145,15 @@ def moved(ctx: Ctx, deal: Deal, stage: Stage, order: SalesOrder | None) -> None:
             headline=_headline(ctx, deal, stage))
     if order is not None:
         publish(ctx, deal, Reply(text=_text(ctx, "🎉 Won! Order #{o} for {m}",
-                                            o=order.id, m=money(order.amount))))
+                                            o=order.id, m=money(order.amount, order.currency))))
 
 
 def quoted(ctx: Ctx, deal: Deal, quote: Quote, approval_id: int | None, approvers: list[str]) -> None:
     """A new quote and, above the requester's limit, its approval request with the buttons."""
     publish(ctx, deal, Reply(text=_text(
         ctx, "🧾 {n} made quote #{q} (v{v}): subtotal {s}, discount {d}, total {t}",
-        n=esc(ctx.me.name), q=quote.id, v=quote.version, s=money(quote.subtotal), d=pct(quote.discount),
-        t=money(quote.total))))
+        n=esc(ctx.me.name), q=quote.id, v=quote.version, s=money(quote.subtotal, quote.currency), d=pct(quote.discount),
+        t=money(quote.total, quote.currency))))
     if approval_id is None:
         return
     publish(ctx, deal, Reply(
@@ -191,7 +191,8 @@ def paid(ctx: Ctx, order: SalesOrder, amount: Decimal) -> None:
     if deal is not None:
         publish(ctx, deal, Reply(text=_text(
             ctx, "💰 Payment of {a} on order #{o}; {p} of {t} received",
-            a=money(amount), o=order.id, p=money(order.paid), t=money(order.amount))))
+            a=money(amount, order.currency), o=order.id, p=money(order.paid, order.currency),
+            t=money(order.amount, order.currency))))
 
 
 def planned(ctx: Ctx, order: SalesOrder, installments: int) -> None:
@@ -200,4 +201,4 @@ def planned(ctx: Ctx, order: SalesOrder, installments: int) -> None:
     if deal is not None:
         publish(ctx, deal, Reply(text=_text(
             ctx, "🗓 Order #{o} has a payment plan: {n} installments, {t}",
-            o=order.id, n=installments, t=money(order.amount))))
+            o=order.id, n=installments, t=money(order.amount, order.currency))))

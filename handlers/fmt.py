@@ -12,13 +12,24 @@ _WEEK_ZH = "一二三四五六日"
 _WEEK_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def money(amount: Decimal | None) -> str:
-    """¥1,234 or ¥1,234.50."""
+SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$"}
+
+
+def money(amount: Decimal | None, currency: str | None = "CNY") -> str:
+    """¥1,234, $10,000, €1,234.50, JPY 5,000: the amount in its own currency, never another's sign."""
     if amount is None:
         return "—"
+    code = (currency or "CNY").upper()
+    sign = SYMBOLS.get(code, f"{code} ")
     if amount == amount.to_integral_value():
-        return f"¥{int(amount):,}"
-    return f"¥{amount:,.2f}"
+        return f"{sign}{int(amount):,}"
+    return f"{sign}{amount:,.2f}"
+
+
+def monies(totals: dict[str, Decimal]) -> str:
+    """Totals per currency, the largest first: "¥1,200,000 + $10,000" ("—" for none)."""
+    parts = [money(v, k) for k, v in sorted(totals.items(), key=lambda kv: (kv[0] != "CNY", kv[0])) if v]
+    return " + ".join(parts) if parts else money(Decimal(0))
 
 
 def pct(value: Decimal | int) -> str:

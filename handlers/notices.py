@@ -49,7 +49,7 @@ def installment_reply(d: Due, lang: str, people: People, now: datetime) -> Reply
     assert inst is not None and o is not None
     today = people.calendar(d.user.id if d.user else None).local(now).date()
     late = (today - inst.due_on).days
-    kw: dict[str, object] = dict(c=esc(c.name if c else "?"), o=o.id, s=inst.seq, a=money(inst.amount - inst.paid),
+    kw: dict[str, object] = dict(c=esc(c.name if c else "?"), o=o.id, s=inst.seq, a=money(inst.amount - inst.paid, o.currency),
                                  d=fmt_day(inst.due_on, lang))
     if late < 0:
         text = trn(lang, "💰 Payment due in {n} day: {c}, order #{o}, installment {s}, {a}, due {d}.",
@@ -71,7 +71,7 @@ def nudge_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
     assert ap is not None and q is not None
     text = tr(lang, "⏳ {r}'s discount request has waited 4 working hours: quote #{q} ({c}), {p} off, total {t}.",
               r=esc(d.requester.name if d.requester else "?"), q=q.id, c=esc(d.customer.name if d.customer else "?"),
-              p=pct(q.discount), t=money(q.total))
+              p=pct(q.discount), t=money(q.total, q.currency))
     return Reply(text=text, buttons=((Button(tr(lang, "Approve"), f"ap.ok:{ap.id}", style="primary"),
                                       Button(tr(lang, "Reject"), f"ap.no:{ap.id}", style="danger")),))
 

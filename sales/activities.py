@@ -38,6 +38,7 @@ def due_instant(when: date | datetime, tz: ZoneInfo) -> tuple[datetime, bool]:
 def log_activity(
     session: Session, *, by: User, customer: Customer, kind: str, text: str, now: datetime, tz: ZoneInfo,
     when: date | datetime | None = None, amount: Decimal | None = None, deal_id: int | None = None,
+    currency: str = "CNY",
 ) -> Logged:
     """Record an activity; a future follow-up time in it becomes a follow-up for the customer's owner."""
     if kind not in KINDS:
@@ -48,7 +49,8 @@ def log_activity(
     if len(text) > MAX_TEXT:
         raise RuleError("text_too_long", limit=MAX_TEXT)
     act = Activity(customer_id=customer.id or 0, deal_id=deal_id, user_id=by.id or 0, kind=kind, at=now,
-                   summary=text, amount=amount if amount and amount > 0 else None, created_at=now)
+                   summary=text, amount=amount if amount and amount > 0 else None, currency=currency,
+                   created_at=now)
     session.add(act)
     session.flush()
     customer.last_contact_at = now

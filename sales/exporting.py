@@ -28,7 +28,8 @@ HEADERS: dict[str, list[tuple[str, str]]] = {
                   ("客户状态", "Customer status"), ("最后跟进时间", "Last contact"),
                   ("历史合作金额(元)", "Past revenue (CNY)"), ("联系人", "Contact"), ("职位", "Title"),
                   ("联系方式", "Phone"), ("邮箱", "Email")],
-    "deals": [("客户名称", "Customer"), ("商机名称", "Deal"), ("金额(元)", "Amount (CNY)"), ("阶段", "Stage"),
+    "deals": [("客户名称", "Customer"), ("商机名称", "Deal"), ("金额", "Amount"), ("币种", "Currency"),
+              ("阶段", "Stage"),
               ("赢率", "Probability"), ("预计成交日期", "Expected close"), ("负责人", "Owner"),
               ("输单原因", "Lost reason"), ("预算", "Budget")],
     "activities": [("客户名称", "Customer"), ("跟进时间", "Date"), ("跟进方式", "Type"), ("跟进内容", "Summary"),
@@ -56,8 +57,9 @@ def _local(at: datetime | None, tz: ZoneInfo) -> date | datetime | None:
     return local.date() if local.time() == time() else local
 
 
-def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo) -> Iterator[list[Any]]:
-    """The data rows of an export, only what `user` may see."""
+def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str = "zh") -> Iterator[list[Any]]:
+    """The data rows of an export, only what `user` may see; stage and activity names in `lang`."""
+    zh = lang.startswith("zh")
     names = {u.id: u.name for u in session.exec(select(User)).all()}
     if what == "customers":
         q = select(Customer).where(customer_scope(user)).order_by(col(Customer.id))
@@ -80,13 +82,14 @@ def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo) -> Iterat
               .where(deal_scope(user)).order_by(col(Deal.id)))
         for d, cname in session.exec(dq).all():
             stage = stages.get(d.stage)
-            yield [cname, d.title, d.amount, stage.name_zh if stage else d.stage, d.probability, d.expected_close,
+            stage_label = (stage.name_zh if zh else stage.name_en) if stage else d.stage
+            yield [cname, d.title, d.amount, d.currency, stage_label, d.probability, d.expected_close,
                    names.get(d.owner_id), d.lost_reason, d.budget]
     elif what == "activities":
         aq = (select(Activity, Customer.name).join(Customer, col(Customer.id) == col(Activity.customer_id))
               .where(activity_scope(user)).order_by(col(Activity.at), col(Activity.id)))
         for a, cname in session.exec(aq).all():
-            yield [cname, _local(a.at, tz), _KIND_ZH.get(a.kind, a.kind), a.summary, a.feedback, a.next_step,
+            yield [cname, _local(a.at, tz), _KIND_ZH.get(a.kind, a.kind) if zh else a.kind, a.summary, a.feedback, a.next_step,
                    names.get(a.user_id), a.duration_min]
     elif what == "leads":
         lq = select(Lead).where(lead_scope(user)).order_by(col(Lead.id))
@@ -101,7 +104,7 @@ def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo) -> Iterat
 def export(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str, fmt: str = "xlsx") -> tuple[bytes, int]:
     """(the file, its number of data rows)."""
     header = [zh if lang == "zh" else en for zh, en in HEADERS[what]]
-    rows = rows_for(session, what=what, user=user, tz=tz)
+    rows = rows_for(session, what=what, user=user, tz=tz, lang=lang)
     return write(header, rows, fmt, sheet=_SHEETS[what][0 if lang == "zh" else 1])
 
 

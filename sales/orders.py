@@ -90,17 +90,20 @@ def installments(session: Session, order_id: int) -> list[Installment]:
 
 def record_payment(
     session: Session, *, order: SalesOrder, amount: Decimal, paid_on: date, by: User, now: datetime,
+    currency: str | None = None,
 ) -> list[Installment]:
     """Record money received and apply it to the oldest open installments; returns those it touched."""
     if by.role not in ("finance", "admin"):
         raise RuleError("finance_only")
     if amount <= 0:
         raise RuleError("amount_not_positive")
+    if currency is not None and currency != order.currency:
+        raise RuleError("currency_mismatch", given=currency, expected=order.currency)
     outstanding = order.amount - order.paid
     if amount > outstanding:
         raise RuleError("overpaid", outstanding=str(outstanding))
-    session.add(Payment(order_id=order.id or 0, amount=amount, paid_on=paid_on, recorded_by=by.id or 0,
-                        created_at=now))
+    session.add(Payment(order_id=order.id or 0, amount=amount, currency=order.currency, paid_on=paid_on,
+                        recorded_by=by.id or 0, created_at=now))
     order.paid += amount
     session.add(order)
     touched = []
@@ -117,7 +120,7 @@ def record_payment(
         session.add(inst)
         touched.append(inst)
     audit.record(session, by=by.id, action="payment", entity="order", entity_id=order.id, now=now,
-                 after={"amount": amount, "paid_on": paid_on})
+                 after={"amount": amount, "currency": order.currency, "paid_on": paid_on})
     return touched
 
 

@@ -53,34 +53,35 @@ def open_deals(session: Session, *, user: User, deal_id: int | None = None,
 
 def open_deal(
     session: Session, *, by: User, customer_id: int, title: str, amount: Decimal | None, now: datetime,
-    owner_id: int | None = None,
+    owner_id: int | None = None, currency: str = "CNY",
 ) -> Deal:
     """Open a deal at the first stage."""
     if amount is not None and amount <= 0:
         raise RuleError("amount_not_positive")
     title = " ".join(title.split())[:200]
     first = stages(session)[0]
-    deal = Deal(customer_id=customer_id, title=title, amount=amount, stage=first.key,
+    deal = Deal(customer_id=customer_id, title=title, amount=amount, currency=currency, stage=first.key,
                 probability=first.probability, owner_id=owner_id or by.id or 0, created_at=now, updated_at=now)
     session.add(deal)
     session.flush()
     session.add(StageChange(deal_id=deal.id or 0, from_stage=None, to_stage=first.key, by_id=by.id or 0, at=now))
     audit.record(session, by=by.id, action="create", entity="deal", entity_id=deal.id, now=now,
-                 after={"title": title, "amount": amount, "customer_id": customer_id})
+                 after={"title": title, "amount": amount, "currency": currency, "customer_id": customer_id})
     return deal
 
 
-def set_amount(session: Session, *, deal: Deal, amount: Decimal, by: User, now: datetime) -> None:
-    """Change an open deal's amount."""
+def set_amount(session: Session, *, deal: Deal, amount: Decimal, by: User, now: datetime,
+               currency: str | None = None) -> None:
+    """Change an open deal's amount (and its currency when given)."""
     if deal.stage in ("won", "lost"):
         raise RuleError("deal_closed", stage=deal.stage)
     if amount <= 0:
         raise RuleError("amount_not_positive")
-    before = {"amount": deal.amount}
-    deal.amount, deal.updated_at = amount, now
+    before = {"amount": deal.amount, "currency": deal.currency}
+    deal.amount, deal.currency, deal.updated_at = amount, currency or deal.currency, now
     session.add(deal)
     audit.record(session, by=by.id, action="update", entity="deal", entity_id=deal.id, now=now,
-                 before=before, after={"amount": amount})
+                 before=before, after={"amount": amount, "currency": deal.currency})
 
 
 def set_title(session: Session, *, deal: Deal, title: str, by: User, now: datetime) -> None:
@@ -154,14 +155,16 @@ def _make_order(session: Session, *, deal: Deal, by: User, now: datetime) -> Sal
     amount = approved.total if approved else deal.amount
     if amount is None or amount <= 0:
         raise RuleError("won_needs_amount")
+    currency = approved.currency if approved else deal.currency
     if approved is not None:
-        deal.amount = approved.total
+        deal.amount, deal.currency = approved.total, approved.currency
     order = SalesOrder(deal_id=deal.id or 0, quote_id=approved.id if approved else None,
-                       customer_id=deal.customer_id, owner_id=deal.owner_id, amount=amount, created_at=now)
+                       customer_id=deal.customer_id, owner_id=deal.owner_id, amount=amount, currency=currency,
+                       created_at=now)
     session.add(order)
     session.flush()
     audit.record(session, by=by.id, action="create", entity="order", entity_id=order.id, now=now,
-                 after={"deal_id": deal.id, "amount": amount})
+                 after={"deal_id": deal.id, "amount": amount, "currency": currency})
     return order
 
 

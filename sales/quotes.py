@@ -57,6 +57,7 @@ def approvers_for(session: Session, approval: Approval, requester: User) -> list
 
 def create_quote(
     session: Session, *, deal: Deal, lines: list[Line], discount: Decimal, by: User, now: datetime,
+    currency: str | None = None,
 ) -> Created:
     """A new quote version; a pending approval of an earlier one is cancelled."""
     if deal.stage in ("won", "lost"):
@@ -78,7 +79,7 @@ def create_quote(
         session.add(ap)
     version = max((q.version for q in earlier), default=0) + 1
     quote = Quote(deal_id=deal.id or 0, version=version, discount=discount, subtotal=subtotal, total=total,
-                  status="approved", created_by=by.id or 0, created_at=now)
+                  currency=currency or deal.currency, status="approved", created_by=by.id or 0, created_at=now)
     session.add(quote)
     session.flush()
     for ln in lines:
@@ -98,7 +99,7 @@ def create_quote(
     session.add(quote)
     audit.record(session, by=by.id, action="create", entity="quote", entity_id=quote.id, now=now,
                  after={"deal_id": deal.id, "version": version, "discount": discount, "total": total,
-                        "status": quote.status})
+                        "currency": quote.currency, "status": quote.status})
     return Created(quote=quote, approval=approval, approvers=tuple(approvers))
 
 

@@ -29,6 +29,7 @@ class Deal(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     title: str
     amount: Decimal | None = Field(default=None, sa_type=Money)
+    currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # ISO 4217 (0008)
     stage: str = Field(default="prospect", foreign_key="stage.key", index=True)
     probability: int = 10
     expected_close: date | None = None
@@ -68,6 +69,7 @@ class Activity(SQLModel, table=True):
     feedback: str | None = None
     next_step: str | None = None
     amount: Decimal | None = Field(default=None, sa_type=Money)
+    currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # ISO 4217 (0008)
     lat: float | None = None
     lon: float | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)

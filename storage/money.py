@@ -29,6 +29,7 @@ class Quote(SQLModel, table=True):
     discount: Decimal = Field(default=Decimal("0"), sa_type=Money)
     subtotal: Decimal = Field(sa_type=Money)
     total: Decimal = Field(sa_type=Money)
+    currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # ISO 4217 (0008)
     status: str = "draft"  # pending | approved | rejected | cancelled
     created_by: int = Field(foreign_key="user.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -69,6 +70,7 @@ class SalesOrder(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     owner_id: int = Field(foreign_key="user.id", index=True)
     amount: Decimal = Field(sa_type=Money)
+    currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # ISO 4217 (0008)
     paid: Decimal = Field(default=Decimal("0"), sa_type=Money)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -90,6 +92,7 @@ class Payment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     amount: Decimal = Field(sa_type=Money)
+    currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # ISO 4217 (0008)
     paid_on: date
     recorded_by: int = Field(foreign_key="user.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -103,3 +106,5 @@ class Target(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id")
     period: str  # 2026-Q4, 2026-11, 2026
     amount: Decimal = Field(sa_type=Money)
+    currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # ISO 4217 (0008)
+

@@ -34,6 +34,9 @@ class Team(SQLModel, table=True):
     chat_platform: str | None = None  # where the team digest goes; unset: to the team's managers
     chat_workspace: str | None = None
     chat_id: str | None = None
+    currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # (0008)
+    # What one unit of another currency is worth in the team's, set by an admin: "USD=7.10 EUR=7.75" (0008).
+    fx_rates: str = Field(default="", sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from handlers.context import Ctx
 from handlers.deal_news import PREFIX, channel_of, encode_room
 from handlers.markup import esc
 from handlers.registry import command, usage
-from sales import audit
+from sales import audit, currency
 from sales.access import MANAGERS
 from storage.models import Team
 
@@ -33,7 +34,8 @@ def set_team(ctx: Ctx, team: Team, **values: str | None) -> None:
                  before=before, after=values)
 
 
-@command("config", "/config deals-channel #CHANNEL|here|off", "team settings: the deals channel (one thread per deal)", roles=MANAGERS)
+@command("config", "/config deals-channel #CHANNEL|here|off | /config rate USD 7.10",
+         "team settings: the deals channel (one thread per deal), exchange rates for reports", roles=MANAGERS)
 def config(ctx: Ctx, args: str) -> None:
     """Show or change the team's settings; today the deals channel."""
     key, _, value = args.strip().partition(" ")
@@ -44,10 +46,35 @@ def config(ctx: Ctx, args: str) -> None:
         where = channel_of(team)
         ctx.say("Deals channel: {c}", c=esc(where.chat) if where else ctx.t("not set"))
         return
+    if key.lower() in ("rate", "rates", "汇率"):
+        set_rate(ctx, team, value.split())
+        return
     if key.lower() not in ("deals-channel", "deals_channel", "商机频道"):
         usage(ctx, "config")
         return
     set_deals_channel(ctx, team, value.strip())
+
+
+def set_rate(ctx: Ctx, team: Team, words: list[str]) -> None:
+    """An admin sets what one unit of a currency is worth in the team's (reports convert at it and say so)."""
+    if not words:
+        table = currency.rates(team)
+        shown = ", ".join(f"{k} {v:f}" for k, v in sorted(table.items())) or ctx.t("none")
+        ctx.say("Exchange rates into {h}: {r}", h=team.currency, r=shown)
+        return
+    if ctx.me.role != "admin":
+        ctx.say("Only an admin sets exchange rates.")
+        return
+    try:
+        rate = Decimal(words[1]) if len(words) == 2 else None
+    except InvalidOperation:
+        rate = None
+    if rate is None:
+        usage(ctx, "config")
+        return
+    currency.set_rate(ctx.session, team=team, code=words[0], rate=rate, by=ctx.me, now=ctx.now)
+    ctx.say("1 {c} = {r} {h}: reports convert at this rate and say so.", c=words[0].upper(), r=f"{rate:f}",
+            h=team.currency)
 
 
 def set_deals_channel(ctx: Ctx, team: Team, value: str) -> None:

@@ -126,7 +126,7 @@ def card(ctx: Ctx, query: str) -> None:
                                                 col(Deal.stage).not_in(("won", "lost")))).all()
     if deals:
         lines.append(ctx.t("Open deals:"))
-        lines += [f"  #{d.id} {esc(d.title)} · {d.stage} · {money(d.amount)}" for d in deals]
+        lines += [f"  #{d.id} {esc(d.title)} · {d.stage} · {money(d.amount, d.currency)}" for d in deals]
     acts = activities.recent(ctx.session, customer_id=c.id or 0)
     if acts:
         lines.append(ctx.t("Latest activities:"))

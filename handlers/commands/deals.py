@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from handlers import deal_news, lookup
-from handlers.amounts import money_arg
+from handlers.amounts import home_currency, money_arg
 from handlers.context import Ctx
 from handlers.fmt import day, money
 from handlers.i18n import N_
@@ -76,11 +76,13 @@ def new(ctx: Ctx, args: str) -> None:
         raise RuleError("amount_not_positive")
     title, found = split_amount(rest)
     amount = found.amount if found is not None else None
+    currency = (found.currency if found is not None else None) or home_currency(ctx)
     title = title or ctx.t("{c} deal", c=c.name)
-    d = pipeline.open_deal(ctx.session, by=ctx.me, customer_id=c.id or 0, title=title, amount=amount, now=ctx.now)
+    d = pipeline.open_deal(ctx.session, by=ctx.me, customer_id=c.id or 0, title=title, amount=amount, now=ctx.now,
+                           currency=currency)
     deal_news.opened(ctx, d)
     ctx.say("Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
-            id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount))
+            id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount, d.currency))
 
 
 def edit(ctx: Ctx, d: Deal, field: str, value: str) -> None:
@@ -90,8 +92,9 @@ def edit(ctx: Ctx, d: Deal, field: str, value: str) -> None:
         return
     if field == "amount":
         found = money_arg(value)
-        pipeline.set_amount(ctx.session, deal=d, amount=found.amount, by=ctx.me, now=ctx.now)
-        ctx.say("Deal #{id}: amount {m}.", id=d.id, m=money(d.amount))
+        pipeline.set_amount(ctx.session, deal=d, amount=found.amount, by=ctx.me, now=ctx.now,
+                            currency=found.currency)
+        ctx.say("Deal #{id}: amount {m}.", id=d.id, m=money(d.amount, d.currency))
     elif field == "title":
         pipeline.set_title(ctx.session, deal=d, title=value, by=ctx.me, now=ctx.now)
         ctx.say("Deal #{id}: title {t}.", id=d.id, t=esc(d.title))
@@ -109,7 +112,7 @@ def show(ctx: Ctx, d: Deal) -> None:
     c = ctx.session.get(Customer, d.customer_id)
     st = ctx.session.get(Stage, d.stage)
     owner = ctx.session.get(User, d.owner_id)
-    lines = [f"*#{d.id} {esc(d.title)}*", f"{esc(c.name if c else '?')} · {money(d.amount)} · "
+    lines = [f"*#{d.id} {esc(d.title)}*", f"{esc(c.name if c else '?')} · {money(d.amount, d.currency)} · "
              f"{stage_label(ctx, st) if st else d.stage} {d.probability}% · {esc(owner.name if owner else '?')}"]
     for f in pipeline.QUALIFY_FIELDS:
         if getattr(d, f):
@@ -145,7 +148,7 @@ def deals(ctx: Ctx, args: str) -> None:
         return
     names = dict(ctx.session.exec(select(Customer.id, Customer.name).where(
         col(Customer.id).in_({d.customer_id for d in rows}))).all())
-    body = "\n".join(f"#{d.id} {esc(names.get(d.customer_id, '?'))} · {esc(d.title)} · {d.stage} · {money(d.amount)}"
+    body = "\n".join(f"#{d.id} {esc(names.get(d.customer_id, '?'))} · {esc(d.title)} · {d.stage} · {money(d.amount, d.currency)}"
                      for d in rows)
     ctx.say("Deals:\n{b}", b=body)
 
@@ -196,7 +199,7 @@ def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None) -> None:
     ctx.say("Deal #{id} → {s}.", id=d.id, s=stage_label(ctx, st))
     if order is not None:
         ctx.say("🎉 Won! Order #{o} for {m} was created. Set its payment plan: /plan {o} 30% now, 70% 2027-01-15",
-                o=order.id, m=money(order.amount))
+                o=order.id, m=money(order.amount, order.currency))
 
 
 @flow("qualify", personal=False)
@@ -229,7 +232,8 @@ def won(ctx: Ctx, args: str) -> None:
     st = ctx.session.get(Stage, "won")
     if d is not None and st is not None:
         if found is not None:
-            pipeline.set_amount(ctx.session, deal=d, amount=found.amount, by=ctx.me, now=ctx.now)
+            pipeline.set_amount(ctx.session, deal=d, amount=found.amount, by=ctx.me, now=ctx.now,
+                                currency=found.currency)
         move(ctx, d, st)
 
 

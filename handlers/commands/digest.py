@@ -43,7 +43,7 @@ def _what(text: str) -> str:
 def _waiting_line(lang: str, w: Waiting, mine: bool) -> str:
     who = "" if mine else esc(w.requester.name if w.requester else "?") + ": "
     return "• " + who + tr(lang, "quote #{q} {c}, {d} off, total {t}",
-                           q=w.quote.id, c=esc(w.customer.name), d=pct(w.quote.discount), t=money(w.quote.total))
+                           q=w.quote.id, c=esc(w.customer.name), d=pct(w.quote.discount), t=money(w.quote.total, w.quote.currency))
 
 
 def person_replies(dg: PersonDigest, *, name: str, lang: str, tz: ZoneInfo) -> list[Reply]:
@@ -69,7 +69,7 @@ def person_replies(dg: PersonDigest, *, name: str, lang: str, tz: ZoneInfo) -> l
         _section(lang, "*Overdue follow-ups ({n})*",
                  [fu_line(f, cu, True) for f, cu in dg.overdue], c["overdue"]),
         _section(lang, "*Payments due ({n})*",
-                 [f"• #{r.order.id} {esc(r.customer.name)} · {fmt_day(r.installment.due_on, lang)} · {money(r.open)}"
+                 [f"• #{r.order.id} {esc(r.customer.name)} · {fmt_day(r.installment.due_on, lang)} · {money(r.open, r.order.currency)}"
                   + (tr(lang, " [overdue]") if r.installment.due_on < dg.day else "")
                   for r in dg.payments], c["payments"]),
         _section(lang, "*Waiting for your approval ({n})*",
@@ -115,7 +115,7 @@ def team_replies(dg: TeamDigest, *, lang: str, session: Session | None = None) -
                  [f"• {esc(c.name)} {esc(d.title)}: {stage(ch.from_stage)} → {stage(ch.to_stage)} ({owner(u)})"
                   for ch, d, c, u in dg.moves], len(dg.moves)),
         _section(lang, "*Won ({n})*",
-                 [f"• ✅ {esc(c.name)} {esc(d.title)} {money(d.amount)} ({owner(u)})" for d, c, u in dg.won],
+                 [f"• ✅ {esc(c.name)} {esc(d.title)} {money(d.amount, d.currency)} ({owner(u)})" for d, c, u in dg.won],
                  len(dg.won)),
         _section(lang, "*Lost ({n})*",
                  [f"• ❌ {esc(c.name)} {esc(d.title)}: {esc(d.lost_reason or '—')} ({owner(u)})" for d, c, u in dg.lost],
@@ -128,7 +128,7 @@ def team_replies(dg: TeamDigest, *, lang: str, session: Session | None = None) -
         _section(lang, "*Overdue receivables ({n}, {a} in all)*",
                  [trn(lang, "• #{o} {c} · due {d} · {a} · {n} day late", "• #{o} {c} · due {d} · {a} · {n} days late",
                       (dg.day - r.installment.due_on).days, o=r.order.id, c=esc(r.customer.name),
-                      d=fmt_day(r.installment.due_on, lang), a=money(r.open)) for r in dg.overdue],
+                      d=fmt_day(r.installment.due_on, lang), a=money(r.open, r.order.currency)) for r in dg.overdue],
                  dg.overdue_count, a=money(dg.overdue_total)),
     ]
     out = [Reply(text="\n\n".join(p for p in parts if p))]

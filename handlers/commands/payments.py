@@ -43,12 +43,12 @@ def _plan_text(ctx: Ctx, order: SalesOrder) -> str:
         if i.paid >= i.amount:
             state = ctx.t("paid")
         elif i.paid > 0:
-            state = ctx.t("{p} paid", p=money(i.paid))
+            state = ctx.t("{p} paid", p=money(i.paid, order.currency))
         elif i.due_on < today:
             state = ctx.t("overdue")
         else:
             state = ctx.t("open")
-        lines.append(f"  {i.seq}. {day(i.due_on, ctx.lang)} {money(i.amount)} — {state}")
+        lines.append(f"  {i.seq}. {day(i.due_on, ctx.lang)} {money(i.amount, order.currency)} — {state}")
     return "\n".join(lines)
 
 
@@ -76,7 +76,7 @@ def plan(ctx: Ctx, args: str) -> None:
     parts = orders.plan_parts(terms, total=o.amount, today=ctx.local_now.date())
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
     deal_news.planned(ctx, o, len(parts))
-    ctx.say("Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount),
+    ctx.say("Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount, o.currency),
             p=_plan_text(ctx, o))
 
 
@@ -93,7 +93,8 @@ def paid(ctx: Ctx, args: str) -> None:
     if o is None:
         return
     two = read_amount(" ".join(words[:2])) if len(words) > 1 else None  # "1.2M USD"
-    amount = two.amount if two is not None else money_arg(words[0]).amount
+    typed = two if two is not None else money_arg(words[0])
+    amount = typed.amount
     words = words[2:] if two is not None else words[1:]
     paid_on = ctx.local_now.date()
     if words:
@@ -104,16 +105,19 @@ def paid(ctx: Ctx, args: str) -> None:
         if got > paid_on:
             raise RuleError("paid_in_future", date=got.isoformat())
         paid_on = got
-    orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now)
+    orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now,
+                          currency=typed.currency)
     deal_news.paid(ctx, o, amount)
     ctx.say("Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",
-            o=o.id, a=money(amount), d=day(paid_on, ctx.lang), p=money(o.paid), t=money(o.amount),
+            o=o.id, a=money(amount, o.currency), d=day(paid_on, ctx.lang), p=money(o.paid, o.currency),
+            t=money(o.amount, o.currency),
             plan=_plan_text(ctx, o))
     owner = ctx.session.get(User, o.owner_id)
     c = ctx.session.get(Customer, o.customer_id)
     if owner is not None and owner.id != ctx.me.id:
         ctx.notify(owner, "💰 {c} paid {a} on order #{o}; {p} of {t} received.",
-                   c=esc(c.name if c else "?"), a=money(amount), o=o.id, p=money(o.paid), t=money(o.amount))
+                   c=esc(c.name if c else "?"), a=money(amount, o.currency), o=o.id, p=money(o.paid, o.currency),
+                   t=money(o.amount, o.currency))
 
 
 @command("receivables", "/receivables [overdue]", "money still to collect, by due date",
@@ -134,5 +138,5 @@ def receivables(ctx: Ctx, args: str) -> None:
         o = ctx.session.get(SalesOrder, oid)
         c = ctx.session.get(Customer, o.customer_id) if o else None
         late = ctx.t(" [overdue]") if due < today else ""
-        lines.append(f"#{oid} {esc(c.name if c else '?')} · {day(due, ctx.lang)} · {money(amount)}{late}")
+        lines.append(f"#{oid} {esc(c.name if c else '?')} · {day(due, ctx.lang)} · {money(amount, o.currency if o else None)}{late}")
     ctx.say("Receivables:\n{b}", b="\n".join(lines))

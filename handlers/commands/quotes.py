@@ -50,7 +50,13 @@ _LINE_SPLIT = re.compile(r"[;；\n]")
 
 def parse_lines(text: str) -> list[quotes.Line]:
     """Lines written `ITEM QTY UNIT_PRICE; …`: a count (50, 50台) and a price (1万2, $300, 1.2k USD)."""
+    return read_lines(text)[0]
+
+
+def read_lines(text: str) -> tuple[list[quotes.Line], str | None]:
+    """The lines and the one currency their prices are marked in (None when unmarked); two currencies are refused."""
     lines = []
+    marked: set[str] = set()
     for part in _LINE_SPLIT.split(text):
         words = part.split()
         if not words:
@@ -65,12 +71,16 @@ def parse_lines(text: str) -> list[quotes.Line]:
             money_arg(" ".join(words[-cut:]))  # says why: not positive, or not a number
             raise RuleError("bad_line", line=part.strip())
         qty = count_arg(words[-cut - 1])
+        if price.currency:
+            marked.add(price.currency)
         lines.append(quotes.Line(item=" ".join(words[: -cut - 1])[:200], qty=qty, unit_price=price.amount))
     if not lines:
         raise RuleError("no_lines")
     if len(lines) > quotes.MAX_LINES:
         raise RuleError("too_many_lines", limit=quotes.MAX_LINES)
-    return lines
+    if len(marked) > 1:
+        raise RuleError("mixed_currency", codes=", ".join(sorted(marked)))
+    return lines, (marked.pop() if marked else None)
 
 
 QUOTE_STATUS = {"draft": N_("draft"), "pending": N_("waiting for approval"), "approved": N_("approved"),
@@ -117,21 +127,22 @@ def new(ctx: Ctx, args: str) -> None:
         ctx.say("Send the lines: ITEM QTY UNIT_PRICE (one per message, or several separated by ;). Send “done” when finished.")
         ctx.ask("quote", {"deal": d.id, "lines": []})
         return
-    lines = parse_lines(rest)
+    lines, currency = read_lines(rest)
     if discount is None:
         discount = Decimal(0)
-    create(ctx, d, lines, discount)
+    create(ctx, d, lines, discount, currency)
 
 
-def create(ctx: Ctx, d: Deal, lines: list[quotes.Line], discount: Decimal) -> None:
-    """Create the quote and, above the limit, send the approval request."""
-    made = quotes.create_quote(ctx.session, deal=d, lines=lines, discount=discount, by=ctx.me, now=ctx.now)
+def create(ctx: Ctx, d: Deal, lines: list[quotes.Line], discount: Decimal, currency: str | None = None) -> None:
+    """Create the quote (in the prices' currency, else the deal's) and, above the limit, ask for approval."""
+    made = quotes.create_quote(ctx.session, deal=d, lines=lines, discount=discount, by=ctx.me, now=ctx.now,
+                               currency=currency)
     q = made.quote
     deal_news.quoted(ctx, d, q, made.approval.id if made.approval else None, [u.name for u in made.approvers])
     c = ctx.session.get(Customer, d.customer_id)
     summary = ctx.t("Quote #{q} ({c}, v{v}): subtotal {s}, discount {d}, total {t}",
-                    q=q.id, c=esc(c.name if c else "?"), v=q.version, s=money(q.subtotal), d=pct(q.discount),
-                    t=money(q.total))
+                    q=q.id, c=esc(c.name if c else "?"), v=q.version, s=money(q.subtotal, q.currency),
+                    d=pct(q.discount), t=money(q.total, q.currency))
     if made.approval is None:
         ctx.say("{s}\nThe discount is within your limit: approved.", s=summary)
         return
@@ -149,7 +160,7 @@ def create(ctx: Ctx, d: Deal, lines: list[quotes.Line], discount: Decimal) -> No
 
 def _summary_for(lang: str, q: Quote, c: Customer | None) -> str:
     return tr(lang, "Quote #{q} ({c}): subtotal {s}, discount {d}, total {t}", q=q.id, c=esc(c.name if c else "?"),
-              s=money(q.subtotal), d=pct(q.discount), t=money(q.total))
+              s=money(q.subtotal, q.currency), d=pct(q.discount), t=money(q.total, q.currency))
 
 
 def show(ctx: Ctx, qid: int) -> None:
@@ -160,9 +171,9 @@ def show(ctx: Ctx, qid: int) -> None:
         return
     lines = [ctx.t("*Quote #{q}* v{v} · {s}", q=q.id, v=q.version, s=ctx.t(QUOTE_STATUS.get(q.status, q.status)))]
     for ln in quotes.lines_of(ctx.session, qid):
-        lines.append(f"  {esc(ln.item)} × {ln.qty.normalize():f} @ {money(ln.unit_price)} = {money(ln.amount)}")
+        lines.append(f"  {esc(ln.item)} × {ln.qty.normalize():f} @ {money(ln.unit_price, q.currency)} = {money(ln.amount, q.currency)}")
     lines.append(ctx.t("Subtotal {s}, discount {d}, total {t}",
-                       s=money(q.subtotal), d=pct(q.discount), t=money(q.total)))
+                       s=money(q.subtotal, q.currency), d=pct(q.discount), t=money(q.total, q.currency)))
     ctx.say("{b}", b="\n".join(lines))
 
 
@@ -225,7 +236,7 @@ def decide(ctx: Ctx, approval_id: int, approve: bool) -> None:
     if requester is not None:
         if approve:
             ctx.notify(requester, "✅ {n} approved the {d} discount on quote #{q} ({c}); total {t}.",
-                       n=esc(ctx.me.name), q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount), t=money(q.total))
+                       n=esc(ctx.me.name), q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount), t=money(q.total, q.currency))
         else:
             ctx.notify(requester, "❌ {n} rejected the {d} discount on quote #{q} ({c}). Make a new one with /quote new.",
                        n=esc(ctx.me.name), q=q.id, c=esc(c.name if c else "?"), d=pct(q.discount))
@@ -259,8 +270,9 @@ def pending_quote_lines(ctx: Ctx, deal_id: int, lines: list[list[str]], text: st
                 buttons=(tuple(ctx.button(x, f"say:{x}") for x in ("0", "5%", "10%", "15%")),))
         ctx.ask("quote_discount", {"deal": deal_id, "lines": lines})
         return
-    for ln in parse_lines(text):
-        lines.append([ln.item, str(ln.qty), str(ln.unit_price)])
+    read, currency = read_lines(text)
+    for ln in read:
+        lines.append([ln.item, str(ln.qty), str(ln.unit_price)] + ([currency] if currency else []))
     ctx.say("{n} line(s) so far. Send more, or “done”.", n=len(lines),
             buttons=((ctx.button(ctx.t("Done"), "say:done"),),))
     ctx.ask("quote", {"deal": deal_id, "lines": lines})
@@ -273,4 +285,8 @@ def pending_quote_discount(ctx: Ctx, deal_id: int, lines: list[list[str]], text:
         ctx.say("No deal {n} found.", n=deal_id)
         return
     discount = read_discount(text)
-    create(ctx, d, [quotes.Line(item=i, qty=Decimal(q), unit_price=Decimal(p)) for i, q, p in lines], discount)
+    marked = {ln[3] for ln in lines if len(ln) > 3}
+    if len(marked) > 1:
+        raise RuleError("mixed_currency", codes=", ".join(sorted(marked)))
+    create(ctx, d, [quotes.Line(item=ln[0], qty=Decimal(ln[1]), unit_price=Decimal(ln[2])) for ln in lines], discount,
+           marked.pop() if marked else None)

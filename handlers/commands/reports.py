@@ -7,18 +7,21 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from handlers.amounts import money_arg
+from handlers.amounts import home_currency, money_arg
 from handlers.context import Ctx
+from handlers.fmt import money
 from handlers.markup import esc
+from handlers.parsing.amounts import read_amount
 from handlers.registry import command, usage
 from handlers.reporting import charts
-from handlers.reporting.answer import Answer, whole, zone
+from handlers.reporting.answer import Answer, zone
 from handlers.reporting.builders import build, pipeline_report
 from handlers.types import Attachment, Reply
 from sales import analytics as an
 from sales.access import MANAGERS, SELLERS
 from sales.analytics.periods import ACCEPTED_EN, ACCEPTED_ZH, Kind, Period, parse_period, span
 from sales.analytics.targets import may_set, set_target
+from sales.currency import rates
 from sales.errors import RuleError
 from storage.models import Team, User
 
@@ -102,7 +105,9 @@ def pipeline_cmd(ctx: Ctx, args: str) -> None:
     if rest:
         usage(ctx, "pipeline")
         return
-    send(ctx, pipeline_report(ctx.session, scope, ctx.lang, ctx.local_now.strftime("%Y%m%d")))
+    team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id is not None else None
+    send(ctx, pipeline_report(ctx.session, scope, ctx.lang, ctx.local_now.strftime("%Y%m%d"),
+                              home=home_currency(ctx), rates=rates(team)))
 
 
 @command("target", "/target USER|team AMOUNT [period]", "set a sales target (managers, admins)", roles=MANAGERS)
@@ -113,8 +118,11 @@ def target_cmd(ctx: Ctx, args: str) -> None:
         usage(ctx, "target")
         return
     who, amount_word, rest = words[0].lstrip("@"), words[1], words[2:]
+    two = read_amount(" ".join(words[1:3])) if len(words) > 2 else None  # "1.2M USD"
+    if two is not None:
+        amount_word, rest = " ".join(words[1:3]), words[3:]
     try:
-        amount = money_arg(amount_word).amount
+        typed = two or money_arg(amount_word)
     except RuleError:
         ctx.say("“{v}” is not an amount. E.g. /target alice 500k 2026-Q4",
                 v=esc(amount_word))
@@ -135,14 +143,16 @@ def target_cmd(ctx: Ctx, args: str) -> None:
     if not may_set(ctx.me, user=target_user, team_id=ctx.me.team_id):
         ctx.say("You may set targets only for your own team.")
         return
+    amount, currency = typed.amount, typed.currency or home_currency(ctx)
     if amount <= 0:
         ctx.say("The target must be more than 0.")
         return
     set_target(ctx.session, by=ctx.me, period_key=period.key, amount=amount, now=ctx.now, user=target_user,
+               currency=currency,
                team_id=ctx.me.team_id)
     whose = esc(target_user.name) if target_user else ctx.t("the team")
     ctx.say("Set {u}'s target for {p}: {m}.", u=whose, p=period.label(ctx.lang),
-            m=whole(amount))
+            m=money(amount, currency))
     send(ctx, build(ctx.session, "targets", an.scope_for(ctx.me), period, ctx.lang, ctx.tz.key))
 
 

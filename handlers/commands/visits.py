@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from handlers import deal_news, lookup
+from handlers.amounts import home_currency
 from handlers.context import Ctx
 from handlers.fmt import money, pct, when
 from handlers.i18n import N_
@@ -44,7 +45,8 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
     if got.when is None and got.ambiguous and _ask_which_week(ctx, kind, c.id or 0, text):
         return
     done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,
-                                   tz=ctx.tz, when=got.when, amount=got.amount)
+                                   tz=ctx.tz, when=got.when, amount=got.amount,
+                                   currency=got.currency or home_currency(ctx))
     deal_news.logged(ctx, done.activity, got.when if done.followup is not None else None)
     parts = [ctx.t(LOGGED[kind], c=esc(c.name))]
     if done.followup is not None and got.when is not None:
@@ -53,7 +55,7 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         parts.append(ctx.t("The time {w} is in the past; no follow-up set.",
                            w=when(done.past_date, ctx.lang)))
     if got.amount is not None:
-        parts.append(ctx.t("Amount: {m}", m=money(got.amount)))
+        parts.append(ctx.t("Amount: {m}", m=money(got.amount, got.currency or home_currency(ctx))))
     if got.discount is not None:
         parts.append(ctx.t("Discount: {d}", d=pct(got.discount)))
     aid = done.activity.id

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from handlers.fmt import stage_name
+from handlers.fmt import money, monies, stage_name
 from handlers.i18n import tr
 from handlers.markup import esc
 from handlers.reporting import charts
 from handlers.reporting.answer import Answer, days, pct, scope_name, whole, zone
 from sales import analytics as an
+from sales import currency
 from sales.analytics.periods import Period
 from sales.analytics.stages import stage_times
 from sales.analytics.targets import target_total, targets
@@ -151,17 +152,36 @@ def targets_report(session: Session, scope: an.Scope, period: Period, lang: str,
     return Answer("\n".join(lines), f"targets-{period.key}.png", lambda: charts.bars(title, bars, lang, legend=legend))
 
 
-def pipeline_report(session: Session, scope: an.Scope, lang: str, stamp: str) -> Answer:
-    """Open deals per stage with amounts and the weighted forecast."""
+def _rounded(sums: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {k: v.quantize(Decimal(1)) for k, v in sums.items()}
+
+
+def pipeline_report(session: Session, scope: an.Scope, lang: str, stamp: str, *, home: str = "CNY",
+                    rates: dict[str, Decimal] | None = None) -> Answer:
+    """Open deals per stage with amounts and the weighted forecast, totalled per currency; converted into the
+    team's currency (and saying at which rates) when an admin set a rate for each of them."""
     loads = an.open_pipeline(session, scope)
     head = tr(lang, "*Pipeline* ({s})", s=scope_name(session, scope, lang))
     if not any(x.deals for x in loads):
         return Answer(head + "\n" + tr(lang, "No open deals."))
-    lines = [head] + [f"{stage_name(x.stage, lang)} ({x.stage.probability}%): {x.deals} · {whole(x.amount)}"
-                      for x in loads]
+    lines = [head] + [f"{stage_name(x.stage, lang)} ({x.stage.probability}%): {x.deals} · "
+                      f"{monies(_rounded(x.amounts)) if x.amounts else whole(x.amount)}" for x in loads]
+    totals = currency.totals((k, v) for x in loads for k, v in x.amounts.items())
+    weighteds = currency.totals((k, v) for x in loads for k, v in x.weighteds.items())
     total = sum((x.amount for x in loads), Decimal(0))
     weighted = sum((x.weighted for x in loads), Decimal(0))
-    lines.append(tr(lang, "Total {t}, weighted forecast {w}", t=whole(total), w=whole(weighted)))
+    lines.append(tr(lang, "Total {t}, weighted forecast {w}", t=monies(_rounded(totals)) if totals else whole(total),
+                    w=monies(_rounded(weighteds)) if weighteds else whole(weighted)))
+    table = rates or {}
+    all_in = currency.converted(totals, home, table)
+    if len(totals) > 1 and all_in is not None:
+        weighted = currency.converted(weighteds, home, table) or weighted
+        total = all_in
+        used = ", ".join(f"{k} {table[k].normalize():f}" for k in sorted(totals) if k != home)
+        lines.append(tr(lang, "≈ {t} in all, weighted ≈ {w}, at {r}", t=money(all_in.quantize(Decimal(1)), home),
+                        w=money(weighted.quantize(Decimal(1)), home), r=used))
+    elif len(totals) > 1:
+        lines.append(tr(lang, "Totals are per currency: an admin can set rates with /config rate USD 7.10"))
     bars = [charts.Bar(f"{stage_name(x.stage, lang)} {x.stage.probability}%", float(x.weighted), float(x.amount),
                        tr(lang, "{n} deals · {a}", n=x.deals,
                          a=charts.short_money(float(x.amount), lang))) for x in loads]

@@ -241,18 +241,29 @@ class StageLoad:
 
     stage: Stage
     deals: int
-    amount: Decimal
+    amount: Decimal  # all of it, whatever the currency: only meaningful alone when there is one currency
     weighted: Decimal
+    amounts: dict[str, Decimal] = field(default_factory=dict)  # per currency
+    weighteds: dict[str, Decimal] = field(default_factory=dict)
 
 
 def open_pipeline(session: Session, scope: Scope) -> list[StageLoad]:
-    """Open deals per stage with amounts and the weighted forecast (amount × stage probability)."""
-    q = (select(col(Stage.key), func.count(), func.coalesce(func.sum(col(Deal.amount)), 0),
+    """Open deals per stage with amounts and the weighted forecast (amount × stage probability), per currency."""
+    q = (select(col(Stage.key), col(Deal.currency), func.count(), func.coalesce(func.sum(col(Deal.amount)), 0),
                 func.coalesce(func.sum(col(Deal.amount) * col(Stage.probability)), 0))
          .join(Stage, col(Stage.key) == col(Deal.stage))
-         .where(deals_in(scope), col(Stage.closed).is_(False)).group_by(col(Stage.key)))
-    sums = {k: (int(n), dec(a), dec(Decimal(str(w)) / 100)) for k, n, a, w in session.execute(q).all()}
-    return [StageLoad(s, *sums.get(s.key, (0, dec(0), dec(0)))) for s in pipeline.stages(session) if not s.closed]
+         .where(deals_in(scope), col(Stage.closed).is_(False)).group_by(col(Stage.key), col(Deal.currency)))
+    counts: dict[str, int] = {}
+    amounts: dict[str, dict[str, Decimal]] = {}
+    weighteds: dict[str, dict[str, Decimal]] = {}
+    for k, cur, n, a, w in session.execute(q).all():
+        counts[k] = counts.get(k, 0) + int(n)
+        amounts.setdefault(k, {})[cur] = dec(a)
+        weighteds.setdefault(k, {})[cur] = dec(Decimal(str(w)) / 100)
+    return [StageLoad(s, counts.get(s.key, 0), sum(amounts.get(s.key, {}).values(), dec(0)),
+                      sum(weighteds.get(s.key, {}).values(), dec(0)), amounts.get(s.key, {}),
+                      weighteds.get(s.key, {}))
+            for s in pipeline.stages(session) if not s.closed]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def may_set(by: User, *, user: User | None = None, team_id: int | None = None) -
 
 def set_target(
     session: Session, *, by: User, period_key: str, amount: Decimal, now: datetime,
-    user: User | None = None, team_id: int | None = None,
+    user: User | None = None, team_id: int | None = None, currency: str = "CNY",
 ) -> Target:
     """Set (or replace) the target of a rep, or of a team when no rep is given, for a period."""
     if not may_set(by, user=user, team_id=team_id):
@@ -38,13 +38,14 @@ def set_target(
     before = {"amount": target.amount} if target is not None else None
     if target is None:
         target = Target(user_id=user.id if user else None, team_id=user.team_id if user else team_id,
-                        period=period_key, amount=amount)
-    target.amount = amount
+                        period=period_key, amount=amount, currency=currency)
+    target.amount, target.currency = amount, currency
     session.add(target)
     session.flush()
     audit.record(session, by=by.id, action="update" if before else "create", entity="target", entity_id=target.id,
                  now=now, before=before, after={"user_id": target.user_id, "team_id": target.team_id,
-                                                "period": period_key, "amount": amount})
+                                                "period": period_key, "amount": amount,
+                                                "currency": currency})
     return target
 
 
