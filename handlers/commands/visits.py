@@ -14,13 +14,14 @@ from handlers.context import Ctx
 from handlers.fmt import money, pct, when
 from handlers.i18n import N_
 from handlers.markup import esc
-from handlers.parsing import understand
+from handlers.parsing import read_note, understand
 from handlers.registry import click, command, flow
-from sales import activities, audit
+from handlers.types import Button
+from sales import activities, audit, customers
 from sales.access import SELLERS, customer_scope
 from sales.names import name_key
 from sales.refs import as_id
-from storage.models import Activity, Customer
+from storage.models import Activity, Contact, Customer
 
 UNDONE = {"visit": N_("That visit was undone."), "call": N_("That call was undone."), "note": N_("That note was undone.")}
 LOGGED = {"visit": N_("Logged visit: *{c}*"), "call": N_("Logged call: *{c}*"), "note": N_("Logged note: *{c}*")}
@@ -41,7 +42,7 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         ctx.say("What happened? (mention the next follow-up if there is one)")
         ctx.ask("complete", {"prefix": f"/{kind} #{c.id}"})
         return
-    got = understand(text, ctx.local_now)
+    got = read_note(text, ctx.local_now, home_currency(ctx))
     if got.when is None and got.ambiguous and _ask_which_week(ctx, kind, c.id or 0, text):
         return
     done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,
@@ -49,6 +50,12 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
                                    currency=got.currency or home_currency(ctx))
     deal_news.logged(ctx, done.activity, got.when if done.followup is not None else None)
     parts = [ctx.t(LOGGED[kind], c=esc(c.name))]
+    if got.person:
+        parts.append(ctx.t("Met: {p}", p=esc(got.person) + (f" · {esc(got.title)}" if got.title else "")))
+    elif got.title:
+        parts.append(ctx.t("Title: {t}", t=esc(got.title)))
+    if got.quantity is not None:
+        parts.append(ctx.t("Quantity: {n} {u}", n=got.quantity.count, u=esc(got.quantity.unit)))
     if done.followup is not None and got.when is not None:
         parts.append(ctx.t("Next follow-up: {w}", w=when(got.when, ctx.lang)))
     elif done.past_date is not None:
@@ -59,10 +66,36 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
     if got.discount is not None:
         parts.append(ctx.t("Discount: {d}", d=pct(got.discount)))
     aid = done.activity.id
-    ctx.say("{b}", b="\n".join(parts), buttons=((
-        ctx.button(ctx.t("Undo"), f"act.undo:{aid}", style="danger"),
-        ctx.button(ctx.t("Edit"), f"act.edit:{aid}"),
-    ),))
+    rows: list[tuple[Button, ...]] = [(ctx.button(ctx.t("Undo"), f"act.undo:{aid}", style="danger"),
+                                      ctx.button(ctx.t("Edit"), f"act.edit:{aid}"))]
+    if got.person and not _is_contact(ctx, c, got.person):
+        label = ctx.t("Add {p} as a contact", p=got.person + (f" ({got.title})" if got.title else ""))
+        rows.append((ctx.button(label, f"ct.new:{c.id}|{got.person}|{got.title or ''}", style="primary"),))
+    ctx.say("{b}", b="\n".join(parts), buttons=tuple(rows))
+
+
+def _is_contact(ctx: Ctx, c: Customer, person: str) -> bool:
+    """Whether the customer has a contact of this name (张总 and 张总 alike, case and spaces aside)."""
+    names = ctx.session.exec(select(Contact.name).where(col(Contact.customer_id) == c.id)).all()
+    key = "".join(person.split()).casefold()
+    return any("".join(n.split()).casefold() == key for n in names)
+
+
+@click("ct.new", personal=False)
+def new_contact_click(ctx: Ctx, arg: str) -> None:
+    """The one-tap button that makes the person a note named a contact of its customer, with the title."""
+    cid, _, rest = arg.partition("|")
+    name, _, title = rest.partition("|")
+    c = ctx.session.exec(select(Customer).where(col(Customer.id) == (as_id(cid) or 0), customer_scope(ctx.me))).first()
+    if c is None or ctx.me.role not in SELLERS:
+        ctx.say("No such customer.")
+        return
+    if _is_contact(ctx, c, name):
+        ctx.say("{p} is already a contact of {c}.", p=esc(name), c=esc(c.name))
+        return
+    customers.add_contact(ctx.session, by=ctx.me, customer=c, name=name, title=title or None, phone=None,
+                          email=None, now=ctx.now)
+    ctx.say("Added {p} to {c}'s contacts.", p=esc(name + (f" ({title})" if title else "")), c=esc(c.name))
 
 
 _NEXT_WEEKDAY = re.compile(r"\bnext\s+(mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(day)?\b", re.I)

@@ -145,3 +145,21 @@ def test_target_amounts_and_report_periods(demo: Transcript, engine: Engine) -> 
     ])
     with Session(engine) as s:
         assert [t.amount for t in s.exec(select(Target)).all()] == [Decimal(1200000)]
+
+
+def test_the_visit_confirmation_shows_the_whole_reading_and_offers_the_person(demo: Transcript,
+                                                                             engine: Engine) -> None:
+    from storage.models import Contact
+
+    assert_dialog(demo, [
+        ("@alice: /customer add 华东精密 grade A", "Created"),
+        ("@alice: /visit 华东精密 见了采购总监张总，要50台，报价12万8，优惠5个点，下周三再跟进",
+         ["Met: 张总 · 采购总监", "Quantity: 50 台", "Amount: ¥128,000", "Discount: 5%", "Next follow-up",
+          "Add 张总 (采购总监) as a contact"]),
+        ("@alice: Add 张总 (采购总监) as a contact", "Added 张总 (采购总监) to 华东精密's contacts"),
+    ])
+    with Session(engine) as s:
+        people = s.exec(select(Contact).where(col(Contact.name) == "张总")).all()
+        assert [(p.name, p.title) for p in people] == [("张总", "采购总监")]
+    out = demo.say("@alice: /visit 华东精密 张总说下周三再联系")
+    assert "Met: 张总" in out and "as a contact" not in out
