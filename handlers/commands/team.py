@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 
 from handlers import lookup
+from handlers.audit_text import Words
 from handlers.context import Ctx
 from handlers.fmt import moment
 from handlers.markup import esc
@@ -15,7 +14,7 @@ from handlers.registry import command, usage
 from sales import access, sharing
 from sales.access import ADMINS, MANAGERS, SELLERS
 from sales.refs import as_id
-from storage.models import AuditLog, Contact, Customer, Deal, Quote, SalesOrder, User
+from storage.models import AuditLog, Contact, Customer, Deal, Quote, SalesOrder, Stage, User
 
 HISTORY = 20
 
@@ -172,35 +171,10 @@ def _show(ctx: Ctx, where: ColumnElement[bool], title: str) -> None:
     if not rows:
         ctx.say("{t} has no recorded changes.", t=esc(title), private=True)
         return
-    names = {u.id: u.name for u in ctx.session.exec(select(User)).all()}
+    names = {u.id or 0: u.name for u in ctx.session.exec(select(User)).all()}
+    stages = {st.key: st for st in ctx.session.exec(select(Stage)).all()}
+    words = Words(ctx.lang, ctx.tz, names, stages)
     lines = [f"*{esc(title)}*"]
     for r in reversed(rows):
-        who = names.get(r.user_id, ctx.t("system")) if r.user_id else ctx.t("system")
-        lines.append(f"{moment(r.at, ctx.tz, ctx.lang)} · {esc(who)} · {esc(r.action)} {esc(r.entity)}"
-                     f"#{r.entity_id or ''} {esc(_change(r.before, r.after))}".rstrip())
+        lines.append(f"{moment(r.at, ctx.tz, ctx.lang)} · {words.sentence(r)}")
     ctx.say("{b}", b="\n".join(lines), private=True)
-
-
-def _change(before: str | None, after: str | None) -> str:
-    """`grade: B → A, tags: → vip` from the stored JSON values."""
-    b = _load(before)
-    a = _load(after)
-    keys = list(dict.fromkeys([*b, *a]))
-    parts = []
-    for k in keys:
-        if k in b and k in a:
-            parts.append(f"{k}: {b[k]} → {a[k]}")
-        elif k in a:
-            parts.append(f"{k}: {a[k]}")
-        else:
-            parts.append(f"{k}: {b[k]} → —")
-    text = ", ".join(parts)
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-def _load(raw: str | None) -> dict[str, object]:
-    try:
-        value = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -39,7 +39,7 @@ GLOBAL_READS = (
 # marker kind not in the command itself, a phrase, "admin" for admins only, or None: only checked for leaks).
 SET_READS = (
     ("/customer Zc{n:04d}", "customer", "contact"), ("/customer #{customer}", "contact", "customer"),
-    ("/audit Zc{n:04d}", "customer", "create customer"), ("Zc{n:04d} 今天见了面", "customer", None),
+    ("/audit Zc{n:04d}", "customer", "created customer"), ("Zc{n:04d} 今天见了面", "customer", None),
     ("/deal {deal}", "deal", "deal"), ("/deal Zc{n:04d}", "deal", "deal"), ("/audit deal {deal}", "deal", "deal"),
     ("/deal {won}", "deal", "won"), ("/quote {quote}", "quote", "quote"), ("/lead {lead}", "lead", "lead"),
     ("/privacy export c:{contact}", "contact", "admin"),

@@ -74,7 +74,7 @@ def test_reassign_moves_the_open_book_record_by_record(team: Transcript, engine:
         moved = s.exec(select(AuditLog).where(AuditLog.action == "reassign", AuditLog.entity == "customer")).one()
         assert json.loads(moved.after or "{}")["owner_id"] == sue.id
     history = team.say("sue", "/audit Lyra Labs")
-    assert "reassign customer" in history and "create customer" in history
+    assert "reassigned customer" in history and "created customer" in history
 
 
 def test_a_rep_deactivated_mid_conversation_cannot_complete_the_dialogue(team: Transcript, engine: Engine) -> None:
