@@ -15,6 +15,7 @@ from sales.errors import RuleError
 from sales.names import initials_key, name_key, pinyin_key
 from sales.names.directory import customers_added, find_any_customer
 from sales.names.index import Candidate
+from sales.sources import canonical
 from storage.models import Contact, Customer, User
 
 GRADES = ("A", "B", "C")
@@ -55,7 +56,7 @@ def create_customer(
     owner = owner or by
     customer = Customer(
         team_id=owner.team_id, name=name, name_key=name_key(name), pinyin=pinyin_key(name),
-        initials=initials_key(name), grade=grade, source=source, industry=industry,
+        initials=initials_key(name), grade=grade, source=canonical(source), industry=industry,
         tags=" ".join(dict.fromkeys(t.lstrip("#") for t in tags or [] if t.lstrip("#"))),
         owner_id=owner.id or 0, created_at=now, updated_at=now,
     )

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from sales.access import activity_scope, customer_scope, deal_scope, lead_scope
 from sales.imports import FORMULA_START, Issue, Plan
+from sales.sources import label as source_label
 from storage.models import Activity, Contact, Customer, Deal, Lead, Stage, User
 
 EXPORTS = ("customers", "deals", "activities", "leads")
@@ -71,7 +72,7 @@ def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str
             for person in session.exec(cq).all():
                 contacts.setdefault(person.customer_id, []).append(person)
         for c in custs:
-            base = [c.name, c.industry, c.size, c.source, c.grade, " ".join(f"#{t}" for t in c.tags.split()) or None,
+            base = [c.name, c.industry, c.size, source_label(c.source, lang) or None, c.grade, " ".join(f"#{t}" for t in c.tags.split()) or None,
                     names.get(c.owner_id), c.needs, c.status, _local(c.last_contact_at, tz), c.past_revenue]
             people: list[Contact | None] = list(contacts.get(c.id or 0, [])) or [None]
             for p in people:
@@ -94,7 +95,8 @@ def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str
     elif what == "leads":
         lq = select(Lead).where(lead_scope(user)).order_by(col(Lead.id))
         for lead in session.exec(lq).all():
-            yield [lead.company, lead.person, lead.phone, lead.email, lead.source, lead.budget, lead.size,
+            yield [lead.company, lead.person, lead.phone, lead.email, source_label(lead.source, lang) or None,
+                   lead.budget, lead.size,
                    lead.engagement or None, names.get(lead.owner_id) if lead.owner_id else None, lead.score,
                    lead.status]
     else:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from sales import audit, customers, imports, pipeline
+from sales import audit, customers, imports, pipeline, sources
 from sales.access import MANAGERS
 from sales.errors import RuleError
 from sales.names import same_company
@@ -122,8 +122,11 @@ def breakdown(scoring: Scoring, *, source: str | None, size: str | None, budget:
     out: list[tuple[str, int]] = []
     if source:
         table = {k.casefold(): v for k, v in rules["source"].items()}
-        s = source.strip().casefold()
-        pts = table.get(s, next((v for k, v in table.items() if k in s), rules["source_other"]))
+        listed = sources.find(source)
+        names = [source.strip().casefold()] + ([w.casefold() for w in (listed.key, listed.zh, listed.en)]
+                                               if listed else [])
+        pts = next((table[n] for n in names if n in table),
+                   next((v for k, v in table.items() if k in names[0]), rules["source_other"]))
         out.append(("source", int(pts)))
     cls = size_class(size)
     if cls:
@@ -243,6 +246,7 @@ def capture(
             raise LeadDuplicate(tuple(found))
     team = team_id if team_id is not None else by.team_id if by else None
     scoring = scoring_for(session, team)
+    source = sources.canonical(source)
     points = score_fields(scoring, source=source, size=size, budget=budget, engagement=engagement)
     lead = Lead(team_id=team, company=company, company_key=company_key(company), person=person, phone=phone,
                 email=email, source=source, budget=budget, size=size, engagement=engagement, flags=" ".join(flags),

@@ -15,6 +15,7 @@ from handlers.types import Reply
 from sales import activities, customers, orders
 from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
 from sales.customers import DuplicateFound
+from sales.sources import label as source_label
 from storage.models import Contact, Customer, Deal, User
 
 _GRADE_WORDS = {"grade", "等级", "级别"}
@@ -112,7 +113,7 @@ def card(ctx: Ctx, query: str) -> None:
         return
     owner = ctx.session.get(User, c.owner_id)
     lines = [f"*{esc(c.name)}* #{c.id} · {c.grade} · {esc(owner.name if owner else '?')}"]
-    extra = " · ".join(esc(x) for x in (c.industry, c.source) if x)
+    extra = " · ".join(esc(x) for x in (c.industry, source_label(c.source, ctx.lang)) if x)
     if extra:
         lines.append(extra)
     if c.tags:

@@ -17,6 +17,7 @@ from sales.access import MANAGERS, can_see_customer, can_see_lead, lead_scope, m
 from sales.errors import RuleError
 from sales.leads import LeadDuplicate
 from sales.refs import as_id
+from sales.sources import label as source_label
 from storage.models import Deal, Lead, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -226,6 +227,9 @@ def _act(ctx: Ctx, num: int, words: list[str]) -> None:
         leads.touch(ctx.session, lead=lead, now=ctx.now)
 
 
+SCORE_PARTS = {"source": N_("source"), "size": N_("size"), "budget": N_("budget"), "engagement": N_("engagement")}
+
+
 def _card(ctx: Ctx, lead: Lead) -> None:
     scoring = leads.scoring_for(ctx.session, lead.team_id)
     parts = leads.breakdown(scoring, source=lead.source, size=lead.size, budget=lead.budget,
@@ -234,8 +238,8 @@ def _card(ctx: Ctx, lead: Lead) -> None:
     lines = [f"*#{lead.id} {esc(lead.company)}* · {_status(ctx, lead.status)} · {lead.score}",
              " ".join(esc(x) for x in (lead.person, lead.phone, lead.email) if x),
              ctx.t("source {s} · size {z} · budget {b} · engagement {e}",
-                   s=esc(lead.source or "—"), z=esc(lead.size or "—"), b=esc(lead.budget or "—"), e=lead.engagement),
-             ctx.t("Score: ") + (" + ".join(f"{k} {p}" for k, p in parts) or "0")
+                   s=esc(source_label(lead.source, ctx.lang) or "—"), z=esc(lead.size or "—"), b=esc(lead.budget or "—"), e=lead.engagement),
+             ctx.t("Score: ") + (" + ".join(f"{ctx.t(SCORE_PARTS.get(k, k))} {p}" for k, p in parts) or "0")
              + f" (MQL ≥ {scoring.mql}, SQL ≥ {scoring.sql})"]
     if owner:
         lines.append(ctx.t("Owner: {n}", n=esc(owner.name)))

@@ -17,6 +17,7 @@ from sales import currency
 from sales.analytics.periods import Period
 from sales.analytics.stages import stage_times
 from sales.analytics.targets import target_total, targets
+from sales.sources import label as source_label
 
 
 def funnel_report(session: Session, scope: an.Scope, period: Period, lang: str, start: datetime,
@@ -49,9 +50,9 @@ def sources_report(session: Session, scope: an.Scope, period: Period, lang: str,
     if not rows:
         return Answer(head + "\n" + tr(lang, "No deal was opened, won or lost in this period."))
     unknown = tr(lang, "no source")
-    lines = [head] + [tr(lang, "{n}: won {w}/{c} ({r}) · {m} · new deals {d}", n=esc(g.key or unknown), w=g.won,
+    lines = [head] + [tr(lang, "{n}: won {w}/{c} ({r}) · {m} · new deals {d}", n=esc(source_label(g.key, lang) or unknown), w=g.won,
                         c=g.won + g.lost, r=pct(g.win_rate), m=whole(g.revenue), d=g.new_deals) for g in rows]
-    bars = [charts.Bar(g.key or unknown, float(g.revenue),
+    bars = [charts.Bar(source_label(g.key, lang) or unknown, float(g.revenue),
                        note=tr(lang, "{m} · win {r}", m=charts.short_money(float(g.revenue), lang),
                               r=pct(g.win_rate))) for g in rows]
     title = tr(lang, "Won revenue by source · {p}", p=period.label(lang))

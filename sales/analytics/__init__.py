@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from sales import pipeline
 from sales.access import MANAGERS, deal_scope
 from sales.analytics.periods import Period, utc_midnight
+from sales.sources import canonical
 from storage.models import Activity, Customer, Deal, Stage, StageChange, User
 
 CENT = Decimal("0.01")
@@ -201,8 +202,13 @@ def sources(session: Session, scope: Scope, start: datetime, end: datetime) -> l
     q = (select(src, _count_if(created), _count_if(won), _count_if(lost), _sum_if(won, col(Deal.amount)))
          .join(Customer, col(Customer.id) == col(Deal.customer_id))
          .where(deals_in(scope), or_(created, within(Deal.closed_at, start, end))).group_by(src))
-    return sorted((Group(str(s), int(n), int(w), int(lo), dec(r)) for s, n, w, lo, r in session.execute(q).all()),
-                  key=_rank)
+    merged: dict[str, Group] = {}
+    for s, n, w, lo, r in session.execute(q).all():
+        key = canonical(str(s)) or ""  # rows typed before the list (官网 and Website) are one source
+        g = merged.get(key)
+        merged[key] = Group(key, int(n), int(w), int(lo), dec(r)) if g is None else Group(
+            key, g.new_deals + int(n), g.won + int(w), g.lost + int(lo), g.revenue + dec(r))
+    return sorted(merged.values(), key=_rank)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from sales.names.dedupe import (
     rows_by_id,
     suspects,
 )
+from sales.sources import canonical
 from storage.models import Contact, Customer, User
 
 MAX_OLD_FOR_SUSPECTS = 300_000
@@ -165,7 +166,7 @@ def plan_customers(job: Job) -> None:
             owner = owner or by
             team_id, owner_id = who.get(id(owner)) or who.setdefault(id(owner), (owner.team_id, owner.id))
             new_customers.append((
-                team_id, head_rec.name, head_rec.nkey, get("industry"), get("size"), get("source"),
+                team_id, head_rec.name, head_rec.nkey, get("industry"), get("size"), canonical(get("source")),
                 get("grade") or "B", get("tags") or "", owner_id, get("needs"), get("status") or "active", last,
                 get("past_revenue"), now, now))
             new_contacts += [(None, len(new_customers) - 1, c) for c in contacts]

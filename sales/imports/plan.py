@@ -16,6 +16,7 @@ from sales.imports import values
 from sales.imports.columns import FIELDS, Column
 from sales.imports.read import MAX_BYTES, Table
 from sales.imports.values import Bad, Issue, Owners
+from sales.sources import canonical
 from storage.models import User
 
 Progress = Callable[[int, int, str], None]
@@ -185,6 +186,8 @@ class Converter:
         if isinstance(raw, str) and raw[:1] == "=" and kind in ("text", "name", "phone", "email"):
             flags.append(Issue("formula", column.header, raw[:60]))
         try:
+            if name == "source":  # 官网, Website and web are one listed source (sales/sources.py)
+                return canonical(values.text(raw))
             if kind == "text" or kind == "name":
                 return values.long_text(raw)
             if kind == "amount":

@@ -17,6 +17,7 @@ from sales.imports.write import bulk_insert, bulk_update, reserve_ids
 from sales.names import name_key
 from sales.names.dedupe import chunks, company_key, customers_by_key, rows_by_id, suspects
 from sales.names.pinyin import romanize
+from sales.sources import canonical
 from storage.models import Activity, Customer, Deal, FollowUp, Lead, Stage, StageChange, User
 
 
@@ -294,7 +295,7 @@ def plan_leads(job: Job) -> None:
         bad = " ".join(sorted({"phone" for f in flags if f.code in ("bad_phone", "email_in_phone")}
                               | {"email" for f in flags if f.code == "bad_email"}))
         fields_: dict[str, Any] = dict(company=" ".join(vals["name"].split()), company_key=key, person=vals.get("contact"),
-                       phone=vals.get("phone"), email=vals.get("email"), source=vals.get("source"),
+                       phone=vals.get("phone"), email=vals.get("email"), source=canonical(vals.get("source")),
                        budget=vals.get("budget"), size=vals.get("size"), engagement=vals.get("engagement") or 0,
                        flags=bad)
         match = next((index[s] for s in _signals(key, fields_["phone"], fields_["email"], bad) if s in index), None)

@@ -73,7 +73,7 @@ def test_qualify_makes_customer_contact_and_deal_in_one_step(engine: Engine, clo
     with session_factory(engine)() as s:
         c = s.exec(select(Customer)).one()
         alice = s.exec(select(User).where(User.name == "alice")).one()
-        assert c.owner_id == alice.id and c.source == "转介绍"
+        assert c.owner_id == alice.id and c.source == "referral"
         assert s.exec(select(Contact)).one().phone == "+8613800001111"
         d = s.exec(select(Deal)).one()
         assert d.customer_id == c.id and d.budget == "50万"

@@ -44,13 +44,13 @@ def test_export_then_import_round_trips_every_customer_field(engine: Engine, clo
         s.add_all([admin, rep])
         s.flush()
         rows = [
-            dict(name="华东科技有限公司", industry="IT", size="L", source="展会", grade="A", tags="重点 华东",
+            dict(name="华东科技有限公司", industry="IT", size="L", source="trade show", grade="A", tags="重点 华东",
                  owner_id=rep.id, needs="降低采购成本\n第二行", status="active",
                  last_contact_at=datetime(2023, 10, 14, 16, 0, tzinfo=UTC), past_revenue=Decimal("1200000.50")),
             dict(name="Acme Trading Co., Ltd.", industry="=cmd|' /C calc'!A0", size=None, source=None, grade="C",
                  tags="", owner_id=admin.id, needs="+1 call first", status="dormant",
                  last_contact_at=datetime(2024, 3, 5, 6, 30, 15, tzinfo=UTC), past_revenue=None),
-            dict(name="北辰物流", industry=None, size=None, source="Website", grade="B", tags="", owner_id=rep.id,
+            dict(name="北辰物流", industry=None, size=None, source="website", grade="B", tags="", owner_id=rep.id,
                  needs=None, status="active", last_contact_at=None, past_revenue=Decimal("0.01")),
         ]
         contacts = [
