@@ -32,6 +32,8 @@ FIELDS = {
     "deals_channel": N_("deals channel"), "deals_room": N_("deals room"), "industry": N_("industry"),
     "size": N_("size"), "needs": N_("needs"), "score": N_("score"),
 }
+ACTIVITY_KINDS = {"visit": N_("visit"), "call": N_("call"), "note": N_("note"), "email": N_("email"),
+                  "meeting": N_("meeting")}
 STATUSES = {"draft": N_("draft"), "pending": N_("waiting for approval"), "approved": N_("approved"),
             "rejected": N_("rejected"), "cancelled": N_("cancelled"), "open": N_("open"), "done": N_("done")}
 _MONEY = ("amount", "total", "subtotal", "paid")

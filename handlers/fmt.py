@@ -59,6 +59,11 @@ def when(value: date | datetime, lang: str) -> str:
     return day(value, lang)
 
 
+def stage_path(stages: dict[str, Stage], keys: list[str], lang: str) -> str:
+    """A deal's stage history, each stage in `lang`: 潜在 → 已确认 → 赢单."""
+    return " → ".join(stage_name(stages.get(k), lang, k) for k in keys)
+
+
 def stage_name(stage: Stage | None, lang: str, key: str | None = None) -> str:
     """A pipeline stage's name as the team configured it, in `lang` (its key when the stage is gone)."""
     if stage is None:

@@ -6,9 +6,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from handlers import lookup
+from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import customer_merge
 from handlers.context import Ctx
-from handlers.fmt import moment, money
+from handlers.fmt import moment, money, stage_name
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
@@ -16,7 +17,7 @@ from sales import activities, customers, orders
 from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
 from sales.customers import DuplicateFound
 from sales.sources import label as source_label
-from storage.models import Contact, Customer, Deal, User
+from storage.models import Contact, Customer, Deal, Stage, User
 
 _GRADE_WORDS = {"grade", "等级", "级别"}
 _SOURCE_WORDS = {"source", "来源", "渠道"}
@@ -127,11 +128,14 @@ def card(ctx: Ctx, query: str) -> None:
                                                 col(Deal.stage).not_in(("won", "lost")))).all()
     if deals:
         lines.append(ctx.t("Open deals:"))
-        lines += [f"  #{d.id} {esc(d.title)} · {d.stage} · {money(d.amount, d.currency)}" for d in deals]
+        known = {s.key: s for s in ctx.session.exec(select(Stage)).all()}
+        lines += [f"  #{d.id} {esc(d.title)} · {stage_name(known.get(d.stage), ctx.lang, d.stage)} · "
+                  f"{money(d.amount, d.currency)}" for d in deals]
     acts = activities.recent(ctx.session, customer_id=c.id or 0)
     if acts:
         lines.append(ctx.t("Latest activities:"))
-        lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {a.kind}: {esc(a.summary[:80])}" for a in acts]
+        lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {ctx.t(ACTIVITY_KINDS.get(a.kind, a.kind))}: "
+                  f"{esc(a.summary[:80])}" for a in acts]
     fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
     if fu:
         lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))

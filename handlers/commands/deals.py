@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from handlers import deal_news, lookup
 from handlers.amounts import home_currency, money_arg
 from handlers.context import Ctx
-from handlers.fmt import day, money
+from handlers.fmt import day, money, stage_name, stage_path
 from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.parsing import find_date
@@ -121,7 +121,8 @@ def show(ctx: Ctx, d: Deal) -> None:
         lines.append(ctx.t("Lost because: {r}", r=esc(d.lost_reason)))
     moves = ctx.session.exec(select(StageChange).where(col(StageChange.deal_id) == d.id)
                              .order_by(col(StageChange.at))).all()
-    lines.append(" → ".join(m.to_stage for m in moves))
+    known = {s.key: s for s in pipeline.stages(ctx.session)}
+    lines.append(stage_path(known, [m.to_stage for m in moves], ctx.lang))
     buttons = tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}")
                     for s in pipeline.next_stages(ctx.session, d) if s.key != "lost")
     ctx.say("{b}", b="\n".join(lines), buttons=(buttons,) if buttons else ())
@@ -148,7 +149,9 @@ def deals(ctx: Ctx, args: str) -> None:
         return
     names = dict(ctx.session.exec(select(Customer.id, Customer.name).where(
         col(Customer.id).in_({d.customer_id for d in rows}))).all())
-    body = "\n".join(f"#{d.id} {esc(names.get(d.customer_id, '?'))} · {esc(d.title)} · {d.stage} · {money(d.amount, d.currency)}"
+    known = {s.key: s for s in pipeline.stages(ctx.session)}
+    body = "\n".join(f"#{d.id} {esc(names.get(d.customer_id, '?'))} · {esc(d.title)} · "
+                     f"{stage_name(known.get(d.stage), ctx.lang, d.stage)} · {money(d.amount, d.currency)}"
                      for d in rows)
     ctx.say("Deals:\n{b}", b=body)
 
@@ -176,7 +179,8 @@ def advance(ctx: Ctx, args: str) -> None:
         if not nxt:
             ctx.say("Deal #{id} is closed.", id=d.id)
             return
-        ctx.say("Deal #{id} is at {s}. Move to:", id=d.id, s=d.stage,
+        here = ctx.session.get(Stage, d.stage)
+        ctx.say("Deal #{id} is at {s}. Move to:", id=d.id, s=stage_name(here, ctx.lang, d.stage),
                 buttons=(tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}",
                                           style="danger" if s.key == "lost" else None) for s in nxt),))
         return

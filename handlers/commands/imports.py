@@ -245,5 +245,6 @@ def export_cmd(ctx: Ctx, args: str) -> None:
     stamp = ctx.local_now.strftime("%Y%m%d")
     name = f"{what}-{stamp}.{fmt}"
     mime = exporting.CSV_MIME if fmt == "csv" else exporting.XLSX_MIME
-    ctx.replies.append(Reply(text=ctx.t("Exported {n} rows ({w}). Edit and send it back to import.", n=n, w=what),
+    ctx.replies.append(Reply(text=ctx.t("Exported {n} rows ({w}). Edit and send it back to import.", n=n,
+                                               w=ctx.t(KIND_LABELS.get(what, what))),
                              image=Attachment(name=name, mime=mime, data=data)))

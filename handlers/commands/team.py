@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 
 from handlers import lookup
-from handlers.audit_text import Words
+from handlers.audit_text import ENTITIES, Words
 from handlers.context import Ctx
 from handlers.fmt import moment
 from handlers.markup import esc
@@ -86,7 +86,8 @@ def reassign_cmd(ctx: Ctx, args: str) -> None:
 
 def _reassign(ctx: Ctx, source: User, target: User) -> None:
     moved = sharing.reassign(ctx.session, source=source, target=target, by=ctx.me, now=ctx.now)
-    parts = ", ".join(f"{k} {v}" for k, v in sorted(moved.items()) if v) or ctx.t("nothing")
+    parts = ctx.t(", ").join(f"{ctx.t(ENTITIES.get(k, k))} {v}" for k, v in sorted(moved.items()) if v) \
+        or ctx.t("nothing")
     ctx.say("Handed {a}'s records to {b}: {p}.", a=esc(source.name),
             b=esc(target.name), p=parts)
     if any(moved.values()):

@@ -64,7 +64,7 @@ def test_reassign_moves_the_open_book_record_by_record(team: Transcript, engine:
     team.say("rob", "/visit Lyra Labs demo went well, call back in 3 days")
     assert "You may not" in team.say("wes", "/reassign rob val")  # not wes's team
     out = team.say("mia", "/reassign rob sue")
-    assert "customer 1" in out and "deal 1" in out and "followup 1" in out, out
+    assert "customer 1" in out and "deal 1" in out and "follow-up 1" in out, out
     assert "Lyra Labs" in team.say("sue", "/customers mine")
     assert "No customer" in team.say("rob", "/customer Lyra Labs")
     with Session(engine) as s:
