@@ -95,7 +95,9 @@ def report_cmd(ctx: Ctx, args: str) -> None:
     scope, rest = _scope_words(ctx, words[1:])
     period = _period(ctx, rest, DEFAULT_PERIOD[kind])
     if period is not None:
-        send(ctx, build(ctx.session, kind, scope, period, ctx.lang, ctx.tz.key))
+        team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id is not None else None
+        send(ctx, build(ctx.session, kind, scope, period, ctx.lang, ctx.tz.key, home=home_currency(ctx),
+                        rates=rates(team)))
 
 
 @command("pipeline", "/pipeline [mine|team]", "deals and amounts per stage, weighted forecast (with a chart)", roles=SELLERS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session
 
@@ -21,9 +22,9 @@ from sales.sources import label as source_label
 
 
 def funnel_report(session: Session, scope: an.Scope, period: Period, lang: str, start: datetime,
-                  end: datetime) -> Answer:
+                  end: datetime, value: Any = None) -> Answer:
     """Deals entering each stage, conversion to the next, win rate and cycle."""
-    f = an.funnel(session, scope, start, end)
+    f = an.funnel(session, scope, start, end, value)
     head = tr(lang, "*Funnel · {p}* ({s})", p=period.label(lang),
              s=scope_name(session, scope, lang))
     if f.empty:
@@ -42,9 +43,9 @@ def funnel_report(session: Session, scope: an.Scope, period: Period, lang: str, 
 
 
 def sources_report(session: Session, scope: an.Scope, period: Period, lang: str, start: datetime,
-                   end: datetime) -> Answer:
+                   end: datetime, value: Any = None) -> Answer:
     """Win rate and revenue per customer source."""
-    rows = an.sources(session, scope, start, end)
+    rows = an.sources(session, scope, start, end, value)
     head = tr(lang, "*Sources · {p}* ({s})", p=period.label(lang),
              s=scope_name(session, scope, lang))
     if not rows:
@@ -60,9 +61,9 @@ def sources_report(session: Session, scope: an.Scope, period: Period, lang: str,
 
 
 def reps_report(session: Session, scope: an.Scope, period: Period, lang: str, start: datetime,
-                end: datetime) -> Answer:
+                end: datetime, value: Any = None) -> Answer:
     """The leaderboard."""
-    rows = an.leaderboard(session, scope, start, end)
+    rows = an.leaderboard(session, scope, start, end, value)
     head = tr(lang, "*Leaderboard · {p}* ({s})", p=period.label(lang),
              s=scope_name(session, scope, lang))
     if not any(r.figures.new_deals or r.figures.won or r.figures.lost or r.figures.activities for r in rows):
@@ -79,7 +80,7 @@ def reps_report(session: Session, scope: an.Scope, period: Period, lang: str, st
 
 
 def stages_report(session: Session, scope: an.Scope, period: Period, lang: str, start: datetime,
-                  end: datetime) -> Answer:
+                  end: datetime, value: Any = None) -> Answer:
     """Median and p90 days in each stage."""
     rows = stage_times(session, scope, start, end)
     head = tr(lang, "*Days in stage · {p}* ({s}, stays that ended in the period)", p=period.label(lang),
@@ -97,10 +98,11 @@ def stages_report(session: Session, scope: an.Scope, period: Period, lang: str, 
                   lambda: charts.bars(title, bars, lang, money=False, unit=tr(lang, "days"), legend=legend))
 
 
-def forecast_report(session: Session, scope: an.Scope, period: Period, lang: str, tz_name: str) -> Answer:
+def forecast_report(session: Session, scope: an.Scope, period: Period, lang: str, tz_name: str,
+                    value: Any = None) -> Answer:
     """Won and weighted pipeline by expected close month against the target."""
     tz = zone(tz_name)
-    f = an.forecast(session, scope, period, tz, target_total(session, scope, period.key))
+    f = an.forecast(session, scope, period, tz, target_total(session, scope, period.key), value)
     head = tr(lang, "*Forecast · {p}* ({s})", p=period.label(lang),
              s=scope_name(session, scope, lang))
     if f.empty:
@@ -133,9 +135,9 @@ def month_label(d: date, lang: str) -> str:
 
 
 def targets_report(session: Session, scope: an.Scope, period: Period, lang: str, start: datetime,
-                   end: datetime) -> Answer:
+                   end: datetime, value: Any = None) -> Answer:
     """Targets against won revenue, with the gap to go."""
-    rows = targets(session, scope, period.key, start, end)
+    rows = targets(session, scope, period.key, start, end, value)
     head = tr(lang, "*Targets · {p}* ({s})", p=period.label(lang),
              s=scope_name(session, scope, lang))
     if not rows:
@@ -191,11 +193,34 @@ def pipeline_report(session: Session, scope: an.Scope, lang: str, stamp: str, *,
     return Answer("\n".join(lines), f"pipeline-{stamp}.png", lambda: charts.bars(title, bars, lang, legend=legend))
 
 
-def build(session: Session, kind: str, scope: an.Scope, period: Period, lang: str, tz_name: str) -> Answer:
-    """One report's answer for a scope and period."""
+def build(session: Session, kind: str, scope: an.Scope, period: Period, lang: str, tz_name: str, *,
+          home: str = "CNY", rates: dict[str, Decimal] | None = None) -> Answer:
+    """One report's answer for a scope and period; money in the team's currency, other currencies converted at
+    the rates an admin set (and said so) or left out of the sums (and said so)."""
+    value = an.valued(home, rates)
     if kind == "forecast":
-        return forecast_report(session, scope, period, lang, tz_name)
-    start, end = period.bounds(zone(tz_name))
-    make = {"funnel": funnel_report, "sources": sources_report, "reps": reps_report, "stages": stages_report,
-            "targets": targets_report}[kind]
-    return make(session, scope, period, lang, start, end)
+        answer = forecast_report(session, scope, period, lang, tz_name, value)
+    else:
+        start, end = period.bounds(zone(tz_name))
+        make = {"funnel": funnel_report, "sources": sources_report, "reps": reps_report, "stages": stages_report,
+                "targets": targets_report}[kind]
+        answer = make(session, scope, period, lang, start, end, value)
+    if kind != "stages":
+        answer.text += currency_note(session, scope, lang, home, rates or {})
+    return answer
+
+
+def currency_note(session: Session, scope: an.Scope, lang: str, home: str, rates: dict[str, Decimal]) -> str:
+    """How deals in other currencies were counted: at which rate, or not at all for lack of one."""
+    others = sorted(c for c in an.currencies(session, scope) if c != home)
+    if not others:
+        return ""
+    at = [f"{c} {rates[c].normalize():f}" for c in others if c in rates]
+    left = [c for c in others if c not in rates]
+    note = ""
+    if at:
+        note += "\n" + tr(lang, "≈ amounts in {h}, at {r}", h=home, r=", ".join(at))
+    if left:
+        note += "\n" + tr(lang, "Deals in {c} are left out of the sums: no exchange rate (an admin sets one: "
+                                 "/config rate {x} 7.10)", c=", ".join(left), x=left[0])
+    return note

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, null, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import True_
 from sqlmodel import Session, col
@@ -90,6 +91,25 @@ def days_between(session: Session, later: Any, earlier: Any) -> Any:
     return func.julianday(later) - func.julianday(earlier)
 
 
+def valued(home: str = "CNY", rates: Mapping[str, Decimal] | None = None) -> Any:
+    """A deal's amount in the team's currency at the rates an admin set, as SQL; NULL (so left out of every sum)
+    for a deal in a currency without a rate: money is never silently converted."""
+    whens: list[tuple[Any, Any]] = [(col(Deal.currency) == home, col(Deal.amount))]
+    whens += [(col(Deal.currency) == k, col(Deal.amount) * float(v)) for k, v in sorted((rates or {}).items())
+              if k != home]
+    return case(*whens, else_=null())
+
+
+def currencies(session: Session, scope: Scope) -> set[str]:
+    """The currencies of the deals in the scope that have an amount."""
+    return set(session.execute(select(col(Deal.currency)).where(deals_in(scope), col(Deal.amount).is_not(None))
+                               .distinct()).scalars().all())
+
+
+def _value(value: Any) -> Any:
+    return col(Deal.amount) if value is None else value
+
+
 def dec(value: Any) -> Decimal:
     """A summed amount as an exact two-place Decimal (SQLite sums in floats)."""
     return Decimal(str(value or 0)).quantize(CENT)
@@ -149,7 +169,7 @@ class Funnel:
         return not any(s.entered for s in self.steps) and not self.won + self.lost
 
 
-def funnel(session: Session, scope: Scope, start: datetime, end: datetime) -> Funnel:
+def funnel(session: Session, scope: Scope, start: datetime, end: datetime, value: Any = None) -> Funnel:
     """Deals entering each stage in [start, end), the share moving on, win rate and cycle."""
     stages = [s for s in pipeline.stages(session) if s.key != "lost"]
     moved, any_move = within(StageChange.at, start, end), aliased(StageChange)
@@ -168,7 +188,7 @@ def funnel(session: Session, scope: Scope, start: datetime, end: datetime) -> Fu
     steps = [FunnelStep(s, int(sums[2 * i]), int(sums[2 * i + 1])) for i, s in enumerate(stages)]
     won, lost, _ = _closed_sums(start, end)
     cycle = days_between(session, col(Deal.closed_at), col(Deal.created_at))
-    row = session.execute(select(_count_if(won), _count_if(lost), _sum_if(won, col(Deal.amount)),
+    row = session.execute(select(_count_if(won), _count_if(lost), _sum_if(won, _value(value)),
                                  func.avg(case((won, cycle), else_=None)))
                           .where(deals_in(scope), within(Deal.closed_at, start, end))).one()
     return Funnel(steps, int(row[0]), int(row[1]), dec(row[2]), None if row[3] is None else float(row[3]))
@@ -195,11 +215,11 @@ def _rank(g: Group) -> tuple[Decimal, int, int, int, str]:
     return -g.revenue, -g.won, -g.new_deals, -g.activities, g.key
 
 
-def sources(session: Session, scope: Scope, start: datetime, end: datetime) -> list[Group]:
+def sources(session: Session, scope: Scope, start: datetime, end: datetime, value: Any = None) -> list[Group]:
     """New deals, wins, losses, win rate and revenue per customer source ("" when unknown)."""
     won, lost, created = _closed_sums(start, end)
     src = func.coalesce(col(Customer.source), "")
-    q = (select(src, _count_if(created), _count_if(won), _count_if(lost), _sum_if(won, col(Deal.amount)))
+    q = (select(src, _count_if(created), _count_if(won), _count_if(lost), _sum_if(won, _value(value)))
          .join(Customer, col(Customer.id) == col(Deal.customer_id))
          .where(deals_in(scope), or_(created, within(Deal.closed_at, start, end))).group_by(src))
     merged: dict[str, Group] = {}
@@ -220,11 +240,11 @@ class RepRow:
     figures: Group
 
 
-def leaderboard(session: Session, scope: Scope, start: datetime, end: datetime) -> list[RepRow]:
+def leaderboard(session: Session, scope: Scope, start: datetime, end: datetime, value: Any = None) -> list[RepRow]:
     """Per rep: activities, new deals, wins, revenue and win rate, best revenue first."""
     won, lost, created = _closed_sums(start, end)
     deals_q = (select(col(Deal.owner_id), _count_if(created), _count_if(won), _count_if(lost),
-                      _sum_if(won, col(Deal.amount)))
+                      _sum_if(won, _value(value)))
                .where(deals_in(scope), or_(created, within(Deal.closed_at, start, end))).group_by(col(Deal.owner_id)))
     acts_q = (select(col(Activity.user_id), func.count())
               .where(owned(Activity.user_id, scope), within(Activity.at, start, end)).group_by(col(Activity.user_id)))
@@ -312,7 +332,8 @@ def _bucket(column: Any, edges: list[Any]) -> Any:
     return case(*[(col(column) < e, i) for i, e in enumerate(edges[1:-1])], else_=len(edges) - 2)
 
 
-def forecast(session: Session, scope: Scope, period: Period, tz: ZoneInfo, target: Decimal | None = None) -> Forecast:
+def forecast(session: Session, scope: Scope, period: Period, tz: ZoneInfo, target: Decimal | None = None,
+             value: Any = None) -> Forecast:
     """Won revenue and the (weighted) open pipeline per month of the period, its days taken in zone `tz`."""
     months = period.months()
     day_edges = [m[0] for m in months] + [months[-1][1]]
@@ -324,8 +345,9 @@ def forecast(session: Session, scope: Scope, period: Period, tz: ZoneInfo, targe
     # One pass: open deals by expected close month (-1: no date), won deals by the month they closed.
     idx = case((undated, -1), (is_open, _bucket(Deal.expected_close, day_edges)),
                else_=_bucket(Deal.closed_at, edges_utc))
-    q = (select(idx, _count_if(is_open), _sum_if(is_open, col(Deal.amount)),
-                _sum_if(is_open, col(Deal.amount) * col(Stage.probability)), _sum_if(won, col(Deal.amount)))
+    amount = _value(value)
+    q = (select(idx, _count_if(is_open), _sum_if(is_open, amount),
+                _sum_if(is_open, amount * col(Stage.probability)), _sum_if(won, amount))
          .join(Stage, col(Stage.key) == col(Deal.stage))
          .where(deals_in(scope), or_(expected, undated, won)).group_by(idx))
     rows = {int(i): (int(n), dec(a), dec(Decimal(str(w)) / 100), dec(r)) for i, n, a, w, r in session.execute(q).all()}

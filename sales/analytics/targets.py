@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
@@ -78,12 +79,13 @@ class TargetRow:
         return float(self.actual / self.target) if self.target else None
 
 
-def targets(session: Session, scope: Scope, period_key: str, start: datetime, end: datetime) -> list[TargetRow]:
+def targets(session: Session, scope: Scope, period_key: str, start: datetime, end: datetime,
+            value: Any = None) -> list[TargetRow]:
     """Every target of the period in the scope, teams first, with the revenue won in [start, end)."""
     rows = session.execute(select(col(Target.user_id), col(Target.team_id), col(Target.amount))
                            .where(_targets_in(scope), col(Target.period) == period_key)).all()
     won = and_(deals_in(scope), col(Deal.stage) == "won", within(Deal.closed_at, start, end))
-    per_user = dict(session.execute(select(col(Deal.owner_id), func.sum(col(Deal.amount)))
+    per_user = dict(session.execute(select(col(Deal.owner_id), func.sum(col(Deal.amount) if value is None else value))
                                     .where(won).group_by(col(Deal.owner_id))).all())
     teams = dict(session.execute(select(col(User.id), col(User.team_id)).where(col(User.id).in_(per_user))).all())
     per_team: dict[int | None, Decimal] = {}

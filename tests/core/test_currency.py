@@ -80,3 +80,17 @@ def test_the_deal_export_has_the_currency(demo: Transcript, engine: Engine) -> N
     row = next(r for r in rows if r[1] == "Phase two")
     assert row[header.index("Currency")] == "USD" and row[header.index("Amount")] == 10000
     assert row[header.index("Stage")] == "Prospect"
+
+
+def test_period_reports_leave_out_or_convert_other_currencies(demo: Transcript, engine: Engine) -> None:
+    demo.say("@alice: /customer add Acme Corp grade A")
+    demo.say("@alice: /deal new Acme Phase two $10,000")
+    with Session(engine) as s:
+        deal_id = s.exec(select(Deal).where(col(Deal.title) == "Phase two")).one().id
+    assert "Won" in demo.say(f"@alice: /won {deal_id}")
+    out = demo.say("@bob: /report funnel")
+    assert "Deals in USD are left out of the sums" in out
+    demo.say("@carol: /config rate USD 7.10")
+    plain = demo.say("@bob: /report forecast")
+    assert "≈ amounts in CNY, at USD 7.1" in plain and "left out" not in plain
+    assert "≈ amounts in CNY, at USD 7.1" in demo.say("@bob: /report funnel")
