@@ -136,8 +136,9 @@ def receivables(session: Session, *, scope: ColumnElement[bool], today: date, ov
     return [(int(o), d, Decimal(str(a)).quantize(CENT)) for o, d, a in session.exec(q).all()]
 
 
-def open_total(session: Session, *, customer_id: int) -> Decimal:
-    """What a customer still owes on its orders."""
-    q = select(func.coalesce(func.sum(col(SalesOrder.amount) - col(SalesOrder.paid)), 0)).where(
-        col(SalesOrder.customer_id) == customer_id)
-    return Decimal(str(session.exec(q).one())).quantize(CENT)
+def open_totals(session: Session, *, customer_id: int) -> dict[str, Decimal]:
+    """What a customer still owes on its orders, per currency (only those with something open)."""
+    q = select(col(SalesOrder.currency), func.sum(col(SalesOrder.amount) - col(SalesOrder.paid))).where(
+        col(SalesOrder.customer_id) == customer_id).group_by(col(SalesOrder.currency))
+    sums = {str(k): Decimal(str(v or 0)).quantize(CENT) for k, v in session.exec(q).all()}
+    return {k: v for k, v in sums.items() if v > 0}

@@ -9,7 +9,7 @@ from handlers import lookup
 from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import customer_merge
 from handlers.context import Ctx
-from handlers.fmt import moment, money, stage_name
+from handlers.fmt import moment, money, monies, stage_name
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
@@ -139,9 +139,9 @@ def card(ctx: Ctx, query: str) -> None:
     fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
     if fu:
         lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
-    owed = orders.open_total(ctx.session, customer_id=c.id or 0)
-    if owed > 0:
-        lines.append(ctx.t("Receivable: {m}", m=money(owed)))
+    owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
+    if owed:
+        lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
     ctx.replies.append(Reply(text="\n".join(lines)))
 
 

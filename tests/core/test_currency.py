@@ -52,6 +52,7 @@ def test_a_dollar_deal_stays_in_dollars_to_the_payment(demo: Transcript, engine:
     assert "$1,000" in out and "$10,000" in out
     with Session(engine) as s:
         assert [p.currency for p in s.exec(select(Payment)).all()] == ["USD"]
+    assert "Receivable: $9,000" in demo.say("@alice: /customer Acme Corp")
 
 
 def test_reports_total_per_currency_or_convert_at_the_admins_rate(demo: Transcript, engine: Engine) -> None:
