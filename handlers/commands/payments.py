@@ -72,6 +72,9 @@ def plan(ctx: Ctx, args: str) -> None:
         raise RuleError("plan_event", part=reading.part)
     if reading.problem is not None:
         raise RuleError("bad_plan", part=reading.part)
+    other = next((i.currency for i in reading.installments if i.currency and i.currency != o.currency), None)
+    if other is not None:
+        raise RuleError("currency_mismatch", given=other, expected=o.currency)
     terms = [orders.Term(i.due, i.percent, i.amount) for i in reading.installments]
     parts = orders.plan_parts(terms, total=o.amount, today=ctx.local_now.date())
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)

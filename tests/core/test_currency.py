@@ -47,6 +47,8 @@ def test_a_dollar_deal_stays_in_dollars_to_the_payment(demo: Transcript, engine:
         order = s.exec(select(SalesOrder).where(col(SalesOrder.deal_id) == deal_id)).one()
         assert order.currency == "USD"
         oid = order.id
+    assert "is in USD, not CNY" in demo.say(f"@alice: /plan {oid} 首付¥5000，余款3月初")
+    assert "$3,000" in demo.say(f"@alice: /plan {oid} 首付$3,000，余款3月初")
     assert "is in USD, not CNY" in demo.say(f"@fay: /paid {oid} ¥500")
     out = demo.say(f"@fay: /paid {oid} $1,000")
     assert "$1,000" in out and "$10,000" in out
