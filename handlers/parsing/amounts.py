@@ -16,6 +16,7 @@ from handlers.parsing.text import ascii_re, clip, normalize_mapped, whole
 
 _BARE = ascii_re(r"\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,15}(?:\.\d+)?)\s*")
 _NEGATIVE = re.compile(r"\s*[-−]\s*\S")
+_LEAST_BARE = 100  # a bare number ending a title counts as its amount from 100 up
 
 
 def _moved(found: Money, origin: list[int]) -> Money:
@@ -56,7 +57,8 @@ def is_zero(text: str) -> bool:
 
 def split_amount(text: str) -> tuple[str, Money | None]:
     """A title and its amount: "二期扩产 12万8" → ("二期扩产", 128,000); the amount may stand anywhere, marked
-    (¥, 元, USD, a magnitude) or as the last of several words; no amount: the text as it was."""
+    (¥, 元, USD, a magnitude) or as the last of several words (a bare one from 100 up: "Phase 2" is a title); no
+    amount: the text as it was."""
     try:
         raw = clip(text)
         clean, origin = normalize_mapped(raw)
@@ -70,7 +72,7 @@ def split_amount(text: str) -> tuple[str, Money | None]:
     words = raw.split()
     if len(words) > 1:
         last = read_amount(words[-1])
-        if last is not None:
+        if last is not None and (last.currency or last.amount >= _LEAST_BARE):  # "Phase 2" is a title
             return " ".join(words[:-1]), dataclasses.replace(last, start=raw.rindex(words[-1]), end=len(raw.rstrip()))
     return " ".join(words), None
 
