@@ -311,10 +311,21 @@ class Feishu:
             return
         thread_id, root = state
         if root is not None:
-            if reply.edit:
-                await self.edit(here, root, reply)
-            else:
+            if not reply.edit:
                 await self.show(replace(to, thread=root), reply)
+                return
+            card = render.messages(replace(reply, image=None), as_card=True)[0]
+            try:
+                await self.api.patch(root, card)
+                return
+            except FeishuError as exc:
+                if isinstance(classify(exc), RetryAfter):
+                    raise
+                # Feishu updates a message for 14 days only (or it was deleted): the deal gets a new card,
+                # which later moves update.
+                log.info("deal card not updated, posted anew", extra={"error": str(exc.code)})
+            posted = await self.show(here, reply, as_card=True)
+            await self.db(self._set_root, thread_id, to.chat, posted[0] if posted else root)
             return
         # The deal's first message becomes its card (a card, so that it can be updated); one sender posts it.
         if not await self.db(self._claim, thread_id):

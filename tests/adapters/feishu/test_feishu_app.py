@@ -262,19 +262,59 @@ async def test_the_sender_posts_a_deals_card_once_then_updates_it_in_place(
         assert row.thread_ts == card["message_id"] and row.posted_channel == GROUP
 
 
-async def test_the_deals_room_of_a_feishu_group(engine: Engine, clock: FakeClock, api: FeishuStandIn,
-                                                core: Core) -> None:
+async def test_the_deals_room_keeps_one_card_per_deal_and_patches_it_as_the_deal_moves(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
     team = bind_demo(engine, api, clock)
     api.group(GROUP, "商机动态", *team.values())
     async with running(api, core, "ws", names_of(team, room=GROUP)) as fs:
         expect(await fs.say(team["bob"], "/dealroom", chat=GROUP), "→ room: 好的，团队")
         await fs.say(team["alice"], "/customer add 房间科技有限公司")
-        expect(await fs.say(team["alice"], "/deal new 房间科技 试用 10000"), "→ alice:")
-        seen = await fs.say(team["alice"], "/lost 房间科技 预算取消")
-        expect(seen, "→ room: 📈", "房间科技")
+        seen = await fs.say(team["alice"], "/deal new 房间科技 试用 10000")
+        expect(seen, "→ alice:", "→ room: 💼 #", "试用 · 房间科技有限公司", "📈 Prospect · alice", "[Details]  [Advance]")
+        card = seen.messages(GROUP)[0]
+        assert card["msg_type"] == "interactive"
+        seen = await fs.say(team["alice"], "/advance 房间科技 negotiation")
+        expect(seen, "✎ room: 💼 #", "📈 Negotiation · alice")
+        assert seen.messages(GROUP) == [], "the move updates the card: nothing new in the room"
+        api.rate_limit("patch", reset=3)  # Feishu's frequency limit on the second update: it waits, then patches
+        seen = await fs.say(team["bob"], "/won 房间科技")
+        assert [e.kind for e in seen.events if e.message["chat_id"] == GROUP] == []
+        clock.advance(seconds=3)
+        await fs.feishu.deliver()
+    in_room = [m for m in api.in_chat(GROUP) if m["msg_type"] == "interactive" and "房间科技" in text_of(m)]
+    assert [m["message_id"] for m in in_room] == [card["message_id"]], "one card for the deal"
+    patches = [e for e in api.events if e.kind == "patch" and e.message["message_id"] == card["message_id"]]
+    assert len(patches) == 2, "patched once per move"
+    now = api.current(card["message_id"])
+    assert "📈 Won · bob" in text_of(now) and buttons_of(now) == ["Details"], "a closed deal cannot be advanced"
     with Session(engine) as s:
         rooms = {t.deals_room for t in s.exec(select(Team)).all()}
         assert f"feishu:{api.app_id}:{GROUP}" in rooms
+        row = s.exec(select(DealThread).where(col(DealThread.channel) == GROUP)).one()
+        assert row.thread_ts == card["message_id"], "the deal's card is remembered in its DealThread row"
+        assert {r.status for r in s.exec(select(Outbox)).all()} == {"sent"}
+
+
+async def test_a_deal_card_too_old_to_update_is_posted_anew_and_updated_from_then_on(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
+    team = bind_demo(engine, api, clock)
+    api.group(GROUP, "商机", *team.values())
+    with transaction(session_factory(engine)) as s:
+        deal = s.exec(select(Deal)).first()
+        assert deal is not None and deal.id is not None
+        s.add(DealThread(deal_id=deal.id, platform="feishu", workspace=api.app_id, channel=GROUP, created_at=clock()))
+        deal_id = deal.id
+    feishu = Feishu(core, FeishuApi(APP_ID, APP_SECRET, api.url))
+    to = ChatRef("feishu", api.app_id, GROUP, thread=f"deal:{deal_id}")
+    await feishu.send(to, Reply(text="prospect", edit="card"))
+    api.fail("patch", 230031, "The message is too old to be updated.")  # past Feishu's 14 days
+    await feishu.send(to, Reply(text="qualified", edit="card"))
+    await feishu.send(to, Reply(text="proposal", edit="card"))
+    old, new = api.in_chat(GROUP)
+    assert text_of(old) == "prospect" and text_of(new) == "proposal"
+    assert [e.kind for e in api.events] == ["send", "send", "patch"]
+    with Session(engine) as s:
+        assert s.exec(select(DealThread)).one().thread_ts == new["message_id"]
 
 
 async def test_an_event_split_over_several_frames_is_read_whole(engine: Engine, clock: FakeClock,
