@@ -112,6 +112,27 @@ async def test_a_stranger_joins_with_the_name_feishu_knows(engine: Engine, clock
         assert ident.platform == "feishu" and ident.workspace == APP_ID and ident.chat == p2p_of(gus.open_id)
 
 
+async def test_members_who_chose_no_language_are_answered_in_their_feishu_language(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
+    with transaction(session_factory(engine)) as s:
+        codes = [invites.make_invite(s, role="rep", name=None, by=None, now=clock()).code for _ in range(2)]
+    zhou, emma = api.person("周明", "zh-CN"), api.person("Emma Stone", "en-US")
+    async with running(api, core, "http") as fs:
+        expect(await fs.say(zhou, f"/join {codes[0]}"), "欢迎，周明！")
+        expect(await fs.say(emma, f"/join {codes[1]}"), "Welcome, Emma Stone!")
+        zh_card = (await fs.say(zhou, "/advance")).messages()[0]
+        en_card = (await fs.say(emma, "/advance")).messages()[0]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in text_of(zh_card)), text_of(zh_card)
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in text_of(en_card)), text_of(en_card)
+        zh_lang = (await fs.say(zhou, "/lang")).messages()[0]
+        en_lang = (await fs.say(emma, "/lang")).messages()[0]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text_of(zh_lang))
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in text_of(en_lang))
+    with Session(engine) as s:
+        chosen = {u.name: u.lang for u in s.exec(select(User).where(col(User.name).in_(["周明", "Emma Stone"])))}
+        assert chosen == {"周明": None, "Emma Stone": None}, "nothing chosen: Feishu's language each time"
+
+
 async def test_files_come_in_as_attachments_and_go_out_as_images_and_files(
         engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
     alice = bind_demo(engine, api, clock)["alice"]
