@@ -163,8 +163,12 @@ class Feishu:
         except (FeishuError, *NETWORK) as exc:
             log.warning("feishu file not fetched", extra={"error": type(exc).__name__})
             return inc
-        # One over the setting is refused by the core's own check (handlers.trust.gate), in the person's words.
-        return replace(inc, file=Attachment(name=name or ref.name, mime=mime, data=data))
+        name = name or ref.name
+        if ref.kind == "image":  # a photo: the same neutral document as a picture sent as a file elsewhere
+            mime = mime if mime.startswith("image/") else (sniff_image(data) or mime)
+            name = f"{ref.key}{IMAGE_SUFFIX.get(mime, '')}" if name == ref.name or "." not in name else name
+        # One over the setting is refused by the core's own check (handlers.door.gate), in the person's words.
+        return replace(inc, file=Attachment(name=name, mime=mime, data=data))
 
     async def profile(self, open_id: str) -> Profile:
         """A person's name and language from contact/v3 (kept a while); nothing when Feishu does not say."""
@@ -362,6 +366,19 @@ class Feishu:
                 sent += n
                 if n == 0:
                     return sent
+
+
+IMAGE_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+                "image/bmp": ".bmp", "image/tiff": ".tiff"}
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
+          (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
+
+
+def sniff_image(data: bytes) -> str | None:
+    """A picture's MIME type from its first bytes (Feishu may serve a photo as application/octet-stream)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in _MAGIC if data.startswith(magic)), None)
 
 
 def from_config(cfg: Any, core: Core | None = None, *, deliver_after_turn: bool = True) -> Feishu:

@@ -162,6 +162,37 @@ async def test_files_come_in_as_attachments_and_go_out_as_images_and_files(
                      "file_name": "deals.xlsx"}) in api.calls
 
 
+async def test_photos_reach_the_core_as_pictures_privately_and_with_a_caption_in_a_group(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
+    team = bind_demo(engine, api, clock)
+    alice = team["alice"]
+    api.group(GROUP, "销售一组", *team.values())
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 32
+    got: list[Incoming] = []
+
+    def handle(incoming: Incoming) -> list[Reply]:
+        got.append(incoming)
+        return [Reply(text="seen")]
+
+    core.handle = handle  # type: ignore[method-assign]
+    async with running(api, core, "ws", names_of(team, group=GROUP)) as fs:
+        photo = api.file_message(alice, "", jpeg, "application/octet-stream", image=True)  # served untyped
+        await fs.step(photo)
+        await fs.step(api.photo_post(alice, "/card", jpeg, chat=GROUP))
+        await fs.step(api.photo_post(alice, "名片", jpeg, chat=GROUP, mention=True))
+        assert (await fs.step(api.photo_post(alice, "看看这个", jpeg, chat=GROUP))).events == [], \
+            "a photo in a group that is not for the bot"
+        await fs.step(api.photo_post(alice, "", jpeg))  # pasted privately without words
+    private, captioned, mentioned, bare = got
+    for inc in got:
+        assert inc.file is not None and inc.file.data == jpeg and inc.file.mime == "image/jpeg"
+        assert inc.file.name.endswith(".jpg") and inc.file.name.startswith("img_v3_")
+    assert private.private and private.text == ""
+    assert not captioned.private and captioned.text == "/card" and captioned.chat.chat == GROUP
+    assert not mentioned.private and mentioned.text == "名片"
+    assert bare.private and bare.text == ""
+
+
 async def test_an_import_is_previewed_from_a_sent_spreadsheet_and_confirmed_on_its_card(
         engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
     carol = bind_demo(engine, api, clock)["carol"]
