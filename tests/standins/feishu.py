@@ -78,6 +78,7 @@ class Fault:
     error: ApiError
     times: int = 1
     chat: str | None = None
+    after: int = 0  # matching calls let through first
 
 
 @dataclass
@@ -166,18 +167,21 @@ class FeishuStandIn:
         return chat_id
 
     def fail(self, route: str, code: int, msg: str, *, status: int = 400, times: int = 1,
-             headers: dict[str, str] | None = None, chat: str | None = None) -> None:
-        """Answer the next `times` calls of `route` with this error."""
-        self.faults.append(Fault(route, ApiError(code, msg, status, headers), times, chat))
+             headers: dict[str, str] | None = None, chat: str | None = None, after: int = 0) -> None:
+        """Answer the next `times` calls of `route` (after letting `after` of them through) with this error."""
+        self.faults.append(Fault(route, ApiError(code, msg, status, headers), times, chat, after))
 
-    def rate_limit(self, route: str, reset: int = 1, times: int = 1) -> None:
+    def rate_limit(self, route: str, reset: int = 1, times: int = 1, after: int = 0) -> None:
         """The gateway's frequency limit: HTTP 429, 99991400, x-ogw-ratelimit-reset."""
-        self.fail(route, 99991400, "request trigger frequency limit", status=429, times=times,
+        self.fail(route, 99991400, "request trigger frequency limit", status=429, times=times, after=after,
                   headers={"x-ogw-ratelimit-limit": "50", "x-ogw-ratelimit-reset": str(reset)})
 
     def _fault(self, route: str, chat: str | None = None) -> None:
         for f in self.faults:
             if f.route == route and f.times > 0 and f.chat in (None, chat):
+                if f.after > 0:
+                    f.after -= 1
+                    continue
                 f.times -= 1
                 raise f.error
 

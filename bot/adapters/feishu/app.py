@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from bot.adapters.feishu import parse, render
 from bot.adapters.feishu.api import NETWORK, FeishuApi, FeishuError, Profile, classify
-from bot.delivery import AsyncSender, RetryAfter, deliver_due_async
+from bot.delivery import AsyncSender, RetryAfter, Undeliverable, deliver_due_async
 from handlers import outbox
 from handlers.core import Core
 from handlers.deal_news import deal_of_thread
@@ -27,6 +27,15 @@ log = logging.getLogger("salesbot.feishu")
 _RUNNING: dict[str, Feishu] = {}  # app id → this process's started adapter: the outbox sender uses it
 PROFILE_TTL = 3600.0  # seconds a person's name and language are taken as known
 T = TypeVar("T")
+
+
+class Unsent(Exception):
+    """A reply Feishu took only in part (a long text's first pieces, say) before refusing the rest: `rest` is
+    what is left to send, `cause` why it was refused."""
+
+    def __init__(self, rest: Reply, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.rest, self.cause = rest, cause
 
 
 class Feishu:
@@ -203,17 +212,11 @@ class Feishu:
             log.warning("reply for another platform dropped", extra={"platform": target.platform})
             return
         try:
-            if reply.edit == "this" and reply.to is None and p.clicked:
-                await self.edit(target, p.clicked, reply)
-                key = approval_key(inc.action or "")
-                if key is not None:
-                    await self.update_linked(key, reply, skip=p.clicked)
-            elif reply.edit and reply.edit.startswith("om_"):
-                await self.edit(target, reply.edit, reply)
-            elif reply.to is None and p.message_id and not inc.private:
-                await self.show(target, reply, quote=p.message_id)
-            else:
-                await self.show(target, reply)
+            try:
+                await self._answer(p, inc, reply, target)
+            except Unsent as part:  # the pieces Feishu took stay; only the rest waits
+                reply = part.rest
+                raise part.cause from part
         except FeishuError as exc:
             wait = classify(exc)
             if isinstance(wait, RetryAfter):
@@ -223,6 +226,19 @@ class Feishu:
         except NETWORK as exc:
             await self.db(self._park, target, reply, repr(exc), 5.0)
 
+    async def _answer(self, p: parse.Parsed, inc: Incoming, reply: Reply, target: ChatRef) -> None:
+        if reply.edit == "this" and reply.to is None and p.clicked:
+            await self.edit(target, p.clicked, reply)
+            key = approval_key(inc.action or "")
+            if key is not None:
+                await self.update_linked(key, reply, skip=p.clicked)
+        elif reply.edit and reply.edit.startswith("om_"):
+            await self.edit(target, reply.edit, reply)
+        elif reply.to is None and p.message_id and not inc.private:
+            await self.show(target, reply, quote=p.message_id)
+        else:
+            await self.show(target, reply)
+
     def _park(self, to: ChatRef, reply: Reply, error: str, wait: float) -> None:
         with transaction(self.sessions) as session:
             outbox.put(session, to, replace(reply, edit=None), now=self.core.clock(), delay=timedelta(seconds=wait),
@@ -231,13 +247,22 @@ class Feishu:
     async def show(self, to: ChatRef, reply: Reply, *, quote: str | None = None, as_card: bool = False) -> list[str]:
         """Post a reply (split at Feishu's limits) and its image or file; the ids of the messages posted.
         In a thread (to.thread is its first message) or quoting a message, as replies to it."""
-        posted = []
-        for message in render.messages(reply, as_card=as_card):
-            posted.append(await self._post(to, message, quote))
-        if reply.image is not None:
-            await self._post(to, await self.api.upload(reply.image), quote)
-        if posted:
-            await self.link(to, reply, posted[-1])
+        pieces = render.messages(reply, as_card=as_card)
+        posted: list[str] = []
+        try:
+            for message in pieces:
+                posted.append(await self._post(to, message, quote))
+            if posted:
+                await self.link(to, reply, posted[-1])
+            if reply.image is not None:
+                await self._post(to, await self.api.upload(reply.image), quote)
+        except (FeishuError, *NETWORK) as exc:
+            if not posted:
+                raise
+            left = pieces[len(posted):]
+            rest = replace(reply, text="\n".join(m.source for m in left), buttons=reply.buttons if left else (),
+                           edit=None)
+            raise Unsent(rest, exc) from exc
         return posted
 
     async def _post(self, to: ChatRef, message: render.Outgoing | tuple[str, str], quote: str | None) -> str:
@@ -304,6 +329,13 @@ class Feishu:
                 await self.edit(to, reply.edit, reply)
             else:
                 await self.show(to, reply)
+        except Unsent as part:  # delivered in part: the row is done, what is left becomes a row of its own
+            wait = classify(part.cause)
+            if isinstance(wait, Undeliverable):
+                log.warning("rest of a message refused", extra={"chat": to.chat, "error": str(wait)})
+                return
+            seconds = wait.seconds if isinstance(wait, RetryAfter) else 5.0
+            await self.db(self._park, to, part.rest, str(part.cause), seconds)
         except FeishuError as exc:
             raise classify(exc) from exc
 

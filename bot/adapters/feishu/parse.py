@@ -144,15 +144,15 @@ def from_message(body: dict[str, Any], *, workspace: str, bot_open_id: str | Non
     addressed = private or bool(mine)
     # A photo sent with words (a business card captioned /card, say) is rich text holding an image.
     image = post_image(content_of(message)) if kind == "post" else None
-    ref = None if image is None else FileRef(message_id=str(message_id), key=image, kind="image",
-                                             name=f"{image}.png")
+    photo = None if image is None else FileRef(message_id=str(message_id), key=image, kind="image",
+                                               name=f"{image}.png")
     if text.startswith("/"):
         pass  # a command works in a group with or without @bot
-    elif not addressed or not (text or ref):
+    elif not addressed or not (text or photo):
         return None
     elif text:
         text = as_command(text, commands)
-    return Parsed("message", replace(base, text=text), str(open_id), message_id=str(message_id), file=ref,
+    return Parsed("message", replace(base, text=text), str(open_id), message_id=str(message_id), file=photo,
                   mentions=mentions)
 
 

@@ -229,6 +229,38 @@ async def test_a_long_reply_arrives_in_parts_feishu_accepts(engine: Engine, cloc
     assert len([c for c in api.calls if c[0] == "create"]) == len(parts), "each part accepted at once"
 
 
+async def test_a_long_reply_meeting_a_rate_limit_midway_sends_only_the_rest_later(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
+    alice = bind_demo(engine, api, clock)["alice"]
+    text = "\n".join(f"{i:04d} " + "长" * 80 for i in range(600))
+    answer = [Reply(text=text, image=Attachment("funnel.png", "image/png", PNG))]
+
+    def handle(incoming: Incoming) -> list[Reply]:
+        return answer
+
+    core.handle = handle  # type: ignore[method-assign]
+    chat = p2p_of(alice.open_id)
+    async with running(api, core, "ws") as fs:
+        api.fail("create", 230020, "This operation triggers the frequency limit.", after=1)  # the chat's limit
+        seen = await fs.say(alice, "/report long")
+        assert len(seen.messages()) == 1, "the first piece went out"
+        with Session(engine) as s:
+            row = s.exec(select(Outbox)).one()
+            assert row.status == "pending" and row.next_attempt_at == clock() + timedelta(seconds=1)
+        api.rate_limit("image", reset=7)  # the rest goes out, then the chart's upload meets the gateway's limit
+        clock.advance(seconds=1)
+        await fs.feishu.deliver()
+        with Session(engine) as s:
+            rows = s.exec(select(Outbox).order_by(col(Outbox.id))).all()
+            assert [r.status for r in rows] == ["sent", "pending"], "the row is done; only the chart waits"
+            assert rows[1].next_attempt_at == clock() + timedelta(seconds=7)
+        clock.advance(seconds=7)
+        await fs.feishu.deliver()
+    sent = api.in_chat(chat)
+    assert "\n".join(text_of(m) for m in sent[:-1]) == text, "every line once, in order"
+    assert sent[-1]["msg_type"] == "image" and [m["msg_type"] for m in sent[:-1]] == ["post"] * (len(sent) - 1)
+
+
 async def test_a_card_that_cannot_be_updated_is_answered_anew(engine: Engine, clock: FakeClock,
                                                               api: FeishuStandIn, core: Core) -> None:
     alice = bind_demo(engine, api, clock)["alice"]
