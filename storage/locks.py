@@ -22,8 +22,11 @@ def _postgres(session: Session) -> bool:
 
 
 def for_update(session: Session, row: T) -> T:
-    """`row` re-read and locked until the transaction ends (a no-op lock on SQLite, whose writer lock is held)."""
+    """`row` re-read and locked until the transaction ends (a no-op lock on SQLite, whose writer lock is held).
+
+    Changes this session made to it are flushed first, so the re-read keeps them."""
     if _postgres(session):
+        session.flush()
         session.refresh(row, with_for_update=True)
     return row
 

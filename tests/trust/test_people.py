@@ -4,10 +4,11 @@ wrong person (#id, @handle, name; a choice when a name is shared)."""
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.context import Settings
 from handlers.core import Core
@@ -33,7 +34,7 @@ def code_in(text: str) -> str:
     return m.group(1)
 
 
-def on(t: Transcript, platform: str, who: str, text: str, display: str | None = None) -> str:
+def on(t: Transcript, platform: Literal["telegram", "slack"], who: str, text: str, display: str | None = None) -> str:
     """`who` says `text` in their private chat on another platform."""
     message = Incoming(chat=ChatRef(platform, "w1", who), user=who, text=text, private=True,
                        event_id=f"{platform}-{who}-{text}", display_name=display)
@@ -81,7 +82,7 @@ def test_user_references_are_unambiguous(team: Transcript, engine: Engine, clock
             bind(s, user_id=sam.id, platform="console", workspace="local", external_id=handle, chat=handle,
                  now=clock())
         s.commit()
-        first, second = (u.id for u in s.exec(select(User).where(User.name == "sam").order_by(User.id)).all())
+        first, second = (u.id for u in s.exec(select(User).where(User.name == "sam").order_by(col(User.id))).all())
     team.say("rob", "/customer add Orion Optics")
     out = team.say("rob", "/share Orion Optics sam")
     assert "Several people match" in out and f"#{first}" in out and f"#{second}" in out, out
@@ -89,7 +90,7 @@ def test_user_references_are_unambiguous(team: Transcript, engine: Engine, clock
     assert "Several people match" in team.say("ada", "/deactivate sam")
     assert "deactivated" in team.say("ada", "/deactivate @sam.east")
     with Session(engine) as s:
-        assert [u.active for u in s.exec(select(User).where(User.name == "sam").order_by(User.id)).all()] == \
+        assert [u.active for u in s.exec(select(User).where(User.name == "sam").order_by(col(User.id))).all()] == \
             [False, True]
     assert "Several people match" in team.say("ada", "/reactivate sam")  # the inactive one is named too
     assert "active again" in team.say("ada", f"/reactivate #{first}")

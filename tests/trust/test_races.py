@@ -18,8 +18,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg.errors
 import pytest
 from sqlalchemy import Engine, func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from handlers.context import Settings
@@ -234,3 +236,25 @@ def test_threads_race(path: str, engine: Engine, clock: FakeClock) -> None:
 @pytest.mark.parametrize("path", list(RACES))
 def test_processes_race(path: str, engine: Engine, clock: FakeClock) -> None:
     race(path, "processes", engine, clock)
+
+
+@pytest.mark.parametrize("error", [psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected])
+def test_a_turn_that_lost_a_race_is_run_again(error: type[Exception], engine: Engine, clock: FakeClock,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL's "could not serialize" and "deadlock detected" cost a second run, never an error."""
+    t = _world(engine, clock)
+    runs = []
+    real = Core._turn
+
+    def losing_twice(self: Core, message: Incoming) -> Any:
+        runs.append(message.event_id)
+        if len(runs) <= 2:
+            raise OperationalError("UPDATE …", {}, error("lost a race"))
+        return real(self, message)
+
+    monkeypatch.setattr(Core, "_turn", losing_twice)
+    out = t.say("rob", "/customer add Orion Optics")
+    assert "Created customer" in out and WRONG not in out, out
+    assert len(runs) == 3
+    with Session(engine) as s:
+        assert len(s.exec(select(Customer)).all()) == 1
