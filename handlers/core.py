@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import re
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from handlers import dialogs, dispatch, door, groups, registry
@@ -42,6 +43,18 @@ def zone(name: str | None, fallback: str) -> ZoneInfo:
         return ZoneInfo(name or fallback)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(fallback)
+
+
+RETRIES = 8  # runs of one turn that a concurrent turn's serialization failure, deadlock or unique key may cost
+_RETRYABLE = {"40001", "40P01", "23505"}  # serialization failure, deadlock detected, unique violation
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Whether a turn failed only because a concurrent one won (PostgreSQL): running it again answers it.
+
+    A unique key that a concurrent turn filled first is retried too: the second run sees that row and answers
+    as the rules say (a duplicate, a code already used) instead of failing."""
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE
 
 
 class Unavailable(Exception):
@@ -102,17 +115,28 @@ class Core:
         started = time.perf_counter()
         outcome: Outcome = "error"
         try:
-            for attempt in (1, 2):
+            conflicts = 0
+            for attempt in range(1, RETRIES + 1):
                 try:
                     replies, outcome = self._turn(incoming)
                     return replies
                 except dialogs.Conflict:
-                    if attempt == 2:
+                    conflicts += 1
+                    if conflicts == 2:
                         break
                 except _Repeat:
                     outcome = "repeat"
                     return []
-                except (OperationalError, InterfaceError) as exc:
+                except (OperationalError, InterfaceError, IntegrityError) as exc:
+                    if retryable(exc) and attempt < RETRIES:  # a concurrent turn won: run this one again
+                        log.info("turn retried", extra={"platform": incoming.chat.platform, "attempt": attempt,
+                                                        "error": type(exc.orig).__name__})
+                        time.sleep(random.uniform(0.005, 0.05) * attempt)
+                        continue
+                    if isinstance(exc, IntegrityError):
+                        log.exception("turn failed", extra={"platform": incoming.chat.platform,
+                                                            "user": incoming.user})
+                        break
                     outcome = "unavailable"
                     log.warning("database unavailable", extra={"platform": incoming.chat.platform,
                                                                "error": type(exc).__name__})

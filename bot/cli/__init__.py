@@ -15,6 +15,7 @@ from bot.config import Config
 from handlers.core import Core
 from sales import invites
 from sales.demo import load_demo
+from sales.errors import RuleError
 from storage.db import make_engine, session_factory, transaction
 from storage.migrate import upgrade
 
@@ -77,8 +78,12 @@ def invite(
     """Print a one-time code; the person sends /join CODE to the bot."""
     _, engine = _engine()
     now = clock.clock_from_env()  # the code's expiry counts from the time the chat will see
-    with transaction(session_factory(engine)) as session:
-        code = invites.make_invite(session, role=role, name=name, by=None, now=now()).code
+    try:
+        with transaction(session_factory(engine)) as session:
+            code = invites.make_invite(session, role=role, name=name, by=None, now=now()).code
+    except RuleError as err:
+        typer.echo(f"Refused ({err.code}): {', '.join(f'{k}={v}' for k, v in err.params.items())}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(code)
 
 

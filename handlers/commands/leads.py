@@ -198,7 +198,8 @@ def _act(ctx: Ctx, num: int, words: list[str]) -> None:
         leads.disqualify(ctx.session, lead=lead, by=ctx.me, reason=" ".join(words[1:]), now=ctx.now)
         ctx.say("Lead #{i} disqualified.", i=lead.id)
     elif verb in ("assign", "分配"):
-        who = lookup.user(ctx, " ".join(words[1:])) if len(words) > 1 else None
+        who = (lookup.user(ctx, " ".join(words[1:]), lambda ref: f"/lead {lead.id} assign {ref}")
+               if len(words) > 1 else None)
         if who is None:
             if len(words) <= 1:
                 usage(ctx, "lead")
