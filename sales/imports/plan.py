@@ -127,6 +127,8 @@ class Job:
     owners: Owners
     plan: Plan
     progress: Progress | None = None
+    scope: Any = None  # the customers the importer may see (a WHERE clause on Customer); None: all
+    lead_scope: Any = None  # the leads they may see (on Lead); None: all
 
     @property
     def tz(self) -> ZoneInfo:
