@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from sales import access, audit
 from sales.imports.columns import KINDS, field_names, sheet_columns
 from sales.imports.customers import plan_customers
-from sales.imports.plan import Job, Options, Plan, Progress, RowResult, Suspect
+from sales.imports.plan import Job, Options, OwnerChange, Plan, Progress, RowResult, Suspect
 from sales.imports.read import BadFile, read_table
 from sales.imports.records import plan_activities, plan_deals, plan_leads
 from sales.imports.values import FORMULA_START, Issue, Owners
@@ -26,7 +26,7 @@ from sales.imports.values import phone as read_phone
 from storage.models import ImportBatch, User
 
 __all__ = [
-    "FORMULA_START", "BadFile", "Issue", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file",
+    "FORMULA_START", "BadFile", "Issue", "Options", "OwnerChange", "Plan", "RowResult", "Suspect", "apply", "import_file",
     "parse_mapping", "preview", "read_email", "read_phone",
 ]
 

@@ -17,7 +17,7 @@ from sales.imports.merge import (
     merge_values,
     sample,
 )
-from sales.imports.plan import Job, Progress, RowResult, Suspect
+from sales.imports.plan import Job, OwnerChange, Progress, RowResult, Suspect
 from sales.imports.rows import Rec, read_rows
 from sales.imports.write import big_cache, bulk_insert, bulk_update, reserve_ids
 from sales.names.dedupe import (
@@ -182,7 +182,13 @@ def plan_customers(job: Job) -> None:
         merged = merge_values([recs[i] for i in ids])
         contacts = merge_contacts([recs[i] for i in ids])
         cust = existing[db_id]
-        change = customer_change(cust, merged, now)
+        move = job.options.move_owners
+        change = customer_change(cust, merged, now, move)
+        wanted = merged["owner"]
+        if wanted is not None and wanted.id != cust.owner_id:
+            was = session.get(User, cust.owner_id)
+            plan.owner_changes.append(OwnerChange(head_rec.row, cust.name, was.name if was else "", wanted.name, move))
+            plan.counts["customer.owner_moved" if move else "customer.owner_kept"] += 1
         created, updated = contact_changes(old_contacts.get(db_id, []), contacts)
         new_contacts += [(db_id, -1, c) for c in created]
         contact_updates += updated
@@ -197,7 +203,7 @@ def plan_customers(job: Job) -> None:
         results += [RowResult(recs[i].row, "merged" if touched else "unchanged", into=into) for i in ids]
         if touched:
             sample(job, head_rec.row, {**customer_dict(cust), **(change or {})}, contacts,
-                   merged["owner"] or session.get(User, cust.owner_id))
+                   (wanted if move else None) or session.get(User, cust.owner_id))
     if new_customers:
         plan.counts["customer.created"] += len(new_customers)
         plan.counts["contact.created"] += sum(1 for db_id, _, _ in new_contacts if db_id is None)
