@@ -44,8 +44,8 @@ def test_a_file_over_the_configured_limit_is_refused_before_it_is_read(env: dict
     assert _run(["import", str(big), "--json"], env).returncode == 0  # under the default limit it is read
 
 
-def test_an_operator_imports_before_anyone_joins_and_moves_owners_only_when_asked(  # noqa: F811
-        env: dict[str, str], tmp_path: Path) -> None:
+def test_an_operator_imports_before_anyone_joins_and_moves_owners_only_when_asked(
+        env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
     sheet = tmp_path / "c.csv"
     sheet.write_text("客户名称,负责人\n华东科技,\n", encoding="utf-8")
     first = _run(["import", str(sheet), "--json"], env)  # nobody has joined: an admin is made for the import
