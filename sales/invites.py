@@ -83,6 +83,27 @@ def default_team(session: Session, now: datetime) -> Team:
     return team
 
 
+def first_admin(session: Session, *, name: str | None, now: datetime) -> User | None:
+    """The operator's admin for work from the command line: the first active admin (or the active user named
+    `name`); when there is no admin yet, one is created (named `name`, else "admin") in the first team, so a
+    team's sheets can be moved in before anybody joins. None: `name` is nobody here while an admin exists."""
+    users = list(session.exec(select(User).where(col(User.active)).order_by(col(User.id))).all())
+    if name:
+        found = [u for u in users if u.name.casefold() == name.casefold()]
+        if found:
+            return found[0]
+    admins = [u for u in users if u.role == "admin"]
+    if admins:
+        return None if name else admins[0]
+    user = User(team_id=default_team(session, now).id, name=name or "admin", role="admin",
+                discount_limit=DEFAULT_LIMITS["admin"], created_at=now)
+    session.add(user)
+    session.flush()
+    audit.record(session, by=None, action="create", entity="user", entity_id=user.id, now=now,
+                 after={"role": "admin", "name": user.name, "via": "cli"})
+    return user
+
+
 def join(
     session: Session, *, code: str, platform: str, workspace: str, external_id: str, chat: str | None,
     display_name: str | None, now: datetime,

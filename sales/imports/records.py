@@ -64,12 +64,12 @@ class _Customers:
     def __init__(self, job: Job, named: list[tuple[int, str, User | None]]) -> None:
         self.job = job
         keys = {company_key(n): (row, n, owner) for row, n, owner in reversed(named)}
-        self.db = customers_by_key(job.session, keys)
+        self.db = customers_by_key(job.session, keys, job.scope)
         self.new: dict[str, dict[str, Any]] = {}
         fresh = [(row, n, k, romanize(name_key(n))[0]) for k, (row, n, _) in sorted(keys.items()) if k not in self.db]
+        q = select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin))
         old = [(int(i), n, k, p) for i, n, k, p in job.session.execute(
-            select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin))).all()
-        ] if fresh else []
+            q if job.scope is None else q.where(job.scope)).all()] if fresh else []
         by_row = {row: k for row, _, k, _ in fresh}
         names = {i: n for i, n, _, _ in old}
         for a, b, b_old in suspects(fresh, old) if old else []:
@@ -281,7 +281,8 @@ def plan_leads(job: Job) -> None:
     old = lead_rules.leads_matching(
         session, keys={company_key(v["name"]) for _, v, _, _ in rows},
         phones={v["phone"] for _, v, _, f in rows if v.get("phone") and not _flagged(f, "phone")},
-        emails={v["email"] for _, v, _, f in rows if v.get("email") and not _flagged(f, "email")})
+        emails={v["email"] for _, v, _, f in rows if v.get("email") and not _flagged(f, "email")},
+        scope=job.lead_scope)  # a lead the importer may not see is not found: the row is a new lead
     turn = lead_rules.RoundRobin(session, by.team_id)
     new: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
