@@ -41,7 +41,6 @@ MANAGER_FROM = 7  # days overdue from which the manager is told too
 NUDGE_AFTER_HOURS = 4  # working hours an approval may wait
 LEAD_AFTER = timedelta(hours=24)
 LEAD_CATCH_UP = timedelta(days=7)
-MANAGER_OVERDUE = timedelta(days=3)  # overdue follow-ups reach the manager's digest after this
 CADENCE_WHAT = "定期回访 · regular check-in"
 CADENCE_PER_DAY = 5  # cadence follow-ups the bot puts on one rep's working day (Settings.cadence_per_day)
 _KEY_CHUNK = 500

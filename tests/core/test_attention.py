@@ -1,0 +1,126 @@
+"""Attention: scheduled texts on the injected clock, the numbered follow-up list, short digests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.clock import ReminderClock
+from bot.delivery import deliver_due
+from handlers.home import home_sections
+from handlers.markup import to_plain
+from handlers.types import ChatRef, Reply
+from storage.models import Customer, FollowUp, User
+from tests.conftest import FakeClock
+from tests.sales.test_analytics_book import build_book
+from tests.transcript import Transcript, assert_dialog
+
+
+def test_the_monday_digest_charts_last_week_of_the_injected_clock(engine: Engine, clock: FakeClock) -> None:
+    build_book(engine)
+    clock.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai; the wall clock is weeks later
+    ReminderClock(engine, now=clock, worker="w").sweep()
+    sent: list[tuple[str, str]] = []
+
+    def keep(to: ChatRef, r: Reply) -> None:
+        if r.image is not None:
+            sent.append((to.chat, r.image.name))
+
+    deliver_due(engine, {"console": keep}, clock())
+    assert ("bob", "funnel-2026-W47.png") in sent and ("bob", "leaderboard-2026-W47.png") in sent
+    assert all(name.endswith("2026-W47.png") for _, name in sent)
+
+
+def my_followups(engine: Engine, now: datetime, who: str, days: list[float]) -> list[int]:
+    """Replace `who`'s open follow-ups with one a day offset in `days` (from now), each at another customer."""
+    with Session(engine) as s, s.begin():
+        me = s.exec(select(User).where(User.name == who)).one()
+        for fu in s.exec(select(FollowUp).where(FollowUp.status == "open")).all():
+            fu.status = "done"
+            s.add(fu)
+        custs = s.exec(select(Customer).where(Customer.owner_id == me.id).order_by(Customer.id)).all()
+        out = []
+        for i, d in enumerate(days):
+            fu = FollowUp(customer_id=custs[i].id or 0, owner_id=me.id or 0, due_at=now + timedelta(days=d),
+                          has_time=True, what=f"task {i}", created_at=now - timedelta(days=9))
+            s.add(fu)
+            s.flush()
+            out.append(fu.id or 0)
+    return out
+
+
+def test_today_is_one_numbered_message_with_counts_and_a_compact_keyboard(demo: Transcript, engine: Engine,
+                                                                           clock: FakeClock) -> None:
+    clock.advance(days=1)  # Monday 10:00 in Shanghai
+    ids = my_followups(engine, clock(), "alice", [-3, -1, 0.1, 0.2, 0.3, 2, 3, 4])
+    replies = demo.turn("alice", "/today")
+    assert len(replies) == 1
+    text = to_plain(replies[0].text)
+    assert "2 overdue · 3 due today · 3 upcoming" in text and "Upcoming: /followups" in text
+    for fid in ids[:5]:
+        assert f"{fid}. " in text
+    assert f"{ids[5]}. " not in text  # upcoming ones are in /followups
+    labels = [b.label for row in replies[0].buttons for b in row]
+    assert labels == [x for fid in ids[:5] for x in (f"✓ {fid}", f"💤 {fid}")]
+    assert all(len(row) <= 4 for row in replies[0].buttons)
+    said = demo.press("alice", f"✓ {ids[2]}")
+    assert said.startswith("✓ Done: ") and "· task 2" in said
+
+
+def test_followups_pages_after_ten(demo: Transcript, engine: Engine, clock: FakeClock) -> None:
+    ids = my_followups(engine, clock(), "alice", [0.01 * i + 1 for i in range(13)])
+    first = demo.turn("alice", "/followups")
+    assert len(first) == 1 and "Page 1 of 2" in first[0].text and f"{ids[9]}. " in to_plain(first[0].text)
+    assert "0 overdue · 0 due today · 13 upcoming" in to_plain(first[0].text)
+    second = demo.press("alice", "More ›")
+    assert "Page 2 of 2" in second and f"{ids[12]}. " in second and f"\n{ids[0]}. " not in second
+    assert demo.last["alice"][0].edit == "this"
+
+
+def test_snooze_by_number_or_customer_by_days_or_to_a_date(demo: Transcript, engine: Engine,
+                                                           clock: FakeClock) -> None:
+    ids = my_followups(engine, clock(), "alice", [1, 2])
+    with Session(engine) as s:
+        fu = s.get(FollowUp, ids[1])
+        assert fu is not None
+        c = s.get(Customer, fu.customer_id)
+        assert c is not None
+        name = c.name
+    assert_dialog(demo, [
+        (f"@alice: /snooze {name} 3", f"💤 {name} · task 1: snoozed to Fri 2026-11-27"),
+        (f"@alice: /snooze {ids[0]} 2026-12-01", "snoozed to Tue 2026-12-01"),
+        (f"@alice: /snooze #{ids[0]}", "snoozed to Wed 2026-12-02"),
+        ("@alice: /snooze", "Usage"),
+    ])
+
+
+def test_digests_show_the_five_most_urgent_and_the_manager_only_long_overdue_ones(
+        demo: Transcript, engine: Engine, clock: FakeClock) -> None:
+    clock.advance(days=3)  # Wednesday 10:00 in Shanghai
+    ids = my_followups(engine, clock(), "alice", [-9, -8, -7, -6, -5, -4, -3, -2, -1])
+    with Session(engine) as s, s.begin():
+        fresh = s.get(FollowUp, ids[0])
+        assert fresh is not None
+        fresh.created_at = clock()  # made today, though dated long ago: never the manager's business
+        s.add(fresh)
+    mine = demo.say("alice", "/digest")
+    assert "Overdue follow-ups (9)" in mine and "4 more (/followups)" in mine
+    section = mine.split("Overdue follow-ups (9)")[1].split("\n\n")[0]
+    assert section.count("• ") == 5 and "task 4" in section and "task 5" not in section  # the oldest first
+    boss = demo.say("bob", "/digest")
+    # Wednesday: more than 3 working days overdue means due before Friday (the 20th) began.
+    assert "Team follow-ups overdue more than 3 working days (3)" in boss
+    assert "task 0" not in boss and "task 1" in boss and "task 3" in boss and "task 4" not in boss
+
+
+def test_the_slack_home_today_list_is_the_same_numbered_view(demo: Transcript, engine: Engine,
+                                                             clock: FakeClock) -> None:
+    ids = my_followups(engine, clock(), "dave", [-1, 0.1])
+    home = home_sections(demo.core, "console", "local", "dave")
+    title, replies = home.sections[0]
+    assert title == "Today's and overdue follow-ups" and len(replies) == 1
+    assert "1 overdue · 1 due today · 0 upcoming" in replies[0].text
+    assert [b.label for row in replies[0].buttons for b in row] == [f"{m} {i}" for i in ids for m in ("✓", "💤")]
+    assert replies[0].text == demo.turn("dave", "/today")[0].text
