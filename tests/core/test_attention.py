@@ -124,3 +124,18 @@ def test_the_slack_home_today_list_is_the_same_numbered_view(demo: Transcript, e
     assert "1 overdue · 1 due today · 0 upcoming" in replies[0].text
     assert [b.label for row in replies[0].buttons for b in row] == [f"{m} {i}" for i in ids for m in ("✓", "💤")]
     assert replies[0].text == demo.turn("dave", "/today")[0].text
+
+
+def test_a_manager_overrides_the_holidays_of_the_team(demo: Transcript) -> None:
+    assert_dialog(demo, [
+        ("@bob: /config holidays", ["Public holidays: CN", "days off: none", "working days: none"]),
+        ("@bob: /config holiday 2026-12-24 2026-12-31", "days off: 2026-12-24, 2026-12-31"),
+        ("@bob: /config holiday remove 2026-12-31", "days off: 2026-12-24\n"),
+        ("@bob: /config workday 2026-10-08", "working days: 2026-10-08"),
+        ("@bob: /config holiday christmas", "Give dates like 2026-12-24."),
+        ("@bob: /config holidays XX", "Unknown country code “XX”"),
+        ("@bob: /config holidays off", "Public holidays are off"),
+        ("@bob: /config holidays hk", "Public holidays now follow HK."),
+        ("@bob: /config", ["Public holidays: HK", "days off: 2026-12-24"]),
+        ("@alice: /config holidays off", "can't use /config"),
+    ])

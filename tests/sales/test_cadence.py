@@ -1,9 +1,9 @@
-"""Cadence follow-ups respect attention: never in the past, at most a few a rep a day, grade A first."""
+"""Cadence follow-ups respect attention (never in the past, a few a rep a day, grade A first); working days."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from sales.reminders import CADENCE_PER_DAY, plan
+from sales.reminders.calendar import Calendar
 from storage.models import Customer, FollowUp, Team, User
 from tests.conftest import FakeClock
 
@@ -73,3 +74,20 @@ def test_a_customer_first_seen_long_ago_is_due_at_the_next_working_moment_not_in
         s.commit()
         dues = sorted(f.due_at for f in s.execute(select(FollowUp)).scalars())
     assert dues == [datetime(2026, 11, 23, 1, 0, tzinfo=UTC)] * 3  # Monday 09:00, three of them, the rest wait
+
+
+def test_working_days_follow_china_s_holidays_and_make_up_days_with_the_team_s_own_first() -> None:
+    team = Team(name="t", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    cal = Calendar.of(team)
+    assert cal.country == "CN"
+    assert not cal.is_working_day(date(2026, 10, 1))  # National Day, a Thursday
+    assert not cal.is_working_day(date(2026, 10, 7))  # a weekday off, made up on Saturday the 10th
+    assert cal.is_working_day(date(2026, 10, 10)) and cal.is_working_day(date(2026, 2, 14))  # 调休 Saturdays
+    assert cal.working_moment(datetime(2026, 9, 30, 12, tzinfo=UTC)) == datetime(2026, 10, 8, 1, tzinfo=UTC)
+    team.holidays, team.extra_workdays = "2026-12-24", "2026-10-05"
+    own = Calendar.of(team)
+    assert not own.is_working_day(date(2026, 12, 24)) and own.is_working_day(date(2026, 10, 5))
+    team.holidays = "@off"
+    assert Calendar.of(team).is_working_day(date(2026, 10, 1))
+    berlin = Team(name="b", tz="Europe/Berlin", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert Calendar.of(berlin).country == "DE" and Calendar.of(berlin).is_working_day(date(2026, 10, 1))
