@@ -139,3 +139,31 @@ def test_a_manager_overrides_the_holidays_of_the_team(demo: Transcript) -> None:
         ("@bob: /config", ["Public holidays: HK", "days off: 2026-12-24"]),
         ("@alice: /config holidays off", "can't use /config"),
     ])
+
+
+def test_a_dialogue_interrupted_by_a_command_is_parked_and_continued_or_dropped(demo: Transcript,
+                                                                               clock: FakeClock) -> None:
+    asked = demo.say("@alice: /customer add")
+    question = asked.split("→ alice: ", 1)[-1].strip().splitlines()[0]
+    said = demo.say("alice", "/today")
+    assert "📋 Follow-ups" in said and said.endswith("⏸ The dialogue before is on hold.")
+    out = assert_dialog(demo, [
+        ("@alice: /customers mine", "Customers"),
+        ("@alice: hello", "I didn't get that"),  # on hold: not its answer
+    ])
+    assert "on hold" not in "".join(out)  # said once
+    assert demo.press("alice", "Continue") == question
+    assert_dialog(demo, [("@alice: 远东重工", "Created customer 远东重工")])
+    demo.say("@alice: /customer add")
+    assert "on hold" in demo.say("alice", "/today")
+    assert demo.press("alice", "Drop") == "OK, dropped."
+    assert_dialog(demo, [("@alice: 东海船舶", "I didn't get that")])
+
+
+def test_a_parked_dialogue_expires_quietly_at_its_own_time(demo: Transcript, clock: FakeClock) -> None:
+    demo.say("@alice: /customer add")
+    assert "on hold" in demo.say("alice", "/today")
+    clock.advance(minutes=31)
+    assert demo.press("alice", "Continue") == "Nothing is on hold any more."
+    out = demo.say("@alice: 南山钢铁")
+    assert "Created" not in out and "hold" not in out
