@@ -49,6 +49,7 @@ class Ctx:
     dialog: tuple[str, dict[str, Any]] | None = None  # the dialogue to keep after this turn
     keep_dialog: bool = False
     held: dict[str, Any] | None = None  # a dialogue on hold (handlers/dialogs.py: parked); None once resumed or dropped
+    resuming: tuple[str, dict[str, Any]] | None = None  # the dialogue this turn answers (kept on "not found")
     interrupted: bool = False  # a command arrived while a dialogue was open: it goes on hold
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 

@@ -27,6 +27,8 @@ def resume(ctx: Ctx, before: Any, text: str) -> None:
         free_text(ctx, text)
         return
     ctx.personal = step.personal
+    if before.flow != dialogs.PARKED:
+        ctx.resuming = (before.flow, dialogs.data_of(before))
     step.run(ctx, dialogs.data_of(before), text)
 
 

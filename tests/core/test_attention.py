@@ -167,3 +167,34 @@ def test_a_parked_dialogue_expires_quietly_at_its_own_time(demo: Transcript, clo
     assert demo.press("alice", "Continue") == "Nothing is on hold any more."
     out = demo.say("@alice: 南山钢铁")
     assert "Created" not in out and "hold" not in out
+
+
+def test_not_found_inside_a_dialogue_offers_the_closest_names_and_keeps_the_dialogue(demo: Transcript) -> None:
+    assert_dialog(demo, [
+        ("@alice: /customer add 中原晟达数控设备有限公司", "Created customer"),
+        ("@alice: /visit", ""),
+        ("@alice: 晟达设备中原公司", ["No customer “晟达设备中原公司” found. The closest:", "中原晟达数控设备有限公司"]),
+        ("@alice: 中原晟达数控 见了张总", "Logged visit: 中原晟达数控设备有限公司"),
+    ])
+
+
+def test_a_command_missing_its_required_parts_asks_for_them(demo: Transcript) -> None:
+    assert_dialog(demo, [
+        ("@alice: /customer add 远东重工 grade B", "Created customer 远东重工"),
+        ("@alice: /deal new 远东重工", "The deal's title and amount?"),
+        ("@alice: 设备 100000", ["Opened deal", "设备", "¥100,000"]),
+        ("@alice: /quote new", "Quote for which deal?"),
+        ("@alice: 远东重工", "Send the lines"),
+        ("@alice: 设备 10 10000", ""),
+        ("@alice: done", ""),
+        ("@alice: /won 远东重工", "Won"),
+        ("@alice: /plan", "For which order?"),
+        ("@alice: 远东重工", "The plan?"),
+        ("@alice: 30% now, 70% 2027-01-15", "Payment plan of order"),
+        ("@fay: /lang en", "English"),
+        ("@fay: /paid", "For which order?"),
+        ("@fay: 远东重工", "How much was received for order #"),
+        ("@fay: 30000", "Recorded ¥30,000"),
+        ("@alice: /lead add", "Which company?"),
+        ("@alice: Zenith Tom 13800001111", "Zenith"),
+    ])
