@@ -26,6 +26,7 @@ class Settings:
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
     dialog_minutes: int = 30
+    cadence_per_day: int = 5  # cadence follow-ups the clock puts on one rep's working day (SALESBOT_CADENCE_PER_DAY)
     rate_limit: int = 20  # inputs per account per window; over it one "slow down", then dropped (0: no limit)
     rate_window_s: int = 10
     # Uploads (imports). The adapters refuse larger files before download (Telegram also any over 20 MB: its
@@ -47,6 +48,9 @@ class Ctx:
     replies: list[Reply] = field(default_factory=list)
     dialog: tuple[str, dict[str, Any]] | None = None  # the dialogue to keep after this turn
     keep_dialog: bool = False
+    held: dict[str, Any] | None = None  # a dialogue on hold (handlers/dialogs.py: parked); None once resumed or dropped
+    resuming: tuple[str, dict[str, Any]] | None = None  # the dialogue this turn answers (kept on "not found")
+    interrupted: bool = False  # a command arrived while a dialogue was open: it goes on hold
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 
     @property

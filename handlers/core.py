@@ -210,6 +210,7 @@ class Core:
             if refused is not None:
                 return refused, "ok"
             before = dialogs.load(session, incoming, now) if ctx.user else None
+            ctx.held = dialogs.held(before, now)
             try:
                 with session.begin_nested():
                     self._dispatch(ctx, before)
@@ -218,9 +219,15 @@ class Core:
                 ctx.dialog = None
                 ctx.keep_dialog = True
                 explain(ctx, err)
+            if ctx.interrupted and before is not None and before.flow != dialogs.PARKED and not ctx.keep_dialog:
+                ctx.held = dialogs.hold(before)  # the new command's answer first, then one line about the old
+                ctx.say("⏸ The dialogue before is on hold.", buttons=(
+                    (ctx.button(ctx.t("Continue"), "dlg.go"), ctx.button(ctx.t("Drop"), "dlg.drop")),))
+            question = ctx.replies[-1].text if ctx.dialog is not None and ctx.replies else None
             groups.route(ctx)
             if ctx.user is not None and not ctx.keep_dialog:
-                dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
+                after, expires = dialogs.after_turn(before, ctx.dialog, ctx.held, question)
+                dialogs.save(session, incoming, before, after, now, self.settings.dialog_minutes, expires)
             return ctx.replies, "ok"
 
     def _who(self, session: Session, platform: str, workspace: str, external_id: str) -> User | None:
@@ -267,6 +274,7 @@ class Core:
         elif before is not None and not text.startswith("/"):
             dispatch.resume(ctx, before, text)
         else:
+            ctx.interrupted = before is not None and not dispatch.continues(before, text)
             dispatch.run_text(ctx, text)
 
 

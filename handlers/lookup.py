@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from handlers.context import Ctx
 from handlers.markup import esc
 from sales.access import can_see_order, deal_scope, order_scope
-from sales.names.directory import exact_customers, find_customers
+from sales.names.directory import closest_customers, exact_customers, find_customers
 from sales.names.index import resolve
 from sales.refs import as_id
 from storage.models import ChatIdentity, Customer, Deal, SalesOrder, User
@@ -44,7 +44,14 @@ def customer(ctx: Ctx, query: str, redo: Redo) -> Customer | None:
     if pick is not None:
         return ctx.session.get(Customer, pick.id)
     if not cands:
-        ctx.say("No customer “{q}” found. Create one with /customer add NAME.", q=esc(query))
+        near = closest_customers(ctx.session, user=ctx.me, query=query)
+        if ctx.resuming is not None:
+            ctx.dialog = ctx.resuming  # inside a dialogue: the question stays open for another name
+        if near:
+            ctx.say("No customer “{q}” found. The closest:", q=esc(query),
+                    buttons=tuple((ctx.button(c.name, "say:" + redo(f"#{c.id}")),) for c in near))
+        else:
+            ctx.say("No customer “{q}” found. Create one with /customer add NAME.", q=esc(query))
         return None
     rows = tuple((ctx.button(c.name, "say:" + redo(f"#{c.id}")),) for c in cands)
     if len(cands) == 1:

@@ -127,6 +127,7 @@ def _add(ctx: Ctx, words: list[str]) -> None:
         free = [company.pop()]
     if not company:
         ctx.say("Which company? E.g. /lead add Acme Tom 13800001111 source fair")
+        ctx.ask("complete", {"prefix": "/lead add " + " ".join(words)})
         return
     person = extra.get("person") or (" ".join(free) or None)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, ScalarSelect, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
@@ -187,3 +188,20 @@ def find_any_customer(session: Session, *, name: str, limit: int = 5) -> list[Ca
             found.append(cand)
             seen.add(cand.id)
     return found[:limit]
+
+
+CLOSEST_SCAN = 20_000  # visible names compared at most when nothing matched
+
+
+def closest_customers(session: Session, *, user: User, query: str, limit: int = 3) -> list[Candidate]:
+    """The visible customers whose names are nearest to `query` even when none matches it (a typo, a wrong
+    word): what "not found" offers instead."""
+    key = name_key(query)
+    if not key:
+        return []
+    rows = session.exec(select(Customer.id, Customer.name, Customer.name_key).where(customer_scope(user))
+                        .order_by(col(Customer.id)).limit(CLOSEST_SCAN)).all()
+    keys = {int(i or 0): k for i, _, k in rows}
+    names = {int(i or 0): n for i, n, _ in rows}
+    best = process.extract(key, keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=40)
+    return [Candidate(id=cid, name=names[cid], score=float(score), how="fuzzy") for _, score, cid in best]

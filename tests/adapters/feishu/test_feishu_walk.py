@@ -85,7 +85,7 @@ async def test_alice_sells_to_huadong_in_feishu(engine: Engine, clock: FakeClock
             assert len(seen.messages()) == 1 and "/join" in seen.text() and "华东" not in seen.text()
 
             clock.advance(days=3, hours=-2)  # Wednesday 08:00 in Shanghai
-            expect(await fs.say(alice, "/today"), "华东精密机械有限公司", "15:00", "[Done]")
+            expect(await fs.say(alice, "/today"), "华东精密机械有限公司", "15:00", "[✓ ")
 
         # the deal's card opened its thread; every later event of the deal is a reply in it
         in_deals = api.in_chat(DEALS)
