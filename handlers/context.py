@@ -47,6 +47,7 @@ class Ctx:
     replies: list[Reply] = field(default_factory=list)
     dialog: tuple[str, dict[str, Any]] | None = None  # the dialogue to keep after this turn
     keep_dialog: bool = False
+    prepared: object = None  # work done before the turn's transaction: a business card's reading (handlers.core)
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 
     @property
