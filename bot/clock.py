@@ -29,6 +29,7 @@ from bot import metrics
 from handlers import outbox
 from handlers.context import Settings
 from handlers.notices import build
+from sales.cards.saving import forget_undecided
 from sales.privacy import flag_past_retention
 from sales.reminders import People, plan, plan_digests
 from sales.reminders.due import resolve
@@ -102,6 +103,7 @@ class ReminderClock:
         """Create today's digests whose hour has come."""
         def once(session: Session) -> int:
             flag_past_retention(session, self.now())  # PIPL: flags each record once when its retention has passed
+            forget_undecided(session, self.now())  # business cards left undecided for two days, photos included
             return plan_digests(session, now=self.now(), default_tz=self.settings.default_tz).total
         return self._retrying(once)
 

@@ -51,6 +51,7 @@ class Ctx:
     held: dict[str, Any] | None = None  # a dialogue on hold (handlers/dialogs.py: parked); None once resumed or dropped
     resuming: tuple[str, dict[str, Any]] | None = None  # the dialogue this turn answers (kept on "not found")
     interrupted: bool = False  # a command arrived while a dialogue was open: it goes on hold
+    prepared: object = None  # work done before the turn's transaction: a business card's reading (handlers.core)
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 
     @property

@@ -17,11 +17,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlmodel import Session, col, select
 
 from handlers import dialogs, dispatch, door, groups, registry
-from handlers.commands import imports
+from handlers.commands import cards, imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.i18n import lang_of, tr
 from handlers.types import Incoming, Person, Reply
+from sales.access import SELLERS
 from sales.errors import RuleError
 from sales.refs import as_id
 from storage.db import session_factory
@@ -115,10 +116,11 @@ class Core:
         started = time.perf_counter()
         outcome: Outcome = "error"
         try:
+            prepared = self._prepare(incoming)
             conflicts = 0
             for attempt in range(1, RETRIES + 1):
                 try:
-                    replies, outcome = self._turn(incoming)
+                    replies, outcome = self._turn(incoming, prepared)
                     return replies
                 except dialogs.Conflict:
                     conflicts += 1
@@ -153,6 +155,20 @@ class Core:
             if self.observer is not None:
                 self.observer(incoming, command_of(incoming), time.perf_counter() - started, outcome)
 
+    def _prepare(self, incoming: Incoming) -> object:
+        """The slow work an input needs, done before its turn's transaction so that no database connection or
+        row waits for it: a business card's reading (OCR), for a seller's picture that asks for one."""
+        file = incoming.file
+        if file is None or not cards.wants_reading(incoming) or len(file.data) > self.settings.max_file_bytes:
+            return None
+        try:
+            person = self.who(incoming.chat.platform, incoming.chat.workspace, incoming.user)
+        except (OperationalError, InterfaceError):
+            return None  # the turn says the database is unreachable
+        if person is None or person.role not in SELLERS:
+            return None  # strangers, the deactivated and non-sellers get the core's answer without a read
+        return cards.read_before_turn(incoming, self.settings.phone_region)
+
     def _text(self, incoming: Incoming, msgid: str) -> str:
         return tr(self._guess_lang(incoming.locale), msgid)
 
@@ -185,7 +201,7 @@ class Core:
         """The catalog for a user's choice or a platform's locale, else the deployment's language."""
         return lang_of(locale, lang_of(self.settings.default_lang))
 
-    def _turn(self, incoming: Incoming) -> tuple[list[Reply], Outcome]:
+    def _turn(self, incoming: Incoming, prepared: object = None) -> tuple[list[Reply], Outcome]:
         now = self.clock()
         with self._sessions() as session, session.begin():
             if incoming.event_id:
@@ -197,7 +213,8 @@ class Core:
                 except IntegrityError:
                     raise _Repeat() from None
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
-                      lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz))
+                      lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz),
+                      prepared=prepared)
             ctx.user = self._who(session, incoming.chat.platform, incoming.chat.workspace, incoming.user)
             if ctx.user is not None:
                 u = ctx.user
@@ -269,6 +286,11 @@ class Core:
             else:
                 ctx.keep_dialog = True
             dispatch.location(ctx, incoming.location)
+        elif cards.is_image(incoming.file) and not text.startswith("/"):
+            if incoming.private:
+                cards.received(ctx)  # a photo sent privately: read as a business card
+            else:
+                ctx.keep_dialog = True  # a picture in a group is read only with the caption /card
         elif incoming.file is not None and not text.startswith("/"):
             imports.received(ctx, incoming.file)  # a spreadsheet sent without a caption: preview its import
         elif before is not None and not text.startswith("/"):

@@ -1,5 +1,6 @@
 """Every table, importable from one place."""
 
+from storage.cards import CardScan
 from storage.customers import Contact, Customer, CustomerShare, Lead
 from storage.deals import Activity, Deal, FollowUp, Stage, StageChange
 from storage.imports import ImportBatch, LeadScoring
@@ -15,6 +16,7 @@ __all__ = [
     "Approval",
     "AuditLog",
     "AuditUnlock",
+    "CardScan",
     "ChatIdentity",
     "Contact",
     "Conversation",

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from bot.cli import clock, imports
+from bot.cli import cards, clock, imports
 from bot.config import Config
 from handlers.core import Core
 from sales import invites
@@ -21,6 +21,7 @@ from storage.migrate import upgrade
 
 app = typer.Typer(add_completion=False, help="salesbot: a sales CRM that lives in team chat.")
 imports.register(app)
+cards.register(app)
 clock.register(app)
 
 

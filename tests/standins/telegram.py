@@ -356,6 +356,21 @@ class BotApiStandIn:
             fields["caption"] = caption
         return self.message(user, chat=chat, **fields)
 
+    def photo(self, user: JSONDict, data: bytes, *, chat: JSONDict | None = None,
+              caption: str | None = None) -> JSONDict:
+        """A message update body carrying a photo the user took: Telegram's sizes of it, the largest last (each
+        size its own file; the stand-in serves the sent bytes for the largest and a stub for the thumbnail)."""
+        thumb = self._store_file("thumb.jpg", data[:64], "image/jpeg", "photos")
+        full = self._store_file("photo.jpg", data, "image/jpeg", "photos")
+        sizes = [{k: v for k, v in f.items() if k in ("file_id", "file_unique_id", "file_size")} | {"width": w,
+                 "height": h} for f, w, h in ((thumb, 90, 60), (full, 1280, 853))]
+        fields: JSONDict = {"photo": sizes}
+        if caption:
+            fields["caption"] = caption
+            if caption.startswith("/"):
+                fields["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": u16(caption.split()[0])}]
+        return self.message(user, chat=chat, **fields)
+
     async def push(self, body: JSONDict) -> int:
         """Make an update: POSTed to the webhook if one is set, else kept for getUpdates. Its update_id."""
         update = {"update_id": next(self._update_ids), **body}

@@ -142,7 +142,7 @@ async def test_what_the_bot_ignores_it_ignores_politely(
     edited = api.message(alice, "/customer add 改过的")["message"] | {"edit_date": 1700000000}
     bodies = [
         api.message(alice, sticker=sticker),
-        api.message(alice, photo=photo),
+        api.message(alice, chat=group, photo=photo),  # a private photo is a business card (test_telegram_cards.py)
         {"edited_message": edited},
         {"channel_post": {"message_id": 5, "chat": channel, "sender_chat": channel, "date": 1700000000,
                           "text": "/deals"}},
