@@ -76,6 +76,12 @@ def _search(session: Session, query: str, limit: int) -> list[Candidate]:
         return _index(session).find(query, limit=limit)
 
 
+def warm(session: Session) -> None:
+    """Build this process's name index now (a serving process does it at start, off the request path)."""
+    with _lock:
+        _index(session).find("预热 warm-up", limit=1)  # and what a query loads: pypinyin's tables, rapidfuzz
+
+
 def _state(session: Session) -> tuple[int, int, int, str]:
     """The two counters and the newest customer's id and key, in one small statement."""
     def value(name: str) -> ScalarSelect[int]:
