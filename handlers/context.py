@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from handlers import outbox
 from handlers.i18n import lang_of, tr, trn
@@ -16,6 +17,7 @@ from handlers.types import Button, Incoming, Reply
 from storage.models import ActionToken, User
 
 MAX_ACTION_BYTES = 64
+TOKEN_TTL = timedelta(days=7)  # a stored button payload works this long, for the person it was shown to
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,31 @@ class Ctx:
         if verb not in CLICKS and verb not in BUILTIN_VERBS:
             raise LookupError(f"no @click registered for the button verb {verb!r}")
         if len(action.encode()) > MAX_ACTION_BYTES:
-            token = ActionToken(payload=action, created_at=self.now)
-            self.session.add(token)
-            self.session.flush()
-            action = f"tok:{token.id}"
+            action = self._token(action, self.user.id if self.user is not None else None)
         return Button(label=label[:75], action=action, style=style)
+
+    def _token(self, payload: str, user_id: int | None) -> str:
+        """Store a long payload under an unguessable key, for `user_id` (the speaker, unless it goes to another
+        person), until TOKEN_TTL has passed."""
+        key = secrets.token_urlsafe(16)
+        self.session.add(ActionToken(key=key, user_id=user_id, payload=payload, created_at=self.now,
+                                     expires_at=self.now + TOKEN_TTL))
+        return f"tok:{key}"
+
+    def buttons_for(self, user: User, buttons: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
+        """The buttons, with stored payloads bound to `user` (the person they will be shown to)."""
+        keys = [b.action[4:] for row in buttons for b in row if b.action.startswith("tok:")]
+        if not keys:
+            return buttons
+        stored = {t.key: t for t in self.session.exec(select(ActionToken).where(col(ActionToken.key).in_(keys)))}
+
+        def bound(b: Button) -> Button:
+            token = stored.get(b.action[4:]) if b.action.startswith("tok:") else None
+            if token is None or token.user_id == user.id:
+                return b
+            return replace(b, action=self._token(token.payload, user.id))
+
+        return tuple(tuple(bound(b) for b in row) for row in buttons)
 
     def ask(self, flow: str, data: dict[str, Any]) -> None:
         """Keep a dialogue open: the speaker's next message continues `flow`."""
@@ -106,5 +128,6 @@ class Ctx:
     ) -> None:
         """Write a message for another person to the outbox, in their language."""
         text = tr(self.lang_for(user), msgid, **kw)
+        buttons = self.buttons_for(user, buttons)
         outbox.to_user(self.session, user, Reply(text=text, buttons=buttons), now=self.now,
                        prefer=self.incoming.chat.platform)

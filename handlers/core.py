@@ -24,7 +24,6 @@ from handlers.i18n import lang_of, tr
 from handlers.types import Incoming, Person, Reply
 from sales.access import SELLERS
 from sales.errors import RuleError
-from sales.refs import as_id
 from storage.db import session_factory
 from storage.models import ActionToken, ChatIdentity, ProcessedEvent, User
 
@@ -266,9 +265,9 @@ class Core:
         if incoming.action:
             action = incoming.action
             if action.startswith("tok:"):
-                tid = as_id(action[4:])
-                token = ctx.session.get(ActionToken, tid) if tid else None
-                action = token.payload if token else ""
+                action = self._stored(ctx, action[4:])
+                if action is None:
+                    return
             if action.startswith("say:"):
                 text = action[4:]
             else:
@@ -298,6 +297,20 @@ class Core:
         else:
             ctx.interrupted = before is not None and not dispatch.continues(before, text)
             dispatch.run_text(ctx, text)
+
+
+    @staticmethod
+    def _stored(ctx: Ctx, key: str) -> str | None:
+        """The payload a button stored under `key`; None (and one polite line) when it was shown to someone else;
+        "" when unknown or expired (answered "That button no longer works")."""
+        token = ctx.session.exec(select(ActionToken).where(col(ActionToken.key) == key)).first() if key else None
+        if token is None or (token.expires_at is not None and token.expires_at <= ctx.now):
+            return ""
+        if token.user_id is not None and (ctx.user is None or ctx.user.id != token.user_id):
+            ctx.say("That button was shown to someone else: only they can use it.")
+            ctx.keep_dialog = True
+            return None
+        return token.payload
 
 
 class _Repeat(Exception):
