@@ -455,6 +455,57 @@ async def test_salesbot_run_finds_the_feishu_adapter_and_its_outbox_sender(
     assert discover(cfg, None)[0] == [], "without a core (the worker): a sender only"
 
 
+@pytest.mark.parametrize(("role", "mode"), [("all", "ws"), ("web", "ws"), ("all", "http"), ("web", "http"),
+                                           ("worker", "ws"), ("worker", "http")])
+async def test_every_role_of_salesbot_run_starts_feishu_from_its_two_variables(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core, monkeypatch: pytest.MonkeyPatch,
+        role: str, mode: str) -> None:
+    from bot.config import Config
+    from bot.roles import role_adapters
+    from bot.run import discover
+    from tests.processes import free_port
+    from tests.standins.feishu import ENCRYPT_KEY, VERIFICATION_TOKEN
+
+    alice = bind_demo(engine, api, clock)["alice"]
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FEISHU_APP_ID", APP_ID)
+    monkeypatch.setenv("FEISHU_APP_SECRET", APP_SECRET)
+    monkeypatch.setenv("FEISHU_API_BASE_URL", api.url)
+    monkeypatch.setenv("FEISHU_MODE", mode)
+    monkeypatch.setenv("FEISHU_VERIFICATION_TOKEN", VERIFICATION_TOKEN)
+    monkeypatch.setenv("FEISHU_ENCRYPT_KEY", ENCRYPT_KEY)
+    monkeypatch.setenv("DATABASE_URL", str(engine.url.render_as_string(hide_password=False)))
+    cfg = Config(_env_file=None)
+    assert "feishu" in discover(cfg, None)[1], "every role delivers Feishu's outbox rows"
+    port = free_port()
+    adapters = role_adapters(role, cfg, core, port=port, host="127.0.0.1")
+    names = [a.name for a in adapters]
+    assert names == {"worker": ["metrics"], "ws": ["web", "feishu"], "http": ["web"]}["worker" if role == "worker"
+                                                                                       else mode]
+    for adapter in adapters:
+        await adapter.start()
+    try:
+        if role == "worker":
+            await asyncio.sleep(0.5)
+            assert not api.peers, "the worker only sends"
+            return
+        if mode == "ws":
+            await asyncio.wait_for(api.connected.wait(), 10)
+            await api.push(api.message(alice, "/lang en"))
+        else:
+            api.callback_url = f"http://127.0.0.1:{port}/feishu/events"
+            assert (await api.post(api.message(alice, "/lang en")))[0] == 200
+        for _ in range(300):
+            if api.in_chat(p2p_of(alice.open_id)):
+                break
+            await asyncio.sleep(0.02)
+        assert [text_of(m) for m in api.in_chat(p2p_of(alice.open_id))] == ["OK, English from now on."]
+    finally:
+        for adapter in reversed(adapters):
+            await adapter.stop()
+
+
 async def test_a_report_answers_with_its_chart_as_an_image(engine: Engine, clock: FakeClock, api: FeishuStandIn,
                                                            core: Core) -> None:
     bob = bind_demo(engine, api, clock)["bob"]
