@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision: str = '0008_inbox'
-down_revision: str | Sequence[str] | None = '0007'
+down_revision: str | Sequence[str] | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
