@@ -189,7 +189,7 @@ async def test_photos_reach_the_core_as_pictures_privately_and_with_a_caption_in
         assert inc.file.name.endswith(".jpg") and inc.file.name.startswith("img_v3_")
     assert private.private and private.text == ""
     assert not captioned.private and captioned.text == "/card" and captioned.chat.chat == GROUP
-    assert not mentioned.private and mentioned.text == "名片"
+    assert not mentioned.private and mentioned.text == "/名片"  # a mention of the bot with a command word is that command
     assert bare.private and bare.text == ""
 
 
