@@ -20,6 +20,7 @@ from handlers.commands import imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.i18n import lang_of, tr
+from handlers.menus import Menu, menus
 from handlers.types import Incoming, Person, Reply
 from sales.errors import RuleError
 from sales.refs import as_id
@@ -140,6 +141,11 @@ class Core:
             if user is None or not user.active or user.id is None:
                 return None
             return Person(user_id=user.id, role=user.role, lang=self._guess_lang(user.lang))
+
+    def menus(self, platform: str, workspace: str) -> list[Menu]:
+        """The command menus of a platform's bot: per language, and each bound person's by role."""
+        with self._sessions() as session:
+            return menus(session, platform=platform, workspace=workspace, default_lang=self.settings.default_lang)
 
     def lang_of(self, incoming: Incoming) -> str:
         """The language this speaker is answered in: their own choice, else a guess from the platform's locale."""
