@@ -50,7 +50,8 @@ class Ctx:
     keep_dialog: bool = False
     held: dict[str, Any] | None = None  # a dialogue on hold (handlers/dialogs.py: parked); None once resumed or dropped
     resuming: tuple[str, dict[str, Any]] | None = None  # the dialogue this turn answers (kept on "not found")
-    interrupted: bool = False  # a command arrived while a dialogue was open: it goes on hold
+    interrupted: bool = False
+    asked: bool = False  # this turn asked a question (ctx.ask): its last answer is the question to ask again  # a command arrived while a dialogue was open: it goes on hold
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 
     @property
@@ -95,6 +96,7 @@ class Ctx:
         if flow not in FLOWS:
             raise LookupError(f"no @flow registered under {flow!r}")
         self.dialog = (flow, data)
+        self.asked = True
 
     def lang_for(self, user: User) -> str:
         """The language `user` reads (for what is written to them, buttons included)."""

@@ -205,7 +205,7 @@ class Core:
                 ctx.held = dialogs.hold(before)  # the new command's answer first, then one line about the old
                 ctx.say("⏸ The dialogue before is on hold.", buttons=(
                     (ctx.button(ctx.t("Continue"), "dlg.go"), ctx.button(ctx.t("Drop"), "dlg.drop")),))
-            question = ctx.replies[-1].text if ctx.dialog is not None and ctx.replies else None
+            question = ctx.replies[-1].text if ctx.asked and ctx.dialog is not None and ctx.replies else None
             groups.route(ctx)
             if ctx.user is not None and not ctx.keep_dialog:
                 after, expires = dialogs.after_turn(before, ctx.dialog, ctx.held, question)
