@@ -54,6 +54,7 @@ class Ctx:
     resuming: tuple[str, dict[str, Any]] | None = None  # the dialogue this turn answers (kept on "not found")
     interrupted: bool = False  # a command arrived while a dialogue was open: it goes on hold
     prepared: object = None  # work done before the turn's transaction: a business card's reading (handlers.core)
+    asked: bool = False  # this turn asked a question (ctx.ask): its last answer is the question to ask again
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 
     @property
@@ -118,6 +119,7 @@ class Ctx:
         if flow not in FLOWS:
             raise LookupError(f"no @flow registered under {flow!r}")
         self.dialog = (flow, data)
+        self.asked = True
 
     def lang_for(self, user: User) -> str:
         """The language `user` reads (for what is written to them, buttons included)."""

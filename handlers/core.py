@@ -21,6 +21,7 @@ from handlers.commands import cards, imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.i18n import lang_of, tr
+from handlers.menus import Menu, menus
 from handlers.types import Incoming, Person, Reply
 from sales.access import SELLERS
 from sales.errors import RuleError
@@ -180,6 +181,11 @@ class Core:
                 return None
             return Person(user_id=user.id, role=user.role, lang=self._guess_lang(user.lang))
 
+    def menus(self, platform: str, workspace: str) -> list[Menu]:
+        """The command menus of a platform's bot: per language, and each bound person's by role."""
+        with self._sessions() as session:
+            return menus(session, platform=platform, workspace=workspace, default_lang=self.settings.default_lang)
+
     def lang_of(self, incoming: Incoming) -> str:
         """The language this speaker is answered in: their own choice, else a guess from the platform's locale."""
         c = incoming.chat
@@ -239,7 +245,7 @@ class Core:
                 ctx.held = dialogs.hold(before)  # the new command's answer first, then one line about the old
                 ctx.say("⏸ The dialogue before is on hold.", buttons=(
                     (ctx.button(ctx.t("Continue"), "dlg.go"), ctx.button(ctx.t("Drop"), "dlg.drop")),))
-            question = ctx.replies[-1].text if ctx.dialog is not None and ctx.replies else None
+            question = ctx.replies[-1].text if ctx.asked and ctx.dialog is not None and ctx.replies else None
             groups.route(ctx)
             if ctx.user is not None and not ctx.keep_dialog:
                 after, expires = dialogs.after_turn(before, ctx.dialog, ctx.held, question)

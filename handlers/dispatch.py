@@ -9,6 +9,7 @@ from handlers import dialogs
 from handlers.commands import visits
 from handlers.context import Ctx
 from handlers.registry import CLICKS, COMMANDS, FLOWS, click, flow
+from handlers.types import Reply
 from storage.models import Conversation
 
 log = logging.getLogger("salesbot.core")
@@ -62,8 +63,9 @@ def go_on(ctx: Ctx, arg: str) -> None:
     ctx.held = None
     raw = hold.get("data")
     data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    ctx.dialog = (str(hold["flow"]), {k: v for k, v in data.items() if k != dialogs.QUESTION})
-    ctx.say(str(data.get(dialogs.QUESTION)) if data.get(dialogs.QUESTION) else ctx.t("Go on: send your answer."))
+    ctx.dialog = (str(hold["flow"]), data)
+    question = data.get(dialogs.QUESTION)
+    ctx.replies.append(Reply(text=str(question) if question else ctx.t("Go on: send your answer.")))
 
 
 @click("dlg.drop", personal=False)

@@ -153,6 +153,8 @@ def test_a_dialogue_interrupted_by_a_command_is_parked_and_continued_or_dropped(
     ])
     assert "on hold" not in "".join(out)  # said once
     assert demo.press("alice", "Continue") == question
+    assert "on hold" in demo.say("alice", "/followups")  # interrupted again: its question is still known
+    assert demo.press("alice", "Continue") == question
     assert_dialog(demo, [("@alice: 远东重工", "Created customer 远东重工")])
     demo.say("@alice: /customer add")
     assert "on hold" in demo.say("alice", "/today")

@@ -91,3 +91,17 @@ def test_working_days_follow_china_s_holidays_and_make_up_days_with_the_team_s_o
     assert Calendar.of(team).is_working_day(date(2026, 10, 1))
     berlin = Team(name="b", tz="Europe/Berlin", created_at=datetime(2026, 1, 1, tzinfo=UTC))
     assert Calendar.of(berlin).country == "DE" and Calendar.of(berlin).is_working_day(date(2026, 10, 1))
+
+
+def test_the_first_pass_after_a_demo_load_makes_nothing_due_in_the_past(engine: Engine, clock: FakeClock) -> None:
+    from sales.demo import load_demo
+
+    load_demo(engine, customers=300, now=clock())
+    with Session(engine) as s:
+        made = plan(s, now=clock(), digests=False).counts["cadence"]
+        s.commit()
+        fus = s.execute(select(FollowUp).where(FollowUp.reason == "cadence")).scalars().all()  # type: ignore[arg-type]
+    assert made == len(fus) > 0
+    assert all(f.due_at >= clock() for f in fus)
+    per_day = Counter((f.owner_id, f.due_at.astimezone(SH).date()) for f in fus)
+    assert max(per_day.values()) <= CADENCE_PER_DAY

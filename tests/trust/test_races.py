@@ -246,11 +246,11 @@ def test_a_turn_that_lost_a_race_is_run_again(error: type[Exception], engine: En
     runs = []
     real = Core._turn
 
-    def losing_twice(self: Core, message: Incoming) -> Any:
+    def losing_twice(self: Core, message: Incoming, *prepared: Any) -> Any:
         runs.append(message.event_id)
         if len(runs) <= 2:
             raise OperationalError("UPDATE …", {}, error("lost a race"))
-        return real(self, message)
+        return real(self, message, *prepared)
 
     monkeypatch.setattr(Core, "_turn", losing_twice)
     out = t.say("rob", "/customer add Orion Optics")
