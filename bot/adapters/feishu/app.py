@@ -31,11 +31,11 @@ T = TypeVar("T")
 
 class Unsent(Exception):
     """A reply Feishu took only in part (a long text's first pieces, say) before refusing the rest: `rest` is
-    what is left to send, `cause` why it was refused."""
+    what is left to send, `cause` why it was refused, `posted` the ids of the messages that went out."""
 
-    def __init__(self, rest: Reply, cause: Exception) -> None:
+    def __init__(self, rest: Reply, cause: Exception, posted: list[str]) -> None:
         super().__init__(str(cause))
-        self.rest, self.cause = rest, cause
+        self.rest, self.cause, self.posted = rest, cause, posted
 
 
 class Feishu:
@@ -262,7 +262,7 @@ class Feishu:
             left = pieces[len(posted):]
             rest = replace(reply, text="\n".join(m.source for m in left), buttons=reply.buttons if left else (),
                            edit=None)
-            raise Unsent(rest, exc) from exc
+            raise Unsent(rest, exc, posted) from exc
         return posted
 
     async def _post(self, to: ChatRef, message: render.Outgoing | tuple[str, str], quote: str | None) -> str:
@@ -368,6 +368,9 @@ class Feishu:
             raise RetryAfter(2)
         try:
             posted = await self.show(here, reply, as_card=True)
+        except Unsent as part:  # the card went out (its rest has not): it is the deal's card
+            await self.db(self._set_root, thread_id, to.chat, part.posted[0])
+            raise
         except BaseException:
             await self.db(self._set_root, thread_id, None, None)
             raise
