@@ -506,6 +506,21 @@ async def test_every_role_of_salesbot_run_starts_feishu_from_its_two_variables(
             await adapter.stop()
 
 
+async def test_an_export_arrives_as_a_spreadsheet_file_that_imports_back(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
+    carol = bind_demo(engine, api, clock)["carol"]
+    async with running(api, core, "http") as fs:
+        seen = await fs.say(carol, "/export customers")
+        sent = seen.messages()
+        files = [m for m in sent if m["msg_type"] == "file"]
+        assert len(files) == 1, [m["msg_type"] for m in sent]
+        data, name, _ = api.resources[json.loads(files[0]["body"]["content"])["file_key"]]
+        assert name.endswith(".xlsx") and data.startswith(b"PK")
+        # sent back to the bot, the same file is previewed for import: nothing new in it
+        seen = await fs.step(api.file_message(carol, name, data, "application/octet-stream"))
+    assert "Preview" in text_of(seen.messages()[-1]), seen.text()
+
+
 async def test_a_report_answers_with_its_chart_as_an_image(engine: Engine, clock: FakeClock, api: FeishuStandIn,
                                                            core: Core) -> None:
     bob = bind_demo(engine, api, clock)["bob"]
