@@ -211,6 +211,8 @@ class Feishu:
         if target.platform != "feishu":
             log.warning("reply for another platform dropped", extra={"platform": target.platform})
             return
+        if reply.edit == "this" and reply.to is None and p.clicked:
+            reply = replace(reply, edit=p.clicked)  # parked, it still updates the card that was clicked
         try:
             try:
                 await self._answer(p, inc, reply, target)
@@ -227,7 +229,7 @@ class Feishu:
             await self.db(self._park, target, reply, repr(exc), 5.0)
 
     async def _answer(self, p: parse.Parsed, inc: Incoming, reply: Reply, target: ChatRef) -> None:
-        if reply.edit == "this" and reply.to is None and p.clicked:
+        if p.clicked and reply.edit == p.clicked:
             await self.edit(target, p.clicked, reply)
             key = approval_key(inc.action or "")
             if key is not None:
@@ -241,7 +243,8 @@ class Feishu:
 
     def _park(self, to: ChatRef, reply: Reply, error: str, wait: float) -> None:
         with transaction(self.sessions) as session:
-            outbox.put(session, to, replace(reply, edit=None), now=self.core.clock(), delay=timedelta(seconds=wait),
+            edit = reply.edit if reply.edit and reply.edit.startswith("om_") else None  # a card's id: still updated
+            outbox.put(session, to, replace(reply, edit=edit), now=self.core.clock(), delay=timedelta(seconds=wait),
                        error=error)
 
     async def show(self, to: ChatRef, reply: Reply, *, quote: str | None = None, as_card: bool = False) -> list[str]:

@@ -289,6 +289,25 @@ async def test_a_direct_reply_that_meets_a_rate_limit_is_parked_and_sent_later(
     assert text_of(api.in_chat(p2p_of(alice.open_id))[-1]) == "OK, English from now on."
 
 
+async def test_a_clicked_card_whose_update_meets_a_rate_limit_is_updated_after_the_wait(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
+    team = bind_demo(engine, api, clock)
+    async with running(api, core, "ws") as fs:
+        await fs.say(team["alice"], "/customer add 限流科技有限公司")
+        await fs.say(team["alice"], "/deal new 限流科技 设备 100000")
+        seen = await fs.say(team["alice"], "/quote new 限流科技 设备 10 10000 discount 20%")
+        request = seen.messages(p2p_of(team["bob"].open_id))[-1]
+        api.rate_limit("patch", reset=5)
+        seen = await fs.press(team["bob"], request["message_id"], "批准")
+        assert "批准" in " ".join(buttons_of(api.current(request["message_id"]))), "not updated yet"
+        clock.advance(seconds=5)
+        await fs.feishu.deliver()
+    now = api.current(request["message_id"])
+    assert "已批准" in text_of(now) and buttons_of(now) == [], "the card itself, updated after the wait"
+    assert not [m for m in api.in_chat(p2p_of(team["bob"].open_id)) if "已批准" in text_of(m)
+                and m["message_id"] != request["message_id"]], "no second message"
+
+
 async def test_the_outbox_sender_waits_out_rate_limits_and_gives_up_on_refusals(
         engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
     team = bind_demo(engine, api, clock)
