@@ -26,6 +26,7 @@ from storage.threads import claim_root, deal_thread, link, linked, root_of, set_
 log = logging.getLogger("salesbot.feishu")
 _RUNNING: dict[str, Feishu] = {}  # app id → this process's started adapter: the outbox sender uses it
 PROFILE_TTL = 3600.0  # seconds a person's name and language are taken as known
+CHAT_PACE = 0.2  # seconds between two messages to one chat: Feishu takes 5 a second per person or group
 T = TypeVar("T")
 
 
@@ -54,6 +55,7 @@ class Feishu:
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._modes: dict[str, bool] = {}  # chat id → whether it is a private chat
         self._deliver_lock = asyncio.Lock()
+        self._paced: dict[str, float] = {}  # chat → when the next message to it may go (loop time)
         self._stops: list[Callable[[], Awaitable[None]]] = []
 
     # --- running ------------------------------------------------------------------------------------
@@ -268,7 +270,19 @@ class Feishu:
             raise Unsent(rest, exc, posted) from exc
         return posted
 
+    async def _pace(self, chat: str) -> None:
+        """Keep to Feishu's pace for one chat (a long reply's pieces, a burst of outbox rows to one group), so
+        that its frequency limit (230020) is seldom met; when it is, the wait it asks for is honoured."""
+        now = asyncio.get_running_loop().time()
+        if len(self._paced) > 1000:
+            self._paced = {c: t for c, t in self._paced.items() if t > now}
+        at = max(now, self._paced.get(chat, 0.0))
+        self._paced[chat] = at + CHAT_PACE
+        if at > now:
+            await asyncio.sleep(at - now)
+
     async def _post(self, to: ChatRef, message: render.Outgoing | tuple[str, str], quote: str | None) -> str:
+        await self._pace(to.chat)
         if quote:
             return await self.api.reply(quote, message, in_thread=bool(to.thread))
         if to.thread and to.thread.startswith("om_"):
