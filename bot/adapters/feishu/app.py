@@ -26,16 +26,17 @@ from storage.threads import claim_root, deal_thread, link, linked, root_of, set_
 log = logging.getLogger("salesbot.feishu")
 _RUNNING: dict[str, Feishu] = {}  # app id → this process's started adapter: the outbox sender uses it
 PROFILE_TTL = 3600.0  # seconds a person's name and language are taken as known
+CHAT_PACE = 0.2  # seconds between two messages to one chat: Feishu takes 5 a second per person or group
 T = TypeVar("T")
 
 
 class Unsent(Exception):
     """A reply Feishu took only in part (a long text's first pieces, say) before refusing the rest: `rest` is
-    what is left to send, `cause` why it was refused."""
+    what is left to send, `cause` why it was refused, `posted` the ids of the messages that went out."""
 
-    def __init__(self, rest: Reply, cause: Exception) -> None:
+    def __init__(self, rest: Reply, cause: Exception, posted: list[str]) -> None:
         super().__init__(str(cause))
-        self.rest, self.cause = rest, cause
+        self.rest, self.cause, self.posted = rest, cause, posted
 
 
 class Feishu:
@@ -54,6 +55,7 @@ class Feishu:
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._modes: dict[str, bool] = {}  # chat id → whether it is a private chat
         self._deliver_lock = asyncio.Lock()
+        self._paced: dict[str, float] = {}  # chat → when the next message to it may go (loop time)
         self._stops: list[Callable[[], Awaitable[None]]] = []
 
     # --- running ------------------------------------------------------------------------------------
@@ -211,6 +213,8 @@ class Feishu:
         if target.platform != "feishu":
             log.warning("reply for another platform dropped", extra={"platform": target.platform})
             return
+        if reply.edit == "this" and reply.to is None and p.clicked:
+            reply = replace(reply, edit=p.clicked)  # parked, it still updates the card that was clicked
         try:
             try:
                 await self._answer(p, inc, reply, target)
@@ -227,7 +231,7 @@ class Feishu:
             await self.db(self._park, target, reply, repr(exc), 5.0)
 
     async def _answer(self, p: parse.Parsed, inc: Incoming, reply: Reply, target: ChatRef) -> None:
-        if reply.edit == "this" and reply.to is None and p.clicked:
+        if p.clicked and reply.edit == p.clicked:
             await self.edit(target, p.clicked, reply)
             key = approval_key(inc.action or "")
             if key is not None:
@@ -241,7 +245,8 @@ class Feishu:
 
     def _park(self, to: ChatRef, reply: Reply, error: str, wait: float) -> None:
         with transaction(self.sessions) as session:
-            outbox.put(session, to, replace(reply, edit=None), now=self.core.clock(), delay=timedelta(seconds=wait),
+            edit = reply.edit if reply.edit and reply.edit.startswith("om_") else None  # a card's id: still updated
+            outbox.put(session, to, replace(reply, edit=edit), now=self.core.clock(), delay=timedelta(seconds=wait),
                        error=error)
 
     async def show(self, to: ChatRef, reply: Reply, *, quote: str | None = None, as_card: bool = False) -> list[str]:
@@ -262,10 +267,22 @@ class Feishu:
             left = pieces[len(posted):]
             rest = replace(reply, text="\n".join(m.source for m in left), buttons=reply.buttons if left else (),
                            edit=None)
-            raise Unsent(rest, exc) from exc
+            raise Unsent(rest, exc, posted) from exc
         return posted
 
+    async def _pace(self, chat: str) -> None:
+        """Keep to Feishu's pace for one chat (a long reply's pieces, a burst of outbox rows to one group), so
+        that its frequency limit (230020) is seldom met; when it is, the wait it asks for is honoured."""
+        now = asyncio.get_running_loop().time()
+        if len(self._paced) > 1000:
+            self._paced = {c: t for c, t in self._paced.items() if t > now}
+        at = max(now, self._paced.get(chat, 0.0))
+        self._paced[chat] = at + CHAT_PACE
+        if at > now:
+            await asyncio.sleep(at - now)
+
     async def _post(self, to: ChatRef, message: render.Outgoing | tuple[str, str], quote: str | None) -> str:
+        await self._pace(to.chat)
         if quote:
             return await self.api.reply(quote, message, in_thread=bool(to.thread))
         if to.thread and to.thread.startswith("om_"):
@@ -368,6 +385,9 @@ class Feishu:
             raise RetryAfter(2)
         try:
             posted = await self.show(here, reply, as_card=True)
+        except Unsent as part:  # the card went out (its rest has not): it is the deal's card
+            await self.db(self._set_root, thread_id, to.chat, part.posted[0])
+            raise
         except BaseException:
             await self.db(self._set_root, thread_id, None, None)
             raise

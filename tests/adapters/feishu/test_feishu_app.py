@@ -225,6 +225,8 @@ async def test_a_long_reply_arrives_in_parts_feishu_accepts(engine: Engine, cloc
         seen = await fs.say(alice, "/report long")
     parts = seen.messages()
     assert len(parts) >= 3 and all(p["msg_type"] == "post" for p in parts)
+    sent_at = [int(p["create_time"]) for p in parts]  # as the stand-in received them (with the network's jitter)
+    assert sent_at[-1] - sent_at[0] >= 0.75 * 200 * (len(parts) - 1), "about 5 messages a second to one chat"
     assert "\n".join(text_of(p) for p in parts) == text.replace("*", "")
     assert len([c for c in api.calls if c[0] == "create"]) == len(parts), "each part accepted at once"
 
@@ -287,6 +289,25 @@ async def test_a_direct_reply_that_meets_a_rate_limit_is_parked_and_sent_later(
         clock.advance(seconds=4)
         assert await fs.feishu.deliver() == 1
     assert text_of(api.in_chat(p2p_of(alice.open_id))[-1]) == "OK, English from now on."
+
+
+async def test_a_clicked_card_whose_update_meets_a_rate_limit_is_updated_after_the_wait(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
+    team = bind_demo(engine, api, clock)
+    async with running(api, core, "ws") as fs:
+        await fs.say(team["alice"], "/customer add 限流科技有限公司")
+        await fs.say(team["alice"], "/deal new 限流科技 设备 100000")
+        seen = await fs.say(team["alice"], "/quote new 限流科技 设备 10 10000 discount 20%")
+        request = seen.messages(p2p_of(team["bob"].open_id))[-1]
+        api.rate_limit("patch", reset=5)
+        seen = await fs.press(team["bob"], request["message_id"], "批准")
+        assert "批准" in " ".join(buttons_of(api.current(request["message_id"]))), "not updated yet"
+        clock.advance(seconds=5)
+        await fs.feishu.deliver()
+    now = api.current(request["message_id"])
+    assert "已批准" in text_of(now) and buttons_of(now) == [], "the card itself, updated after the wait"
+    assert not [m for m in api.in_chat(p2p_of(team["bob"].open_id)) if "已批准" in text_of(m)
+                and m["message_id"] != request["message_id"]], "no second message"
 
 
 async def test_the_outbox_sender_waits_out_rate_limits_and_gives_up_on_refusals(
@@ -504,6 +525,21 @@ async def test_every_role_of_salesbot_run_starts_feishu_from_its_two_variables(
     finally:
         for adapter in reversed(adapters):
             await adapter.stop()
+
+
+async def test_an_export_arrives_as_a_spreadsheet_file_that_imports_back(
+        engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
+    carol = bind_demo(engine, api, clock)["carol"]
+    async with running(api, core, "http") as fs:
+        seen = await fs.say(carol, "/export customers")
+        sent = seen.messages()
+        files = [m for m in sent if m["msg_type"] == "file"]
+        assert len(files) == 1, [m["msg_type"] for m in sent]
+        data, name, _ = api.resources[json.loads(files[0]["body"]["content"])["file_key"]]
+        assert name.endswith(".xlsx") and data.startswith(b"PK")
+        # sent back to the bot, the same file is previewed for import: nothing new in it
+        seen = await fs.step(api.file_message(carol, name, data, "application/octet-stream"))
+    assert "Preview" in text_of(seen.messages()[-1]), seen.text()
 
 
 async def test_a_report_answers_with_its_chart_as_an_image(engine: Engine, clock: FakeClock, api: FeishuStandIn,

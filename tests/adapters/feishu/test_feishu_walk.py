@@ -4,6 +4,7 @@ times is handled once; forged and stale callbacks are refused."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -83,6 +84,12 @@ async def test_alice_sells_to_huadong_in_feishu(engine: Engine, clock: FakeClock
             expect(await fs.say(dave, "/customer 华东精密"), "No customer “华东精密” found")
             seen = await fs.say(sam, "/deals")
             assert len(seen.messages()) == 1 and "/join" in seen.text() and "华东" not in seen.text()
+            # the stranger joins with an invite, as the name Feishu knows, and sees only what a new rep sees
+            invite = expect(await fs.say(carol, "/invite rep"), "→ carol: Invite code:")
+            code = re.search(r"/join (\S+)\.", invite)
+            assert code is not None, invite
+            expect(await fs.say(sam, f"/join {code.group(1)}"), "→ sam: Welcome, sam!")
+            expect(await fs.say(sam, "/customer 华东精密"), "→ sam:", "No customer “华东精密” found")
 
             clock.advance(days=3, hours=-2)  # Wednesday 08:00 in Shanghai
             expect(await fs.say(alice, "/today"), "华东精密机械有限公司", "15:00", "[✓ ")
