@@ -128,7 +128,7 @@ def join(
         audit.record(session, by=person.id, action="link", entity="user", entity_id=person.id, now=now,
                      after={"platform": platform})
         return person, True
-    locks.named(session, "people")  # two joins at once never take the same name
+    locks.named(session, locks.PEOPLE)  # two joins at once never take the same name
     user = User(team_id=invite.team_id, name=distinct_name(session, invite.name or display_name or external_id),
                 role=invite.role, discount_limit=DEFAULT_LIMITS[invite.role], created_at=now)
     session.add(user)

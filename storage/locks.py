@@ -43,3 +43,4 @@ def named(session: Session, name: str) -> None:
 
 
 DEDUPE = "dedupe"  # creating a customer, contact or lead: their duplicate checks read each other's tables
+PEOPLE = "people"  # naming a new user: two joins at once never take the same name
