@@ -20,6 +20,10 @@ from storage.models import ImportBatch
 
 IMPORTERS = MANAGERS
 SHOW = 10
+SHOW_COLUMNS = 40  # recognized columns listed (a sheet has fewer fields than this)
+SHOW_REASONS = 3  # reasons listed for one rejected row
+HEADER_CHARS = 30  # of a header as the preview shows it
+MAX_TEXT = 6000  # characters of a preview: two messages at most on every platform
 FIELD_LABELS: dict[str, str] = {
     "name": N_("company"), "industry": N_("industry"), "size": N_("size"),
     "source": N_("source"), "grade": N_("grade"), "tags": N_("tags"), "owner": N_("owner"),
@@ -53,7 +57,10 @@ def received(ctx: Ctx, file: Attachment) -> None:
     if ctx.me.role not in IMPORTERS:
         ctx.say("Only a manager or an admin can import a spreadsheet.")
         return
-    options = Options(region=ctx.settings.phone_region, tz=ctx.tz.key, max_bytes=ctx.settings.max_file_bytes)
+    s = ctx.settings
+    options = Options(region=s.phone_region, tz=ctx.tz.key, max_bytes=s.max_file_bytes,
+                      max_unpacked=s.max_unpacked_bytes, max_rows=s.max_rows, max_columns=s.max_columns,
+                      max_cell=s.max_cell_chars)
     batch = ImportBatch(user_id=ctx.me.id or 0, file_name=file.name[:200], sha256="", data=file.data,
                         options=_dump(options), created_at=ctx.now)
     _preview(ctx, batch, options)
@@ -98,13 +105,13 @@ def describe(plan: Plan, lang: str, applied: bool = False) -> str:
 
     lines = [t("Imported:") if applied else t("Preview (nothing saved yet):"),
              t("*{f}* · sheet “{s}” · {k}", f=esc(plan.file_name), s=esc(plan.sheet), k=t(KIND_LABELS[plan.kind]))]
-    mapped = [f"{esc(c.header)}→{t(FIELD_LABELS[c.field]) if c.field in FIELD_LABELS else c.field}"
+    mapped = [f"{_header(c.header)}→{t(FIELD_LABELS[c.field]) if c.field in FIELD_LABELS else c.field}"
               + (f"×{c.unit:,}" if c.unit != 1 else "") for c in plan.columns if c.field]
-    ignored = [esc(c.header) for c in plan.columns if not c.field and c.header]
+    ignored = [_header(c.header) for c in plan.columns if not c.field and c.header]
     sep = t(", ")
-    lines.append(t("Columns: {c}", c=sep.join(mapped)))
+    lines.append(t("Columns: {c}", c=_listed(mapped, SHOW_COLUMNS, sep, lang)))
     if ignored:
-        lines.append(t("Not used: {c}", c=sep.join(ignored)))
+        lines.append(t("Not used: {c}", c=_listed(ignored, SHOW, sep, lang)))
     counts = [t("{what} {n}", what=t(COUNT_LABELS[k]), n=v) for k, v in plan.counts.items() if v and k in COUNT_LABELS]
     lines.append(trn(lang, "{n} row: {c}", "{n} rows: {c}", len(plan.results), c=sep.join(counts)))
     merges = [r for r in plan.results if r.outcome == "merged" and r.into]
@@ -115,7 +122,7 @@ def describe(plan: Plan, lang: str, applied: bool = False) -> str:
     if plan.rejected:
         lines.append(t("Rejected (why):"))
         for r in plan.rejected[:SHOW]:
-            why = t("; ").join(esc(reason_text(i, lang)) for i in r.reasons)
+            why = _listed([esc(reason_text(i, lang)) for i in r.reasons], SHOW_REASONS, t("; "), lang)
             lines.append("  " + t("row {r}: {why}", r=r.row, why=why))
         lines += _more(len(plan.rejected), lang)
     others = [(row, i) for row, i in plan.flagged if i.code not in ("unknown_owner", "ambiguous_owner")]
@@ -145,7 +152,32 @@ def describe(plan: Plan, lang: str, applied: bool = False) -> str:
         for sample in plan.samples[:SHOW]:
             rest = " · ".join(esc(v) for k, v in sample.items() if k != "row" and v)
             lines.append("  " + t("row {r}: {why}", r=sample.get("row", ""), why=rest))
-    return "\n".join(lines)
+    return _bounded(lines, lang)
+
+
+def _header(header: str) -> str:
+    """A header as the preview shows it: at most HEADER_CHARS characters."""
+    return esc(header if len(header) <= HEADER_CHARS else header[:HEADER_CHARS - 1] + "…")
+
+
+def _listed(items: list[str], most: int, sep: str, lang: str) -> str:
+    """The first `most` items, then how many more."""
+    shown = sep.join(items[:most])
+    return shown if len(items) <= most else shown + " " + tr(lang, "… and {n} more", n=len(items) - most)
+
+
+def _bounded(lines: list[str], lang: str) -> str:
+    """The preview's lines, cut at MAX_TEXT characters (a long one is summarized, never many messages)."""
+    out: list[str] = []
+    size = 0
+    for i, line in enumerate(lines):
+        line = line if len(line) <= 500 else line[:499] + "…"
+        if size + len(line) > MAX_TEXT:
+            out.append(tr(lang, "… and {n} more", n=len(lines) - i))
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
 
 
 def _more(n: int, lang: str) -> list[str]:
