@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from handlers.context import Ctx
@@ -257,6 +258,13 @@ def import_cmd(ctx: Ctx, args: str) -> None:
 
 
 def _confirm(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
+    # Claimed by one conditional update: a second confirm waits on the row (PostgreSQL) or the write lock
+    # (SQLite), then finds it no longer pending. A failed import rolls the claim back with everything else.
+    claim = update(ImportBatch).where(col(ImportBatch.id) == batch.id, col(ImportBatch.status) == "pending") \
+        .values(status="applying").execution_options(synchronize_session=False)
+    if getattr(ctx.session.execute(claim), "rowcount", 0) != 1:
+        ctx.say("That import is done or expired; send the file again.")
+        return
     try:
         plan = imports.import_file(ctx.session, data=batch.data or b"", file_name=batch.file_name, by=ctx.me,
                                      now=ctx.now, options=options)
