@@ -7,7 +7,6 @@ import threading
 from collections import Counter
 
 import pytest
-
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
