@@ -36,6 +36,9 @@ class Settings:
     max_rows: int = 1_048_576
     max_columns: int = 1_000
     max_cell_chars: int = 32_767
+    # /export off the request path: answered "preparing…" at once, the file sent through the outbox when
+    # ready (`salesbot run` for the web and all roles; the terminal chat and tests answer with the file).
+    background_exports: bool = False
 
 
 @dataclass

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
+from handlers import outbox
 from handlers.context import Ctx
 from handlers.i18n import N_, tr, trn
 from handlers.markup import esc
@@ -17,7 +22,12 @@ from handlers.types import Attachment, Button, Reply
 from sales import audit, exporting, imports
 from sales.access import MANAGERS
 from sales.imports import BadFile, Options, Plan
-from storage.models import ImportBatch
+from storage.db import reading, session_factory, transaction
+from storage.models import ImportBatch, User
+
+log = logging.getLogger("salesbot.export")
+_EXPORTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="export")  # exports made off the request path
+_RUNNING: set[Future[None]] = set()
 
 IMPORTERS = MANAGERS
 SHOW = 10
@@ -294,11 +304,53 @@ def export_cmd(ctx: Ctx, args: str) -> None:
     if what is None:
         usage(ctx, "export")
         return
+    name = f"{what}-{ctx.local_now.strftime('%Y%m%d')}.{fmt}"
+    if ctx.settings.background_exports:  # a large export takes seconds: the turn is answered at once
+        engine = ctx.session.get_bind()
+        assert isinstance(engine, Engine)
+        job = _EXPORTS.submit(_export_later, engine, ctx.me.id or 0, what, fmt, name, ctx.lang, ctx.tz.key,
+                              ctx.incoming.chat.platform, ctx.now)
+        _RUNNING.add(job)
+        job.add_done_callback(_RUNNING.discard)
+        ctx.say("Preparing the export ({w})… the file comes here when it is ready.", w=what)
+        return
     data, n = exporting.export(ctx.session, what=what, user=ctx.me, tz=ctx.tz, lang=ctx.lang, fmt=fmt)
     audit.record(ctx.session, by=ctx.me.id, action="export", entity=what, entity_id=None, now=ctx.now,
                  after={"rows": n, "format": fmt})
-    stamp = ctx.local_now.strftime("%Y%m%d")
-    name = f"{what}-{stamp}.{fmt}"
+    ctx.replies.append(_exported(data, n, what, fmt, name, ctx.lang))
+
+
+def _exported(data: bytes, n: int, what: str, fmt: str, name: str, lang: str) -> Reply:
     mime = exporting.CSV_MIME if fmt == "csv" else exporting.XLSX_MIME
-    ctx.replies.append(Reply(text=ctx.t("Exported {n} rows ({w}). Edit and send it back to import.", n=n, w=what),
-                             image=Attachment(name=name, mime=mime, data=data)))
+    return Reply(text=tr(lang, "Exported {n} rows ({w}). Edit and send it back to import.", n=n, w=what),
+                 image=Attachment(name=name, mime=mime, data=data))
+
+
+def _export_later(engine: Engine, user_id: int, what: str, fmt: str, name: str, lang: str, tz: str,
+                  platform: str, now: datetime) -> None:
+    """Make an export in its own transaction and queue the file to the asker's private chat."""
+    try:
+        with reading(engine) as s:  # no write lock held while it reads: other turns go on
+            me = s.get(User, user_id)
+            if me is None or not me.active:
+                return
+            data, n = exporting.export(s, what=what, user=me, tz=ZoneInfo(tz), lang=lang, fmt=fmt)
+        with transaction(session_factory(engine)) as s:
+            me = s.get(User, user_id)
+            assert me is not None
+            audit.record(s, by=me.id, action="export", entity=what, entity_id=None, now=now,
+                         after={"rows": n, "format": fmt})
+            outbox.to_user(s, me, _exported(data, n, what, fmt, name, lang), now=now, prefer=platform)
+    except Exception:
+        log.exception("export failed", extra={"what": what})
+        with transaction(session_factory(engine)) as s:
+            me = s.get(User, user_id)
+            if me is not None:
+                outbox.to_user(s, me, Reply(text=tr(lang, "Sorry, that export could not be made; try again.")),
+                               now=now, prefer=platform)
+
+
+def wait_for_exports(timeout: float | None = None) -> bool:
+    """Wait for the exports being made off the request path (tests, shutdown); whether all finished."""
+    _, pending = wait(list(_RUNNING), timeout=timeout)
+    return not pending
