@@ -22,6 +22,10 @@ class Config(BaseSettings):
     rate_limit: int = 20  # inputs per person per window; 0 turns the limit off
     rate_window_s: int = 10
     max_file_bytes: int = 20 * 1024 * 1024
+    max_unpacked_bytes: int = 200 * 1024 * 1024  # what an xlsx/ods may unpack to
+    max_rows: int = 1_048_576
+    max_columns: int = 1_000
+    max_cell_chars: int = 32_767
     default_lang: str = "en"
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
@@ -61,4 +65,6 @@ class Config(BaseSettings):
         return CoreSettings(default_lang=self.default_lang, default_tz=self.default_tz,
                             phone_region=self.phone_region, rate_limit=self.rate_limit,
                             rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes,
+                            max_unpacked_bytes=self.max_unpacked_bytes, max_rows=self.max_rows,
+                            max_columns=self.max_columns, max_cell_chars=self.max_cell_chars,
                             cadence_per_day=self.cadence_per_day)

@@ -34,6 +34,14 @@ class Settings:
     # Uploads (imports). The adapters refuse larger files before download (Telegram also any over 20 MB: its
     # Bot API serves no more); the core refuses any that still arrives larger (handlers.door.gate).
     max_file_bytes: int = 20 * 1024 * 1024
+    # What a spreadsheet may unpack to and hold (sales.imports.read.Limits): checked while it is unpacked.
+    max_unpacked_bytes: int = 200 * 1024 * 1024
+    max_rows: int = 1_048_576
+    max_columns: int = 1_000
+    max_cell_chars: int = 32_767
+    # /export off the request path: answered "preparing…" at once, the file sent through the outbox when
+    # ready (`salesbot run` for the web and all roles; the terminal chat and tests answer with the file).
+    background_exports: bool = False
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from datetime import timedelta
@@ -92,7 +93,8 @@ def run(
     cfg, engine = _setup()
     _json_logs(cfg)
     now = clock_from_env()
-    core = Core(engine, clock=now, settings=cfg.core(), observer=observe)
+    settings = dataclasses.replace(cfg.core(), background_exports=role in ("web", "all"))
+    core = Core(engine, clock=now, settings=settings, observer=observe)
     _, found = discover(cfg, None)
     senders = {"console": console_sender(), **found}
     adapters = role_adapters(role, cfg, core, port=port or cfg.port)

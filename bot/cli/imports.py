@@ -97,7 +97,9 @@ def register(app: typer.Typer) -> None:
                 options = Options(kind=kind, sheet=sheet, mapping=imports.parse_mapping(map_ or []),
                                   merge=frozenset(merge or []), merge_all=merge_all, move_owners=move_owners,
                                   region=cfg.phone_region,
-                                  tz=me.tz or cfg.default_tz, max_bytes=cfg.max_file_bytes)
+                                  tz=me.tz or cfg.default_tz, max_bytes=cfg.max_file_bytes,
+                                  max_unpacked=cfg.max_unpacked_bytes, max_rows=cfg.max_rows,
+                                  max_columns=cfg.max_columns, max_cell=cfg.max_cell_chars)
                 plan = imports.import_file(session, data=data, file_name=file.name, by=me, now=now,
                                              options=options, dry_run=dry_run,
                                              progress=None if as_json else _progress)

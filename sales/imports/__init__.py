@@ -72,7 +72,7 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
              progress: Progress | None) -> Plan:
     if options.kind is not None and options.kind not in KINDS:
         raise BadFile("unknown_kind", kinds=", ".join(KINDS))
-    table = read_table(data, file_name, options.sheet, options.max_bytes)
+    table = read_table(data, file_name, options.sheet, options.max_bytes, options.limits)
     kind, columns = sheet_columns(table.headers, options.kind, options.mapping, table.sheet, file_name)
     if not any(c.field == "name" for c in columns):
         raise BadFile("no_name_column",

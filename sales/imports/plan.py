@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from sales.imports import values
 from sales.imports.columns import FIELDS, Column
-from sales.imports.read import MAX_BYTES, Table
+from sales.imports.read import MAX_BYTES, MAX_CELL, MAX_COLUMNS, MAX_ROWS, MAX_UNPACKED, Limits, Table
 from sales.imports.values import Bad, Issue, Owners
 from storage.models import User
 
@@ -35,6 +35,15 @@ class Options:
     region: str = "CN"
     tz: str = "Asia/Shanghai"
     max_bytes: int = MAX_BYTES  # the largest file read (SALESBOT_MAX_FILE_BYTES)
+    max_unpacked: int = MAX_UNPACKED  # the most an xlsx or ods may unpack to (SALESBOT_MAX_UNPACKED_BYTES)
+    max_rows: int = MAX_ROWS  # SALESBOT_MAX_ROWS
+    max_columns: int = MAX_COLUMNS  # SALESBOT_MAX_COLUMNS
+    max_cell: int = MAX_CELL  # characters in a cell (SALESBOT_MAX_CELL_CHARS)
+
+    @property
+    def limits(self) -> Limits:
+        """The file's limits, as read_table takes them."""
+        return Limits(self.max_bytes, self.max_unpacked, self.max_rows, self.max_columns, self.max_cell)
 
 
 @dataclass(slots=True)
