@@ -289,3 +289,19 @@ def test_the_model_loads_once_in_the_background() -> None:
     assert loaded is not None
     warm_in_background().join(120)
     assert ocr._engine is loaded
+
+
+def test_a_scan_is_its_scanners_and_a_customer_must_be_visible(demo: Transcript, fake_ocr: list[bytes],
+                                                               clock: FakeClock) -> None:
+    with Session(demo.core.engine) as s, s.begin():
+        dave = s.exec(select(User).where(User.name == "dave")).one()
+        hidden = create_customer(s, by=dave, name="戴夫独家客户有限公司", now=clock()).id
+    demo.say("alice", file=PHOTO)
+    with Session(demo.core.engine) as s:
+        scan = s.exec(select(CardScan)).one().id
+    assert "Not found" in demo.say("alice", action=f"card.to:{scan}:{hidden}")
+    assert "Not found" in demo.say("alice", action=f"card.force:{scan}:{hidden}")
+    assert "no longer waiting" in demo.say("dave", action=f"card.save:{scan}")  # not dave's scan
+    assert "no longer waiting" in demo.say("dave", action=f"card.edit:{scan}")
+    with Session(demo.core.engine) as s:
+        assert s.exec(select(Contact).where(Contact.name == "高洋")).all() == []
