@@ -127,8 +127,8 @@ def test_undo_and_edit_a_logged_visit(team: Transcript, engine: Engine) -> None:
         ("@alice: /customer add 南方化工", "Created"),
         ("@alice: /visit 南方化工 下周五再谈", ["Next follow-up: Fri 2026-11-27", "[2] Edit"]),
         ("@alice: 2", "Send the corrected text"),
-        ("@alice: 后天再谈", "Next follow-up: Tue 2026-11-24"),
-        ("@alice: 1", "undone"),
+        ("@alice: 后天再谈", ["Next follow-up: Tue 2026-11-24", "[3] Undo"]),  # the edited visit's own buttons
+        ("@alice: 3", "undone"),
     ])
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(Activity).where(Activity.customer_id == 31)).one() == 0
