@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from handlers.context import Ctx
+from handlers.errors import explain
 from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.registry import click, command, flow
@@ -122,11 +123,9 @@ def _scan(ctx: Ctx, arg: str) -> CardScan:
 def save_click(ctx: Ctx, arg: str) -> None:
     """Save: the card's company found (asked which) or created, then the contact added."""
     scan = _scan(ctx, arg)
+    if _missing(ctx, scan, ("person", "company")):
+        return
     fields = saving.fields_of(scan)
-    for needed in ("person", "company"):
-        if not fields[needed]:
-            _ask_value(ctx, scan, needed, missing=True)
-            return
     matches = saving.customer_matches(ctx.session, scan=scan)
     if not matches:
         _save(ctx, scan, None, new=False)
@@ -175,7 +174,20 @@ def save_anyway_click(ctx: Ctx, arg: str) -> None:
     _save(ctx, scan, customer, new=True, force=True)
 
 
+def _missing(ctx: Ctx, scan: CardScan, needed: tuple[str, ...]) -> bool:
+    """Ask for the first of `needed` the card lacks; whether one was asked for."""
+    fields = saving.fields_of(scan)
+    for name in needed:
+        if not fields[name]:
+            _ask_value(ctx, scan, name, missing=True)
+            return True
+    return False
+
+
 def _save(ctx: Ctx, scan: CardScan, customer: Customer | None, *, new: bool, force: bool = False) -> None:
+    if _missing(ctx, scan, ("person",) if customer is not None else ("person", "company")):
+        return
+    ctx.dialog = None  # an edit left open ends with the save
     try:
         with ctx.session.begin_nested():
             done = saving.save(ctx.session, by=ctx.me, scan=scan, now=ctx.now, region=ctx.settings.phone_region,
@@ -207,6 +219,7 @@ def _contact_visible(ctx: Ctx, contact_id: int) -> bool:
 def dismiss_click(ctx: Ctx, arg: str) -> None:
     """Not a card: the photo and its reading are dropped."""
     saving.dismiss(ctx.session, scan=_scan(ctx, arg), now=ctx.now)
+    ctx.dialog = None
     ctx.say("OK: not a card. The photo was dropped and nothing was saved.")
 
 
@@ -256,10 +269,21 @@ def _field_named(ctx: Ctx, text: str) -> str | None:
     return None
 
 
+def _flow_scan(ctx: Ctx, data: dict[str, Any]) -> CardScan | None:
+    """The scan an open dialogue is about; None (said, and the dialogue closed) when it is no longer waiting."""
+    try:
+        return saving.open_scan(ctx.session, scan_id=int(data.get("scan", 0)), by=ctx.me)
+    except RuleError as err:
+        explain(ctx, err)
+        return None
+
+
 @flow("card.pick", personal=True)
 def pick_flow(ctx: Ctx, data: dict[str, Any], text: str) -> None:
     """The field typed by name after Edit."""
-    scan = saving.open_scan(ctx.session, scan_id=int(data.get("scan", 0)), by=ctx.me)
+    scan = _flow_scan(ctx, data)
+    if scan is None:
+        return
     field = _field_named(ctx, text)
     if field is None:
         ctx.say("Which field? Press it, or send its name.", private=True)
@@ -283,7 +307,9 @@ def _ask_value(ctx: Ctx, scan: CardScan, field: str, *, missing: bool = False) -
 @flow("card.value", personal=True)
 def value_flow(ctx: Ctx, data: dict[str, Any], text: str) -> None:
     """The new value of the field picked; the card is shown again."""
-    scan = saving.open_scan(ctx.session, scan_id=int(data.get("scan", 0)), by=ctx.me)
+    scan = _flow_scan(ctx, data)
+    if scan is None:
+        return
     saving.set_field(ctx.session, scan=scan, field=str(data.get("field")), value=text,
                      region=ctx.settings.phone_region)
     show(ctx, scan)

@@ -234,3 +234,74 @@ def test_a_real_photo_that_is_not_a_card(demo: Transcript) -> None:
     answer = demo.say("alice", file=Attachment(name="sky.jpg", mime="image/jpeg", data=buf.getvalue()))
     assert "doesn't look like a business card" in answer, answer
     assert _count(demo.core.engine, CardScan) == 0
+
+
+def test_an_edit_left_open_ends_with_save_or_when_the_card_is_gone(demo: Transcript,
+                                                                    fake_ocr: list[bytes]) -> None:
+    demo.say("alice", file=PHOTO)
+    save = demo.last["alice"][0].buttons[0][0].action
+    demo.press("alice", "Edit")
+    demo.press("alice", "Title")  # the value is asked for…
+    assert "Saved" in demo.say("alice", action=save)  # …but the rep saves as read
+    assert "Title:" not in demo.say("alice", "销售副总裁")  # no longer an answer to the edit
+    demo.say("alice", file=PHOTO)
+    demo.press("alice", "Edit")
+    demo.press("alice", "Email")
+    with Session(demo.core.engine) as s, s.begin():  # forgotten meanwhile (as by the clock)
+        for scan in s.exec(select(CardScan).where(CardScan.state == "undecided")).all():
+            s.delete(scan)
+    assert "no longer waiting" in demo.say("alice", "x@y.example")
+    assert "no longer waiting" not in demo.say("alice", "hello")  # the dialogue was closed
+
+
+def test_reading_a_card_holds_no_connection_and_blocks_nobody(demo: Transcript,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    engine = demo.core.engine
+
+    def slow(image: bytes, region: str = "CN") -> CardReading | NotACard:
+        assert engine.pool.checkedout() == 0
+        started.set()
+        assert release.wait(30)
+        return CardReading(fields=CARD, lines=(), confidence=0.9)
+
+    monkeypatch.setattr(sales.cards, "read_card", slow)
+    answers: list[str] = []
+    reader = threading.Thread(target=lambda: answers.append(demo.say("alice", file=PHOTO)))
+    reader.start()
+    assert started.wait(30)
+    assert "Customers (" in demo.say("dave", "/customers")  # answered while alice's card is being read
+    assert "Created customer" in demo.say("bob", "/customer add 并行测试有限公司")
+    release.set()
+    reader.join(30)
+    assert answers and "Business card:" in answers[0]
+
+
+@pytest.mark.slow
+def test_the_model_loads_once_in_the_background() -> None:
+    from bot.cli.cards import warm_in_background
+    from sales.cards import ocr
+
+    warm_in_background().join(120)
+    loaded = ocr._engine
+    assert loaded is not None
+    warm_in_background().join(120)
+    assert ocr._engine is loaded
+
+
+def test_a_scan_is_its_scanners_and_a_customer_must_be_visible(demo: Transcript, fake_ocr: list[bytes],
+                                                               clock: FakeClock) -> None:
+    with Session(demo.core.engine) as s, s.begin():
+        dave = s.exec(select(User).where(User.name == "dave")).one()
+        hidden = create_customer(s, by=dave, name="戴夫独家客户有限公司", now=clock()).id
+    demo.say("alice", file=PHOTO)
+    with Session(demo.core.engine) as s:
+        scan = s.exec(select(CardScan)).one().id
+    assert "Not found" in demo.say("alice", action=f"card.to:{scan}:{hidden}")
+    assert "Not found" in demo.say("alice", action=f"card.force:{scan}:{hidden}")
+    assert "no longer waiting" in demo.say("dave", action=f"card.save:{scan}")  # not dave's scan
+    assert "no longer waiting" in demo.say("dave", action=f"card.edit:{scan}")
+    with Session(demo.core.engine) as s:
+        assert s.exec(select(Contact).where(Contact.name == "高洋")).all() == []

@@ -111,3 +111,18 @@ def test_someone_elses_scan_is_not_theirs(engine: Engine, alice: User, clock: Fa
         with pytest.raises(RuleError):
             saving.open_scan(s, scan_id=scan.id or 0, by=dave)
         assert saving.open_scan(s, scan_id=scan.id or 0, by=alice) is scan
+
+
+def test_the_clocks_daily_job_forgets_undecided_scans(engine: Engine, alice: User, clock: FakeClock) -> None:
+    from bot.clock import ReminderClock
+
+    with Session(engine) as s, s.begin():
+        _scan(s, alice, clock)
+    rc = ReminderClock(engine, now=clock)
+    rc.plan_digests()
+    with Session(engine) as s:
+        assert len(s.exec(select(CardScan)).all()) == 1
+    clock.advance(days=2, seconds=1)
+    rc.plan_digests()
+    with Session(engine) as s:
+        assert s.exec(select(CardScan)).all() == []
