@@ -8,11 +8,11 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import Engine, Executable, Table
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from handlers import dialogs, dispatch, door, groups, registry
@@ -164,14 +164,9 @@ class Core:
     def _turn(self, incoming: Incoming) -> tuple[list[Reply], Outcome]:
         now = self.clock()
         with self._sessions() as session, session.begin():
-            if incoming.event_id:
-                session.add(ProcessedEvent(key=f"{incoming.chat.platform}:{incoming.chat.workspace}:"
-                                               f"{incoming.event_id}", at=now))
-                try:
-                    with session.begin_nested():
-                        session.flush()
-                except IntegrityError:
-                    raise _Repeat() from None
+            if incoming.event_id and not _first_delivery(
+                    session, f"{incoming.chat.platform}:{incoming.chat.workspace}:{incoming.event_id}", now):
+                raise _Repeat()
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
                       lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz))
             ctx.user = self._who(session, incoming.chat.platform, incoming.chat.workspace, incoming.user)
@@ -200,12 +195,10 @@ class Core:
             return ctx.replies, "ok"
 
     def _who(self, session: Session, platform: str, workspace: str, external_id: str) -> User | None:
-        ident = session.exec(select(ChatIdentity).where(
+        # One statement: the account bound to this chat identity (a deactivated user is refused by door.gate).
+        return session.exec(select(User).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id)).where(
             col(ChatIdentity.platform) == platform, col(ChatIdentity.workspace) == workspace,
             col(ChatIdentity.external_id) == external_id)).first()
-        if ident is None:
-            return None
-        return session.get(User, ident.user_id)  # a deactivated user is refused by door.gate
 
     def _dispatch(self, ctx: Ctx, before: object) -> None:
         incoming = ctx.incoming
@@ -244,6 +237,21 @@ class Core:
             dispatch.resume(ctx, before, text)
         else:
             dispatch.run_text(ctx, text)
+
+
+def _first_delivery(session: Session, key: str, now: datetime) -> bool:
+    """Record an inbound event's key; False when it was recorded before (a redelivery). One statement, no
+    savepoint: INSERT … ON CONFLICT DO NOTHING (on PostgreSQL a concurrent twin waits for the first to commit)."""
+    table = cast(Table, ProcessedEvent.__table__)  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Executable = pg_insert(table).values(key=key, at=now).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).values(key=key, at=now).on_conflict_do_nothing()
+    return bool(getattr(session.execute(stmt), "rowcount", 1))
 
 
 class _Repeat(Exception):
