@@ -246,12 +246,12 @@ def _first_delivery(session: Session, key: str, now: datetime) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt: Executable = pg_insert(table).values(key=key, at=now).on_conflict_do_nothing()
+        stmt: Executable = pg_insert(table).values(key=key, at=now).on_conflict_do_nothing().returning(table.c.key)
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table).values(key=key, at=now).on_conflict_do_nothing()
-    return bool(getattr(session.execute(stmt), "rowcount", 1))
+        stmt = sqlite_insert(table).values(key=key, at=now).on_conflict_do_nothing().returning(table.c.key)
+    return session.execute(stmt).first() is not None  # a row only when it was inserted
 
 
 class _Repeat(Exception):
