@@ -150,7 +150,9 @@ def main() -> None:
     print(f"books: the demo team (200 customers) for the chat; {customers:,} customers for the lookup "
           f"({time.perf_counter() - t0:.1f} s to generate); {runs} runs each, interleaved with the anchor")
 
-    anchor, helps, chats = [], [], []
+    anchor: list[float] = []
+    helps: list[float] = []
+    chats: list[float] = []
     charts_cold, charts_warm, lookups_cold, lookups_warm = [], [], [], []
     for _ in range(runs):
         anchor.append(timed([PY, "-c", "pass"], env, into=anchor))
