@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, Executable, Table
+from sqlalchemy import Engine, Executable, Table, and_
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
@@ -24,7 +24,7 @@ from handlers.types import Incoming, Person, Reply
 from sales.errors import RuleError
 from sales.refs import as_id
 from storage.db import session_factory
-from storage.models import ActionToken, ChatIdentity, ProcessedEvent, User
+from storage.models import ActionToken, ChatIdentity, Conversation, ProcessedEvent, User
 
 log = logging.getLogger("salesbot.core")
 MAX_INPUT = 10_000
@@ -169,7 +169,7 @@ class Core:
                 raise _Repeat()
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
                       lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz))
-            ctx.user = self._who(session, incoming.chat.platform, incoming.chat.workspace, incoming.user)
+            ctx.user, open_dialog = self._who_and_dialog(session, incoming)
             if ctx.user is not None:
                 u = ctx.user
                 ctx.lang = lang_of(u.lang, ctx.lang) if u.lang else ctx.lang
@@ -180,7 +180,7 @@ class Core:
             refused = door.gate(ctx)
             if refused is not None:
                 return refused, "ok"
-            before = dialogs.load(session, incoming, now) if ctx.user else None
+            before = dialogs.load(session, incoming, now, found=open_dialog) if ctx.user else None
             try:
                 with session.begin_nested():
                     self._dispatch(ctx, before)
@@ -193,6 +193,18 @@ class Core:
             if ctx.user is not None and not ctx.keep_dialog:
                 dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
             return ctx.replies, "ok"
+
+    def _who_and_dialog(self, session: Session, incoming: Incoming) -> tuple[User | None, Conversation | None]:
+        # One statement: the speaker's account and their dialogue row in this chat, if any (dialogs.load judges it).
+        c = incoming.chat
+        row = session.exec(
+            select(User, Conversation).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
+            .outerjoin(Conversation, and_(
+                col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
+                col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user))
+            .where(col(ChatIdentity.platform) == c.platform, col(ChatIdentity.workspace) == c.workspace,
+                   col(ChatIdentity.external_id) == incoming.user)).first()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     def _who(self, session: Session, platform: str, workspace: str, external_id: str) -> User | None:
         # One statement: the account bound to this chat identity (a deactivated user is refused by door.gate).

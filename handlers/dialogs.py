@@ -17,15 +17,22 @@ class Conflict(Exception):
     """Another process changed this dialogue during the turn: retry the turn."""
 
 
+_ASK = object()  # load(): read the row
 _NONE = "dialogs.no_row"  # Session.info: load() found no row at all for this speaker in this turn
 
 
-def load(session: Session, incoming: Incoming, now: datetime) -> Conversation | None:
-    """The speaker's open dialogue in this chat, if any and not expired."""
+def load(
+    session: Session, incoming: Incoming, now: datetime, *, found: Conversation | object | None = _ASK,
+) -> Conversation | None:
+    """The speaker's open dialogue in this chat, if any and not expired (`found`: the row, or None, already read
+    with the account by Core: no second statement)."""
     c = incoming.chat
-    row = session.exec(select(Conversation).where(
-        col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
-        col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user)).first()
+    if isinstance(found, Conversation) or found is None:
+        row = found
+    else:
+        row = session.exec(select(Conversation).where(
+            col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
+            col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user)).first()
     if row is None:
         session.info[_NONE] = True  # save() has no expired row to clear first
     elif row.expires_at < now:
