@@ -9,10 +9,10 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Executable, Table, and_
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
@@ -26,7 +26,7 @@ from handlers.types import Incoming, Person, Reply
 from sales.access import SELLERS
 from sales.errors import RuleError
 from storage.db import session_factory
-from storage.models import ActionToken, ChatIdentity, ProcessedEvent, User
+from storage.models import ActionToken, ChatIdentity, Conversation, ProcessedEvent, User
 
 log = logging.getLogger("salesbot.core")
 MAX_INPUT = 10_000
@@ -209,18 +209,13 @@ class Core:
     def _turn(self, incoming: Incoming, prepared: object = None) -> tuple[list[Reply], Outcome]:
         now = self.clock()
         with self._sessions() as session, session.begin():
-            if incoming.event_id:
-                session.add(ProcessedEvent(key=f"{incoming.chat.platform}:{incoming.chat.workspace}:"
-                                               f"{incoming.event_id}", at=now))
-                try:
-                    with session.begin_nested():
-                        session.flush()
-                except IntegrityError:
-                    raise _Repeat() from None
+            if incoming.event_id and not _first_delivery(
+                    session, f"{incoming.chat.platform}:{incoming.chat.workspace}:{incoming.event_id}", now):
+                raise _Repeat()
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
                       lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz),
                       prepared=prepared)
-            ctx.user = self._who(session, incoming.chat.platform, incoming.chat.workspace, incoming.user)
+            ctx.user, open_dialog = self._who_and_dialog(session, incoming)
             if ctx.user is not None:
                 u = ctx.user
                 ctx.lang = lang_of(u.lang, ctx.lang) if u.lang else ctx.lang
@@ -231,7 +226,7 @@ class Core:
             refused = door.gate(ctx)
             if refused is not None:
                 return refused, "ok"
-            before = dialogs.load(session, incoming, now) if ctx.user else None
+            before = dialogs.load(session, incoming, now, found=open_dialog) if ctx.user else None
             ctx.held = dialogs.held(before, now)
             try:
                 with session.begin_nested():
@@ -252,13 +247,23 @@ class Core:
                 dialogs.save(session, incoming, before, after, now, self.settings.dialog_minutes, expires)
             return ctx.replies, "ok"
 
+    def _who_and_dialog(self, session: Session, incoming: Incoming) -> tuple[User | None, Conversation | None]:
+        # One statement: the speaker's account and their dialogue row in this chat, if any (dialogs.load judges it).
+        c = incoming.chat
+        row = session.exec(
+            select(User, Conversation).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
+            .outerjoin(Conversation, and_(
+                col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
+                col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user))
+            .where(col(ChatIdentity.platform) == c.platform, col(ChatIdentity.workspace) == c.workspace,
+                   col(ChatIdentity.external_id) == incoming.user)).first()
+        return (row[0], row[1]) if row is not None else (None, None)
+
     def _who(self, session: Session, platform: str, workspace: str, external_id: str) -> User | None:
-        ident = session.exec(select(ChatIdentity).where(
+        # One statement: the account bound to this chat identity (a deactivated user is refused by door.gate).
+        return session.exec(select(User).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id)).where(
             col(ChatIdentity.platform) == platform, col(ChatIdentity.workspace) == workspace,
             col(ChatIdentity.external_id) == external_id)).first()
-        if ident is None:
-            return None
-        return session.get(User, ident.user_id)  # a deactivated user is refused by door.gate
 
     def _dispatch(self, ctx: Ctx, before: object) -> None:
         incoming = ctx.incoming
@@ -318,6 +323,21 @@ class Core:
             ctx.keep_dialog = True
             return None
         return token.payload
+
+
+def _first_delivery(session: Session, key: str, now: datetime) -> bool:
+    """Record an inbound event's key; False when it was recorded before (a redelivery). One statement, no
+    savepoint: INSERT … ON CONFLICT DO NOTHING (on PostgreSQL a concurrent twin waits for the first to commit)."""
+    table = cast(Table, ProcessedEvent.__table__)  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Executable = pg_insert(table).values(key=key, at=now).on_conflict_do_nothing().returning(table.c.key)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).values(key=key, at=now).on_conflict_do_nothing().returning(table.c.key)
+    return session.execute(stmt).first() is not None  # a row only when it was inserted
 
 
 class _Repeat(Exception):

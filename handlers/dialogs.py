@@ -17,13 +17,25 @@ class Conflict(Exception):
     """Another process changed this dialogue during the turn: retry the turn."""
 
 
-def load(session: Session, incoming: Incoming, now: datetime) -> Conversation | None:
-    """The speaker's open dialogue in this chat, if any and not expired."""
+_ASK = object()  # load(): read the row
+_NONE = "dialogs.no_row"  # Session.info: load() found no row at all for this speaker in this turn
+
+
+def load(
+    session: Session, incoming: Incoming, now: datetime, *, found: Conversation | object | None = _ASK,
+) -> Conversation | None:
+    """The speaker's open dialogue in this chat, if any and not expired (`found`: the row, or None, already read
+    with the account by Core: no second statement)."""
     c = incoming.chat
-    row = session.exec(select(Conversation).where(
-        col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
-        col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user)).first()
-    if row is not None and row.expires_at < now:
+    if isinstance(found, Conversation) or found is None:
+        row = found
+    else:
+        row = session.exec(select(Conversation).where(
+            col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
+            col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user)).first()
+    if row is None:
+        session.info[_NONE] = True  # save() has no expired row to clear first
+    elif row.expires_at < now:
         return None
     return row
 
@@ -81,11 +93,12 @@ def save(
     until = expires or now + timedelta(minutes=minutes)
     c = incoming.chat
     if before is None:
-        # An expired row may still be there: clear it, then insert.
-        session.execute(delete(Conversation).where(
-            col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
-            col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user,
-            col(Conversation.expires_at) < now))
+        # An expired row may still be there (unless load found none this turn): clear it, then insert.
+        if not session.info.pop(_NONE, False):
+            session.execute(delete(Conversation).where(
+                col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
+                col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user,
+                col(Conversation.expires_at) < now))
         if after is not None:
             session.add(Conversation(platform=c.platform, workspace=c.workspace, chat=c.chat, user=incoming.user,
                                      flow=after[0], data=json.dumps(after[1], ensure_ascii=False), version=1,

@@ -10,12 +10,13 @@ from sqlmodel import col, select
 from handlers.context import Ctx
 from handlers.markup import esc
 from sales.access import can_see_order, deal_scope, order_scope
-from sales.names.directory import closest_customers, exact_customers, find_customers
+from sales.names.directory import closest_customers, exact_customer_rows, find_customers
 from sales.names.index import resolve
 from sales.refs import as_id
 from storage.models import ChatIdentity, Customer, Deal, SalesOrder, User
 
 CONFIRM = frozenset({"confirm", "确认"})  # the last word that confirms a command that cannot be undone
+_EXACT = "lookup.exact"  # Session.info: split_name's exact matches, by the words it tried
 Redo = Callable[[str], str]  # the command text again, with the ambiguous name replaced by a reference
 
 
@@ -30,15 +31,22 @@ def split_name(ctx: Ctx, args: str) -> tuple[str, str]:
     words = args.split()
     if not words:
         return "", ""
+    # One statement for every way to split (the first 4, 3, 2 words, or 1), its rows kept for customer() below.
+    names = {n: " ".join(words[:n]) for n in range(min(4, len(words)), 0, -1)
+             if n == 1 or any(ch.isalnum() for ch in words[n - 1])}
+    found = exact_customer_rows(ctx.session, user=ctx.me, names=list(names.values()))
+    ctx.session.info[_EXACT] = found
     for n in range(min(4, len(words)), 1, -1):
-        name = " ".join(words[:n])
-        if any(ch.isalnum() for ch in words[n - 1]) and exact_customers(ctx.session, user=ctx.me, name=name):
-            return name, " ".join(words[n:])
+        if found.get(names.get(n, "")):
+            return names[n], " ".join(words[n:])
     return words[0], " ".join(words[1:])
 
 
 def customer(ctx: Ctx, query: str, redo: Redo) -> Customer | None:
     """The one visible customer `query` names, or None after asking or saying it was not found."""
+    exact: list[Customer] | None = ctx.session.info.pop(_EXACT, {}).get(query)  # split_name's lookup, this turn
+    if exact is not None and len(exact) == 1:
+        return exact[0]
     cands = find_customers(ctx.session, user=ctx.me, query=query, limit=5)
     pick = resolve(cands)
     if pick is not None:

@@ -13,19 +13,22 @@ from bot.cli.errors import USAGE, CliError
 from handlers.i18n import N_
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Engine
 
-    from bot.clock import Now
     from bot.config import Config
+
+    Now = Callable[[], datetime]
 
 
 def clock_from_env() -> Now:
     """`SALESBOT_NOW=2026-12-02T15:00:00+08:00` freezes the clock (demos, tests, `salesbot chat`); else the real time."""
-    from bot.clock import system_now
+    from handlers.core import system_clock  # bot.clock's twin, without the scheduler behind bot.clock
 
     frozen = os.environ.get("SALESBOT_NOW")
     if not frozen:
-        return system_now
+        return system_clock
     try:
         at = datetime.fromisoformat(frozen)
     except ValueError:

@@ -174,13 +174,22 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
     return [c for c in wide if c.id in visible][:limit]
 
 
-def exact_customers(session: Session, *, user: User, name: str, limit: int = 2) -> list[int]:
-    """Visible customers whose normalized name is exactly that of `name` (an index lookup)."""
-    key = name_key(name)
-    if not key:
-        return []
-    q = select(Customer.id).where(col(Customer.name_key) == key, customer_scope(user)).limit(limit)
-    return [int(i or 0) for i in session.exec(q).all()]
+def exact_customer_rows(session: Session, *, user: User, names: list[str], limit: int = 20) -> dict[str, list[Customer]]:
+    """For each of `names`, the visible customers whose normalized name is exactly its own: one statement."""
+    keys: dict[str, list[str]] = {}
+    for name in names:
+        key = name_key(name)
+        if key:
+            keys.setdefault(key, []).append(name)
+    if not keys:
+        return {}
+    rows = session.exec(select(Customer).where(col(Customer.name_key).in_(list(keys)), customer_scope(user))
+                        .order_by(col(Customer.id)).limit(limit)).all()
+    found: dict[str, list[Customer]] = {name: [] for name in names}
+    for row in rows:
+        for name in keys.get(row.name_key, []):
+            found[name].append(row)
+    return found
 
 
 def find_any_customer(session: Session, *, name: str, limit: int = 5) -> list[Candidate]:
