@@ -26,6 +26,7 @@ from bot import metrics
 from bot.adapters.slack.adapter import Slack
 from bot.adapters.slack.parse import ParseError, body_from_http
 from bot.adapters.telegram.app import SECRET_HEADER, TelegramBot
+from bot.inbox import Inbox
 from handlers.core import Core
 from sales import leads
 from sales.errors import RuleError
@@ -53,6 +54,7 @@ class Parts:
     telegram_path: str = "/telegram"
     feishu: Callback | None = None
     leads_token: str = ""
+    inbox: Inbox | None = None  # the durable inbox of Telegram updates and Slack events (made by build)
 
 
 class _TooLarge(Exception):
@@ -164,14 +166,39 @@ def build(parts: Parts) -> ASGIApp:
         return await asyncio.to_thread(_capture, parts, body["company"], fields)
 
     routes = [*probes(engine, lambda: parts.core.clock()), Route("/api/leads", api_leads, methods=["POST"])]
+    inbox = _inbox(parts)
     if parts.slack is not None:
-        routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok),
+        routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok, inbox),
                             methods=["POST"]))
     if parts.telegram is not None:
-        routes.append(Route(parts.telegram_path, _telegram_endpoint(parts.telegram, db_ok), methods=["POST"]))
+        routes.append(Route(parts.telegram_path, _telegram_endpoint(parts.telegram, inbox), methods=["POST"]))
     if parts.feishu is not None:
         routes.append(Route("/feishu/events", _feishu_endpoint(parts.feishu, db_ok), methods=["POST"]))
     return BodyLimit(Starlette(routes=routes))
+
+
+def _inbox(parts: Parts) -> Inbox:
+    """The durable inbox, its handlers registered, pumping already when a loop runs (a restart's leftovers)."""
+    from bot.adapters.slack.app import handle_stored
+
+    inbox = parts.inbox = parts.inbox or Inbox(parts.engine)
+    if parts.telegram is not None:
+        parts.telegram.inbox = inbox
+        inbox.register("telegram", parts.telegram.handle_stored)
+    slack = parts.slack
+    if slack is not None:
+        slack.inbox = inbox
+
+        async def slack_stored(payload: str) -> None:
+            await handle_stored(slack, payload)
+        inbox.register("slack", slack_stored)
+    if inbox.handlers:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return inbox  # started by the first stored update
+        inbox.start()
+    return inbox
 
 
 def _capture(parts: Parts, company: str, fields: dict[str, str]) -> Response:
@@ -192,18 +219,36 @@ def _capture(parts: Parts, company: str, fields: dict[str, str]) -> Response:
         return JSONResponse({"error": err.code}, status_code=422)
 
 
-def _slack_endpoint(slack: Slack, secret: str, db_ok: Any) -> Any:
+def _slack_endpoint(slack: Slack, secret: str, db_ok: Any, inbox: Inbox) -> Any:
+    from bot.adapters.slack.app import stored_keys
+
     verifier = SignatureVerifier(secret)
     handler = AsyncSlackRequestHandler(slack.app)
 
     async def endpoint(request: Request) -> Response:
-        raw = await request.body()
+        # Nothing unsigned or stale is read: the headers first, then at most MAX_BODY bytes, then the signature.
+        stamp = request.headers.get("x-slack-request-timestamp", "")
+        if (not request.headers.get("x-slack-signature") or not stamp.isdigit()
+                or abs(time.time() - int(stamp)) > 60 * 5):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        raw = await bounded_body(request)
+        if raw is None:
+            return JSONResponse({"error": "request body too large"}, status_code=413)
         if not verifier.is_valid_request(raw, dict(request.headers)):
             return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
-            body_from_http(raw.decode("utf-8"), request.headers.get("content-type", "").split(";")[0].strip())
-        except (UnicodeDecodeError, ParseError):
+            body = body_from_http(raw.decode("utf-8"),
+                                  request.headers.get("content-type", "").split(";")[0].strip())
+        except (UnicodeDecodeError, ParseError, RecursionError):
             return JSONResponse({"error": "malformed payload"}, status_code=400)
+        keys = stored_keys(body)
+        if keys is not None:
+            try:  # stored and committed before Slack hears 200: a process that dies now loses nothing
+                await inbox.put("slack", keys[0], keys[1], json.dumps(body))
+            except Exception as exc:
+                log.warning("event not stored: database unavailable", extra={"error": type(exc).__name__})
+                return JSONResponse({"error": "try again shortly"}, status_code=503)
+            return Response(status_code=200)
         if not await db_ok():
             # Not acknowledged: Slack retries, and the retry is handled once the database is back.
             return JSONResponse({"error": "try again shortly"}, status_code=503)
@@ -213,23 +258,37 @@ def _slack_endpoint(slack: Slack, secret: str, db_ok: Any) -> Any:
     return endpoint
 
 
-def _telegram_endpoint(bot: TelegramBot, db_ok: Any) -> Any:
+def _telegram_endpoint(bot: TelegramBot, inbox: Inbox) -> Any:
     async def endpoint(request: Request) -> Response:
         if not bot.secret_ok(request.headers.get(SECRET_HEADER, "")):
             return Response(status_code=403)
         try:
             payload = json.loads(await request.body())
-        except ValueError:
-            return Response(status_code=400)
-        if not await db_ok():
+            update_id, chat = bot.check(payload)
+        except (ValueError, RecursionError):  # not JSON, nested past Python's limit, or no update
+            return JSONResponse({"error": "not a Telegram update"}, status_code=400)
+        try:  # stored and committed before Telegram hears 200: a process that dies now loses nothing
+            await inbox.put("telegram", update_id, chat, json.dumps(payload))
+        except Exception as exc:
+            log.warning("update not stored: database unavailable", extra={"error": type(exc).__name__})
             return Response(status_code=503)  # Telegram keeps the update and sends it again
-        try:
-            await bot.accept(payload)
-        except ValueError:
-            return Response(status_code=400)
         return Response(status_code=200)
 
     return endpoint
+
+
+async def bounded_body(request: Request, limit: int = MAX_BODY) -> bytes | None:
+    """The request body, read no further than `limit` bytes (None when it is longer)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    request._body = raw  # what request.body() answers from now on (Bolt reads it again)
+    return raw
 
 
 def _feishu_endpoint(callback: Callback, db_ok: Any) -> Any:

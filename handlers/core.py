@@ -217,9 +217,10 @@ class Core:
         if incoming.action:
             action = incoming.action
             if action.startswith("tok:"):
-                action = self._stored(ctx, action[4:])
-                if action is None:
+                stored = self._stored(ctx, action[4:])
+                if stored is None:
                     return
+                action = stored
             if action.startswith("say:"):
                 text = action[4:]
             else:

@@ -22,6 +22,7 @@ from bot import uploads
 from bot.adapters.slack import parse, render, surfaces
 from bot.adapters.slack.parse import Parsed
 from bot.delivery import RetryAfter, Undeliverable, deliver_due_async
+from bot.inbox import Inbox
 from handlers import outbox
 from handlers.core import Core
 from handlers.deal_news import deal_of_thread
@@ -73,6 +74,7 @@ class Slack:
         self._dms: dict[tuple[str, str], str] = {}
         self._deliver_lock = asyncio.Lock()
         self.socket: Any = None  # the Socket Mode handler; over HTTP, bot/web.py serves the listeners
+        self.inbox: Inbox | None = None  # bot/web.py's durable inbox: events are stored before their 200
 
     # --- plumbing -----------------------------------------------------------------------------------
 
@@ -89,7 +91,9 @@ class Slack:
             log.exception("slack work failed")
 
     async def drain(self) -> None:
-        """Wait until every piece of work started so far (and what it started) is done."""
+        """Wait until every piece of work started so far (and what it started) is done, stored events too."""
+        if self.inbox is not None:
+            await self.inbox.idle()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -108,8 +112,9 @@ class Slack:
 
     # --- turns --------------------------------------------------------------------------------------
 
-    async def turn(self, p: Parsed) -> None:
-        """One message, command or click through the core, and its replies back to Slack."""
+    async def turn(self, p: Parsed, *, stored: bool = False) -> None:
+        """One message, command or click through the core, and its replies back to Slack (`stored`: from the
+        durable inbox, where a database gone away mid-turn raises Unavailable and the event is tried again)."""
         inc = p.incoming
         if inc is None:
             return
@@ -126,7 +131,10 @@ class Slack:
             await self.answer(p, [uploads.too_large(limit, lang)], stranger=who is None)
         elif p.file is not None:
             inc = replace(inc, file=await self.download(p.file))
-        replies = await self.db(self.core.handle, inc)
+        if stored:
+            replies = await self.db(partial(self.core.handle, inc, raise_unavailable=True))
+        else:
+            replies = await self.db(self.core.handle, inc)
         await self.answer(p, replies, stranger=who is None)
         if p.surface == "home":
             await surfaces.publish_home(self, p.team, p.user)
@@ -358,6 +366,8 @@ class Slack:
 
     async def close(self) -> None:
         """Stop the Socket Mode connection (if any), finish the work in flight, release the threads."""
+        if self.inbox is not None:
+            await self.inbox.stop()
         if self.socket is not None:
             await self.socket.close_async()
             self.socket = None

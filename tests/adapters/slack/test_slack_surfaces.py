@@ -281,9 +281,9 @@ async def test_a_shared_file_is_downloaded_with_the_bot_token(engine: Engine, cl
     seen = []
     handle = core.handle
 
-    def spy(incoming: Any) -> Any:
+    def spy(incoming: Any, **kw: Any) -> Any:
         seen.append(incoming)
-        return handle(incoming)
+        return handle(incoming, **kw)
 
     core.handle = spy  # type: ignore[method-assign]
     async with running(core) as r:

@@ -283,7 +283,7 @@ async def test_files_go_out_as_photos_and_documents_and_come_in_as_attachments(
     answer = [Reply(text="*Funnel* chart", image=Attachment("funnel.png", "image/png", PNG)),
               Reply(text="Your export", image=Attachment("deals.csv", "text/csv", b"id,title\n1,x\n"))]
 
-    def handle(incoming: Incoming) -> list[Reply]:
+    def handle(incoming: Incoming, **_: object) -> list[Reply]:
         got.append(incoming)
         return answer
 
@@ -304,7 +304,7 @@ async def test_a_long_reply_arrives_in_parts_that_telegram_accepts(
     alice = bind_demo_team(engine, api, clock)["alice"]
     text = "\n".join(f"{i:04d} *华东* 🎉 <b>&amp; " + "x" * 40 for i in range(220))
 
-    def handle(incoming: Incoming) -> list[Reply]:
+    def handle(incoming: Incoming, **_: object) -> list[Reply]:
         return [Reply(text=text)]
 
     core.handle = handle  # type: ignore[method-assign]
