@@ -12,7 +12,7 @@ from typing import Any
 
 # Fields a log call may carry via `extra=`; anything else (message text, payloads) is not written.
 FIELDS = ("platform", "workspace", "chat", "user", "command", "latency_ms", "outcome", "event_id",
-          "outbox_id", "reminder_id", "error", "role", "count", "path", "status")
+          "outbox_id", "reminder_id", "inbox_id", "error", "role", "count", "path", "status")
 
 
 # Shapes of secrets, redacted even when not configured: Telegram and Slack tokens, Feishu's access tokens

@@ -22,16 +22,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import metrics
+from bot import leads_api, metrics
 from bot.adapters.slack.adapter import Slack
 from bot.adapters.slack.parse import ParseError, body_from_http
 from bot.adapters.telegram.app import SECRET_HEADER, TelegramBot
 from bot.inbox import Inbox
 from handlers.core import Core
-from sales import leads
-from sales.errors import RuleError
-from sales.invites import default_team
-from storage.db import session_factory, transaction
 from storage.migrate import at_head
 from storage.status import last_sweep, outbox_backlog, ping, reminders_due
 
@@ -151,21 +147,8 @@ def build(parts: Parts) -> ASGIApp:
         except Exception:
             return False
 
-    async def api_leads(request: Request) -> Response:
-        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not parts.leads_token or not token or token != parts.leads_token:
-            return JSONResponse({"error": "unauthorized"}, status_code=401)
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
-        if not isinstance(body, dict) or not isinstance(body.get("company"), str):
-            return JSONResponse({"error": "company is required"}, status_code=422)
-        fields = {k: str(body[k]) for k in ("person", "phone", "email", "source", "budget", "size", "note")
-                  if isinstance(body.get(k), str | int | float) and str(body[k]).strip()}
-        return await asyncio.to_thread(_capture, parts, body["company"], fields)
-
-    routes = [*probes(engine, lambda: parts.core.clock()), Route("/api/leads", api_leads, methods=["POST"])]
+    routes = [*probes(engine, lambda: parts.core.clock()), Route(
+        "/api/leads", leads_api.endpoint(engine, lambda: parts.core.clock(), parts.leads_token), methods=["POST"])]
     inbox = _inbox(parts)
     if parts.slack is not None:
         routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok, inbox),
@@ -199,24 +182,6 @@ def _inbox(parts: Parts) -> Inbox:
             return inbox  # started by the first stored update
         inbox.start()
     return inbox
-
-
-def _capture(parts: Parts, company: str, fields: dict[str, str]) -> Response:
-    now = parts.core.clock()
-    try:
-        with transaction(session_factory(parts.engine)) as session:
-            team = default_team(session, now)
-            lead = leads.capture(session, by=None, company=company, now=now, team_id=team.id,
-                                 person=fields.get("person"), phone=fields.get("phone"), email=fields.get("email"),
-                                 source=fields.get("source"), budget=fields.get("budget"),
-                                 size=fields.get("size"), note=fields.get("note"))
-            return JSONResponse({"id": lead.id, "score": lead.score, "status": lead.status}, status_code=201)
-    except leads.LeadDuplicate as dup:
-        # The caller is a web form: it learns that and why, not whose record it matched.
-        matches = [{"kind": m.kind, "id": m.id, "why": m.why} for m in dup.matches]
-        return JSONResponse({"error": "duplicate", "matches": matches}, status_code=409)
-    except RuleError as err:
-        return JSONResponse({"error": err.code}, status_code=422)
 
 
 def _slack_endpoint(slack: Slack, secret: str, db_ok: Any, inbox: Inbox) -> Any:
