@@ -105,7 +105,9 @@ def capture(engine: Engine, clock: Clock, fields: dict[str, str]) -> Response:
             with transaction(session_factory(engine)) as session:
                 team = default_team(session, now)
                 lead = leads.capture(session, by=None, now=now, team_id=team.id, company=fields["company"],
-                                     **{k: fields.get(k) for k in MAX_LENGTHS if k != "company"})
+                                     person=fields.get("person"), phone=fields.get("phone"),
+                                     email=fields.get("email"), source=fields.get("source"),
+                                     budget=fields.get("budget"), size=fields.get("size"), note=fields.get("note"))
                 return JSONResponse({"id": lead.id, "score": lead.score, "status": lead.status}, status_code=201)
         except leads.LeadDuplicate:
             # Said the same way whatever it matched (a lead, a customer; by name, phone or email): a token
