@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from handlers.core import Clock
@@ -90,6 +90,8 @@ def endpoint(engine: Engine, clock: Clock, token: str) -> Any:
         except Refused as no:
             log.info("lead refused", extra={"status": no.status, "error": no.reason})  # the reason, no values
             return JSONResponse({"error": no.error, "reason": no.reason}, status_code=no.status)
+        except ClientDisconnect:
+            raise  # the web app's door logs it as one line
         except Exception as exc:  # no traceback in the log: messages may quote what was sent
             log.error("lead api failed", extra={"error": type(exc).__name__})
             return JSONResponse({"error": "internal", "reason": "nothing was saved; try again"}, status_code=500)

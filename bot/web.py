@@ -17,7 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -94,6 +94,8 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await Response("request body too large", status_code=413)(scope, receive, send)
+        except ClientDisconnect:  # a slow upload the client gave up on: nothing to answer, nothing to trace
+            log.info("request dropped by the client before its body arrived", extra={"path": scope.get("path")})
 
 
 def probes(engine: Engine, now: Callable[[], datetime]) -> list[Route]:

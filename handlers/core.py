@@ -63,12 +63,14 @@ def command_of(incoming: Incoming) -> str:
     return known.name if known is not None else "other"
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (PostgreSQL refuses NUL; none of them means anything in chat) and lone UTF-16 surrogates
+# (a JSON "\ud800" decodes to one; no database can store it as UTF-8).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_input(incoming: Incoming) -> Incoming:
-    """The input without control characters (PostgreSQL refuses NUL; none of them means anything in chat),
-    in what was said and in the ids it is stored under (event, user, chat)."""
+    """The input without control characters and lone surrogates, in what was said and in the ids it is stored
+    under (event, user, chat)."""
     text = _CONTROL.sub("", incoming.text)
     action = _CONTROL.sub("", incoming.action) if incoming.action else incoming.action
     ids: dict[str, Any] = {k: _CONTROL.sub("", v) for k in ("user", "event_id", "display_name", "locale")

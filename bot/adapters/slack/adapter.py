@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -57,6 +58,9 @@ def classify(err: SlackApiError) -> Exception:
     if code in PERMANENT:
         return Undeliverable(code)
     return err
+
+
+SLACK_FILE_HOSTS = ("files.slack.com",)
 
 
 class Slack:
@@ -342,15 +346,28 @@ class Slack:
         name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name")
         return str(name) if name else None
 
+    def slack_host(self, url: str) -> bool:
+        """Whether a file URL is Slack's own (files.slack.com over https), or the configured API's host (a
+        stand-in, an enterprise proxy): the only places the bot token is sent."""
+        where, api = urlsplit(url), urlsplit(self.client.base_url)
+        if where.scheme == "https" and where.hostname in SLACK_FILE_HOSTS and where.port in (None, 443):
+            return True
+        return bool(where.hostname) and (where.scheme, where.hostname, where.port) == (api.scheme, api.hostname,
+                                                                                          api.port)
+
     async def download(self, ref: parse.FileRef) -> Attachment | None:
         """A shared file's bytes, fetched with the bot token (imports); None when gone."""
         # One byte over the limit at most: a file bigger than Slack said is then refused by the core's gate.
         limit = self.core.settings.max_file_bytes
+        if not self.slack_host(ref.url):  # the bot token goes to Slack and nowhere else, whatever an event says
+            log.warning("file download refused: not a Slack host")
+            return None
         headers = {"Authorization": f"Bearer {self.client.token}"}
         timeout = aiohttp.ClientTimeout(total=60)
         chunks: list[bytes] = []
         size = 0
-        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(ref.url, headers=headers) as resp:
+        async with aiohttp.ClientSession(timeout=timeout) as http, \
+                http.get(ref.url, headers=headers, allow_redirects=False) as resp:
             if resp.status != 200:
                 log.warning("file download failed: %s", resp.status)
                 return None

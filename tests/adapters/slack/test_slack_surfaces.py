@@ -329,3 +329,35 @@ async def test_socket_mode_acks_over_the_websocket_and_answers_through_the_web_a
     finally:
         await app.stop()
         await api.stop()
+
+
+async def test_a_signed_file_event_never_sends_the_bot_token_to_another_host(engine: Engine, clock: FakeClock) -> None:
+    from aiohttp import web
+
+    hits: list[str] = []
+
+    async def evil(request: web.Request) -> web.Response:
+        hits.append(request.headers.get("Authorization", ""))
+        return web.Response(body=b"company,grade\nx,A\n")
+
+    other = web.Application()
+    other.router.add_get("/{tail:.*}", evil)
+    runner = web.AppRunner(other)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    core = await _setup(engine, clock)
+    try:
+        async with running(core) as r:
+            side = r.side
+            for url in (f"http://127.0.0.1:{port}/files/F0CSV", f"https://files.slack.com.evil.test:{port}/x"):
+                event = side.dm_event(CAROL, "", subtype="file_share", files=[{
+                    "id": "F0CSV", "name": "customers.csv", "mimetype": "text/csv", "size": 18,
+                    "url_private": url, "url_private_download": url}])
+                await r.ok(await side.event(event))
+            assert r.slack.slack_host("https://files.slack.com/files-pri/T0-F0/download/a.csv")
+            assert not r.slack.slack_host("http://files.slack.com/files-pri/T0-F0/download/a.csv")
+    finally:
+        await runner.cleanup()
+    assert hits == []
