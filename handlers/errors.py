@@ -25,6 +25,10 @@ MESSAGES: dict[str, str] = {
     "no_tags": N_("Give a tag, e.g. #key."),
     "bad_phone": N_("“{phone}” is not a valid phone number."),
     "amount_not_positive": N_("The amount must be more than 0."),
+    "amount_cents": N_("Amounts are counted in cents: at least 0.01, with at most two decimals."),
+    "followup_too_far": N_("The follow-up date {date} is too far ahead (at most {years} years); give a nearer one."),
+    "paid_too_old": N_("The payment date {date} is too long ago (at most {years} years back); "
+                       "give the day the money arrived."),
     "amount_too_large": N_("That amount is too large."),
     "bad_number": N_("“{value}” is not a number."),
     "bad_line": N_("I can't read the line “{line}”. Write: ITEM QTY UNIT_PRICE"),
