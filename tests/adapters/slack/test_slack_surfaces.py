@@ -361,3 +361,30 @@ async def test_a_signed_file_event_never_sends_the_bot_token_to_another_host(eng
     finally:
         await runner.cleanup()
     assert hits == []
+
+
+async def test_a_stored_button_works_only_for_the_person_it_was_shown_to(engine: Engine, clock: FakeClock) -> None:
+    from storage.models import Lead
+
+    core = await _setup(engine, clock)
+    bob, dave = DEMO_USERS["bob"], DEMO_USERS["dave"]
+
+    def leads() -> int:
+        with Session(engine) as s:
+            return len(s.exec(select(Lead)).all())
+
+    async with running(core) as r:
+        side, api = r.side, r.api
+        await r.ok(await side.event(side.mention_event(bob, GENERAL, "lead add 华东科技 张伟 13856781234 来源 展会")))
+        await r.ok(await side.event(side.mention_event(
+            bob, GENERAL, "lead add 华东科技有限公司 李四 来源 官网 预算 30万 规模 600人")))
+        prompt, label = next((m, el["text"]["text"]) for m in reversed(api.messages) for block in m.blocks
+                             if block.get("type") == "actions" for el in block.get("elements", [])
+                             if str(el.get("value", "")).startswith("tok:"))
+        before = leads()
+        await r.ok(await side.click(dave, prompt, label))
+        told = [m.text for m in api.messages] + [e["text"] for e in api.ephemeral]  # the line is new: only dave's
+        assert any("shown to someone else" in t for t in told), told
+        assert leads() == before
+        await r.ok(await side.click(bob, prompt, label))
+        assert leads() == before + 1
