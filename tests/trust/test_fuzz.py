@@ -247,7 +247,8 @@ def slack_http(kind: str, body: Any) -> tuple[str, str]:
     if kind == "payload":
         return urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded"
     flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
-    return urlencode(flat), "application/x-www-form-urlencoded"
+    # A lone surrogate in a form field goes out as the bytes Python would write for it (not UTF-8 Slack sends).
+    return urlencode(flat, errors="surrogatepass"), "application/x-www-form-urlencoded"
 
 
 def slack_parse_any(raw: str, ctype: str) -> slack_parse.Parsed | None:
