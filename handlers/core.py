@@ -67,21 +67,25 @@ Outcome = Literal["ok", "error", "repeat", "unavailable", "limited"]
 
 
 def command_of(incoming: Incoming) -> str:
-    """What kind of input this is, for logs and metrics: a command name, "click" or "text"."""
+    """What kind of input this is, for logs and metrics: a registered command's name (an alias gives its
+    command's), "other" for any other /word, "click" or "text": a bounded set whatever people type."""
     if incoming.action:
         return "click"
     text = incoming.text.strip()
-    if text.startswith("/"):
-        return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()[:20] if len(text) > 1 else "text"
-    return "text"
+    if not text.startswith("/") or len(text) < 2 or text[1].isspace():
+        return "text"
+    known = registry.COMMANDS.get(text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower())
+    return known.name if known is not None else "other"
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (PostgreSQL refuses NUL; none of them means anything in chat) and lone UTF-16 surrogates
+# (a JSON "\ud800" decodes to one; no database can store it as UTF-8).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_input(incoming: Incoming) -> Incoming:
-    """The input without control characters (PostgreSQL refuses NUL; none of them means anything in chat),
-    in what was said and in the ids it is stored under (event, user, chat)."""
+    """The input without control characters and lone surrogates, in what was said and in the ids it is stored
+    under (event, user, chat)."""
     text = _CONTROL.sub("", incoming.text)
     action = _CONTROL.sub("", incoming.action) if incoming.action else incoming.action
     ids: dict[str, Any] = {k: _CONTROL.sub("", v) for k in ("user", "event_id", "display_name", "locale")

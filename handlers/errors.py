@@ -28,6 +28,10 @@ MESSAGES: dict[str, str] = {
     "card_gone": N_("That card is no longer waiting: it was saved, dismissed, or forgotten after two days. Send the photo again."),
     "card_needs": N_("The card needs a {field} before it can be saved: press Edit."),
     "amount_not_positive": N_("The amount must be more than 0."),
+    "amount_cents": N_("Amounts are counted in cents: at least 0.01, with at most two decimals."),
+    "followup_too_far": N_("The follow-up date {date} is too far ahead (at most {years} years); give a nearer one."),
+    "paid_too_old": N_("The payment date {date} is too long ago (at most {years} years back); "
+                       "give the day the money arrived."),
     "amount_too_large": N_("That amount is too large."),
     "bad_number": N_("“{value}” is not a number."),
     "bad_line": N_("I can't read the line “{line}”. Write: ITEM QTY UNIT_PRICE"),

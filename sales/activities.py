@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sales import audit
+from sales import audit, ranges
 from sales.errors import RuleError
 from storage.models import Activity, Customer, FollowUp, User
 
@@ -62,6 +62,7 @@ def log_activity(
         if is_past:
             past = when
         else:
+            ranges.check_followup(due, now)
             followup = FollowUp(customer_id=customer.id or 0, owner_id=customer.owner_id, due_at=due,
                                 has_time=has_time, what=text[:300], reason="activity", activity_id=act.id,
                                 created_at=now)
@@ -125,10 +126,12 @@ def snooze_followup(
     time or 09:00 local."""
     if followup.status != "open":
         raise RuleError("followup_closed")
+    if days > ranges.FOLLOWUP_HORIZON.days:
+        raise RuleError("followup_too_far", date=f"+{days}d", years=ranges.FOLLOWUP_HORIZON.days // 366)
     local_due = followup.due_at.astimezone(tz)
     day = to or max(now.astimezone(tz).date(), local_due.date()) + timedelta(days=days)
     at = local_due.time() if followup.has_time else DEFAULT_HOUR
-    new_due = datetime.combine(day, at, tzinfo=tz).astimezone(ZoneInfo("UTC"))
+    new_due = ranges.check_followup(datetime.combine(day, at, tzinfo=tz).astimezone(ZoneInfo("UTC")), now)
     before = followup.due_at
     followup.due_at = new_due
     session.add(followup)

@@ -10,7 +10,7 @@ from handlers.fmt import day, money
 from handlers.markup import esc
 from handlers.parsing import find_date, find_money, read_plan
 from handlers.registry import command, usage
-from sales import orders
+from sales import orders, ranges
 from sales.access import order_scope
 from sales.errors import RuleError
 from sales.quotes import number
@@ -106,15 +106,14 @@ def paid(ctx: Ctx, args: str) -> None:
         if found is None:
             raise
         amount = found.amount
+    ranges.check_money(amount)
     paid_on = ctx.local_now.date()
     if len(words) > 1:
         got = paid_date(ctx, " ".join(words[1:]))
         if got is None:
             usage(ctx, "paid")
             return
-        if got > paid_on:
-            raise RuleError("paid_in_future", date=got.isoformat())
-        paid_on = got
+        paid_on = ranges.check_paid_on(got, paid_on)
     orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now)
     deal_news.paid(ctx, o, amount)
     ctx.say("Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
+import json
 import logging
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -20,11 +23,17 @@ from bot.adapters.telegram.limits import ChatRateLimiter, Limits, retry_seconds
 from bot.adapters.telegram.ordering import PerChatOrder
 from bot.config import Config
 from handlers import outbox
-from handlers.core import Core
+from handlers.core import Core, Unavailable
 from handlers.types import Attachment, ChatRef, Incoming, Reply
 from storage.db import session_factory, transaction
 
+if TYPE_CHECKING:
+    from bot.inbox import Inbox
+
 log = logging.getLogger("salesbot.telegram")
+# Set while a stored update (the durable inbox) is handled: a database gone away mid-turn leaves it stored for
+# another try instead of answering "not saved".
+_STORED: contextvars.ContextVar[bool] = contextvars.ContextVar("telegram_stored", default=False)
 _RUNNING: dict[str, TelegramBot] = {}  # token → this process's running bot: the outbox sender shares its pace
 DEFAULT_API = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -49,6 +58,8 @@ class TelegramBot:
         register(self.application, self)
         self._secret = ""
         self.menus_task: asyncio.Task[int] | None = None
+        self.inbox: Inbox | None = None  # bot/web.py's durable inbox, when the webhook is served
+        self._later: set[int] = set()  # stored updates the database went away from: handled again later
 
     @property
     def core(self) -> Core:
@@ -78,7 +89,15 @@ class TelegramBot:
         doc = parse.document_of(update)
         if doc is not None:
             incoming = await self._with_file(incoming, doc)
-        replies = await asyncio.to_thread(self.core.handle, incoming)
+        stored = _STORED.get()
+        try:
+            if stored:
+                replies = await asyncio.to_thread(partial(self.core.handle, incoming, raise_unavailable=True))
+            else:
+                replies = await asyncio.to_thread(self.core.handle, incoming)
+        except Unavailable:
+            self._later.add(update.update_id)
+            return
         clicked = parse.clicked_message_id(update)
         for reply in replies:
             await self._answer(incoming.chat, reply, clicked)
@@ -231,15 +250,37 @@ class TelegramBot:
         """Whether a webhook call carries our secret token (compared in constant time)."""
         return bool(self._secret) and hmac.compare_digest(sent.encode(), self._secret.encode())
 
-    async def accept(self, payload: Any) -> None:
-        """Queue one webhook update for handling; a payload that is no Update raises ValueError."""
-        update = Update.de_json(payload, self.application.bot) if isinstance(payload, dict) else None
-        if update is None:
+    def check(self, payload: Any) -> tuple[str, str]:
+        """A webhook body's update id and chat (the inbox's keys); ValueError when it is no update."""
+        if not isinstance(payload, dict) or type(payload.get("update_id")) is not int:
             raise ValueError("not an update")
-        await self.application.update_queue.put(update)
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except Exception as exc:  # the library's models refuse it: a field of the wrong shape
+            raise ValueError("not an update") from exc
+        chat = update.effective_chat
+        return str(update.update_id), (f"chat:{chat.id}" if chat is not None else f"update:{update.update_id}")
+
+    async def handle_stored(self, payload: str) -> None:
+        """Handle one update from the durable inbox, to its end; `Later` when the database went away meanwhile."""
+        from bot.inbox import Later
+
+        if not self.application.running:
+            raise Later()
+        update = Update.de_json(json.loads(payload), self.application.bot)
+        token = _STORED.set(True)
+        try:
+            await self.application.process_update(update)
+        finally:
+            _STORED.reset(token)
+        if update.update_id in self._later:
+            self._later.discard(update.update_id)
+            raise Later()
 
     async def stop(self) -> None:
-        """Stop polling, then the Application (a webhook stays registered)."""
+        """Stop polling and the inbox's pump, then the Application (a webhook stays registered)."""
+        if self.inbox is not None:
+            await self.inbox.stop()
         if _RUNNING.get(self._token) is self:
             del _RUNNING[self._token]
         if self.menus_task is not None and not self.menus_task.done():

@@ -1,4 +1,5 @@
-"""inbox: webhook updates stored before they are acknowledged; button tokens unguessable, bound and expiring
+"""inbox: webhook updates stored before they are acknowledged; button tokens unguessable, bound and expiring;
+outbox rows say who is delivering them
 
 Revision ID: 0008_inbox
 Revises: 0007
@@ -38,6 +39,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('platform', 'event_key', name='uq_inbox_event')
     )
     op.create_index('ix_inbox_status_chat', 'inbox', ['status', 'chat_key', 'id'], unique=False)
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_by', _TEXT(), nullable=True))
     # Old tokens were sequential ids bound to nobody: they stop working ("That button no longer works").
     op.execute(sa.text("DELETE FROM actiontoken"))
     with op.batch_alter_table('actiontoken', schema=None) as batch_op:
@@ -49,6 +52,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('claimed_by')
     with op.batch_alter_table('actiontoken', schema=None) as batch_op:
         batch_op.drop_constraint('fk_actiontoken_user_id', type_='foreignkey')
         batch_op.drop_index('ix_actiontoken_key')

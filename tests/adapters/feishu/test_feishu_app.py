@@ -141,7 +141,7 @@ async def test_files_come_in_as_attachments_and_go_out_as_images_and_files(
               Reply(text="Your export", image=Attachment("deals.xlsx", "application/vnd.openxmlformats-officedocument"
                                                          ".spreadsheetml.sheet", b"PK\x03\x04xlsx"))]
 
-    def handle(incoming: Incoming) -> list[Reply]:
+    def handle(incoming: Incoming, **_: object) -> list[Reply]:
         got.append(incoming)
         return answer
 
@@ -217,7 +217,7 @@ async def test_a_long_reply_arrives_in_parts_feishu_accepts(engine: Engine, cloc
     alice = bind_demo(engine, api, clock)["alice"]
     text = "\n".join(f"{i:04d} *华东精密* 🎉 <at id=all></at> " + "长" * 60 for i in range(600))
 
-    def handle(incoming: Incoming) -> list[Reply]:
+    def handle(incoming: Incoming, **_: object) -> list[Reply]:
         return [Reply(text=text)]
 
     core.handle = handle  # type: ignore[method-assign]
