@@ -22,9 +22,14 @@ class Config(BaseSettings):
     rate_limit: int = 20  # inputs per person per window; 0 turns the limit off
     rate_window_s: int = 10
     max_file_bytes: int = 20 * 1024 * 1024
+    max_unpacked_bytes: int = 200 * 1024 * 1024  # what an xlsx/ods may unpack to
+    max_rows: int = 1_048_576
+    max_columns: int = 1_000
+    max_cell_chars: int = 32_767
     default_lang: str = "en"
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
+    cadence_per_day: int = 5  # cadence follow-ups the clock puts on one rep's working day
     telegram_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL")
     telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
@@ -59,4 +64,7 @@ class Config(BaseSettings):
         """The part of the settings the core needs."""
         return CoreSettings(default_lang=self.default_lang, default_tz=self.default_tz,
                             phone_region=self.phone_region, rate_limit=self.rate_limit,
-                            rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes)
+                            rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes,
+                            max_unpacked_bytes=self.max_unpacked_bytes, max_rows=self.max_rows,
+                            max_columns=self.max_columns, max_cell_chars=self.max_cell_chars,
+                            cadence_per_day=self.cadence_per_day)

@@ -7,6 +7,10 @@ from sales.imports import BadFile, Issue
 
 FILE_MESSAGES: dict[str, str] = {
     "too_large": N_("That file is too large ({size} MB; the limit is {limit} MB). Split it and import the parts."),
+    "too_large_unpacked": N_("That file unpacks to more than {limit} MB. Split it and import the parts."),
+    "too_many_rows": N_("That sheet has more than {limit} rows. Split it and import the parts."),
+    "too_many_columns": N_("That sheet has more than {limit} columns. Keep the columns to import and send it again."),
+    "cell_too_long": N_("A cell of that file holds more than {limit} characters. Shorten it and send it again."),
     "not_spreadsheet": N_("“{name}” is not a spreadsheet. Send an .xlsx, .xls, .ods or .csv file."),
     "encrypted": N_("“{name}” is password-protected. Remove the password in Excel (File → Info → Protect Workbook) and send it again."),
     "corrupt": N_("“{name}” can't be opened; it may be damaged. Open it in Excel, save it as .xlsx and try again."),

@@ -16,6 +16,7 @@ from sales.names import initials_key, name_key, pinyin_key
 from sales.names.directory import customers_added, find_any_customer
 from sales.names.index import Candidate
 from sales.sources import canonical
+from storage import locks
 from storage.models import Contact, Customer, User
 
 GRADES = ("A", "B", "C")
@@ -49,6 +50,7 @@ def create_customer(
     grade = grade.upper()
     if grade not in GRADES:
         raise RuleError("bad_grade", grade=grade)
+    locks.named(session, locks.DEDUPE)  # the check and the insert as one step among concurrent turns
     if not force:
         matches = find_any_customer(session, name=name)
         if matches:
@@ -129,6 +131,7 @@ def add_contact(
     name = " ".join(name.split())
     if not name:
         raise RuleError("empty_name")
+    locks.named(session, locks.DEDUPE)
     if not force and (phone or email):
         conds = []
         if phone:

@@ -200,6 +200,9 @@ def load_demo(
                                                      chat=handle, user_id=ids[handle], created_at=now))
         sellers = [ids["alice"]] * 4 + [ids["dave"]] * 4 + [ids["bob"]]
         base = int(conn.execute(select(func.coalesce(func.max(col(Customer.id)), 0))).scalar_one() or 0)
+        if conn.dialect.name == "sqlite":  # above every id ever given (AUTOINCREMENT), not only those left
+            seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'customer'")).scalar()
+            base = max(base, int(seq or 0))
         cust_rows, deal_rows, act_rows, fu_rows, change_rows = [], [], [], [], []
         quote_rows, line_rows, order_rows, inst_rows, pay_rows = [], [], [], [], []
         lost_quotes: list[tuple[int, Decimal, int, datetime, str]] = []

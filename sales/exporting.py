@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import String, type_coerce
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from sales.access import activity_scope, customer_scope, deal_scope, lead_scope
 from sales.imports import FORMULA_START, Issue, Plan
 from sales.sources import label as source_label
+from sales.xlsx import write_xlsx
 from storage.models import Activity, Contact, Customer, Deal, Lead, Stage, User
 
 EXPORTS = ("customers", "deals", "activities", "leads")
+STREAM_ROWS = 5000  # rows fetched at a time
 FORMATS = ("xlsx", "csv")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
@@ -45,9 +48,37 @@ HEADERS: dict[str, list[tuple[str, str]]] = {
 
 def safe(value: Any) -> Any:
     """A cell value that no spreadsheet will run: text starting with = + - @ gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in (*FORMULA_START, "\t", "\r"):
+    if isinstance(value, str) and value[:1] in _UNSAFE:
         return "'" + value
     return value
+
+
+_UNSAFE = frozenset((*FORMULA_START, "\t", "\r"))
+
+
+class _LocalTimes:
+    """Stored instants as the local dates or datetimes the import reads back, fast: the zone's offset is
+    looked up once per hour of UTC; SQLite's text is parsed by datetime.fromisoformat."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.offsets: dict[str, timedelta] = {}
+
+    def __call__(self, at: datetime | str | None) -> date | datetime | None:
+        if at is None:
+            return None
+        if at.__class__ is not str:
+            return _local(at, self.tz)  # type: ignore[arg-type]
+        text = str(at)
+        naive = datetime.fromisoformat(text)  # the UTC wall time SQLite keeps
+        offset = self.offsets.get(text[:13])
+        if offset is None:
+            offset = self.offsets[text[:13]] = naive.replace(tzinfo=UTC).astimezone(self.tz).utcoffset() \
+                or timedelta()
+        local = naive + offset
+        if local.microsecond:
+            local = local.replace(microsecond=0)
+        return local.date() if not (local.hour or local.minute or local.second) else local
 
 
 def _local(at: datetime | None, tz: ZoneInfo) -> date | datetime | None:
@@ -81,20 +112,28 @@ def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str
         stages = {s.key: s for s in session.exec(select(Stage)).all()}
         dq = (select(Deal, Customer.name).join(Customer, col(Customer.id) == col(Deal.customer_id))
               .where(deal_scope(user)).order_by(col(Deal.id)))
-        for d, cname in session.exec(dq).all():
+        for d, cname in session.exec(dq.execution_options(yield_per=STREAM_ROWS)):
             stage = stages.get(d.stage)
             stage_label = (stage.name_zh if zh else stage.name_en) if stage else d.stage
             yield [cname, d.title, d.amount, d.currency, stage_label, d.probability, d.expected_close,
                    names.get(d.owner_id), d.lost_reason, d.budget]
     elif what == "activities":
-        aq = (select(Activity, Customer.name).join(Customer, col(Customer.id) == col(Activity.customer_id))
+        # Columns, not objects, a few thousand rows at a time (a server-side cursor on PostgreSQL).
+        # The time as SQLite's text (parsed fast below; PostgreSQL's driver gives datetimes).
+        aq = (sa_select(col(Customer.name), type_coerce(col(Activity.at), String), col(Activity.kind),
+                        col(Activity.summary),
+                     col(Activity.feedback), col(Activity.next_step), col(Activity.user_id),
+                     col(Activity.duration_min))
+              .join(Customer, col(Customer.id) == col(Activity.customer_id))
               .where(activity_scope(user)).order_by(col(Activity.at), col(Activity.id)))
-        for a, cname in session.exec(aq).all():
-            yield [cname, _local(a.at, tz), _KIND_ZH.get(a.kind, a.kind) if zh else a.kind, a.summary, a.feedback, a.next_step,
-                   names.get(a.user_id), a.duration_min]
+        kinds, local = _KIND_ZH.get, _LocalTimes(tz)
+        for cname, at, kind, summary, feedback, next_step, user_id, minutes in session.connection().execute(
+                aq.execution_options(yield_per=STREAM_ROWS)):  # Core rows: no ORM loading per row
+            yield [cname, local(at), kinds(kind, kind) if zh else kind, summary, feedback, next_step,
+                   names.get(user_id), minutes]
     elif what == "leads":
         lq = select(Lead).where(lead_scope(user)).order_by(col(Lead.id))
-        for lead in session.exec(lq).all():
+        for lead in session.exec(lq.execution_options(yield_per=STREAM_ROWS)):
             yield [lead.company, lead.person, lead.phone, lead.email, source_label(lead.source, lang) or None,
                    lead.budget, lead.size,
                    lead.engagement or None, names.get(lead.owner_id) if lead.owner_id else None, lead.score,
@@ -118,28 +157,32 @@ def write(header: list[str], rows: Iterator[list[Any]] | list[list[Any]], fmt: s
     """A sheet as xlsx (write-only, streaming) or csv (UTF-8 with BOM, as Excel opens it)."""
     n = 0
     if fmt == "csv":
-        buf = io.StringIO()
-        out = csv.writer(buf)
+        buf = io.BytesIO()
+        text = io.TextIOWrapper(buf, encoding="utf-8-sig", newline="", write_through=False)
+        out = csv.writer(text)
         out.writerow(header)
-        for row in rows:
-            out.writerow([_csv_cell(v) for v in row])
+        cell, unsafe = _csv_cell, _UNSAFE
+        for row in rows:  # None and numbers as csv writes them; text checked inline; the rest converted
+            out.writerow([v if v is None or v.__class__ is int else
+                          (v if not v or v[0] not in unsafe else "'" + v) if v.__class__ is str else cell(v)
+                          for v in row])
             n += 1
-        return buf.getvalue().encode("utf-8-sig"), n
-    # openpyxl ships no type hints: loaded as a module object, so mypy strict needs no stubs package.
-    book = importlib.import_module("openpyxl").Workbook(write_only=True)
-    ws = book.create_sheet(sheet[:31])
-    ws.append(header)
-    for row in rows:
-        ws.append([_xlsx_cell(v) for v in row])
-        n += 1
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue(), n
+        text.flush()
+        encoded = buf.getvalue()
+        text.detach()
+        return encoded, n
+    book = io.BytesIO()
+    n = write_xlsx(book, header, rows, sheet, quote=_UNSAFE)  # streamed: the rows are never all in memory
+    return book.getvalue(), n
 
 
 def _csv_cell(v: Any) -> str:
     if v is None:
         return ""
+    if v.__class__ is str:
+        return str(safe(v))
+    if v.__class__ is int:
+        return str(v)
     if isinstance(v, datetime):
         return v.isoformat(sep=" ", timespec="seconds" if v.second else "minutes")
     if isinstance(v, date):
@@ -147,12 +190,6 @@ def _csv_cell(v: Any) -> str:
     if isinstance(v, Decimal):
         return format(v.normalize(), "f") if v == v.to_integral_value() else format(v, "f")
     return str(safe(v))
-
-
-def _xlsx_cell(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return float(v)
-    return safe(v)
 
 
 def rejected_file(plan: Plan, reason: Callable[[Issue], str], header: str) -> bytes | None:

@@ -57,6 +57,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # a long read (storage.db.reading): each statement on its own, no write lock held
         # Writers are serialized up front, so a read-then-write transaction never dead-ends in BUSY.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -64,6 +66,21 @@ def _tune_sqlite(engine: Engine) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for a long read (an export made off the request path) that holds no write lock: on SQLite its
+    statements run on their own (every transaction here takes the write lock); on PostgreSQL a read-only
+    transaction (its server-side cursors need one; readers never block writers there). It writes nothing."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, \
+                Session(bind=conn, expire_on_commit=False) as session:
+            yield session
+        return
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        session.connection().exec_driver_sql("SET TRANSACTION READ ONLY")
+        yield session
 
 
 @contextmanager

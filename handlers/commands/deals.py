@@ -71,6 +71,10 @@ def new(ctx: Ctx, args: str) -> None:
     c = lookup.customer(ctx, cname, lambda ref: f"/deal new {ref} {rest}")
     if c is None:
         return
+    if not rest.strip():
+        ctx.say("The deal's title and amount? E.g.: CNC lathes 300000")
+        ctx.ask("complete", {"prefix": f"/deal new #{c.id}"})
+        return
     words = rest.split()
     if words and (is_negative(words[-1]) or (len(words) > 1 and is_zero(words[-1]))):
         raise RuleError("amount_not_positive")

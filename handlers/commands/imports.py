@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
+from handlers import outbox
 from handlers.context import Ctx
 from handlers.i18n import N_, tr, trn
 from handlers.markup import esc
@@ -16,10 +22,19 @@ from handlers.types import Attachment, Button, Reply
 from sales import audit, exporting, imports
 from sales.access import MANAGERS
 from sales.imports import BadFile, Options, Plan
-from storage.models import ImportBatch
+from storage.db import reading, session_factory, transaction
+from storage.models import ImportBatch, User
+
+log = logging.getLogger("salesbot.export")
+_EXPORTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="export")  # exports made off the request path
+_RUNNING: set[Future[None]] = set()
 
 IMPORTERS = MANAGERS
 SHOW = 10
+SHOW_COLUMNS = 40  # recognized columns listed (a sheet has fewer fields than this)
+SHOW_REASONS = 3  # reasons listed for one rejected row
+HEADER_CHARS = 30  # of a header as the preview shows it
+MAX_TEXT = 6000  # characters of a preview: two messages at most on every platform
 FIELD_LABELS: dict[str, str] = {
     "name": N_("company"), "industry": N_("industry"), "size": N_("size"),
     "source": N_("source"), "grade": N_("grade"), "tags": N_("tags"), "owner": N_("owner"),
@@ -43,6 +58,7 @@ COUNT_LABELS: dict[str, str] = {
     "deal.merged": N_("deal rows merged"), "lead.created": N_("new leads"),
     "lead.updated": N_("leads updated"), "lead.merged": N_("lead rows merged"),
     "lead.unchanged": N_("leads already there"), "rejected": N_("rejected"),
+    "customer.owner_moved": N_("owners changed"), "customer.owner_kept": N_("owners kept"),
     "flagged": N_("kept as typed, to check"),
 }
 
@@ -52,7 +68,10 @@ def received(ctx: Ctx, file: Attachment) -> None:
     if ctx.me.role not in IMPORTERS:
         ctx.say("Only a manager or an admin can import a spreadsheet.")
         return
-    options = Options(region=ctx.settings.phone_region, tz=ctx.tz.key, max_bytes=ctx.settings.max_file_bytes)
+    s = ctx.settings
+    options = Options(region=s.phone_region, tz=ctx.tz.key, max_bytes=s.max_file_bytes,
+                      max_unpacked=s.max_unpacked_bytes, max_rows=s.max_rows, max_columns=s.max_columns,
+                      max_cell=s.max_cell_chars)
     batch = ImportBatch(user_id=ctx.me.id or 0, file_name=file.name[:200], sha256="", data=file.data,
                         options=_dump(options), created_at=ctx.now)
     _preview(ctx, batch, options)
@@ -66,7 +85,7 @@ def _preview(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
         ctx.say("{m}", m=file_message(err, ctx.lang))
         return
     batch.sha256, batch.kind, batch.sheet, batch.options = plan.sha256, plan.kind, plan.sheet, _dump(options)
-    if not plan.changes:
+    if not plan.changes and all(o.moved for o in plan.owner_changes):
         ctx.say("{d}\nNothing to import: all of this is already here.",
                 d=describe(plan, ctx.lang))
         if batch.id is not None:
@@ -79,6 +98,9 @@ def _preview(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
     rows: list[tuple[Button, ...]] = [
         (ctx.button(ctx.t("Confirm import"), f"say:/import confirm {n}", "primary"),
          ctx.button(ctx.t("Cancel"), f"say:/import cancel {n}"))]
+    if plan.owner_changes:
+        label = ctx.t("Keep the owners") if options.move_owners else ctx.t("Change the owners too")
+        rows.append((ctx.button(label, f"say:/import owners {n}"),))
     for s in plan.suspects[:5]:
         label = ctx.t("Keep {k} apart", k=s.number) if s.merged else \
             ctx.t("Merge {k}", k=s.number)
@@ -94,13 +116,13 @@ def describe(plan: Plan, lang: str, applied: bool = False) -> str:
 
     lines = [t("Imported:") if applied else t("Preview (nothing saved yet):"),
              t("*{f}* · sheet “{s}” · {k}", f=esc(plan.file_name), s=esc(plan.sheet), k=t(KIND_LABELS[plan.kind]))]
-    mapped = [f"{esc(c.header)}→{t(FIELD_LABELS[c.field]) if c.field in FIELD_LABELS else c.field}"
+    mapped = [f"{_header(c.header)}→{t(FIELD_LABELS[c.field]) if c.field in FIELD_LABELS else c.field}"
               + (f"×{c.unit:,}" if c.unit != 1 else "") for c in plan.columns if c.field]
-    ignored = [esc(c.header) for c in plan.columns if not c.field and c.header]
+    ignored = [_header(c.header) for c in plan.columns if not c.field and c.header]
     sep = t(", ")
-    lines.append(t("Columns: {c}", c=sep.join(mapped)))
+    lines.append(t("Columns: {c}", c=_listed(mapped, SHOW_COLUMNS, sep, lang)))
     if ignored:
-        lines.append(t("Not used: {c}", c=sep.join(ignored)))
+        lines.append(t("Not used: {c}", c=_listed(ignored, SHOW, sep, lang)))
     counts = [t("{what} {n}", what=t(COUNT_LABELS[k]), n=v) for k, v in plan.counts.items() if v and k in COUNT_LABELS]
     lines.append(trn(lang, "{n} row: {c}", "{n} rows: {c}", len(plan.results), c=sep.join(counts)))
     merges = [r for r in plan.results if r.outcome == "merged" and r.into]
@@ -111,7 +133,7 @@ def describe(plan: Plan, lang: str, applied: bool = False) -> str:
     if plan.rejected:
         lines.append(t("Rejected (why):"))
         for r in plan.rejected[:SHOW]:
-            why = t("; ").join(esc(reason_text(i, lang)) for i in r.reasons)
+            why = _listed([esc(reason_text(i, lang)) for i in r.reasons], SHOW_REASONS, t("; "), lang)
             lines.append("  " + t("row {r}: {why}", r=r.row, why=why))
         lines += _more(len(plan.rejected), lang)
     others = [(row, i) for row, i in plan.flagged if i.code not in ("unknown_owner", "ambiguous_owner")]
@@ -122,6 +144,13 @@ def describe(plan: Plan, lang: str, applied: bool = False) -> str:
     if plan.unknown_owners:
         owners = sep.join(f"{esc(k)} ×{v}" for k, v in plan.unknown_owners.most_common(SHOW))
         lines.append(t("Owners who are not users (the importer owns those rows): {o}", o=owners))
+    if plan.owner_changes:
+        moved = plan.owner_changes[0].moved
+        lines.append(t("Owner changes (moved):") if moved else
+                     t("Owner changes asked for (not made: these customers keep their owner):"))
+        lines += ["  " + t("row {r} {x}: {a} → {b}", r=o.row, x=esc(o.name), a=esc(o.old), b=esc(o.new))
+                  for o in plan.owner_changes[:SHOW]]
+        lines += _more(len(plan.owner_changes), lang)
     if plan.suspects:
         lines.append(t("Suspected duplicates (similar names, kept apart unless merged):"))
         for s in plan.suspects[:SHOW]:
@@ -134,7 +163,32 @@ def describe(plan: Plan, lang: str, applied: bool = False) -> str:
         for sample in plan.samples[:SHOW]:
             rest = " · ".join(esc(v) for k, v in sample.items() if k != "row" and v)
             lines.append("  " + t("row {r}: {why}", r=sample.get("row", ""), why=rest))
-    return "\n".join(lines)
+    return _bounded(lines, lang)
+
+
+def _header(header: str) -> str:
+    """A header as the preview shows it: at most HEADER_CHARS characters."""
+    return esc(header if len(header) <= HEADER_CHARS else header[:HEADER_CHARS - 1] + "…")
+
+
+def _listed(items: list[str], most: int, sep: str, lang: str) -> str:
+    """The first `most` items, then how many more."""
+    shown = sep.join(items[:most])
+    return shown if len(items) <= most else shown + " " + tr(lang, "… and {n} more", n=len(items) - most)
+
+
+def _bounded(lines: list[str], lang: str) -> str:
+    """The preview's lines, cut at MAX_TEXT characters (a long one is summarized, never many messages)."""
+    out: list[str] = []
+    size = 0
+    for i, line in enumerate(lines):
+        line = line if len(line) <= 500 else line[:499] + "…"
+        if size + len(line) > MAX_TEXT:
+            out.append(tr(lang, "… and {n} more", n=len(lines) - i))
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
 
 
 def _more(n: int, lang: str) -> list[str]:
@@ -163,7 +217,8 @@ def _batch(ctx: Ctx, ref: str) -> ImportBatch | None:
     return batch
 
 
-@command("import", "/import (send a file) | /import confirm N | /import map N COLUMN=FIELD | /import merge N S",
+@command("import", "/import (send a file) | /import confirm N | /import map N COLUMN=FIELD | /import merge N S"
+         " | /import owners N",
          "import Excel/CSV: send the file, preview, then confirm",
          roles=IMPORTERS)
 def import_cmd(ctx: Ctx, args: str) -> None:
@@ -176,8 +231,9 @@ def import_cmd(ctx: Ctx, args: str) -> None:
         ctx.say("Send me an .xlsx or .csv file: you'll see a preview first, and nothing is saved until you confirm.")
         return
     verb, ref, rest = words[0].lower(), (words[1] if len(words) > 1 else ""), words[2:]
-    batch = _batch(ctx, ref) if verb in ("confirm", "cancel", "map", "merge", "kind", "sheet") else None
-    if verb not in ("confirm", "cancel", "map", "merge", "kind", "sheet"):
+    verbs = ("confirm", "cancel", "map", "merge", "kind", "sheet", "owners")
+    batch = _batch(ctx, ref) if verb in verbs else None
+    if verb not in verbs:
         usage(ctx, "import")
         return
     if batch is None:
@@ -200,6 +256,8 @@ def import_cmd(ctx: Ctx, args: str) -> None:
             options.kind = rest[0]
         elif verb == "sheet" and rest:
             options.sheet = " ".join(rest)
+        elif verb == "owners":
+            options.move_owners = not options.move_owners
         else:
             usage(ctx, "import")
             return
@@ -210,6 +268,13 @@ def import_cmd(ctx: Ctx, args: str) -> None:
 
 
 def _confirm(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
+    # Claimed by one conditional update: a second confirm waits on the row (PostgreSQL) or the write lock
+    # (SQLite), then finds it no longer pending. A failed import rolls the claim back with everything else.
+    claim = update(ImportBatch).where(col(ImportBatch.id) == batch.id, col(ImportBatch.status) == "pending") \
+        .values(status="applying").execution_options(synchronize_session=False)
+    if getattr(ctx.session.execute(claim), "rowcount", 0) != 1:
+        ctx.say("That import is done or expired; send the file again.")
+        return
     try:
         plan = imports.import_file(ctx.session, data=batch.data or b"", file_name=batch.file_name, by=ctx.me,
                                      now=ctx.now, options=options)
@@ -239,12 +304,55 @@ def export_cmd(ctx: Ctx, args: str) -> None:
     if what is None:
         usage(ctx, "export")
         return
+    name = f"{what}-{ctx.local_now.strftime('%Y%m%d')}.{fmt}"
+    if ctx.settings.background_exports:  # a large export takes seconds: the turn is answered at once
+        engine = ctx.session.get_bind()
+        assert isinstance(engine, Engine)
+        job = _EXPORTS.submit(_export_later, engine, ctx.me.id or 0, what, fmt, name, ctx.lang, ctx.tz.key,
+                              ctx.incoming.chat.platform, ctx.now)
+        _RUNNING.add(job)
+        job.add_done_callback(_RUNNING.discard)
+        ctx.say("Preparing the export ({w})… the file comes here when it is ready.",
+                w=ctx.t(KIND_LABELS.get(what, what)))
+        return
     data, n = exporting.export(ctx.session, what=what, user=ctx.me, tz=ctx.tz, lang=ctx.lang, fmt=fmt)
     audit.record(ctx.session, by=ctx.me.id, action="export", entity=what, entity_id=None, now=ctx.now,
                  after={"rows": n, "format": fmt})
-    stamp = ctx.local_now.strftime("%Y%m%d")
-    name = f"{what}-{stamp}.{fmt}"
+    ctx.replies.append(_exported(data, n, what, fmt, name, ctx.lang))
+
+
+def _exported(data: bytes, n: int, what: str, fmt: str, name: str, lang: str) -> Reply:
     mime = exporting.CSV_MIME if fmt == "csv" else exporting.XLSX_MIME
-    ctx.replies.append(Reply(text=ctx.t("Exported {n} rows ({w}). Edit and send it back to import.", n=n,
-                                               w=ctx.t(KIND_LABELS.get(what, what))),
-                             image=Attachment(name=name, mime=mime, data=data)))
+    return Reply(text=tr(lang, "Exported {n} rows ({w}). Edit and send it back to import.", n=n,
+                          w=tr(lang, KIND_LABELS.get(what, what))),
+                 image=Attachment(name=name, mime=mime, data=data))
+
+
+def _export_later(engine: Engine, user_id: int, what: str, fmt: str, name: str, lang: str, tz: str,
+                  platform: str, now: datetime) -> None:
+    """Make an export in its own transaction and queue the file to the asker's private chat."""
+    try:
+        with reading(engine) as s:  # no write lock held while it reads: other turns go on
+            me = s.get(User, user_id)
+            if me is None or not me.active:
+                return
+            data, n = exporting.export(s, what=what, user=me, tz=ZoneInfo(tz), lang=lang, fmt=fmt)
+        with transaction(session_factory(engine)) as s:
+            me = s.get(User, user_id)
+            assert me is not None
+            audit.record(s, by=me.id, action="export", entity=what, entity_id=None, now=now,
+                         after={"rows": n, "format": fmt})
+            outbox.to_user(s, me, _exported(data, n, what, fmt, name, lang), now=now, prefer=platform)
+    except Exception:
+        log.exception("export failed", extra={"what": what})
+        with transaction(session_factory(engine)) as s:
+            me = s.get(User, user_id)
+            if me is not None:
+                outbox.to_user(s, me, Reply(text=tr(lang, "Sorry, that export could not be made; try again.")),
+                               now=now, prefer=platform)
+
+
+def wait_for_exports(timeout: float | None = None) -> bool:
+    """Wait for the exports being made off the request path (tests, shutdown); whether all finished."""
+    _, pending = wait(list(_RUNNING), timeout=timeout)
+    return not pending

@@ -12,7 +12,7 @@ from handlers.markup import esc
 from handlers.parsing import find_date, read_plan
 from handlers.parsing.amounts import read_amount
 from handlers.registry import command, usage
-from sales import orders
+from sales import orders, ranges
 from sales.access import order_scope
 from sales.errors import RuleError
 from sales.refs import as_id
@@ -58,7 +58,8 @@ def plan(ctx: Ctx, args: str) -> None:
     """Set a payment plan like `30% now, 40% 2027-01-15, rest 2027-03-01`."""
     ref, text = _split_ref(ctx, args)
     if not ref:
-        usage(ctx, "plan")
+        ctx.say("For which order? (number or customer)")
+        ctx.ask("complete", {"prefix": "/plan"})
         return
     o = lookup.order(ctx, ref, lambda r: f"/plan {r} {text}")
     if o is None:
@@ -89,15 +90,20 @@ def paid(ctx: Ctx, args: str) -> None:
     """Record a payment against an order."""
     ref, rest = _split_ref(ctx, args)
     words = rest.split()
-    if not ref or not words:
-        usage(ctx, "paid")
+    if not ref:
+        ctx.say("For which order? (number or customer)")
+        ctx.ask("complete", {"prefix": "/paid"})
         return
     o = lookup.order(ctx, ref, lambda r: f"/paid {r} {rest}")
     if o is None:
         return
+    if not words:
+        ctx.say("How much was received for order #{o}?", o=o.id)
+        ctx.ask("complete", {"prefix": f"/paid {o.id}"})
+        return
     two = read_amount(" ".join(words[:2])) if len(words) > 1 else None  # "1.2M USD"
     typed = two if two is not None else money_arg(words[0])
-    amount = typed.amount
+    amount = ranges.check_money(typed.amount)
     words = words[2:] if two is not None else words[1:]
     paid_on = ctx.local_now.date()
     if words:
@@ -105,9 +111,7 @@ def paid(ctx: Ctx, args: str) -> None:
         if got is None:
             usage(ctx, "paid")
             return
-        if got > paid_on:
-            raise RuleError("paid_in_future", date=got.isoformat())
-        paid_on = got
+        paid_on = ranges.check_paid_on(got, paid_on)
     orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now,
                           currency=typed.currency)
     deal_news.paid(ctx, o, amount)

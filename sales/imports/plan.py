@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from sales.imports import values
 from sales.imports.columns import FIELDS, Column
-from sales.imports.read import MAX_BYTES, Table
+from sales.imports.read import MAX_BYTES, MAX_CELL, MAX_COLUMNS, MAX_ROWS, MAX_UNPACKED, Limits, Table
 from sales.imports.values import Bad, Issue, Owners
 from sales.sources import canonical
 from storage.models import User
@@ -32,9 +32,19 @@ class Options:
     mapping: dict[str, str] = field(default_factory=dict)  # header → field ("" ignores the column)
     merge: frozenset[int] = frozenset()  # numbers of suspected duplicates to merge
     merge_all: bool = False
+    move_owners: bool = False  # an owner cell naming another owner of an existing customer moves it
     region: str = "CN"
     tz: str = "Asia/Shanghai"
     max_bytes: int = MAX_BYTES  # the largest file read (SALESBOT_MAX_FILE_BYTES)
+    max_unpacked: int = MAX_UNPACKED  # the most an xlsx or ods may unpack to (SALESBOT_MAX_UNPACKED_BYTES)
+    max_rows: int = MAX_ROWS  # SALESBOT_MAX_ROWS
+    max_columns: int = MAX_COLUMNS  # SALESBOT_MAX_COLUMNS
+    max_cell: int = MAX_CELL  # characters in a cell (SALESBOT_MAX_CELL_CHARS)
+
+    @property
+    def limits(self) -> Limits:
+        """The file's limits, as read_table takes them."""
+        return Limits(self.max_bytes, self.max_unpacked, self.max_rows, self.max_columns, self.max_cell)
 
 
 @dataclass(slots=True)
@@ -65,6 +75,17 @@ class Suspect:
                 "other_row": self.other_row, "other_id": self.other_id, "merged": self.merged}
 
 
+@dataclass(slots=True)
+class OwnerChange:
+    """An existing customer whose sheet row names another owner: moved only when asked for."""
+
+    row: int
+    name: str
+    old: str
+    new: str
+    moved: bool
+
+
 @dataclass
 class Plan:
     """An import's preview, and after apply its result."""
@@ -81,6 +102,7 @@ class Plan:
     flagged: list[tuple[int, Issue]] = field(default_factory=list)
     unknown_owners: Counter[str] = field(default_factory=Counter)
     suspects: list[Suspect] = field(default_factory=list)
+    owner_changes: list[OwnerChange] = field(default_factory=list)
     samples: list[dict[str, str]] = field(default_factory=list)
     blank_rows: int = 0
     applied: bool = False
@@ -110,6 +132,8 @@ class Plan:
                                                     for i in r.reasons]} for r in self.rejected],
             "flagged": [{"row": row, "code": i.code, "column": i.column, "value": i.value} for row, i in self.flagged],
             "unknown_owners": dict(self.unknown_owners),
+            "owner_changes": [{"row": o.row, "customer": o.name, "from": o.old, "to": o.new, "moved": o.moved}
+                              for o in self.owner_changes],
             "suspects": [s.as_dict() for s in self.suspects] if suspects else [],
             "samples": self.samples,
         }
@@ -128,6 +152,8 @@ class Job:
     owners: Owners
     plan: Plan
     progress: Progress | None = None
+    scope: Any = None  # the customers the importer may see (a WHERE clause on Customer); None: all
+    lead_scope: Any = None  # the leads they may see (on Lead); None: all
 
     @property
     def tz(self) -> ZoneInfo:

@@ -22,15 +22,18 @@ Progress = Callable[[int, int, str], None]
 
 
 def reserve_ids(session: Session, table: str, n: int) -> list[int]:
-    """`n` fresh ids for a bulk insert: from the sequence on PostgreSQL; after the max on SQLite (writers
-    are serialized there, so nobody else takes them before the transaction ends)."""
+    """`n` fresh ids for a bulk insert: from the sequence on PostgreSQL; after the largest ever given on SQLite
+    (writers are serialized there, so nobody else takes them before the transaction ends)."""
     if n == 0:
         return []
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         seq = text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)")
         return [int(r[0]) for r in conn.execute(seq, {"n": n})]
-    start = int(conn.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')).scalar_one())
+    # Above the largest id ever given (sqlite_sequence: tables are AUTOINCREMENT), not only the largest left.
+    start = int(conn.execute(text(
+        f'SELECT MAX(COALESCE((SELECT MAX(id) FROM "{table}"), 0), '
+        f"COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0))")).scalar_one())
     return list(range(start + 1, start + n + 1))
 
 

@@ -2,7 +2,7 @@
 the rows there are); team gets its own currency and the exchange rates an admin sets
 
 Revision ID: 0008cur
-Revises: 0007
+Revises: 0008_links
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = '0008cur'
-down_revision: str | Sequence[str] | None = '0007'
+down_revision: str | Sequence[str] | None = '0008_links'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
