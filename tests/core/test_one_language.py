@@ -46,7 +46,7 @@ def script(engine: Engine) -> list[tuple[str, str]]:
             ("alice", "/unshare 华东精密 dave"), ("alice", "/audit 华东精密"), ("alice", f"/audit deal {deal.id}"),
             ("alice", "/lost 华东精密 预算被砍"), ("carol", "/reassign dave alice"), ("carol", "/deactivate dave"),
             ("carol", "/reactivate dave"), ("carol", "/privacy basis 王总 contract"), ("alice", "/snooze 1 3"),
-            ("alice", "/import"),
+            ("alice", "/import"), ("alice", "/card"), ("alice", "/名片"), ("dave", "/link"),
         ]
 
 
