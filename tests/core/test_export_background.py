@@ -41,7 +41,7 @@ def test_an_export_runs_while_another_persons_turn_is_answered(engine: Engine, c
             Incoming(chat=ChatRef("console", "local", who), user=who, text=text, event_id=f"b{n}")))
 
     first = say("carol", "/export activities", 1)
-    assert "Preparing the export (activities)" in first, first
+    assert "Preparing the export (follow-up records)" in first, first  # the kind in the reader's words
     assert started.wait(10)
     answered = say("dave", "/customers", 2)  # while carol's export is still being made
     assert "Zc" in answered or "customer" in answered.lower(), answered
