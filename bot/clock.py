@@ -95,7 +95,8 @@ class ReminderClock:
     def plan(self, *, digests: bool = True) -> int:
         """Create every reminder whose moment has come."""
         def once(session: Session) -> int:
-            return plan(session, now=self.now(), default_tz=self.settings.default_tz, digests=digests).total
+            return plan(session, now=self.now(), default_tz=self.settings.default_tz, digests=digests,
+                        cadence_per_day=self.settings.cadence_per_day).total
         return self._retrying(once)
 
     def plan_digests(self) -> int:

@@ -25,6 +25,7 @@ class Config(BaseSettings):
     default_lang: str = "en"
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
+    cadence_per_day: int = 5  # cadence follow-ups the clock puts on one rep's working day
     telegram_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL")
     telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
@@ -59,4 +60,5 @@ class Config(BaseSettings):
         """The part of the settings the core needs."""
         return CoreSettings(default_lang=self.default_lang, default_tz=self.default_tz,
                             phone_region=self.phone_region, rate_limit=self.rate_limit,
-                            rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes)
+                            rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes,
+                            cadence_per_day=self.cadence_per_day)

@@ -126,6 +126,10 @@ async def serve(engine: Engine, *, senders: dict[str, AsyncSender], adapters: Se
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
     started: list[Adapter] = []
+    if adapters:
+        from handlers import warm
+
+        warm.start(engine)  # the first chart and fuzzy lookup of this process are not paid by a person
     clock = ReminderClock(engine, now=now, settings=settings, lease=lease, interval=interval,
                           digest_interval=digest_interval)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import re
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from handlers import dialogs, dispatch, door, groups, registry
@@ -20,10 +21,10 @@ from handlers.commands import cards, imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.i18n import lang_of, tr
+from handlers.menus import Menu, menus
 from handlers.types import Incoming, Person, Reply
 from sales.access import SELLERS
 from sales.errors import RuleError
-from sales.refs import as_id
 from storage.db import session_factory
 from storage.models import ActionToken, ChatIdentity, ProcessedEvent, User
 
@@ -43,6 +44,18 @@ def zone(name: str | None, fallback: str) -> ZoneInfo:
         return ZoneInfo(name or fallback)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(fallback)
+
+
+RETRIES = 8  # runs of one turn that a concurrent turn's serialization failure, deadlock or unique key may cost
+_RETRYABLE = {"40001", "40P01", "23505"}  # serialization failure, deadlock detected, unique violation
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Whether a turn failed only because a concurrent one won (PostgreSQL): running it again answers it.
+
+    A unique key that a concurrent turn filled first is retried too: the second run sees that row and answers
+    as the rules say (a duplicate, a code already used) instead of failing."""
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE
 
 
 class Unavailable(Exception):
@@ -104,17 +117,28 @@ class Core:
         outcome: Outcome = "error"
         try:
             prepared = self._prepare(incoming)
-            for attempt in (1, 2):
+            conflicts = 0
+            for attempt in range(1, RETRIES + 1):
                 try:
                     replies, outcome = self._turn(incoming, prepared)
                     return replies
                 except dialogs.Conflict:
-                    if attempt == 2:
+                    conflicts += 1
+                    if conflicts == 2:
                         break
                 except _Repeat:
                     outcome = "repeat"
                     return []
-                except (OperationalError, InterfaceError) as exc:
+                except (OperationalError, InterfaceError, IntegrityError) as exc:
+                    if retryable(exc) and attempt < RETRIES:  # a concurrent turn won: run this one again
+                        log.info("turn retried", extra={"platform": incoming.chat.platform, "attempt": attempt,
+                                                        "error": type(exc.orig).__name__})
+                        time.sleep(random.uniform(0.005, 0.05) * attempt)
+                        continue
+                    if isinstance(exc, IntegrityError):
+                        log.exception("turn failed", extra={"platform": incoming.chat.platform,
+                                                            "user": incoming.user})
+                        break
                     outcome = "unavailable"
                     log.warning("database unavailable", extra={"platform": incoming.chat.platform,
                                                                "error": type(exc).__name__})
@@ -156,6 +180,11 @@ class Core:
             if user is None or not user.active or user.id is None:
                 return None
             return Person(user_id=user.id, role=user.role, lang=self._guess_lang(user.lang))
+
+    def menus(self, platform: str, workspace: str) -> list[Menu]:
+        """The command menus of a platform's bot: per language, and each bound person's by role."""
+        with self._sessions() as session:
+            return menus(session, platform=platform, workspace=workspace, default_lang=self.settings.default_lang)
 
     def lang_of(self, incoming: Incoming) -> str:
         """The language this speaker is answered in: their own choice, else a guess from the platform's locale."""
@@ -203,6 +232,7 @@ class Core:
             if refused is not None:
                 return refused, "ok"
             before = dialogs.load(session, incoming, now) if ctx.user else None
+            ctx.held = dialogs.held(before, now)
             try:
                 with session.begin_nested():
                     self._dispatch(ctx, before)
@@ -211,9 +241,15 @@ class Core:
                 ctx.dialog = None
                 ctx.keep_dialog = True
                 explain(ctx, err)
+            if ctx.interrupted and before is not None and before.flow != dialogs.PARKED and not ctx.keep_dialog:
+                ctx.held = dialogs.hold(before)  # the new command's answer first, then one line about the old
+                ctx.say("⏸ The dialogue before is on hold.", buttons=(
+                    (ctx.button(ctx.t("Continue"), "dlg.go"), ctx.button(ctx.t("Drop"), "dlg.drop")),))
+            question = ctx.replies[-1].text if ctx.asked and ctx.dialog is not None and ctx.replies else None
             groups.route(ctx)
             if ctx.user is not None and not ctx.keep_dialog:
-                dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
+                after, expires = dialogs.after_turn(before, ctx.dialog, ctx.held, question)
+                dialogs.save(session, incoming, before, after, now, self.settings.dialog_minutes, expires)
             return ctx.replies, "ok"
 
     def _who(self, session: Session, platform: str, workspace: str, external_id: str) -> User | None:
@@ -235,9 +271,10 @@ class Core:
         if incoming.action:
             action = incoming.action
             if action.startswith("tok:"):
-                tid = as_id(action[4:])
-                token = ctx.session.get(ActionToken, tid) if tid else None
-                action = token.payload if token else ""
+                stored = self._stored(ctx, action[4:])
+                if stored is None:
+                    return
+                action = stored
             if action.startswith("say:"):
                 text = action[4:]
             else:
@@ -265,7 +302,22 @@ class Core:
         elif before is not None and not text.startswith("/"):
             dispatch.resume(ctx, before, text)
         else:
+            ctx.interrupted = before is not None and not dispatch.continues(before, text)
             dispatch.run_text(ctx, text)
+
+
+    @staticmethod
+    def _stored(ctx: Ctx, key: str) -> str | None:
+        """The payload a button stored under `key`; None (and one polite line) when it was shown to someone else;
+        "" when unknown or expired (answered "That button no longer works")."""
+        token = ctx.session.exec(select(ActionToken).where(col(ActionToken.key) == key)).first() if key else None
+        if token is None or (token.expires_at is not None and token.expires_at <= ctx.now):
+            return ""
+        if token.user_id is not None and (ctx.user is None or ctx.user.id != token.user_id):
+            ctx.say("That button was shown to someone else: only they can use it.")
+            ctx.keep_dialog = True
+            return None
+        return token.payload
 
 
 class _Repeat(Exception):

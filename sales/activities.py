@@ -100,11 +100,11 @@ def next_followup(session: Session, *, customer_id: int) -> FollowUp | None:
     return session.exec(q).first()
 
 
-def due_followups(session: Session, *, owner_id: int, until: datetime) -> list[FollowUp]:
-    """A rep's open follow-ups due before `until`, oldest first."""
+def due_followups(session: Session, *, owner_id: int, until: datetime, limit: int | None = 50) -> list[FollowUp]:
+    """A rep's open follow-ups due before `until`, oldest first (`limit` None: all of them)."""
     q = (select(FollowUp).where(col(FollowUp.owner_id) == owner_id, col(FollowUp.status) == "open",
                                 col(FollowUp.due_at) < until)
-         .order_by(col(FollowUp.due_at)).limit(50))
+         .order_by(col(FollowUp.due_at), col(FollowUp.id)).limit(limit))
     return list(session.exec(q).all())
 
 
@@ -119,12 +119,14 @@ def finish_followup(session: Session, *, by: User, followup: FollowUp, now: date
 
 def snooze_followup(
     session: Session, *, by: User, followup: FollowUp, now: datetime, tz: ZoneInfo, days: int = 1,
+    to: date | None = None,
 ) -> datetime:
-    """Push a follow-up `days` days on (from today, or from its own day if later), at its time or 09:00 local."""
+    """Push a follow-up `days` days on (from today, or from its own day if later), or to the day `to`, at its
+    time or 09:00 local."""
     if followup.status != "open":
         raise RuleError("followup_closed")
     local_due = followup.due_at.astimezone(tz)
-    day = max(now.astimezone(tz).date(), local_due.date()) + timedelta(days=days)
+    day = to or max(now.astimezone(tz).date(), local_due.date()) + timedelta(days=days)
     at = local_due.time() if followup.has_time else DEFAULT_HOUR
     new_due = datetime.combine(day, at, tzinfo=tz).astimezone(ZoneInfo("UTC"))
     before = followup.due_at

@@ -18,6 +18,7 @@ from sales.errors import RuleError
 from sales.names import same_company
 from sales.names.dedupe import company_key
 from sales.names.directory import find_any_customer
+from storage import locks
 from storage.models import Contact, Counter, Customer, Lead, LeadScoring, Reminder, User
 
 UNTOUCHED = timedelta(hours=24)
@@ -178,13 +179,16 @@ class RoundRobin:
         self.session.add(row)
 
 
-def leads_matching(session: Session, *, keys: set[str], phones: set[str], emails: set[str]) -> list[Lead]:
-    """Existing leads with one of these company keys, phones or emails."""
+def leads_matching(session: Session, *, keys: set[str], phones: set[str], emails: set[str],
+                   scope: Any = None) -> list[Lead]:
+    """Existing leads with one of these company keys, phones or emails (of those `scope`, a WHERE clause on
+    Lead, lets through when given)."""
     out: dict[int, Lead] = {}
     for column, wanted in ((col(Lead.company_key), keys), (col(Lead.phone), phones), (col(Lead.email), emails)):
         items = sorted(v for v in wanted if v)
         for i in range(0, len(items), 2000):
-            for lead in session.exec(select(Lead).where(column.in_(items[i:i + 2000]))).all():
+            q = select(Lead).where(column.in_(items[i:i + 2000]))
+            for lead in session.exec(q if scope is None else q.where(scope)).all():
                 out[lead.id or 0] = lead
     return [out[k] for k in sorted(out)]
 
@@ -236,6 +240,7 @@ def capture(
     if email:
         email, flag = imports.read_email(email)
         flags += ["email"] if flag else []
+    locks.named(session, locks.DEDUPE)  # the check and the insert as one step among concurrent turns
     if not force:
         found = duplicates(session, company=company, phone=None if "phone" in flags else phone,
                            email=None if "email" in flags else email)

@@ -11,17 +11,28 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlmodel import Session, col, select
 
+from bot.cli.errors import USAGE, CliError
 from bot.config import Config
 from handlers.commands.imports import describe
 from handlers.core import system_clock
-from handlers.i18n import tr
+from handlers.i18n import N_, tr
 from handlers.markup import to_plain
 from handlers.sheets import file_message, reason_text
-from sales import exporting, imports
+from sales import exporting, imports, invites
 from sales.imports import BadFile, Options
 from storage.db import make_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.models import User
+
+
+def _owner(session: Session, name: str | None) -> User:
+    """Who imports from the command line (and owns the rows naming nobody): --owner, or the first admin, who is
+    created when there is none yet."""
+    found = invites.first_admin(session, name=name, now=system_clock())
+    if found is None:
+        typer.echo(f"No user {name}: --owner names an active user (or leave it out for the first admin).", err=True)
+        raise typer.Exit(2)
+    return found
 
 
 def _user(session: Session, name: str | None) -> User:
@@ -58,7 +69,11 @@ def register(app: typer.Typer) -> None:
         merge_all: Annotated[bool, typer.Option(help="merge every suspected duplicate")] = False,
         dry_run: Annotated[bool, typer.Option(help="show the preview, save nothing")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
-        user: Annotated[str | None, typer.Option("--as", help="the imports user (default: the first admin)")] = None,
+        user: Annotated[str | None, typer.Option(
+            "--owner", "--as", help="who imports and owns rows naming nobody (default: the first admin, created "
+            "when there is none yet)")] = None,
+        move_owners: Annotated[bool, typer.Option(
+            help="let an owner cell move an existing customer to another owner (default: listed, not moved)")] = False,
         lang: Annotated[str | None, typer.Option(help="zh or en (default: the user's)")] = None,
         rejected: Annotated[Path | None, typer.Option(help="where to write the rejected rows (.xlsx)")] = None,
     ) -> None:
@@ -67,8 +82,7 @@ def register(app: typer.Typer) -> None:
         engine = make_engine(cfg.database_url)
         upgrade(engine)
         if not file.exists():
-            typer.echo(f"{file}: no such file", err=True)
-            raise typer.Exit(2)
+            raise CliError(N_("{name}: no such file"), code=USAGE, name=str(file))
         if file.stat().st_size > cfg.max_file_bytes:  # refused before reading it into memory
             err = BadFile("too_large", size=round(file.stat().st_size / 1024 / 1024, 1),
                           limit=cfg.max_file_bytes // 1024 // 1024)
@@ -78,10 +92,11 @@ def register(app: typer.Typer) -> None:
         now = system_clock()
         try:
             with transaction(session_factory(engine)) as session:
-                me = _user(session, user)
+                me = _owner(session, user)
                 speak = lang or me.lang or cfg.default_lang
                 options = Options(kind=kind, sheet=sheet, mapping=imports.parse_mapping(map_ or []),
-                                  merge=frozenset(merge or []), merge_all=merge_all, region=cfg.phone_region,
+                                  merge=frozenset(merge or []), merge_all=merge_all, move_owners=move_owners,
+                                  region=cfg.phone_region,
                                   tz=me.tz or cfg.default_tz, max_bytes=cfg.max_file_bytes)
                 plan = imports.import_file(session, data=data, file_name=file.name, by=me, now=now,
                                              options=options, dry_run=dry_run,
@@ -113,8 +128,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export to a file with the same headers the import reads."""
         if what not in exporting.EXPORTS or fmt not in exporting.FORMATS:
-            typer.echo(f"export {'|'.join(exporting.EXPORTS)} [--format {'|'.join(exporting.FORMATS)}]", err=True)
-            raise typer.Exit(2)
+            raise CliError(N_("Unknown export “{what}”; use: salesbot export {kinds} [--format {formats}]"), code=USAGE,
+                           what=what if what not in exporting.EXPORTS else fmt,
+                           kinds="|".join(exporting.EXPORTS), formats="|".join(exporting.FORMATS))
         cfg = Config()
         engine = make_engine(cfg.database_url)
         upgrade(engine)

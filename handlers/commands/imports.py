@@ -43,6 +43,7 @@ COUNT_LABELS: dict[str, str] = {
     "deal.merged": N_("deal rows merged"), "lead.created": N_("new leads"),
     "lead.updated": N_("leads updated"), "lead.merged": N_("lead rows merged"),
     "lead.unchanged": N_("leads already there"), "rejected": N_("rejected"),
+    "customer.owner_moved": N_("owners changed"), "customer.owner_kept": N_("owners kept"),
     "flagged": N_("kept as typed, to check"),
 }
 
@@ -66,7 +67,7 @@ def _preview(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
         ctx.say("{m}", m=file_message(err, ctx.lang))
         return
     batch.sha256, batch.kind, batch.sheet, batch.options = plan.sha256, plan.kind, plan.sheet, _dump(options)
-    if not plan.changes:
+    if not plan.changes and all(o.moved for o in plan.owner_changes):
         ctx.say("{d}\nNothing to import: all of this is already here.",
                 d=describe(plan, ctx.lang))
         if batch.id is not None:
@@ -79,6 +80,9 @@ def _preview(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
     rows: list[tuple[Button, ...]] = [
         (ctx.button(ctx.t("Confirm import"), f"say:/import confirm {n}", "primary"),
          ctx.button(ctx.t("Cancel"), f"say:/import cancel {n}"))]
+    if plan.owner_changes:
+        label = ctx.t("Keep the owners") if options.move_owners else ctx.t("Change the owners too")
+        rows.append((ctx.button(label, f"say:/import owners {n}"),))
     for s in plan.suspects[:5]:
         label = ctx.t("Keep {k} apart", k=s.number) if s.merged else \
             ctx.t("Merge {k}", k=s.number)
@@ -122,6 +126,13 @@ def describe(plan: Plan, lang: str, applied: bool = False) -> str:
     if plan.unknown_owners:
         owners = sep.join(f"{esc(k)} ×{v}" for k, v in plan.unknown_owners.most_common(SHOW))
         lines.append(t("Owners who are not users (the importer owns those rows): {o}", o=owners))
+    if plan.owner_changes:
+        moved = plan.owner_changes[0].moved
+        lines.append(t("Owner changes (moved):") if moved else
+                     t("Owner changes asked for (not made: these customers keep their owner):"))
+        lines += ["  " + t("row {r} {x}: {a} → {b}", r=o.row, x=esc(o.name), a=esc(o.old), b=esc(o.new))
+                  for o in plan.owner_changes[:SHOW]]
+        lines += _more(len(plan.owner_changes), lang)
     if plan.suspects:
         lines.append(t("Suspected duplicates (similar names, kept apart unless merged):"))
         for s in plan.suspects[:SHOW]:
@@ -163,7 +174,8 @@ def _batch(ctx: Ctx, ref: str) -> ImportBatch | None:
     return batch
 
 
-@command("import", "/import (send a file) | /import confirm N | /import map N COLUMN=FIELD | /import merge N S",
+@command("import", "/import (send a file) | /import confirm N | /import map N COLUMN=FIELD | /import merge N S"
+         " | /import owners N",
          "import Excel/CSV: send the file, preview, then confirm",
          roles=IMPORTERS)
 def import_cmd(ctx: Ctx, args: str) -> None:
@@ -176,8 +188,9 @@ def import_cmd(ctx: Ctx, args: str) -> None:
         ctx.say("Send me an .xlsx or .csv file: you'll see a preview first, and nothing is saved until you confirm.")
         return
     verb, ref, rest = words[0].lower(), (words[1] if len(words) > 1 else ""), words[2:]
-    batch = _batch(ctx, ref) if verb in ("confirm", "cancel", "map", "merge", "kind", "sheet") else None
-    if verb not in ("confirm", "cancel", "map", "merge", "kind", "sheet"):
+    verbs = ("confirm", "cancel", "map", "merge", "kind", "sheet", "owners")
+    batch = _batch(ctx, ref) if verb in verbs else None
+    if verb not in verbs:
         usage(ctx, "import")
         return
     if batch is None:
@@ -200,6 +213,8 @@ def import_cmd(ctx: Ctx, args: str) -> None:
             options.kind = rest[0]
         elif verb == "sheet" and rest:
             options.sheet = " ".join(rest)
+        elif verb == "owners":
+            options.move_owners = not options.move_owners
         else:
             usage(ctx, "import")
             return

@@ -57,7 +57,8 @@ def plan(ctx: Ctx, args: str) -> None:
     """Set a payment plan like `30% now, 40% 2027-01-15, rest 2027-03-01`."""
     ref, text = _split_ref(ctx, args)
     if not ref:
-        usage(ctx, "plan")
+        ctx.say("For which order? (number or customer)")
+        ctx.ask("complete", {"prefix": "/plan"})
         return
     o = lookup.order(ctx, ref, lambda r: f"/plan {r} {text}")
     if o is None:
@@ -85,11 +86,16 @@ def paid(ctx: Ctx, args: str) -> None:
     """Record a payment against an order."""
     ref, rest = _split_ref(ctx, args)
     words = rest.split()
-    if not ref or not words:
-        usage(ctx, "paid")
+    if not ref:
+        ctx.say("For which order? (number or customer)")
+        ctx.ask("complete", {"prefix": "/paid"})
         return
     o = lookup.order(ctx, ref, lambda r: f"/paid {r} {rest}")
     if o is None:
+        return
+    if not words:
+        ctx.say("How much was received for order #{o}?", o=o.id)
+        ctx.ask("complete", {"prefix": f"/paid {o.id}"})
         return
     try:
         amount = number(words[0])

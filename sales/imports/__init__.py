@@ -14,10 +14,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from sales import audit
+from sales import access, audit
 from sales.imports.columns import KINDS, field_names, sheet_columns
 from sales.imports.customers import plan_customers
-from sales.imports.plan import Job, Options, Plan, Progress, RowResult, Suspect
+from sales.imports.plan import Job, Options, OwnerChange, Plan, Progress, RowResult, Suspect
 from sales.imports.read import BadFile, read_table
 from sales.imports.records import plan_activities, plan_deals, plan_leads
 from sales.imports.values import FORMULA_START, Issue, Owners
@@ -26,7 +26,7 @@ from sales.imports.values import phone as read_phone
 from storage.models import ImportBatch, User
 
 __all__ = [
-    "FORMULA_START", "BadFile", "Issue", "Options", "Plan", "RowResult", "Suspect", "apply", "import_file",
+    "FORMULA_START", "BadFile", "Issue", "Options", "OwnerChange", "Plan", "RowResult", "Suspect", "apply", "import_file",
     "parse_mapping", "preview", "read_email", "read_phone",
 ]
 
@@ -79,13 +79,24 @@ def _preview(session: Session, data: bytes, file_name: str, by: User, now: datet
                       headers="、".join(str(h) for h in table.headers if h not in (None, ""))[:300] or "—")
     plan = Plan(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), kind=kind, sheet=table.sheet,
                 sheets=table.sheets, header_row=table.header_row, columns=columns, table=table)
-    users = list(session.exec(select(User).where(col(User.active))).all())
+    admin = by.role in access.ADMINS and by.active
     job = Job(session=session, table=table, columns=columns, by=by, now=now, options=options,
-              owners=Owners(users), plan=plan, progress=progress)
+              owners=Owners(assignable(session, by)), plan=plan, progress=progress,
+              scope=None if admin else access.customer_scope(by), lead_scope=None if admin else access.lead_scope(by))
     _PLANNERS[kind](job)
     plan.counts["rejected"] = len(plan.rejected)
     plan.counts["flagged"] = len(plan.flagged)
     return plan
+
+
+def assignable(session: Session, by: User) -> list[User]:
+    """Whom an import by `by` may name as an owner: anyone for an admin, their team for a manager, else themselves.
+    A name outside reads as an unknown owner (it reveals nobody)."""
+    q = select(User).where(col(User.active))
+    if by.role not in access.ADMINS:
+        q = q.where(col(User.team_id) == by.team_id) if by.role in access.MANAGERS and by.team_id is not None \
+            else q.where(col(User.id) == by.id)
+    return list(session.exec(q.order_by(col(User.id))).all())
 
 
 def apply(session: Session, plan: Plan, *, by: User, now: datetime, progress: Progress | None = None) -> Plan:

@@ -81,6 +81,7 @@ _ALIASES: dict[str, str] = {}
 for _field, (_type, _words) in FIELDS.items():
     for _w in _words:
         _ALIASES.setdefault(_w, _field)
+_TYPE_OF = {name: spec[0] for name, spec in FIELDS.items()}
 _BY_LENGTH = sorted((a for a in _ALIASES if a not in _STATUS_WORDS), key=len, reverse=True)
 
 
@@ -105,17 +106,109 @@ def normalize_header(header: object) -> tuple[str, Decimal]:
             unit = _UNITS[word]
     text = _NOISE.sub("", _PAREN.sub("", text))
     for word in ("万元", "千元", "亿元"):
-        if text.endswith(word) and len(text) > len(word) and text[: -len(word)] in _ALIASES:
+        rest = text[: -len(word)]
+        if text.endswith(word) and rest and (rest in _ALIASES or _TYPE_OF.get(by_meaning(rest) or "") == "amount"):
             unit, text = _UNITS[word], text[: -len(word)]
     return text, unit
 
 
-def _field_of(norm: str, kind: str | None) -> tuple[str, bool]:
+# Headers worded otherwise are read by their parts: (field, groups, unless). Every group must have a part in the
+# header and no `unless` part may be there. A Chinese part is found anywhere in the header; an English part is a
+# word of it or, from four letters, the start of one (phone → phonenumber). The first rule that fits wins, so the
+# specific come before the general (最近联系时间 before 联系人, 客户经理 before 客户). Field "" ignores the column.
+_LAST = ("上次", "上一次", "最近", "最后", "末次", "last", "latest", "recent", "previous", "prior", "most")
+_TOUCH = ("联系", "跟进", "拜访", "沟通", "回访", "走访", "接触", "contact", "follow", "followup", "visit", "touch",
+          "call", "interaction", "meeting")
+_NEXT = ("下次", "下一次", "下回", "next", "upcoming", "scheduled", "planned")
+_WHO = ("人", "电话", "手机", "方式", "内容", "邮箱", "person", "name", "phone", "email", "mobile", "summary", "notes")
+_COMPANY = ("公司", "客户", "企业", "单位", "机构", "组织", "厂商", "company", "customer", "client", "account",
+            "organization", "organisation", "firm", "business", "enterprise", "corporation")
+Rule = tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]
+_RULES: tuple[Rule, ...] = (
+    ("last_contact", (_LAST, _TOUCH), _WHO + _NEXT),
+    ("next_followup", ((*_NEXT, "计划", "预约"), _TOUCH), (*_WHO, "步", "step", "action")),
+    ("next_step", (("下一步", "下步", "后续", "next", "follow"), ("步", "计划", "安排", "step", "steps", "action",
+                                                               "actions", "plan")), ("时间", "日期", "date", "time")),
+    ("expected_close", (("预计", "预期", "计划", "expected", "estimated", "target", "planned", "forecast"),
+                        ("成交", "签约", "签单", "结单", "close", "closing", "signing", "sign")), ()),
+    ("lost_reason", (("输单", "丢单", "失单", "流失", "lost", "loss", "losing"), ("原因", "理由", "reason", "why")), ()),
+    ("past_revenue", (("历史", "累计", "过往", "以往", "往年", "合计", "lifetime", "total", "past", "historical",
+                       "cumulative", "previous"), ("金额", "成交", "交易", "合作", "销售额", "营收", "收入", "revenue",
+                                               "sales", "spend", "value", "amount", "purchases")),
+     ("商机", "项目", "合同", "deal", "opportunity", "project")),
+    ("email", (("邮箱", "邮件", "email", "mail"),), ()),
+    ("phone", (("电话", "手机", "座机", "号码", "联系方式", "phone", "mobile", "tel", "telephone", "cell", "cellphone",
+                "landline"),), ("邮", "mail")),
+    ("owner", (("负责人", "销售员", "业务员", "跟进人", "归属", "所属销售", "客户经理", "销售代表", "对接销售", "跟进销售",
+                "负责销售", "销售人员", "owner", "rep", "representative", "salesperson", "salesman", "saleswoman", "seller", "assigned",
+                "manager", "responsible"),), ()),
+    ("deal_title", (("商机", "机会", "项目", "deal", "opportunity", "project"),
+                    ("名", "称", "标题", "主题", "title", "name", "subject")), ()),
+    ("title", (("职位", "职务", "头衔", "岗位", "职称", "title", "position", "designation", "role"),), ()),
+    ("activity_kind", (("方式", "类型", "形式", "渠道", "type", "method", "kind", "mode"),
+                       ("跟进", "拜访", "沟通", "活动", "联系", "记录", "activity", "follow", "visit", "interaction",
+                        "contact")), ()),
+    ("contact", (("联系人", "对接人", "联络人", "姓名", "contact", "person"),), ()),
+    ("budget", (("预算", "budget"),), ()),
+    ("probability", (("赢率", "概率", "可能性", "把握", "probability", "likelihood", "chance", "odds"),), ()),
+    ("stage", (("阶段", "进展", "stage", "phase", "pipeline"),), ()),
+    ("amount", (("金额", "价值", "合同额", "报价", "amount", "value", "price"),), ()),
+    ("deal_title", (("商机", "机会", "项目", "deal", "opportunity", "project"),), ()),
+    ("industry", (("行业", "领域", "industry", "sector", "vertical"),), ()),
+    ("size", (("规模", "人数", "员工", "size", "employees", "headcount", "staff"),), ()),
+    ("source", (("来源", "渠道", "source", "channel", "origin"),), ()),
+    ("grade", (("分级", "等级", "级别", "评级", "grade", "tier", "rating"),), ()),
+    ("tags", (("标签", "tag", "tags", "label", "labels"),), ()),
+    ("needs", (("需求", "痛点", "needs", "need", "pain", "requirement", "requirements"),), ()),
+    ("feedback", (("反馈", "回应", "feedback", "response", "reaction"),), ()),
+    ("engagement", (("互动", "engagement", "touches", "interactions"),), ()),
+    ("duration", (("时长", "分钟", "duration", "minutes", "mins"),), ()),
+    ("summary", (("内容", "记录", "纪要", "摘要", "详情", "summary", "content", "notes", "details", "description"),), ()),
+    ("done", (("完成", "done", "completed", "finished"),), ()),
+    ("at", (("时间", "日期", "date", "time", "when", "day"), _TOUCH), ()),
+    ("", (("编号", "代码", "序号", "代号", "id", "code", "no", "number", "num"),), ()),
+    ("name", (_COMPANY, ("名", "称", "name", "title")), ()),
+)
+_WORD = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _parts_of(header: str) -> tuple[str, set[str]]:
+    """A header's compact form (no spacing or marks, units in brackets left out) and its English words."""
+    text = unicodedata.normalize("NFKC", _CAMEL.sub(" ", str(header))).casefold()
+    text = _PAREN.sub(" ", text).replace("e-mail", "email").replace("follow-up", "followup")
+    return _NOISE.sub("", text), set(_WORD.findall(text))
+
+
+def _has(part: str, compact: str, words: set[str]) -> bool:
+    if not part.isascii():
+        return part in compact
+    return part in words or (len(part) >= 4 and any(w.startswith(part) for w in words))
+
+
+def by_meaning(header: object, kind: str | None = None) -> str | None:
+    """The field a header names by the words in it (None when no rule fits; "" for a column to ignore)."""
+    compact, words = _parts_of(str(header or ""))
+    if not compact:
+        return None
+    for field, groups, unless in _RULES:
+        if all(any(_has(p, compact, words) for p in group) for group in groups) and \
+                not any(_has(p, compact, words) for p in unless):
+            return field
+    if any(_has(p, compact, words) for p in ("状态", "status", "state")):
+        return _STATUS_FIELD.get(kind or "customers", "status")
+    return None
+
+
+def _field_of(norm: str, kind: str | None, header: object = None) -> tuple[str, bool]:
     """The field a normalized header names, and whether it was only guessed from a word in it."""
     if norm in _STATUS_WORDS:
         return (_STATUS_FIELD.get(kind or "customers", "status"), False)
     if norm in _ALIASES:
         return _ALIASES[norm], False
+    meant = by_meaning(header if header is not None else norm, kind)
+    if meant is not None:
+        return meant, bool(meant)
     # The head noun comes last (联系人电话 is a phone): the word ending latest wins, then the longest.
     best: tuple[int, int, str] | None = None
     for alias in _BY_LENGTH:
@@ -141,7 +234,7 @@ def recognize(headers: list[Any], kind: str | None = None, overrides: dict[str, 
         elif not norm:
             field, guessed = "", False
         else:
-            field, guessed = _field_of(norm, kind)
+            field, guessed = _field_of(norm, kind, header)
         pending.append((i, header, field, unit, guessed))
     # Exact headers claim their field before guesses do.
     for exact_pass in (True, False):
@@ -157,7 +250,7 @@ def recognize(headers: list[Any], kind: str | None = None, overrides: dict[str, 
 
 def header_score(row: list[Any]) -> int:
     """How many cells of a row read as known headers (to find the header row under a title)."""
-    return sum(1 for cell in row if isinstance(cell, str) and _field_of(normalize_header(cell)[0], None)[0])
+    return sum(1 for cell in row if isinstance(cell, str) and _field_of(normalize_header(cell)[0], None, cell)[0])
 
 
 def guess_kind(columns: list[Column], sheet_name: str = "", file_name: str = "") -> str:

@@ -17,7 +17,7 @@ from sales.imports.merge import (
     merge_values,
     sample,
 )
-from sales.imports.plan import Job, Progress, RowResult, Suspect
+from sales.imports.plan import Job, OwnerChange, Progress, RowResult, Suspect
 from sales.imports.rows import Rec, read_rows
 from sales.imports.write import big_cache, bulk_insert, bulk_update, reserve_ids
 from sales.names.dedupe import (
@@ -37,14 +37,14 @@ CONTACT_COLUMNS = ("customer_id", "name", "title", "phone", "email", "flags", "c
                    "created_at")
 
 
-def group_rows(session: Session, recs: list[Rec]) -> tuple[Groups, dict[int, int]]:
+def group_rows(session: Session, recs: list[Rec], scope: Any = None) -> tuple[Groups, dict[int, int]]:
     """Join rows with one key, phone or email; find the existing customer each group is (head → id)."""
     groups = Groups(len(recs))
     keys = _first_rows(groups, [r.key for r in recs])  # each key, phone and email: the first row that has it
     phones = _first_rows(groups, [r.phone_ok for r in recs])
     emails = _first_rows(groups, [r.email_ok for r in recs])
-    by_key = customers_by_key(session, keys)
-    by_contact = customers_by_contact(session, phones, emails)
+    by_key = customers_by_key(session, keys, scope)  # a customer the importer may not see is not found: new
+    by_contact = customers_by_contact(session, phones, emails, scope)
     found: dict[int, int] = {}
     if not by_key and not by_contact:
         return groups, found
@@ -87,7 +87,7 @@ def look_alikes(job: Job, recs: list[Rec], heads: list[int], found: dict[int, in
     total = session.execute(select(func.count()).select_from(Customer)).scalar_one() if new else 0
     if new and 0 < total <= MAX_OLD_FOR_SUSPECTS:
         q = select(col(Customer.id), col(Customer.name), col(Customer.name_key), col(Customer.pinyin))
-        old = list(session.execute(q).all())
+        old = list(session.execute(q if job.scope is None else q.where(job.scope)).all())
     old_names = {int(r[0]): r[1] for r in old}
     fresh = [(h, r.name, r.key, spelled[r.nkey][0]) for h, r in zip(refs, new, strict=True)]
     others = [(int(r[0]), r[1], merge_key(r[2]), r[3]) for r in old]
@@ -127,7 +127,7 @@ def plan_customers(job: Job) -> None:
     """Plan a customer sheet: creates, merges and updates, without writing."""
     session, plan, by, now = job.session, job.plan, job.by, job.now
     recs, romanized = read_rows(job)
-    groups, found = group_rows(session, recs)
+    groups, found = group_rows(session, recs, job.scope)
     heads = groups.heads()
     chosen = bool(job.options.merge_all or job.options.merge)
     if chosen:  # look-alikes the user chose to merge change the groups: they are listed first
@@ -182,7 +182,13 @@ def plan_customers(job: Job) -> None:
         merged = merge_values([recs[i] for i in ids])
         contacts = merge_contacts([recs[i] for i in ids])
         cust = existing[db_id]
-        change = customer_change(cust, merged, now)
+        move = job.options.move_owners
+        change = customer_change(cust, merged, now, move)
+        wanted = merged["owner"]
+        if wanted is not None and wanted.id != cust.owner_id:
+            was = session.get(User, cust.owner_id)
+            plan.owner_changes.append(OwnerChange(head_rec.row, cust.name, was.name if was else "", wanted.name, move))
+            plan.counts["customer.owner_moved" if move else "customer.owner_kept"] += 1
         created, updated = contact_changes(old_contacts.get(db_id, []), contacts)
         new_contacts += [(db_id, -1, c) for c in created]
         contact_updates += updated
@@ -197,7 +203,7 @@ def plan_customers(job: Job) -> None:
         results += [RowResult(recs[i].row, "merged" if touched else "unchanged", into=into) for i in ids]
         if touched:
             sample(job, head_rec.row, {**customer_dict(cust), **(change or {})}, contacts,
-                   merged["owner"] or session.get(User, cust.owner_id))
+                   (wanted if move else None) or session.get(User, cust.owner_id))
     if new_customers:
         plan.counts["customer.created"] += len(new_customers)
         plan.counts["contact.created"] += sum(1 for db_id, _, _ in new_contacts if db_id is None)

@@ -91,8 +91,10 @@ def contact_changes(old: list[Contact], new: list[dict[str, Any]]) -> tuple[list
     return created, updated
 
 
-def customer_change(cust: Customer, merged: dict[str, Any], now: datetime) -> dict[str, Any] | None:
-    """The columns a merge changes on an existing customer (the file's filled cells win), or None."""
+def customer_change(cust: Customer, merged: dict[str, Any], now: datetime,
+                    move_owner: bool = False) -> dict[str, Any] | None:
+    """The columns a merge changes on an existing customer (the file's filled cells win), or None; another owner
+    named in the file moves the customer only with `move_owner`."""
     change: dict[str, Any] = {}
     for f in CUSTOMER_FIELDS:
         v = merged.get(f)
@@ -106,7 +108,7 @@ def customer_change(cust: Customer, merged: dict[str, Any], now: datetime) -> di
     if last is not None and (cust.last_contact_at is None or last > cust.last_contact_at):
         change["last_contact_at"] = last
     owner = merged.get("owner")
-    if owner is not None and owner.id != cust.owner_id:
+    if move_owner and owner is not None and owner.id != cust.owner_id:
         change["owner_id"], change["team_id"] = owner.id, owner.team_id
     if not change:
         return None

@@ -31,6 +31,7 @@ class Options:
     mapping: dict[str, str] = field(default_factory=dict)  # header → field ("" ignores the column)
     merge: frozenset[int] = frozenset()  # numbers of suspected duplicates to merge
     merge_all: bool = False
+    move_owners: bool = False  # an owner cell naming another owner of an existing customer moves it
     region: str = "CN"
     tz: str = "Asia/Shanghai"
     max_bytes: int = MAX_BYTES  # the largest file read (SALESBOT_MAX_FILE_BYTES)
@@ -64,6 +65,17 @@ class Suspect:
                 "other_row": self.other_row, "other_id": self.other_id, "merged": self.merged}
 
 
+@dataclass(slots=True)
+class OwnerChange:
+    """An existing customer whose sheet row names another owner: moved only when asked for."""
+
+    row: int
+    name: str
+    old: str
+    new: str
+    moved: bool
+
+
 @dataclass
 class Plan:
     """An import's preview, and after apply its result."""
@@ -80,6 +92,7 @@ class Plan:
     flagged: list[tuple[int, Issue]] = field(default_factory=list)
     unknown_owners: Counter[str] = field(default_factory=Counter)
     suspects: list[Suspect] = field(default_factory=list)
+    owner_changes: list[OwnerChange] = field(default_factory=list)
     samples: list[dict[str, str]] = field(default_factory=list)
     blank_rows: int = 0
     applied: bool = False
@@ -109,6 +122,8 @@ class Plan:
                                                     for i in r.reasons]} for r in self.rejected],
             "flagged": [{"row": row, "code": i.code, "column": i.column, "value": i.value} for row, i in self.flagged],
             "unknown_owners": dict(self.unknown_owners),
+            "owner_changes": [{"row": o.row, "customer": o.name, "from": o.old, "to": o.new, "moved": o.moved}
+                              for o in self.owner_changes],
             "suspects": [s.as_dict() for s in self.suspects] if suspects else [],
             "samples": self.samples,
         }
@@ -127,6 +142,8 @@ class Job:
     owners: Owners
     plan: Plan
     progress: Progress | None = None
+    scope: Any = None  # the customers the importer may see (a WHERE clause on Customer); None: all
+    lead_scope: Any = None  # the leads they may see (on Lead); None: all
 
     @property
     def tz(self) -> ZoneInfo:

@@ -73,23 +73,27 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[i:i + size]
 
 
-def customers_by_key(session: Session, keys: Iterable[str]) -> dict[str, int]:
-    """Existing customers by merge key (the lowest id when several share one)."""
+def customers_by_key(session: Session, keys: Iterable[str], scope: Any = None) -> dict[str, int]:
+    """Existing customers by merge key (the lowest id when several share one), among those `scope` (a WHERE
+    clause on Customer) lets through when given."""
     wanted = {k for k in keys if k}
     stored = _count(session, Customer) if wanted else 0
     if not stored:
         return {}
     probe = wanted | {k + s for k in wanted for s in _GROUP_SUFFIXES}
     found: dict[str, int] = {}
-    for key, cid in _matching(session, col(Customer.name_key), col(Customer.id), probe, stored):
+    for key, cid in _matching(session, col(Customer.name_key), col(Customer.id), probe, stored, scope):
         mk = merge_key(key)
         if mk not in found or cid < found[mk]:
             found[mk] = int(cid)
     return found
 
 
-def customers_by_contact(session: Session, phones: Iterable[str], emails: Iterable[str]) -> dict[str, int]:
-    """Existing customers by a contact's phone or email (the lowest customer id when several have one)."""
+def customers_by_contact(session: Session, phones: Iterable[str], emails: Iterable[str],
+                         scope: Any = None) -> dict[str, int]:
+    """Existing customers by a contact's phone or email (the lowest customer id when several have one), among
+    those `scope` (a WHERE clause on Customer) lets through when given."""
+    within = None if scope is None else col(Contact.customer_id).in_(select(col(Customer.id)).where(scope))
     found: dict[str, int] = {}
     stored = -1
     for column, values in ((col(Contact.phone), set(phones)), (col(Contact.email), set(emails))):
@@ -97,7 +101,7 @@ def customers_by_contact(session: Session, phones: Iterable[str], emails: Iterab
             stored = _count(session, Contact)
         if not values or not stored:
             continue
-        for value, cid in sorted(_matching(session, column, col(Contact.customer_id), values, stored),
+        for value, cid in sorted(_matching(session, column, col(Contact.customer_id), values, stored, within),
                                  key=lambda r: int(r[1])):
             found.setdefault(value, int(cid))
     return found
@@ -107,14 +111,21 @@ def _count(session: Session, model: type[SQLModel]) -> int:
     return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
-def _matching(session: Session, column: Any, other: Any, values: set[str], stored: int) -> list[tuple[Any, Any]]:
-    """(value, other column) of the rows whose column is one of `values` (a small table is read whole)."""
+def _matching(session: Session, column: Any, other: Any, values: set[str], stored: int,
+              within: Any = None) -> list[tuple[Any, Any]]:
+    """(value, other column) of the rows whose column is one of `values` (a small table is read whole), of the
+    rows `within` lets through when given."""
     if stored <= len(values):
         q = select(column, other).where(column.is_not(None))
+        if within is not None:
+            q = q.where(within)
         return [(a, b) for a, b in session.execute(q).all() if a in values]
     out: list[tuple[Any, Any]] = []
     for part in chunks(sorted(values)):
-        out += [(a, b) for a, b in session.execute(select(column, other).where(column.in_(part))).all()]
+        q = select(column, other).where(column.in_(part))
+        if within is not None:
+            q = q.where(within)
+        out += [(a, b) for a, b in session.execute(q).all()]
     return out
 
 

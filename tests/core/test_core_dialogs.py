@@ -29,7 +29,7 @@ def test_a_stranger_joins_with_an_invite_code(engine: Engine, team: Transcript, 
         ("@newbie: /today", "/join CODE"),
         (f"@newbie: /join {code}", ["Welcome, 小王", "rep"]),
         ("@newbie: /customers", "No customers match"),
-        (f"@other: /join {code}", "wrong or expired"),
+        (f"@other: /join {code}", "already used"),
         ("@alice: /invite admin", "can't use /invite"),
     ])
 

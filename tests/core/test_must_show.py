@@ -39,7 +39,7 @@ def test_alice_sells_to_huadong_from_visit_to_payment(engine: Engine, clock: Fak
     ])
     clock.advance(days=3, hours=-2)  # Wednesday 08:00 in Shanghai
     out = t.say("@alice: /today")
-    assert "华东精密机械有限公司" in out and "15:00" in out and "[17] Done" in out  # numbers run on all session
+    assert "华东精密机械有限公司" in out and "15:00" in out and "] ✓ " in out  # numbers run on all session
     with Session(engine) as s:
         first = s.exec(select(Installment).order_by(Installment.due_on)).all()
         mine = [i for i in first if i.amount == Decimal("76500.00")]

@@ -38,9 +38,27 @@ def test_a_file_over_the_configured_limit_is_refused_before_it_is_read(env: dict
                                                                          tmp_path: Path) -> None:
     big = tmp_path / "big.csv"
     big.write_text("客户名称,电话\n" + "".join(f"公司{i},1380000{i:04d}\n" for i in range(3000)), encoding="utf-8")
-    nobody = _run(["import", str(big)], env)
-    assert nobody.returncode == 2 and "salesbot invite --role admin" in nobody.stderr  # says how to get an admin
     _invited(env)
     refused = _run(["import", str(big)], {**env, "SALESBOT_MAX_FILE_BYTES": str(32 * 1024)})
     assert refused.returncode == 2 and "too large" in refused.stderr.lower(), refused.stderr
     assert _run(["import", str(big), "--json"], env).returncode == 0  # under the default limit it is read
+
+
+def test_an_operator_imports_before_anyone_joins_and_moves_owners_only_when_asked(
+        env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    sheet = tmp_path / "c.csv"
+    sheet.write_text("客户名称,负责人\n华东科技,\n", encoding="utf-8")
+    first = _run(["import", str(sheet), "--json"], env)  # nobody has joined: an admin is made for the import
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["counts"]["customer.created"] == 1
+    code = _run(["invite", "--role", "rep", "--name", "lina"], env).stdout.strip()
+    assert "Welcome, lina" in _run(["chat"], env, f"@lina: /join {code}\n").stdout
+    assert _run(["import", str(sheet), "--owner", "nobody"], env).returncode == 2
+    sheet.write_text("客户名称,负责人\n华东科技,lina\n", encoding="utf-8")
+    kept = _run(["import", str(sheet), "--owner", "admin"], env)
+    assert kept.returncode == 0, kept.stderr
+    assert "华东科技: admin → lina" in kept.stdout and "keep their owner" in kept.stdout, kept.stdout
+    moved = json.loads(_run(["import", str(sheet), "--move-owners", "--json"], env).stdout)
+    assert moved["owner_changes"] == [{"row": 2, "customer": "华东科技", "from": "admin", "to": "lina", "moved": True}]
+    again = json.loads(_run(["import", str(sheet), "--json"], env).stdout)
+    assert again["owner_changes"] == []

@@ -33,7 +33,9 @@ from tests.standins.web import Served
 JSONDict = dict[str, Any]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _JSON_PARAMS = {"reply_markup", "entities", "caption_entities", "allowed_updates", "link_preview_options",
-                "reply_parameters"}
+                "reply_parameters", "commands", "scope"}
+_SCOPES = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
+           "chat_administrators", "chat_member"}
 _INT_PARAMS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "max_connections"}
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)((?:\s[^<>]*)?)>")
 _REF = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
@@ -187,6 +189,7 @@ class BotApiStandIn:
         self._query_ids = itertools.count(9_000_001)
         self.open_queries: set[str] = set()
         self.webhook: JSONDict | None = None
+        self.menus: dict[tuple[str, str], list[JSONDict]] = {}  # (scope, language code) → commands (setMyCommands)
         self.webhook_statuses: list[int] = []
         self.files: dict[str, tuple[str, bytes, str, str]] = {}  # file_id → path, data, name, mime
         self._file_ids = itertools.count(1)
@@ -423,6 +426,31 @@ class BotApiStandIn:
         if p.get("drop_pending_updates"):
             self.pending.clear()
         return True
+
+    def _menu_key(self, p: JSONDict) -> tuple[str, str]:
+        scope = p.get("scope") or {"type": "default"}
+        if scope.get("type") not in _SCOPES:
+            raise ApiError(400, "Bad Request: wrong bot command scope type specified")
+        lang = p.get("language_code") or ""
+        if lang and not re.fullmatch(r"[a-z]{2}", lang):
+            raise ApiError(400, "Bad Request: invalid language code specified")
+        where = f"{scope['type']}:{scope['chat_id']}" if "chat_id" in scope else scope["type"]
+        return where, lang
+
+    async def api_setMyCommands(self, p: JSONDict) -> bool:
+        commands = p.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands specified")
+        for c in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(c.get("command", ""))):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(c.get("description", ""))) <= 256:
+                raise ApiError(400, "Bad Request: command description is empty or too long")
+        self.menus[self._menu_key(p)] = commands
+        return True
+
+    async def api_getMyCommands(self, p: JSONDict) -> list[JSONDict]:
+        return self.menus.get(self._menu_key(p), [])
 
     async def api_getWebhookInfo(self, p: JSONDict) -> JSONDict:
         return {"url": self.webhook["url"] if self.webhook else "", "has_custom_certificate": False,

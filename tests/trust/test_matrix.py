@@ -8,6 +8,7 @@ import csv
 import importlib
 import io
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 from handlers.context import Settings
 from handlers.core import Core
 from handlers.markup import to_plain
-from handlers.types import ChatRef, Incoming, Reply
+from handlers.types import Attachment, ChatRef, Incoming, Reply
 from tests.conftest import FakeClock
 from tests.trust.chat import figure
 from tests.trust.world import ACTORS, ARRANGEMENTS, ROLE, RecordSet, World, colleague, markers, may, sees
@@ -184,3 +185,79 @@ def test_permission_matrix(engine: Engine, clock: FakeClock) -> None:
            f"forbidden allowed {len(tally.leaks)}, allowed refused {len(tally.refused)}")
     assert not tally.leaks, "\n".join(tally.leaks[:20])
     assert not tally.refused, "\n".join(tally.refused[:60])
+
+
+# Imports: a sheet naming one set's records, sent and confirmed by each actor. Who may see the set has it
+# changed; who may not sees nothing of it (no id, no owner) and changes nothing of it (its rows are new ones).
+IMPORT_SHEETS: dict[str, tuple[tuple[str, ...], Callable[[RecordSet], str]]] = {
+    # kind of sheet: (record kinds it reaches, its CSV for a set)
+    "customers": (("customer", "contact"), lambda rs: (
+        "客户名称,联系人,职位,联系电话,邮箱,客户分级\n"
+        f"Zc{rs.n:04d},Zp{rs.n:04d},Buyer,+861380{rs.n:04d}000,zp{rs.n:04d}@ex.com,A\n"
+        f"Other{rs.n:04d},Zp{rs.n:04d},Boss,+861380{rs.n:04d}000,,C\n")),
+    "activities": (("activity", "followup"), lambda rs: (
+        "客户名称,跟进时间,跟进方式,跟进内容,下次跟进时间\n"
+        f"Zc{rs.n:04d},2026-11-20,电话,imported call,2026-12-01\n")),
+    "deals": (("deal",), lambda rs: (
+        "客户名称,商机名称,金额,阶段\n"
+        f"Zc{rs.n:04d},Zd{rs.n:04d},12345,qualified\n")),
+    "leads": (("lead",), lambda rs: (
+        "公司名称,联系人,电话,邮箱,预算\n"
+        f"Zl{rs.n:04d},Mr Z,+861370{rs.n:04d}000,zl{rs.n:04d}@ex.com,500000\n")),
+}
+
+
+def _revealed(said: str, rs: RecordSet, world: World, actor: str) -> list[str]:
+    """What an answer shows of a set the actor may not see: its ids or its owner's name."""
+    ids = [f"#{rs.ids[k]} " for k in ("customer",)] + [f"lead #{rs.ids['lead']}", f"#{rs.ids['deal']} Zd"]
+    found = [i for i in ids if i in said]
+    if rs.owner != actor and re.search(rf"\b{rs.owner}\b", said):
+        found.append(rs.owner)
+    return found
+
+
+@pytest.mark.slow
+def test_import_obeys_the_importers_scope(engine: Engine, clock: FakeClock) -> None:
+    world = World.build(engine, clock())
+    core = Core(engine, clock=clock, settings=Settings(default_lang="en", rate_limit=0))
+    seq = iter(range(1, 10**9))
+
+    def send(actor: str, name: str, data: bytes) -> list[Reply]:
+        return core.handle(Incoming(chat=ChatRef("console", "local", actor), user=actor, event_id=f"i{next(seq)}",
+                                    file=Attachment(name=name, mime="text/csv", data=data)))
+
+    def say(actor: str, line: str) -> list[Reply]:
+        return core.handle(Incoming(chat=ChatRef("console", "local", actor), user=actor, text=line,
+                                    event_id=f"i{next(seq)}"))
+
+    tally = Tally()
+    arrangements = ARRANGEMENTS if engine.dialect.name == "sqlite" or FULL else \
+        (ARRANGEMENTS[0], ARRANGEMENTS[3], ARRANGEMENTS[4])
+    for actor in ACTORS:
+        for sheet, (kinds, csv_of) in IMPORT_SHEETS.items():
+            for owner, shared, order in arrangements:
+                rs = world.make(owner, shared, order)
+                before = world.fingerprint(rs)
+                shown = send(actor, f"{sheet}.csv", csv_of(rs).encode())
+                said = read_all(shown)
+                confirm = next((b.action[4:] for r in shown for row in r.buttons for b in row
+                                if b.action.startswith("say:/import confirm")), None)
+                if confirm is not None:
+                    said += "\n" + read_all(say(actor, confirm))
+                happened = world.fingerprint(rs) != before
+                # An importer (manager, admin) changes what they may see; nobody changes what they may not.
+                allowed = ROLE[actor] in ("manager", "admin") and all(sees(actor, rs, k) for k in kinds)
+                what = f"{actor} imports {sheet} over {owner}'s set{' shared with ' + shared if shared else ''}"
+                for kind in kinds:
+                    tally.add(actor, kind, "import", allowed, happened, f"{what}: {said[:300]}")
+                if not any(sees(actor, rs, k) for k in kinds) and (bad := _revealed(said, rs, world, actor)):
+                    tally.leaks.append(f"{what} revealed {bad}: {said[:300]}")
+    attempts = sum(tally.attempts.values())
+    forbidden = sum(tally.forbidden.values())
+    kinds_seen = sorted({k[1] for k in tally.attempts})
+    figure(f"import matrix [{engine.dialect.name}]",
+           f"{len(ACTORS)} actors × {len(IMPORT_SHEETS)} kinds of sheet ({', '.join(kinds_seen)}): {attempts} "
+           f"attempts, {forbidden} forbidden, forbidden allowed or revealed {len(tally.leaks)}, "
+           f"allowed refused {len(tally.refused)}")
+    assert not tally.leaks, "\n".join(tally.leaks[:20])
+    assert not tally.refused, "\n".join(tally.refused[:40])

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from bot.adapters.feishu import parse, render
 from bot.adapters.feishu.api import NETWORK, FeishuApi, FeishuError, Profile, classify
-from bot.delivery import AsyncSender, RetryAfter, deliver_due_async
+from bot.delivery import AsyncSender, RetryAfter, Undeliverable, deliver_due_async
 from handlers import outbox
 from handlers.core import Core
 from handlers.deal_news import deal_of_thread
@@ -27,6 +27,15 @@ log = logging.getLogger("salesbot.feishu")
 _RUNNING: dict[str, Feishu] = {}  # app id → this process's started adapter: the outbox sender uses it
 PROFILE_TTL = 3600.0  # seconds a person's name and language are taken as known
 T = TypeVar("T")
+
+
+class Unsent(Exception):
+    """A reply Feishu took only in part (a long text's first pieces, say) before refusing the rest: `rest` is
+    what is left to send, `cause` why it was refused."""
+
+    def __init__(self, rest: Reply, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.rest, self.cause = rest, cause
 
 
 class Feishu:
@@ -163,8 +172,12 @@ class Feishu:
         except (FeishuError, *NETWORK) as exc:
             log.warning("feishu file not fetched", extra={"error": type(exc).__name__})
             return inc
-        # One over the setting is refused by the core's own check (handlers.trust.gate), in the person's words.
-        return replace(inc, file=Attachment(name=name or ref.name, mime=mime, data=data))
+        name = name or ref.name
+        if ref.kind == "image":  # a photo: the same neutral document as a picture sent as a file elsewhere
+            mime = mime if mime.startswith("image/") else (sniff_image(data) or mime)
+            name = f"{ref.key}{IMAGE_SUFFIX.get(mime, '')}" if name == ref.name or "." not in name else name
+        # One over the setting is refused by the core's own check (handlers.door.gate), in the person's words.
+        return replace(inc, file=Attachment(name=name, mime=mime, data=data))
 
     async def profile(self, open_id: str) -> Profile:
         """A person's name and language from contact/v3 (kept a while); nothing when Feishu does not say."""
@@ -199,17 +212,11 @@ class Feishu:
             log.warning("reply for another platform dropped", extra={"platform": target.platform})
             return
         try:
-            if reply.edit == "this" and reply.to is None and p.clicked:
-                await self.edit(target, p.clicked, reply)
-                key = approval_key(inc.action or "")
-                if key is not None:
-                    await self.update_linked(key, reply, skip=p.clicked)
-            elif reply.edit and reply.edit.startswith("om_"):
-                await self.edit(target, reply.edit, reply)
-            elif reply.to is None and p.message_id and not inc.private:
-                await self.show(target, reply, quote=p.message_id)
-            else:
-                await self.show(target, reply)
+            try:
+                await self._answer(p, inc, reply, target)
+            except Unsent as part:  # the pieces Feishu took stay; only the rest waits
+                reply = part.rest
+                raise part.cause from part
         except FeishuError as exc:
             wait = classify(exc)
             if isinstance(wait, RetryAfter):
@@ -219,6 +226,19 @@ class Feishu:
         except NETWORK as exc:
             await self.db(self._park, target, reply, repr(exc), 5.0)
 
+    async def _answer(self, p: parse.Parsed, inc: Incoming, reply: Reply, target: ChatRef) -> None:
+        if reply.edit == "this" and reply.to is None and p.clicked:
+            await self.edit(target, p.clicked, reply)
+            key = approval_key(inc.action or "")
+            if key is not None:
+                await self.update_linked(key, reply, skip=p.clicked)
+        elif reply.edit and reply.edit.startswith("om_"):
+            await self.edit(target, reply.edit, reply)
+        elif reply.to is None and p.message_id and not inc.private:
+            await self.show(target, reply, quote=p.message_id)
+        else:
+            await self.show(target, reply)
+
     def _park(self, to: ChatRef, reply: Reply, error: str, wait: float) -> None:
         with transaction(self.sessions) as session:
             outbox.put(session, to, replace(reply, edit=None), now=self.core.clock(), delay=timedelta(seconds=wait),
@@ -227,13 +247,22 @@ class Feishu:
     async def show(self, to: ChatRef, reply: Reply, *, quote: str | None = None, as_card: bool = False) -> list[str]:
         """Post a reply (split at Feishu's limits) and its image or file; the ids of the messages posted.
         In a thread (to.thread is its first message) or quoting a message, as replies to it."""
-        posted = []
-        for message in render.messages(reply, as_card=as_card):
-            posted.append(await self._post(to, message, quote))
-        if reply.image is not None:
-            await self._post(to, await self.api.upload(reply.image), quote)
-        if posted:
-            await self.link(to, reply, posted[-1])
+        pieces = render.messages(reply, as_card=as_card)
+        posted: list[str] = []
+        try:
+            for message in pieces:
+                posted.append(await self._post(to, message, quote))
+            if posted:
+                await self.link(to, reply, posted[-1])
+            if reply.image is not None:
+                await self._post(to, await self.api.upload(reply.image), quote)
+        except (FeishuError, *NETWORK) as exc:
+            if not posted:
+                raise
+            left = pieces[len(posted):]
+            rest = replace(reply, text="\n".join(m.source for m in left), buttons=reply.buttons if left else (),
+                           edit=None)
+            raise Unsent(rest, exc) from exc
         return posted
 
     async def _post(self, to: ChatRef, message: render.Outgoing | tuple[str, str], quote: str | None) -> str:
@@ -300,6 +329,13 @@ class Feishu:
                 await self.edit(to, reply.edit, reply)
             else:
                 await self.show(to, reply)
+        except Unsent as part:  # delivered in part: the row is done, what is left becomes a row of its own
+            wait = classify(part.cause)
+            if isinstance(wait, Undeliverable):
+                log.warning("rest of a message refused", extra={"chat": to.chat, "error": str(wait)})
+                return
+            seconds = wait.seconds if isinstance(wait, RetryAfter) else 5.0
+            await self.db(self._park, to, part.rest, str(part.cause), seconds)
         except FeishuError as exc:
             raise classify(exc) from exc
 
@@ -311,10 +347,21 @@ class Feishu:
             return
         thread_id, root = state
         if root is not None:
-            if reply.edit:
-                await self.edit(here, root, reply)
-            else:
+            if not reply.edit:
                 await self.show(replace(to, thread=root), reply)
+                return
+            card = render.messages(replace(reply, image=None), as_card=True)[0]
+            try:
+                await self.api.patch(root, card)
+                return
+            except FeishuError as exc:
+                if isinstance(classify(exc), RetryAfter):
+                    raise
+                # Feishu updates a message for 14 days only (or it was deleted): the deal gets a new card,
+                # which later moves update.
+                log.info("deal card not updated, posted anew", extra={"error": str(exc.code)})
+            posted = await self.show(here, reply, as_card=True)
+            await self.db(self._set_root, thread_id, to.chat, posted[0] if posted else root)
             return
         # The deal's first message becomes its card (a card, so that it can be updated); one sender posts it.
         if not await self.db(self._claim, thread_id):
@@ -351,6 +398,19 @@ class Feishu:
                 sent += n
                 if n == 0:
                     return sent
+
+
+IMAGE_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+                "image/bmp": ".bmp", "image/tiff": ".tiff"}
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
+          (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
+
+
+def sniff_image(data: bytes) -> str | None:
+    """A picture's MIME type from its first bytes (Feishu may serve a photo as application/octet-stream)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in _MAGIC if data.startswith(magic)), None)
 
 
 def from_config(cfg: Any, core: Core | None = None, *, deliver_after_turn: bool = True) -> Feishu:

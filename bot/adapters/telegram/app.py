@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
-from telegram import Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram import error as tg
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -48,6 +48,7 @@ class TelegramBot:
             .build())
         register(self.application, self)
         self._secret = ""
+        self.menus_task: asyncio.Task[int] | None = None
 
     @property
     def core(self) -> Core:
@@ -185,10 +186,32 @@ class TelegramBot:
 
     # --- running -------------------------------------------------------------------------------------
 
+    async def set_menus(self) -> int:
+        """Telegram's command menus (setMyCommands): everyone's per language (zh, en: what a stranger may use)
+        and each bound person's private chat by role, in the language they read. Failures are logged, never
+        fatal: a bot without menus still answers. The number of menus set."""
+        done = 0
+        try:
+            menus = await asyncio.to_thread(self.core.menus, "telegram", self.workspace)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("command menus not set: database unavailable (%s)", type(exc).__name__)
+            return 0
+        bot = self.application.bot
+        for m in menus:
+            commands = [BotCommand(name, about) for name, about in m.commands]
+            scope = BotCommandScopeChat(int(m.chat)) if m.chat else BotCommandScopeDefault()
+            try:
+                await bot.set_my_commands(commands, scope=scope, language_code=None if m.chat else m.lang)
+                done += 1
+            except tg.TelegramError as exc:
+                log.info("command menu not set: %s", exc)
+        return done
+
     async def start_polling(self, *, poll_timeout: float = 10.0) -> None:
         """Start long polling (getUpdates; any webhook is removed first)."""
         await self.application.initialize()
         await self.application.start()
+        self.menus_task = asyncio.create_task(self.set_menus())  # in the background: paced like every call
         assert self.application.updater is not None
         await self.application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
         _RUNNING[self._token] = self
@@ -201,6 +224,7 @@ class TelegramBot:
         await self.application.initialize()
         await self.application.start()
         await self.application.bot.set_webhook(url=url, secret_token=secret)
+        self.menus_task = asyncio.create_task(self.set_menus())
         _RUNNING[self._token] = self
 
     def secret_ok(self, sent: str) -> bool:
@@ -218,6 +242,8 @@ class TelegramBot:
         """Stop polling, then the Application (a webhook stays registered)."""
         if _RUNNING.get(self._token) is self:
             del _RUNNING[self._token]
+        if self.menus_task is not None and not self.menus_task.done():
+            self.menus_task.cancel()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
