@@ -146,9 +146,9 @@ class Inbox:
                         log.exception("inbox pass failed")
                 for row in claimed:
                     self._held[row.id] = asyncio.create_task(self._handle(row))
-                if not claimed:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll)
+                # The next pass comes when something is stored or handled (each wakes the pump), else after poll.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -182,9 +182,9 @@ class Inbox:
                                                                               "error": type(exc).__name__})
         finally:
             self._held.pop(row.id, None)
-            self._wake.set()
-        if failed is None:
-            await asyncio.sleep(min(self.poll, 1.0))  # the database is away: do not spin on the same row
+            if failed is not None:
+                self._wake.set()  # the chat's next update may go now
+        # Left for later (the database away, the adapter not started): the pump's next pass takes it, not a spin.
 
     def _after(self, entry_id: int, failed: bool | None) -> None:
         with transaction(self._factory) as session:

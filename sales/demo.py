@@ -172,6 +172,8 @@ def reset_all(engine: Engine) -> None:
             if table.name not in ("stage", "auditunlock"):
                 conn.execute(table.delete())
         conn.execute(unlock.delete())
+        if conn.dialect.name == "sqlite":  # everything is gone, its audit too: numbering may start again
+            conn.execute(text("DELETE FROM sqlite_sequence WHERE name != 'stage'"))
 
 
 def load_demo(

@@ -84,11 +84,25 @@ def _options(
     """salesbot: a sales CRM that lives in team chat."""
 
 
+def _without_lang(args: list[str]) -> list[str]:
+    rest, skip = [], False
+    for a in args:
+        if skip or a.startswith("--lang="):
+            skip = False
+        elif a == "--lang":
+            skip = True
+        else:
+            rest.append(a)
+    return rest
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the console script: runs the command, turns what goes wrong into one line and an exit code."""
     from bot.cli.errors import cli_lang, report
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if not _without_lang(args):
+        args.append("--help")  # `salesbot` alone (or with only --lang): the list of commands
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     try:
         code = typer.main.get_command(app).main(args, prog_name="salesbot", standalone_mode=False)

@@ -7,10 +7,12 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from bot.run import Adapter
 log = logging.getLogger("salesbot.cards")
 
 
@@ -48,10 +50,14 @@ def card(
 
 
 def warm_in_background() -> threading.Thread:
-    """Load the OCR model in a thread of its own, so that no person's turn waits for it (once per process)."""
+    """Load the OCR model in a thread of its own, so that no person's turn waits for it (once per process).
+    SALESBOT_CARDS_WARM=0 leaves the loading to the first card (a deployment that reads no cards spares the
+    model's memory)."""
     def warm() -> None:
         from sales.cards import warm_up
 
+        if os.environ.get("SALESBOT_CARDS_WARM", "1") == "0":
+            return
         try:
             warm_up()
         except Exception as exc:  # the chat still answers; the first card says it could not be read
@@ -60,6 +66,20 @@ def warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=warm, name="cards-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def warm_up_adapter() -> Adapter:
+    """A `bot.run.Adapter` that loads the OCR model in the background once the adapters before it (the web
+    server, the chat platforms) are up: put it last, so health checks and turns never wait for the loading."""
+    from bot.run import Adapter
+
+    async def start() -> None:
+        warm_in_background()
+
+    async def stop() -> None:
+        return None  # a daemon thread: nothing to stop
+
+    return Adapter("cards-warm-up", start, stop)
 
 
 def register(app: typer.Typer) -> None:

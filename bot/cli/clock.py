@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from bot.cli.basics import clock_from_env
-from bot.cli.cards import warm_in_background
+from bot.cli.cards import warm_up_adapter
 from bot.cli.errors import USAGE, CliError
 from bot.clock import ReminderClock
 from bot.config import Config
@@ -99,7 +99,7 @@ def run(
     senders = {"console": console_sender(), **found}
     adapters = role_adapters(role, cfg, core, port=port or cfg.port)
     if role != "worker":
-        warm_in_background()  # the business card model, off the path of every turn
+        adapters.append(warm_up_adapter())  # the business card model, loaded once the rest is up
     log.info("starting", extra={"role": role, "count": len(adapters)})
     asyncio.run(serve(engine, senders=senders, adapters=adapters, now=now, settings=cfg.core(),
                       interval=interval, lease=timedelta(seconds=lease), work=role != "web", role=role))

@@ -203,11 +203,12 @@ def _save(ctx: Ctx, scan: CardScan, customer: Customer | None, *, new: bool, for
         save_click(ctx, str(scan.id))
         return
     if done.new_customer:
-        ctx.say("Saved: new customer *{c}* (#{id}) with contact {p}.", c=esc(done.customer.name),
-                id=done.customer.id, p=esc(done.contact.name), private=True)
+        text = ctx.t("Saved: new customer *{c}* (#{id}) with contact {p}.", c=esc(done.customer.name),
+                     id=done.customer.id, p=esc(done.contact.name))
     else:
-        ctx.say("Saved: {p} added to *{c}* (#{id}).", c=esc(done.customer.name), id=done.customer.id,
-                p=esc(done.contact.name), private=True)
+        text = ctx.t("Saved: {p} added to *{c}* (#{id}).", c=esc(done.customer.name), id=done.customer.id,
+                     p=esc(done.contact.name))
+    ctx.replies.append(Reply(text=text, private=True, edit="this"))  # the pressed message loses its buttons
 
 
 def _contact_visible(ctx: Ctx, contact_id: int) -> bool:
@@ -220,7 +221,7 @@ def dismiss_click(ctx: Ctx, arg: str) -> None:
     """Not a card: the photo and its reading are dropped."""
     saving.dismiss(ctx.session, scan=_scan(ctx, arg), now=ctx.now)
     ctx.dialog = None
-    ctx.say("OK: not a card. The photo was dropped and nothing was saved.")
+    ctx.replies.append(Reply(text=ctx.t("OK: not a card. The photo was dropped and nothing was saved."), edit="this"))
 
 
 @click("card.edit", personal=True)

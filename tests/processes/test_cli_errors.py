@@ -112,7 +112,7 @@ def test_every_mistake_is_one_line_in_the_persons_language(base: tuple[Path, dic
 
 def test_help_answers_without_a_database(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
-    for args in (["--help"], ["import", "--help"], ["backup", "--help"]):
+    for args in ([], ["--lang", "zh"], ["--help"], ["import", "--help"], ["backup", "--help"]):
         done = subprocess.run([*salesbot(), *args], env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and "Usage: salesbot" in done.stdout, done.stderr
     # nothing heavy is imported to print the list of commands

@@ -3,7 +3,7 @@ gives a deleted row's id, when it was the largest, to the next row, and that row
 entries, shares and links of the one deleted). PostgreSQL's sequences never reuse ids: nothing to do there.
 
 Revision ID: 0008_autoinc
-Revises: 0008cur
+Revises: 0008cur (kept last: a table rebuilt here must already have its newest columns)
 """
 
 from collections.abc import Sequence
@@ -23,6 +23,12 @@ def upgrade() -> None:
     tables = bind.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
                                   "'sqlite_%' AND name NOT LIKE '\\_alembic%' ESCAPE '\\' "
                                   "AND name != 'alembic_version' ORDER BY name").all()
+    # Rebuilds drop a table's triggers, and a trigger naming a table mid-rebuild (the audit log's append-only guard
+    # reads auditunlock) fails the rename: all of them go first and are made again at the end.
+    triggers = []
+    for trigger, sql in bind.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all():
+        triggers.append(sql)
+        bind.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
     for name, sql in tables:
         if "AUTOINCREMENT" in (sql or "").upper():
             continue
@@ -34,6 +40,8 @@ def upgrade() -> None:
         # every id, and SQLite's sequence starts above the largest.
         with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
             pass
+    for trigger in triggers:
+        bind.exec_driver_sql(trigger)
     broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
     assert not broken, broken
 

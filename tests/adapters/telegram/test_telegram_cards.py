@@ -64,7 +64,8 @@ async def test_a_photo_is_read_shown_and_saved(engine: Engine, clock: FakeClock,
         assert read == [JPEG]  # the largest size, not the thumbnail
         card = seen.messages(dave["id"])[0]
         saved = await tg.press(dave, card, "Save")
-        expect(saved, "→ dave: Saved: new customer 秦川智能装备有限公司")
+        text = expect(saved, "✎ dave: Saved: new customer 秦川智能装备有限公司")  # the card itself, edited
+        assert "[Save]" not in text  # its buttons are gone
     with Session(engine) as s:
         p = s.exec(select(Contact).where(Contact.name == "高洋")).one()
         assert p.phone == "+8615806252221"
