@@ -28,8 +28,8 @@ def test_alice_sells_to_huadong_from_visit_to_payment(engine: Engine, clock: Fak
         ("@alice: /deal new 华东精密 数控机床采购 300000", ["Opened deal", "¥300,000"]),
         ("@alice: /quote new 华东精密 数控机床 50 6000 discount 15%",
          ["discount 15%, total ¥255,000", "sent to bob for approval",
-          "→ bob: alice 申请折扣审批", "[3] 批准  [4] 拒绝"]),  # every button printed has its own number
-        ("@bob: 3", ["→ bob: ✅ 已批准", "→ alice: ✅ bob approved the 15% discount"]),
+          "→ bob: alice 申请折扣审批", "[4] 批准  [5] 拒绝"]),  # every button printed has its own number (the visit printed three)
+        ("@bob: 4", ["→ bob: ✅ 已批准", "→ alice: ✅ bob approved the 15% discount"]),
         ("@alice: /won 华东精密", ["→ Won", "Order #"]),
         ("@alice: /plan 华东精密 30% now, 70% 2027-01-15", ["¥76,500", "Fri 2027-01-15 ¥178,500"]),
         ("@fay: /paid 华东精密 90000", ["已登记", "1. 2026-11-22（周日） ¥76,500 — 已付", "→ alice: 💰"]),
