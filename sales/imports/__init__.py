@@ -23,6 +23,7 @@ from sales.imports.records import plan_activities, plan_deals, plan_leads
 from sales.imports.values import FORMULA_START, Issue, Owners
 from sales.imports.values import email as read_email
 from sales.imports.values import phone as read_phone
+from storage import locks
 from storage.models import ImportBatch, User
 
 __all__ = [
@@ -136,5 +137,6 @@ def import_file(
     if dry_run:
         return preview(session, data=data, file_name=file_name, by=by, now=now, options=options, progress=progress)
     with _bulk():  # one pause for both steps
+        locks.named(session, locks.DEDUPE)  # its duplicate checks and inserts as one step among concurrent turns
         plan = _preview(session, data, file_name, by, now, options or Options(), progress)
         return apply(session, plan, by=by, now=now, progress=progress)
