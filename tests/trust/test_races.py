@@ -258,3 +258,42 @@ def test_a_turn_that_lost_a_race_is_run_again(error: type[Exception], engine: En
     assert len(runs) == 3
     with Session(engine) as s:
         assert len(s.exec(select(Customer)).all()) == 1
+
+
+def test_an_import_and_a_customer_add_at_once_make_one_customer(engine: Engine, clock: FakeClock) -> None:
+    """The import's duplicate check and insert hold the dedupe lock as /customer add does (PostgreSQL)."""
+    from sales import imports
+    from storage.db import session_factory, transaction
+
+    t = _world(engine, clock)
+    now = clock()
+    gate = threading.Barrier(THREADS)
+    answers: list[str] = []
+    failed: list[BaseException] = []
+
+    def bring(i: int) -> None:
+        gate.wait()
+        try:
+            with transaction(session_factory(engine)) as s:
+                me = s.exec(select(User).where(User.name == "ada")).one()
+                imports.import_file(s, data="客户名称,等级\nOrion Optics,A\n".encode(), file_name=f"c{i}.csv",
+                                    by=me, now=now)
+        except BaseException as err:  # reported below
+            failed.append(err)
+
+    def add(i: int) -> None:
+        gate.wait()
+        answers.append(text_of(t.core.handle(incoming("rob" if i % 4 else "sue", "/customer add Orion Optics",
+                                                      None))))
+
+    threads = [threading.Thread(target=bring if i % 2 else add, args=(i,)) for i in range(THREADS)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    with Session(engine) as s:
+        made = len(s.exec(select(Customer)).all())
+    figure(f"race import+customer {engine.dialect.name} threads", f"attempts {THREADS}, records {made}")
+    assert not failed, failed
+    assert not [a for a in answers if WRONG in a], answers
+    assert made == 1, answers
