@@ -1,0 +1,105 @@
+"""Corrections in chat (issue 19): deals, customers and contacts, typed in one line or picked field by field,
+each checked like creation and written to the audit trail before → after."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from storage.db import session_factory
+from storage.models import AuditLog, Contact, Customer, Deal
+from tests.transcript import Transcript, assert_dialog
+
+
+def _deal_id(engine: Engine, title: str) -> int:
+    with session_factory(engine)() as s:
+        return s.exec(select(Deal.id).where(col(Deal.title) == title)).one() or 0
+
+
+def _last_audit(engine: Engine, entity: str) -> tuple[dict[str, object], dict[str, object]]:
+    with session_factory(engine)() as s:
+        a = s.exec(select(AuditLog).where(col(AuditLog.entity) == entity, col(AuditLog.action) == "edit")
+                   .order_by(col(AuditLog.id).desc())).first()
+        assert a is not None
+        return json.loads(a.before or "{}"), json.loads(a.after or "{}")
+
+
+def test_a_deal_is_corrected_in_one_line_and_with_the_picker(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 星河仪器有限公司")
+    demo.say("@alice: /deal new 星河仪器有限公司 检测设备 100000")
+    n = _deal_id(engine, "检测设备")
+    assert_dialog(demo, [
+        (f"@alice: /deal edit {n} amount 12万8", ["Deal #", "¥100,000 → ¥128,000"]),
+        (f"@alice: /deal edit #{n} amount -5", "more than 0"),
+        (f"@alice: /deal edit {n} title 检测设备二期", "检测设备 → 检测设备二期"),
+        (f"@alice: /deal edit {n} close 2027-01-31", "2027-01-31"),
+        (f"@alice: /deal edit {n} close 2020-01-01", "in the past"),
+        (f"@alice: /deal edit {n} owner dave", "Only a manager"),  # managers only
+    ])
+    before, after = _last_audit(engine, "deal")
+    assert before == {"expected_close": None} and after == {"expected_close": "2027-01-31"}
+    # the picker: a button per field, then the typed value
+    assert "what do you want to change?" in demo.say("alice", f"/deal edit {n}")  # Telegram, Slack: buttons
+    assert "new amount" in demo.press("alice", "Amount")
+    assert "¥128,000 → ¥150,000" in demo.say("@alice: 150000")
+    out = demo.say(f"@alice: /deal edit {n}")  # the terminal numbers the buttons
+    assert "Title" in out
+    assert "new title" in demo.say("@alice: 2")
+    assert "检测设备二期 → 三期" in demo.say("@alice: 三期")
+
+
+def test_stage_back_needs_a_reason_and_reopen_is_for_managers(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 星河仪器有限公司")
+    demo.say("@alice: /deal new 星河仪器有限公司 检测设备 100000")
+    n = _deal_id(engine, "检测设备")
+    demo.say(f"@alice: /advance {n} qualified")
+    for answer in ("50万", "王总", "月底"):
+        demo.say(f"@alice: {answer}")
+    assert_dialog(demo, [
+        (f"@alice: /deal edit {n} stage prospect", "Why does it go back"),
+        ("@alice: 客户预算推迟到明年", "qualified → prospect"),
+        (f"@alice: /lost {n} 预算取消", "Lost"),
+        (f"@alice: /deal edit {n} reopen 客户回来了", "Only a manager"),
+        (f"@bob: /deal edit {n} reopen", "Why is it reopened?"),
+        ("@bob: 客户回来了", "lost → prospect"),
+    ])
+    before, after = _last_audit(engine, "deal")
+    assert before == {"stage": "lost"} and after == {"stage": "prospect", "reason": "客户回来了"}
+
+
+def test_customer_and_contact_fields_are_checked_and_audited(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 星河仪器有限公司")
+    demo.say("@alice: /contact add 星河仪器有限公司 张伟 13800138000")
+    assert_dialog(demo, [
+        ("@alice: /customer edit 星河仪器有限公司 grade A", "B → A"),
+        ("@alice: /customer edit 星河仪器有限公司 grade Z", "must be A, B or C"),
+        ("@alice: /customer edit 星河仪器有限公司 industry 仪器仪表", "— → 仪器仪表"),
+        ("@alice: /customer edit 星河仪器有限公司 status dormant", "active → dormant"),
+        ("@alice: /customer edit 星河仪器有限公司 tags #key #east", "key east"),
+        ("@alice: /customer edit 星河仪器有限公司", "what do you want to change?"),
+        ("@alice: /contact edit 星河仪器有限公司 张伟 phone 12345678", "not a valid phone"),
+        ("@alice: /contact edit 星河仪器有限公司 张伟 email zhang@xinghe.cn", "— → zhang@xinghe.cn"),
+        ("@alice: /contact edit 星河仪器有限公司 张伟 title 采购经理", "采购经理"),
+        ("@alice: /customer edit 星河仪器有限公司 needs", "needs?"),
+        ("@alice: 两台三坐标", "两台三坐标"),
+    ])
+    with session_factory(engine)() as s:
+        c = s.exec(select(Customer).where(col(Customer.name) == "星河仪器有限公司")).one()
+        assert (c.grade, c.industry, c.status, c.tags, c.needs) == ("A", "仪器仪表", "dormant", "key east", "两台三坐标")
+        p = s.exec(select(Contact).where(col(Contact.customer_id) == c.id)).one()
+        assert (p.phone, p.email, p.title) == ("+8613800138000", "zhang@xinghe.cn", "采购经理")
+    assert "what do you want to change?" in demo.say("alice", "/contact edit 星河仪器有限公司 张伟")
+    assert "Remove 张伟" in demo.press("alice", "Remove")
+    assert "Removed 张伟" in demo.press("alice", "Remove")
+    before, after = _last_audit(engine, "contact")
+    assert before["name"] == "张伟" and after == {"removed": True}
+
+
+def test_a_rename_checks_duplicates_like_creation(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 星河仪器有限公司")
+    demo.say("@alice: /customer add 月光科技有限公司")
+    assert "Rename anyway?" in demo.say("@alice: /customer edit 月光科技有限公司 name 星河仪器")
+    assert "月光科技有限公司 → 月光电子" in demo.say("@alice: /customer edit 月光科技有限公司 name 月光电子")
+    assert "月光电子" in demo.say("@alice: /customer 月光电子")
