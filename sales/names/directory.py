@@ -146,10 +146,13 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
     query = query.strip()
     if not query:
         return []
-    if query.startswith("#") and query[1:].isdigit():
+    if query.lstrip("#").isdigit():  # a number, with or without #: #14 and 14
         num = as_id(query)
         c = session.exec(select(Customer).where(col(Customer.id) == num, customer_scope(user))).first() if num else None
-        return [Candidate(id=c.id or 0, name=c.name, score=100.0, how="exact")] if c else []
+        if c is not None:
+            return [Candidate(id=c.id or 0, name=c.name, score=100.0, how="exact")]
+        if query.startswith("#"):
+            return []
     key = name_key(query)
     if key:
         exact = session.exec(

@@ -103,3 +103,33 @@ def test_a_rename_checks_duplicates_like_creation(engine: Engine, demo: Transcri
     assert "Rename anyway?" in demo.say("@alice: /customer edit 月光科技有限公司 name 星河仪器")
     assert "月光科技有限公司 → 月光电子" in demo.say("@alice: /customer edit 月光科技有限公司 name 月光电子")
     assert "月光电子" in demo.say("@alice: /customer 月光电子")
+
+
+def test_records_are_found_by_number_with_or_without_hash(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 星河仪器有限公司")
+    demo.say("@alice: /deal new 星河仪器有限公司 检测设备 100000")
+    with session_factory(engine)() as s:
+        cid = s.exec(select(Customer.id).where(col(Customer.name) == "星河仪器有限公司")).one()
+    n = _deal_id(engine, "检测设备")
+    for ref in (f"#{cid}", f"{cid}"):
+        assert "星河仪器有限公司 #" in demo.say(f"@alice: /customer {ref}")
+    for ref in (f"#{n}", f"{n}"):
+        assert "检测设备" in demo.say(f"@alice: /deal {ref}")
+
+
+def test_an_exact_name_wins_over_names_it_is_a_prefix_of(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 华东精密")
+    demo.say("@alice: /customer add 华东精密机械 --force")
+    demo.say("@alice: /customer add Acme")
+    demo.say("@alice: /customer add Acme Trading --force")
+    assert "华东精密 #" in demo.say("@alice: /customer 华东精密")
+    assert "华东精密机械 #" in demo.say("@alice: /customer 华东精密机械")
+    assert "Acme #" in demo.say("@alice: /customer Acme")
+    assert "Opened deal" in demo.say("@alice: /deal new Acme 试用 1000")
+    assert "Logged" in demo.say("@alice: /visit 华东精密 上门拜访，下周三再跟进")
+
+
+def test_traditional_and_simplified_characters_match(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 华东精密机械有限公司")
+    assert "华东精密机械有限公司 #" in demo.say("@alice: /customer 華東精密機械")
+    assert "A similar customer exists" in demo.say("@alice: /customer add 華東精密機械股份有限公司")
