@@ -133,3 +133,16 @@ def test_traditional_and_simplified_characters_match(engine: Engine, demo: Trans
     demo.say("@alice: /customer add 华东精密机械有限公司")
     assert "华东精密机械有限公司 #" in demo.say("@alice: /customer 華東精密機械")
     assert "A similar customer exists" in demo.say("@alice: /customer add 華東精密機械股份有限公司")
+
+
+def test_help_lists_the_commands_of_the_askers_role_only(demo: Transcript) -> None:
+    fay = demo.say("@fay: /help")
+    for missing in ("/deal new", "/quote new", "/lead add", "/customer add", "/customer edit", "/advance", "/visit",
+                    "/deals"):
+        assert missing not in fay, missing
+    assert "/paid" in fay and "/receivables" in fay and "/customer NAME" in fay
+    alice = demo.say("@alice: /help")
+    assert "/deal edit" in alice and "/contact edit" in alice
+    for missing in ("/paid", "/privacy", "/deactivate", "/target", "/approvals"):
+        assert missing not in alice, missing
+    assert "/privacy" in demo.say("@carol: /help")
