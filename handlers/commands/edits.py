@@ -83,7 +83,14 @@ def _shown(value: Any, lang: str) -> str:
     return esc(str(value))
 
 
+STATUS_LABELS = {"active": N_("active"), "dormant": N_("dormant"), "churned": N_("churned")}
+
+
 def _done(ctx: Ctx, what: str, field: str, before: Any, after: Any) -> None:
+    if field == "status":
+        before, after = (ctx.t(STATUS_LABELS[v]) if v in STATUS_LABELS else v for v in (before, after))
+    elif field in ("stage", "reopen"):
+        before, after = (stage_name(ctx.session.get(Stage, v), ctx.lang, v) for v in (before, after))
     ctx.say("{obj} · {f}: {a} → {b}", obj=what, f=ctx.t(LABELS[field]), a=_shown(before, ctx.lang),
             b=_shown(after, ctx.lang))
 

@@ -59,11 +59,11 @@ def test_stage_back_needs_a_reason_and_reopen_is_for_managers(engine: Engine, de
         demo.say(f"@alice: {answer}")
     assert_dialog(demo, [
         (f"@alice: /deal edit {n} stage prospect", "Why does it go back"),
-        ("@alice: 客户预算推迟到明年", "qualified → prospect"),
+        ("@alice: 客户预算推迟到明年", "Qualified → Prospect"),
         (f"@alice: /lost {n} 预算取消", "Lost"),
         (f"@alice: /deal edit {n} reopen 客户回来了", "Only a manager"),
         (f"@bob: /deal edit {n} reopen", "Why is it reopened?"),
-        ("@bob: 客户回来了", "lost → prospect"),
+        ("@bob: 客户回来了", "Lost → Prospect"),
     ])
     before, after = _last_audit(engine, "deal")
     assert before == {"stage": "lost"} and after == {"stage": "prospect", "reason": "客户回来了"}
@@ -146,3 +146,17 @@ def test_help_lists_the_commands_of_the_askers_role_only(demo: Transcript) -> No
     for missing in ("/paid", "/privacy", "/deactivate", "/target", "/approvals"):
         assert missing not in alice, missing
     assert "/privacy" in demo.say("@carol: /help")
+
+
+def test_edits_answer_in_the_users_language(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 星河仪器有限公司")
+    demo.say("@alice: /deal new 星河仪器有限公司 检测设备 100000")
+    n = _deal_id(engine, "检测设备")
+    demo.say("@alice: /lang zh")
+    assert_dialog(demo, [
+        (f"@alice: /deal edit {n} 金额 5万", f"商机 #{n} · 金额：¥100,000 → ¥50,000"),
+        (f"@alice: /deal edit {n}", ["要修改什么？", "预计成交日期"]),
+        ("@alice: /customer edit 星河仪器有限公司 等级 Z", "等级只能是"),
+        ("@alice: /customer edit 星河仪器有限公司 状态 休眠", "状态：活跃 → 休眠"),
+        (f"@alice: /deal edit {n} 负责人 dave", "只有经理或管理员"),
+    ])
