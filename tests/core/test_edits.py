@@ -8,8 +8,11 @@ import json
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from storage.db import session_factory
-from storage.models import AuditLog, Contact, Customer, Deal
+from handlers.types import ChatRef, Incoming, Reply
+from sales import invites
+from storage.db import session_factory, transaction
+from storage.models import AuditLog, Contact, Customer, Deal, User
+from tests.conftest import FakeClock
 from tests.transcript import Transcript, assert_dialog
 
 
@@ -160,3 +163,22 @@ def test_edits_answer_in_the_users_language(engine: Engine, demo: Transcript) ->
         ("@alice: /customer edit 星河仪器有限公司 状态 休眠", "状态：活跃 → 休眠"),
         (f"@alice: /deal edit {n} 负责人 dave", "只有经理或管理员"),
     ])
+
+
+def test_the_picker_works_the_same_on_slack(engine: Engine, demo: Transcript, clock: FakeClock) -> None:
+    demo.say("@alice: /customer add 星河仪器有限公司")
+    demo.say("@alice: /deal new 星河仪器有限公司 检测设备 100000")
+    n = _deal_id(engine, "检测设备")
+    with transaction(session_factory(engine)) as s:
+        alice = s.exec(select(User).where(col(User.name) == "alice")).one()
+        invites.bind(s, user_id=alice.id or 0, platform="slack", workspace="T0TEAM", external_id="U0ALICE",
+                     chat="D0ALICE", now=clock())
+    dm = ChatRef("slack", "T0TEAM", "D0ALICE")
+
+    def turn(text: str = "", action: str | None = None) -> list[Reply]:
+        return demo.core.handle(Incoming(chat=dm, user="U0ALICE", text=text, action=action, private=True))
+
+    picker = turn(f"/deal edit {n}")
+    amount = next(b for r in picker for row in r.buttons for b in row if b.label == "Amount")
+    assert "new amount" in turn(action=amount.action)[0].text
+    assert "¥100,000 → ¥99,000" in turn("99000")[0].text
