@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from handlers.types import ChatRef, Incoming, Reply
 from sales import invites
 from storage.db import session_factory, transaction
-from storage.models import AuditLog, Contact, Customer, Deal, User
+from storage.models import AuditLog, Contact, Customer, Deal, SalesOrder, User
 from tests.conftest import FakeClock
 from tests.transcript import Transcript, assert_dialog
 
@@ -182,3 +182,18 @@ def test_the_picker_works_the_same_on_slack(engine: Engine, demo: Transcript, cl
     amount = next(b for r in picker for row in r.buttons for b in row if b.label == "Amount")
     assert "new amount" in turn(action=amount.action)[0].text
     assert "¥100,000 → ¥99,000" in turn("99000")[0].text
+
+
+def test_a_manager_hands_a_deal_over_and_reopens_a_won_one(engine: Engine, demo: Transcript) -> None:
+    demo.say("@alice: /customer add 星河仪器有限公司")
+    demo.say("@alice: /deal new 星河仪器有限公司 检测设备 100000")
+    n = _deal_id(engine, "检测设备")
+    assert_dialog(demo, [
+        (f"@bob: /deal edit {n} owner dave", "alice → dave"),
+        (f"@dave: /won {n}", "Order #"),
+        (f"@bob: /deal edit {n}", "Reopen"),
+        (f"@bob: /deal edit {n} reopen 合同没签成", "Won → Prospect"),
+        (f"@dave: /deal {n}", "Prospect"),
+    ])
+    with session_factory(engine)() as s:
+        assert s.exec(select(SalesOrder).where(col(SalesOrder.deal_id) == n)).first() is None
