@@ -32,6 +32,7 @@ CUSTOMER_FIELDS = ("name", "industry", "size", "source", "needs", "status", "gra
 CONTACT_FIELDS = ("name", "title", "phone", "email", "remove")
 STATUSES = ("active", "dormant", "churned")
 MAX_TEXT = 200
+MAX_AMOUNT = Decimal(10) ** 12
 CLEAR = frozenset({"-", "none", "无", "清空"})  # a value that empties an optional field
 
 
@@ -68,6 +69,8 @@ def deal_amount(session: Session, *, by: User, deal: Deal, amount: Decimal, now:
     _open(deal)
     if amount <= 0:
         raise RuleError("amount_not_positive")
+    if amount >= MAX_AMOUNT:
+        raise RuleError("amount_too_large")
     before = deal.amount
     deal.amount, deal.updated_at = amount, now
     session.add(deal)

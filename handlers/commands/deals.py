@@ -43,8 +43,8 @@ def deal_cmd(ctx: Ctx, args: str) -> None:
             ctx.say("Your role can't open deals.")
             return
         new(ctx, rest.strip())
-    elif head.lower() in edits.EDIT_WORDS:
-        edits.deal(ctx, rest)
+    elif head.lower() in edits.EDIT_WORDS or (as_id(head) is not None and edits.names_field(rest, edits.DEAL_WORDS)):
+        edits.deal(ctx, rest if head.lower() in edits.EDIT_WORDS else args)  # /deal 71 amount 128000 too
     elif args.strip():
         d = lookup.deal(ctx, args.strip(), lambda ref: f"/deal {ref}", open_only=False)
         if d is not None:

@@ -73,6 +73,12 @@ def _split(words: list[str], table: dict[str, str]) -> tuple[str, str | None, st
     return " ".join(words), None, ""
 
 
+def names_field(text: str, table: dict[str, str]) -> bool:
+    """Whether `text` starts with a field word of `table` (`/deal 71 amount 128000` is an edit)."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return first.casefold().rstrip(":：") in table
+
+
 def _shown(value: Any, lang: str) -> str:
     if value is None or value == "":
         return "—"

@@ -36,6 +36,8 @@ def test_a_deal_is_corrected_in_one_line_and_with_the_picker(engine: Engine, dem
     assert_dialog(demo, [
         (f"@alice: /deal edit {n} amount 12万8", ["Deal #", "¥100,000 → ¥128,000"]),
         (f"@alice: /deal edit #{n} amount -5", "more than 0"),
+        (f"@alice: /deal {n} amount 128000", "¥128,000 → ¥128,000"),  # the wording works too
+        (f"@alice: /deal edit {n} amount 99999亿", "too large"),
         (f"@alice: /deal edit {n} title 检测设备二期", "检测设备 → 检测设备二期"),
         (f"@alice: /deal edit {n} close 2027-01-31", "2027-01-31"),
         (f"@alice: /deal edit {n} close 2020-01-01", "in the past"),
