@@ -44,6 +44,7 @@ LABELS = {
     "grade": N_("Grade"), "tags": N_("Tags"), "phone": N_("Phone"), "email": N_("Email"),
     "remove": N_("Remove"),
 }
+KIND_LABELS = {("deal", "title"): N_("Deal title"), ("customer", "name"): N_("Company name")}
 PROMPTS = {
     "amount": N_("The new amount? E.g. 128000"),
     "title": N_("The new title?"),
@@ -92,12 +93,16 @@ def _shown(value: Any, lang: str) -> str:
 STATUS_LABELS = {"active": N_("active"), "dormant": N_("dormant"), "churned": N_("churned")}
 
 
-def _done(ctx: Ctx, what: str, field: str, before: Any, after: Any) -> None:
+def _label(ctx: Ctx, kind: str, field: str) -> str:
+    return ctx.t(KIND_LABELS.get((kind, field), LABELS[field]))
+
+
+def _done(ctx: Ctx, what: str, field: str, before: Any, after: Any, kind: str = "contact") -> None:
     if field == "status":
         before, after = (ctx.t(STATUS_LABELS[v]) if v in STATUS_LABELS else v for v in (before, after))
     elif field in ("stage", "reopen"):
         before, after = (stage_name(ctx.session.get(Stage, v), ctx.lang, v) for v in (before, after))
-    ctx.say("{obj} · {f}: {a} → {b}", obj=what, f=ctx.t(LABELS[field]), a=_shown(before, ctx.lang),
+    ctx.say("{obj} · {f}: {a} → {b}", obj=what, f=_label(ctx, kind, field), a=_shown(before, ctx.lang),
             b=_shown(after, ctx.lang))
 
 
@@ -124,11 +129,12 @@ def deal(ctx: Ctx, args: str) -> None:
 def _deal_picker(ctx: Ctx, d: Deal) -> None:
     closed = d.stage in ("won", "lost")
     fields = (["reopen"] if ctx.me.role in MANAGERS else []) if closed else \
-        ["amount", "title", "close", "stage"] + (["owner"] if ctx.me.role in MANAGERS else [])
+        ["amount", "title", "close"] + (["stage"] if _earlier(ctx, d) else []) \
+        + (["owner"] if ctx.me.role in MANAGERS else [])
     if not fields:
         ctx.say("This deal is closed ({stage}); it can't change.", stage=d.stage)
         return
-    rows = tuple((ctx.button(ctx.t(LABELS[f]), f"ed.deal:{d.id}:{f}"),) for f in fields)
+    rows = tuple((ctx.button(_label(ctx, "deal", f), f"ed.deal:{d.id}:{f}"),) for f in fields)
     ctx.say("Deal #{id} {t}: what do you want to change?", id=d.id, t=esc(d.title), buttons=rows)
 
 
@@ -170,11 +176,11 @@ def _apply_deal(ctx: Ctx, d: Deal, field: str, value: str, reason: str | None = 
         found = find_money(value)
         amount = found.amount if found is not None else number(value.strip())
         edits.deal_amount(s, by=by, deal=d, amount=amount, now=now)
-        _done(ctx, what, field, before, d.amount)
+        _done(ctx, what, field, before, d.amount, "deal")
     elif field == "title":
         before = d.title
         edits.deal_title(s, by=by, deal=d, title=value, now=now)
-        _done(ctx, what, field, before, d.title)
+        _done(ctx, what, field, before, d.title, "deal")
     elif field == "close":
         before = d.expected_close
         cleared = value.strip().casefold() in edits.CLEAR
@@ -184,14 +190,14 @@ def _apply_deal(ctx: Ctx, d: Deal, field: str, value: str, reason: str | None = 
             ctx.ask("edit.value", {"kind": "deal", "id": d.id, "field": field})
             return
         edits.deal_close(s, by=by, deal=d, day=when, today=ctx.local_now.date(), now=now)
-        _done(ctx, what, field, before, d.expected_close)
+        _done(ctx, what, field, before, d.expected_close, "deal")
     elif field == "owner":
         who = lookup.user(ctx, value, lambda r: f"/deal edit {d.id} owner {r}")
         if who is None:
             return
         old = s.get(User, d.owner_id)
         edits.deal_owner(s, by=by, deal=d, owner=who, now=now)
-        _done(ctx, what, field, old.name if old else "?", who.name)
+        _done(ctx, what, field, old.name if old else "?", who.name, "deal")
     elif field == "stage":
         key, _, why = value.strip().partition(" ")
         st = pipeline.stage_by_name(s, key)
@@ -206,11 +212,11 @@ def _apply_deal(ctx: Ctx, d: Deal, field: str, value: str, reason: str | None = 
             return
         before = d.stage
         edits.deal_back(s, by=by, deal=d, to=st, reason=why, now=now)
-        _done(ctx, what, "stage", before, st.key)
+        _done(ctx, what, "stage", before, st.key, "deal")
     elif field == "reopen":
         before = d.stage
         st = edits.deal_reopen(s, by=by, deal=d, reason=value, now=now)
-        _done(ctx, what, "reopen", before, st.key)
+        _done(ctx, what, "reopen", before, st.key, "deal")
 
 
 # Customers -----------------------------------------------------------------------------------------------------
@@ -228,7 +234,7 @@ def customer(ctx: Ctx, args: str) -> None:
     if c is None:
         return
     if field is None:
-        rows = tuple((ctx.button(ctx.t(LABELS[f]), f"ed.cu:{c.id}:{f}"),) for f in edits.CUSTOMER_FIELDS)
+        rows = tuple((ctx.button(_label(ctx, "customer", f), f"ed.cu:{c.id}:{f}"),) for f in edits.CUSTOMER_FIELDS)
         ctx.say("{c}: what do you want to change?", c=esc(c.name), buttons=rows)
     elif not value.strip():
         _ask(ctx, "customer", c.id or 0, field)
@@ -265,7 +271,7 @@ def _apply_customer(ctx: Ctx, c: Customer, field: str, value: str, *, force: boo
         ctx.say("A similar customer exists: {m}. Rename anyway?", m="、".join(esc(m.name) for m in dup.matches),
                 buttons=((ctx.button(ctx.t("Rename anyway"), f"say:/customer edit #{c.id} name {value} --force"),),))
         return
-    _done(ctx, esc(c.name), field, before, after)
+    _done(ctx, esc(c.name), field, before, after, "customer")
 
 
 # Contacts ------------------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_a_deal_is_corrected_in_one_line_and_with_the_picker(engine: Engine, dem
     assert "new amount" in demo.press("alice", "Amount")
     assert "¥128,000 → ¥150,000" in demo.say("@alice: 150000")
     out = demo.say(f"@alice: /deal edit {n}")  # the terminal numbers the buttons
-    assert "Title" in out
+    assert "Deal title" in out
     assert "new title" in demo.say("@alice: 2")
     assert "检测设备二期 → 三期" in demo.say("@alice: 三期")
 
