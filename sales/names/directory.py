@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from sales.access import customer_scope
-from sales.names import name_key, same_company
+from sales.names import initials_key, name_key, pinyin_key, same_company
 from sales.names.index import Candidate, NameIndex
 from sales.refs import as_id
 from storage.models import Counter, Customer, User
@@ -214,3 +214,27 @@ def closest_customers(session: Session, *, user: User, query: str, limit: int = 
     names = {int(i or 0): n for i, n, _ in rows}
     best = process.extract(key, keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=40)
     return [Candidate(id=cid, name=names[cid], score=float(score), how="fuzzy") for _, score, cid in best]
+
+
+def rekey(session: Session, batch: int = 5000) -> int:
+    """Recompute the stored name keys that the current rules compute differently (customers saved before
+    traditional characters were keyed as simplified ones); returns how many changed."""
+    changed, last = 0, 0
+    while True:
+        rows = session.execute(sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key))
+                               .where(col(Customer.id) > last).order_by(col(Customer.id)).limit(batch)).all()
+        if not rows:
+            break
+        last = int(rows[-1][0] or 0)
+        for cid, name, key in rows:
+            if name.isascii() or name_key(name) == key:
+                continue
+            c = session.get(Customer, cid)
+            if c is not None:
+                c.name_key, c.pinyin, c.initials = name_key(name), pinyin_key(name), initials_key(name)
+                session.add(c)
+                changed += 1
+    if changed:
+        session.flush()
+        bump_names(session)
+    return changed
