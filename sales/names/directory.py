@@ -160,7 +160,12 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
             .where(col(Customer.name_key) == key, customer_scope(user)).limit(limit)
         ).all()
         if exact:
-            return [Candidate(id=int(i or 0), name=n, score=100.0, how="key") for i, n in exact]
+            # The name exactly as typed wins over names of the same key (华东精密 over 华东精密有限公司).
+            typed = " ".join(query.split()).casefold()
+            same = [Candidate(id=int(i or 0), name=n, score=100.0, how="exact") for i, n in exact
+                    if " ".join(n.split()).casefold() == typed]
+            return same[:1] + [Candidate(id=int(i or 0), name=n, score=100.0, how="key") for i, n in exact
+                               if not same or int(i or 0) != same[0].id]
         prefix = session.exec(
             select(Customer.id, Customer.name)
             .where(col(Customer.name_key) >= key, col(Customer.name_key) < key + "\U0010ffff",

@@ -130,6 +130,9 @@ def test_an_exact_name_wins_over_names_it_is_a_prefix_of(engine: Engine, demo: T
     assert "华东精密 #" in demo.say("@alice: /customer 华东精密")
     assert "华东精密机械 #" in demo.say("@alice: /customer 华东精密机械")
     assert "Acme #" in demo.say("@alice: /customer Acme")
+    demo.say("@alice: /customer add 华东精密有限公司 --force")  # the same key as 华东精密
+    assert "华东精密有限公司 #" in demo.say("@alice: /customer 华东精密有限公司")
+    assert "华东精密 #" in demo.say("@alice: /customer 华东精密")
     assert "Opened deal" in demo.say("@alice: /deal new Acme 试用 1000")
     assert "Logged" in demo.say("@alice: /visit 华东精密 上门拜访，下周三再跟进")
 
