@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from handlers import deal_news, lookup
+from handlers.commands import edits
 from handlers.context import Ctx
 from handlers.fmt import money
 from handlers.i18n import N_
@@ -33,7 +34,7 @@ def stage_label(ctx: Ctx, stage: Stage) -> str:
     return stage.name_zh if ctx.lang == "zh" else stage.name_en
 
 
-@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N", "open a deal, or show one", personal=True)
+@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N | /deal edit N [field value]", "open a deal, or show one", personal=True)
 def deal_cmd(ctx: Ctx, args: str) -> None:
     """Route /deal new … and /deal N."""
     head, _, rest = args.strip().partition(" ")
@@ -42,6 +43,8 @@ def deal_cmd(ctx: Ctx, args: str) -> None:
             ctx.say("Your role can't open deals.")
             return
         new(ctx, rest.strip())
+    elif head.lower() in edits.EDIT_WORDS or (as_id(head) is not None and edits.names_field(rest, edits.DEAL_WORDS)):
+        edits.deal(ctx, rest if head.lower() in edits.EDIT_WORDS else args)  # /deal 71 amount 128000 too
     elif args.strip():
         d = lookup.deal(ctx, args.strip(), lambda ref: f"/deal {ref}", open_only=False)
         if d is not None:
