@@ -23,6 +23,13 @@ def upgrade() -> None:
     tables = bind.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
                                   "'sqlite_%' AND name NOT LIKE '\\_alembic%' ESCAPE '\\' "
                                   "AND name != 'alembic_version' ORDER BY name").all()
+    # Triggers (the audit log's append-only ones, 0005, which name auditunlock) would go with their tables or
+    # stop a rename: dropped first, made again once every table is rebuilt.
+    triggers = []
+    for trigger, sql_ in bind.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                              "AND sql IS NOT NULL ORDER BY name").all():
+        triggers.append(sql_)
+        bind.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
     for name, sql in tables:
         if "AUTOINCREMENT" in (sql or "").upper():
             continue
@@ -34,6 +41,8 @@ def upgrade() -> None:
         # every id, and SQLite's sequence starts above the largest.
         with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
             pass
+    for sql_ in triggers:
+        bind.exec_driver_sql(sql_)
     broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
     assert not broken, broken
 
