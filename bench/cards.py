@@ -53,7 +53,7 @@ def photos(quick: bool) -> list[tuple[str, bytes]]:
 def main() -> None:
     """Load the model, time the reads and the anchor, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="three cards, one round: seconds, not minutes")
+    parser.add_argument("--quick", "--small", action="store_true", help="three cards, one round: seconds, not minutes")
     parser.add_argument("--rounds", type=int, default=3, help="times each card is read (default 3)")
     args = parser.parse_args()
     rounds = 1 if args.quick else args.rounds

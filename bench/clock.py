@@ -165,7 +165,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pg", default=os.environ.get("SALESBOT_BENCH_DATABASE_URL"),
                     help="a PostgreSQL URL whose schema may be dropped")
+    ap.add_argument("--small", action="store_true", help="300 reminders, one round: seconds")
     args = ap.parse_args()
+    if args.small:
+        args.reminders, args.rounds = 300, 1
     folder = Path(tempfile.mkdtemp(prefix="salesbot-bench-clock-"))
     bench("SQLite", f"sqlite:///{folder / 'bench.db'}", args.reminders, args.rounds)
     if args.pg:

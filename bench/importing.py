@@ -128,7 +128,10 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite")
     parser.add_argument("--repeat", type=int, default=5, help="runs, each on a fresh database")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a single run in this process (a child)
+    parser.add_argument("--small", action="store_true", help="2,000 rows, one run: seconds")
     args = parser.parse_args()
+    if args.small and not args.one:
+        args.rows, args.repeat = 2_000, 1
     if args.one:
         print(json.dumps(run_once(args.one, args.db, args.rows)))
         return

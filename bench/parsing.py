@@ -94,7 +94,10 @@ def ms(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=200, help="passes over the public cases")
+    parser.add_argument("--small", action="store_true", help="two passes: seconds")
     args = parser.parse_args()
+    if args.small:
+        args.repeat = 2
     if not PUBLIC.exists():
         sys.exit(f"public cases not found at {PUBLIC}")
     from handlers.parsing import find_when

@@ -138,7 +138,10 @@ def main() -> None:
     ap.add_argument("--who", default="bob", help="whose view: bob (manager, team), carol (admin), alice (rep)")
     ap.add_argument("--period", default="this quarter")
     ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--small", action="store_true", help="500 customers, one pass: seconds")
     args = ap.parse_args()
+    if args.small:
+        args.customers, args.repeat = 500, 1
 
     t0 = time.perf_counter()
     charts.cjk_font()

@@ -29,6 +29,7 @@ from bot import metrics
 from handlers import outbox
 from handlers.context import Settings
 from handlers.notices import build
+from sales.cards.saving import forget_undecided
 from sales.privacy import flag_past_retention
 from sales.reminders import People, plan, plan_digests
 from sales.reminders.due import resolve
@@ -94,13 +95,15 @@ class ReminderClock:
     def plan(self, *, digests: bool = True) -> int:
         """Create every reminder whose moment has come."""
         def once(session: Session) -> int:
-            return plan(session, now=self.now(), default_tz=self.settings.default_tz, digests=digests).total
+            return plan(session, now=self.now(), default_tz=self.settings.default_tz, digests=digests,
+                        cadence_per_day=self.settings.cadence_per_day).total
         return self._retrying(once)
 
     def plan_digests(self) -> int:
         """Create today's digests whose hour has come."""
         def once(session: Session) -> int:
             flag_past_retention(session, self.now())  # PIPL: flags each record once when its retention has passed
+            forget_undecided(session, self.now())  # business cards left undecided for two days, photos included
             return plan_digests(session, now=self.now(), default_tz=self.settings.default_tz).total
         return self._retrying(once)
 

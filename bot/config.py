@@ -29,6 +29,7 @@ class Config(BaseSettings):
     default_lang: str = "en"
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
+    cadence_per_day: int = 5  # cadence follow-ups the clock puts on one rep's working day
     telegram_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL")
     telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
@@ -65,4 +66,5 @@ class Config(BaseSettings):
                             phone_region=self.phone_region, rate_limit=self.rate_limit,
                             rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes,
                             max_unpacked_bytes=self.max_unpacked_bytes, max_rows=self.max_rows,
-                            max_columns=self.max_columns, max_cell_chars=self.max_cell_chars)
+                            max_columns=self.max_columns, max_cell_chars=self.max_cell_chars,
+                            cadence_per_day=self.cadence_per_day)

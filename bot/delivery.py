@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Engine, Table, bindparam, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -18,10 +24,12 @@ from handlers.outbox import reply_from_json
 from handlers.types import ChatRef, Platform, Reply
 from storage.db import session_factory, transaction
 from storage.models import Outbox
-from storage.queue import claim_outbox, mark_retry
+from storage.queue import claim_outbox, extend_outbox, mark_retry, release_outbox
 
 log = logging.getLogger("salesbot.delivery")
 MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+WORKER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # whose claims these are
 
 
 class RetryAfter(Exception):
@@ -56,21 +64,73 @@ def _as_async(fn: Sender) -> AsyncSender:
     return send
 
 
-async def deliver_due_async(engine: Engine, senders: dict[str, AsyncSender], now: datetime, limit: int = 50) -> int:
-    """Claim due outbox rows, send each through its platform's sender, and record the outcome."""
+async def deliver_due_async(engine: Engine, senders: dict[str, AsyncSender], now: datetime, limit: int = 50, *,
+                            lease: timedelta = LEASE, stop: asyncio.Event | None = None,
+                            worker: str = "") -> int:
+    """Claim due outbox rows, send each through its platform's sender, and record the outcome.
+
+    A paced chat may take longer than the lease (20 a minute in a Telegram group): before each send the claims
+    still held are extended when a third of the lease has passed, and a row whose claim was lost (this process
+    stalled past its lease and another took it over) is skipped, so no message goes out twice. When `stop` is
+    set the batch ends before its next send and what was not sent is given back at once.
+    """
     factory = session_factory(engine)
+    worker = worker or WORKER
     with transaction(factory) as session:
-        rows = claim_outbox(session=session, now=now, platforms=tuple(senders), limit=limit)
+        rows = claim_outbox(session=session, now=now, platforms=tuple(senders), limit=limit, lease=lease,
+                            worker=worker)
     if not rows:
         return 0
     sent = 0
-    with _Marks(engine, now) as marks:
-        for row in rows:
-            if await _send_one(factory, senders, row, now):
-                marks.sent(row.id or 0)
-                metrics.OUTBOX_SENT.inc()
-                sent += 1
+    held = {row.id or 0 for row in rows}
+    started = beat = time.monotonic()
+    try:
+        with _Marks(engine, now) as marks:
+            for row in rows:
+                if stop is not None and stop.is_set():
+                    break
+                if time.monotonic() - beat > lease.total_seconds() / 3:
+                    beat = time.monotonic()
+                    until = now + timedelta(seconds=beat - started) + lease
+                    with transaction(factory) as session:
+                        held &= extend_outbox(session=session, ids=sorted(held), worker=worker, until=until)
+                if (row.id or 0) not in held:
+                    continue
+                ok = await _until_stopped(_send_one(factory, senders, row, now), stop)
+                if ok is None:
+                    break  # stopped mid-send (a pacing wait, say): the row is given back with the rest
+                held.discard(row.id or 0)
+                if ok:
+                    marks.sent(row.id or 0)
+                    metrics.OUTBOX_SENT.inc()
+                    sent += 1
+    finally:
+        if held:
+            try:
+                with transaction(factory) as session:
+                    release_outbox(session=session, ids=sorted(held), worker=worker)
+            except (OperationalError, InterfaceError) as exc:  # their lease ends and another pass takes them
+                log.warning("claims not given back: database unavailable", extra={"error": type(exc).__name__})
     return sent
+
+
+async def _until_stopped(work: Coroutine[Any, Any, bool], stop: asyncio.Event | None) -> bool | None:
+    """The send's outcome, or None when `stop` was set first (the send is cancelled: a message the platform
+    had already taken then goes out once more, as after a kill)."""
+    if stop is None:
+        return await work
+    send = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({send, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if send.done():
+        return send.result()
+    send.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await send
+    return None
 
 
 class _Marks:

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 # Fields a log call may carry via `extra=`; anything else (message text, payloads) is not written.
+LIBRARIES = ("telegram", "slack_bolt", "slack_sdk", "lark_oapi", "Lark", "aiohttp", "urllib3", "hpack", "h11",
+             "uvicorn", "starlette", "sqlalchemy", "psycopg", "alembic", "websockets", "asyncio")
 FIELDS = ("platform", "workspace", "chat", "user", "command", "latency_ms", "outcome", "event_id",
-          "outbox_id", "reminder_id", "error", "role", "count", "path", "status")
+          "outbox_id", "reminder_id", "inbox_id", "error", "role", "count", "path", "status")
 
 
 # Shapes of secrets, redacted even when not configured: Telegram and Slack tokens, Feishu's access tokens
@@ -65,3 +67,8 @@ def setup(level: str = "INFO", secrets: Iterable[str] = (), stream: Any = None) 
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The platform libraries log request and response bodies at DEBUG (message text, names, phones) and the
+    # database driver logs statements' values: never below INFO, whatever SALESBOT_LOG_LEVEL says.
+    for library in LIBRARIES:
+        logger = logging.getLogger(library)
+        logger.setLevel(max(logging.INFO, logger.level))

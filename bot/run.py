@@ -8,8 +8,9 @@ Adapters plug in without this file changing: a module `bot.adapters.telegram`, `
 
 `serve()` starts every adapter, the clock (bot.clock) and a delivery loop (bot.delivery.deliver_due_async
 through the senders by platform). SIGTERM or SIGINT stops taking work (scheduler paused, no new delivery
-batch), lets the sweep and the delivery batch in hand finish, releases still-claimed reminders, then stops
-the adapters in reverse order.
+batch), lets the sweep in hand finish, ends the delivery batch before its next send (a send waiting on a
+paced chat is cancelled) and gives back the outbox rows it had not sent, releases still-claimed reminders,
+then stops the adapters in reverse order.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ async def _delivery_loop(engine: Engine, senders: dict[str, AsyncSender], now: N
                          pause: float) -> None:
     while not stop.is_set():
         try:
-            sent = await deliver_due_async(engine, senders, now(), 200)
+            sent = await deliver_due_async(engine, senders, now(), 200, stop=stop)
         except (OperationalError, InterfaceError) as exc:
             log.warning("delivery pass skipped: database unavailable", extra={"error": type(exc).__name__})
             sent = 0
@@ -126,6 +127,10 @@ async def serve(engine: Engine, *, senders: dict[str, AsyncSender], adapters: Se
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
     started: list[Adapter] = []
+    if adapters:
+        from handlers import warm
+
+        warm.start(engine)  # the first chart and fuzzy lookup of this process are not paid by a person
     clock = ReminderClock(engine, now=now, settings=settings, lease=lease, interval=interval,
                           digest_interval=digest_interval)
     try:

@@ -17,20 +17,17 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import metrics
+from bot import leads_api, metrics
 from bot.adapters.slack.adapter import Slack
 from bot.adapters.slack.parse import ParseError, body_from_http
 from bot.adapters.telegram.app import SECRET_HEADER, TelegramBot
+from bot.inbox import Inbox
 from handlers.core import Core
-from sales import leads
-from sales.errors import RuleError
-from sales.invites import default_team
-from storage.db import session_factory, transaction
 from storage.migrate import at_head
 from storage.status import last_sweep, outbox_backlog, ping, reminders_due
 
@@ -53,6 +50,7 @@ class Parts:
     telegram_path: str = "/telegram"
     feishu: Callback | None = None
     leads_token: str = ""
+    inbox: Inbox | None = None  # the durable inbox of Telegram updates and Slack events (made by build)
 
 
 class _TooLarge(Exception):
@@ -96,6 +94,8 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await Response("request body too large", status_code=413)(scope, receive, send)
+        except ClientDisconnect:  # a slow upload the client gave up on: nothing to answer, nothing to trace
+            log.info("request dropped by the client before its body arrived", extra={"path": scope.get("path")})
 
 
 def probes(engine: Engine, now: Callable[[], datetime]) -> list[Route]:
@@ -149,61 +149,73 @@ def build(parts: Parts) -> ASGIApp:
         except Exception:
             return False
 
-    async def api_leads(request: Request) -> Response:
-        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not parts.leads_token or not token or token != parts.leads_token:
-            return JSONResponse({"error": "unauthorized"}, status_code=401)
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
-        if not isinstance(body, dict) or not isinstance(body.get("company"), str):
-            return JSONResponse({"error": "company is required"}, status_code=422)
-        fields = {k: str(body[k]) for k in ("person", "phone", "email", "source", "budget", "size", "note")
-                  if isinstance(body.get(k), str | int | float) and str(body[k]).strip()}
-        return await asyncio.to_thread(_capture, parts, body["company"], fields)
-
-    routes = [*probes(engine, lambda: parts.core.clock()), Route("/api/leads", api_leads, methods=["POST"])]
+    routes = [*probes(engine, lambda: parts.core.clock()), Route(
+        "/api/leads", leads_api.endpoint(engine, lambda: parts.core.clock(), parts.leads_token), methods=["POST"])]
+    inbox = _inbox(parts)
     if parts.slack is not None:
-        routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok),
+        routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok, inbox),
                             methods=["POST"]))
     if parts.telegram is not None:
-        routes.append(Route(parts.telegram_path, _telegram_endpoint(parts.telegram, db_ok), methods=["POST"]))
+        routes.append(Route(parts.telegram_path, _telegram_endpoint(parts.telegram, inbox), methods=["POST"]))
     if parts.feishu is not None:
         routes.append(Route("/feishu/events", _feishu_endpoint(parts.feishu, db_ok), methods=["POST"]))
     return BodyLimit(Starlette(routes=routes))
 
 
-def _capture(parts: Parts, company: str, fields: dict[str, str]) -> Response:
-    now = parts.core.clock()
-    try:
-        with transaction(session_factory(parts.engine)) as session:
-            team = default_team(session, now)
-            lead = leads.capture(session, by=None, company=company, now=now, team_id=team.id,
-                                 person=fields.get("person"), phone=fields.get("phone"), email=fields.get("email"),
-                                 source=fields.get("source"), budget=fields.get("budget"),
-                                 size=fields.get("size"), note=fields.get("note"))
-            return JSONResponse({"id": lead.id, "score": lead.score, "status": lead.status}, status_code=201)
-    except leads.LeadDuplicate as dup:
-        # The caller is a web form: it learns that and why, not whose record it matched.
-        matches = [{"kind": m.kind, "id": m.id, "why": m.why} for m in dup.matches]
-        return JSONResponse({"error": "duplicate", "matches": matches}, status_code=409)
-    except RuleError as err:
-        return JSONResponse({"error": err.code}, status_code=422)
+def _inbox(parts: Parts) -> Inbox:
+    """The durable inbox, its handlers registered, pumping already when a loop runs (a restart's leftovers)."""
+    from bot.adapters.slack.app import handle_stored
+
+    inbox = parts.inbox = parts.inbox or Inbox(parts.engine)
+    if parts.telegram is not None:
+        parts.telegram.inbox = inbox
+        inbox.register("telegram", parts.telegram.handle_stored)
+    slack = parts.slack
+    if slack is not None:
+        slack.inbox = inbox
+
+        async def slack_stored(payload: str) -> None:
+            await handle_stored(slack, payload)
+        inbox.register("slack", slack_stored)
+    if inbox.handlers:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return inbox  # started by the first stored update
+        inbox.start()
+    return inbox
 
 
-def _slack_endpoint(slack: Slack, secret: str, db_ok: Any) -> Any:
+def _slack_endpoint(slack: Slack, secret: str, db_ok: Any, inbox: Inbox) -> Any:
+    from bot.adapters.slack.app import stored_keys
+
     verifier = SignatureVerifier(secret)
     handler = AsyncSlackRequestHandler(slack.app)
 
     async def endpoint(request: Request) -> Response:
-        raw = await request.body()
+        # Nothing unsigned or stale is read: the headers first, then at most MAX_BODY bytes, then the signature.
+        stamp = request.headers.get("x-slack-request-timestamp", "")
+        if (not request.headers.get("x-slack-signature") or not stamp.isdigit()
+                or abs(time.time() - int(stamp)) > 60 * 5):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        raw = await bounded_body(request)
+        if raw is None:
+            return JSONResponse({"error": "request body too large"}, status_code=413)
         if not verifier.is_valid_request(raw, dict(request.headers)):
             return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
-            body_from_http(raw.decode("utf-8"), request.headers.get("content-type", "").split(";")[0].strip())
-        except (UnicodeDecodeError, ParseError):
+            body = body_from_http(raw.decode("utf-8"),
+                                  request.headers.get("content-type", "").split(";")[0].strip())
+        except (UnicodeDecodeError, ParseError, RecursionError):
             return JSONResponse({"error": "malformed payload"}, status_code=400)
+        keys = stored_keys(body)
+        if keys is not None:
+            try:  # stored and committed before Slack hears 200: a process that dies now loses nothing
+                await inbox.put("slack", keys[0], keys[1], json.dumps(body))
+            except Exception as exc:
+                log.warning("event not stored: database unavailable", extra={"error": type(exc).__name__})
+                return JSONResponse({"error": "try again shortly"}, status_code=503)
+            return Response(status_code=200)
         if not await db_ok():
             # Not acknowledged: Slack retries, and the retry is handled once the database is back.
             return JSONResponse({"error": "try again shortly"}, status_code=503)
@@ -213,23 +225,37 @@ def _slack_endpoint(slack: Slack, secret: str, db_ok: Any) -> Any:
     return endpoint
 
 
-def _telegram_endpoint(bot: TelegramBot, db_ok: Any) -> Any:
+def _telegram_endpoint(bot: TelegramBot, inbox: Inbox) -> Any:
     async def endpoint(request: Request) -> Response:
         if not bot.secret_ok(request.headers.get(SECRET_HEADER, "")):
             return Response(status_code=403)
         try:
             payload = json.loads(await request.body())
-        except ValueError:
-            return Response(status_code=400)
-        if not await db_ok():
+            update_id, chat = bot.check(payload)
+        except (ValueError, RecursionError):  # not JSON, nested past Python's limit, or no update
+            return JSONResponse({"error": "not a Telegram update"}, status_code=400)
+        try:  # stored and committed before Telegram hears 200: a process that dies now loses nothing
+            await inbox.put("telegram", update_id, chat, json.dumps(payload))
+        except Exception as exc:
+            log.warning("update not stored: database unavailable", extra={"error": type(exc).__name__})
             return Response(status_code=503)  # Telegram keeps the update and sends it again
-        try:
-            await bot.accept(payload)
-        except ValueError:
-            return Response(status_code=400)
         return Response(status_code=200)
 
     return endpoint
+
+
+async def bounded_body(request: Request, limit: int = MAX_BODY) -> bytes | None:
+    """The request body, read no further than `limit` bytes (None when it is longer)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    request._body = raw  # what request.body() answers from now on (Bolt reads it again)
+    return raw
 
 
 def _feishu_endpoint(callback: Callback, db_ok: Any) -> Any:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from handlers import outbox
 from handlers.i18n import lang_of, tr, trn
@@ -16,6 +17,7 @@ from handlers.types import Button, Incoming, Reply
 from storage.models import ActionToken, User
 
 MAX_ACTION_BYTES = 64
+TOKEN_TTL = timedelta(days=7)  # a stored button payload works this long, for the person it was shown to
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Settings:
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
     dialog_minutes: int = 30
+    cadence_per_day: int = 5  # cadence follow-ups the clock puts on one rep's working day (SALESBOT_CADENCE_PER_DAY)
     rate_limit: int = 20  # inputs per account per window; over it one "slow down", then dropped (0: no limit)
     rate_window_s: int = 10
     # Uploads (imports). The adapters refuse larger files before download (Telegram also any over 20 MB: its
@@ -55,6 +58,11 @@ class Ctx:
     replies: list[Reply] = field(default_factory=list)
     dialog: tuple[str, dict[str, Any]] | None = None  # the dialogue to keep after this turn
     keep_dialog: bool = False
+    held: dict[str, Any] | None = None  # a dialogue on hold (handlers/dialogs.py: parked); None once resumed or dropped
+    resuming: tuple[str, dict[str, Any]] | None = None  # the dialogue this turn answers (kept on "not found")
+    interrupted: bool = False  # a command arrived while a dialogue was open: it goes on hold
+    prepared: object = None  # work done before the turn's transaction: a business card's reading (handlers.core)
+    asked: bool = False  # this turn asked a question (ctx.ask): its last answer is the question to ask again
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 
     @property
@@ -88,17 +96,38 @@ class Ctx:
         if verb not in CLICKS and verb not in BUILTIN_VERBS:
             raise LookupError(f"no @click registered for the button verb {verb!r}")
         if len(action.encode()) > MAX_ACTION_BYTES:
-            token = ActionToken(payload=action, created_at=self.now)
-            self.session.add(token)
-            self.session.flush()
-            action = f"tok:{token.id}"
+            action = self._token(action, self.user.id if self.user is not None else None)
         return Button(label=label[:75], action=action, style=style)
+
+    def _token(self, payload: str, user_id: int | None) -> str:
+        """Store a long payload under an unguessable key, for `user_id` (the speaker, unless it goes to another
+        person), until TOKEN_TTL has passed."""
+        key = secrets.token_urlsafe(16)
+        self.session.add(ActionToken(key=key, user_id=user_id, payload=payload, created_at=self.now,
+                                     expires_at=self.now + TOKEN_TTL))
+        return f"tok:{key}"
+
+    def buttons_for(self, user: User, buttons: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
+        """The buttons, with stored payloads bound to `user` (the person they will be shown to)."""
+        keys = [b.action[4:] for row in buttons for b in row if b.action.startswith("tok:")]
+        if not keys:
+            return buttons
+        stored = {t.key: t for t in self.session.exec(select(ActionToken).where(col(ActionToken.key).in_(keys)))}
+
+        def bound(b: Button) -> Button:
+            token = stored.get(b.action[4:]) if b.action.startswith("tok:") else None
+            if token is None or token.user_id == user.id:
+                return b
+            return replace(b, action=self._token(token.payload, user.id))
+
+        return tuple(tuple(bound(b) for b in row) for row in buttons)
 
     def ask(self, flow: str, data: dict[str, Any]) -> None:
         """Keep a dialogue open: the speaker's next message continues `flow`."""
         if flow not in FLOWS:
             raise LookupError(f"no @flow registered under {flow!r}")
         self.dialog = (flow, data)
+        self.asked = True
 
     def lang_for(self, user: User) -> str:
         """The language `user` reads (for what is written to them, buttons included)."""
@@ -109,5 +138,6 @@ class Ctx:
     ) -> None:
         """Write a message for another person to the outbox, in their language."""
         text = tr(self.lang_for(user), msgid, **kw)
+        buttons = self.buttons_for(user, buttons)
         outbox.to_user(self.session, user, Reply(text=text, buttons=buttons), now=self.now,
                        prefer=self.incoming.chat.platform)

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import Engine, Executable, Table, and_
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from handlers import dialogs, dispatch, door, groups, registry
-from handlers.commands import imports
+from handlers.commands import cards, imports
 from handlers.context import Ctx, Settings
 from handlers.errors import explain
 from handlers.i18n import lang_of, tr
+from handlers.menus import Menu, menus
 from handlers.types import Incoming, Person, Reply
+from sales.access import SELLERS
 from sales.errors import RuleError
-from sales.refs import as_id
 from storage.db import session_factory
-from storage.models import ActionToken, ChatIdentity, ProcessedEvent, User
+from storage.models import ActionToken, ChatIdentity, Conversation, ProcessedEvent, User
 
 log = logging.getLogger("salesbot.core")
 MAX_INPUT = 10_000
@@ -44,6 +46,18 @@ def zone(name: str | None, fallback: str) -> ZoneInfo:
         return ZoneInfo(fallback)
 
 
+RETRIES = 8  # runs of one turn that a concurrent turn's serialization failure, deadlock or unique key may cost
+_RETRYABLE = {"40001", "40P01", "23505"}  # serialization failure, deadlock detected, unique violation
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Whether a turn failed only because a concurrent one won (PostgreSQL): running it again answers it.
+
+    A unique key that a concurrent turn filled first is retried too: the second run sees that row and answers
+    as the rules say (a duplicate, a code already used) instead of failing."""
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE
+
+
 class Unavailable(Exception):
     """The database cannot be reached: nothing was done, the same input may be tried again later."""
 
@@ -53,21 +67,25 @@ Outcome = Literal["ok", "error", "repeat", "unavailable", "limited"]
 
 
 def command_of(incoming: Incoming) -> str:
-    """What kind of input this is, for logs and metrics: a command name, "click" or "text"."""
+    """What kind of input this is, for logs and metrics: a registered command's name (an alias gives its
+    command's), "other" for any other /word, "click" or "text": a bounded set whatever people type."""
     if incoming.action:
         return "click"
     text = incoming.text.strip()
-    if text.startswith("/"):
-        return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()[:20] if len(text) > 1 else "text"
-    return "text"
+    if not text.startswith("/") or len(text) < 2 or text[1].isspace():
+        return "text"
+    known = registry.COMMANDS.get(text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower())
+    return known.name if known is not None else "other"
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (PostgreSQL refuses NUL; none of them means anything in chat) and lone UTF-16 surrogates
+# (a JSON "\ud800" decodes to one; no database can store it as UTF-8).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_input(incoming: Incoming) -> Incoming:
-    """The input without control characters (PostgreSQL refuses NUL; none of them means anything in chat),
-    in what was said and in the ids it is stored under (event, user, chat)."""
+    """The input without control characters and lone surrogates, in what was said and in the ids it is stored
+    under (event, user, chat)."""
     text = _CONTROL.sub("", incoming.text)
     action = _CONTROL.sub("", incoming.action) if incoming.action else incoming.action
     ids: dict[str, Any] = {k: _CONTROL.sub("", v) for k in ("user", "event_id", "display_name", "locale")
@@ -102,17 +120,29 @@ class Core:
         started = time.perf_counter()
         outcome: Outcome = "error"
         try:
-            for attempt in (1, 2):
+            prepared = self._prepare(incoming)
+            conflicts = 0
+            for attempt in range(1, RETRIES + 1):
                 try:
-                    replies, outcome = self._turn(incoming)
+                    replies, outcome = self._turn(incoming, prepared)
                     return replies
                 except dialogs.Conflict:
-                    if attempt == 2:
+                    conflicts += 1
+                    if conflicts == 2:
                         break
                 except _Repeat:
                     outcome = "repeat"
                     return []
-                except (OperationalError, InterfaceError) as exc:
+                except (OperationalError, InterfaceError, IntegrityError) as exc:
+                    if retryable(exc) and attempt < RETRIES:  # a concurrent turn won: run this one again
+                        log.info("turn retried", extra={"platform": incoming.chat.platform, "attempt": attempt,
+                                                        "error": type(exc.orig).__name__})
+                        time.sleep(random.uniform(0.005, 0.05) * attempt)
+                        continue
+                    if isinstance(exc, IntegrityError):
+                        log.exception("turn failed", extra={"platform": incoming.chat.platform,
+                                                            "user": incoming.user})
+                        break
                     outcome = "unavailable"
                     log.warning("database unavailable", extra={"platform": incoming.chat.platform,
                                                                "error": type(exc).__name__})
@@ -129,6 +159,20 @@ class Core:
             if self.observer is not None:
                 self.observer(incoming, command_of(incoming), time.perf_counter() - started, outcome)
 
+    def _prepare(self, incoming: Incoming) -> object:
+        """The slow work an input needs, done before its turn's transaction so that no database connection or
+        row waits for it: a business card's reading (OCR), for a seller's picture that asks for one."""
+        file = incoming.file
+        if file is None or not cards.wants_reading(incoming) or len(file.data) > self.settings.max_file_bytes:
+            return None
+        try:
+            person = self.who(incoming.chat.platform, incoming.chat.workspace, incoming.user)
+        except (OperationalError, InterfaceError):
+            return None  # the turn says the database is unreachable
+        if person is None or person.role not in SELLERS:
+            return None  # strangers, the deactivated and non-sellers get the core's answer without a read
+        return cards.read_before_turn(incoming, self.settings.phone_region)
+
     def _text(self, incoming: Incoming, msgid: str) -> str:
         return tr(self._guess_lang(incoming.locale), msgid)
 
@@ -140,6 +184,11 @@ class Core:
             if user is None or not user.active or user.id is None:
                 return None
             return Person(user_id=user.id, role=user.role, lang=self._guess_lang(user.lang))
+
+    def menus(self, platform: str, workspace: str) -> list[Menu]:
+        """The command menus of a platform's bot: per language, and each bound person's by role."""
+        with self._sessions() as session:
+            return menus(session, platform=platform, workspace=workspace, default_lang=self.settings.default_lang)
 
     def lang_of(self, incoming: Incoming) -> str:
         """The language this speaker is answered in: their own choice, else a guess from the platform's locale."""
@@ -161,20 +210,16 @@ class Core:
         """The catalog for a user's choice or a platform's locale, else the deployment's language."""
         return lang_of(locale, lang_of(self.settings.default_lang))
 
-    def _turn(self, incoming: Incoming) -> tuple[list[Reply], Outcome]:
+    def _turn(self, incoming: Incoming, prepared: object = None) -> tuple[list[Reply], Outcome]:
         now = self.clock()
         with self._sessions() as session, session.begin():
-            if incoming.event_id:
-                session.add(ProcessedEvent(key=f"{incoming.chat.platform}:{incoming.chat.workspace}:"
-                                               f"{incoming.event_id}", at=now))
-                try:
-                    with session.begin_nested():
-                        session.flush()
-                except IntegrityError:
-                    raise _Repeat() from None
+            if incoming.event_id and not _first_delivery(
+                    session, f"{incoming.chat.platform}:{incoming.chat.workspace}:{incoming.event_id}", now):
+                raise _Repeat()
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
-                      lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz))
-            ctx.user = self._who(session, incoming.chat.platform, incoming.chat.workspace, incoming.user)
+                      lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz),
+                      prepared=prepared)
+            ctx.user, open_dialog = self._who_and_dialog(session, incoming)
             if ctx.user is not None:
                 u = ctx.user
                 ctx.lang = lang_of(u.lang, ctx.lang) if u.lang else ctx.lang
@@ -185,7 +230,8 @@ class Core:
             refused = door.gate(ctx)
             if refused is not None:
                 return refused, "ok"
-            before = dialogs.load(session, incoming, now) if ctx.user else None
+            before = dialogs.load(session, incoming, now, found=open_dialog) if ctx.user else None
+            ctx.held = dialogs.held(before, now)
             try:
                 with session.begin_nested():
                     self._dispatch(ctx, before)
@@ -194,18 +240,34 @@ class Core:
                 ctx.dialog = None
                 ctx.keep_dialog = True
                 explain(ctx, err)
+            if ctx.interrupted and before is not None and before.flow != dialogs.PARKED and not ctx.keep_dialog:
+                ctx.held = dialogs.hold(before)  # the new command's answer first, then one line about the old
+                ctx.say("⏸ The dialogue before is on hold.", buttons=(
+                    (ctx.button(ctx.t("Continue"), "dlg.go"), ctx.button(ctx.t("Drop"), "dlg.drop")),))
+            question = ctx.replies[-1].text if ctx.asked and ctx.dialog is not None and ctx.replies else None
             groups.route(ctx)
             if ctx.user is not None and not ctx.keep_dialog:
-                dialogs.save(session, incoming, before, ctx.dialog, now, self.settings.dialog_minutes)
+                after, expires = dialogs.after_turn(before, ctx.dialog, ctx.held, question)
+                dialogs.save(session, incoming, before, after, now, self.settings.dialog_minutes, expires)
             return ctx.replies, "ok"
 
+    def _who_and_dialog(self, session: Session, incoming: Incoming) -> tuple[User | None, Conversation | None]:
+        # One statement: the speaker's account and their dialogue row in this chat, if any (dialogs.load judges it).
+        c = incoming.chat
+        row = session.exec(
+            select(User, Conversation).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
+            .outerjoin(Conversation, and_(
+                col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
+                col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user))
+            .where(col(ChatIdentity.platform) == c.platform, col(ChatIdentity.workspace) == c.workspace,
+                   col(ChatIdentity.external_id) == incoming.user)).first()
+        return (row[0], row[1]) if row is not None else (None, None)
+
     def _who(self, session: Session, platform: str, workspace: str, external_id: str) -> User | None:
-        ident = session.exec(select(ChatIdentity).where(
+        # One statement: the account bound to this chat identity (a deactivated user is refused by door.gate).
+        return session.exec(select(User).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id)).where(
             col(ChatIdentity.platform) == platform, col(ChatIdentity.workspace) == workspace,
             col(ChatIdentity.external_id) == external_id)).first()
-        if ident is None:
-            return None
-        return session.get(User, ident.user_id)  # a deactivated user is refused by door.gate
 
     def _dispatch(self, ctx: Ctx, before: object) -> None:
         incoming = ctx.incoming
@@ -218,9 +280,10 @@ class Core:
         if incoming.action:
             action = incoming.action
             if action.startswith("tok:"):
-                tid = as_id(action[4:])
-                token = ctx.session.get(ActionToken, tid) if tid else None
-                action = token.payload if token else ""
+                stored = self._stored(ctx, action[4:])
+                if stored is None:
+                    return
+                action = stored
             if action.startswith("say:"):
                 text = action[4:]
             else:
@@ -238,12 +301,47 @@ class Core:
             else:
                 ctx.keep_dialog = True
             dispatch.location(ctx, incoming.location)
+        elif cards.is_image(incoming.file) and not text.startswith("/"):
+            if incoming.private:
+                cards.received(ctx)  # a photo sent privately: read as a business card
+            else:
+                ctx.keep_dialog = True  # a picture in a group is read only with the caption /card
         elif incoming.file is not None and not text.startswith("/"):
             imports.received(ctx, incoming.file)  # a spreadsheet sent without a caption: preview its import
         elif before is not None and not text.startswith("/"):
             dispatch.resume(ctx, before, text)
         else:
+            ctx.interrupted = before is not None and not dispatch.continues(before, text)
             dispatch.run_text(ctx, text)
+
+
+    @staticmethod
+    def _stored(ctx: Ctx, key: str) -> str | None:
+        """The payload a button stored under `key`; None (and one polite line) when it was shown to someone else;
+        "" when unknown or expired (answered "That button no longer works")."""
+        token = ctx.session.exec(select(ActionToken).where(col(ActionToken.key) == key)).first() if key else None
+        if token is None or (token.expires_at is not None and token.expires_at <= ctx.now):
+            return ""
+        if token.user_id is not None and (ctx.user is None or ctx.user.id != token.user_id):
+            ctx.say("That button was shown to someone else: only they can use it.")
+            ctx.keep_dialog = True
+            return None
+        return token.payload
+
+
+def _first_delivery(session: Session, key: str, now: datetime) -> bool:
+    """Record an inbound event's key; False when it was recorded before (a redelivery). One statement, no
+    savepoint: INSERT … ON CONFLICT DO NOTHING (on PostgreSQL a concurrent twin waits for the first to commit)."""
+    table = cast(Table, ProcessedEvent.__table__)  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Executable = pg_insert(table).values(key=key, at=now).on_conflict_do_nothing().returning(table.c.key)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).values(key=key, at=now).on_conflict_do_nothing().returning(table.c.key)
+    return session.execute(stmt).first() is not None  # a row only when it was inserted
 
 
 class _Repeat(Exception):

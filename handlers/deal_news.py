@@ -1,7 +1,8 @@
 """Deal news: what happened to a deal, told once and fanned out to every place the team follows its deals.
 
 Two team settings say where: `Team.deals_room`, a group chat (or forum topic) where deals are announced as they
-open and move ("platform:workspace:chat[:thread]", set by /dealroom), and `Team.deals_channel`, a channel where
+open and move ("platform:workspace:chat[:thread]", set by /dealroom; on a platform of CARD_ROOMS each deal is one
+card there, replaced as it moves), and `Team.deals_channel`, a channel where
 each deal has a thread of its own that tells its whole story ("threads:platform:workspace:chat", set by
 /config deals-channel): its card first, then its visits, moves, quotes, approvals and payments. Both are
 written to the outbox here; the platform's sender turns the thread key `deal:N` into its own thread (a Slack
@@ -27,6 +28,11 @@ from storage.threads import deal_thread
 # Team.deals_channel keeps this prefix from when the deals room shared the column (until migration 0007).
 PREFIX = "threads:"
 PLATFORMS: tuple[Platform, ...] = ("slack", "telegram", "console", "feishu")
+# Deals rooms on these platforms show each deal as one card, updated in place as it moves (a Feishu message
+# patch), rather than a line per move. The card's rows are `deal:N` rows whose Reply.edit is CARD; the sender
+# keeps the card's message id in the deal's DealThread row for the room's chat.
+CARD_ROOMS: frozenset[str] = frozenset({"feishu"})
+CARD = "card"
 
 
 def thread_key(deal_id: int) -> str:
@@ -95,32 +101,67 @@ def _stage_name(ctx: Ctx, stage: Stage | None, key: str) -> str:
     return stage_name(stage, _lang(ctx), key)
 
 
-def _thread(ctx: Ctx, deal: Deal, team: Team | None) -> ChatRef | None:
-    """The deal's thread in its team's deals channel, opening it (row and card) the first time."""
+def room_card(ctx: Ctx, deal: Deal) -> Reply:
+    """The deal as it stands now, for a deals room that keeps one card per deal (CARD_ROOMS)."""
+    c = ctx.session.get(Customer, deal.customer_id)
+    owner = ctx.session.get(User, deal.owner_id)
+    text = _text(ctx, "💼 *#{id} {t}* · {c}\n{m} · owner {o}\n📈 *{s}* · {n}",
+                 id=deal.id, t=esc(deal.title), c=esc(c.name if c else "?"), m=money(deal.amount),
+                 o=esc(owner.name if owner else "?"), s=_stage_name(ctx, ctx.session.get(Stage, deal.stage), deal.stage),
+                 n=esc(ctx.me.name))
+    details = Button(label=_text(ctx, "Details"), action=f"say:/deal {deal.id}")
+    row = (details,) if deal.stage in ("won", "lost") else (
+        details, Button(label=_text(ctx, "Advance"), action=f"say:/advance {deal.id}"))
+    return Reply(text=text, buttons=(row,), edit=CARD)
+
+
+def _thread_row(ctx: Ctx, deal_id: int, where: ChatRef) -> bool:
+    """Make sure the deal has its DealThread row for `where`; True when it was made now."""
+    if deal_thread(session=ctx.session, deal_id=deal_id, platform=where.platform, workspace=where.workspace,
+                   channel=where.chat) is not None:
+        return False
+    ctx.session.add(DealThread(deal_id=deal_id, platform=where.platform, workspace=where.workspace,
+                               channel=where.chat, created_at=ctx.now))
+    ctx.session.flush()
+    return True
+
+
+def _thread(ctx: Ctx, deal: Deal, team: Team | None) -> tuple[ChatRef | None, bool]:
+    """The deal's thread in its team's deals channel, opening it (row and card) the first time; and whether it
+    was opened now."""
     where = channel_of(team)
     if where is None or deal.id is None:
-        return None
-    found = deal_thread(session=ctx.session, deal_id=deal.id, platform=where.platform, workspace=where.workspace,
-                        channel=where.chat)
+        return None, False
     thread = ChatRef(platform=where.platform, workspace=where.workspace, chat=where.chat, thread=thread_key(deal.id))
-    if found is None:
-        ctx.session.add(DealThread(deal_id=deal.id, platform=where.platform, workspace=where.workspace,
-                                   channel=where.chat, created_at=ctx.now))
+    opened = _thread_row(ctx, deal.id, where)
+    if opened:
         outbox.put(ctx.session, thread, card(ctx, deal), now=ctx.now)
-    return thread
+    return thread, opened
+
+
+def _same_chat(a: ChatRef, b: ChatRef) -> bool:
+    return (a.platform, a.workspace, a.chat) == (b.platform, b.workspace, b.chat)
 
 
 def publish(ctx: Ctx, deal: Deal, story: Reply | None, *, headline: str | None = None) -> None:
     """Tell the team about a deal event: `story` in the deal's thread (opened with its card the first time),
     `headline` in the deals room."""
     team = _team_of(ctx, deal)
-    thread = _thread(ctx, deal, team)
+    thread, opened = _thread(ctx, deal, team)
     if thread is not None and story is not None:
         outbox.put(ctx.session, thread, story, now=ctx.now)
     room = decode_room(team.deals_room) if team is not None and headline is not None else None
-    here = ctx.incoming.chat
-    if room is not None and headline is not None and (room.platform, room.workspace, room.chat) != (
-            here.platform, here.workspace, here.chat):  # said in the room itself: it already shows
+    if room is None or headline is None or deal.id is None:
+        return
+    if room.platform in CARD_ROOMS:
+        # One card per deal in the room: posted the first time, replaced on every move. When the room is also
+        # the deals channel, the card is the thread's: a thread opened just now already posted it.
+        if not (opened and thread is not None and _same_chat(thread, room)):
+            _thread_row(ctx, deal.id, room)
+            where = ChatRef(platform=room.platform, workspace=room.workspace, chat=room.chat,
+                            thread=thread_key(deal.id))
+            outbox.put(ctx.session, where, room_card(ctx, deal), now=ctx.now)
+    elif not _same_chat(room, ctx.incoming.chat):  # said in the room itself: it already shows
         outbox.put(ctx.session, room, Reply(text=headline), now=ctx.now)
 
 

@@ -9,6 +9,7 @@ from handlers import dialogs
 from handlers.commands import visits
 from handlers.context import Ctx
 from handlers.registry import CLICKS, COMMANDS, FLOWS, click, flow
+from handlers.types import Reply
 from storage.models import Conversation
 
 log = logging.getLogger("salesbot.core")
@@ -27,6 +28,8 @@ def resume(ctx: Ctx, before: Any, text: str) -> None:
         free_text(ctx, text)
         return
     ctx.personal = step.personal
+    if before.flow != dialogs.PARKED:
+        ctx.resuming = (before.flow, dialogs.data_of(before))
     step.run(ctx, dialogs.data_of(before), text)
 
 
@@ -36,10 +39,46 @@ def complete(ctx: Ctx, data: dict[str, Any], text: str) -> None:
     run_text(ctx, f"{data.get('prefix', '')} {text}".strip())
 
 
+@flow(dialogs.PARKED, personal=False)
+def parked(ctx: Ctx, data: dict[str, Any], text: str) -> None:
+    """Text while a dialogue is on hold is not its answer: free text (the dialogue stays on hold)."""
+    free_text(ctx, text)
+
+
+def continues(before: Any, text: str) -> bool:
+    """Whether a command line is the answer an open dialogue asked for (a button completing its command)."""
+    if not isinstance(before, Conversation) or before.flow == dialogs.PARKED:
+        return True
+    prefix = str(dialogs.data_of(before).get("prefix", ""))
+    return before.flow == "complete" and bool(prefix) and text.startswith(prefix)
+
+
+@click("dlg.go", personal=False)
+def go_on(ctx: Ctx, arg: str) -> None:
+    """[Continue]: the dialogue on hold is open again, and its question is asked again."""
+    hold = ctx.held
+    if hold is None:
+        ctx.say("Nothing is on hold any more.")
+        return
+    ctx.held = None
+    raw = hold.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    ctx.dialog = (str(hold["flow"]), data)
+    question = data.get(dialogs.QUESTION)
+    ctx.replies.append(Reply(text=str(question) if question else ctx.t("Go on: send your answer.")))
+
+
+@click("dlg.drop", personal=False)
+def drop(ctx: Ctx, arg: str) -> None:
+    """[Drop]: the dialogue on hold is forgotten."""
+    ctx.held = None
+    ctx.say("OK, dropped.")
+
+
 def press(ctx: Ctx, action: str, before: Any) -> None:
     """A button press that is not simply a command to run."""
     verb, _, arg = action.partition(":")
-    if isinstance(before, Conversation):
+    if isinstance(before, Conversation) and before.flow != dialogs.PARKED:
         ctx.dialog = (before.flow, dialogs.data_of(before))  # a click elsewhere keeps the dialogue open
     handler = CLICKS.get(verb)
     if handler is None:

@@ -10,12 +10,13 @@ from sqlmodel import col, select
 from handlers.context import Ctx
 from handlers.markup import esc
 from sales.access import can_see_order, deal_scope, order_scope
-from sales.names.directory import exact_customers, find_customers
+from sales.names.directory import closest_customers, exact_customer_rows, find_customers
 from sales.names.index import resolve
 from sales.refs import as_id
-from storage.models import Customer, Deal, SalesOrder, User
+from storage.models import ChatIdentity, Customer, Deal, SalesOrder, User
 
 CONFIRM = frozenset({"confirm", "确认"})  # the last word that confirms a command that cannot be undone
+_EXACT = "lookup.exact"  # Session.info: split_name's exact matches, by the words it tried
 Redo = Callable[[str], str]  # the command text again, with the ambiguous name replaced by a reference
 
 
@@ -30,21 +31,35 @@ def split_name(ctx: Ctx, args: str) -> tuple[str, str]:
     words = args.split()
     if not words:
         return "", ""
+    # One statement for every way to split (the first 4, 3, 2 words, or 1), its rows kept for customer() below.
+    names = {n: " ".join(words[:n]) for n in range(min(4, len(words)), 0, -1)
+             if n == 1 or any(ch.isalnum() for ch in words[n - 1])}
+    found = exact_customer_rows(ctx.session, user=ctx.me, names=list(names.values()))
+    ctx.session.info[_EXACT] = found
     for n in range(min(4, len(words)), 1, -1):
-        name = " ".join(words[:n])
-        if any(ch.isalnum() for ch in words[n - 1]) and exact_customers(ctx.session, user=ctx.me, name=name):
-            return name, " ".join(words[n:])
+        if found.get(names.get(n, "")):
+            return names[n], " ".join(words[n:])
     return words[0], " ".join(words[1:])
 
 
 def customer(ctx: Ctx, query: str, redo: Redo) -> Customer | None:
     """The one visible customer `query` names, or None after asking or saying it was not found."""
+    exact: list[Customer] | None = ctx.session.info.pop(_EXACT, {}).get(query)  # split_name's lookup, this turn
+    if exact is not None and len(exact) == 1:
+        return exact[0]
     cands = find_customers(ctx.session, user=ctx.me, query=query, limit=5)
     pick = resolve(cands)
     if pick is not None:
         return ctx.session.get(Customer, pick.id)
     if not cands:
-        ctx.say("No customer “{q}” found. Create one with /customer add NAME.", q=esc(query))
+        near = closest_customers(ctx.session, user=ctx.me, query=query)
+        if ctx.resuming is not None:
+            ctx.dialog = ctx.resuming  # inside a dialogue: the question stays open for another name
+        if near:
+            ctx.say("No customer “{q}” found. The closest:", q=esc(query),
+                    buttons=tuple((ctx.button(c.name, "say:" + redo(f"#{c.id}")),) for c in near))
+        else:
+            ctx.say("No customer “{q}” found. Create one with /customer add NAME.", q=esc(query))
         return None
     rows = tuple((ctx.button(c.name, "say:" + redo(f"#{c.id}")),) for c in cands)
     if len(cands) == 1:
@@ -114,14 +129,45 @@ def order(ctx: Ctx, ref: str, redo: Redo) -> SalesOrder | None:
     return None
 
 
-def user(ctx: Ctx, name: str) -> User | None:
-    """An active user of the company by name (case-insensitive)."""
-    name = name.strip().lstrip("@")
-    for u in ctx.session.exec(select(User).where(col(User.active))).all():
-        if u.name.casefold() == name.casefold():
-            return u
-    ctx.say("No user “{n}” found.", n=esc(name))
+def user(ctx: Ctx, ref: str, redo: Redo | None = None, *, active_only: bool = True) -> User | None:
+    """A user of the company (active ones only unless told) by `#id`, `@handle` (a chat account, this platform's
+    first) or name (case-insensitive); when several match, the choice is offered (with `redo`) and None returned."""
+    ref = ref.strip()
+    found = people(ctx, ref, active_only=active_only)
+    if len(found) == 1:
+        return found[0]
+    shown = esc(ref.lstrip("@")[:40])
+    if not found:
+        ctx.say("No user “{n}” found.", n=shown)
+        return None
+    rows = tuple((ctx.button(f"#{u.id} {u.name} · {u.role}", "say:" + redo(f"#{u.id}")),) for u in found[:6]) \
+        if redo is not None else ()
+    ctx.say("Several people match “{n}”: {l}. Which one? Name them by #id.", n=shown,
+            l=", ".join(f"#{u.id} {esc(u.name)} ({u.role})" for u in found[:6]), buttons=rows)
     return None
+
+
+def people(ctx: Ctx, ref: str, *, active_only: bool = True) -> list[User]:
+    """Every user `ref` may mean: `#id` one; `@handle` the users behind that chat account (this platform's
+    first), else those of that name; a name, those of that name."""
+    def ok(u: User | None) -> bool:
+        return u is not None and (u.active or not active_only)
+
+    if ref.startswith("#") and (num := as_id(ref)) is not None:
+        u = ctx.session.get(User, num)
+        return [u] if u is not None and ok(u) else []
+    name = ref.lstrip("@").strip()
+    if ref.startswith("@") and name:
+        idents = ctx.session.exec(select(ChatIdentity).where(col(ChatIdentity.external_id) == name)).all()
+        here = [i for i in idents if i.platform == ctx.incoming.chat.platform] or list(idents)
+        users = {i.user_id: ctx.session.get(User, i.user_id) for i in here}
+        hits = [u for u in users.values() if u is not None and ok(u)]
+        if hits:
+            return sorted(hits, key=lambda u: u.id or 0)
+    want = " ".join(name.split()).casefold()
+    q = select(User).where(col(User.active)) if active_only else select(User)
+    return [u for u in ctx.session.exec(q.order_by(col(User.id))).all()
+            if " ".join(u.name.split()).casefold() == want]
 
 
 def words(args: str) -> list[str]:

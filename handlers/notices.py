@@ -136,10 +136,11 @@ def build(session: Session, dues: list[Due], *, people: People, now: datetime, s
                 lang = _team_lang(people, d.team.id, settings.default_lang)
                 group = ChatRef(platform=d.team.chat_platform or "console",  # type: ignore[arg-type]
                                 workspace=d.team.chat_workspace or "local", chat=d.team.chat_id)
-                rows = [outbox.row(group, r, now=now) for r in team_replies(tdg, lang=lang, session=session)]
+                rows = [outbox.row(group, r, now=now) for r in team_replies(tdg, lang=lang, now=now, session=session)]
             else:  # no team chat configured: the team's managers read it
                 for m in people.managers(d.team.id):
-                    rows += to_user(m, team_replies(tdg, lang=lang_of(m.lang, settings.default_lang), session=session))
+                    rows += to_user(m, team_replies(tdg, lang=lang_of(m.lang, settings.default_lang), now=now,
+                                                     session=session))
         if rows:
             out.rows[rid] = rows
         else:

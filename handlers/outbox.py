@@ -28,6 +28,8 @@ def reply_to_json(reply: Reply) -> str:
     """A Reply as the outbox stores it, its image (a chart, a file) base64-encoded."""
     rows = [[{"label": b.label, "action": b.action, "style": b.style} for b in row] for row in reply.buttons]
     data: dict[str, Any] = {"text": reply.text, "buttons": rows}
+    if reply.edit is not None:  # which message the row replaces (a deal's card: handlers.deal_news.CARD)
+        data["edit"] = reply.edit
     if reply.image is not None:
         data["image"] = {"name": reply.image.name, "mime": reply.image.mime,
                          "data": base64.b64encode(reply.image.data).decode()}
@@ -42,7 +44,9 @@ def reply_from_json(payload: str, to: ChatRef | None = None) -> Reply:
     image = data.get("image")
     attachment = (Attachment(name=image["name"], mime=image["mime"], data=base64.b64decode(image["data"]))
                   if isinstance(image, dict) else None)
-    return Reply(text=data["text"], buttons=rows, to=to, image=attachment)
+    edit = data.get("edit")
+    return Reply(text=data["text"], buttons=rows, to=to, image=attachment,
+                 edit=edit if isinstance(edit, str) else None)
 
 
 def is_group(where: ChatRef) -> bool:

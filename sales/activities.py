@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sales import audit
+from sales import audit, ranges
 from sales.errors import RuleError
 from storage.models import Activity, Customer, FollowUp, User
 
@@ -62,6 +62,7 @@ def log_activity(
         if is_past:
             past = when
         else:
+            ranges.check_followup(due, now)
             followup = FollowUp(customer_id=customer.id or 0, owner_id=customer.owner_id, due_at=due,
                                 has_time=has_time, what=text[:300], reason="activity", activity_id=act.id,
                                 created_at=now)
@@ -100,11 +101,11 @@ def next_followup(session: Session, *, customer_id: int) -> FollowUp | None:
     return session.exec(q).first()
 
 
-def due_followups(session: Session, *, owner_id: int, until: datetime) -> list[FollowUp]:
-    """A rep's open follow-ups due before `until`, oldest first."""
+def due_followups(session: Session, *, owner_id: int, until: datetime, limit: int | None = 50) -> list[FollowUp]:
+    """A rep's open follow-ups due before `until`, oldest first (`limit` None: all of them)."""
     q = (select(FollowUp).where(col(FollowUp.owner_id) == owner_id, col(FollowUp.status) == "open",
                                 col(FollowUp.due_at) < until)
-         .order_by(col(FollowUp.due_at)).limit(50))
+         .order_by(col(FollowUp.due_at), col(FollowUp.id)).limit(limit))
     return list(session.exec(q).all())
 
 
@@ -119,14 +120,18 @@ def finish_followup(session: Session, *, by: User, followup: FollowUp, now: date
 
 def snooze_followup(
     session: Session, *, by: User, followup: FollowUp, now: datetime, tz: ZoneInfo, days: int = 1,
+    to: date | None = None,
 ) -> datetime:
-    """Push a follow-up `days` days on (from today, or from its own day if later), at its time or 09:00 local."""
+    """Push a follow-up `days` days on (from today, or from its own day if later), or to the day `to`, at its
+    time or 09:00 local."""
     if followup.status != "open":
         raise RuleError("followup_closed")
+    if days > ranges.FOLLOWUP_HORIZON.days:
+        raise RuleError("followup_too_far", date=f"+{days}d", years=ranges.FOLLOWUP_HORIZON.days // 366)
     local_due = followup.due_at.astimezone(tz)
-    day = max(now.astimezone(tz).date(), local_due.date()) + timedelta(days=days)
+    day = to or max(now.astimezone(tz).date(), local_due.date()) + timedelta(days=days)
     at = local_due.time() if followup.has_time else DEFAULT_HOUR
-    new_due = datetime.combine(day, at, tzinfo=tz).astimezone(ZoneInfo("UTC"))
+    new_due = ranges.check_followup(datetime.combine(day, at, tzinfo=tz).astimezone(ZoneInfo("UTC")), now)
     before = followup.due_at
     followup.due_at = new_due
     session.add(followup)

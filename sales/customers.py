@@ -15,6 +15,7 @@ from sales.errors import RuleError
 from sales.names import initials_key, name_key, pinyin_key
 from sales.names.directory import customers_added, find_any_customer
 from sales.names.index import Candidate
+from storage import locks
 from storage.models import Contact, Customer, User
 
 GRADES = ("A", "B", "C")
@@ -48,6 +49,7 @@ def create_customer(
     grade = grade.upper()
     if grade not in GRADES:
         raise RuleError("bad_grade", grade=grade)
+    locks.named(session, locks.DEDUPE)  # the check and the insert as one step among concurrent turns
     if not force:
         matches = find_any_customer(session, name=name)
         if matches:
@@ -128,6 +130,7 @@ def add_contact(
     name = " ".join(name.split())
     if not name:
         raise RuleError("empty_name")
+    locks.named(session, locks.DEDUPE)
     if not force and (phone or email):
         conds = []
         if phone:

@@ -18,6 +18,7 @@ from sales.errors import RuleError
 from sales.names import same_company
 from sales.names.dedupe import company_key
 from sales.names.directory import find_any_customer
+from storage import locks
 from storage.models import Contact, Counter, Customer, Lead, LeadScoring, Reminder, User
 
 UNTOUCHED = timedelta(hours=24)
@@ -239,6 +240,7 @@ def capture(
     if email:
         email, flag = imports.read_email(email)
         flags += ["email"] if flag else []
+    locks.named(session, locks.DEDUPE)  # the check and the insert as one step among concurrent turns
     if not force:
         found = duplicates(session, company=company, phone=None if "phone" in flags else phone,
                            email=None if "email" in flags else email)

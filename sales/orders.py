@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from sales import audit
 from sales.errors import RuleError
 from sales.quotes import CENT
+from storage import locks
 from storage.models import Installment, Payment, SalesOrder, User
 
 
@@ -68,6 +69,7 @@ def plan_parts(terms: list[Term], *, total: Decimal, today: date) -> list[Part]:
 
 def set_plan(session: Session, *, order: SalesOrder, parts: list[Part], by: User, now: datetime) -> list[Installment]:
     """Replace an order's unpaid plan with these installments."""
+    locks.for_update(session, order)
     if order.paid > 0:
         raise RuleError("plan_after_payment")
     for old in session.exec(select(Installment).where(col(Installment.order_id) == order.id)).all():
@@ -96,6 +98,7 @@ def record_payment(
         raise RuleError("finance_only")
     if amount <= 0:
         raise RuleError("amount_not_positive")
+    locks.for_update(session, order)  # concurrent payments of one order take turns, each seeing the last
     outstanding = order.amount - order.paid
     if amount > outstanding:
         raise RuleError("overpaid", outstanding=str(outstanding))

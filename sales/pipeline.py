@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from sales import audit
 from sales.access import deal_scope
 from sales.errors import RuleError
+from storage import locks
 from storage.models import Customer, Deal, Quote, SalesOrder, Stage, StageChange, User
 
 QUALIFY_FIELDS = ("budget", "decision_maker", "timeline")
@@ -81,6 +82,9 @@ def advance(
     session: Session, *, deal: Deal, to: Stage, by: User, now: datetime, reason: str | None = None,
 ) -> SalesOrder | None:
     """Move a deal to `to`, enforcing the stage's entry rules; a win returns its new order."""
+    locks.for_update(session, deal)  # two moves at once: the second sees where the first left the deal
+    if deal.stage == "won" and to.key == "won":
+        raise RuleError("already_won", deal=deal.id)
     if deal.stage in ("won", "lost"):
         raise RuleError("deal_closed", stage=deal.stage)
     if to.key == deal.stage:

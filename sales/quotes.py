@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from sales import audit
 from sales.errors import RuleError
+from storage import locks
 from storage.models import Approval, Deal, Quote, QuoteLine, User
 
 CENT = Decimal("0.01")
@@ -143,6 +144,7 @@ def create_quote(
 
 def decide(session: Session, *, approval: Approval, by: User, approve: bool, now: datetime) -> Quote:
     """Approve or reject a pending discount; the requester never decides their own."""
+    locks.for_update(session, approval)  # an approve and a reject at once: the second sees the first
     if approval.status != "pending":
         raise RuleError("already_decided", status=approval.status, by=approval.decided_by)
     quote = session.get(Quote, approval.quote_id)

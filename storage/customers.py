@@ -59,6 +59,9 @@ class Contact(SQLModel, table=True):
     # PIPL (migration 0005): how consent was given, and when the daily job found it past retention.
     consent_channel: str | None = None
     retention_flagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Business cards (migration 0008): the desk phone beside `phone` (the mobile when known), and the address.
+    landline: str | None = None
+    address: str | None = None
 
 
 class Lead(SQLModel, table=True):

@@ -1,8 +1,10 @@
 """Every table, importable from one place."""
 
+from storage.cards import CardScan
 from storage.customers import Contact, Customer, CustomerShare, Lead
 from storage.deals import Activity, Deal, FollowUp, Stage, StageChange
 from storage.imports import ImportBatch, LeadScoring
+from storage.inbox import InboxEntry
 from storage.money import Approval, Installment, Payment, Product, Quote, QuoteLine, SalesOrder, Target
 from storage.people import ChatIdentity, Invite, Team, User
 from storage.plumbing import ActionToken, AuditLog, Conversation, Counter, Outbox, ProcessedEvent, Reminder
@@ -15,6 +17,7 @@ __all__ = [
     "Approval",
     "AuditLog",
     "AuditUnlock",
+    "CardScan",
     "ChatIdentity",
     "Contact",
     "Conversation",
@@ -25,6 +28,7 @@ __all__ = [
     "DealThread",
     "FollowUp",
     "ImportBatch",
+    "InboxEntry",
     "Installment",
     "Invite",
     "Lead",

@@ -77,3 +77,5 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     used_by: int | None = Field(default=None, foreign_key="user.id")
+    # A link code (migration 0008_links): it binds another platform's account to this existing person.
+    user_id: int | None = Field(default=None, foreign_key="user.id")

@@ -48,6 +48,7 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = None  # the delivering process while status is sending
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = None
@@ -84,11 +85,16 @@ class AuditLog(SQLModel, table=True):
 
 
 class ActionToken(SQLModel, table=True):
-    """A button payload too long for Telegram's 64 bytes, kept by id."""
+    """A button payload too long for Telegram's 64 bytes, kept under an unguessable key, for the person it was
+    shown to, until it expires."""
 
+    __table_args__ = (Index("ix_actiontoken_key", "key", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
+    key: str | None = None  # secrets.token_urlsafe: the button carries "tok:KEY"
+    user_id: int | None = Field(default=None, foreign_key="user.id")  # who may press it (None: whoever may)
     payload: str
     created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Counter(SQLModel, table=True):

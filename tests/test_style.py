@@ -39,3 +39,13 @@ def test_the_import_contracts_hold() -> None:
     """The floors, platform libraries only in bot/, packages' insides: pyproject.toml's [tool.importlinter]."""
     result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_module_hooks_every_orm_session() -> None:
+    """Importing a module never registers a listener on every ORM session: hooks attach to one session or engine."""
+    import re
+
+    hook = re.compile(r"(listens_for|event\.listen)\(\s*(OrmSession|Session|sessionmaker)\b")
+    offenders = [str(path.relative_to(ROOT)) for floor in ("bot", "handlers", "sales", "storage")
+                 for path in (ROOT / floor).rglob("*.py") if hook.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

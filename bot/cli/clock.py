@@ -6,18 +6,21 @@ import asyncio
 import dataclasses
 import json
 import logging
-import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from bot.clock import Now, ReminderClock, system_now
+from bot.cli.basics import clock_from_env
+from bot.cli.cards import warm_up_adapter
+from bot.cli.errors import USAGE, CliError
+from bot.clock import ReminderClock
 from bot.config import Config
 from bot.delivery import AsyncSender
 from bot.run import console_sender, deliver_all, discover, serve
+from handlers.i18n import N_
 from handlers.markup import to_plain
 from handlers.outbox import reply_from_json
 from storage.db import make_engine
@@ -25,23 +28,6 @@ from storage.migrate import upgrade
 from storage.models import Outbox, User
 
 log = logging.getLogger("salesbot.cli")
-
-
-def clock_from_env() -> Now:
-    """`SALESBOT_NOW=2026-12-02T15:00:00+08:00` freezes the clock (demos, tests, `salesbot chat`); else the real time."""
-    frozen = os.environ.get("SALESBOT_NOW")
-    if not frozen:
-        return system_now
-    try:
-        at = datetime.fromisoformat(frozen)
-    except ValueError:
-        at = None
-    if at is None or at.tzinfo is None:
-        typer.echo(f"SALESBOT_NOW={frozen!r} is not a time with its UTC offset, e.g. 2026-12-02T15:00:00+08:00",
-                   err=True)
-        raise typer.Exit(2)
-    frozen_at = at.astimezone(UTC)  # the same zone as system_now: the clock answers in UTC
-    return lambda: frozen_at
 
 
 def _setup() -> tuple[Config, Engine]:
@@ -103,8 +89,7 @@ def run(
     from handlers.core import Core
 
     if role not in ROLES:
-        typer.echo(f"--role must be one of {', '.join(ROLES)}", err=True)
-        raise typer.Exit(2)
+        raise CliError(N_("--role must be one of {roles}"), code=USAGE, roles=", ".join(ROLES))
     cfg, engine = _setup()
     _json_logs(cfg)
     now = clock_from_env()
@@ -113,6 +98,8 @@ def run(
     _, found = discover(cfg, None)
     senders = {"console": console_sender(), **found}
     adapters = role_adapters(role, cfg, core, port=port or cfg.port)
+    if role != "worker":
+        adapters.append(warm_up_adapter())  # the business card model, loaded once the rest is up
     log.info("starting", extra={"role": role, "count": len(adapters)})
     asyncio.run(serve(engine, senders=senders, adapters=adapters, now=now, settings=cfg.core(),
                       interval=interval, lease=timedelta(seconds=lease), work=role != "web", role=role))

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlmodel import Session, col, select
 
+from bot.cli.errors import USAGE, CliError
 from bot.config import Config
 from handlers.commands.imports import describe
 from handlers.core import system_clock
-from handlers.i18n import tr
+from handlers.i18n import N_, tr
 from handlers.markup import to_plain
 from handlers.sheets import file_message, reason_text
 from sales import exporting, imports, invites
@@ -81,8 +82,7 @@ def register(app: typer.Typer) -> None:
         engine = make_engine(cfg.database_url)
         upgrade(engine)
         if not file.exists():
-            typer.echo(f"{file}: no such file", err=True)
-            raise typer.Exit(2)
+            raise CliError(N_("{name}: no such file"), code=USAGE, name=str(file))
         if file.stat().st_size > cfg.max_file_bytes:  # refused before reading it into memory
             err = BadFile("too_large", size=round(file.stat().st_size / 1024 / 1024, 1),
                           limit=cfg.max_file_bytes // 1024 // 1024)
@@ -130,8 +130,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export to a file with the same headers the import reads."""
         if what not in exporting.EXPORTS or fmt not in exporting.FORMATS:
-            typer.echo(f"export {'|'.join(exporting.EXPORTS)} [--format {'|'.join(exporting.FORMATS)}]", err=True)
-            raise typer.Exit(2)
+            raise CliError(N_("Unknown export “{what}”; use: salesbot export {kinds} [--format {formats}]"), code=USAGE,
+                           what=what if what not in exporting.EXPORTS else fmt,
+                           kinds="|".join(exporting.EXPORTS), formats="|".join(exporting.FORMATS))
         cfg = Config()
         engine = make_engine(cfg.database_url)
         upgrade(engine)

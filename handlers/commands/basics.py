@@ -54,11 +54,14 @@ def join(ctx: Ctx, args: str) -> None:
         ctx.say("Send your code: /join CODE")
         return
     inc = ctx.incoming
-    user = invites.join(ctx.session, code=code, platform=inc.chat.platform, workspace=inc.chat.workspace,
+    user, linked = invites.join(ctx.session, code=code, platform=inc.chat.platform, workspace=inc.chat.workspace,
                         external_id=inc.user, chat=inc.chat.chat if inc.private else None,
                         display_name=inc.display_name, now=ctx.now)
     ctx.user = user
     ctx.lang = user.lang or ctx.lang
+    if linked:
+        ctx.say("This account is now linked to {n}: it acts as you do everywhere else.", n=esc(user.name))
+        return
     ctx.say("Welcome, {n}! Your role is {r}. Send /help to see what you can do.", n=esc(user.name), r=user.role)
 
 
@@ -73,6 +76,14 @@ def invite(ctx: Ctx, args: str) -> None:
         return
     inv = invites.make_invite(ctx.session, role=role.lower(), name=name.strip() or None, by=ctx.me, now=ctx.now)
     ctx.say("Invite code: `{c}` (one use, valid 7 days). They send /join {c}.", c=inv.code)
+
+
+@command("link", "/link", "a code to use this same account of yours on another platform", personal=True)
+def link(ctx: Ctx, args: str) -> None:
+    """A one-time code that binds the speaker's account on another platform to them (one per platform)."""
+    inv = invites.make_link(ctx.session, by=ctx.me, now=ctx.now)
+    ctx.say("Link code: `{c}` (one use, valid 1 day). Send /join {c} from your account on the other platform.",
+            c=inv.code)
 
 
 @command("lang", "/lang zh|en", "set your language")

@@ -1,8 +1,9 @@
-"""Team settings said in chat: /config (the deals channel) and /dealroom (the deals room)."""
+"""Team settings said in chat: /config (the deals channel, holidays and working days) and /dealroom (the deals room)."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from handlers.context import Ctx
 from handlers.deal_news import PREFIX, channel_of, encode_room
@@ -10,6 +11,7 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from sales import audit
 from sales.access import MANAGERS
+from sales.reminders.calendar import Calendar, known_country
 from storage.models import Team
 
 _CHANNEL = re.compile(r"^#?([^\s|#]+)(?:\|([^\s|]+))?$")
@@ -33,9 +35,10 @@ def set_team(ctx: Ctx, team: Team, **values: str | None) -> None:
                  before=before, after=values)
 
 
-@command("config", "/config deals-channel #CHANNEL|here|off", "team settings: the deals channel (one thread per deal)", roles=MANAGERS)
+@command("config", "/config deals-channel #CHANNEL|here|off · holidays [CC|off] · holiday|workday [remove] DATE…",
+         "team settings: the deals channel, public holidays, the team's own days off and working days", roles=MANAGERS)
 def config(ctx: Ctx, args: str) -> None:
-    """Show or change the team's settings; today the deals channel."""
+    """Show or change the team's settings: the deals channel, holidays and working days."""
     key, _, value = args.strip().partition(" ")
     team = _team(ctx)
     if team is None:
@@ -43,11 +46,79 @@ def config(ctx: Ctx, args: str) -> None:
     if not key:
         where = channel_of(team)
         ctx.say("Deals channel: {c}", c=esc(where.chat) if where else ctx.t("not set"))
+        show_days(ctx, team)
         return
-    if key.lower() not in ("deals-channel", "deals_channel", "商机频道"):
+    word = key.lower()
+    if word in ("holidays", "节假日"):
+        set_country(ctx, team, value.strip())
+    elif word in ("holiday", "dayoff", "休息日", "workday", "工作日"):
+        set_days(ctx, team, "extra_workdays" if word in ("workday", "工作日") else "holidays", value)
+    elif word in ("deals-channel", "deals_channel", "商机频道"):
+        set_deals_channel(ctx, team, value.strip())
+    else:
+        usage(ctx, "config")
+
+
+def _shown(days: frozenset[date]) -> str:
+    return ", ".join(d.isoformat() for d in sorted(days))
+
+
+def show_days(ctx: Ctx, team: Team) -> None:
+    """Whose public holidays the team keeps, and its own days off and working days."""
+    cal = Calendar.of(team, None, ctx.settings.default_tz)
+    if cal.country:
+        ctx.say("Public holidays: {c} (the holidays package, with make-up working days).", c=cal.country)
+    else:
+        ctx.say("Public holidays: none (only the team's own days off).")
+    ctx.say("The team's own days off: {d}", d=_shown(cal.holidays) or ctx.t("none"))
+    ctx.say("The team's own working days: {d}", d=_shown(cal.extra_workdays) or ctx.t("none"))
+
+
+def set_country(ctx: Ctx, team: Team, value: str) -> None:
+    """Pick the country whose public holidays count (`off`: none); without a value, show the days."""
+    words = [w for w in team.holidays.split() if not w.startswith("@")]
+    if not value:
+        show_days(ctx, team)
+        return
+    if value.lower() in ("off", "none", "关闭", "无"):
+        set_team(ctx, team, holidays=" ".join(["@off", *words]))
+        ctx.say("Public holidays are off: only the team's own days off count.")
+        return
+    if not known_country(value):
+        ctx.say("Unknown country code “{c}”. E.g.: CN, HK, SG, US.", c=esc(value))
+        return
+    set_team(ctx, team, holidays=" ".join([f"@{value.upper()}", *words]))
+    ctx.say("Public holidays now follow {c}.", c=value.upper())
+
+
+def set_days(ctx: Ctx, team: Team, field: str, value: str) -> None:
+    """Add (or with `remove`, take away) the team's own days off or working days."""
+    words = value.split()
+    remove = bool(words) and words[0].lower() in ("remove", "删除", "-")
+    dates = set()
+    for w in words[1:] if remove else words:
+        try:
+            dates.add(date.fromisoformat(w))
+        except ValueError:
+            ctx.say("Give dates like 2026-12-24.")
+            return
+    if not dates:
         usage(ctx, "config")
         return
-    set_deals_channel(ctx, team, value.strip())
+    kept = getattr(team, field).split()
+    days = {date.fromisoformat(w) for w in kept if not w.startswith("@") and _is_date(w)}
+    tokens = [w for w in kept if w.startswith("@")]
+    days = days - dates if remove else days | dates
+    set_team(ctx, team, **{field: " ".join([*tokens, *(d.isoformat() for d in sorted(days))])})
+    show_days(ctx, team)
+
+
+def _is_date(word: str) -> bool:
+    try:
+        date.fromisoformat(word)
+    except ValueError:
+        return False
+    return True
 
 
 def set_deals_channel(ctx: Ctx, team: Team, value: str) -> None:

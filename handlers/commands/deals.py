@@ -60,6 +60,10 @@ def new(ctx: Ctx, args: str) -> None:
     c = lookup.customer(ctx, cname, lambda ref: f"/deal new {ref} {rest}")
     if c is None:
         return
+    if not rest.strip():
+        ctx.say("The deal's title and amount? E.g.: CNC lathes 300000")
+        ctx.ask("complete", {"prefix": f"/deal new #{c.id}"})
+        return
     words = rest.split()
     amount: Decimal | None = None
     if len(words) > 1 or (words and any(ch.isdigit() for ch in words[0])):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -13,7 +14,7 @@ from handlers.commands.config import set_team
 from handlers.context import Ctx
 from handlers.fmt import day as fmt_day
 from handlers.fmt import money, pct
-from handlers.i18n import NP_, tr, trn
+from handlers.i18n import N_, NP_, tr, trn
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Attachment, Button, Reply
@@ -28,12 +29,16 @@ KINDS = {"visit": NP_("{n} visit", "{n} visits"), "call": NP_("{n} call", "{n} c
 
 
 
-def _section(lang: str, title: str, lines: list[str], total: int, **kw: object) -> str:
+def _section(lang: str, title: str, lines: list[str], total: int, more_msg: str = "… and {n} more",
+             **kw: object) -> str:
     if not lines:
         return ""
     more = total - len(lines)
-    tail = ["  " + tr(lang, "… and {n} more", n=more)] if more > 0 else []
+    tail = ["  " + tr(lang, more_msg, n=more)] if more > 0 else []
     return "\n".join([tr(lang, title, n=total, **kw), *lines, *tail])
+
+
+FU_MORE = N_("{n} more (/followups)")
 
 
 def _what(text: str) -> str:
@@ -65,9 +70,9 @@ def person_replies(dg: PersonDigest, *, name: str, lang: str, tz: ZoneInfo) -> l
     parts = [
         tr(lang, "📋 *Your day, {n} · {d}*", n=esc(name), d=fmt_day(dg.day, lang)),
         _section(lang, "*Follow-ups today ({n})*",
-                 [fu_line(f, cu, False) for f, cu in dg.today], c["today"]),
+                 [fu_line(f, cu, False) for f, cu in dg.today], c["today"], FU_MORE),
         _section(lang, "*Overdue follow-ups ({n})*",
-                 [fu_line(f, cu, True) for f, cu in dg.overdue], c["overdue"]),
+                 [fu_line(f, cu, True) for f, cu in dg.overdue], c["overdue"], FU_MORE),
         _section(lang, "*Payments due ({n})*",
                  [f"• #{r.order.id} {esc(r.customer.name)} · {fmt_day(r.installment.due_on, lang)} · {money(r.open)}"
                   + (tr(lang, " [overdue]") if r.installment.due_on < dg.day else "")
@@ -76,7 +81,7 @@ def person_replies(dg: PersonDigest, *, name: str, lang: str, tz: ZoneInfo) -> l
                  [_waiting_line(lang, w, False) for w in dg.to_approve], c["to_approve"]),
         _section(lang, "*Your quotes waiting for approval ({n})*",
                  [_waiting_line(lang, w, True) for w in dg.my_waiting], c["my_waiting"]),
-        _section(lang, "*Team follow-ups overdue more than 3 days ({n})*",
+        _section(lang, "*Team follow-ups overdue more than 3 working days ({n})*",
                  [fu_line(f, cu, True, esc(u.name) + " · ") for f, cu, u in dg.team_overdue], c["team_overdue"]),
     ]
     buttons: list[Button] = []
@@ -95,8 +100,11 @@ def _kinds(lang: str, counts: dict[str, int]) -> str:
     return tr(lang, ", ").join(out)
 
 
-def team_replies(dg: TeamDigest, *, lang: str, session: Session | None = None) -> list[Reply]:
-    """A team's digest as one Reply, empty sections left out; [] when nothing happened and nothing is open."""
+def team_replies(dg: TeamDigest, *, lang: str, now: datetime, session: Session | None = None) -> list[Reply]:
+    """A team's digest as one Reply, empty sections left out; [] when nothing happened and nothing is open.
+
+    On Mondays the charts of last week follow, last week as of `now` (the injected clock).
+    """
     if dg.empty:
         return []
 
@@ -133,17 +141,17 @@ def team_replies(dg: TeamDigest, *, lang: str, session: Session | None = None) -
     ]
     out = [Reply(text="\n\n".join(p for p in parts if p))]
     if dg.day.weekday() == 0 and session is not None:
-        out += [Reply(text=f"📈 {esc(a.name)}", image=a) for a in monday_attachments(session, dg.team, lang)]
+        out += [Reply(text=f"📈 {esc(a.name)}", image=a) for a in monday_attachments(session, dg.team, lang, now)]
     return out
 
 
-ChartHook = Callable[[Session, int, str], list[Attachment]]
+ChartHook = Callable[..., list[Attachment]]
 
 
-def monday_attachments(session: Session, team: Team, lang: str) -> list[Attachment]:
+def monday_attachments(session: Session, team: Team, lang: str, now: datetime) -> list[Attachment]:
     """Monday's charts (funnel, leaderboard) from the reports module when it exists; [] until then.
 
-    The reports module provides `handlers/commands/reports.py: monday_charts(session, team_id, lang) -> list[Attachment]`.
+    The reports module provides `handlers/commands/reports.py: monday_charts(session, team_id, lang, now=)`.
     """
     try:
         mod = importlib.import_module("handlers.commands.reports")
@@ -153,7 +161,7 @@ def monday_attachments(session: Session, team: Team, lang: str) -> list[Attachme
     if hook is None:
         return []
     try:
-        return list(hook(session, team.id or 0, lang))
+        return list(hook(session, team.id or 0, lang, now=now))
     except Exception:
         log.exception("monday charts failed", extra={"team_id": team.id})
         return []
@@ -182,7 +190,7 @@ def digest(ctx: Ctx, args: str) -> None:
             return
         cal = people.team_calendar(team)
         tdg = team_digest(ctx.session, team=team, day=cal.local(ctx.now).date(), cal=cal)
-        out = team_replies(tdg, lang=ctx.lang, session=ctx.session)
+        out = team_replies(tdg, lang=ctx.lang, now=ctx.now, session=ctx.session)
         ctx.replies.extend(out or [Reply(text=ctx.t("Nothing to report for the team today."))])
         return
     if word:

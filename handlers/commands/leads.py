@@ -127,6 +127,7 @@ def _add(ctx: Ctx, words: list[str]) -> None:
         free = [company.pop()]
     if not company:
         ctx.say("Which company? E.g. /lead add Acme Tom 13800001111 source fair")
+        ctx.ask("complete", {"prefix": "/lead add " + " ".join(words)})
         return
     person = extra.get("person") or (" ".join(free) or None)
     try:
@@ -198,7 +199,8 @@ def _act(ctx: Ctx, num: int, words: list[str]) -> None:
         leads.disqualify(ctx.session, lead=lead, by=ctx.me, reason=" ".join(words[1:]), now=ctx.now)
         ctx.say("Lead #{i} disqualified.", i=lead.id)
     elif verb in ("assign", "分配"):
-        who = lookup.user(ctx, " ".join(words[1:])) if len(words) > 1 else None
+        who = (lookup.user(ctx, " ".join(words[1:]), lambda ref: f"/lead {lead.id} assign {ref}")
+               if len(words) > 1 else None)
         if who is None:
             if len(words) <= 1:
                 usage(ctx, "lead")

@@ -10,7 +10,7 @@ from handlers.fmt import day, money
 from handlers.markup import esc
 from handlers.parsing import find_date, find_money, read_plan
 from handlers.registry import command, usage
-from sales import orders
+from sales import orders, ranges
 from sales.access import order_scope
 from sales.errors import RuleError
 from sales.quotes import number
@@ -57,7 +57,8 @@ def plan(ctx: Ctx, args: str) -> None:
     """Set a payment plan like `30% now, 40% 2027-01-15, rest 2027-03-01`."""
     ref, text = _split_ref(ctx, args)
     if not ref:
-        usage(ctx, "plan")
+        ctx.say("For which order? (number or customer)")
+        ctx.ask("complete", {"prefix": "/plan"})
         return
     o = lookup.order(ctx, ref, lambda r: f"/plan {r} {text}")
     if o is None:
@@ -85,11 +86,16 @@ def paid(ctx: Ctx, args: str) -> None:
     """Record a payment against an order."""
     ref, rest = _split_ref(ctx, args)
     words = rest.split()
-    if not ref or not words:
-        usage(ctx, "paid")
+    if not ref:
+        ctx.say("For which order? (number or customer)")
+        ctx.ask("complete", {"prefix": "/paid"})
         return
     o = lookup.order(ctx, ref, lambda r: f"/paid {r} {rest}")
     if o is None:
+        return
+    if not words:
+        ctx.say("How much was received for order #{o}?", o=o.id)
+        ctx.ask("complete", {"prefix": f"/paid {o.id}"})
         return
     try:
         amount = number(words[0])
@@ -100,15 +106,14 @@ def paid(ctx: Ctx, args: str) -> None:
         if found is None:
             raise
         amount = found.amount
+    ranges.check_money(amount)
     paid_on = ctx.local_now.date()
     if len(words) > 1:
         got = paid_date(ctx, " ".join(words[1:]))
         if got is None:
             usage(ctx, "paid")
             return
-        if got > paid_on:
-            raise RuleError("paid_in_future", date=got.isoformat())
-        paid_on = got
+        paid_on = ranges.check_paid_on(got, paid_on)
     orders.record_payment(ctx.session, order=o, amount=amount, paid_on=paid_on, by=ctx.me, now=ctx.now)
     deal_news.paid(ctx, o, amount)
     ctx.say("Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",

@@ -20,6 +20,7 @@ from sales import quotes
 from sales.access import MANAGERS, SELLERS, can_see_deal, deal_scope
 from sales.errors import RuleError
 from sales.refs import as_id
+from storage import locks
 from storage.models import Approval, Customer, Deal, Quote, User
 
 _DISCOUNT = re.compile(r"\s+(?:discount|折扣|优惠|打折)\s*[:：]?\s*(\S+)\s*$", re.I)
@@ -171,6 +172,7 @@ def decide(ctx: Ctx, approval_id: int, approve: bool) -> None:
     if ap is None:
         ctx.say("That approval does not exist.")
         return
+    locks.for_update(ctx.session, ap)  # an approve and a reject at once: the second is told who decided
     if ap.status != "pending":
         who = ctx.session.get(User, ap.decided_by) if ap.decided_by else None
         status = {"approved": N_("approved"), "rejected": N_("rejected"),

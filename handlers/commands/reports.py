@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
@@ -156,12 +156,13 @@ def amount_of(word: str) -> Decimal:
     return number(w)
 
 
-def monday_charts(session: Session, team_id: int, lang: str, *, now: datetime | None = None,
+def monday_charts(session: Session, team_id: int, lang: str, *, now: datetime,
                   period: Period | None = None) -> list[Attachment]:
-    """The team's funnel and leaderboard charts for the Monday digest (last week unless told); none when empty."""
+    """The team's funnel and leaderboard charts for the Monday digest (the week before `now`, the injected clock,
+    unless told); none when empty."""
     team = session.get(Team, team_id)
     tz_name = team.tz if team else "Asia/Shanghai"
-    today = (now or datetime.now(UTC)).astimezone(zone(tz_name)).date()
+    today = now.astimezone(zone(tz_name)).date()
     period = period or span("week", today, -1)
     out = []
     for kind in ("funnel", "reps"):

@@ -20,14 +20,9 @@ from storage.models import AuditLog, Contact, Customer, Deal, Quote, SalesOrder,
 HISTORY = 20
 
 
-def any_user(ctx: Ctx, name: str) -> User | None:
-    """A user of the company by name, active or not (case-insensitive)."""
-    name = name.strip().lstrip("@")
-    for u in ctx.session.exec(select(User)).all():
-        if u.name.casefold() == name.casefold():
-            return u
-    ctx.say("No user “{n}” found.", n=esc(name))
-    return None
+def any_user(ctx: Ctx, ref: str, redo: lookup.Redo | None = None) -> User | None:
+    """A user of the company, active or not, by `#id`, `@handle` or name; a choice when several match."""
+    return lookup.user(ctx, ref, redo, active_only=False)
 
 
 def _customer_and_user(ctx: Ctx, args: str, name: str) -> tuple[Customer, User] | None:
@@ -35,10 +30,10 @@ def _customer_and_user(ctx: Ctx, args: str, name: str) -> tuple[Customer, User] 
     if len(words) < 2:
         usage(ctx, name)
         return None
-    who = lookup.user(ctx, words[-1])
+    rest = " ".join(words[:-1])
+    who = lookup.user(ctx, words[-1], lambda ref: f"/{name} {rest} {ref}")
     if who is None:
         return None
-    rest = " ".join(words[:-1])
     c = lookup.customer(ctx, rest, lambda ref: f"/{name} {ref} {words[-1]}")
     return (c, who) if c is not None else None
 
@@ -78,8 +73,8 @@ def reassign_cmd(ctx: Ctx, args: str) -> None:
     if len(words) != 2:
         usage(ctx, "reassign")
         return
-    source = any_user(ctx, words[0])
-    target = lookup.user(ctx, words[1]) if source is not None else None
+    source = any_user(ctx, words[0], lambda ref: f"/reassign {ref} {words[1]}")
+    target = lookup.user(ctx, words[1], lambda ref: f"/reassign #{source.id} {ref}") if source is not None else None
     if source is None or target is None:
         return
     _reassign(ctx, source, target)
@@ -103,8 +98,10 @@ def deactivate_cmd(ctx: Ctx, args: str) -> None:
     if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() not in ("to", "给", "→")):
         usage(ctx, "deactivate")
         return
-    user = any_user(ctx, words[0])
-    target = (lookup.user(ctx, words[2]) if len(words) == 3 else None) if user is not None else None
+    tail = " ".join(words[1:])
+    user = any_user(ctx, words[0], lambda ref: f"/deactivate {ref} {tail}".rstrip())
+    target = (lookup.user(ctx, words[2], lambda ref: f"/deactivate #{user.id} {words[1]} {ref}")
+              if len(words) == 3 and user is not None else None)
     if user is None or (len(words) == 3 and target is None):
         return
     sharing.deactivate(ctx.session, user=user, by=ctx.me, now=ctx.now)
@@ -121,7 +118,7 @@ def deactivate_cmd(ctx: Ctx, args: str) -> None:
 @command("reactivate", "/reactivate USER", "let a deactivated user in again", roles=ADMINS)
 def reactivate_cmd(ctx: Ctx, args: str) -> None:
     """Reactivate a user."""
-    user = any_user(ctx, args) if args.strip() else None
+    user = any_user(ctx, args, lambda ref: f"/reactivate {ref}") if args.strip() else None
     if user is None:
         if not args.strip():
             usage(ctx, "reactivate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -134,18 +135,37 @@ def part_hits(text: str) -> list[PartHit]:
     return [PartHit(m.start(), m.end(), _CN_PARTS.get(m.group()) or _EN_PARTS[m.group()]) for m in _PART.finditer(text)]
 
 
-def part_for(text: str, hit: TimeHit, parts: list[PartHit]) -> str | None:
+class Parts:
+    """Part-of-day hits ordered by end and by start, so each time finds its neighbours in log time."""
+
+    def __init__(self, parts: list[PartHit]) -> None:
+        self.by_end = sorted(parts, key=lambda p: p.end)
+        self.ends = [p.end for p in self.by_end]
+        self.by_start = sorted(parts, key=lambda p: p.start)
+        self.starts = [p.start for p in self.by_start]
+
+    def before(self, pos: int) -> PartHit | None:
+        """The part ending nearest before pos (the first written, on a tie)."""
+        k = bisect.bisect_right(self.ends, pos)
+        return self.by_end[bisect.bisect_left(self.ends, self.ends[k - 1])] if k else None
+
+    def after(self, pos: int) -> PartHit | None:
+        """The part starting nearest after pos."""
+        k = bisect.bisect_left(self.starts, pos)
+        return self.by_start[k] if k < len(self.by_start) else None
+
+
+def part_for(text: str, hit: TimeHit, parts: Parts) -> str | None:
     """The part of the day that qualifies a time: the nearest one just before it, else just after it."""
-    for part in sorted((p for p in parts if p.end <= hit.start), key=lambda p: -p.end):
-        gap = text[part.end : hit.start]
+    before = parts.before(hit.start)
+    if before is not None:
+        gap = text[before.end : hit.start]
         # a one-character part (早, 晚) counts only right before the hour: 晚8点, not 晚了 8点
-        if gap == "" or (part.end - part.start > 1 and _GAP_BEFORE.fullmatch(gap)):
-            return part.part
-        break
-    for part in sorted((p for p in parts if p.start >= hit.end), key=lambda p: p.start):
-        if _GAP_AFTER.fullmatch(text[hit.end : part.start]):
-            return part.part
-        break
+        if gap == "" or (before.end - before.start > 1 and _GAP_BEFORE.fullmatch(gap)):
+            return before.part
+    after = parts.after(hit.end)
+    if after is not None and _GAP_AFTER.fullmatch(text[hit.end : after.start]):
+        return after.part
     return None
 
 

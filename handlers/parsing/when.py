@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -12,7 +13,7 @@ from handlers.parsing import dates_en, dates_zh
 from handlers.parsing.calendar import AMBIGUOUS, OK, PAST, DateHit, aware
 from handlers.parsing.fallback import dateparser_when
 from handlers.parsing.text import ascii_re, mask
-from handlers.parsing.times import PartHit, TimeHit, part_for, part_hits, resolve, time_hits
+from handlers.parsing.times import PartHit, Parts, TimeHit, part_for, part_hits, resolve, time_hits
 
 Prefer = Literal["future", "past"]
 _RULES = dates_zh.RULES + dates_en.RULES
@@ -64,6 +65,9 @@ def _accepted(hit: TimeHit, dates: list[DateHit], text: str, part: str | None) -
     return any(d.end <= hit.start and text[d.end : hit.start].strip() == "" for d in dates)
 
 
+_NEAREST = 4  # times considered on each side of a date when pairing them
+
+
 class _Clauses:
     """Which clause (a stretch between commas or full stops) a position is in."""
 
@@ -74,17 +78,31 @@ class _Clauses:
         return bisect.bisect_right(self.ends, pos)
 
 
+class _Spans:
+    """Spans sorted by start, with the furthest end so far: overlap checks in log time."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [s for s, _ in spans]
+        self.reach = list(itertools.accumulate((e for _, e in spans), max))
+
+
+def _overlaps(spans: _Spans, hit: TimeHit) -> bool:
+    before = bisect.bisect_left(spans.starts, hit.end)  # spans starting before the hit ends
+    return before > 0 and spans.reach[before - 1] > hit.start
+
+
 def moments(text: str, now: datetime, prefer: Prefer = "future") -> list[Moment]:
     """Every date or time in normalized text, each date with the time of day nearest it, in text order."""
     text = mask(text)
     clauses = _Clauses(text)
     dates = date_hits(text, now)
     usable = [d for d in dates if d.status != _INVALID]
-    date_spans = [(d.start, d.end) for d in dates]
-    parts = part_hits(text) + [PartHit(d.start, d.end, d.part) for d in dates if d.part]
+    date_spans = _Spans([(d.start, d.end) for d in dates])
+    parts = Parts(part_hits(text) + [PartHit(d.start, d.end, d.part) for d in dates if d.part])
     times: list[tuple[TimeHit, str | None]] = []
     for hit in time_hits(text):
-        if any(s < hit.end and hit.start < e for s, e in date_spans):
+        if _overlaps(date_spans, hit):
             continue
         part = part_for(text, hit, parts)
         if _accepted(hit, dates, text, part):
@@ -122,18 +140,25 @@ def _pair(
 ) -> dict[int, int]:
     """Each date's time of day: nearest first, within a clause or across nothing but punctuation."""
     options = []
+    order = sorted(range(len(times)), key=lambda j: times[j][0].start)
+    starts = [times[j][0].start for j in order]
     for i, d in enumerate(dates):
         if d.exact is not None:
             continue
-        for j, (hit, _) in enumerate(times):
+        # the few nearest times on each side: a long text must not cost dates × times
+        near = bisect.bisect_left(starts, d.start)
+        for j in order[max(0, near - _NEAREST) : near + _NEAREST]:
+            hit = times[j][0]
             gap = max(hit.start - d.end, d.start - hit.end, 0)
             between = text[min(d.end, hit.end) : max(d.start, hit.start)]
             if clauses.of(d.start) == clauses.of(hit.start) or not between.strip(" ,，"):
                 options.append((gap, i, j))
     pairs: dict[int, int] = {}
+    taken: set[int] = set()
     for _, i, j in sorted(options):
-        if i not in pairs and j not in pairs.values():
+        if i not in pairs and j not in taken:
             pairs[i] = j
+            taken.add(j)
     return pairs
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -120,6 +121,7 @@ def plan_activities(job: Job) -> None:
     known_ids = sorted(set(custs.db.values()))
     seen_acts = _existing(session, Activity, known_ids, ("customer_id", "kind", "at", "summary"))
     seen_fus = _existing(session, FollowUp, known_ids, ("customer_id", "due_at", "what"))
+    seen_tasks = {(c, w) for c, _, w in seen_fus}
     last_seen = {c.id: c.last_contact_at for c in rows_by_id(session, Customer, known_ids).values()}
     acts: list[tuple[str, dict[str, Any]]] = []
     fus: list[tuple[str, dict[str, Any]]] = []
@@ -142,17 +144,38 @@ def plan_activities(job: Job) -> None:
                 made = True
             if lasts.get(key) is None or at > lasts[key]:
                 lasts[key] = at
-        due_day = vals.get("next_followup") or (vals.get("at") if not done else None)
+        # The sheet says a row is open only in its status column; a past row not said open is history.
+        said_open = has_done and not done and bool(str(vals.get("done") or "").strip())
+        due_day = vals.get("next_followup") or _relative_day(vals.get("next_step") or summary, vals.get("at"))
+        if due_day is None and said_open:
+            due_day = vals.get("at")
         if due_day is not None:
             day = due_day.date() if isinstance(due_day, datetime) else due_day
             due, has_time = due_instant(due_day if isinstance(due_day, datetime) else day, tz)
             what = (vals.get("next_step") or summary)[:300]
-            ident2 = (cid, due, what)
-            if ident2 not in seen_fus:
-                seen_fus.add(ident2)
-                fus.append((key, dict(owner_id=who.id, due_at=due, has_time=has_time, what=what, reason="manual",
-                                      status="open", created_at=now)))
-                made = True
+            if due < now and not said_open:
+                if not made:  # a planned contact that is past: history (a done activity), not a task
+                    at = job.to_utc(vals["at"]) if "at" in vals else due
+                    ident = (cid, kind, at, summary)
+                    if ident not in seen_acts:
+                        seen_acts.add(ident)
+                        acts.append((key, dict(user_id=who.id, kind=kind, at=at, summary=summary,
+                                               next_step=vals.get("next_step"), created_at=now)))
+                        made = True
+                    if lasts.get(key) is None or at > lasts[key]:
+                        lasts[key] = at
+                due_day = None
+            else:
+                ident2: tuple[Any, ...] = (cid, due, what)
+                if due < now:  # open in the sheet but dated in the past: due now, never in the past
+                    ident2 = (cid, None, what)  # once per customer and task, whenever it is imported again
+                    due, has_time = now, False
+                if ident2 not in seen_fus and (ident2[1] is not None or (cid, what) not in seen_tasks):
+                    seen_fus.add(ident2)
+                    seen_tasks.add((cid, what))
+                    fus.append((key, dict(owner_id=who.id, due_at=due, has_time=has_time, what=what,
+                                          reason="manual", status="open", created_at=now)))
+                    made = True
         plan.results.append(RowResult(row, "created" if made else "unchanged",
                                       into="" if made else f"#{cid} {vals['name']}"))
         if len(plan.samples) < 10 and made:
@@ -177,6 +200,41 @@ def plan_activities(job: Job) -> None:
         bulk_update(session, Customer, contact_updates)
 
     plan.writes = write
+
+
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_RELATIVE = re.compile(r"(大后天|后天|明天|下(?:个)?(?:周|星期|礼拜)([一二三四五六日天])?|下个?月|(\d{1,2})\s*(天|周)后"
+                       r"|(\d{1,2})月(\d{1,2})[日号]|tomorrow|next week|in (\d{1,2}) days)", re.IGNORECASE)
+
+
+def _relative_day(text: str | None, base: date | datetime | None) -> date | None:
+    """A follow-up day written relative to the row's own date (下周电话跟进, 3天后, 10月25日前, next week)."""
+    if not text or base is None:
+        return None
+    m = _RELATIVE.search(text)
+    if m is None:
+        return None
+    day = base.date() if isinstance(base, datetime) else base
+    word = m.group(1).lower()
+    shift = {"明天": 1, "后天": 2, "大后天": 3, "tomorrow": 1}.get(word)
+    if shift is not None:
+        return day + timedelta(days=shift)
+    if word.startswith("下") and "月" in word:
+        month = day.month % 12 + 1
+        year = day.year + (day.month == 12)
+        return date(year, month, min(day.day, 28))
+    if word.startswith("下") or word == "next week":
+        monday = day - timedelta(days=day.weekday()) + timedelta(days=7)
+        return monday + timedelta(days=_WEEKDAYS.get(m.group(2) or "一", 0))
+    if m.group(3):
+        return day + timedelta(days=int(m.group(3)) * (7 if m.group(4) == "周" else 1))
+    if m.group(7):
+        return day + timedelta(days=int(m.group(7)))
+    try:
+        found = date(day.year, int(m.group(5)), int(m.group(6)))
+    except ValueError:
+        return None
+    return found if found >= day else found.replace(year=day.year + 1)
 
 
 def _existing(session: Session, model: Any, customer_ids: list[int], cols: tuple[str, ...]) -> set[tuple[Any, ...]]:

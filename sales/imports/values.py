@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import cn2an
 import phonenumbers
 
 from sales.names import name_key, pinyin_key
@@ -115,6 +114,8 @@ def _amount_text(raw: str, unit: Decimal) -> Decimal:
     except InvalidOperation:
         pass
     try:
+        import cn2an  # 0.5 s to import: only when a cell needs it
+
         return Decimal(str(cn2an.cn2an(s, "smart"))) * unit
     except (ValueError, KeyError, TypeError, IndexError, InvalidOperation):
         raise Bad("bad_amount", raw) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, ScalarSelect, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
@@ -58,9 +59,10 @@ def customers_added(session: Session) -> None:
     """Mark that this transaction creates customers, so every process looks for them when it commits."""
     # On PostgreSQL a lower id can commit after a higher one; max_id alone would never show it.
     session.info[_ADDED] = True
+    if not event.contains(session, "before_commit", _bump_adds):
+        event.listen(session, "before_commit", _bump_adds)
 
 
-@event.listens_for(OrmSession, "before_commit")
 def _bump_adds(session: OrmSession) -> None:
     """Bump the creation counter as the transaction commits: its row stays locked for the commit alone."""
     if session.info.pop(_ADDED, False):
@@ -72,6 +74,12 @@ def _search(session: Session, query: str, limit: int) -> list[Candidate]:
     """Search this process's name index, brought up to date first; the index is not thread-safe."""
     with _lock:
         return _index(session).find(query, limit=limit)
+
+
+def warm(session: Session) -> None:
+    """Build this process's name index now (a serving process does it at start, off the request path)."""
+    with _lock:
+        _index(session).find("预热 warm-up", limit=1)  # and what a query loads: pypinyin's tables, rapidfuzz
 
 
 def _state(session: Session) -> tuple[int, int, int, str]:
@@ -166,13 +174,22 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
     return [c for c in wide if c.id in visible][:limit]
 
 
-def exact_customers(session: Session, *, user: User, name: str, limit: int = 2) -> list[int]:
-    """Visible customers whose normalized name is exactly that of `name` (an index lookup)."""
-    key = name_key(name)
-    if not key:
-        return []
-    q = select(Customer.id).where(col(Customer.name_key) == key, customer_scope(user)).limit(limit)
-    return [int(i or 0) for i in session.exec(q).all()]
+def exact_customer_rows(session: Session, *, user: User, names: list[str], limit: int = 20) -> dict[str, list[Customer]]:
+    """For each of `names`, the visible customers whose normalized name is exactly its own: one statement."""
+    keys: dict[str, list[str]] = {}
+    for name in names:
+        key = name_key(name)
+        if key:
+            keys.setdefault(key, []).append(name)
+    if not keys:
+        return {}
+    rows = session.exec(select(Customer).where(col(Customer.name_key).in_(list(keys)), customer_scope(user))
+                        .order_by(col(Customer.id)).limit(limit)).all()
+    found: dict[str, list[Customer]] = {name: [] for name in names}
+    for row in rows:
+        for name in keys.get(row.name_key, []):
+            found[name].append(row)
+    return found
 
 
 def find_any_customer(session: Session, *, name: str, limit: int = 5) -> list[Candidate]:
@@ -186,3 +203,20 @@ def find_any_customer(session: Session, *, name: str, limit: int = 5) -> list[Ca
             found.append(cand)
             seen.add(cand.id)
     return found[:limit]
+
+
+CLOSEST_SCAN = 20_000  # visible names compared at most when nothing matched
+
+
+def closest_customers(session: Session, *, user: User, query: str, limit: int = 3) -> list[Candidate]:
+    """The visible customers whose names are nearest to `query` even when none matches it (a typo, a wrong
+    word): what "not found" offers instead."""
+    key = name_key(query)
+    if not key:
+        return []
+    rows = session.exec(select(Customer.id, Customer.name, Customer.name_key).where(customer_scope(user))
+                        .order_by(col(Customer.id)).limit(CLOSEST_SCAN)).all()
+    keys = {int(i or 0): k for i, _, k in rows}
+    names = {int(i or 0): n for i, n, _ in rows}
+    best = process.extract(key, keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=40)
+    return [Candidate(id=cid, name=names[cid], score=float(score), how="fuzzy") for _, score, cid in best]

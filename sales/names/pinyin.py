@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-
-from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-from pypinyin.contrib.tone_convert import to_normal
+from typing import Any
 
 from sales.names.chars import _HAN_RE, _PART_RE, _PLAIN_HAN_RE
 
@@ -13,15 +11,24 @@ _MAX_PHRASE = 6
 
 
 @cache
+def _dicts() -> tuple[dict[int, str], dict[str, list[list[str]]], Any]:
+    """pypinyin's tables and tone stripper, loaded on first use (0.7 s: not at start-up)."""
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+    from pypinyin.contrib.tone_convert import to_normal
+
+    return PINYIN_DICT, PHRASES_DICT, to_normal
+
+
+@cache
 def _toneless(syllable: str) -> str:
     """Tone marks removed (lǜ → lv)."""
-    return str(to_normal(syllable))
+    return str(_dicts()[2](syllable))
 
 
 @cache
 def _reading(char: str) -> tuple[str, bool] | None:
     """Default toneless reading of a Han character and whether it has others; None if not Han."""
-    listed = PINYIN_DICT.get(ord(char))
+    listed = _dicts()[0].get(ord(char))
     if not listed:
         return None
     readings = [_toneless(r) for r in listed.split(",")]
@@ -44,13 +51,13 @@ def _char_pinyin(char: str) -> tuple[str, bool]:
 @cache
 def _phrase_pinyin(phrase: str) -> tuple[str, ...]:
     """Cleaned syllables of a listed phrase."""
-    return tuple(_clean(_toneless(p[0])) for p in PHRASES_DICT[phrase])
+    return tuple(_clean(_toneless(p[0])) for p in _dicts()[1][phrase])
 
 
 @cache
 def _phrase_prefixes() -> frozenset[str]:
     """Every beginning (two characters or more) of a listed phrase: the longest match stops where these do."""
-    return frozenset(p[:k] for p in PHRASES_DICT for k in range(2, min(len(p), _MAX_PHRASE) + 1))
+    return frozenset(p[:k] for p in _dicts()[1] for k in range(2, min(len(p), _MAX_PHRASE) + 1))
 
 
 def _han_pinyin(run: str) -> list[str]:
@@ -59,6 +66,7 @@ def _han_pinyin(run: str) -> list[str]:
     if not any(poly for _, poly in chars):
         return [syl for syl, _ in chars]
     prefixes = _phrase_prefixes()
+    phrases = _dicts()[1]
     out: list[str] = []
     i, n = 0, len(run)
     while i < n:
@@ -67,7 +75,7 @@ def _han_pinyin(run: str) -> list[str]:
             piece = run[i : i + k]
             if piece not in prefixes:
                 break
-            phrase = PHRASES_DICT.get(piece)
+            phrase = phrases.get(piece)
             if phrase is not None and len(phrase) == k:
                 size = k
         if size:

@@ -6,6 +6,7 @@ later is covered without being named here.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
@@ -21,11 +22,12 @@ from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as select_rows
 
 from sales import audit
+from sales.cards.saving import scans_of
 from sales.names import initials_key, name_key, pinyin_key
 from sales.names.dedupe import company_key
 from sales.names.directory import bump_names
 from sales.privacy import ERASED, Person, needle_pattern, needles, retention_of, same_person
-from storage.models import AuditUnlock, Contact, Customer, ImportBatch, Lead, User
+from storage.models import AuditUnlock, CardScan, Contact, Customer, ImportBatch, Lead, User
 
 # The company's own people, settings and machinery keys: not data about the people sold to.
 SKIP_TABLES = frozenset({"user", "team", "invite", "stage", "chatidentity", "counter", "ratewindow", "processedevent",
@@ -96,6 +98,12 @@ def find(session: Session, person: Person) -> Found:
     return found
 
 
+def _card_scans(session: Session, found: Found) -> list[CardScan]:
+    """The business card photos of the person: saved with their contacts, or still undecided and naming them."""
+    return scans_of(session, contact_ids=[c.id for c in found.contacts if c.id is not None],
+                    scan_ids=[int(k["id"]) for t, k, _, _ in found.mentions if t == "cardscan"])
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -130,9 +138,12 @@ def export(session: Session, *, person: Person, by: User, now: datetime) -> byte
             continue  # already whole above
         mentions.setdefault(table, []).append({**{k: _plain(v) for k, v in key.items()}, "column": column,
                                                "value": value})
+    cards = [{**_row(scan), "image_base64": base64.b64encode(scan.image).decode("ascii") if scan.image else None}
+             for scan in _card_scans(session, found)]
     doc = {"subject": {"kind": person.kind, "id": person.id, "name": person.name, "phone": person.phone,
                        "email": person.email},
-           "generated_at": now.isoformat(), "contacts": contacts, "leads": leads, "mentions": mentions}
+           "generated_at": now.isoformat(), "contacts": contacts, "leads": leads, "mentions": mentions,
+           "business_cards": cards}
     audit.record(session, by=by.id, action="privacy.export", entity=person.kind, entity_id=person.id, now=now,
                  after={"records": sum(found.counts().values())})
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode("utf-8")
@@ -167,6 +178,10 @@ def erase(session: Session, *, person: Person, by: User, now: datetime) -> Count
         new = None if table == "lead" and column in ("person", "phone", "email") else pattern.sub(ERASED, value)
         session.execute(update(tbl).where(*[tbl.c[k] == v for k, v in key.items()]).values({column: new}))
         touched.add((table, tuple(sorted(key.items()))))
+    scans = _card_scans(session, found)
+    if scans:  # the photos go whole, before the contacts they were saved with
+        session.execute(delete(CardScan).where(col(CardScan.id).in_([x.id for x in scans])))
+        touched |= {("cardscan", (("id", x.id),)) for x in scans}
     if contact_ids:
         session.execute(delete(Contact).where(col(Contact.id).in_(contact_ids)))
         touched |= {("contact", (("id", i),)) for i in contact_ids}

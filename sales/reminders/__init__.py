@@ -10,13 +10,13 @@ morning); what it says and to whom is decided again when it is sent (`sales.remi
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, false, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from sales import quotes
@@ -40,8 +40,8 @@ MANAGER_FROM = 7  # days overdue from which the manager is told too
 NUDGE_AFTER_HOURS = 4  # working hours an approval may wait
 LEAD_AFTER = timedelta(hours=24)
 LEAD_CATCH_UP = timedelta(days=7)
-MANAGER_OVERDUE = timedelta(days=3)  # overdue follow-ups reach the manager's digest after this
 CADENCE_WHAT = "定期回访 · regular check-in"
+CADENCE_PER_DAY = 5  # cadence follow-ups the bot puts on one rep's working day (Settings.cadence_per_day)
 _KEY_CHUNK = 500
 
 
@@ -116,7 +116,15 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
             seen.pop(k, None)  # known already: not even attempted, so PostgreSQL burns no sequence values
     if not seen:
         return set()
-    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    make: Any  # each dialect imported when used: the PostgreSQL one costs a tenth of a second of a SQLite start-up
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        make = pg_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        make = sqlite_insert
     stmt = make(Reminder).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(col(Reminder.dedupe_key))
     # In key order: two processes inserting the same keys wait for each other in one order, never deadlock.
     return set(session.execute(stmt, [seen[k] for k in sorted(seen)]).scalars())
@@ -133,8 +141,13 @@ def followup_rows(session: Session, people: People, now: datetime) -> list[dict[
     return rows
 
 
-def cadence_followups(session: Session, people: People, now: datetime) -> int:
-    """Customers past their grade's cadence with nothing scheduled get a follow-up for their owner."""
+def cadence_followups(session: Session, people: People, now: datetime, per_day: int = CADENCE_PER_DAY) -> int:
+    """Customers past their grade's cadence with nothing scheduled get a follow-up for their owner.
+
+    Never in the past: a customer first seen with a last contact long ago is due at the owner's next working
+    moment, not at the cadence's date. At most `per_day` cadence follow-ups land on one owner's working day,
+    grade A first, then the longest waiting; the rest wait for a later pass (their day has no room yet).
+    """
     last = func.coalesce(col(Customer.last_contact_at), col(Customer.created_at))
     per_team = []
     for team_id, team in [*people.teams.items(), (None, None)]:
@@ -149,13 +162,25 @@ def cadence_followups(session: Session, people: People, now: datetime) -> int:
                              col(FollowUp.created_at) >= last)
     q = (select(col(Customer.id), col(Customer.owner_id), col(Customer.grade), col(Customer.team_id), last)
          .where(col(Customer.status) == "active", or_(false(), *per_team), ~scheduled, ~already))
-    markers, plans = [], {}
+    wanted = []
     for cid, owner, grade, team_id, last_at in session.execute(q):
         n = _cadence_days(people.teams.get(team_id or 0)).get(grade)
         if n is None:
             continue
         cal = people.calendar(owner)
-        due = cal.working_moment(cal.at(cal.local(last_at).date() + timedelta(days=n), DEFAULT_HOUR))
+        nominal = cal.working_moment(cal.at(cal.local(last_at).date() + timedelta(days=n), DEFAULT_HOUR))
+        wanted.append((grade, nominal, cid, owner, last_at))
+    if not wanted:
+        return 0
+    taken = _cadence_taken(session, people, now)
+    markers, plans = [], {}
+    for _grade, nominal, cid, owner, last_at in sorted(wanted, key=lambda w: (w[0], w[1], w[2])):
+        cal = people.calendar(owner)
+        due = max(nominal, cal.working_moment(now))  # never in the past
+        day = (owner, cal.local(due).date())
+        if taken[day] >= per_day:
+            continue  # this working day is full: a later pass places it
+        taken[day] += 1
         key = f"cad:{cid}:{epoch(last_at)}"
         markers.append(_row("cadence", key, due, owner, {"customer": cid}, now, status="done"))
         plans[key] = dict(customer_id=cid, owner_id=owner, due_at=due, has_time=False, what=CADENCE_WHAT,
@@ -164,6 +189,16 @@ def cadence_followups(session: Session, people: People, now: datetime) -> int:
     if made:
         session.execute(insert(FollowUp), [plans[k] for k in sorted(made)])
     return len(made)
+
+
+def _cadence_taken(session: Session, people: People, now: datetime) -> Counter[tuple[int | None, date]]:
+    """Cadence follow-ups already placed on each owner's local days from yesterday on (any status)."""
+    q = select(col(FollowUp.owner_id), col(FollowUp.due_at)).where(
+        col(FollowUp.reason) == "cadence", col(FollowUp.due_at) >= now - timedelta(days=1))
+    taken: Counter[tuple[int | None, date]] = Counter()
+    for owner, due in session.execute(q):
+        taken[(owner, people.calendar(owner).local(due).date())] += 1
+    return taken
 
 
 def _cadence_days(team: Team | None) -> dict[str, int]:
@@ -305,10 +340,11 @@ class Planned:
         return sum(self.counts.values())
 
 
-def plan(session: Session, *, now: datetime, default_tz: str = "Asia/Shanghai", digests: bool = True) -> Planned:
+def plan(session: Session, *, now: datetime, default_tz: str = "Asia/Shanghai", digests: bool = True,
+         cadence_per_day: int = CADENCE_PER_DAY) -> Planned:
     """Create every reminder whose moment has come (and cadence follow-ups); safe to run anywhere, any time."""
     people = People.load(session, default_tz)
-    counts = {"cadence": cadence_followups(session, people, now)}
+    counts = {"cadence": cadence_followups(session, people, now, cadence_per_day)}
     rows = [*followup_rows(session, people, now), *installment_rows(session, people, now),
             *nudge_rows(session, people, now), *lead_rows(session, people, now)]
     if digests:

@@ -1,10 +1,20 @@
-"""A team's working calendar in one person's zone: working days and hours, holidays, quiet hours."""
+"""A team's working calendar in one person's zone: working days and hours, holidays, quiet hours.
+
+Public holidays and make-up working days (China's 调休) come from the `holidays` package (its data ships inside
+the package: nothing is downloaded), for the country of the team's zone; the team's own days off and working days
+(`/config holiday`, `/config workday`) come before it, and `/config holidays off|XX` picks another country or none.
+"""
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holiday_library
 
 from storage.models import Team, User
 
@@ -33,6 +43,47 @@ def hhmm(text: str, fallback: time) -> time:
         return fallback
 
 
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """Each IANA zone's country code, from the zone.tab of the system's time zone data."""
+    out: dict[str, str] = {"Asia/Shanghai": "CN", "Asia/Urumqi": "CN", "Asia/Hong_Kong": "HK", "Asia/Taipei": "TW"}
+    for base in zoneinfo.TZPATH:
+        tab = Path(base) / "zone.tab"
+        if tab.is_file():
+            for line in tab.read_text(encoding="utf-8", errors="replace").splitlines():
+                parts = line.split("\t")
+                if len(parts) >= 3 and not line.startswith("#"):
+                    out.setdefault(parts[2], parts[0])
+            break
+    return out
+
+
+def country_of(team: Team | None, default_tz: str) -> str | None:
+    """Whose public holidays a team keeps: its own choice (`@XX` or `@off` in `Team.holidays`), else the
+    country of its zone."""
+    for word in (team.holidays if team else "").split():
+        if word.startswith("@"):
+            code = word[1:].upper()
+            return None if code == "OFF" else code
+    return _zone_countries().get(team.tz if team else default_tz)
+
+
+def known_country(code: str) -> bool:
+    """Whether the holidays package knows this country code."""
+    return code.upper() in holiday_library.list_supported_countries()
+
+
+@functools.lru_cache(maxsize=128)
+def official(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """A country's public holidays (days off) and make-up working days of one year; none when unknown."""
+    try:
+        book = holiday_library.country_holidays(country, years=year)
+    except NotImplementedError:
+        return frozenset(), frozenset()
+    off = frozenset(d for d in book if d.year == year)
+    return off, frozenset(d for d in book.weekend_workdays if d.year == year)
+
+
 def _dates(text: str) -> frozenset[date]:
     out = set()
     for word in (text or "").replace(",", " ").split():
@@ -53,8 +104,9 @@ class Calendar:
     work_end: time = time(18, 0)
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
-    holidays: frozenset[date] = frozenset()
-    extra_workdays: frozenset[date] = frozenset()
+    holidays: frozenset[date] = frozenset()  # the team's own days off
+    extra_workdays: frozenset[date] = frozenset()  # the team's own working days
+    country: str | None = None  # whose public holidays and make-up working days count (the holidays package)
 
     @classmethod
     def of(cls, team: Team | None, user: User | None = None, default_tz: str = "Asia/Shanghai") -> Calendar:
@@ -65,7 +117,7 @@ class Calendar:
                    work_days=days, work_start=hhmm(base.work_start, time(9, 0)),
                    work_end=hhmm(base.work_end, time(18, 0)), quiet_start=hhmm(base.quiet_start, time(21, 0)),
                    quiet_end=hhmm(base.quiet_end, time(8, 0)), holidays=_dates(base.holidays),
-                   extra_workdays=_dates(base.extra_workdays))
+                   extra_workdays=_dates(base.extra_workdays), country=country_of(team, default_tz))
 
     def local(self, at: datetime) -> datetime:
         """An instant in this calendar's zone."""
@@ -76,10 +128,19 @@ class Calendar:
         return datetime.combine(day, clock, tzinfo=self.tz).astimezone(UTC)
 
     def is_working_day(self, day: date) -> bool:
-        """A working day: a working weekday that is no holiday, or a make-up working day."""
+        """A working day: the team's own choice first, then the country's holidays and make-up working days,
+        then the team's working weekdays."""
         if day in self.extra_workdays:
             return True
-        return day.isoweekday() in self.work_days and day not in self.holidays
+        if day in self.holidays:
+            return False
+        if self.country:
+            off, work = official(self.country, day.year)
+            if day in work:
+                return True
+            if day in off:
+                return False
+        return day.isoweekday() in self.work_days
 
     def next_working_day(self, day: date) -> date:
         """`day` itself when it is a working day, else the next one."""

@@ -12,7 +12,6 @@ from sqlmodel import Session, col
 
 from sales import quotes
 from sales.access import SELLERS
-from sales.reminders import MANAGER_OVERDUE
 from sales.reminders.calendar import Calendar
 from storage.models import (
     Activity,
@@ -29,7 +28,8 @@ from storage.models import (
     User,
 )
 
-LIMIT = 20  # lines per section before "and N more"
+LIMIT = 5  # the most urgent lines of each kind before "N more"
+MANAGER_AFTER_WORKING_DAYS = 3  # a rep's follow-up reaches the manager once overdue longer than this
 CENT = Decimal("0.01")
 
 
@@ -125,8 +125,13 @@ def person_digest(session: Session, *, user: User, day: date, cal: Calendar, now
     out.my_waiting = _waiting(session, list(mine), users)
     if user.role == "manager" and user.team_id is not None:
         team = [u for u in users.values() if u.team_id == user.team_id and u.id != me and u.active]
-        late = _followups(session, [u.id or 0 for u in team], None, min(start, now - MANAGER_OVERDUE))
-        out.team_overdue = [(f, c, users[f.owner_id]) for f, c in late]
+        # Overdue more than 3 working days, counted from when it was due or, if later, made: never one made today.
+        since = day
+        for _ in range(MANAGER_AFTER_WORKING_DAYS):
+            since = cal.previous_working_day(since)
+        cutoff = cal.at(since, datetime.min.time())
+        late = _followups(session, [u.id or 0 for u in team], None, cutoff)
+        out.team_overdue = [(f, c, users[f.owner_id]) for f, c in late if max(f.due_at, f.created_at) < cutoff]
     for name in ("today", "overdue", "payments", "to_approve", "my_waiting", "team_overdue"):
         items: list[object] = getattr(out, name)
         out.counts[name] = len(items)

@@ -63,3 +63,35 @@ def test_a_sweep_shows_in_the_reminders_claimed_counter(engine: Engine, clock: F
     result = ReminderClock(engine, now=clock).sweep()
     assert result.claimed >= 7
     assert counter(client, "salesbot_reminders_claimed_total") == before + result.claimed
+
+
+
+def test_metrics_labels_come_from_the_command_registry_whatever_is_typed() -> None:
+    import random
+    import string
+
+    from bot import metrics
+    from bot.observe import observe
+    from handlers.core import command_of
+    from handlers.registry import COMMANDS, load_all
+    from handlers.types import ChatRef, Incoming
+
+    load_all()
+    rng = random.Random(16)
+    alphabet = string.ascii_letters + string.digits + "_@\ud800é"
+    sizes = []
+    for _ in range(2):
+        for i in range(5000):  # what strangers (rate-limited or not) and users may type after a slash
+            word = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30)))
+            incoming = Incoming(chat=ChatRef("console", "local", f"u{i}"), user=f"u{i}", text=f"/{word} x")
+            observe(incoming, command_of(incoming), 0.001, "limited" if i % 2 else "ok")
+        sizes.append(len(metrics.render().splitlines()))
+    for name in ("today", "visit", "VISIT@salesbot"):
+        incoming = Incoming(chat=ChatRef("console", "local", "u"), user="u", text=f"/{name} x")
+        assert command_of(incoming) == name.split("@")[0].lower()
+    text = metrics.render().decode()
+    labels = set(re.findall(r'command="([^"]*)"', text))
+    names = {c.name for c in COMMANDS.values()}
+    assert labels <= names | {"other", "click", "text"}, labels - names
+    assert "other" in labels
+    assert sizes[0] == sizes[1] == len(text.splitlines()) < 200, sizes  # 10,000 random commands later: bounded

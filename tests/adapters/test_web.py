@@ -51,11 +51,12 @@ def test_the_lead_api_takes_a_lead_with_its_token_only(client: TestClient, engin
     ok = client.post("/api/leads", json=lead, headers={"authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 201 and ok.json()["id"] > 0
     again = client.post("/api/leads", json=lead, headers={"authorization": f"Bearer {TOKEN}"})
-    assert again.status_code == 409 and again.json()["error"] == "duplicate"
+    assert again.status_code == 409 and again.json() == {"error": "duplicate",
+                                                          "reason": "a lead like this one was received before"}
     bad = client.post("/api/leads", content=b"not json", headers={"authorization": f"Bearer {TOKEN}"})
     assert bad.status_code == 400
     assert client.post("/api/leads", json={"person": "x"},
-                       headers={"authorization": f"Bearer {TOKEN}"}).status_code == 422
+                       headers={"authorization": f"Bearer {TOKEN}"}).status_code == 400
     with Session(engine) as s:
         rows = s.exec(select(Lead)).all()
         assert [r.company for r in rows] == ["远望科技有限公司"] and rows[0].phone == "+8613800138000"

@@ -125,3 +125,24 @@ def test_the_deals_room_and_the_deals_channel_are_separate_settings(engine: Engi
     channel, room_key = {"deals_channel"}, {"deals_room"}
     assert keys == [(channel, channel), (room_key, room_key), (room_key, room_key), (room_key, room_key),
                     (channel, channel), (channel, channel)]
+
+
+def test_a_feishu_room_that_is_also_the_deals_channel_keeps_one_card_per_deal(engine: Engine,
+                                                                              clock: FakeClock) -> None:
+    load_demo(engine, customers=10, now=clock())
+    app, chat = "cli_a5room", "oc_room000000000000000000000000001"
+    with transaction(session_factory(engine)) as s:
+        team = s.exec(select(Team)).one()
+        team.deals_room = f"feishu:{app}:{chat}"
+        team.deals_channel = f"{PREFIX}feishu:{app}:{chat}"
+    core = Core(engine, clock=clock, settings=Settings(default_lang="en"))
+    room = ChatRef("feishu", app, chat)
+    _alice(core, "/lang en")
+    deal_id = _won_deal(core, engine, "一卡科技有限公司")
+    rows = [r for r in _posts(engine, room) if deal_of_thread(r.thread) == deal_id]
+    payloads = [json.loads(r.payload) for r in rows]
+    # the thread's card opens it (the room's card would be the same message); at the win the thread hears the
+    # move, the card is replaced, and the thread hears of the order
+    assert [p.get("edit") for p in payloads] == [None, None, "card", None], payloads
+    assert "New deal" in payloads[0]["text"] and "Won" in payloads[1]["text"] and "Won" in payloads[2]["text"]
+    assert [b["label"] for row in payloads[2]["buttons"] for b in row] == ["Details"]

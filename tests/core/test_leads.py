@@ -54,8 +54,8 @@ def test_a_duplicate_lead_is_shown_and_the_user_chooses(engine: Engine, clock: F
         ("@bob: /lead add 华东科技 张伟 13856781234 来源 展会", "#1"),
         ("@bob: /lead add 华东科技有限公司 李四 来源 官网", ["可能重复", "华东科技"]),
         ("@bob: 1", ["又一次咨询", "#1"]),
-        ("@bob: /lead add 华南科技 王五 来源 官网", ["可能重复", "名称相近"]),
-        ("@bob: 2", "#2"),  # not the same company: created anyway
+        ("@bob: /lead add 华南科技 王五 来源 官网", ["可能重复", "名称相近", "[4] 不是"]),
+        ("@bob: 4", "#2"),  # not the same company: created anyway
     ])
     with session_factory(engine)() as s:
         assert [(x.company, x.engagement) for x in s.exec(select(Lead).order_by(Lead.id))] == [

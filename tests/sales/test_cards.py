@@ -20,6 +20,8 @@ from sales.cards import ocr as cards_ocr
 from tests.conftest import shared_file
 from tests.sales import cardgen
 
+pytestmark = pytest.mark.slow  # the OCR model: seconds a test; CI runs them all
+
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("company", "person", "title", "mobile", "phone", "email", "address")
 

@@ -302,3 +302,29 @@ def test_the_vectorized_look_alike_scan_finds_the_pairs_the_plain_one_does(
         names_of = {(ref, False): name for ref, name, _, _ in new} | {(ref, True): name for ref, name, _, _ in old}
         for a, b, is_old in set(found) - set(plain):  # a stranger is listed only when its name looks alike
             assert names.same_company(names_of[(a, False)], names_of[(b, is_old)])
+
+
+def test_past_follow_up_rows_are_history_unless_open_and_relative_phrases_read_from_the_row_date(
+        engine: Engine, clock: FakeClock) -> None:
+    team(engine, clock())  # now: Sunday 2026-11-22
+    data = xlsx([["客户名称", "跟进时间", "跟进方式", "下一步计划", "完成状态", "下次跟进时间"],
+                 ["甲公司", "2023-10-20", "电话", "下周电话跟进", "已完成", None],
+                 ["乙公司", "2023-10-22", "拜访", "准备预算材料", "进行中", None],
+                 ["丙公司", None, "电话", "回访", None, "2024-03-01"],
+                 ["丁公司", "2026-11-20", "电话", "下周三电话跟进", "已完成", None],
+                 ["戊公司", "2026-11-18", "邮件", "3天后再问", "", None]], "跟进记录")
+    plan = run(engine, data, "f.xlsx", clock())
+    with session_factory(engine)() as s:
+        names = {c.id: c.name for c in s.exec(select(Customer)).all()}
+        fus = {names[f.customer_id]: f for f in s.exec(select(FollowUp)).all()}
+        acts = {names[a.customer_id]: a for a in s.exec(select(Activity)).all()}
+    assert set(fus) == {"乙公司", "丁公司"}  # 甲 and 戊: done or not said open, and past; 丙: past, history
+    assert all(f.due_at >= clock() for f in fus.values())  # never due in the past
+    assert fus["乙公司"].due_at == clock()  # open in the sheet: due now
+    assert fus["丁公司"].due_at.astimezone(SH_TZ).date() == date(2026, 11, 25)  # 下周三 of Friday the 20th
+    assert acts["丙公司"].at.astimezone(SH_TZ).date() == date(2024, 3, 1) and set(acts) >= {"甲公司", "丙公司", "戊公司"}
+    assert plan.counts["followup.created"] == 2
+    before = snapshot(engine)
+    clock.advance(days=1)
+    assert run(engine, data, "f.xlsx", clock()).changes == 0  # imported again a day later: nothing new
+    assert snapshot(engine) == before

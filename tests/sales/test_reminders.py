@@ -202,7 +202,7 @@ def test_snooze_a_week_from_the_reminder_button(engine: Engine, clock: FakeClock
     week = next(b for r in replies for row in r.buttons for b in row if b.label == "Snooze 1 week")
     core = Core(engine, clock=clock, settings=Settings(default_lang="en"))
     got = core.handle(Incoming(chat=ChatRef("console", "local", "alice"), user="alice", action=week.action))
-    assert got[0].text == "Snoozed to Wed 2026-12-09 15:00."
+    assert got[0].text == "💤 Acme · task-0: snoozed to Wed 2026-12-09 15:00."
     with Session(engine) as s:
         people = People.load(s)
         rem = s.execute(select(Reminder).where(Reminder.kind == "followup")).scalars().one()  # type: ignore[arg-type]

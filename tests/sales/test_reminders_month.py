@@ -169,7 +169,9 @@ def test_a_month_of_reminders_and_digests(engine: Engine, clock: FakeClock) -> N
     assert by_day[("12-01", "bob")] == DIGEST_BOB_1201
     assert ("Overdue follow-ups (3)\n• Wed 2026-11-25 Delta: regular check-in (grade C)\n"
             "• Fri 2026-11-27 Bolt: 送了样品，周五再跟进\n") in by_day[("11-30", "alice")]
-    assert "Bolt" not in by_day[("11-30", "bob")]  # in the manager's only after 3 days: from Tuesday
+    # In the manager's only when overdue more than 3 working days: Friday's from Thursday on.
+    assert "Bolt" not in by_day.get(("11-30", "bob"), "") and "Coral" not in by_day.get(("12-02", "bob"), "")
+    assert "Coral" in by_day[("12-03", "bob")]
     # fay (Berlin) reads hers at 15:30 Shanghai time: the first installment was paid at 12:00, so none that day.
     assert ("11-30", "fay") not in by_day
     assert by_day[("12-15", "fay")] == ("📋 Your day, fay · Tue 2026-12-15\n\nPayments due (1)\n"
@@ -221,8 +223,6 @@ Overdue follow-ups (1)
 • Wed 2026-11-25 Delta: regular check-in (grade C)"""
 DIGEST_BOB_1201 = """📋 bob，你今天的待办 · 2026-12-01（周二）
 
-团队里逾期超过 3 天的跟进（3）
-• alice · 2026-11-25（周三） Delta：定期回访（C 级）
-• alice · 2026-11-27（周五） Bolt：送了样品，周五再跟进
-• alice · 2026-11-27（周五） 22:00 Coral：call back tomorrow 10pm"""
+团队里逾期超过 3 个工作日的跟进（1）
+• alice · 2026-11-25（周三） Delta：定期回访（C 级）"""
 

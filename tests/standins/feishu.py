@@ -78,6 +78,7 @@ class Fault:
     error: ApiError
     times: int = 1
     chat: str | None = None
+    after: int = 0  # matching calls let through first
 
 
 @dataclass
@@ -166,18 +167,21 @@ class FeishuStandIn:
         return chat_id
 
     def fail(self, route: str, code: int, msg: str, *, status: int = 400, times: int = 1,
-             headers: dict[str, str] | None = None, chat: str | None = None) -> None:
-        """Answer the next `times` calls of `route` with this error."""
-        self.faults.append(Fault(route, ApiError(code, msg, status, headers), times, chat))
+             headers: dict[str, str] | None = None, chat: str | None = None, after: int = 0) -> None:
+        """Answer the next `times` calls of `route` (after letting `after` of them through) with this error."""
+        self.faults.append(Fault(route, ApiError(code, msg, status, headers), times, chat, after))
 
-    def rate_limit(self, route: str, reset: int = 1, times: int = 1) -> None:
+    def rate_limit(self, route: str, reset: int = 1, times: int = 1, after: int = 0) -> None:
         """The gateway's frequency limit: HTTP 429, 99991400, x-ogw-ratelimit-reset."""
-        self.fail(route, 99991400, "request trigger frequency limit", status=429, times=times,
+        self.fail(route, 99991400, "request trigger frequency limit", status=429, times=times, after=after,
                   headers={"x-ogw-ratelimit-limit": "50", "x-ogw-ratelimit-reset": str(reset)})
 
     def _fault(self, route: str, chat: str | None = None) -> None:
         for f in self.faults:
             if f.route == route and f.times > 0 and f.chat in (None, chat):
+                if f.after > 0:
+                    f.after -= 1
+                    continue
                 f.times -= 1
                 raise f.error
 
@@ -372,12 +376,11 @@ class FeishuStandIn:
         self._fault("resource")
         msg = self.messages.get(message_id)
         content = json.loads(msg["body"]["content"]) if msg else {}
-        if kind not in ("file", "image") or key not in (content.get("file_key"), content.get("image_key")) or \
-                key not in self.resources:
+        if kind not in ("file", "image") or key not in _keys(content) or key not in self.resources:
             raise ApiError(234003, "File not in msg.")
         data, name, mime = self.resources[key]
         return web.Response(body=data, content_type=mime,
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'} if name else {})
 
     def _user(self, user_id: str, id_type: str) -> JSONDict:
         self._fault("user")
@@ -519,6 +522,19 @@ class FeishuStandIn:
         content = {"image_key": key} if image else {"file_key": key, "file_name": name}
         return self.message(who, kind="image" if image else "file", content=content)
 
+    def photo_post(self, who: Person, text: str, data: bytes, mime: str = "image/jpeg", *,
+                   chat: str | None = None, mention: bool = False) -> JSONDict:
+        """`who` sends a photo with words (rich text: the image, then the text), as Feishu's client does when a
+        picture is pasted into a message; Feishu serves the image back without a file name."""
+        key = f"img_v3_{next(self._ids):08x}"
+        self.resources[key] = (data, "", mime)
+        runs: list[JSONDict] = []
+        if mention:
+            runs.append({"tag": "at", "user_id": "@_user_1", "user_name": "salesbot", "style": []})
+        runs.append({"tag": "text", "text": text, "style": []})
+        content = {"title": "", "content": [[{"tag": "img", "image_key": key, "width": 1280, "height": 720}], runs]}
+        return self.message(who, chat=chat, kind="post", content=content, mention=mention)
+
     def click(self, who: Person, message_id: str, label: str) -> JSONDict:
         """card.action.trigger: `who` presses the button labelled `label` on a card as it is now."""
         msg = self.messages[message_id]
@@ -541,6 +557,16 @@ class FeishuStandIn:
     def in_chat(self, chat: str) -> list[JSONDict]:
         """The bot's messages in a chat, oldest first, as they are now."""
         return [m for m in self.messages.values() if m["chat_id"] == chat and m["sender"]["sender_type"] == "app"]
+
+
+def _keys(content: Any) -> set[str]:
+    """Every file_key and image_key a message's content holds (a rich-text message's images included)."""
+    if isinstance(content, dict):
+        found = {str(content[k]) for k in ("file_key", "image_key") if content.get(k)}
+        return found.union(*(_keys(v) for v in content.values()))
+    if isinstance(content, list):
+        return set().union(*(_keys(v) for v in content))
+    return set()
 
 
 def text_of(message: JSONDict) -> str:

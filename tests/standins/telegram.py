@@ -33,7 +33,9 @@ from tests.standins.web import Served
 JSONDict = dict[str, Any]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _JSON_PARAMS = {"reply_markup", "entities", "caption_entities", "allowed_updates", "link_preview_options",
-                "reply_parameters"}
+                "reply_parameters", "commands", "scope"}
+_SCOPES = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
+           "chat_administrators", "chat_member"}
 _INT_PARAMS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "max_connections"}
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)((?:\s[^<>]*)?)>")
 _REF = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
@@ -187,6 +189,7 @@ class BotApiStandIn:
         self._query_ids = itertools.count(9_000_001)
         self.open_queries: set[str] = set()
         self.webhook: JSONDict | None = None
+        self.menus: dict[tuple[str, str], list[JSONDict]] = {}  # (scope, language code) → commands (setMyCommands)
         self.webhook_statuses: list[int] = []
         self.files: dict[str, tuple[str, bytes, str, str]] = {}  # file_id → path, data, name, mime
         self._file_ids = itertools.count(1)
@@ -356,6 +359,21 @@ class BotApiStandIn:
             fields["caption"] = caption
         return self.message(user, chat=chat, **fields)
 
+    def photo(self, user: JSONDict, data: bytes, *, chat: JSONDict | None = None,
+              caption: str | None = None) -> JSONDict:
+        """A message update body carrying a photo the user took: Telegram's sizes of it, the largest last (each
+        size its own file; the stand-in serves the sent bytes for the largest and a stub for the thumbnail)."""
+        thumb = self._store_file("thumb.jpg", data[:64], "image/jpeg", "photos")
+        full = self._store_file("photo.jpg", data, "image/jpeg", "photos")
+        sizes = [{k: v for k, v in f.items() if k in ("file_id", "file_unique_id", "file_size")} | {"width": w,
+                 "height": h} for f, w, h in ((thumb, 90, 60), (full, 1280, 853))]
+        fields: JSONDict = {"photo": sizes}
+        if caption:
+            fields["caption"] = caption
+            if caption.startswith("/"):
+                fields["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": u16(caption.split()[0])}]
+        return self.message(user, chat=chat, **fields)
+
     async def push(self, body: JSONDict) -> int:
         """Make an update: POSTed to the webhook if one is set, else kept for getUpdates. Its update_id."""
         update = {"update_id": next(self._update_ids), **body}
@@ -408,6 +426,31 @@ class BotApiStandIn:
         if p.get("drop_pending_updates"):
             self.pending.clear()
         return True
+
+    def _menu_key(self, p: JSONDict) -> tuple[str, str]:
+        scope = p.get("scope") or {"type": "default"}
+        if scope.get("type") not in _SCOPES:
+            raise ApiError(400, "Bad Request: wrong bot command scope type specified")
+        lang = p.get("language_code") or ""
+        if lang and not re.fullmatch(r"[a-z]{2}", lang):
+            raise ApiError(400, "Bad Request: invalid language code specified")
+        where = f"{scope['type']}:{scope['chat_id']}" if "chat_id" in scope else scope["type"]
+        return where, lang
+
+    async def api_setMyCommands(self, p: JSONDict) -> bool:
+        commands = p.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands specified")
+        for c in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(c.get("command", ""))):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(c.get("description", ""))) <= 256:
+                raise ApiError(400, "Bad Request: command description is empty or too long")
+        self.menus[self._menu_key(p)] = commands
+        return True
+
+    async def api_getMyCommands(self, p: JSONDict) -> list[JSONDict]:
+        return self.menus.get(self._menu_key(p), [])
 
     async def api_getWebhookInfo(self, p: JSONDict) -> JSONDict:
         return {"url": self.webhook["url"] if self.webhook else "", "has_custom_certificate": False,
@@ -720,6 +763,9 @@ class LiveBot:
         """Telegram hands an update out again (after a restart, a timeout): wait until the bot is done with it."""
         self._done[update_id] = asyncio.Event()
         status = await self.api.deliver(self.api.history[update_id])
+        if self.bot.inbox is not None and status == 200:  # webhook: an update stored before is not stored again
+            await self.bot.inbox.idle()
+            return status
         await self.processed(update_id)
         return status
 

@@ -64,8 +64,11 @@ word = st.sampled_from(["华东", "精密", "#1", "#2", "1", "2", "3", "15%", "�
                         "1e9", "2027-01-15", "now", "rest", "; DROP TABLE deal;--", "<b>x</b>", "*_`[", "\\", "下周三下午3点",
                         "A", "#tag", "30%", "9" * 30, "\x00", "😀", "add", "new", "confirm", "to", "mine", "team",
                         "alice", "bob", "carol", "dave", "fay", "nobody", "13800001111", "a@b.co", "c:1", "l:1",
-                        "export", "erase", "basis", "consent", "contract", "until", "due", "done", "完成", "取消"])
-line = st.one_of(st.lists(word, max_size=7).map(" ".join), st.text(max_size=60))
+                        "export", "erase", "basis", "consent", "contract", "until", "due", "done", "完成", "取消",
+                        "\ud800", "a\udfffb", "\ud83d", "0.001", "9999-12-31", "1900-01-01", "¥0"])
+# Text as JSON can carry it: lone UTF-16 surrogates included (hypothesis leaves category Cs out by default).
+any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=60)
+line = st.one_of(st.lists(word, max_size=7).map(" ".join), st.text(max_size=60), any_text)
 typed = st.one_of(
     st.tuples(st.sampled_from(NAMES), line).map(lambda t: f"/{t[0]} {t[1]}"),
     line,
@@ -244,7 +247,8 @@ def slack_http(kind: str, body: Any) -> tuple[str, str]:
     if kind == "payload":
         return urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded"
     flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
-    return urlencode(flat), "application/x-www-form-urlencoded"
+    # A lone surrogate in a form field goes out as the bytes Python would write for it (not UTF-8 Slack sends).
+    return urlencode(flat, errors="surrogatepass"), "application/x-www-form-urlencoded"
 
 
 def slack_parse_any(raw: str, ctype: str) -> slack_parse.Parsed | None:
@@ -424,3 +428,31 @@ def test_fuzz_the_edges_and_the_core(engine: Engine, clock: FakeClock) -> None:
     assert not run.crashes, run.crashes[:5]
     assert not run.half, run.half[:5]
     assert total >= (10_000 if not pg else 2_500) * SCALE
+
+
+def test_deep_json_and_lone_surrogates_at_the_doors(engine: Engine, clock: FakeClock) -> None:
+    """JSON nested 100,000 deep and lone surrogates: refused (400, ParseError) or handled, never a crash."""
+    from starlette.testclient import TestClient
+
+    from bot.adapters.telegram.app import TelegramBot
+    from bot.web import Parts, build
+
+    deep = ["[" * n + "]" * n for n in (10, 1_000, 100_000)] + ['{"a":' * 100_000 + "1" + "}" * 100_000]
+    for body in deep:
+        with pytest.raises(slack_parse.ParseError):
+            slack_parse.body_from_http(body, "application/json")
+    bot = TelegramBot(Core(engine, clock=clock), token="123456:TEST-token-for-the-fuzz-door")
+    bot._secret = "fuzz-secret-0123456789"
+    with TestClient(build(Parts(engine=engine, core=Core(engine, clock=clock), telegram=bot))) as client:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "fuzz-secret-0123456789"}
+        for body in deep:
+            assert client.post("/telegram", content=body.encode(), headers=headers).status_code == 400
+        lone = '{"update_id": 5, "message": {"message_id": 1, "date": 1, "text": "/today \\ud800",' \
+               ' "chat": {"id": 1, "type": "private"}}}'
+        assert client.post("/telegram", content=lone.encode(), headers=headers).status_code == 200
+    load_demo(engine, customers=3, now=clock())
+    core = Core(engine, clock=clock)
+    for said in ("\ud800", "/customer add 甲\udfff乙", "/note #1 \ud83d", "/today \udc00"):
+        replies = core.handle(Incoming(chat=ChatRef("console", "local", "alice"), user="alice", text=said,
+                                       event_id=f"lone-{said!r}"))
+        assert not any(f in r.text for r in replies for f in FAILURE), (said, replies)

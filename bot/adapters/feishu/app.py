@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from bot.adapters.feishu import parse, render
 from bot.adapters.feishu.api import NETWORK, FeishuApi, FeishuError, Profile, classify
-from bot.delivery import AsyncSender, RetryAfter, deliver_due_async
+from bot.delivery import AsyncSender, RetryAfter, Undeliverable, deliver_due_async
 from handlers import outbox
 from handlers.core import Core
 from handlers.deal_news import deal_of_thread
@@ -26,7 +26,17 @@ from storage.threads import claim_root, deal_thread, link, linked, root_of, set_
 log = logging.getLogger("salesbot.feishu")
 _RUNNING: dict[str, Feishu] = {}  # app id → this process's started adapter: the outbox sender uses it
 PROFILE_TTL = 3600.0  # seconds a person's name and language are taken as known
+CHAT_PACE = 0.2  # seconds between two messages to one chat: Feishu takes 5 a second per person or group
 T = TypeVar("T")
+
+
+class Unsent(Exception):
+    """A reply Feishu took only in part (a long text's first pieces, say) before refusing the rest: `rest` is
+    what is left to send, `cause` why it was refused, `posted` the ids of the messages that went out."""
+
+    def __init__(self, rest: Reply, cause: Exception, posted: list[str]) -> None:
+        super().__init__(str(cause))
+        self.rest, self.cause, self.posted = rest, cause, posted
 
 
 class Feishu:
@@ -45,6 +55,7 @@ class Feishu:
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._modes: dict[str, bool] = {}  # chat id → whether it is a private chat
         self._deliver_lock = asyncio.Lock()
+        self._paced: dict[str, float] = {}  # chat → when the next message to it may go (loop time)
         self._stops: list[Callable[[], Awaitable[None]]] = []
 
     # --- running ------------------------------------------------------------------------------------
@@ -163,8 +174,12 @@ class Feishu:
         except (FeishuError, *NETWORK) as exc:
             log.warning("feishu file not fetched", extra={"error": type(exc).__name__})
             return inc
-        # One over the setting is refused by the core's own check (handlers.trust.gate), in the person's words.
-        return replace(inc, file=Attachment(name=name or ref.name, mime=mime, data=data))
+        name = name or ref.name
+        if ref.kind == "image":  # a photo: the same neutral document as a picture sent as a file elsewhere
+            mime = mime if mime.startswith("image/") else (sniff_image(data) or mime)
+            name = f"{ref.key}{IMAGE_SUFFIX.get(mime, '')}" if name == ref.name or "." not in name else name
+        # One over the setting is refused by the core's own check (handlers.door.gate), in the person's words.
+        return replace(inc, file=Attachment(name=name, mime=mime, data=data))
 
     async def profile(self, open_id: str) -> Profile:
         """A person's name and language from contact/v3 (kept a while); nothing when Feishu does not say."""
@@ -198,18 +213,14 @@ class Feishu:
         if target.platform != "feishu":
             log.warning("reply for another platform dropped", extra={"platform": target.platform})
             return
+        if reply.edit == "this" and reply.to is None and p.clicked:
+            reply = replace(reply, edit=p.clicked)  # parked, it still updates the card that was clicked
         try:
-            if reply.edit == "this" and reply.to is None and p.clicked:
-                await self.edit(target, p.clicked, reply)
-                key = approval_key(inc.action or "")
-                if key is not None:
-                    await self.update_linked(key, reply, skip=p.clicked)
-            elif reply.edit and reply.edit.startswith("om_"):
-                await self.edit(target, reply.edit, reply)
-            elif reply.to is None and p.message_id and not inc.private:
-                await self.show(target, reply, quote=p.message_id)
-            else:
-                await self.show(target, reply)
+            try:
+                await self._answer(p, inc, reply, target)
+            except Unsent as part:  # the pieces Feishu took stay; only the rest waits
+                reply = part.rest
+                raise part.cause from part
         except FeishuError as exc:
             wait = classify(exc)
             if isinstance(wait, RetryAfter):
@@ -219,24 +230,59 @@ class Feishu:
         except NETWORK as exc:
             await self.db(self._park, target, reply, repr(exc), 5.0)
 
+    async def _answer(self, p: parse.Parsed, inc: Incoming, reply: Reply, target: ChatRef) -> None:
+        if p.clicked and reply.edit == p.clicked:
+            await self.edit(target, p.clicked, reply)
+            key = approval_key(inc.action or "")
+            if key is not None:
+                await self.update_linked(key, reply, skip=p.clicked)
+        elif reply.edit and reply.edit.startswith("om_"):
+            await self.edit(target, reply.edit, reply)
+        elif reply.to is None and p.message_id and not inc.private:
+            await self.show(target, reply, quote=p.message_id)
+        else:
+            await self.show(target, reply)
+
     def _park(self, to: ChatRef, reply: Reply, error: str, wait: float) -> None:
         with transaction(self.sessions) as session:
-            outbox.put(session, to, replace(reply, edit=None), now=self.core.clock(), delay=timedelta(seconds=wait),
+            edit = reply.edit if reply.edit and reply.edit.startswith("om_") else None  # a card's id: still updated
+            outbox.put(session, to, replace(reply, edit=edit), now=self.core.clock(), delay=timedelta(seconds=wait),
                        error=error)
 
     async def show(self, to: ChatRef, reply: Reply, *, quote: str | None = None, as_card: bool = False) -> list[str]:
         """Post a reply (split at Feishu's limits) and its image or file; the ids of the messages posted.
         In a thread (to.thread is its first message) or quoting a message, as replies to it."""
-        posted = []
-        for message in render.messages(reply, as_card=as_card):
-            posted.append(await self._post(to, message, quote))
-        if reply.image is not None:
-            await self._post(to, await self.api.upload(reply.image), quote)
-        if posted:
-            await self.link(to, reply, posted[-1])
+        pieces = render.messages(reply, as_card=as_card)
+        posted: list[str] = []
+        try:
+            for message in pieces:
+                posted.append(await self._post(to, message, quote))
+            if posted:
+                await self.link(to, reply, posted[-1])
+            if reply.image is not None:
+                await self._post(to, await self.api.upload(reply.image), quote)
+        except (FeishuError, *NETWORK) as exc:
+            if not posted:
+                raise
+            left = pieces[len(posted):]
+            rest = replace(reply, text="\n".join(m.source for m in left), buttons=reply.buttons if left else (),
+                           edit=None)
+            raise Unsent(rest, exc, posted) from exc
         return posted
 
+    async def _pace(self, chat: str) -> None:
+        """Keep to Feishu's pace for one chat (a long reply's pieces, a burst of outbox rows to one group), so
+        that its frequency limit (230020) is seldom met; when it is, the wait it asks for is honoured."""
+        now = asyncio.get_running_loop().time()
+        if len(self._paced) > 1000:
+            self._paced = {c: t for c, t in self._paced.items() if t > now}
+        at = max(now, self._paced.get(chat, 0.0))
+        self._paced[chat] = at + CHAT_PACE
+        if at > now:
+            await asyncio.sleep(at - now)
+
     async def _post(self, to: ChatRef, message: render.Outgoing | tuple[str, str], quote: str | None) -> str:
+        await self._pace(to.chat)
         if quote:
             return await self.api.reply(quote, message, in_thread=bool(to.thread))
         if to.thread and to.thread.startswith("om_"):
@@ -300,6 +346,13 @@ class Feishu:
                 await self.edit(to, reply.edit, reply)
             else:
                 await self.show(to, reply)
+        except Unsent as part:  # delivered in part: the row is done, what is left becomes a row of its own
+            wait = classify(part.cause)
+            if isinstance(wait, Undeliverable):
+                log.warning("rest of a message refused", extra={"chat": to.chat, "error": str(wait)})
+                return
+            seconds = wait.seconds if isinstance(wait, RetryAfter) else 5.0
+            await self.db(self._park, to, part.rest, str(part.cause), seconds)
         except FeishuError as exc:
             raise classify(exc) from exc
 
@@ -311,16 +364,30 @@ class Feishu:
             return
         thread_id, root = state
         if root is not None:
-            if reply.edit:
-                await self.edit(here, root, reply)
-            else:
+            if not reply.edit:
                 await self.show(replace(to, thread=root), reply)
+                return
+            card = render.messages(replace(reply, image=None), as_card=True)[0]
+            try:
+                await self.api.patch(root, card)
+                return
+            except FeishuError as exc:
+                if isinstance(classify(exc), RetryAfter):
+                    raise
+                # Feishu updates a message for 14 days only (or it was deleted): the deal gets a new card,
+                # which later moves update.
+                log.info("deal card not updated, posted anew", extra={"error": str(exc.code)})
+            posted = await self.show(here, reply, as_card=True)
+            await self.db(self._set_root, thread_id, to.chat, posted[0] if posted else root)
             return
         # The deal's first message becomes its card (a card, so that it can be updated); one sender posts it.
         if not await self.db(self._claim, thread_id):
             raise RetryAfter(2)
         try:
             posted = await self.show(here, reply, as_card=True)
+        except Unsent as part:  # the card went out (its rest has not): it is the deal's card
+            await self.db(self._set_root, thread_id, to.chat, part.posted[0])
+            raise
         except BaseException:
             await self.db(self._set_root, thread_id, None, None)
             raise
@@ -351,6 +418,19 @@ class Feishu:
                 sent += n
                 if n == 0:
                     return sent
+
+
+IMAGE_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+                "image/bmp": ".bmp", "image/tiff": ".tiff"}
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
+          (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
+
+
+def sniff_image(data: bytes) -> str | None:
+    """A picture's MIME type from its first bytes (Feishu may serve a photo as application/octet-stream)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in _MAGIC if data.startswith(magic)), None)
 
 
 def from_config(cfg: Any, core: Core | None = None, *, deliver_after_turn: bool = True) -> Feishu:

@@ -142,13 +142,28 @@ def from_message(body: dict[str, Any], *, workspace: str, bot_open_id: str | Non
         return Parsed("message", replace(base, location=where), str(open_id), message_id=str(message_id))
     text = text_of(message, mentions, mine)
     addressed = private or bool(mine)
+    # A photo sent with words (a business card captioned /card, say) is rich text holding an image.
+    image = post_image(content_of(message)) if kind == "post" else None
+    photo = None if image is None else FileRef(message_id=str(message_id), key=image, kind="image",
+                                               name=f"{image}.png")
     if text.startswith("/"):
         pass  # a command works in a group with or without @bot
-    elif not addressed or not text:
+    elif not addressed or not (text or photo):
         return None
-    else:
+    elif text:
         text = as_command(text, commands)
-    return Parsed("message", replace(base, text=text), str(open_id), message_id=str(message_id), mentions=mentions)
+    return Parsed("message", replace(base, text=text), str(open_id), message_id=str(message_id), file=photo,
+                  mentions=mentions)
+
+
+def post_image(content: dict[str, Any]) -> str | None:
+    """The first image's key in a rich-text message, if it holds one."""
+    body = content if "content" in content else next((v for v in content.values() if isinstance(v, dict)), {})
+    for paragraph in body.get("content") or []:
+        for run in paragraph if isinstance(paragraph, list) else []:
+            if isinstance(run, dict) and run.get("tag") == "img" and run.get("image_key"):
+                return str(run["image_key"])
+    return None
 
 
 def _location(content: dict[str, Any]) -> tuple[float, float] | None:

@@ -35,6 +35,7 @@ class Outgoing:
 
     msg_type: Literal["post", "interactive"]
     content: dict[str, Any]
+    source: str = ""  # the marked-up text it shows (what is left to send when a later piece is refused)
 
     def body(self) -> str:
         """The content as the Open API wants it: a JSON string."""
@@ -72,7 +73,7 @@ def paragraphs(text: str) -> list[list[dict[str, Any]]]:
 
 def post(text: str) -> Outgoing:
     """A rich-text message."""
-    return Outgoing("post", {LOCALE: {"title": "", "content": paragraphs(text)}})
+    return Outgoing("post", {LOCALE: {"title": "", "content": paragraphs(text)}}, text)
 
 
 def button(b: Button) -> dict[str, Any]:
@@ -90,7 +91,7 @@ def card(text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Outgoing:
         elements.append({"tag": "markdown", "content": markdown(text)})
     elements.extend({"tag": "action", "actions": [button(b) for b in row]} for row in buttons if row)
     return Outgoing("interactive", {"config": {"wide_screen_mode": True, "update_multi": True},
-                                    "elements": elements or [{"tag": "markdown", "content": " "}]})
+                                    "elements": elements or [{"tag": "markdown", "content": " "}]}, text)
 
 
 def size(message: Outgoing) -> int:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -22,6 +23,7 @@ from bot import uploads
 from bot.adapters.slack import parse, render, surfaces
 from bot.adapters.slack.parse import Parsed
 from bot.delivery import RetryAfter, Undeliverable, deliver_due_async
+from bot.inbox import Inbox
 from handlers import outbox
 from handlers.core import Core
 from handlers.deal_news import deal_of_thread
@@ -58,6 +60,9 @@ def classify(err: SlackApiError) -> Exception:
     return err
 
 
+SLACK_FILE_HOSTS = ("files.slack.com",)
+
+
 class Slack:
     """The adapter behind the listeners: runs turns off the event loop and delivers their replies."""
 
@@ -73,6 +78,7 @@ class Slack:
         self._dms: dict[tuple[str, str], str] = {}
         self._deliver_lock = asyncio.Lock()
         self.socket: Any = None  # the Socket Mode handler; over HTTP, bot/web.py serves the listeners
+        self.inbox: Inbox | None = None  # bot/web.py's durable inbox: events are stored before their 200
 
     # --- plumbing -----------------------------------------------------------------------------------
 
@@ -89,7 +95,9 @@ class Slack:
             log.exception("slack work failed")
 
     async def drain(self) -> None:
-        """Wait until every piece of work started so far (and what it started) is done."""
+        """Wait until every piece of work started so far (and what it started) is done, stored events too."""
+        if self.inbox is not None:
+            await self.inbox.idle()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -108,8 +116,9 @@ class Slack:
 
     # --- turns --------------------------------------------------------------------------------------
 
-    async def turn(self, p: Parsed) -> None:
-        """One message, command or click through the core, and its replies back to Slack."""
+    async def turn(self, p: Parsed, *, stored: bool = False) -> None:
+        """One message, command or click through the core, and its replies back to Slack (`stored`: from the
+        durable inbox, where a database gone away mid-turn raises Unavailable and the event is tried again)."""
         inc = p.incoming
         if inc is None:
             return
@@ -126,7 +135,10 @@ class Slack:
             await self.answer(p, [uploads.too_large(limit, lang)], stranger=who is None)
         elif p.file is not None:
             inc = replace(inc, file=await self.download(p.file))
-        replies = await self.db(self.core.handle, inc)
+        if stored:
+            replies = await self.db(partial(self.core.handle, inc, raise_unavailable=True))
+        else:
+            replies = await self.db(self.core.handle, inc)
         await self.answer(p, replies, stranger=who is None)
         if p.surface == "home":
             await surfaces.publish_home(self, p.team, p.user)
@@ -334,15 +346,28 @@ class Slack:
         name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name")
         return str(name) if name else None
 
+    def slack_host(self, url: str) -> bool:
+        """Whether a file URL is Slack's own (files.slack.com over https), or the configured API's host (a
+        stand-in, an enterprise proxy): the only places the bot token is sent."""
+        where, api = urlsplit(url), urlsplit(self.client.base_url)
+        if where.scheme == "https" and where.hostname in SLACK_FILE_HOSTS and where.port in (None, 443):
+            return True
+        return bool(where.hostname) and (where.scheme, where.hostname, where.port) == (api.scheme, api.hostname,
+                                                                                          api.port)
+
     async def download(self, ref: parse.FileRef) -> Attachment | None:
         """A shared file's bytes, fetched with the bot token (imports); None when gone."""
         # One byte over the limit at most: a file bigger than Slack said is then refused by the core's gate.
         limit = self.core.settings.max_file_bytes
+        if not self.slack_host(ref.url):  # the bot token goes to Slack and nowhere else, whatever an event says
+            log.warning("file download refused: not a Slack host")
+            return None
         headers = {"Authorization": f"Bearer {self.client.token}"}
         timeout = aiohttp.ClientTimeout(total=60)
         chunks: list[bytes] = []
         size = 0
-        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(ref.url, headers=headers) as resp:
+        async with aiohttp.ClientSession(timeout=timeout) as http, \
+                http.get(ref.url, headers=headers, allow_redirects=False) as resp:
             if resp.status != 200:
                 log.warning("file download failed: %s", resp.status)
                 return None
@@ -358,6 +383,8 @@ class Slack:
 
     async def close(self) -> None:
         """Stop the Socket Mode connection (if any), finish the work in flight, release the threads."""
+        if self.inbox is not None:
+            await self.inbox.stop()
         if self.socket is not None:
             await self.socket.close_async()
             self.socket = None

@@ -9,6 +9,7 @@ stops either.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -152,6 +153,42 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
         log.warning("bolt error: %s", type(error).__name__)
 
     return slack
+
+
+STORED_EVENTS = ("message", "app_mention", "app_home_opened")  # what bot/web.py keeps in the durable inbox
+
+
+def stored_keys(body: dict[str, Any]) -> tuple[str, str] | None:
+    """An Events API body's event id and chat (the inbox's keys), when it is an event we keep; else None."""
+    ev = body.get("event")
+    if body.get("type") != "event_callback" or not isinstance(ev, dict) or ev.get("type") not in STORED_EVENTS:
+        return None
+    event_id = body.get("event_id")
+    if not isinstance(event_id, str) or not event_id:
+        return None
+    where = ev.get("channel") if isinstance(ev.get("channel"), str) else ev.get("user")
+    return event_id, f"{body.get('team_id')}:{where}"
+
+
+async def handle_stored(slack: Slack, payload: str) -> None:
+    """One event from the durable inbox, handled to its end (bot.inbox.Later when the database went away)."""
+    from bot.inbox import Later
+    from handlers.core import Unavailable
+
+    body = json.loads(payload)
+    bots = [a.get("user_id") for a in body.get("authorizations") or () if isinstance(a, dict) and a.get("is_bot")]
+    try:
+        p = parse.event(body, slack.commands(), bot_user=bots[0] if bots else None)
+    except ParseError as err:
+        log.warning("refused event: %s", err)
+        return
+    try:
+        if p.kind in ("message", "mention"):
+            await slack.turn(p, stored=True)
+        elif p.kind == "home":
+            await surfaces.publish_home(slack, p.team, p.user)
+    except Unavailable as exc:
+        raise Later() from exc
 
 
 def _event(slack: Slack, body: dict[str, Any], context: Any) -> None:

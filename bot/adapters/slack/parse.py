@@ -138,7 +138,7 @@ def body_from_http(raw: str, content_type: str | None) -> dict[str, Any]:
         else:
             form = dict(parse_qsl(raw, keep_blank_values=True, strict_parsing=bool(raw)))
             body = json.loads(form["payload"]) if "payload" in form else form
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, RecursionError) as exc:  # RecursionError: JSON nested past Python's limit
         raise ParseError("the body is neither JSON nor a form") from exc
     if not isinstance(body, dict):
         raise ParseError("the body is not an object")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
+import json
 import logging
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
-from telegram import Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram import error as tg
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -20,11 +23,17 @@ from bot.adapters.telegram.limits import ChatRateLimiter, Limits, retry_seconds
 from bot.adapters.telegram.ordering import PerChatOrder
 from bot.config import Config
 from handlers import outbox
-from handlers.core import Core
+from handlers.core import Core, Unavailable
 from handlers.types import Attachment, ChatRef, Incoming, Reply
 from storage.db import session_factory, transaction
 
+if TYPE_CHECKING:
+    from bot.inbox import Inbox
+
 log = logging.getLogger("salesbot.telegram")
+# Set while a stored update (the durable inbox) is handled: a database gone away mid-turn leaves it stored for
+# another try instead of answering "not saved".
+_STORED: contextvars.ContextVar[bool] = contextvars.ContextVar("telegram_stored", default=False)
 _RUNNING: dict[str, TelegramBot] = {}  # token → this process's running bot: the outbox sender shares its pace
 DEFAULT_API = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -48,6 +57,9 @@ class TelegramBot:
             .build())
         register(self.application, self)
         self._secret = ""
+        self.menus_task: asyncio.Task[int] | None = None
+        self.inbox: Inbox | None = None  # bot/web.py's durable inbox, when the webhook is served
+        self._later: set[int] = set()  # stored updates the database went away from: handled again later
 
     @property
     def core(self) -> Core:
@@ -77,7 +89,15 @@ class TelegramBot:
         doc = parse.document_of(update)
         if doc is not None:
             incoming = await self._with_file(incoming, doc)
-        replies = await asyncio.to_thread(self.core.handle, incoming)
+        stored = _STORED.get()
+        try:
+            if stored:
+                replies = await asyncio.to_thread(partial(self.core.handle, incoming, raise_unavailable=True))
+            else:
+                replies = await asyncio.to_thread(self.core.handle, incoming)
+        except Unavailable:
+            self._later.add(update.update_id)
+            return
         clicked = parse.clicked_message_id(update)
         for reply in replies:
             await self._answer(incoming.chat, reply, clicked)
@@ -185,10 +205,32 @@ class TelegramBot:
 
     # --- running -------------------------------------------------------------------------------------
 
+    async def set_menus(self) -> int:
+        """Telegram's command menus (setMyCommands): everyone's per language (zh, en: what a stranger may use)
+        and each bound person's private chat by role, in the language they read. Failures are logged, never
+        fatal: a bot without menus still answers. The number of menus set."""
+        done = 0
+        try:
+            menus = await asyncio.to_thread(self.core.menus, "telegram", self.workspace)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("command menus not set: database unavailable (%s)", type(exc).__name__)
+            return 0
+        bot = self.application.bot
+        for m in menus:
+            commands = [BotCommand(name, about) for name, about in m.commands]
+            scope = BotCommandScopeChat(int(m.chat)) if m.chat else BotCommandScopeDefault()
+            try:
+                await bot.set_my_commands(commands, scope=scope, language_code=None if m.chat else m.lang)
+                done += 1
+            except tg.TelegramError as exc:
+                log.info("command menu not set: %s", exc)
+        return done
+
     async def start_polling(self, *, poll_timeout: float = 10.0) -> None:
         """Start long polling (getUpdates; any webhook is removed first)."""
         await self.application.initialize()
         await self.application.start()
+        self.menus_task = asyncio.create_task(self.set_menus())  # in the background: paced like every call
         assert self.application.updater is not None
         await self.application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
         _RUNNING[self._token] = self
@@ -201,23 +243,48 @@ class TelegramBot:
         await self.application.initialize()
         await self.application.start()
         await self.application.bot.set_webhook(url=url, secret_token=secret)
+        self.menus_task = asyncio.create_task(self.set_menus())
         _RUNNING[self._token] = self
 
     def secret_ok(self, sent: str) -> bool:
         """Whether a webhook call carries our secret token (compared in constant time)."""
         return bool(self._secret) and hmac.compare_digest(sent.encode(), self._secret.encode())
 
-    async def accept(self, payload: Any) -> None:
-        """Queue one webhook update for handling; a payload that is no Update raises ValueError."""
-        update = Update.de_json(payload, self.application.bot) if isinstance(payload, dict) else None
-        if update is None:
+    def check(self, payload: Any) -> tuple[str, str]:
+        """A webhook body's update id and chat (the inbox's keys); ValueError when it is no update."""
+        if not isinstance(payload, dict) or type(payload.get("update_id")) is not int:
             raise ValueError("not an update")
-        await self.application.update_queue.put(update)
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except Exception as exc:  # the library's models refuse it: a field of the wrong shape
+            raise ValueError("not an update") from exc
+        chat = update.effective_chat
+        return str(update.update_id), (f"chat:{chat.id}" if chat is not None else f"update:{update.update_id}")
+
+    async def handle_stored(self, payload: str) -> None:
+        """Handle one update from the durable inbox, to its end; `Later` when the database went away meanwhile."""
+        from bot.inbox import Later
+
+        if not self.application.running:
+            raise Later()
+        update = Update.de_json(json.loads(payload), self.application.bot)
+        token = _STORED.set(True)
+        try:
+            await self.application.process_update(update)
+        finally:
+            _STORED.reset(token)
+        if update.update_id in self._later:
+            self._later.discard(update.update_id)
+            raise Later()
 
     async def stop(self) -> None:
-        """Stop polling, then the Application (a webhook stays registered)."""
+        """Stop polling and the inbox's pump, then the Application (a webhook stays registered)."""
+        if self.inbox is not None:
+            await self.inbox.stop()
         if _RUNNING.get(self._token) is self:
             del _RUNNING[self._token]
+        if self.menus_task is not None and not self.menus_task.done():
+            self.menus_task.cancel()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()

@@ -1,4 +1,4 @@
-"""Telegram Update → Incoming: messages, commands with or without @botname, clicks, locations, documents."""
+"""Telegram Update → Incoming: messages, commands with or without @botname, clicks, locations, documents, photos."""
 
 from __future__ import annotations
 
@@ -69,14 +69,14 @@ def _from_message(message: Message, update_id: int, workspace: str, bot_username
     assert user is not None
     text = (message.text or message.caption or "").strip()
     location = (message.location.latitude, message.location.longitude) if message.location else None
-    if not text and location is None and message.document is None:
-        return None  # stickers, photos without a caption, service messages (members, pins, titles…)
+    private = message.chat.type == Chat.PRIVATE
+    if not text and location is None and message.document is None and not (message.photo and private):
+        return None  # stickers, photos in a group without a caption, service messages (members, pins, titles…)
     if text.startswith("/"):
         command = _command(text, bot_username)
         if command is None:
             return None
         text = command
-    private = message.chat.type == Chat.PRIVATE
     if text and not text.startswith("/") and not private:
         addressed = _addressed_in_group(message, text, bot_username, bot_id)
         if addressed is None and location is None and message.document is None:
@@ -108,12 +108,26 @@ def to_incoming(update: Update, *, workspace: str, bot_username: str | None = No
 
 
 def document_of(update: Update) -> DocumentRef | None:
-    """The document a message update carries (an import file), if any."""
-    doc = update.message.document if update.message is not None else None
+    """The document a message update carries (an import file, an image sent as a file), or its photo (the
+    largest size Telegram made of it: a business card), if any."""
+    message = update.message
+    doc = message.document if message is not None else None
     if doc is None:
-        return None
+        if message is None or not message.photo or not _photo_wanted(message):
+            return None
+        size = message.photo[-1]
+        return DocumentRef(file_id=size.file_id, name=f"photo_{message.message_id}.jpg", mime="image/jpeg",
+                           size=size.file_size)
     return DocumentRef(file_id=doc.file_id, name=doc.file_name or "upload", mime=doc.mime_type or
                        "application/octet-stream", size=doc.file_size)
+
+
+def _photo_wanted(message: Message) -> bool:
+    """Whether a photo is for the bot to read (a business card): sent privately without a command, or with the
+    caption /card; a photo captioned with another command (/note …) is not downloaded."""
+    caption = (message.caption or "").strip()
+    head = caption.split(maxsplit=1)[0].split("@", 1)[0].lower() if caption else ""
+    return head in ("/card", "/名片") or (message.chat.type == Chat.PRIVATE and not caption.startswith("/"))
 
 
 def clicked_message_id(update: Update) -> int | None:

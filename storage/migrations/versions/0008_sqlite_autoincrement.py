@@ -3,7 +3,7 @@ gives a deleted row's id, when it was the largest, to the next row, and that row
 entries, shares and links of the one deleted). PostgreSQL's sequences never reuse ids: nothing to do there.
 
 Revision ID: 0008_autoinc
-Revises: 0007
+Revises: 0008_links (kept last: a table rebuilt here must already have its newest columns)
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0008_autoinc'
-down_revision: str | Sequence[str] | None = '0007'
+down_revision: str | Sequence[str] | None = '0008_links'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -23,12 +23,11 @@ def upgrade() -> None:
     tables = bind.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
                                   "'sqlite_%' AND name NOT LIKE '\\_alembic%' ESCAPE '\\' "
                                   "AND name != 'alembic_version' ORDER BY name").all()
-    # Triggers (the audit log's append-only ones, 0005, which name auditunlock) would go with their tables or
-    # stop a rename: dropped first, made again once every table is rebuilt.
+    # Rebuilds drop a table's triggers, and a trigger naming a table mid-rebuild (the audit log's append-only guard
+    # reads auditunlock) fails the rename: all of them go first and are made again at the end.
     triggers = []
-    for trigger, sql_ in bind.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                              "AND sql IS NOT NULL ORDER BY name").all():
-        triggers.append(sql_)
+    for trigger, sql in bind.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all():
+        triggers.append(sql)
         bind.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
     for name, sql in tables:
         if "AUTOINCREMENT" in (sql or "").upper():
@@ -41,8 +40,8 @@ def upgrade() -> None:
         # every id, and SQLite's sequence starts above the largest.
         with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
             pass
-    for sql_ in triggers:
-        bind.exec_driver_sql(sql_)
+    for trigger in triggers:
+        bind.exec_driver_sql(trigger)
     broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
     assert not broken, broken
 

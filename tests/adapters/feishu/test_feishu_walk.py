@@ -4,10 +4,12 @@ times is handled once; forged and stale callbacks are refused."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
 from handlers.context import Settings
@@ -82,9 +84,15 @@ async def test_alice_sells_to_huadong_in_feishu(engine: Engine, clock: FakeClock
             expect(await fs.say(dave, "/customer 华东精密"), "No customer “华东精密” found")
             seen = await fs.say(sam, "/deals")
             assert len(seen.messages()) == 1 and "/join" in seen.text() and "华东" not in seen.text()
+            # the stranger joins with an invite, as the name Feishu knows, and sees only what a new rep sees
+            invite = expect(await fs.say(carol, "/invite rep"), "→ carol: Invite code:")
+            code = re.search(r"/join (\S+)\.", invite)
+            assert code is not None, invite
+            expect(await fs.say(sam, f"/join {code.group(1)}"), "→ sam: Welcome, sam!")
+            expect(await fs.say(sam, "/customer 华东精密"), "→ sam:", "No customer “华东精密” found")
 
             clock.advance(days=3, hours=-2)  # Wednesday 08:00 in Shanghai
-            expect(await fs.say(alice, "/today"), "华东精密机械有限公司", "15:00", "[Done]")
+            expect(await fs.say(alice, "/today"), "华东精密机械有限公司", "15:00", "[✓ ")
 
         # the deal's card opened its thread; every later event of the deal is a reply in it
         in_deals = api.in_chat(DEALS)
@@ -117,12 +125,54 @@ async def test_an_event_delivered_four_times_is_handled_once(engine: Engine, clo
             for _ in range(4):
                 await fs.deliver(body)
             said = [text_of(e.message) for e in api.events[before:]]
+            card = (await fs.say(alice, "/lang")).messages()[0]
+            click = api.click(alice, card["message_id"], "English")
+            before = len(api.events)
+            for _ in range(4):  # a card's click, too
+                await fs.deliver(click)
+            clicked = [(e.kind, text_of(e.message)) for e in api.events[before:]]
         assert len(said) == 1 and "已新建客户 四次科技有限公司" in said[0]
-        assert all(a in ({"code": 200}, (200, {"msg": "success"})) for a in fs.acks), "each delivery acknowledged"
+        assert [t for _, t in clicked] == ["OK, English from now on."], clicked
+        assert all(a in ({"code": 200}, (200, {"msg": "success"})) for a in fs.acks[:4]), "each delivery acknowledged"
+        # a click is answered with an empty card response ({} in base64 over the long connection)
+        assert all(a in ({"code": 200, "data": "e30="}, (200, {})) for a in fs.acks[5:]) and len(fs.acks) == 9
     with Session(engine) as s:
         assert len(s.exec(select(Customer).where(col(Customer.name) == "四次科技有限公司")).all()) == 1
         key = f"feishu:{api.app_id}:{body['header']['event_id']}"
         assert s.exec(select(ProcessedEvent).where(col(ProcessedEvent.key) == key)).one()
+
+
+async def test_a_callback_during_a_database_outage_is_refused_and_handled_once_when_redelivered(
+        engine: Engine, clock: FakeClock) -> None:
+    load_demo(engine, customers=5, now=clock())
+    core = Core(engine, clock=clock, settings=Settings(default_lang="en"))
+    down = {"now": False}
+
+    def refuse(dialect: Any, *args: Any) -> None:
+        if down["now"]:
+            raise dialect.dbapi.OperationalError("connection refused (the test's outage)")
+
+    event.listen(engine, "do_connect", refuse)
+    try:
+        async with standing() as api:
+            alice = bind_demo(engine, api, clock)["alice"]
+            async with running(api, core, "http") as fs:
+                body = api.message(alice, "/customer add 停电科技有限公司")
+                down["now"] = True
+                engine.dispose()  # every connection is new from now on, and refused
+                refused = [await api.post(body) for _ in range(2)]  # Feishu retries while the database is away
+                await fs.feishu.drain()
+                assert [status for status, _ in refused] == [503, 503], "not taken: Feishu delivers it again"
+                assert api.events == [], "nothing said while nothing could be saved"
+                down["now"] = False
+                again = [await fs.deliver(body) for _ in range(3)]  # the database is back: redelivered
+        assert all(status == 200 for status, _ in again)
+        said = [text_of(e.message) for e in api.events]
+        assert len(said) == 1 and said[0].startswith("已新建客户 停电科技有限公司"), said
+    finally:
+        event.remove(engine, "do_connect", refuse)
+    with Session(engine) as s:
+        assert len(s.exec(select(Customer).where(col(Customer.name) == "停电科技有限公司")).all()) == 1
 
 
 async def test_forged_and_stale_callbacks_are_refused(engine: Engine, clock: FakeClock) -> None:

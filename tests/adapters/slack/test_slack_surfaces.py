@@ -135,9 +135,9 @@ async def test_app_home_shows_the_day_and_its_buttons_work(engine: Engine, clock
         texts = json.dumps(home, ensure_ascii=False)
         assert "远东重工" in texts and "今天和逾期的跟进" in texts and "记录拜访" in texts
         published = api.count("views.publish")
-        done = next(el["value"] for b in home["blocks"] if b["type"] == "actions" for el in b["elements"]
-                    if el["text"]["text"] == "完成")
-        await r.ok(await side.deliver(side.home_click_body(ALICE, "完成"), FORM))
+        label, done = next((el["text"]["text"], el["value"]) for b in home["blocks"] if b["type"] == "actions"
+                           for el in b["elements"] if el["text"]["text"].startswith("✓ "))  # the numbered view
+        await r.ok(await side.deliver(side.home_click_body(ALICE, label), FORM))
         assert api.count("views.publish") == published + 1
         assert done not in json.dumps(api.homes[ALICE])
         with Session(engine) as s:
@@ -281,9 +281,9 @@ async def test_a_shared_file_is_downloaded_with_the_bot_token(engine: Engine, cl
     seen = []
     handle = core.handle
 
-    def spy(incoming: Any) -> Any:
+    def spy(incoming: Any, **kw: Any) -> Any:
         seen.append(incoming)
-        return handle(incoming)
+        return handle(incoming, **kw)
 
     core.handle = spy  # type: ignore[method-assign]
     async with running(core) as r:
@@ -329,3 +329,62 @@ async def test_socket_mode_acks_over_the_websocket_and_answers_through_the_web_a
     finally:
         await app.stop()
         await api.stop()
+
+
+async def test_a_signed_file_event_never_sends_the_bot_token_to_another_host(engine: Engine, clock: FakeClock) -> None:
+    from aiohttp import web
+
+    hits: list[str] = []
+
+    async def evil(request: web.Request) -> web.Response:
+        hits.append(request.headers.get("Authorization", ""))
+        return web.Response(body=b"company,grade\nx,A\n")
+
+    other = web.Application()
+    other.router.add_get("/{tail:.*}", evil)
+    runner = web.AppRunner(other)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    core = await _setup(engine, clock)
+    try:
+        async with running(core) as r:
+            side = r.side
+            for url in (f"http://127.0.0.1:{port}/files/F0CSV", f"https://files.slack.com.evil.test:{port}/x"):
+                event = side.dm_event(CAROL, "", subtype="file_share", files=[{
+                    "id": "F0CSV", "name": "customers.csv", "mimetype": "text/csv", "size": 18,
+                    "url_private": url, "url_private_download": url}])
+                await r.ok(await side.event(event))
+            assert r.slack.slack_host("https://files.slack.com/files-pri/T0-F0/download/a.csv")
+            assert not r.slack.slack_host("http://files.slack.com/files-pri/T0-F0/download/a.csv")
+    finally:
+        await runner.cleanup()
+    assert hits == []
+
+
+async def test_a_stored_button_works_only_for_the_person_it_was_shown_to(engine: Engine, clock: FakeClock) -> None:
+    from storage.models import Lead
+
+    core = await _setup(engine, clock)
+    bob, dave = DEMO_USERS["bob"], DEMO_USERS["dave"]
+
+    def leads() -> int:
+        with Session(engine) as s:
+            return len(s.exec(select(Lead)).all())
+
+    async with running(core) as r:
+        side, api = r.side, r.api
+        await r.ok(await side.event(side.mention_event(bob, GENERAL, "lead add 华东科技 张伟 13856781234 来源 展会")))
+        await r.ok(await side.event(side.mention_event(
+            bob, GENERAL, "lead add 华东科技有限公司 李四 来源 官网 预算 30万 规模 600人")))
+        prompt, label = next((m, el["text"]["text"]) for m in reversed(api.messages) for block in m.blocks
+                             if block.get("type") == "actions" for el in block.get("elements", [])
+                             if str(el.get("value", "")).startswith("tok:"))
+        before = leads()
+        await r.ok(await side.click(dave, prompt, label))
+        told = [m.text for m in api.messages] + [e["text"] for e in api.ephemeral]  # the line is new: only dave's
+        assert any("shown to someone else" in t for t in told), told
+        assert leads() == before
+        await r.ok(await side.click(bob, prompt, label))
+        assert leads() == before + 1

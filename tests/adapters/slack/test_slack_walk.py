@@ -82,7 +82,7 @@ async def test_alice_sells_to_huadong_over_http_with_one_deal_thread(engine: Eng
         clock.advance(days=3, hours=-2)  # Wednesday 08:00 in Shanghai
         await r.ok(await side.slash(ALICE, "today"))
         today = [m for m in api.in_channel(dm_of(ALICE)) if "华东精密机械有限公司" in m.plain() and "15:00" in m.plain()]
-        assert today and today[-1].button("Done")
+        assert today and today[-1].button("✓ ")
 
         # every event of the deal is a reply in the one thread its card opened
         in_deals = api.in_channel(DEALS)

@@ -24,7 +24,17 @@ from sales import invites
 from sales.demo import load_demo
 from sales.names import directory
 from storage.db import session_factory, transaction
-from storage.models import Activity, Approval, ChatIdentity, Customer, Outbox, ProcessedEvent, Team, User
+from storage.models import (
+    Activity,
+    Approval,
+    ChatIdentity,
+    Customer,
+    Lead,
+    Outbox,
+    ProcessedEvent,
+    Team,
+    User,
+)
 from tests.conftest import FakeClock
 from tests.standins.telegram import (
     SECRET,
@@ -142,7 +152,7 @@ async def test_what_the_bot_ignores_it_ignores_politely(
     edited = api.message(alice, "/customer add 改过的")["message"] | {"edit_date": 1700000000}
     bodies = [
         api.message(alice, sticker=sticker),
-        api.message(alice, photo=photo),
+        api.message(alice, chat=group, photo=photo),  # a private photo is a business card (test_telegram_cards.py)
         {"edited_message": edited},
         {"channel_post": {"message_id": 5, "chat": channel, "sender_chat": channel, "date": 1700000000,
                           "text": "/deals"}},
@@ -283,7 +293,7 @@ async def test_files_go_out_as_photos_and_documents_and_come_in_as_attachments(
     answer = [Reply(text="*Funnel* chart", image=Attachment("funnel.png", "image/png", PNG)),
               Reply(text="Your export", image=Attachment("deals.csv", "text/csv", b"id,title\n1,x\n"))]
 
-    def handle(incoming: Incoming) -> list[Reply]:
+    def handle(incoming: Incoming, **_: object) -> list[Reply]:
         got.append(incoming)
         return answer
 
@@ -304,7 +314,7 @@ async def test_a_long_reply_arrives_in_parts_that_telegram_accepts(
     alice = bind_demo_team(engine, api, clock)["alice"]
     text = "\n".join(f"{i:04d} *华东* 🎉 <b>&amp; " + "x" * 40 for i in range(220))
 
-    def handle(incoming: Incoming) -> list[Reply]:
+    def handle(incoming: Incoming, **_: object) -> list[Reply]:
         return [Reply(text=text)]
 
     core.handle = handle  # type: ignore[method-assign]
@@ -390,3 +400,28 @@ async def test_salesbot_run_finds_the_telegram_adapter_and_its_outbox_sender(
     await senders["telegram"](to, Reply(text="through a bot of its own"))
     assert [m["text"] for m in api.bot_messages(alice["id"])][-2:] == ["through the running bot",
                                                                        "through a bot of its own"]
+
+
+async def test_a_stored_button_works_only_for_the_person_it_was_shown_to(
+        engine: Engine, clock: FakeClock, api: BotApiStandIn, core: Core) -> None:
+    people = bind_demo_team(engine, api, clock)
+    bob, dave = people["bob"], people["dave"]
+    group = api.group(GROUP_ID, "Sales team")
+    async with running(api, core, "webhook", {bob["id"]: "bob", dave["id"]: "dave", GROUP_ID: "group"}) as tg:
+        await tg.say(bob, "/lead add 华东科技 张伟 13856781234 来源 展会", chat=group)
+        seen = await tg.say(bob, "/lead add 华东科技有限公司 李四 来源 官网 预算 30万 规模 600人", chat=group)
+        prompt, data = next((m, b["callback_data"]) for m in seen.messages()
+                            for row in m.get("reply_markup", {}).get("inline_keyboard", []) for b in row
+                            if b["callback_data"].startswith("tok:"))
+        assert len(data) > 20 and not data[4:].isdigit()
+        with Session(engine) as s:
+            leads = s.exec(select(func.count()).select_from(Lead)).one()
+        other = await tg.step(api.click(dave, prompt, data))
+        expect(other, "That button was shown to someone else: only they can use it.")
+        guessed = await tg.step(api.click(dave, prompt, "tok:1"))
+        expect(guessed, "That button no longer works.")
+        with Session(engine) as s:
+            assert s.exec(select(func.count()).select_from(Lead)).one() == leads
+        await tg.step(api.click(bob, prompt, data))
+        with Session(engine) as s:
+            assert s.exec(select(func.count()).select_from(Lead)).one() == leads + 1

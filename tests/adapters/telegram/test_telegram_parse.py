@@ -40,8 +40,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "location": {"text": "", "location": (31.230416, 121.473701)},
     "document": {"text": "/import", "file": None},
     "photo_with_caption": {"text": "/note 华东精密 样机照片"},
+    "photo_no_caption": {"text": "", "private": True},  # a business card to read (handlers/commands/cards.py)
 }
-IGNORED = ["group_command_other_bot", "group_chatter", "sticker", "photo_no_caption", "edited_message",
+IGNORED = ["group_command_other_bot", "group_chatter", "sticker", "edited_message",
            "channel_post", "service_new_members", "anonymous_admin", "my_chat_member"]
 
 
@@ -64,6 +65,10 @@ def test_a_document_is_named_for_download_and_the_clicked_message_for_editing() 
                                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                     size=18234)
     assert parse.document_of(update("private_text")) is None
+    # a photo sent privately is fetched in its largest size; one captioned with another command is not fetched
+    assert parse.document_of(update("photo_no_caption")) == parse.DocumentRef(
+        file_id="AgACAgUAAxkBAAIBaWVZ-m", name="photo_16.jpg", mime="image/jpeg", size=22146)
+    assert parse.document_of(update("photo_with_caption")) is None
     assert parse.clicked_message_id(update("callback_query")) == 41
     assert parse.clicked_message_id(update("private_text")) is None
 

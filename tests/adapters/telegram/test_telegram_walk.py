@@ -70,7 +70,7 @@ async def test_alice_sells_to_huadong_in_telegram(engine: Engine, clock: FakeClo
             assert len(seen.messages()) == 1 and "/join" in seen.text() and "华东" not in seen.text()
 
         clock.advance(days=3, hours=-2)  # Wednesday 08:00 in Shanghai
-        expect(await tg.say(alice, "/today"), "华东精密机械有限公司", "15:00", "[Done]")
+        expect(await tg.say(alice, "/today"), "华东精密机械有限公司", "15:00", "[✓ ")
 
     with Session(engine) as s:
         mine = [i for i in s.exec(select(Installment)).all() if i.amount == Decimal("76500.00")]

@@ -1,0 +1,52 @@
+"""Warming a serving process: what the first chart and the first fuzzy name lookup would otherwise pay for
+(importing matplotlib and loading the CJK font; reading every customer name into this process's index) is
+done by a background thread as the process starts (`bot.run.serve`), so the first person does not wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+
+from sqlalchemy import Engine
+
+log = logging.getLogger("salesbot.warm")
+
+
+def warm_charts() -> None:
+    """Import matplotlib, load the CJK font and draw one tiny chart."""
+    from handlers.reporting import charts
+
+    charts.bars("预热 warm-up", [charts.Bar("一", 1.0), charts.Bar("二", 2.0)], "zh")
+
+
+def warm_names(engine: Engine) -> None:
+    """Build this process's customer name index."""
+    from sales.names.directory import warm
+    from storage.db import session_factory
+
+    with session_factory(engine)() as session:
+        warm(session)
+
+
+def warm(engine: Engine) -> None:
+    """Warm everything, logging what each part took; never raises (a cold start is only slower)."""
+    steps: list[tuple[str, Callable[[], None]]] = [("names", partial(warm_names, engine)), ("charts", warm_charts)]
+    for name, step in steps:
+        started = time.perf_counter()
+        try:
+            step()
+        except Exception:  # warming is an optimization: the real request will say what is wrong
+            log.warning("warming failed", extra={"part": name}, exc_info=True)
+            continue
+        log.info("warmed", extra={"part": name, "seconds": round(time.perf_counter() - started, 3)})
+
+
+def start(engine: Engine) -> threading.Thread:
+    """Warm in a daemon thread (it never holds up the start or the stop of the process)."""
+    thread = threading.Thread(target=warm, args=(engine,), name="salesbot-warm", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,29 @@
+"""The serve-start warm-up builds the name index and draws a chart, so the first person pays for neither."""
+
+from __future__ import annotations
+
+import sys
+
+from sqlalchemy import Engine
+
+from handlers import warm
+from sales.demo import load_demo
+from sales.names import directory
+from tests.conftest import FakeClock
+
+
+def test_warming_builds_the_name_index_and_loads_the_chart_machinery(engine: Engine, clock: FakeClock) -> None:
+    load_demo(engine, customers=30, now=clock())
+    directory.forget()
+    thread = warm.start(engine)
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert str(engine.url) in directory._cache  # the first fuzzy lookup finds the index built
+    assert "matplotlib.backends.backend_agg" in sys.modules
+
+
+def test_warming_never_raises(tmp_path: object) -> None:
+    from storage.db import make_engine
+
+    broken = make_engine("sqlite:////no/such/folder/x.db")
+    warm.warm(broken)  # logged, not raised: a cold start is only slower
