@@ -27,7 +27,7 @@ FIELDS = {
     "discount": N_("discount"), "total": N_("total"), "status": N_("status"), "customer_id": N_("customer"),
     "deal_id": N_("deal"), "paid_on": N_("payment date"), "version": N_("version"), "name": N_("name"),
     "rate": N_("exchange rate"), "source": N_("source"), "phone": N_("phone"), "email": N_("email"),
-    "active": N_("active"), "due_at": N_("due"), "shared_with": N_("shared with"), "to": N_("to"),
+    "active": N_("enabled"), "due_at": N_("due"), "shared_with": N_("shared with"), "to": N_("to"),
     "period": N_("period"), "user_id": N_("person"), "team_id": N_("team"), "role": N_("role"),
     "deals_channel": N_("deals channel"), "deals_room": N_("deals room"), "industry": N_("industry"),
     "size": N_("size"), "needs": N_("needs"), "score": N_("score"),
@@ -103,7 +103,7 @@ class Words:
         cur_b, cur_a = b.get("currency"), a.get("currency") or b.get("currency")
         what = tr(lang, ENTITIES.get(row.entity, _RECORD))
         ref = f"{what} #{row.entity_id}" if row.entity_id else what
-        if row.action in ("update", "stage"):
+        if row.action in ("update", "edit", "stage"):
             changes = []
             for k in dict.fromkeys([*b, *a]):
                 if k in _HIDDEN or b.get(k) == a.get(k) or (k == "lost_reason" and a.get(k) is None):

@@ -76,6 +76,14 @@ MESSAGES: dict[str, str] = {
     "bad_tz": N_("Unknown time zone; e.g. Asia/Shanghai or Europe/Berlin."),
     "not_found": N_("Not found."),
     "followup_closed": N_("That follow-up is already closed."),
+    # corrections (sales/edits.py)
+    "managers_only": N_("Only a manager or an admin may do that."),
+    "not_backwards": N_("{stage} is not an earlier stage: move forward with /advance."),
+    "needs_reason": N_("Give a reason."),
+    "not_closed": N_("The deal is still open: only a won or lost deal is reopened."),
+    "reopen_paid": N_("Money was received on order #{order}: the deal can't be reopened."),
+    "empty_value": N_("The value cannot be empty."),
+    "bad_status": N_("The status is active, dormant or churned, not “{status}”."),
 }
 
 REFUSED = N_("That was refused ({code}).")

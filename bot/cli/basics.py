@@ -54,8 +54,14 @@ def engine_at_head() -> tuple[Config, Engine]:
 
 def migrate() -> None:
     """Bring the database to the newest schema."""
+    from sales.names.directory import rekey
+    from storage.db import session_factory, transaction
+
     _, engine = engine_at_head()
-    typer.echo(f"database at head: {engine.url.render_as_string(hide_password=True)}")
+    with transaction(session_factory(engine)) as s:
+        renamed = rekey(s)  # name keys of an older version (traditional characters): search and duplicates
+    typer.echo(f"database at head: {engine.url.render_as_string(hide_password=True)}"
+               + (f"; {renamed} customer name keys brought up to date" if renamed else ""))
 
 
 def chat() -> None:

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.context import Ctx
 from handlers.markup import esc
-from handlers.registry import COMMANDS, command, usage
+from handlers.registry import COMMANDS, Command, command, usage
 from sales import invites
-from sales.access import MANAGERS
+from sales.access import MANAGERS, SELLERS
 from sales.errors import RuleError
 
 
@@ -39,8 +39,26 @@ def help_(ctx: Ctx, args: str) -> None:
         if cmd.name in seen or (role is None and not cmd.public) or (role and role not in cmd.roles):
             continue
         seen.add(cmd.name)
-        lines.append(f"`{cmd.usage}` {ctx.t(cmd.about)}")
+        shown = usage_for(role, cmd)
+        if shown:
+            lines.append(f"`{shown}` {ctx.t(cmd.about)}")
     ctx.say("Commands:\n{l}", l="\n".join(lines))
+
+
+# What /help leaves out: commands over records a role never sees, and the ways of a command that change records
+# (`/deal new`, `/customer edit`) for a role that may not make them.
+_SEES_NONE = {"finance": frozenset({"deal", "deals", "quote", "lead", "leads"})}
+_CHANGING = frozenset({"add", "new", "edit", "merge", "rules"})
+
+
+def usage_for(role: str | None, cmd: Command) -> str:
+    """The part of `cmd`'s usage line a person of `role` may use ("" for none of it)."""
+    if role is None or role in SELLERS:
+        return cmd.usage
+    if cmd.name in _SEES_NONE.get(role, frozenset()):
+        return ""
+    parts = [p for p in cmd.usage.split(" | ") if [*p.split(), "", ""][1].lower() not in _CHANGING]
+    return " | ".join(parts)
 
 
 @command("join", "/join CODE", "bind your chat account with an invite code", public=True)

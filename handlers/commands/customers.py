@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from handlers import lookup
 from handlers.audit_text import ACTIVITY_KINDS
-from handlers.commands import customer_merge
+from handlers.commands import customer_merge, edits
 from handlers.context import Ctx
 from handlers.fmt import moment, money, monies, stage_name
 from handlers.markup import esc
@@ -24,13 +24,16 @@ _SOURCE_WORDS = {"source", "来源", "渠道"}
 _INDUSTRY_WORDS = {"industry", "行业"}
 
 
-@command("customer", "/customer add NAME [grade X] [source S] [#tag] | /customer NAME | /customer merge KEEP GONE",
+@command("customer", "/customer add NAME [grade X] [source S] [#tag] | /customer NAME | /customer edit NAME [field value] | "
+         "/customer merge KEEP GONE",
          "create a customer, show its card, or merge a duplicate into it", personal=True)
 def customer_cmd(ctx: Ctx, args: str) -> None:
     """Route /customer add …, /customer merge … and /customer NAME."""
     head, _, rest = args.strip().partition(" ")
     if head.lower() in ("merge", "合并") and rest.strip():
         customer_merge.merge(ctx, rest.strip())
+    elif head.lower() in edits.EDIT_WORDS:
+        edits.customer(ctx, rest)
     elif head.lower() in ("add", "new", "新建", "添加"):
         if ctx.me.role not in SELLERS:
             ctx.say("Your role can't create customers.")
@@ -170,11 +173,15 @@ def list_(ctx: Ctx, args: str) -> None:
     ctx.say("Customers ({n} in all, {k} shown):\n{b}", n=total, k=len(rows), b=body)
 
 
-@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email]", "add a contact",
+@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email] | /contact edit CUSTOMER NAME [field value|remove]",
+         "add, correct or remove a contact",
          roles=SELLERS)
 def contact(ctx: Ctx, args: str) -> None:
     """Add a contact to a customer."""
     head, _, rest = args.strip().partition(" ")
+    if head.lower() in edits.EDIT_WORDS:
+        edits.contact(ctx, rest)
+        return
     if head.lower() not in ("add", "new", "添加", "新建"):
         usage(ctx, "contact")
         return

@@ -7,12 +7,12 @@ from typing import Any
 from sqlmodel import col, select
 
 from handlers import deal_news, lookup
-from handlers.amounts import home_currency, money_arg
+from handlers.amounts import home_currency
+from handlers.commands import edits
 from handlers.context import Ctx
-from handlers.fmt import day, money, stage_name, stage_path
+from handlers.fmt import money, stage_name, stage_path
 from handlers.i18n import N_
 from handlers.markup import esc
-from handlers.parsing import find_date
 from handlers.parsing.amounts import is_negative, is_zero, split_amount
 from handlers.registry import command, flow, usage
 from sales import pipeline
@@ -34,11 +34,7 @@ def stage_label(ctx: Ctx, stage: Stage) -> str:
     return stage.name_zh if ctx.lang == "zh" else stage.name_en
 
 
-EDITS = {"amount": "amount", "金额": "amount", "title": "title", "标题": "title", "close": "close",
-         "成交日期": "close", "预计成交": "close"}
-
-
-@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N [amount A | title T | close DATE]",
+@command("deal", "/deal new CUSTOMER <title> [amount] | /deal N [amount A | title T | close DATE] | /deal edit N",
          "open a deal, show one, or change its amount, title or expected close", personal=True)
 def deal_cmd(ctx: Ctx, args: str) -> None:
     """Route /deal new … and /deal N."""
@@ -48,11 +44,8 @@ def deal_cmd(ctx: Ctx, args: str) -> None:
             ctx.say("Your role can't open deals.")
             return
         new(ctx, rest.strip())
-    elif len(args.split()) > 2 and args.split()[1].casefold() in EDITS and as_id(head) is not None:
-        _, field, value = args.strip().split(maxsplit=2)
-        d = lookup.deal(ctx, head, lambda ref: f"/deal {ref} {field} {value}")
-        if d is not None:
-            edit(ctx, d, EDITS[field.casefold()], value)
+    elif head.lower() in edits.EDIT_WORDS or (as_id(head) is not None and edits.names_field(rest, edits.DEAL_WORDS)):
+        edits.deal(ctx, rest if head.lower() in edits.EDIT_WORDS else args)  # /deal 71 amount 128000 too
     elif args.strip():
         d = lookup.deal(ctx, args.strip(), lambda ref: f"/deal {ref}", open_only=False)
         if d is not None:
@@ -87,28 +80,6 @@ def new(ctx: Ctx, args: str) -> None:
     deal_news.opened(ctx, d)
     ctx.say("Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
             id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount, d.currency))
-
-
-def edit(ctx: Ctx, d: Deal, field: str, value: str) -> None:
-    """Change a deal's amount (12万8, $10,000), title or expected close (下月底, 2027-03-31)."""
-    if ctx.me.role not in SELLERS:
-        ctx.say("Your role can't change deals.")
-        return
-    if field == "amount":
-        found = money_arg(value)
-        pipeline.set_amount(ctx.session, deal=d, amount=found.amount, by=ctx.me, now=ctx.now,
-                            currency=found.currency)
-        ctx.say("Deal #{id}: amount {m}.", id=d.id, m=money(d.amount, d.currency))
-    elif field == "title":
-        pipeline.set_title(ctx.session, deal=d, title=value, by=ctx.me, now=ctx.now)
-        ctx.say("Deal #{id}: title {t}.", id=d.id, t=esc(d.title))
-    else:
-        close = find_date(value, ctx.local_now)
-        if close is None:
-            ctx.say("I can't read the date “{v}”. E.g. 2027-03-31 or end of next month", v=esc(value))
-            return
-        pipeline.set_close(ctx.session, deal=d, close=close, by=ctx.me, now=ctx.now)
-        ctx.say("Deal #{id}: expected close {d}.", id=d.id, d=day(close, ctx.lang))
 
 
 def show(ctx: Ctx, d: Deal) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import zhconv
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
@@ -62,14 +63,25 @@ def _raw_key(name: str) -> str:
     return key or "".join(merged) or _SPACE_CTRL_RE.sub("", norm)
 
 
+def simplified(text: str) -> str:
+    """`text` with traditional Chinese characters as simplified ones (華東精密機械 → 华东精密机械)."""
+    return text if text.isascii() else str(zhconv.convert(text, "zh-hans"))
+
+
 def name_key(name: str) -> str:
-    """Comparison key: NFKC, casefolded, no spaces/punctuation, no legal-form suffix."""
+    """Comparison key: simplified characters, NFKC, casefolded, no spaces/punctuation, no legal-form suffix."""
+    name = simplified(name)
     if _PLAIN_HAN_RE.fullmatch(name):  # one part, whose suffixes _raw_key strips to the end: already a fixpoint
-        return _raw_key(name)
+        key = _raw_key(name)
+        if key.isascii() or simplified(key) == key:
+            return key
     key, again = "", _raw_key(name)
-    # Joining parts can expose another suffix ("x in c" → "xinc"); a second pass keeps the key idempotent.
-    while again != key:
-        key, again = again, _raw_key(again)
+    # Joining parts can expose another suffix ("x in c" → "xinc"), NFKC another traditional character (a
+    # compatibility ideograph); passes until nothing changes keep the key idempotent.
+    for _ in range(8):
+        if again == key:
+            break
+        key, again = again, _raw_key(simplified(again))
     return key
 
 

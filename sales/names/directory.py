@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from sales.access import customer_scope
-from sales.names import name_key, same_company
+from sales.names import initials_key, name_key, pinyin_key, same_company
 from sales.names.index import Candidate, NameIndex
 from sales.refs import as_id
 from storage.models import Counter, Customer, User
@@ -146,10 +146,13 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
     query = query.strip()
     if not query:
         return []
-    if query.startswith("#") and query[1:].isdigit():
+    if query.lstrip("#").isdigit():  # a number, with or without #: #14 and 14
         num = as_id(query)
         c = session.exec(select(Customer).where(col(Customer.id) == num, customer_scope(user))).first() if num else None
-        return [Candidate(id=c.id or 0, name=c.name, score=100.0, how="exact")] if c else []
+        if c is not None:
+            return [Candidate(id=c.id or 0, name=c.name, score=100.0, how="exact")]
+        if query.startswith("#"):
+            return []
     key = name_key(query)
     if key:
         exact = session.exec(
@@ -157,7 +160,12 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
             .where(col(Customer.name_key) == key, customer_scope(user)).limit(limit)
         ).all()
         if exact:
-            return [Candidate(id=int(i or 0), name=n, score=100.0, how="key") for i, n in exact]
+            # The name exactly as typed wins over names of the same key (华东精密 over 华东精密有限公司).
+            typed = " ".join(query.split()).casefold()
+            same = [Candidate(id=int(i or 0), name=n, score=100.0, how="exact") for i, n in exact
+                    if " ".join(n.split()).casefold() == typed]
+            return same[:1] + [Candidate(id=int(i or 0), name=n, score=100.0, how="key") for i, n in exact
+                               if not same or int(i or 0) != same[0].id]
         prefix = session.exec(
             select(Customer.id, Customer.name)
             .where(col(Customer.name_key) >= key, col(Customer.name_key) < key + "\U0010ffff",
@@ -220,3 +228,27 @@ def closest_customers(session: Session, *, user: User, query: str, limit: int = 
     names = {int(i or 0): n for i, n, _ in rows}
     best = process.extract(key, keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=40)
     return [Candidate(id=cid, name=names[cid], score=float(score), how="fuzzy") for _, score, cid in best]
+
+
+def rekey(session: Session, batch: int = 5000) -> int:
+    """Recompute the stored name keys that the current rules compute differently (customers saved before
+    traditional characters were keyed as simplified ones); returns how many changed."""
+    changed, last = 0, 0
+    while True:
+        rows = session.execute(sa_select(col(Customer.id), col(Customer.name), col(Customer.name_key))
+                               .where(col(Customer.id) > last).order_by(col(Customer.id)).limit(batch)).all()
+        if not rows:
+            break
+        last = int(rows[-1][0] or 0)
+        for cid, name, key in rows:
+            if name.isascii() or name_key(name) == key:
+                continue
+            c = session.get(Customer, cid)
+            if c is not None:
+                c.name_key, c.pinyin, c.initials = name_key(name), pinyin_key(name), initials_key(name)
+                session.add(c)
+                changed += 1
+    if changed:
+        session.flush()
+        bump_names(session)
+    return changed

@@ -104,3 +104,26 @@ def test_transactions_committing_out_of_order_miss_no_customer(
     assert ids[HUADONG] < ids["Beta Logistics"]
     assert found(engine, ada, "huadong jingmi") == [HUADONG]
     assert found(engine, ada, "华东精蜜仪器") == [HUADONG]
+
+
+def _exact_ids(s: Session, user: User, name: str) -> list[int]:
+    return [c.id or 0 for c in directory.exact_customer_rows(s, user=user, names=[name]).get(name, [])]
+
+
+def test_rekey_brings_keys_of_traditional_names_up_to_date(engine: Engine, clock: FakeClock) -> None:
+    user = admin(engine, clock())
+    with Session(engine) as s:
+        old = row(1, "華東精密機械有限公司", user, clock())
+        old["name_key"] = "華東精密機械"  # as an earlier version stored it
+        s.add(Customer(**old))
+        s.add(Customer(**row(2, "Acme Trading", user, clock())))
+        s.commit()
+    with Session(engine) as s:
+        assert _exact_ids(s, user, "华东精密机械") == []  # the stored key is stale
+        assert directory.rekey(s) == 1
+        s.commit()
+    with Session(engine) as s:
+        assert _exact_ids(s, user, "华东精密机械") == [1]
+    assert found(engine, user, "华东精密机械") == ["華東精密機械有限公司"]
+    with Session(engine) as s:
+        assert directory.rekey(s) == 0

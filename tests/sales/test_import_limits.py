@@ -30,8 +30,13 @@ import json, resource, sys, time
 from pathlib import Path
 from sales.imports.read import read_table
 from sales.imports import BadFile
+def high_water():  # kB: this process's own peak (ru_maxrss may carry the forking parent's over exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 data = Path(sys.argv[1]).read_bytes()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = high_water()
 t, cpu = time.perf_counter(), time.process_time()
 try:
     read_table(data, Path(sys.argv[1]).name)
@@ -39,7 +44,7 @@ try:
 except BadFile as err:
     code = err.code
 took, cpu = time.perf_counter() - t, time.process_time() - cpu
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = high_water()
 print(json.dumps({"code": code, "seconds": took, "cpu": cpu, "peak_mb": peak / 1024, "grew_mb": (peak - before) / 1024}))
 """
 

@@ -106,6 +106,8 @@ def test_the_migration_keeps_every_row_and_link(old_sqlite: Engine, clock: FakeC
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("SELECT count(*) FROM contact").scalar() == 2
+        triggers = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert {"auditlog_no_update", "auditlog_no_delete"} <= triggers  # the audit log stays append-only
     with Session(old_sqlite) as s:
         me = s.exec(select(User)).one()
         fresh = create_customer(s, by=me, name="丁公司", now=now)
