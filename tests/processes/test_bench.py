@@ -16,6 +16,7 @@ FIGURES = {
     "cards.py": "per card",
     "clock.py": "reminders/s",
     "core.py": "/visit through Core.handle",
+    "export.py": "/export activities",
     "importing.py": "whole import",
     "names.py": "all random queries",
     "parsing.py": "read_note",
