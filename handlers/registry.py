@@ -121,4 +121,4 @@ def load_all() -> None:
 def usage(ctx: Ctx, name: str) -> None:
     """Answer with a command's usage line (after garbled arguments)."""
     cmd = COMMANDS[name]
-    ctx.say("Usage: `{u}`\n{d}", u=cmd.usage, d=ctx.t(cmd.about))
+    ctx.say("Usage: `{u}`\n{d}", u=ctx.t(cmd.usage), d=ctx.t(cmd.about))

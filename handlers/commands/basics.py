@@ -39,7 +39,7 @@ def help_(ctx: Ctx, args: str) -> None:
         if cmd.name in seen or (role is None and not cmd.public) or (role and role not in cmd.roles):
             continue
         seen.add(cmd.name)
-        shown = usage_for(role, cmd)
+        shown = usage_for(role, cmd, ctx.t(cmd.usage))
         if shown:
             lines.append(f"`{shown}` {ctx.t(cmd.about)}")
     ctx.say("Commands:\n{l}", l="\n".join(lines))
@@ -51,14 +51,18 @@ _SEES_NONE = {"finance": frozenset({"deal", "deals", "quote", "lead", "leads"})}
 _CHANGING = frozenset({"add", "new", "edit", "merge", "rules"})
 
 
-def usage_for(role: str | None, cmd: Command) -> str:
-    """The part of `cmd`'s usage line a person of `role` may use ("" for none of it)."""
+def usage_for(role: str | None, cmd: Command, shown: str) -> str:
+    """The part of `cmd`'s usage line a person of `role` may use ("" for none of it), from `shown`, the line in
+    the reader's language (its translation keeps the " | " parts of the English line, in order)."""
     if role is None or role in SELLERS:
-        return cmd.usage
+        return shown
     if cmd.name in _SEES_NONE.get(role, frozenset()):
         return ""
-    parts = [p for p in cmd.usage.split(" | ") if [*p.split(), "", ""][1].lower() not in _CHANGING]
-    return " | ".join(parts)
+    parts, words = shown.split(" | "), cmd.usage.split(" | ")
+    if len(parts) != len(words):
+        parts = words
+    kept = [p for p, w in zip(parts, words, strict=True) if [*w.split(), "", ""][1].lower() not in _CHANGING]
+    return " | ".join(kept)
 
 
 @command("join", "/join CODE", "bind your chat account with an invite code", public=True)

@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 # How the code marks its texts: the (1-based) arguments that are English message ids.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "say": (1,), "t": (1,), "notify": (2,), "tn": (1, 2), "tr": (2,), "trn": (2, 3), "N_": (1,), "NP_": (1, 2),
-    "command": (3,), "_text": (2,), "_t": (2,), "_section": (2,),
+    "command": (2, 3), "_text": (2,), "_t": (2,), "_section": (2,),
 }
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Product words a Chinese reader must never see in English (stage keys, record names, statuses).

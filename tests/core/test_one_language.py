@@ -123,3 +123,14 @@ def test_an_english_team_reads_no_chinese_product_word(demo: Transcript, engine:
             if CHINESE_PRODUCT_WORDS.search(said):
                 offenders.append(f"{line} → {said}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_chinese_help_shows_each_usage_in_chinese(demo: Transcript) -> None:
+    """The usage lines of /help and of a garbled command name their parts in Chinese; only what is typed as is
+    (command words, keywords such as `add`, `mine|team`) stays in English."""
+    demo.say("@alice: /lang zh")
+    shown = demo.say("@alice: /help") + demo.say("@alice: /help paid") + demo.say("@alice: /help import")
+    assert "/visit 客户 <发生了什么>" in shown and "/paid 订单 金额 [日期]" in shown
+    placeholders = set(re.findall(r"\b[A-Z][A-Z_]{3,}\b", shown)) - {"MQL", "SQL"}
+    assert placeholders == set(), placeholders
+    assert re.search(r"\b[a-z]+ [a-z]+ [a-z]+ [a-z]+\b", shown) is None  # no English phrase
