@@ -13,7 +13,7 @@ from sqlmodel import Session
 from handlers.commands.config import set_team
 from handlers.context import Ctx
 from handlers.fmt import day as fmt_day
-from handlers.fmt import money, pct
+from handlers.fmt import money, monies, pct
 from handlers.i18n import N_, NP_, tr, trn
 from handlers.markup import esc
 from handlers.registry import command, usage
@@ -129,15 +129,15 @@ def team_replies(dg: TeamDigest, *, lang: str, now: datetime, session: Session |
                  [f"• ❌ {esc(c.name)} {esc(d.title)}: {esc(d.lost_reason or '—')} ({owner(u)})" for d, c, u in dg.lost],
                  len(dg.lost)),
         trn(lang, "*Pipeline*: {n} open deal, {a}; weighted forecast {w}",
-            "*Pipeline*: {n} open deals, {a}; weighted forecast {w}", dg.open_deals, a=money(dg.pipeline),
-            w=money(dg.weighted)) if dg.open_deals else "",
+            "*Pipeline*: {n} open deals, {a}; weighted forecast {w}", dg.open_deals, a=monies(dg.pipeline),
+            w=monies(dg.weighted)) if dg.open_deals else "",
         _section(lang, "*Pending approvals ({n})*",
                  [_waiting_line(lang, w, False) for w in dg.approvals], len(dg.approvals)),
         _section(lang, "*Overdue receivables ({n}, {a} in all)*",
                  [trn(lang, "• #{o} {c} · due {d} · {a} · {n} day late", "• #{o} {c} · due {d} · {a} · {n} days late",
                       (dg.day - r.installment.due_on).days, o=r.order.id, c=esc(r.customer.name),
                       d=fmt_day(r.installment.due_on, lang), a=money(r.open, r.order.currency)) for r in dg.overdue],
-                 dg.overdue_count, a=money(dg.overdue_total)),
+                 dg.overdue_count, a=monies(dg.overdue_total)),
     ]
     out = [Reply(text="\n\n".join(p for p in parts if p))]
     if dg.day.weekday() == 0 and session is not None:

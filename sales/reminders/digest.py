@@ -151,11 +151,11 @@ class TeamDigest:
     won: list[tuple[Deal, Customer, User | None]] = field(default_factory=list)
     lost: list[tuple[Deal, Customer, User | None]] = field(default_factory=list)
     open_deals: int = 0
-    pipeline: Decimal = Decimal(0)
-    weighted: Decimal = Decimal(0)
+    pipeline: dict[str, Decimal] = field(default_factory=dict)  # per currency: never added across currencies
+    weighted: dict[str, Decimal] = field(default_factory=dict)
     approvals: list[Waiting] = field(default_factory=list)
     overdue: list[Receivable] = field(default_factory=list)
-    overdue_total: Decimal = Decimal(0)
+    overdue_total: dict[str, Decimal] = field(default_factory=dict)
     overdue_count: int = 0
     stages: dict[str, Stage] = field(default_factory=dict)
 
@@ -195,17 +195,19 @@ def team_digest(session: Session, *, team: Team, day: date, cal: Calendar) -> Te
     closed = [k for k, s in out.stages.items() if s.closed] or ["won", "lost"]
     amount = func.coalesce(func.sum(col(Deal.amount)), 0)
     weighted = func.coalesce(func.sum(col(Deal.amount) * col(Deal.probability)), 0)
-    n, total, w = session.execute(select(func.count(), amount, weighted).where(
-        col(Deal.owner_id).in_(ids), col(Deal.stage).not_in(closed))).one()
-    out.open_deals = int(n)
-    out.pipeline = Decimal(str(total)).quantize(CENT)
-    out.weighted = (Decimal(str(w)) / 100).quantize(CENT)
+    for currency, n, total, w in session.execute(
+            select(col(Deal.currency), func.count(), amount, weighted)
+            .where(col(Deal.owner_id).in_(ids), col(Deal.stage).not_in(closed)).group_by(col(Deal.currency))).all():
+        out.open_deals += int(n)
+        out.pipeline[currency] = Decimal(str(total)).quantize(CENT)
+        out.weighted[currency] = (Decimal(str(w)) / 100).quantize(CENT)
     pending = session.execute(select(Approval).where(col(Approval.status) == "pending",
                                                      col(Approval.requested_by).in_(ids))
                               .order_by(col(Approval.created_at))).scalars().all()
     out.approvals = _waiting(session, list(pending), users)
     late = receivables(session, owners=ids, until=day - timedelta(days=1))
-    out.overdue_total = sum((r.open for r in late), Decimal(0))
+    for r in late:
+        out.overdue_total[r.order.currency] = out.overdue_total.get(r.order.currency, Decimal(0)) + r.open
     out.overdue_count = len(late)
     out.overdue = late[:LIMIT]
     out.moves, out.won, out.lost = out.moves[:LIMIT], out.won[:LIMIT], out.lost[:LIMIT]
