@@ -21,7 +21,7 @@ class Money:
 
 
 _MAGNITUDE = {
-    "亿": 10**8, "千万": 10**7, "百万": 10**6, "万": 10**4, "千": 10**3, "w": 10**4, "k": 10**3,
+    "万亿": 10**12, "亿": 10**8, "千万": 10**7, "百万": 10**6, "万": 10**4, "千": 10**3, "w": 10**4, "k": 10**3,
     "m": 10**6, "mn": 10**6, "mil": 10**6, "million": 10**6, "thousand": 10**3, "bn": 10**9, "billion": 10**9,
 }
 CURRENCIES = {
@@ -38,7 +38,7 @@ _POST = (
 )
 _AMOUNT = ascii_re(
     _PRE + r"\s*(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,15}(?:\.\d+)?)(?!\d|\.\d)"
-    r"\s*(?:(?P<mag>千万|百万|亿|万|千|million|thousand|billion|mil|mn|bn|k|m|w)(?![a-z])"
+    r"\s*(?:(?P<mag>万亿|千万|百万|亿|万|千|million|thousand|billion|mil|mn|bn|k|m|w)(?![a-z])"
     r"(?P<tail>\d(?!\d|[.,]\d))?(?P<tailmag>千|百)?)?\s*" + _POST
 )
 _CN_AMOUNT = ascii_re(

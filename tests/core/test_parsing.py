@@ -408,3 +408,11 @@ def test_a_long_message_is_read_in_linear_time() -> None:
     started = time.perf_counter()
     understand(text, TUESDAY)
     assert time.perf_counter() - started < 4  # was 12-46 s when every date met every time
+
+
+@pytest.mark.parametrize(("text", "amount"), [("2万亿", 2 * 10**12), ("预算3万亿元", 3 * 10**12), ("1.5亿", 150_000_000)])
+def test_wan_yi_is_a_trillion(text: str, amount: int) -> None:
+    from handlers.parsing import find_money
+
+    got = find_money(text)
+    assert got is not None and got.amount == amount
