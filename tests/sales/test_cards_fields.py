@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import phonenumbers
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -111,6 +112,7 @@ def _squeezed(text: str) -> str:
     return "".join(clean(text).casefold().split())
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 @FAST
 @given(lines_st)
 def test_any_lines_give_a_reading_that_keeps_its_promises(lines: list[Line]) -> None:

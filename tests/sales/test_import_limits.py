@@ -134,6 +134,7 @@ def test_each_limit_is_a_setting(tmp_path: Path) -> None:
     assert err.value.code == "cell_too_long"
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 def test_a_wide_and_bad_sheet_previews_in_a_few_messages(engine: Engine, clock: FakeClock) -> None:
     """999 columns with long headers and 3,000 rows each rejected for many reasons: one message, summarized."""
     add_user(engine, "carol", "admin", "east", clock())

@@ -319,6 +319,7 @@ def test_find_never_raises(query: str, limit: int) -> None:
     resolve(cands)
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 @settings(max_examples=300, deadline=None)
 @given(_TEXT, _TEXT)
 def test_same_company_never_raises_and_is_symmetric(a: str, b: str) -> None:

@@ -68,6 +68,7 @@ def spread(people: Transcript, engine: Engine) -> None:
                                                  version=1, expires_at=datetime(2030, 1, 1, tzinfo=UTC)))
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 def test_privacy_export_then_erase_leaves_no_trace_in_any_text_column(office: Transcript, engine: Engine) -> None:
     spread(office, engine)
     before = traces(engine)

@@ -135,6 +135,7 @@ async def test_members_who_chose_no_language_are_answered_in_their_feishu_langua
         assert chosen == {"周明": None, "Emma Stone": None}, "nothing chosen: Feishu's language each time"
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 async def test_files_come_in_as_attachments_and_go_out_as_images_and_files(
         engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
     alice = bind_demo(engine, api, clock)["alice"]
@@ -214,6 +215,7 @@ def _customers(engine: Engine) -> list[Customer]:
         return list(s.exec(select(Customer)).all())
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 async def test_a_long_reply_arrives_in_parts_feishu_accepts(engine: Engine, clock: FakeClock, api: FeishuStandIn,
                                                             core: Core) -> None:
     alice = bind_demo(engine, api, clock)["alice"]
@@ -241,6 +243,7 @@ async def test_a_long_reply_arrives_in_parts_feishu_accepts(engine: Engine, cloc
     assert len([c for c in api.calls if c[0] == "create"]) == len(parts), "each part accepted at once"
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 async def test_a_long_reply_meeting_a_rate_limit_midway_sends_only_the_rest_later(
         engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
     alice = bind_demo(engine, api, clock)["alice"]

@@ -38,6 +38,7 @@ def expect(seen: Seen, *fragments: str) -> str:
     return text
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 @pytest.mark.parametrize("via", ["ws", "http"])
 async def test_alice_sells_to_huadong_in_feishu(engine: Engine, clock: FakeClock, via: str) -> None:
     load_demo(engine, customers=200, now=clock())
