@@ -114,6 +114,7 @@ async def test_a_stranger_joins_with_the_name_feishu_knows(engine: Engine, clock
         assert ident.platform == "feishu" and ident.workspace == APP_ID and ident.chat == p2p_of(gus.open_id)
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 async def test_members_who_chose_no_language_are_answered_in_their_feishu_language(
         engine: Engine, clock: FakeClock, api: FeishuStandIn, core: Core) -> None:
     with transaction(session_factory(engine)) as s:

@@ -43,6 +43,7 @@ def _share(api: Any, file_id: str) -> list[dict[str, Any]]:
              "url_private": f"{api.url}/files/{file_id}", "url_private_download": f"{api.url}/files/{file_id}"}]
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 async def test_an_image_shared_in_the_dm_is_read_and_saved(engine: Engine, clock: FakeClock,
                                                            read: list[bytes]) -> None:
     load_demo(engine, customers=5, now=clock())

@@ -267,6 +267,7 @@ async def test_a_location_shared_after_a_visit_is_its_check_in(
         assert (visit.lat, visit.lon) == (31.2304, 121.4737)
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 async def test_join_binds_the_private_chat_and_a_group_join_reaches_the_person_privately(
         engine: Engine, clock: FakeClock, api: BotApiStandIn, core: Core) -> None:
     with transaction(session_factory(engine)) as s:
@@ -343,6 +344,7 @@ async def test_the_outbox_sender_marks_a_blocked_user_unreachable_and_keeps_the_
         assert row.status == "failed" and row.payload and "unreachable" in (row.error or "")
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 async def test_the_outbox_sender_turns_a_429_it_cannot_wait_out_into_retry_after(
         engine: Engine, clock: FakeClock, api: BotApiStandIn, core: Core) -> None:
     people = bind_demo_team(engine, api, clock)
@@ -370,6 +372,7 @@ async def test_a_network_fault_on_a_direct_reply_parks_it_in_the_outbox(
     assert [e.message["text"] for e in seen.events if e.kind == "send"] == ["OK, English from now on."]
 
 
+@pytest.mark.slow  # seconds: CI runs it, `-m "not slow"` does not
 async def test_salesbot_run_finds_the_telegram_adapter_and_its_outbox_sender(
         engine: Engine, clock: FakeClock, api: BotApiStandIn, core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.adapters.telegram import app
