@@ -163,11 +163,11 @@ def seed_due_followups(engine: Engine, *, n: int, now: datetime, users: int = 10
         bump(conn, ADDS)  # new customers: every process's name index looks for them
 
 
-def reset_all(engine: Engine) -> None:
-    """Delete every row of every table but the stages."""
+def reset_all(engine: Engine, now: datetime) -> None:
+    """Delete every row of every table but the stages (the audit log unlocked at `now`, the injected clock's)."""
     unlock = SQLModel.metadata.tables["auditunlock"]  # the audit log is append-only unless unlocked (0005)
     with engine.begin() as conn:
-        conn.execute(unlock.insert().values(reason="demo reset", at=datetime.now(UTC)))
+        conn.execute(unlock.insert().values(reason="demo reset", at=now))
         for table in reversed(SQLModel.metadata.sorted_tables):
             if table.name not in ("stage", "auditunlock"):
                 conn.execute(table.delete())
@@ -182,7 +182,7 @@ def load_demo(
 ) -> str | None:
     """Load the demo team; None when it is already there (and no reset was asked)."""
     if reset:
-        reset_all(engine)
+        reset_all(engine, now)
     with engine.connect() as conn:
         if conn.execute(select(func.count()).select_from(User)).scalar_one() > 0:
             return None
