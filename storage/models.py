@@ -1,6 +1,7 @@
 """Every table, importable from one place."""
 
 from storage.cards import CardScan
+from storage.care import KeyDate
 from storage.customers import Contact, Customer, CustomerShare, Lead
 from storage.deals import Activity, Deal, FollowUp, Stage, StageChange
 from storage.imports import ImportBatch, LeadScoring
@@ -29,6 +30,7 @@ __all__ = [
     "FollowUp",
     "ImportBatch",
     "InboxEntry",
+    "KeyDate",
     "Installment",
     "Invite",
     "Lead",
