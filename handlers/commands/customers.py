@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from handlers import lookup
 from handlers.audit_text import ACTIVITY_KINDS
+from handlers.commands import care as care_cmd
 from handlers.commands import customer_merge, edits
 from handlers.context import Ctx
 from handlers.fmt import moment, money, monies, stage_name
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
-from sales import activities, customers, orders
+from sales import activities, customers, orders, reorders
 from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
 from sales.customers import DuplicateFound
 from sales.sources import label as source_label
@@ -127,6 +130,7 @@ def card(ctx: Ctx, query: str) -> None:
         lines.append(ctx.t("Contacts:"))
         lines += [f"  {esc(p.name)} {esc(p.title or '')} {esc(p.phone or '')} {esc(p.email or '')}".rstrip()
                   for p in contacts]
+        lines += care_cmd.card_lines(ctx, c.id or 0)
     deals = ctx.session.exec(select(Deal).where(col(Deal.customer_id) == c.id, deal_scope(ctx.me),
                                                 col(Deal.stage).not_in(("won", "lost")))).all()
     if deals:
@@ -145,7 +149,23 @@ def card(ctx: Ctx, query: str) -> None:
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
+    lines += next_purchase_lines(ctx, c)
     ctx.replies.append(Reply(text="\n".join(lines)))
+
+
+def next_purchase_lines(ctx: Ctx, c: Customer) -> list[str]:
+    """The card's next purchase: the usual reorder interval, and what customers of its industry also bought."""
+    lines = []
+    usual = reorders.interval_of(ctx.session, customer_id=c.id or 0)
+    if usual is not None:
+        n, days, last = usual
+        lines.append(ctx.t("Reorders about every {d} days ({n} orders); next about {w}.", d=round(days), n=n,
+                           w=moment(last + timedelta(days=days), ctx.tz, ctx.lang, False)))
+    hints = reorders.cross_sell(ctx.session, customer=c)
+    if hints:
+        lines.append(ctx.t("Others in {i} also bought: {items}", i=esc(c.industry or ""),
+                           items=ctx.t(", ").join(f"{esc(item)} ({n})" for item, n in hints)))
+    return lines
 
 
 @command("customers", "/customers [A|B|C] [#tag] [mine|team]", "list customers")
@@ -173,14 +193,18 @@ def list_(ctx: Ctx, args: str) -> None:
     ctx.say("Customers ({n} in all, {k} shown):\n{b}", n=total, k=len(rows), b=body)
 
 
-@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email] | /contact edit CUSTOMER NAME [field value|remove]",
-         "add, correct or remove a contact",
+@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email] | /contact edit CUSTOMER NAME [field value|remove] | "
+         "/contact CUSTOMER NAME birthday DATE | /contact CUSTOMER NAME date LABEL DATE",
+         "add, correct or remove a contact; remember their birthday and key dates",
          roles=SELLERS)
 def contact(ctx: Ctx, args: str) -> None:
-    """Add a contact to a customer."""
+    """Add a contact to a customer, or remember a contact's birthday or key date."""
     head, _, rest = args.strip().partition(" ")
     if head.lower() in edits.EDIT_WORDS:
         edits.contact(ctx, rest)
+        return
+    if head.lower() not in ("add", "new", "添加", "新建") and care_cmd.is_key_date(args.split()):
+        care_cmd.key_date(ctx, args)
         return
     if head.lower() not in ("add", "new", "添加", "新建"):
         usage(ctx, "contact")
