@@ -81,7 +81,7 @@ MESSAGES: dict[str, str] = {
     "bad_care_plan": N_("A care plan names each touch once: contact, exec, product or news."),
     "bad_care_days": N_("A touch comes every 1 to {most} days."),
     "bad_churn_months": N_("Churn is counted after 1 to {most} months."),
-    "bad_key_date": N_("A key date needs what it is, e.g.: date 签约纪念日 5月20日"),
+    "bad_key_date": N_("A key date needs what it is, e.g.: date anniversary May 20"),
     # corrections (sales/edits.py)
     "managers_only": N_("Only a manager or an admin may do that."),
     "not_backwards": N_("{stage} is not an earlier stage: move forward with /advance."),

@@ -78,7 +78,7 @@ def key_date(ctx: Ctx, args: str) -> None:
         if found is not None:
             label, day = found
     if day is None:
-        ctx.say("I can't read the date. E.g.: /contact {c} {p} birthday 3月8日, or date 签约纪念日 5月20日",
+        ctx.say("I can't read the date. E.g.: /contact {c} {p} birthday March 8, or date anniversary May 20",
                 c=esc(c.name), p=esc(person.name))
         return
     _save(ctx, person, kind, label, day)
