@@ -7,7 +7,7 @@ import re
 from handlers.i18n import N_, tr
 from sales.reminders.care import CARE_PREFIX, REORDER, REVISIT, Touch
 
-TOUCH_NAMES = {"contact": N_("contact"), "exec": N_("executive touch"), "product": N_("product update"),
+TOUCH_NAMES = {"contact": N_("regular contact"), "exec": N_("executive touch"), "product": N_("product update"),
                "news": N_("news")}
 EVERY = {7: N_("weekly"), 14: N_("fortnightly"), 30: N_("monthly"), 91: N_("quarterly"), 182: N_("half-yearly"),
          365: N_("yearly")}

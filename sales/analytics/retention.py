@@ -98,32 +98,33 @@ def retention(session: Session, scope: Scope, start: datetime, end: datetime, *,
                   func.max(at).label("last_at"), func.sum(amount).label("total"))
            .where(_orders_in(scope), at < end).group_by(col(SalesOrder.customer_id)).subquery())
     out = Retention(as_of=as_of, months=months)
-    row = session.execute(select(func.coalesce(func.sum(case((per.c.in_period > 0, 1), else_=0)), 0),
-                                 func.coalesce(func.sum(case((and_(per.c.in_period > 0, per.c.n >= 2), 1), else_=0)), 0),
-                                 func.count())).one()
-    out.buyers, out.repeat, out.customers = int(row[0]), int(row[1]), int(row[2])
     active = exists().where(col(Activity.customer_id) == per.c.cid, col(Activity.at) >= cutoff,
                             col(Activity.at) < as_of)
     gone = and_(per.c.last_at < cutoff, ~active)
-    out.churned = int(session.execute(select(func.count()).select_from(per).where(gone)).scalar_one())
-    last_act = (select(func.max(col(Activity.at))).where(col(Activity.customer_id) == col(Customer.id),
-                                                          col(Activity.at) < as_of)
-                .correlate(Customer).scalar_subquery())
-    q = (select(col(Customer.id), col(Customer.name), col(Customer.grade), col(User.name), per.c.last_at, last_act)
-         .join(Customer, col(Customer.id) == per.c.cid).join(User, col(User.id) == col(Customer.owner_id))
-         .where(gone).order_by(per.c.last_at.desc(), col(Customer.id)).offset(offset).limit(PAGE))
-    out.page = [Churned(int(i), n, g, o, _aware(session, last), _aware(session, act) if act is not None else None)
-                for i, n, g, o, last, act in session.execute(q).all()]
-    grade = select(col(Customer.grade), func.count(), func.sum(per.c.total)).join(
-        Customer, col(Customer.id) == per.c.cid).group_by(col(Customer.grade)).order_by(col(Customer.grade))
-    out.by_grade = [Lifetime(g, int(n), dec(t)) for g, n, t in session.execute(grade).all()]
+    row = session.execute(select(func.coalesce(func.sum(case((per.c.in_period > 0, 1), else_=0)), 0),
+                                 func.coalesce(func.sum(case((and_(per.c.in_period > 0, per.c.n >= 2), 1), else_=0)), 0),
+                                 func.count(), func.coalesce(func.sum(case((gone, 1), else_=0)), 0))).one()
+    out.buyers, out.repeat, out.customers, out.churned = (int(x) for x in row)
+    if out.churned > offset:
+        last_act = (select(func.max(col(Activity.at))).where(col(Activity.customer_id) == col(Customer.id),
+                                                              col(Activity.at) < as_of)
+                    .correlate(Customer).scalar_subquery())
+        q = (select(col(Customer.id), col(Customer.name), col(Customer.grade), col(User.name), per.c.last_at, last_act)
+             .join(Customer, col(Customer.id) == per.c.cid).join(User, col(User.id) == col(Customer.owner_id))
+             .where(gone).order_by(per.c.last_at.desc(), col(Customer.id)).offset(offset).limit(PAGE))
+        out.page = [Churned(int(i), n, g, o, _aware(session, last), _aware(session, act) if act is not None else None)
+                    for i, n, g, o, last, act in session.execute(q).all()]
+    # One pass for both breakdowns: a row per (grade, source), summed up each way below (a few dozen groups).
     src = func.coalesce(col(Customer.source), "")
+    groups = session.execute(select(col(Customer.grade), src, func.count(), func.sum(per.c.total))
+                             .join(Customer, col(Customer.id) == per.c.cid).group_by(col(Customer.grade), src)).all()
+    grades: dict[str, Lifetime] = {}
     merged: dict[str, Lifetime] = {}
-    for s, n, t in session.execute(select(src, func.count(), func.sum(per.c.total))
-                                   .join(Customer, col(Customer.id) == per.c.cid).group_by(src)).all():
-        key = canonical(str(s)) or ""  # 官网 and Website typed before the list are one source
-        was = merged.get(key, Lifetime(key, 0, Decimal("0.00")))
-        merged[key] = Lifetime(key, was.customers + int(n), was.total + dec(t))
+    for g, s, n, t in groups:
+        for table, key in ((grades, g), (merged, canonical(str(s)) or "")):  # 官网 and Website are one source
+            was = table.get(key, Lifetime(key, 0, Decimal("0.00")))
+            table[key] = Lifetime(key, was.customers + int(n), was.total + dec(t))
+    out.by_grade = [grades[k] for k in sorted(grades)]
     out.by_source = sorted(merged.values(), key=lambda x: (-x.average, x.key))
     return out
 

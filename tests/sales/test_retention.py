@@ -86,6 +86,7 @@ def test_retention_figures_of_the_small_book(engine: Engine) -> None:
         last = retention(s, an.Scope("all"), start, end, now=NOW, months=12)
         assert (last.buyers, last.repeat, last.customers, last.churned) == (3, 0, 4, 1)
         assert retention(s, an.Scope("all"), *year.bounds(SH), now=NOW, months=24).churned == 0  # R3: Dec 2024
+        assert [x.name for x in retention(s, an.Scope("all"), *year.bounds(SH), now=NOW, offset=1).page] == ["R3"]
         answer, more = retention_report(s, an.Scope("all"), year, "en", "Asia/Shanghai", now=NOW, months=12,
                                         more="/report retention 2026 page")
     assert answer.text.splitlines()[1:4] == [
