@@ -174,7 +174,7 @@ def cadence_followups(session: Session, people: People, now: datetime, per_day: 
         cal = people.calendar(owner)
         nominal = cal.working_moment(cal.at(cal.local(last_at).date() + timedelta(days=n), DEFAULT_HOUR))
         wanted.append((grade, nominal, 0, cid, owner, f"cad:{cid}:{epoch(last_at)}", "cadence", CADENCE_WHAT, last_at))
-    wanted += care.touch_candidates(session, people, now, scheduled)
+    wanted += care.touch_candidates(session, people, now, scheduled, per_owner=3 * per_day)
     if not wanted:
         return 0
     taken = _cadence_taken(session, people, now)

@@ -74,18 +74,18 @@ def encode(plan: dict[str, tuple[Touch, ...]]) -> str:
                     for g in GRADES)
 
 
-def touch_candidates(session: Session, people: People, now: datetime,
-                     scheduled: Any) -> list[tuple[str, datetime, int, int, int, str, str, str, datetime]]:
+def touch_candidates(session: Session, people: People, now: datetime, scheduled: Any,
+                     per_owner: int) -> list[tuple[str, datetime, int, int, int, str, str, str, datetime]]:
     """Customers whose care touches (beside the contact cadence) are due: (grade, nominal moment, rank, customer,
     owner, dedupe key, reason, what, base). A touch is counted from the last follow-up of its kind, else from
-    the customer's creation; `scheduled` (an open follow-up) holds every touch back."""
+    the customer's creation; `scheduled` (an open follow-up) holds every touch back; each owner's `per_owner`
+    most urgent (by grade, then the oldest base) of each kind."""
     out = []
     for rank, kind in enumerate(TOUCHES[1:], start=1):
         reason = CARE_PREFIX + kind
-        last = (select(func.max(col(FollowUp.due_at))).where(col(FollowUp.customer_id) == col(Customer.id),
-                                                             col(FollowUp.reason) == reason)
-                .correlate(Customer).scalar_subquery())
-        base = func.coalesce(last, col(Customer.created_at))
+        last = (select(col(FollowUp.customer_id).label("cid"), func.max(col(FollowUp.due_at)).label("at"))
+                .where(col(FollowUp.reason) == reason).group_by(col(FollowUp.customer_id)).subquery())
+        base = func.coalesce(last.c.at, col(Customer.created_at))
         conds = []
         every: dict[tuple[int | None, str], int] = {}
         for team_id, team in [*people.teams.items(), (None, None)]:
@@ -98,8 +98,14 @@ def touch_candidates(session: Session, people: People, now: datetime,
                                           base <= now - timedelta(days=max(t.days - 1, 0))))
         if not conds:
             continue
-        q = (select(col(Customer.id), col(Customer.owner_id), col(Customer.grade), col(Customer.team_id), base)
-             .where(col(Customer.status) == "active", or_(false(), *conds), ~scheduled))
+        inner = (select(col(Customer.id).label("cid"), col(Customer.owner_id).label("owner"),
+                        col(Customer.grade).label("grade"), col(Customer.team_id).label("team"), base.label("base"),
+                        func.row_number().over(partition_by=col(Customer.owner_id),
+                                               order_by=(col(Customer.grade), base, col(Customer.id))).label("rn"))
+                 .outerjoin(last, last.c.cid == col(Customer.id))
+                 .where(col(Customer.status) == "active", or_(false(), *conds), ~scheduled).subquery())
+        # Only each owner's most urgent few: no more can be placed in a pass than fit their next days.
+        q = select(inner.c.cid, inner.c.owner, inner.c.grade, inner.c.team, inner.c.base).where(inner.c.rn <= per_owner)
         for cid, owner, grade, team_id, base_at in session.execute(q):
             days = every.get((team_id, grade))
             if days is None or base_at is None:
