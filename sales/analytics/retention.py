@@ -101,10 +101,17 @@ def retention(session: Session, scope: Scope, start: datetime, end: datetime, *,
     active = exists().where(col(Activity.customer_id) == per.c.cid, col(Activity.at) >= cutoff,
                             col(Activity.at) < as_of)
     gone = and_(per.c.last_at < cutoff, ~active)
-    row = session.execute(select(func.coalesce(func.sum(case((per.c.in_period > 0, 1), else_=0)), 0),
-                                 func.coalesce(func.sum(case((and_(per.c.in_period > 0, per.c.n >= 2), 1), else_=0)), 0),
-                                 func.count(), func.coalesce(func.sum(case((gone, 1), else_=0)), 0))).one()
-    out.buyers, out.repeat, out.customers, out.churned = (int(x) for x in row)
+    # One pass for every figure: a row per (grade, source), summed up each way below (a few dozen groups).
+    src = func.coalesce(col(Customer.source), "")
+    groups = session.execute(
+        select(col(Customer.grade), src, func.count(), func.sum(per.c.total),
+               func.sum(case((per.c.in_period > 0, 1), else_=0)),
+               func.sum(case((and_(per.c.in_period > 0, per.c.n >= 2), 1), else_=0)),
+               func.sum(case((gone, 1), else_=0)))
+        .join(Customer, col(Customer.id) == per.c.cid).group_by(col(Customer.grade), src)).all()
+    for *_, n, _t, buyers, repeat, churned in groups:
+        out.customers, out.buyers = out.customers + int(n), out.buyers + int(buyers)
+        out.repeat, out.churned = out.repeat + int(repeat), out.churned + int(churned)
     if out.churned > offset:
         last_act = (select(func.max(col(Activity.at))).where(col(Activity.customer_id) == col(Customer.id),
                                                               col(Activity.at) < as_of)
@@ -114,13 +121,9 @@ def retention(session: Session, scope: Scope, start: datetime, end: datetime, *,
              .where(gone).order_by(per.c.last_at.desc(), col(Customer.id)).offset(offset).limit(PAGE))
         out.page = [Churned(int(i), n, g, o, _aware(session, last), _aware(session, act) if act is not None else None)
                     for i, n, g, o, last, act in session.execute(q).all()]
-    # One pass for both breakdowns: a row per (grade, source), summed up each way below (a few dozen groups).
-    src = func.coalesce(col(Customer.source), "")
-    groups = session.execute(select(col(Customer.grade), src, func.count(), func.sum(per.c.total))
-                             .join(Customer, col(Customer.id) == per.c.cid).group_by(col(Customer.grade), src)).all()
     grades: dict[str, Lifetime] = {}
     merged: dict[str, Lifetime] = {}
-    for g, s, n, t in groups:
+    for g, s, n, t, *_ in groups:
         for table, key in ((grades, g), (merged, canonical(str(s)) or "")):  # 官网 and Website are one source
             was = table.get(key, Lifetime(key, 0, Decimal("0.00")))
             table[key] = Lifetime(key, was.customers + int(n), was.total + dec(t))
