@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import lookup, surveys
 from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import customer_merge, edits
 from handlers.context import Ctx
@@ -145,6 +145,9 @@ def card(ctx: Ctx, query: str) -> None:
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
+    score = surveys.card_line(ctx, c.id or 0)
+    if score:
+        lines.append(score)
     ctx.replies.append(Reply(text="\n".join(lines)))
 
 
