@@ -43,7 +43,7 @@ SET_READS = (
     ("/audit Zc{n:04d}", "customer", "created customer"), ("Zc{n:04d} 今天见了面", "customer", None),
     ("/deal {deal}", "deal", "deal"), ("/deal Zc{n:04d}", "deal", "deal"), ("/audit deal {deal}", "deal", "deal"),
     ("/deal {won}", "deal", "won"), ("/quote {quote}", "quote", "quote"), ("/lead {lead}", "lead", "lead"),
-    ("/privacy export c:{contact}", "contact", "admin"),
+    ("/privacy export c:{contact}", "contact", "admin"), ("/survey Zc{n:04d}", "customer", None),
 )
 # Changes and deletes: action → (record kind, operation, turns).
 Turns = Callable[[RecordSet, str], list[str]]
