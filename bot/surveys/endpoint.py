@@ -154,7 +154,9 @@ def routes(engine: Engine, clock: Callable[[], datetime], settings: Settings, do
         lang = page_lang(request, None)
         origin = request.headers.get("origin")
         own = f"{request.url.scheme}://{request.url.netloc}"
-        if (origin and origin not in (own, public_origin)) or request.headers.get("sec-fetch-site") == "cross-site":
+        # With no referrer, a browser's form post says `Origin: null`: Sec-Fetch-Site tells where it came from.
+        foreign = origin not in (None, "null", own, public_origin)
+        if foreign or request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
             raise _Stop(403, page.neutral(lang))
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
             raise _Stop(415, page.neutral(lang))

@@ -182,6 +182,7 @@ def test_the_door_refuses_other_sites_other_types_and_large_bodies(site: Site) -
     posts = [
         ({"origin": "https://evil.example"}, f"form={form}&score=5".encode(), 403),
         ({"sec-fetch-site": "cross-site"}, f"form={form}&score=5".encode(), 403),
+        ({"sec-fetch-site": "same-site", "origin": "null"}, f"form={form}&score=5".encode(), 403),
         ({"content-type": "application/json"}, b'{"score": 5}', 415),
         ({"content-type": "text/plain"}, f"form={form}&score=5".encode(), 415),
         ({"content-type": "multipart/form-data; boundary=x"}, b"--x--", 415),
@@ -198,8 +199,10 @@ def test_the_door_refuses_other_sites_other_types_and_large_bodies(site: Site) -
     assert site.client.post(f"/s/{token}", content=chunks,
                             headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 413
     assert site.answered() == []
-    same_site = site.client.post(f"/s/{token}", data={"form": form, "score": "3"}, headers={"origin": BASE})
-    assert same_site.status_code == 200
+    # A browser's own post (no referrer: `Origin: null`) from the page itself.
+    same_origin = site.client.post(f"/s/{token}", data={"form": form, "score": "3"},
+                                   headers={"origin": "null", "sec-fetch-site": "same-origin"})
+    assert same_origin.status_code == 200
 
 
 def test_lone_surrogates_and_control_characters_are_stored_clean(site: Site) -> None:
