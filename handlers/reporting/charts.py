@@ -287,7 +287,8 @@ def csat(title: str, months: Sequence[ScorePoint], reps: Sequence[ScorePoint], n
         p = fig.subplotpars
         label_w = (max((_text_px(r.label, 15) for r in reps), default=0) + 20) / (SIZE[0] * DPI)
         split = 0.52
-        ax.set_position((0.07, p.bottom, split - 0.1, p.top - p.bottom))
+        top = p.top - 0.05  # room for each panel's own title under the chart's
+        ax.set_position((0.07, p.bottom, split - 0.1, top - p.bottom))
         xs = [i for i, m in enumerate(months) if m.average is not None]
         ax.plot(xs, [months[i].average or 0.0 for i in xs], color=MAIN, marker="o", linewidth=3, markersize=9)
         for i in xs:
@@ -302,7 +303,7 @@ def csat(title: str, months: Sequence[ScorePoint], reps: Sequence[ScorePoint], n
         ax.grid(axis="y", color=GRID)
         ax.set_axisbelow(True)
         ax.set_title(trend_name, fontsize=17, loc="left", color=MUTED)
-        right = fig.add_axes((split + label_w, p.bottom, 0.97 - split - label_w, p.top - p.bottom))
+        right = fig.add_axes((split + label_w, p.bottom, 0.97 - split - label_w, top - p.bottom))
         for side in ("top", "right"):
             right.spines[side].set_visible(False)
         ys = list(range(len(reps)))[::-1]
