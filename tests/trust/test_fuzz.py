@@ -456,3 +456,96 @@ def test_deep_json_and_lone_surrogates_at_the_doors(engine: Engine, clock: FakeC
         replies = core.handle(Incoming(chat=ChatRef("console", "local", "alice"), user="alice", text=said,
                                        event_id=f"lone-{said!r}"))
         assert not any(f in r.text for r in replies for f in FAILURE), (said, replies)
+
+
+# --- the survey page (GET/POST /s/TOKEN): what a browser, a script or a scanner may send ---------------------
+
+form_value = st.one_of(st.sampled_from(["1", "5", "0", "6", "-1", "５", "3.0", "", "\x00", "\ud800"]), any_text,
+                       st.text(max_size=30))
+form_fields = st.dictionaries(st.sampled_from(["form", "score", "comment", "customer_id", "owner_id", "token",
+                                               "x"]), form_value, max_size=6)
+survey_ctype = st.sampled_from(["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
+                                "application/json", "text/plain", "multipart/form-data; boundary=x", "",
+                                "APPLICATION/X-WWW-FORM-URLENCODED", "application/x-www-form-urlencoded; charset=gbk"])
+survey_body = st.one_of(
+    st.tuples(st.sampled_from(["1", "2", "3", "4", "5"]), any_text).map(
+        lambda t: urlencode({"score": t[0], "comment": t[1]}, errors="surrogatepass").encode()),
+    form_fields.map(lambda f: urlencode(f, errors="surrogatepass").encode()),  # lone surrogates as raw bytes
+    st.binary(max_size=300),
+    any_text.map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.integers(1, 40).map(lambda n: b"comment=" + b"%F0%9F%98%80" * (2_000 * n)),  # up to a huge body
+    st.just(b"&" * 20_000),
+)
+
+
+@pytest.mark.slow
+def test_fuzz_the_survey_page(engine: Engine, clock: FakeClock) -> None:
+    """Hypothesis-made requests to the survey page: never a 500, never a traceback, only its own statuses; of
+    every submission to one real link at most one lands, with a score of 1 to 5, on its own customer."""
+    from urllib.parse import quote
+
+    from starlette.testclient import TestClient
+
+    from bot.surveys import Door
+    from bot.web import Parts, build
+    from sales import surveys
+    from storage.models import Customer, Survey
+
+    load_demo(engine, customers=3, now=clock(), activities_per_customer=0)
+    with Session(engine) as s:
+        alice = s.exec(select(User).where(User.name == "alice")).scalars().one()
+        customer = s.exec(select(Customer).where(Customer.owner_id == alice.id)).scalars().first()
+        assert customer is not None
+        customer_id = customer.id
+        tokens = [surveys.offer(s, customer_id=customer.id or 0, subject_kind="order", subject_id=i, owner=alice,
+                                now=clock()).token for i in range(3)]
+        s.commit()
+    core = Core(engine, clock=clock, settings=Settings(default_lang="en", public_url="http://testserver"))
+    statuses: Counter[int] = Counter()
+    problems: list[str] = []
+    pg = engine.dialect.name == "postgresql"
+    with TestClient(build(Parts(engine=engine, core=core, survey_door=Door(limit=0)))) as client:
+        forms = {}
+        for t in tokens:
+            page = client.get(f"/s/{t}")
+            forms[t] = page.text.split('name="form" value="')[1].split('"')[0]
+
+        @budget((120 if pg else 400) * SCALE)
+        @given(token=st.one_of(st.sampled_from(tokens), any_text, st.text(alphabet="Aa0_-", min_size=16,
+                                                                             max_size=64)),
+               body=survey_body, ctype=survey_ctype, with_form=st.booleans(), method=st.sampled_from(["GET", "POST"]),
+               lang=st.sampled_from(["", "zh", "en", "xx", "\ud800"]))
+        def one(token: str, body: bytes, ctype: str, with_form: bool, method: str, lang: str) -> None:
+            path = "/s/" + quote(token.encode("utf-8", "surrogatepass"), safe="")
+            if lang:
+                path += "?lang=" + quote(lang.encode("utf-8", "surrogatepass"))
+            if with_form and token in forms and method == "POST":
+                body = f"form={forms[token]}&".encode() + body
+            headers = {"content-type": ctype} if ctype else {}
+            got = client.request(method, path, content=body if method == "POST" else None, headers=headers)
+            statuses[got.status_code] += 1
+            if 'name="form" value="' in got.text:  # each page sets a new cookie: its form token goes with it
+                forms[token] = got.text.split('name="form" value="')[1].split('"')[0]
+            if got.status_code >= 500 or "Traceback" in got.text:
+                problems.append(f"{method} {path[:60]} {ctype} {body[:80]!r} → {got.status_code}")
+            elif got.status_code not in (200, 400, 404, 413, 415):
+                problems.append(f"{method} {path[:60]} → unexpected {got.status_code}")
+
+        one()
+        fuzzed = sum(1 for t in tokens if client.get(f"/s/{t}").status_code == 404)
+        for t in tokens:  # after all that, a link not yet answered still takes its one answer; a used one none
+            page = client.get(f"/s/{t}")
+            form = page.text.split('name="form" value="')[1].split('"')[0] if page.status_code == 200 else ""
+            got = client.post(f"/s/{t}", data={"form": form, "score": "4"})
+            assert got.status_code == (200 if page.status_code == 200 else 404)
+            assert client.post(f"/s/{t}", data={"form": form, "score": "4"}).status_code == 404
+    with Session(engine) as s:
+        rows = s.exec(select(Survey)).scalars().all()
+    landed = [r for r in rows if r.answered_at is not None]
+    figure(f"survey page fuzzing [{engine.dialect.name}]",
+           f"{statuses.total()} requests: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+           + f"; answers landed during the fuzz on {fuzzed} of 3 links; crashes {len(problems)}")
+    assert not problems, problems[:5]
+    assert all(r.customer_id == customer_id and r.score in (1, 2, 3, 4, 5) for r in landed)
+    assert len(landed) == 3
+    assert all(not any(0xD800 <= ord(ch) <= 0xDFFF or ch == "\x00" for ch in r.comment or "") for r in landed)
