@@ -127,13 +127,14 @@ def record_payment(
     return touched
 
 
-def receivables(session: Session, *, scope: ColumnElement[bool], today: date, overdue_only: bool) -> list[tuple[int, date, Decimal]]:
-    """Open installment balances (order id, due date, amount open), earliest first."""
+def receivables(session: Session, *, scope: ColumnElement[bool], today: date, overdue_only: bool,
+                limit: int | None = 100) -> list[tuple[int, date, Decimal]]:
+    """Open installment balances (order id, due date, amount open), earliest first (the first `limit`; None: all)."""
     open_amount = col(Installment.amount) - col(Installment.paid)
     q = (select(col(Installment.order_id), col(Installment.due_on), open_amount)
          .join(SalesOrder, col(SalesOrder.id) == col(Installment.order_id))
          .where(open_amount > 0, scope)
-         .order_by(col(Installment.due_on)).limit(100))
+         .order_by(col(Installment.due_on), col(Installment.order_id), col(Installment.seq)).limit(limit))
     if overdue_only:
         q = q.where(col(Installment.due_on) < today)
     return [(int(o), d, Decimal(str(a)).quantize(CENT)) for o, d, a in session.exec(q).all()]

@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import col, select
 
-from handlers import deal_news, lookup
+from handlers import deal_news, lookup, paging
 from handlers.context import Ctx
 from handlers.i18n import N_, tr
 from handlers.markup import esc
@@ -44,7 +44,8 @@ def _refuse(ctx: Ctx, err: RuleError) -> None:
 
 @command("leads", "/leads [new|MQL|SQL|all|mine]", "list leads by score")
 def leads_cmd(ctx: Ctx, args: str) -> None:
-    """The leads the speaker may see, best first."""
+    """The leads the speaker may see, best first, a page at a time."""
+    args = paging.take_page(ctx, args)
     q = _visible(ctx)
     words = args.split()
     status = next((s for s in leads.STATUSES if any(w.casefold() == s.casefold() for w in words)), None)
@@ -54,14 +55,15 @@ def leads_cmd(ctx: Ctx, args: str) -> None:
         q = q.where(col(Lead.status).in_(("new", "MQL", "SQL")))
     if "mine" in words or "我的" in words:
         q = q.where(col(Lead.owner_id) == ctx.me.id)
-    rows = ctx.session.exec(q.order_by(col(Lead.score).desc(), col(Lead.id).desc()).limit(20)).all()
+    page = paging.of_query(ctx, q.order_by(col(Lead.score).desc(), col(Lead.id).desc()))
+    rows = page.items
     if not rows:
         ctx.say("No leads. Add one: /lead add COMPANY PERSON PHONE source fair")
         return
     names = {u.id: u.name for u in ctx.session.exec(select(User)).all()}
     lines = [f"#{x.id} {esc(x.company)} · {esc(x.person or '')} · {x.score} · {_status(ctx, x.status)}"
              + (f" · {esc(names.get(x.owner_id, '?'))}" if x.owner_id else "") for x in rows]
-    ctx.say("Leads (best first):\n{b}", b="\n".join(lines))
+    paging.show(ctx, page, ctx.t("Leads (best first):"), lines, f"/leads {args}".strip())
 
 
 def _visible(ctx: Ctx):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers import deal_news, lookup
+from handlers import deal_news, lookup, paging
 from handlers.amounts import money_arg
 from handlers.context import Ctx
 from handlers.fmt import day, money
@@ -131,12 +131,15 @@ def paid(ctx: Ctx, args: str) -> None:
          roles=frozenset({"rep", "manager", "finance", "admin"}), personal=True)
 def receivables(ctx: Ctx, args: str) -> None:
     """Open installments the asker may see, earliest first."""
+    args = paging.take_page(ctx, args)
     overdue = args.strip().lower() in ("overdue", "逾期")
     if args.strip() and not overdue:
         usage(ctx, "receivables")
         return
     today = ctx.local_now.date()
-    rows = orders.receivables(ctx.session, scope=order_scope(ctx.me), today=today, overdue_only=overdue)
+    every = orders.receivables(ctx.session, scope=order_scope(ctx.me), today=today, overdue_only=overdue, limit=None)
+    page = paging.of_items(ctx, every)
+    rows = page.items
     if not rows:
         ctx.say("Nothing to collect.")
         return
@@ -146,4 +149,4 @@ def receivables(ctx: Ctx, args: str) -> None:
         c = ctx.session.get(Customer, o.customer_id) if o else None
         late = ctx.t(" [overdue]") if due < today else ""
         lines.append(f"#{oid} {esc(c.name if c else '?')} · {day(due, ctx.lang)} · {money(amount, o.currency if o else None)}{late}")
-    ctx.say("Receivables:\n{b}", b="\n".join(lines))
+    paging.show(ctx, page, ctx.t("Receivables:"), lines, f"/receivables {args}".strip())
