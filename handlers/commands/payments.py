@@ -77,7 +77,7 @@ def plan(ctx: Ctx, args: str) -> None:
     if other is not None:
         raise RuleError("currency_mismatch", given=other, expected=o.currency)
     terms = [orders.Term(i.due, i.percent, i.amount) for i in reading.installments]
-    parts = orders.plan_parts(terms, total=o.amount, today=ctx.local_now.date())
+    parts = orders.plan_parts(terms, total=o.amount, today=ctx.local_now.date(), currency=o.currency)
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
     deal_news.planned(ctx, o, len(parts))
     ctx.say("Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount, o.currency),
