@@ -71,14 +71,15 @@ def activity_scope(user: User) -> ColumnElement[bool]:
 
 
 def lead_scope(user: User) -> ColumnElement[bool]:
-    """The leads `user` may see: a rep their own, a manager the team's, an admin all, finance none."""
+    """The leads `user` may see: a rep those they own or added, a manager the team's, an admin all, finance none."""
     if not user.active or user.role == "finance":
         return false()
     if user.role == "admin":
         return true()
+    mine = or_(col(Lead.owner_id) == user.id, col(Lead.added_by) == user.id)
     if user.role == "manager" and user.team_id is not None:
-        return or_(col(Lead.team_id) == user.team_id, col(Lead.owner_id) == user.id)
-    return col(Lead.owner_id) == user.id
+        return or_(col(Lead.team_id) == user.team_id, mine)
+    return mine
 
 
 def can_see_customer(session: Session, user: User, customer_id: int) -> bool:

@@ -255,7 +255,8 @@ def capture(
     points = score_fields(scoring, source=source, size=size, budget=budget, engagement=engagement)
     lead = Lead(team_id=team, company=company, company_key=company_key(company), person=person, phone=phone,
                 email=email, source=source, budget=budget, size=size, engagement=engagement, flags=" ".join(flags),
-                score=points, status=status_for(points, scoring), note=note, created_at=now, updated_at=now)
+                score=points, status=status_for(points, scoring), note=note, created_at=now, updated_at=now,
+                added_by=by.id if by else None)
     session.add(lead)
     session.flush()
     audit.record(session, by=by.id if by else None, action="create", entity="lead", entity_id=lead.id, now=now,

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import deal_news, lookup, paging
+from handlers import deal_card, deal_news, lookup, paging
 from handlers.amounts import home_currency
 from handlers.commands import edits
 from handlers.context import Ctx
@@ -98,6 +98,7 @@ def show(ctx: Ctx, d: Deal) -> None:
                              .order_by(col(StageChange.at))).all()
     known = {s.key: s for s in pipeline.stages(ctx.session)}
     lines.append(stage_path(known, [m.to_stage for m in moves], ctx.lang))
+    lines += deal_card.lines(ctx, d)
     buttons = tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}")
                     for s in pipeline.next_stages(ctx.session, d) if s.key != "lost")
     ctx.say("{b}", b="\n".join(lines), buttons=(buttons,) if buttons else ())
