@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import leads_api, metrics
+from bot import leads_api, metrics, tickets_api
 from bot.adapters.slack.adapter import Slack
 from bot.adapters.slack.parse import ParseError, body_from_http
 from bot.adapters.telegram.app import SECRET_HEADER, TelegramBot
@@ -50,6 +50,7 @@ class Parts:
     telegram_path: str = "/telegram"
     feishu: Callback | None = None
     leads_token: str = ""
+    tickets_token: str = ""  # POST /api/tickets (SALESBOT_TICKETS_TOKEN); unset: every post is 401
     inbox: Inbox | None = None  # the durable inbox of Telegram updates and Slack events (made by build)
 
 
@@ -150,7 +151,9 @@ def build(parts: Parts) -> ASGIApp:
             return False
 
     routes = [*probes(engine, lambda: parts.core.clock()), Route(
-        "/api/leads", leads_api.endpoint(engine, lambda: parts.core.clock(), parts.leads_token), methods=["POST"])]
+        "/api/leads", leads_api.endpoint(engine, lambda: parts.core.clock(), parts.leads_token), methods=["POST"]),
+        Route("/api/tickets", tickets_api.endpoint(engine, lambda: parts.core.clock(), parts.tickets_token,
+                                                   parts.core.settings), methods=["POST"])]
     inbox = _inbox(parts)
     if parts.slack is not None:
         routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok, inbox),

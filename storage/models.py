@@ -9,6 +9,7 @@ from storage.money import Approval, Installment, Payment, Product, Quote, QuoteL
 from storage.people import ChatIdentity, Invite, Team, User
 from storage.plumbing import ActionToken, AuditLog, Conversation, Counter, Outbox, ProcessedEvent, Reminder
 from storage.threads import DealThread, MessageLink
+from storage.tickets import Ticket, TicketEvent, TicketTarget
 from storage.trust import AuditUnlock, RateWindow
 
 __all__ = [
@@ -47,5 +48,8 @@ __all__ = [
     "StageChange",
     "Target",
     "Team",
+    "Ticket",
+    "TicketEvent",
+    "TicketTarget",
     "User",
 ]

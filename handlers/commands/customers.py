@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from handlers import lookup, paging
 from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import customer_merge, edits
+from handlers.commands.tickets import customer_lines as ticket_lines
 from handlers.context import Ctx
 from handlers.fmt import day, moment, money, monies, stage_name
 from handlers.markup import esc
@@ -144,6 +145,7 @@ def card(ctx: Ctx, query: str) -> None:
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
+    lines += ticket_lines(ctx, c.id or 0)
     ctx.replies.append(Reply(text="\n".join(lines)))
 
 

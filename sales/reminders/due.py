@@ -13,6 +13,8 @@ from sqlmodel import Session, col
 
 from sales import leads as leads_rules
 from sales.reminders import People, epoch
+from sales.reminders.tickets import KINDS as TICKET_KINDS
+from sales.reminders.tickets import resolve_ticket
 from storage.models import (
     Approval,
     Customer,
@@ -30,7 +32,8 @@ from storage.reminders_queue import Claim
 log = logging.getLogger("salesbot.reminders")
 # When a reminder may reach its reader: the rep's own follow-ups at any hour but the quiet ones; the bot's
 # own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned.
-WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work"}
+WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work",
+           "ticket.warn": "quiet", "ticket.breach": "quiet"}  # a ticket's targets already count in working time
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Due:
     deal: Deal | None = None
     requester: User | None = None
     lead: Lead | None = None
+    ticket: Any = None  # a Ticket
     defer: datetime | None = None  # not now: the reader's quiet hours, or outside their working hours
 
     @property
@@ -123,6 +127,8 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
                 d.drop = "lead touched, converted or closed"
             else:
                 d.user = people.active(d.lead.owner_id) or people.active(d.reminder.user_id)
+        elif kind in TICKET_KINDS:
+            resolve_ticket(session, d, people)
         elif kind == "digest":
             d.user = people.active(d.reminder.user_id)
         elif kind == "team_digest":
