@@ -1,5 +1,5 @@
 """One ASGI app (Starlette, served by uvicorn on PORT): Slack, the Telegram webhook, the Feishu callback, the lead
-API, health, metrics; the worker role serves health and metrics only (`build_probes`)."""
+API, the customers' survey page, health, metrics; the worker role serves health and metrics only (`build_probes`)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from bot.adapters.slack.adapter import Slack
 from bot.adapters.slack.parse import ParseError, body_from_http
 from bot.adapters.telegram.app import SECRET_HEADER, TelegramBot
 from bot.inbox import Inbox
+from bot.surveys import Door
+from bot.surveys import routes as survey_routes
 from handlers.core import Core
 from storage.migrate import at_head
 from storage.status import last_sweep, outbox_backlog, ping, reminders_due
@@ -51,6 +53,7 @@ class Parts:
     feishu: Callback | None = None
     leads_token: str = ""
     tickets_token: str = ""  # POST /api/tickets (SALESBOT_TICKETS_TOKEN); unset: every post is 401
+    survey_door: Door | None = None  # the survey page's rate limit (its default unless told)
     inbox: Inbox | None = None  # the durable inbox of Telegram updates and Slack events (made by build)
 
 
@@ -153,7 +156,8 @@ def build(parts: Parts) -> ASGIApp:
     routes = [*probes(engine, lambda: parts.core.clock()), Route(
         "/api/leads", leads_api.endpoint(engine, lambda: parts.core.clock(), parts.leads_token), methods=["POST"]),
         Route("/api/tickets", tickets_api.endpoint(engine, lambda: parts.core.clock(), parts.tickets_token,
-                                                   parts.core.settings), methods=["POST"])]
+                                                   parts.core.settings), methods=["POST"]),
+        *survey_routes(engine, lambda: parts.core.clock(), parts.core.settings, parts.survey_door)]
     inbox = _inbox(parts)
     if parts.slack is not None:
         routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok, inbox),

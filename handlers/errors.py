@@ -85,6 +85,8 @@ MESSAGES: dict[str, str] = {
     "reopen_paid": N_("Money was received on order #{order}: the deal can't be reopened."),
     "empty_value": N_("The value cannot be empty."),
     "bad_status": N_("The status is active, dormant or churned, not “{status}”."),
+    "survey_no_customer": N_("That customer no longer exists."),
+    "survey_score": N_("A score is 1 to 5 stars."),
 }
 
 REFUSED = N_("That was refused ({code}).")

@@ -8,6 +8,7 @@ from storage.inbox import InboxEntry
 from storage.money import Approval, Installment, Payment, Product, Quote, QuoteLine, SalesOrder, Target
 from storage.people import ChatIdentity, Invite, Team, User
 from storage.plumbing import ActionToken, AuditLog, Conversation, Counter, Outbox, ProcessedEvent, Reminder
+from storage.surveys import Survey
 from storage.threads import DealThread, MessageLink
 from storage.tickets import Ticket, TicketEvent, TicketTarget
 from storage.trust import AuditUnlock, RateWindow
@@ -46,6 +47,7 @@ __all__ = [
     "SalesOrder",
     "Stage",
     "StageChange",
+    "Survey",
     "Target",
     "Team",
     "Ticket",

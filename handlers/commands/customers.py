@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers import lookup, paging
+from handlers import lookup, paging, surveys
 from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import customer_merge, edits
 from handlers.commands.tickets import customer_lines as ticket_lines
@@ -146,6 +146,9 @@ def card(ctx: Ctx, query: str) -> None:
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
     lines += ticket_lines(ctx, c.id or 0)
+    score = surveys.card_line(ctx, c.id or 0)
+    if score:
+        lines.append(score)
     ctx.replies.append(Reply(text="\n".join(lines)))
 
 

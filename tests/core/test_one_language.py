@@ -46,6 +46,7 @@ def script(engine: Engine) -> list[tuple[str, str]]:
             ("bob", "/lead 1"), ("bob", "/leads all"), ("alice", f"/won {deal.id} 13万"), ("fay", "/receivables"),
             ("alice", "/report funnel"), ("alice", "/report sources"), ("bob", "/report reps"),
             ("bob", "/report stages"), ("bob", "/report forecast 下季度"), ("bob", "/report targets"),
+            ("alice", "/survey 华东精密"), ("alice", "/满意度 华东精密 zh"), ("bob", "/report csat"),
             ("bob", "/pipeline"), ("bob", "/target alice 50万 下季度"), ("alice", "/share 华东精密 dave"),
             ("alice", "/unshare 华东精密 dave"), ("alice", "/audit 华东精密"), ("alice", f"/audit deal {deal.id}"),
             ("alice", "/lost 华东精密 预算被砍"), ("carol", "/reassign dave alice"), ("carol", "/deactivate dave"),
