@@ -294,7 +294,8 @@ def late_order_rows(session: Session, people: People, now: datetime) -> list[dic
     owner's managers, each told once per promised date."""
     q = select(col(SalesOrder.id), col(SalesOrder.owner_id), col(SalesOrder.promised_on)).where(
         col(SalesOrder.promised_on).is_not(None), col(SalesOrder.fulfilment).in_(fulfilment.OPEN),
-        col(SalesOrder.promised_on) < now.date(), col(SalesOrder.promised_on) >= (now - LATE_CATCH_UP).date())
+        col(SalesOrder.promised_on) < (now + timedelta(days=1)).date(),
+        col(SalesOrder.promised_on) >= (now - LATE_CATCH_UP).date())
     rows = []
     for oid, owner, promised in session.execute(q):
         owner_at, _ = late_moments(promised, people.calendar(owner))
