@@ -1,13 +1,13 @@
 """Who sees what and who may change what: every query of customers, contacts, leads, deals, quotes, orders,
-activities, tickets and reports goes through these scopes (rep: own and shared; manager: team; finance: orders and
-payments; admin: all)."""
+invoices, activities, tickets and reports goes through these scopes (rep: own and shared; manager: team; finance:
+orders and payments; admin: all)."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlmodel import Session, col
 
-from storage.models import Activity, Customer, CustomerShare, Deal, Lead, SalesOrder, Ticket, User
+from storage.models import Activity, Customer, CustomerShare, Deal, Invoice, Lead, SalesOrder, Ticket, User
 
 SELLERS = frozenset({"rep", "manager", "admin"})  # who sells: owns customers and deals
 MANAGERS = frozenset({"manager", "admin"})
@@ -63,6 +63,15 @@ def order_scope(user: User) -> ColumnElement[bool]:
     if user.role == "manager":
         owners.append(col(SalesOrder.owner_id).in_(select(col(User.id)).where(_team_members(user))))
     return or_(*owners, col(SalesOrder.customer_id).in_(visible))
+
+
+def invoice_scope(user: User) -> ColumnElement[bool]:
+    """The invoices `user` may see: those of the orders they see (finance and admins: all)."""
+    if not user.active:
+        return false()
+    if user.role in ("admin", "finance"):
+        return true()
+    return col(Invoice.order_id).in_(select(col(SalesOrder.id)).where(order_scope(user)))
 
 
 def activity_scope(user: User) -> ColumnElement[bool]:

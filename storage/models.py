@@ -3,6 +3,7 @@
 from storage.cards import CardScan
 from storage.customers import Contact, Customer, CustomerShare, Lead
 from storage.deals import Activity, Deal, FollowUp, Stage, StageChange
+from storage.fulfil import Invoice, InvoiceTitle, OrderStep
 from storage.imports import ImportBatch, LeadScoring
 from storage.inbox import InboxEntry
 from storage.money import Approval, Installment, Payment, Product, Quote, QuoteLine, SalesOrder, Target
@@ -33,9 +34,12 @@ __all__ = [
     "InboxEntry",
     "Installment",
     "Invite",
+    "Invoice",
+    "InvoiceTitle",
     "Lead",
     "LeadScoring",
     "MessageLink",
+    "OrderStep",
     "Outbox",
     "Payment",
     "ProcessedEvent",

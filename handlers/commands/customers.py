@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from handlers import lookup, paging, surveys
 from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import customer_merge, edits
+from handlers.commands import orders as order_cards
 from handlers.commands.tickets import customer_lines as ticket_lines
 from handlers.context import Ctx
 from handlers.fmt import day, moment, money, monies, stage_name
@@ -14,10 +15,10 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import activities, customers, orders
-from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
+from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope, order_scope
 from sales.customers import DuplicateFound
 from sales.sources import label as source_label
-from storage.models import Contact, Customer, Deal, Stage, User
+from storage.models import Contact, Customer, Deal, SalesOrder, Stage, User
 
 _GRADE_WORDS = {"grade", "等级", "级别"}
 _SOURCE_WORDS = {"source", "来源", "渠道"}
@@ -145,6 +146,11 @@ def card(ctx: Ctx, query: str) -> None:
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
+    recent = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == c.id, order_scope(ctx.me))
+                              .order_by(col(SalesOrder.id).desc()).limit(5)).all()
+    if recent:
+        lines.append(ctx.t("Orders:"))
+        lines += [f"  #{o.id} {money(o.amount, o.currency)} · {order_cards.where_it_stands(ctx, o)}" for o in recent]
     lines += ticket_lines(ctx, c.id or 0)
     score = surveys.card_line(ctx, c.id or 0)
     if score:

@@ -48,7 +48,7 @@ FIELD_LABELS: dict[str, str] = {
     "lost_reason": N_("lost reason"), "budget": N_("budget"), "engagement": N_("engagement"),
 }
 KIND_LABELS = {"customers": N_("customers"), "activities": N_("follow-up records"),
-               "deals": N_("deals"), "leads": N_("leads")}
+               "deals": N_("deals"), "leads": N_("leads"), "invoices": N_("invoices")}
 COUNT_LABELS: dict[str, str] = {
     "customer.created": N_("new customers"), "customer.merged": N_("rows merged into customers"),
     "customer.updated": N_("customers updated"), "customer.unchanged": N_("rows already there"),
@@ -294,11 +294,11 @@ def _confirm(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
             image=Attachment(name=name, mime=exporting.XLSX_MIME, data=rejected)))
 
 
-@command("export", "/export customers|deals|activities|leads [csv]", "export to Excel or CSV", personal=True)
+@command("export", "/export customers|deals|activities|leads|invoices [csv]", "export to Excel or CSV", personal=True)
 def export_cmd(ctx: Ctx, args: str) -> None:
     """Send back a file of what the asker may see, with the headers the import reads."""
     words = [w.lower() for w in args.split()]
-    aliases = {"客户": "customers", "商机": "deals", "跟进": "activities", "跟进记录": "activities", "线索": "leads"}
+    aliases = {"客户": "customers", "商机": "deals", "跟进": "activities", "跟进记录": "activities", "线索": "leads", "发票": "invoices"}
     what = next((aliases.get(w, w) for w in words if aliases.get(w, w) in exporting.EXPORTS), None)
     fmt = "csv" if "csv" in words else "xlsx"
     if what is None:
@@ -323,8 +323,9 @@ def export_cmd(ctx: Ctx, args: str) -> None:
 
 def _exported(data: bytes, n: int, what: str, fmt: str, name: str, lang: str) -> Reply:
     mime = exporting.CSV_MIME if fmt == "csv" else exporting.XLSX_MIME
-    return Reply(text=tr(lang, "Exported {n} rows ({w}). Edit and send it back to import.", n=n,
-                          w=tr(lang, KIND_LABELS.get(what, what))),
+    said = N_("Exported {n} rows ({w}). Edit and send it back to import.") if what in exporting.REIMPORTABLE \
+        else N_("Exported {n} rows ({w}).")
+    return Reply(text=tr(lang, said, n=n, w=tr(lang, KIND_LABELS.get(what, what))),
                  image=Attachment(name=name, mime=mime, data=data))
 
 

@@ -16,8 +16,8 @@ from handlers.registry import command, usage
 from handlers.reporting import charts
 from handlers.reporting.answer import Answer, zone
 from handlers.reporting.builders import build, pipeline_report
-from handlers.reporting.service import service_report
 from handlers.reporting.csat import csat_report
+from handlers.reporting.service import service_report
 from handlers.types import Attachment, Reply
 from sales import analytics as an
 from sales.access import MANAGERS, SELLERS, ticket_scope

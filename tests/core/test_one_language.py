@@ -70,7 +70,13 @@ def run(demo: Transcript, engine: Engine, clock: FakeClock, lang: str) -> list[t
         read.append((line, demo.say(f"@{who}: {line}")))
     order = _orders(engine)[0]
     for who, line in (("alice", f"/plan {order} 首付30%，余款3月初"), ("fay", f"/paid {order} 1万 昨天"),
-                      ("fay", "/receivables overdue")):
+                      ("fay", "/receivables overdue"), ("alice", "/orders"), ("alice", f"/order {order}"),
+                      ("alice", f"/order {order} 交期 2026-11-25"), ("alice", f"/order {order} 生产"),
+                      ("bob", f"/order {order} 发货 顺丰 SF1234567890"), ("alice", f"/invoice request {order} 第1期"),
+                      ("alice", "华东精密科技有限公司"), ("alice", "91310000MA1FL8XQ3X"), ("fay", "/invoices"),
+                      ("fay", "/invoice issue 1 04521234"), ("alice", "/invoice 1"), ("alice", "/invoices"),
+                      ("alice", f"/order {order} 送达"), ("alice", f"/order {order} 验收"), ("alice", f"/order {order}"),
+                      ("fay", "/export invoices"), ("bob", f"/audit deal {order}")):
         clock.advance(seconds=2)
         read.append((line, demo.say(f"@{who}: {line}")))
     return read
