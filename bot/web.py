@@ -187,7 +187,7 @@ def _inbox(parts: Parts) -> Inbox:
 
 
 def _slack_endpoint(slack: Slack, secret: str, db_ok: Any, inbox: Inbox) -> Any:
-    from bot.adapters.slack.app import stored_keys
+    from bot.adapters.slack.app import stored_keys, submission_errors
 
     verifier = SignatureVerifier(secret)
     handler = AsyncSlackRequestHandler(slack.app)
@@ -211,9 +211,14 @@ def _slack_endpoint(slack: Slack, secret: str, db_ok: Any, inbox: Inbox) -> Any:
         keys = stored_keys(body)
         if keys is not None:
             try:  # stored and committed before Slack hears 200: a process that dies now loses nothing
+                if body.get("type") == "view_submission":
+                    # A modal's missing fields travel in the ack (the modal stays open): checked before storing.
+                    errors = await submission_errors(slack, body)
+                    if errors:
+                        return JSONResponse({"response_action": "errors", "errors": errors})
                 await inbox.put("slack", keys[0], keys[1], json.dumps(body))
             except Exception as exc:
-                log.warning("event not stored: database unavailable", extra={"error": type(exc).__name__})
+                log.warning("slack request not stored: database unavailable", extra={"error": type(exc).__name__})
                 return JSONResponse({"error": "try again shortly"}, status_code=503)
             return Response(status_code=200)
         if not await db_ok():
