@@ -269,8 +269,16 @@ def _feishu_endpoint(callback: Callback, db_ok: Any) -> Any:
         refused = callback.check(headers, body, time.time())  # the signature's age: real time, not the clock
         if refused is not None:
             return Response(refused[1], status_code=refused[0], media_type="application/json")
+        event = callback.to_store(body)
+        if event is not None:
+            try:  # stored and committed before Feishu hears 200: a process that dies now loses nothing
+                status, content = await callback.store(event)
+            except Exception as exc:
+                log.warning("feishu event not stored: database unavailable", extra={"error": type(exc).__name__})
+                return Response(status_code=503)  # not taken: Feishu sends the event again later
+            return Response(content, status_code=status, media_type="application/json")
         if not await db_ok():
-            return Response(status_code=503)  # not taken: Feishu sends the event again later
+            return Response(status_code=503)
         status, content = callback.dispatch(headers, body)
         return Response(content, status_code=status, media_type="application/json")
 

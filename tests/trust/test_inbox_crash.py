@@ -172,3 +172,49 @@ async def test_a_form_with_missing_fields_is_answered_in_the_ack_and_not_stored(
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(InboxEntry)).one() == 0
 
+
+
+def _card_click(api: Any, who: Any, act: str) -> dict[str, Any]:
+    """card.action.trigger: `who` presses a button whose payload is `act` on a card in their private chat."""
+    from tests.standins.feishu import TENANT, p2p_of
+
+    return {"schema": "2.0", "header": api.header("card.action.trigger"),
+            "event": {"operator": {"tenant_key": TENANT, "user_id": who.name, "open_id": who.open_id},
+                      "token": "c-crash", "action": {"value": {"act": act}, "tag": "button"}, "host": "im_message",
+                      "context": {"open_message_id": "om_crashcard", "open_chat_id": p2p_of(who.open_id)}}}
+
+
+@pytest.mark.slow  # a lease to wait out, the SDK's long connection
+@pytest.mark.parametrize("via", ["ws", "http"])
+async def test_feishu_events_survive_a_crash_after_the_ack(
+        via: str, engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.standins.feishu_run import bind_demo as bind_feishu
+    from tests.standins.feishu_run import running as feishu_running
+    from tests.standins.feishu_run import standing
+
+    load_demo(engine, customers=10, now=clock())
+    customer = _customer(engine)
+    core = Core(engine, clock=clock, settings=Settings(default_lang="en", rate_limit=0))
+    monkeypatch.setenv("SALESBOT_INBOX_LEASE_S", "1")
+    sent: list[str] = []
+    async with standing() as api:
+        alice = bind_feishu(engine, api, clock)["alice"]
+        async with feishu_running(api, core, via) as fs:
+            assert fs.feishu.inbox is not None
+            handled = dying(fs.feishu.inbox, "feishu")
+            for i in range(12):
+                note = f"fcrash {i:02d}"
+                sent.append(note)
+                line = f"/note #{customer.id} {note}"
+                body = _card_click(api, alice, f"say:{line}") if i % 3 == 2 else api.message(alice, line)
+                ack = await (api.push(body) if via == "ws" else api.post(body))
+                assert ack in ({"code": 200}, {"code": 200, "data": "e30="}, (200, {"msg": "success"}), (200, {})), ack
+            assert await until(lambda: handled() >= HANDLED_BEFORE_THE_KILL)
+            await kill(fs.feishu.inbox)
+        in_hand = 12 - len(notes(engine, "fcrash "))
+        async with feishu_running(api, core, via):  # the process after the restart
+            assert await until(lambda: len(notes(engine, "fcrash ")) >= 12 and open_rows(engine) == 0)
+    got = notes(engine, "fcrash ")
+    report(f"feishu {via}", engine, sent, got, in_hand)
+    assert in_hand == 12 - HANDLED_BEFORE_THE_KILL
+    assert got == sent  # one chat's messages and clicks, in the order Feishu sent them
