@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from handlers import deal_news, lookup, paging
+from handlers import deal_news, lookup, paging, parsing
 from handlers.amounts import money_arg
 from handlers.context import Ctx
 from handlers.fmt import day, money
 from handlers.i18n import N_
 from handlers.markup import esc
-from handlers.parsing import find_date, read_plan
+from handlers.parsing import find_date
 from handlers.parsing.amounts import read_amount
 from handlers.registry import command, usage
 from handlers.types import Reply
@@ -73,7 +73,7 @@ def plan(ctx: Ctx, args: str) -> None:
         ctx.say("The plan? E.g.: 30% now, 70% 2027-01-15")
         ctx.ask("complete", {"prefix": f"/plan {o.id}"})
         return
-    reading = read_plan(text, ctx.local_now)
+    reading = parsing.read_plan(text, ctx.local_now)
     if reading.problem == "event":
         raise RuleError("plan_event", part=reading.part)
     if reading.problem is not None:
