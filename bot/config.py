@@ -18,6 +18,7 @@ class Config(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     port: int = Field(default=8080, validation_alias="PORT")
     leads_token: SecretStr | None = Field(default=None, validation_alias="SALESBOT_LEADS_TOKEN")
+    tickets_token: SecretStr | None = Field(default=None, validation_alias="SALESBOT_TICKETS_TOKEN")
     log_level: str = "INFO"
     rate_limit: int = 20  # inputs per person per window; 0 turns the limit off
     rate_window_s: int = 10
@@ -54,7 +55,7 @@ class Config(BaseSettings):
         """Whether Feishu is configured (an app id and its secret)."""
         return bool(self.feishu_app_id and self.feishu_app_secret)
 
-    @field_validator("database_url", "leads_token", "telegram_token", "telegram_webhook_url",
+    @field_validator("database_url", "leads_token", "tickets_token", "telegram_token", "telegram_webhook_url",
                      "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token",
                      "feishu_app_id", "feishu_app_secret", "feishu_verification_token", "feishu_encrypt_key",
                      mode="before")

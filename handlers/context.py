@@ -66,6 +66,7 @@ class Ctx:
     resuming: tuple[str, dict[str, Any]] | None = None  # the dialogue this turn answers (kept on "not found")
     interrupted: bool = False  # a command arrived while a dialogue was open: it goes on hold
     prepared: object = None  # work done before the turn's transaction: a business card's reading (handlers.core)
+    page: int = 1  # the page a list shows (handlers/paging.py): a Next button's, or typed "page 3"
     asked: bool = False  # this turn asked a question (ctx.ask): its last answer is the question to ask again
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 
