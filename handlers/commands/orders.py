@@ -15,6 +15,7 @@ from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.parsing import find_date
 from handlers.registry import click, command, usage
+from handlers.surveys import offer_survey
 from handlers.types import Reply
 from sales import fulfilment, invoices
 from sales.access import SELLERS, order_scope
@@ -167,6 +168,8 @@ def order_cmd(ctx: Ctx, args: str) -> None:
     ctx.say("Order #{o} is now *{s}* ({d}).", o=o.id, s=state_name(ctx, step),
             d=day(ctx.local_now.date(), ctx.lang))
     ctx.replies.append(card(ctx, o))
+    if step == "accepted" and c is not None:  # the order's owner gets a survey link to pass on
+        offer_survey(ctx, customer=c, subject_kind="order", subject_id=o.id, owner=owner)
 
 
 def _carrier_tracking(words: list[str]) -> tuple[str | None, str | None]:

@@ -13,6 +13,7 @@ from handlers.fmt import moment
 from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.registry import click, command, usage
+from handlers.surveys import offer_survey
 from handlers.types import Button, Reply
 from sales import tickets
 from sales.access import SELLERS, can_see_customer, ticket_scope
@@ -162,6 +163,9 @@ def _customer_name(ctx: Ctx, t: Ticket) -> str:
 def _move(ctx: Ctx, t: Ticket, to: str) -> None:
     tickets.set_status(ctx.session, ticket=t, to=to, by=ctx.me, now=ctx.now)
     ctx.say("Ticket #{n}: {s}.", n=t.id, s=status_name(ctx.lang, t.status), buttons=_buttons(ctx, t))
+    customer = ctx.session.get(Customer, t.customer_id) if t.customer_id is not None else None
+    if to == "resolved" and customer is not None:  # the customer's owner gets a survey link to pass on
+        offer_survey(ctx, customer=customer, subject_kind="ticket", subject_id=t.id)
     if t.assignee_id and t.assignee_id != ctx.me.id:
         who = ctx.session.get(User, t.assignee_id)
         if who is not None and who.active:

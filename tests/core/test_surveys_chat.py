@@ -157,3 +157,42 @@ def test_report_csat_gives_the_average_the_months_and_the_reps(
     assert "Average 2.5/5 from 2 answers" in t.say("bob", "/report csat this month dave")
     t.say("alice", "/lang zh")
     assert "平均 4.5/5" in t.say("alice", "/report 满意度")
+
+
+def test_a_resolved_ticket_hands_its_owner_a_survey_link(demo: Transcript, engine: Engine, clock: FakeClock) -> None:
+    t = _core(demo, engine, clock)
+    c = _customer(engine, "alice")
+    t.say("alice", f"/ticket new #{c.id} the printer jams P2")
+    if "Which priority?" in text_of(t.last["alice"]):
+        t.press("alice", "P2 high")
+    assert "crm.example.com/s/" not in t.say("bob", "/ticket 1 start")
+    said = t.say("bob", "/ticket 1 resolve")  # the manager resolves it: alice, the customer's owner, is handed the link
+    assert "Ticket #1: resolved" in said and "crm.example.com/s/" not in said
+    with Session(engine) as s:
+        (survey,) = s.exec(select(Survey)).all()
+        alice = s.exec(select(User).where(col(User.name) == "alice")).one()
+        rows = [o for o in s.exec(select(Outbox)).all() if o.user_id == alice.id and "/s/" in o.payload]
+    assert (survey.subject_kind, survey.subject_id, survey.customer_id, survey.owner_id) == ("ticket", 1, c.id,
+                                                                                             alice.id)
+    (row,) = rows
+    reply = outbox.reply_from_json(row.payload)
+    assert "service request #1" in reply.text and reply.image is not None
+    assert "crm.example.com/s/" not in t.say("bob", "/ticket 1 close")  # one link per resolution
+
+
+def test_an_accepted_order_hands_its_owner_a_survey_link(demo: Transcript, engine: Engine, clock: FakeClock) -> None:
+    t = _core(demo, engine, clock)
+    t.say("alice", "/customer add Orion Optics")
+    out = t.say("alice", "/deal new Orion Optics lenses 100000")
+    deal = out.split("deal #", 1)[1].split(":", 1)[0]
+    out = t.say("alice", f"/won {deal}")
+    order = int(out.split("Order #", 1)[1].split()[0])
+    for step in ("start", "ship", "deliver"):
+        assert "crm.example.com/s/" not in t.say("alice", f"/order {order} {step}")
+    replies = t.turn("alice", f"/order {order} accept")
+    said = text_of(replies)
+    assert "now accepted" in said and f"Satisfaction survey for Orion Optics (order #{order})" in said
+    assert LINK.search(said) and replies[-1].image is not None and replies[-1].private
+    with Session(engine) as s:
+        (survey,) = s.exec(select(Survey)).all()
+    assert (survey.subject_kind, survey.subject_id) == ("order", order)
