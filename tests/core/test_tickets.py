@@ -152,3 +152,14 @@ def test_a_status_click_from_someone_who_may_not_see_it_changes_nothing(
         assert "No ticket #1 found" in said and status == "new"
     else:
         assert bob_sees and status == "resolved"
+
+
+def test_the_ticket_form_checks_and_stands_for_a_command() -> None:
+    from handlers import forms
+
+    good = {"customer": "12", "priority": "p2", "problem": "fan\n noisy"}
+    assert forms.check(forms.TICKET, good, "en") == {}
+    assert forms.command_line(forms.TICKET, good) == "/ticket new #12 P2 fan noisy"
+    assert forms.check(forms.TICKET, {"customer": "x", "priority": "P7", "problem": " "}, "zh") == {
+        "customer": "请选择客户。", "priority": "优先级是 P1、P2 或 P3。", "problem": "是什么问题？"}
+    assert "4000" in forms.check(forms.TICKET, {**good, "problem": "x" * 4001}, "en")["problem"]
