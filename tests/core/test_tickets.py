@@ -40,6 +40,7 @@ def _clock_round(engine: Engine, clock: FakeClock) -> list[tuple[str, str]]:
     return [(who, text) for who, text in sent if "Ticket #" in text]
 
 
+@pytest.mark.slow
 def test_a_tickets_life_with_a_breach(demo: Transcript, engine: Engine, clock: FakeClock) -> None:
     clock.now = MONDAY_10
     name = _customer_of(engine, "alice")
