@@ -19,6 +19,7 @@ ENTITIES = {
     "contact": N_("contact"), "activity": N_("activity"), "followup": N_("follow-up"), "lead": N_("lead"),
     "team": N_("team"), "user": N_("user"), "target": N_("target"), "invite": N_("invite"),
     "importbatch": N_("import"), "leadscoring": N_("lead scoring"), "retention": N_("retention"),
+    "ticket": N_("ticket"), "tickettarget": N_("ticket targets"),
 }
 FIELDS = {
     "amount": N_("amount"), "title": N_("title"), "stage": N_("stage"), "lost_reason": N_("lost reason"),
@@ -30,14 +31,17 @@ FIELDS = {
     "active": N_("enabled"), "due_at": N_("due"), "shared_with": N_("shared with"), "to": N_("to"),
     "period": N_("period"), "user_id": N_("person"), "team_id": N_("team"), "role": N_("role"),
     "deals_channel": N_("deals channel"), "deals_room": N_("deals room"), "industry": N_("industry"),
-    "size": N_("size"), "needs": N_("needs"), "score": N_("score"),
+    "size": N_("size"), "needs": N_("needs"), "score": N_("score"), "priority": N_("priority"),
+    "assignee_id": N_("assignee"), "respond": N_("first response"), "resolve": N_("resolution"),
 }
 ACTIVITY_KINDS = {"visit": N_("visit"), "call": N_("call"), "note": N_("note"), "email": N_("email"),
                   "meeting": N_("meeting")}
 STATUSES = {"draft": N_("draft"), "pending": N_("waiting for approval"), "approved": N_("approved"),
-            "rejected": N_("rejected"), "cancelled": N_("cancelled"), "open": N_("open"), "done": N_("done")}
+            "rejected": N_("rejected"), "cancelled": N_("cancelled"), "open": N_("open"), "done": N_("done"),
+            "new": N_("new"), "in_progress": N_("in progress"), "waiting": N_("waiting on customer"),
+            "resolved": N_("resolved"), "closed": N_("closed")}
 _MONEY = ("amount", "total", "subtotal", "paid")
-_PEOPLE = ("owner_id", "shared_with", "to", "user_id", "by")
+_PEOPLE = ("owner_id", "shared_with", "to", "user_id", "by", "assignee_id")
 _HIDDEN = ("currency", "customer_id", "deal_id", "approval_id", "chat_accounts", "team_id", "user_id")
 
 
@@ -103,7 +107,7 @@ class Words:
         cur_b, cur_a = b.get("currency"), a.get("currency") or b.get("currency")
         what = tr(lang, ENTITIES.get(row.entity, _RECORD))
         ref = f"{what} #{row.entity_id}" if row.entity_id else what
-        if row.action in ("update", "edit", "stage"):
+        if row.action in ("update", "edit", "stage", "status", "priority"):
             changes = []
             for k in dict.fromkeys([*b, *a]):
                 if k in _HIDDEN or b.get(k) == a.get(k) or (k == "lost_reason" and a.get(k) is None):
@@ -137,4 +141,5 @@ ACTIONS = {
     "engage": N_("{who} logged engagement on {e}"), "deactivate": N_("{who} deactivated {e}"),
     "reactivate": N_("{who} reactivated {e}"), "join": N_("{who} joined"), "invite": N_("{who} made {e}"),
     "import": N_("{who} imported {e}"), "export": N_("{who} exported {e}"),
+    "resolve": N_("{who} resolved {e}"), "comment": N_("{who} commented on {e}"),
 }
