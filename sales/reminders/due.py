@@ -128,7 +128,7 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
             else:
                 d.user = people.active(d.lead.owner_id) or people.active(d.reminder.user_id)
         elif kind in TICKET_KINDS:
-            resolve_ticket(session, d, people)
+            resolve_ticket(session, d, people, now)
         elif kind == "digest":
             d.user = people.active(d.reminder.user_id)
         elif kind == "team_digest":

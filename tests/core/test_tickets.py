@@ -32,12 +32,12 @@ def _customer_of(engine: Engine, name: str) -> str:
 
 
 def _clock_round(engine: Engine, clock: FakeClock) -> list[tuple[str, str]]:
-    """One sweep of the reminders clock and the ticket messages it sent: (reader, text) (the demo's digests and
-    follow-ups left out)."""
+    """One sweep of the reminders clock and the ticket reminders it sent: (reader, text) (the demo's digests and
+    follow-ups, and messages people's turns queued, left out)."""
     ReminderClock(engine, now=clock, settings=Settings(default_lang="en"), worker="w").sweep()
     sent: list[tuple[str, str]] = []
     deliver_due(engine, {"console": lambda to, r: sent.append((to.chat, to_plain(r.text)))}, clock())
-    return [(who, text) for who, text in sent if "Ticket #" in text]
+    return [(who, text) for who, text in sent if text.startswith(("⏳ Ticket #", "🚨 Ticket #"))]
 
 
 @pytest.mark.slow
@@ -164,3 +164,34 @@ def test_the_ticket_form_checks_and_stands_for_a_command() -> None:
     assert forms.check(forms.TICKET, {"customer": "x", "priority": "P7", "problem": " "}, "zh") == {
         "customer": "请选择客户。", "priority": "优先级是 P1、P2 或 P3。", "problem": "是什么问题？"}
     assert "4000" in forms.check(forms.TICKET, {**good, "problem": "x" * 4001}, "en")["problem"]
+
+
+@pytest.mark.slow
+def test_a_warning_goes_to_whoever_holds_the_ticket_and_none_once_the_target_passed(
+        engine: Engine, clock: FakeClock) -> None:
+    from handlers.core import Core
+    from sales.demo import load_demo
+
+    clock.now = MONDAY_10
+    load_demo(engine, customers=0, now=clock())
+    t = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
+    for who in ("alice", "bob", "dave"):
+        t.say(who, "/lang en")
+    t.say("alice", "/customer add 远方机械")
+    assert "Ticket #1 opened" in t.say("alice", "/ticket new 远方机械 P1 spindle hot")
+    assert "Ticket #2 opened" in t.say("alice", "/ticket new 远方机械 P1 door stuck")
+    rc = ReminderClock(engine, now=clock, settings=Settings(default_lang="en"), worker="w")
+    clock.now = MONDAY_10 + timedelta(minutes=95)
+    rc.plan(digests=False)  # both warnings are made for alice …
+    t.say("bob", "/ticket 1 assign dave")  # … then #1 changes hands
+    clock.now = MONDAY_10 + timedelta(minutes=100)
+    sent = _clock_round(engine, clock)
+    assert sorted((who, text.split(" (")[0]) for who, text in sent) == [("alice", "⏳ Ticket #2"),
+                                                                         ("dave", "⏳ Ticket #1")]
+    t.say("alice", "/ticket new 远方机械 P1 leaking")
+    clock.now = MONDAY_10 + timedelta(minutes=195)
+    rc.plan(digests=False)  # #3's warning is made; it is not sent before its target passes
+    clock.now = MONDAY_10 + timedelta(minutes=225)  # 13:45: #3 passed its target at 13:40
+    sent = _clock_round(engine, clock)
+    assert sorted((who, text.split(" (")[0]) for who, text in sent) == [
+        ("bob", "🚨 Ticket #1"), ("bob", "🚨 Ticket #2"), ("bob", "🚨 Ticket #3")]
