@@ -195,3 +195,15 @@ def test_a_warning_goes_to_whoever_holds_the_ticket_and_none_once_the_target_pas
     sent = _clock_round(engine, clock)
     assert sorted((who, text.split(" (")[0]) for who, text in sent) == [
         ("bob", "🚨 Ticket #1"), ("bob", "🚨 Ticket #2"), ("bob", "🚨 Ticket #3")]
+
+
+def test_tickets_come_ten_a_page(demo: Transcript, engine: Engine, clock: FakeClock) -> None:
+    clock.now = MONDAY_10
+    name = _customer_of(engine, "alice")
+    for i in range(12):
+        demo.say("alice", f"/ticket new {name} P{1 + i % 3} problem {i}")
+    first = demo.say("alice", "/tickets mine")
+    assert "12 in all, page 1 of 2" in first and first.count("\n#") == 10
+    second = demo.press("alice", "Next page")
+    assert "page 2 of 2" in second and second.count("\n#") == 2
+    assert "No open tickets here" in demo.say("alice", "/tickets mine overdue")
