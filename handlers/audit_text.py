@@ -19,6 +19,7 @@ ENTITIES = {
     "contact": N_("contact"), "activity": N_("activity"), "followup": N_("follow-up"), "lead": N_("lead"),
     "team": N_("team"), "user": N_("user"), "target": N_("target"), "invite": N_("invite"),
     "invoice": N_("invoice"), "importbatch": N_("import"), "leadscoring": N_("lead scoring"), "retention": N_("retention"),
+    "ticket": N_("ticket"), "tickettarget": N_("ticket targets"),
 }
 FIELDS = {
     "amount": N_("amount"), "title": N_("title"), "stage": N_("stage"), "lost_reason": N_("lost reason"),
@@ -34,16 +35,19 @@ FIELDS = {
     "fulfilment": N_("fulfilment"), "promised_on": N_("promised delivery"), "carrier": N_("carrier"),
     "tracking": N_("tracking number"), "number": N_("invoice number"), "issued_on": N_("issue date"),
     "tax_no": N_("tax number"), "reason": N_("reason"), "order": N_("order"), "installment": N_("installment"),
-    "installments": N_("installments"),
+    "installments": N_("installments"), "priority": N_("priority"),
+    "assignee_id": N_("assignee"), "respond": N_("first response"), "resolve": N_("resolution"),
 }
 FULFILMENT = {"confirmed": N_("confirmed"), "production": N_("in production/picking"), "shipped": N_("shipped"),
               "delivered": N_("delivered"), "accepted": N_("accepted")}
 ACTIVITY_KINDS = {"visit": N_("visit"), "call": N_("call"), "note": N_("note"), "email": N_("email"),
                   "meeting": N_("meeting")}
 STATUSES = {"draft": N_("draft"), "pending": N_("waiting for approval"), "approved": N_("approved"),
-            "rejected": N_("rejected"), "cancelled": N_("cancelled"), "open": N_("open"), "done": N_("done")}
+            "rejected": N_("rejected"), "cancelled": N_("cancelled"), "open": N_("open"), "done": N_("done"),
+            "new": N_("new"), "in_progress": N_("in progress"), "waiting": N_("waiting on customer"),
+            "resolved": N_("resolved"), "closed": N_("closed")}
 _MONEY = ("amount", "total", "subtotal", "paid")
-_PEOPLE = ("owner_id", "shared_with", "to", "user_id", "by")
+_PEOPLE = ("owner_id", "shared_with", "to", "user_id", "by", "assignee_id")
 _HIDDEN = ("currency", "customer_id", "deal_id", "approval_id", "chat_accounts", "team_id", "user_id")
 
 
@@ -111,7 +115,7 @@ class Words:
         cur_b, cur_a = b.get("currency"), a.get("currency") or b.get("currency")
         what = tr(lang, ENTITIES.get(row.entity, _RECORD))
         ref = f"{what} #{row.entity_id}" if row.entity_id else what
-        if row.action in ("update", "edit", "stage", "fulfil"):
+        if row.action in ("update", "edit", "stage", "fulfil", "status", "priority"):
             changes = []
             for k in dict.fromkeys([*b, *a]):
                 if k in _HIDDEN or b.get(k) == a.get(k) or (k == "lost_reason" and a.get(k) is None):
@@ -149,4 +153,5 @@ ACTIONS = {
     "survey answer": N_("{e} answered a satisfaction survey"),
     "invoice_request": N_("{who} requested {e}"),
     "invoice_issue": N_("{who} issued {e}"), "invoice_reject": N_("{who} rejected {e}"),
+    "resolve": N_("{who} resolved {e}"), "comment": N_("{who} commented on {e}"),
 }

@@ -12,6 +12,7 @@ from handlers.core import Core
 from handlers.errors import refusal
 from handlers.i18n import tr
 from handlers.types import ChatRef, Incoming, Person
+from sales import tickets
 from sales.access import SELLERS
 from sales.errors import RuleError
 from sales.names.directory import find_customers
@@ -21,6 +22,7 @@ from storage.models import User
 
 VISIT = "visit"  # fields: customer (a CUSTOMERS choice), kind (one of KINDS), text, followup (YYYY-MM-DD)
 QUOTE = "quote"  # fields: deal (a DEALS choice), lines (one per line), discount
+TICKET = "ticket"  # fields: customer (a CUSTOMERS choice), priority (P1|P2|P3), problem
 CUSTOMERS = "customer"  # the picker of customers this person may see
 DEALS = "deal"  # the picker of their open deals
 KINDS = ("visit", "call", "note")
@@ -28,7 +30,7 @@ KINDS = ("visit", "call", "note")
 
 def may_open(person: Person | None) -> tuple[str, ...]:
     """The forms a person may open; a stranger or a deactivated user none (the core answers them instead)."""
-    return (VISIT, QUOTE) if person is not None and person.role in SELLERS else ()
+    return (VISIT, QUOTE, TICKET) if person is not None and person.role in SELLERS else ()
 
 
 def picker_options(core: Core, platform: str, workspace: str, user: str, picker: str, typed: str
@@ -83,6 +85,16 @@ def check(form: str, fields: Mapping[str, str], lang: str) -> dict[str, str]:
                     raise RuleError("bad_discount", value=discount)
             except RuleError as err:
                 errors["discount"] = refusal(err, lang)
+    elif form == TICKET:
+        if not fields.get("customer", "").isdigit():
+            errors["customer"] = t("Choose a customer.")
+        if fields.get("priority", "").upper() not in tickets.PRIORITIES:
+            errors["priority"] = t("The priority is P1, P2 or P3.")
+        problem = fields.get("problem", "").strip()
+        if not problem:
+            errors["problem"] = t("What is the problem?")
+        elif len(problem) > tickets.MAX_PROBLEM:
+            errors["problem"] = tr(lang, "That is too long (at most {limit} characters).", limit=tickets.MAX_PROBLEM)
     return errors
 
 
@@ -97,6 +109,9 @@ def command_line(form: str, fields: Mapping[str, str]) -> str | None:
         lines = "; ".join(x.strip() for x in fields.get("lines", "").splitlines() if x.strip())
         discount = fields.get("discount", "")
         return f"/quote new #{fields.get('deal', '')} {lines}" + (f" discount {discount}" if discount else "")
+    if form == TICKET:
+        problem = " ".join(fields.get("problem", "").split())
+        return f"/ticket new #{fields.get('customer', '')} {fields.get('priority', 'P3').upper()} {problem}"
     return None
 
 

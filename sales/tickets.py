@@ -155,8 +155,7 @@ def open_ticket(
     session.flush()
     _event(session, t, by, "opened", now, after=priority)
     audit.record(session, by=by.id if by else None, action="create", entity="ticket", entity_id=t.id, now=now,
-                 after={"customer_id": t.customer_id, "priority": priority, "assignee_id": t.assignee_id,
-                        "source": source})
+                 after={"customer_id": t.customer_id, "priority": priority, "assignee_id": t.assignee_id})
     return t
 
 

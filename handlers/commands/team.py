@@ -14,7 +14,7 @@ from handlers.registry import command, usage
 from sales import access, sharing
 from sales.access import ADMINS, MANAGERS, SELLERS
 from sales.refs import as_id
-from storage.models import AuditLog, Contact, Customer, Deal, Invoice, Quote, SalesOrder, Stage, User
+from storage.models import AuditLog, Contact, Customer, Deal, Invoice, Quote, SalesOrder, Stage, Ticket, User
 
 HISTORY = 20
 
@@ -159,9 +159,12 @@ def audit_cmd(ctx: Ctx, args: str) -> None:
     contacts = list(ctx.session.exec(select(Contact.id).where(col(Contact.customer_id) == c.id)).all())
     deals = list(ctx.session.exec(select(Deal.id).where(col(Deal.customer_id) == c.id,
                                                         access.deal_scope(ctx.me))).all())
+    tickets = list(ctx.session.exec(select(Ticket.id).where(col(Ticket.customer_id) == c.id,
+                                                            access.ticket_scope(ctx.me))).all())
     where = or_(and_(col(AuditLog.entity) == "customer", col(AuditLog.entity_id) == c.id),
                 and_(col(AuditLog.entity) == "contact", col(AuditLog.entity_id).in_(contacts)),
-                and_(col(AuditLog.entity) == "deal", col(AuditLog.entity_id).in_(deals)))
+                and_(col(AuditLog.entity) == "deal", col(AuditLog.entity_id).in_(deals)),
+                and_(col(AuditLog.entity) == "ticket", col(AuditLog.entity_id).in_(tickets)))
     _show(ctx, where, c.name)
 
 

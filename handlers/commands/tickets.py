@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import col, select
 
 from handlers import errors, lookup
@@ -249,7 +249,7 @@ def comment_click(ctx: Ctx, arg: str) -> None:
         ctx.ask("complete", {"prefix": f"/ticket {t.id} comment"})
 
 
-def overdue_clause(now: datetime):  # type: ignore[no-untyped-def]
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """Open tickets past a target: the resolution, or a first response not given in time."""
     return and_(col(Ticket.status).in_(tickets.OPEN),
                 or_(col(Ticket.resolve_by) <= now,
@@ -261,14 +261,16 @@ def overdue_clause(now: datetime):  # type: ignore[no-untyped-def]
 def tickets_cmd(ctx: Ctx, args: str) -> None:
     """Open tickets the speaker may see: mine, the team's, or those past a target; ten a page."""
     q = select(Ticket).where(ticket_scope(ctx.me), col(Ticket.status).in_(tickets.OPEN))
-    page, which = 1, ""
+    page, which = 1, []
     for w in args.lower().split():
         if w in MINE:
-            q, which = q.where(col(Ticket.assignee_id) == ctx.me.id), "mine"
+            q = q.where(col(Ticket.assignee_id) == ctx.me.id)
+            which.append("mine")
         elif w in OVERDUE:
-            q, which = q.where(overdue_clause(ctx.now)), "overdue"
+            q = q.where(overdue_clause(ctx.now))
+            which.append("overdue")
         elif w in TEAM:
-            which = "team"
+            which.append("team")
         elif w.isdigit() and 0 < int(w) < 10_000:
             page = int(w)
         else:
@@ -293,7 +295,7 @@ def tickets_cmd(ctx: Ctx, args: str) -> None:
     pages = (total + PAGE - 1) // PAGE
     buttons: tuple[tuple[Button, ...], ...] = ()
     if page < pages:
-        buttons = ((ctx.button(ctx.t("Next page"), f"say:/tickets {which} {page + 1}".replace("  ", " ")),),)
+        buttons = ((ctx.button(ctx.t("Next page"), f"say:/tickets {' '.join([*which, str(page + 1)])}"),),)
     ctx.say("Open tickets ({n} in all, page {p} of {k}):\n{b}", n=total, p=page, k=pages, b="\n".join(lines),
             buttons=buttons, private=True)
 

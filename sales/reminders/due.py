@@ -130,7 +130,7 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
             else:
                 d.user = people.active(d.lead.owner_id) or people.active(d.reminder.user_id)
         elif kind in TICKET_KINDS:
-            resolve_ticket(session, d, people)
+            resolve_ticket(session, d, people, now)
         elif kind == "order.late":
             _late(d, orders, custs, people)
         elif kind == "digest":

@@ -47,15 +47,20 @@ def ticket_rows(session: Session, people: People, now: datetime) -> list[dict[st
                 kind, at = "ticket.warn", warn
             else:
                 continue
-            for uid in _readers(people, t.team_id, t.assignee_id, kind == "ticket.breach"):
-                stage = "breach" if kind == "ticket.breach" else "warn"
-                rows.append(_row(kind, f"tk:{t.id}:{what}:{stage}:{uid}:{epoch(by)}",
-                                 people.calendar(uid).after_quiet(at), uid,
-                                 {"ticket": t.id, "what": what, "by": epoch(by)}, now))
+            readers = _readers(people, t.team_id, t.assignee_id, kind == "ticket.breach")
+            to_assignee = kind == "ticket.warn" and readers == [t.assignee_id]
+            stage = "breach" if kind == "ticket.breach" else "warn"
+            for uid in readers:
+                # The assignee's warning is one whoever holds the ticket when it is sent (a reassignment
+                # passes it on); the managers' are one each.
+                key = f"tk:{t.id}:{what}:{stage}:{'a' if to_assignee else uid}:{epoch(by)}"
+                rows.append(_row(kind, key, people.calendar(uid).after_quiet(at), uid,
+                                 {"ticket": t.id, "what": what, "by": epoch(by),
+                                  "to": "assignee" if to_assignee else "manager"}, now))
     return rows
 
 
-def resolve_ticket(session: Session, d: Due, people: People) -> None:
+def resolve_ticket(session: Session, d: Due, people: People, now: datetime) -> None:
     """Whether a ticket reminder still holds (open, the target not met nor moved) and who reads it now."""
     t = session.get(Ticket, int(d.data.get("ticket", 0) or 0))
     d.ticket = t
@@ -68,7 +73,9 @@ def resolve_ticket(session: Session, d: Due, people: People) -> None:
         d.drop = "ticket answered"
     elif epoch(by) != d.data.get("by"):
         d.drop = "ticket target moved"
-    elif d.reminder.kind == "ticket.warn":
+    elif d.reminder.kind == "ticket.warn" and by <= now:
+        d.drop = "ticket target passed"  # the breach is told instead
+    elif d.reminder.kind == "ticket.warn" and d.data.get("to") == "assignee":
         d.user = people.active(t.assignee_id) or people.active(d.reminder.user_id)
     else:
         d.user = people.active(d.reminder.user_id)

@@ -32,14 +32,15 @@ def _customer_of(engine: Engine, name: str) -> str:
 
 
 def _clock_round(engine: Engine, clock: FakeClock) -> list[tuple[str, str]]:
-    """One sweep of the reminders clock and the ticket messages it sent: (reader, text) (the demo's digests and
-    follow-ups left out)."""
+    """One sweep of the reminders clock and the ticket reminders it sent: (reader, text) (the demo's digests and
+    follow-ups, and messages people's turns queued, left out)."""
     ReminderClock(engine, now=clock, settings=Settings(default_lang="en"), worker="w").sweep()
     sent: list[tuple[str, str]] = []
     deliver_due(engine, {"console": lambda to, r: sent.append((to.chat, to_plain(r.text)))}, clock())
-    return [(who, text) for who, text in sent if "Ticket #" in text]
+    return [(who, text) for who, text in sent if text.startswith(("⏳ Ticket #", "🚨 Ticket #"))]
 
 
+@pytest.mark.slow
 def test_a_tickets_life_with_a_breach(demo: Transcript, engine: Engine, clock: FakeClock) -> None:
     clock.now = MONDAY_10
     name = _customer_of(engine, "alice")
@@ -152,3 +153,57 @@ def test_a_status_click_from_someone_who_may_not_see_it_changes_nothing(
         assert "No ticket #1 found" in said and status == "new"
     else:
         assert bob_sees and status == "resolved"
+
+
+def test_the_ticket_form_checks_and_stands_for_a_command() -> None:
+    from handlers import forms
+
+    good = {"customer": "12", "priority": "p2", "problem": "fan\n noisy"}
+    assert forms.check(forms.TICKET, good, "en") == {}
+    assert forms.command_line(forms.TICKET, good) == "/ticket new #12 P2 fan noisy"
+    assert forms.check(forms.TICKET, {"customer": "x", "priority": "P7", "problem": " "}, "zh") == {
+        "customer": "请选择客户。", "priority": "优先级是 P1、P2 或 P3。", "problem": "是什么问题？"}
+    assert "4000" in forms.check(forms.TICKET, {**good, "problem": "x" * 4001}, "en")["problem"]
+
+
+@pytest.mark.slow
+def test_a_warning_goes_to_whoever_holds_the_ticket_and_none_once_the_target_passed(
+        engine: Engine, clock: FakeClock) -> None:
+    from handlers.core import Core
+    from sales.demo import load_demo
+
+    clock.now = MONDAY_10
+    load_demo(engine, customers=0, now=clock())
+    t = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
+    for who in ("alice", "bob", "dave"):
+        t.say(who, "/lang en")
+    t.say("alice", "/customer add 远方机械")
+    assert "Ticket #1 opened" in t.say("alice", "/ticket new 远方机械 P1 spindle hot")
+    assert "Ticket #2 opened" in t.say("alice", "/ticket new 远方机械 P1 door stuck")
+    rc = ReminderClock(engine, now=clock, settings=Settings(default_lang="en"), worker="w")
+    clock.now = MONDAY_10 + timedelta(minutes=95)
+    rc.plan(digests=False)  # both warnings are made for alice …
+    t.say("bob", "/ticket 1 assign dave")  # … then #1 changes hands
+    clock.now = MONDAY_10 + timedelta(minutes=100)
+    sent = _clock_round(engine, clock)
+    assert sorted((who, text.split(" (")[0]) for who, text in sent) == [("alice", "⏳ Ticket #2"),
+                                                                         ("dave", "⏳ Ticket #1")]
+    t.say("alice", "/ticket new 远方机械 P1 leaking")
+    clock.now = MONDAY_10 + timedelta(minutes=195)
+    rc.plan(digests=False)  # #3's warning is made; it is not sent before its target passes
+    clock.now = MONDAY_10 + timedelta(minutes=225)  # 13:45: #3 passed its target at 13:40
+    sent = _clock_round(engine, clock)
+    assert sorted((who, text.split(" (")[0]) for who, text in sent) == [
+        ("bob", "🚨 Ticket #1"), ("bob", "🚨 Ticket #2"), ("bob", "🚨 Ticket #3")]
+
+
+def test_tickets_come_ten_a_page(demo: Transcript, engine: Engine, clock: FakeClock) -> None:
+    clock.now = MONDAY_10
+    name = _customer_of(engine, "alice")
+    for i in range(12):
+        demo.say("alice", f"/ticket new {name} P{1 + i % 3} problem {i}")
+    first = demo.say("alice", "/tickets mine")
+    assert "12 in all, page 1 of 2" in first and first.count("\n#") == 10
+    second = demo.press("alice", "Next page")
+    assert "page 2 of 2" in second and second.count("\n#") == 2
+    assert "No open tickets here" in demo.say("alice", "/tickets mine overdue")

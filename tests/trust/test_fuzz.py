@@ -65,7 +65,8 @@ word = st.sampled_from(["华东", "精密", "#1", "#2", "1", "2", "3", "15%", "�
                         "A", "#tag", "30%", "9" * 30, "\x00", "😀", "add", "new", "confirm", "to", "mine", "team",
                         "alice", "bob", "carol", "dave", "fay", "nobody", "13800001111", "a@b.co", "c:1", "l:1",
                         "export", "erase", "basis", "consent", "contract", "until", "due", "done", "完成", "取消",
-                        "\ud800", "a\udfffb", "\ud83d", "0.001", "9999-12-31", "1900-01-01", "¥0"])
+                        "\ud800", "a\udfffb", "\ud83d", "0.001", "9999-12-31", "1900-01-01", "¥0", "P1", "p3", "P9",
+                        "start", "resolve", "reopen", "comment", "assign", "priority", "overdue"])
 # Text as JSON can carry it: lone UTF-16 surrogates included (hypothesis leaves category Cs out by default).
 any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=60)
 line = st.one_of(st.lists(word, max_size=7).map(" ".join), st.text(max_size=60), any_text)
@@ -74,7 +75,8 @@ typed = st.one_of(
     line,
     st.text(min_size=0, max_size=300),
 )
-verbs = st.sampled_from(["ap.ok", "ap.no", "fu.done", "fu.snz", "act.undo", "act.edit", "tok", "noop", "zz", "say"])
+verbs = st.sampled_from(["ap.ok", "ap.no", "fu.done", "fu.snz", "act.undo", "act.edit", "tok", "noop", "zz", "say",
+                         "tk.st", "tk.cm"])
 payload = st.one_of(
     st.tuples(verbs, st.integers(-2, 60)).map(lambda t: f"{t[0]}:{t[1]}"),
     typed.map(lambda t: "say:" + t),
@@ -294,6 +296,10 @@ def half_written(engine: Engine) -> list[str]:
                                    "(SELECT 1 FROM auditlog a WHERE a.entity = 'customer' AND a.entity_id = c.id)")).scalar()
         if unaudited:
             problems.append(f"{unaudited} customers created without their audit entry")
+        unopened = s.execute(text("SELECT count(*) FROM ticket t WHERE NOT EXISTS (SELECT 1 FROM ticketevent e "
+                                  "WHERE e.ticket_id = t.id AND e.kind = 'opened')")).scalar()
+        if unopened:
+            problems.append(f"{unopened} tickets without their history")
     return problems
 
 
@@ -430,6 +436,50 @@ def test_fuzz_the_edges_and_the_core(engine: Engine, clock: FakeClock) -> None:
     assert total >= (10_000 if not pg else 2_500) * SCALE
 
 
+TICKETS_TOKEN = "fuzz-tickets-token-0123456789"
+TICKETS_AUTH = {"authorization": f"Bearer {TICKETS_TOKEN}"}
+clean_text = st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
+ticket_value = st.one_of(clean_text, clean_text, clean_text, any_text, st.sampled_from(["P1", "p2", "P3", "13800001111", "a@b.co", "华东"]),
+                         st.integers(), st.floats(allow_nan=True), st.booleans(), st.none(), st.lists(st.integers(),
+                                                                                                     max_size=2),
+                         st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+ticket_body = st.one_of(
+    st.fixed_dictionaries({"company": ticket_value, "problem": ticket_value},
+                          optional={"priority": ticket_value, "person": ticket_value, "phone": ticket_value,
+                                    "email": ticket_value, "extra": ticket_value}),
+    st.recursive(st.none() | st.integers() | any_text, lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=8))
+
+
+@pytest.mark.slow
+def test_fuzz_the_ticket_api(engine: Engine, clock: FakeClock) -> None:
+    """Hostile JSON and keys at POST /api/tickets: 201, 200, 400 or 409, never a 500; every ticket has its history."""
+    from starlette.testclient import TestClient
+
+    from bot.web import Parts, build
+
+    load_demo(engine, customers=10, now=clock())
+    client = TestClient(build(Parts(engine=engine, core=Core(engine, clock=clock), tickets_token=TICKETS_TOKEN)))
+    seen: Counter[int] = Counter()
+
+    @budget((150 if engine.dialect.name == "sqlite" else 60) * SCALE)
+    @given(body=ticket_body, key=st.one_of(st.none(), st.sampled_from(["k1", "k2"]), st.text(max_size=110)),
+           raw=st.booleans())
+    def post(body: Any, key: str | None, raw: bool) -> None:
+        headers: dict[str, str | bytes] = dict(TICKETS_AUTH)
+        if key is not None:  # any bytes but the controls HTTP itself forbids in a header
+            headers["idempotency-key"] = bytes(b for b in key.encode("utf-8", "surrogatepass") if b >= 32 and b != 127)
+        content = json.dumps(body, ensure_ascii=raw).encode("utf-8", "surrogatepass")
+        r = client.post("/api/tickets", content=content, headers=headers)  # type: ignore[arg-type]
+        seen[r.status_code] += 1
+        assert r.status_code in (200, 201, 400, 409), (body, key, r.status_code, r.text)
+
+    post()
+    figure(f"ticket API fuzz [{engine.dialect.name}]", f"{seen.total()} posts: " + ", ".join(
+        f"{k} × {v}" for k, v in sorted(seen.items())) + f"; half-written {len(half_written(engine))}")
+    assert not half_written(engine)
+
+
 def test_deep_json_and_lone_surrogates_at_the_doors(engine: Engine, clock: FakeClock) -> None:
     """JSON nested 100,000 deep and lone surrogates: refused (400, ParseError) or handled, never a crash."""
     from starlette.testclient import TestClient
@@ -443,16 +493,23 @@ def test_deep_json_and_lone_surrogates_at_the_doors(engine: Engine, clock: FakeC
             slack_parse.body_from_http(body, "application/json")
     bot = TelegramBot(Core(engine, clock=clock), token="123456:TEST-token-for-the-fuzz-door")
     bot._secret = "fuzz-secret-0123456789"
-    with TestClient(build(Parts(engine=engine, core=Core(engine, clock=clock), telegram=bot))) as client:
+    with TestClient(build(Parts(engine=engine, core=Core(engine, clock=clock), telegram=bot,
+                                tickets_token=TICKETS_TOKEN))) as client:
         headers = {"X-Telegram-Bot-Api-Secret-Token": "fuzz-secret-0123456789"}
         for body in deep:
             assert client.post("/telegram", content=body.encode(), headers=headers).status_code == 400
+            assert client.post("/api/tickets", content=body.encode(), headers=TICKETS_AUTH).status_code == 400
+        for lone in ('{"company": "\\ud800", "problem": "x"}', '{"company": "A", "problem": "\\udfff y"}',
+                     '{"company": "A", "problem": "x", "person": "\\ud83d"}'):
+            r = client.post("/api/tickets", content=lone.encode(), headers=TICKETS_AUTH)
+            assert r.status_code == 400 and "not valid text" in r.json()["reason"], lone
         lone = '{"update_id": 5, "message": {"message_id": 1, "date": 1, "text": "/today \\ud800",' \
                ' "chat": {"id": 1, "type": "private"}}}'
         assert client.post("/telegram", content=lone.encode(), headers=headers).status_code == 200
     load_demo(engine, customers=3, now=clock())
     core = Core(engine, clock=clock)
-    for said in ("\ud800", "/customer add 甲\udfff乙", "/note #1 \ud83d", "/today \udc00"):
+    for said in ("\ud800", "/customer add 甲\udfff乙", "/note #1 \ud83d", "/today \udc00", "/ticket new #1 P1 \ud800",
+                 "/ticket 1 comment \udfff", "/tickets \ud83d"):
         replies = core.handle(Incoming(chat=ChatRef("console", "local", "alice"), user="alice", text=said,
                                        event_id=f"lone-{said!r}"))
         assert not any(f in r.text for r in replies for f in FAILURE), (said, replies)

@@ -157,6 +157,18 @@ def _deal(t: Transcript) -> str:
     return "1"
 
 
+def _ticket(t: Transcript) -> str:
+    t.say("rob", "/customer add Orion Optics")
+    assert "Ticket #1 opened" in t.say("rob", "/ticket new Orion Optics P2 lens cracked")
+    return "1"
+
+
+def _resolutions(s: Session, _: str) -> int:
+    from storage.models import TicketEvent
+
+    return len(s.exec(select(TicketEvent).where(TicketEvent.after == "resolved")).all())
+
+
 def _payments_total(s: Session, _: str) -> int:
     order = s.get(SalesOrder, 1)
     assert order is not None
@@ -201,6 +213,9 @@ RACES: dict[str, Race] = {
     "won": Race(
         _deal, lambda ref, n: [("rob", f"/won {ref}", None)] * n,
         "Won", "already won", lambda s, _: len(s.exec(select(SalesOrder)).all()), lambda n: 1),
+    "resolve": Race(
+        _ticket, lambda ref, n: [("rob" if i % 2 else "mia", f"/ticket {ref} resolve", None) for i in range(n)],
+        "Ticket #1: resolved.", "can't become", _resolutions, lambda n: 1),
 }
 
 

@@ -103,3 +103,36 @@ def test_a_survey_answer_delivered_four_times_lands_once(engine: Engine, clock: 
     assert sorted(codes) == [200, 404, 404, 404]
     assert len(answered) == 1 and answered[0].score == 1
     assert len(alerts) == 2
+def test_one_idempotency_key_posted_four_times_opens_one_ticket(engine: Engine, clock: FakeClock) -> None:
+    """A web form's ticket sent four times under one Idempotency-Key (two at once, one right after, one after
+    other posts, as a browser's retries do): one ticket, and every answer names it."""
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+    from starlette.testclient import TestClient
+
+    from bot.web import Parts, build
+    from sales.demo import load_demo
+    from storage.models import Ticket
+
+    load_demo(engine, customers=3, now=clock())
+    token = "replay-tickets-token-0123456789"
+
+    def client() -> TestClient:
+        return TestClient(build(Parts(engine=engine, core=Core(engine, clock=clock), tickets_token=token)))
+
+    headers = {"authorization": f"Bearer {token}", "Idempotency-Key": "form-7-submit"}
+    body = {"company": "远方机械有限公司", "problem": "主轴过热", "priority": "P1"}
+    first, second = client(), client()
+    with ThreadPoolExecutor(2) as pool:
+        racing = list(pool.map(lambda c: c.post("/api/tickets", json=body, headers=headers), [first, second]))
+    answers = [*racing, first.post("/api/tickets", json=body, headers=headers)]
+    for n in range(3):
+        first.post("/api/tickets", json={**body, "problem": f"别的 {n}"}, headers={"authorization": headers["authorization"]})
+    answers.append(second.post("/api/tickets", json=body, headers=headers))
+    with Session(engine) as s:
+        keyed = s.exec(select(func.count()).select_from(Ticket).where(Ticket.api_key == "form-7-submit")).one()
+    statuses = sorted(a.status_code for a in answers)
+    figure(f"ticket replay [{engine.dialect.name}]", f"one Idempotency-Key × 4 posts: tickets {keyed}, answers "
+                                                    f"{statuses}")
+    assert keyed == 1 and statuses == [200, 200, 200, 201]
+    assert len({a.json()["id"] for a in answers}) == 1

@@ -68,6 +68,8 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             slack.spawn(surfaces.open_visit(slack, p, kind=line))
         elif line in ("quote", "quote new"):
             slack.spawn(surfaces.open_quote(slack, p))
+        elif line in ("ticket", "ticket new"):
+            slack.spawn(surfaces.open_ticket(slack, p))
         else:
             slack.spawn(slack.turn(p))
 
@@ -97,7 +99,15 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
         except ParseError as err:
             log.warning("refused click: %s", err)
 
-    @app.view(re.compile(f"^({views.VISIT}|{views.QUOTE})$"))
+    @app.action(views.OPEN_TICKET)
+    async def on_open_ticket(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            slack.spawn(surfaces.open_ticket(slack, parse.action(body)))
+        except ParseError as err:
+            log.warning("refused click: %s", err)
+
+    @app.view(re.compile(f"^({views.VISIT}|{views.QUOTE}|{views.TICKET})$"))
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.submission(body)

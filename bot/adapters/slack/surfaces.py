@@ -1,4 +1,4 @@
-"""What Slack shows besides messages: the visit and quote modals, the pickers' options, the App Home."""
+"""What Slack shows besides messages: the visit, quote and ticket modals, the pickers' options, the App Home."""
 
 from __future__ import annotations
 
@@ -32,6 +32,15 @@ async def open_quote(slack: Slack, p: Parsed) -> None:
     lang = await language(slack, p.team, p.user)
     await slack.client.views_open(trigger_id=p.trigger_id or "",
                                   view=views.quote_modal(lang, meta={"channel": p.channel or ""}))
+
+
+async def open_ticket(slack: Slack, p: Parsed) -> None:
+    """The new-ticket modal."""
+    if await _not_served(slack, p, "/ticket new"):
+        return
+    lang = await language(slack, p.team, p.user)
+    await slack.client.views_open(trigger_id=p.trigger_id or "",
+                                  view=views.ticket_modal(lang, meta={"channel": p.channel or ""}))
 
 
 async def _not_served(slack: Slack, p: Parsed, line: str) -> bool:
@@ -91,5 +100,5 @@ async def publish_home(slack: Slack, team: str, user: str) -> None:
     """The App Home: the sections handlers/home.py gives this person, and buttons for the forms they may open."""
     home = await slack.db(home_sections, slack.core, "slack", team, user)
     view = views.home_view(home.lang, home.sections, can_log=forms.VISIT in home.forms,
-                           can_quote=forms.QUOTE in home.forms)
+                           can_quote=forms.QUOTE in home.forms, can_ticket=forms.TICKET in home.forms)
     await slack.client.views_publish(user_id=user, view=view)

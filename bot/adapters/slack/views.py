@@ -1,4 +1,4 @@
-"""Modals (log a visit, build a quote) and the App Home, as Block Kit views."""
+"""Modals (log a visit, build a quote, open a ticket) and the App Home, as Block Kit views."""
 
 from __future__ import annotations
 
@@ -12,16 +12,19 @@ from handlers.types import Reply
 
 VISIT = "visit_modal"
 QUOTE = "quote_modal"
+TICKET = "ticket_modal"
 OPEN_VISIT = "open.visit"
 OPEN_QUOTE = "open.quote"
+OPEN_TICKET = "open.ticket"
 CUSTOMER_PICKER = forms.CUSTOMERS
 DEAL_PICKER = forms.DEALS
 MAX_INPUT = 3000
 # Each modal's form (handlers/forms.py) and its fields as (block_id = the form's field, action_id).
-FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE}
+FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE, TICKET: forms.TICKET}
 FIELDS = {
     VISIT: (("customer", CUSTOMER_PICKER), ("kind", "kind"), ("text", "text"), ("followup", "date")),
     QUOTE: (("deal", DEAL_PICKER), ("lines", "lines"), ("discount", "discount")),
+    TICKET: (("customer", CUSTOMER_PICKER), ("priority", "priority"), ("problem", "problem")),
 }
 
 
@@ -103,8 +106,31 @@ def quote_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, A
     }
 
 
-def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bool, can_quote: bool
-              ) -> dict[str, Any]:
+def ticket_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Open a service ticket: customer picker, priority, the problem."""
+    labels = {"P1": _t(lang, "P1 urgent"), "P2": _t(lang, "P2 high"), "P3": _t(lang, "P3 normal")}
+    priorities = [option(label, value) for value, label in labels.items()]
+    return {
+        "type": "modal", "callback_id": TICKET, "private_metadata": _meta(lang, meta),
+        "title": _plain(_t(lang, "New ticket")),
+        "submit": _plain(_t(lang, "Open ticket")), "close": _plain(_t(lang, "Cancel")),
+        "blocks": [
+            _input("customer", _t(lang, "Customer"),
+                   {"type": "external_select", "action_id": CUSTOMER_PICKER, "min_query_length": 1,
+                    "placeholder": _plain(_t(lang, "Type a customer's name"))}),
+            _input("priority", _t(lang, "Priority"),
+                   {"type": "static_select", "action_id": "priority", "options": priorities,
+                    "initial_option": priorities[2]},
+                   hint=_t(lang, "First response: P1 2 working hours, P2 8, P3 one working day.")),
+            _input("problem", _t(lang, "Problem"),
+                   {"type": "plain_text_input", "action_id": "problem", "multiline": True, "max_length": MAX_INPUT,
+                    "placeholder": _plain(_t(lang, "What is wrong, since when, who reported it"))}),
+        ],
+    }
+
+
+def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bool, can_quote: bool,
+              can_ticket: bool = False) -> dict[str, Any]:
     """The App Home: each section's replies with their buttons, and buttons to open the modals."""
     buttons: list[dict[str, Any]] = []
     if can_log:
@@ -113,6 +139,9 @@ def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bo
     if can_quote:
         buttons.append({"type": "button", "action_id": OPEN_QUOTE, "text": _plain(_t(lang, "New quote")),
                         "value": "quote"})
+    if can_ticket:
+        buttons.append({"type": "button", "action_id": OPEN_TICKET, "text": _plain(_t(lang, "New ticket")),
+                        "value": "ticket"})
     blocks: list[dict[str, Any]] = [{"type": "actions", "block_id": "home.open", "elements": buttons}] if buttons else []
     for n, (title, replies) in enumerate(sections):
         if len(blocks) >= MAX_VIEW_BLOCKS - 4:

@@ -388,3 +388,32 @@ async def test_a_stored_button_works_only_for_the_person_it_was_shown_to(engine:
         assert leads() == before
         await r.ok(await side.click(bob, prompt, label))
         assert leads() == before + 1
+
+
+async def test_the_ticket_modal_opens_a_ticket_with_its_priority(engine: Engine, clock: FakeClock) -> None:
+    from storage.models import Ticket
+
+    core = await _setup(engine, clock)
+    async with running(core) as r:
+        side, api = r.side, r.api
+        await r.ok(await side.slash(ALICE, "customer add 华东精密机械有限公司 grade A"))
+        await r.ok(await side.slash(ALICE, "ticket new"))
+        modal = api.opened[-1]
+        assert modal["callback_id"] == views.TICKET and modal["title"]["text"] == "新建工单"
+        cid = (await _suggest(r, ALICE, views.CUSTOMER_PICKER, "华东精密"))[0]["value"]
+        bad = await side.submit(ALICE, modal, {
+            "customer": {views.CUSTOMER_PICKER: _selected(cid)},
+            "priority": {"priority": {"type": "static_select", "selected_option": {"value": "P1"}}},
+            "problem": {"problem": {"type": "plain_text_input", "value": "  "}}})
+        assert json.loads(bad.body) == {"response_action": "errors", "errors": {"problem": "是什么问题？"}}
+        await r.ok(await side.submit(ALICE, modal, {
+            "customer": {views.CUSTOMER_PICKER: _selected(cid)},
+            "priority": {"priority": {"type": "static_select", "selected_option": {"value": "P1"}}},
+            "problem": {"problem": {"type": "plain_text_input", "value": "主轴异响\n昨天开始"}}}))
+        said = api.last(dm_of(ALICE)).plain()
+        assert "已为华东精密机械有限公司新建工单 #1（P1）" in said
+        await r.ok(await side.slash(ALICE, "ticket 1 start"))
+        assert "工单 #1：处理中。" in api.last(dm_of(ALICE)).plain()
+    with Session(engine) as s:
+        t = s.exec(select(Ticket)).one()
+        assert (t.priority, t.problem, t.status) == ("P1", "主轴异响 昨天开始", "in_progress")
