@@ -26,6 +26,8 @@ MESSAGES: dict[str, str] = {
     "no_tags": N_("Give a tag, e.g. #key."),
     "bad_phone": N_("“{phone}” is not a valid phone number."),
     "bad_email": N_("“{email}” is not a valid email address."),
+    "two_phones": N_("“{phone}” is a second phone number: a contact keeps one; send the one to keep."),
+    "two_emails": N_("“{email}” is a second email address: a contact keeps one; send the one to keep."),
     "card_gone": N_("That card is no longer waiting: it was saved, dismissed, or forgotten after two days. Send the photo again."),
     "card_needs": N_("The card needs a {field} before it can be saved: press Edit."),
     "amount_not_positive": N_("The amount must be more than 0."),

@@ -10,11 +10,13 @@ from handlers.commands import customer_merge, edits
 from handlers.context import Ctx
 from handlers.fmt import day, moment, money, monies, stage_name
 from handlers.markup import esc
+from handlers.parsing.contacts import read_contact
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import activities, customers, orders
 from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
 from sales.customers import DuplicateFound
+from sales.errors import RuleError
 from sales.sources import label as source_label
 from storage.models import Contact, Customer, Deal, Stage, User
 
@@ -220,22 +222,27 @@ def contact(ctx: Ctx, args: str) -> None:
     c = lookup.customer(ctx, cname, lambda ref: f"/contact add {ref} {tail}")
     if c is None:
         return
-    words = tail.split()
-    if not words:
+    got = read_contact(tail, ctx.settings.phone_region)
+    if got.problem is not None:
+        raise RuleError(got.problem, phone=got.part, email=got.part)
+    if got.name is None:
         ctx.say("The contact's name? Add title, phone, email if you like.")
-        ctx.ask("complete", {"prefix": f"/contact add #{c.id}"})
+        ctx.ask("complete", {"prefix": f"/contact add #{c.id} {tail}".rstrip()})
         return
-    title, phone, email = customers.split_contact_fields(words[1:], ctx.settings.phone_region)
     try:
-        p = customers.add_contact(ctx.session, by=ctx.me, customer=c, name=words[0], title=title, phone=phone,
-                                  email=email, now=ctx.now, force=force)
+        p = customers.add_contact(ctx.session, by=ctx.me, customer=c, name=got.name, title=got.title,
+                                  phone=got.phone, email=got.email, now=ctx.now, force=force)
     except DuplicateFound as dup:
         shown = [m.name for m in dup.matches if _contact_visible(ctx, m.id)]
         ctx.say("A contact with that phone or email exists: {m}. Add anyway?",
                 m="、".join(esc(n) for n in shown) or ctx.t("(at a customer you can't see)"),
                 buttons=((ctx.button(ctx.t("Add anyway"), f"say:/contact add #{c.id} {tail} --force"),),))
         return
-    ctx.say("Added {p} to {c}.", c=esc(c.name), p=esc(p.name))
+    details = " · ".join(esc(x) for x in (p.title, p.phone, p.email) if x)
+    if details:
+        ctx.say("Added {p} ({d}) to {c}.", c=esc(c.name), p=esc(p.name), d=details)
+    else:
+        ctx.say("Added {p} to {c}.", c=esc(c.name), p=esc(p.name))
 
 
 def _contact_visible(ctx: Ctx, contact_id: int) -> bool:
