@@ -66,6 +66,7 @@ MESSAGES: dict[str, str] = {
     "plan_sum": N_("The installments must add up to the order's {total} (use “rest” for the remainder)."),
     "plan_after_payment": N_("Payments were recorded; the plan can't change now."),
     "finance_only": N_("Only finance or an admin can record payments."),
+    "plan_owner_only": N_("Only the order's owner, their manager or an admin can change its payment plan."),
     "overpaid": N_("That is more than the {outstanding} still open."),
     "unknown_role": N_("There is no role “{role}”: rep, manager, finance, admin."),
     "cannot_invite": N_("You may not invite a {role}."),

@@ -14,11 +14,11 @@ from handlers.parsing.contacts import read_contact
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import activities, customers, orders
-from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
+from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope, order_scope, sees_notes
 from sales.customers import DuplicateFound
 from sales.errors import RuleError
 from sales.sources import label as source_label
-from storage.models import Contact, Customer, Deal, Stage, User
+from storage.models import Contact, Customer, Deal, SalesOrder, Stage, User
 
 _GRADE_WORDS = {"grade", "等级", "级别"}
 _SOURCE_WORDS = {"source", "来源", "渠道"}
@@ -135,14 +135,17 @@ def card(ctx: Ctx, query: str) -> None:
         known = {s.key: s for s in ctx.session.exec(select(Stage)).all()}
         lines += [f"  #{d.id} {esc(d.title)} · {stage_name(known.get(d.stage), ctx.lang, d.stage)} · "
                   f"{money(d.amount, d.currency)}" for d in deals]
-    acts = activities.recent(ctx.session, customer_id=c.id or 0)
-    if acts:
-        lines.append(ctx.t("Latest activities:"))
-        lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {ctx.t(ACTIVITY_KINDS.get(a.kind, a.kind))}: "
-                  f"{esc(a.summary[:80])}" for a in acts]
-    fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
-    if fu:
-        lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
+    if sees_notes(ctx.me):
+        acts = activities.recent(ctx.session, customer_id=c.id or 0)
+        if acts:
+            lines.append(ctx.t("Latest activities:"))
+            lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {ctx.t(ACTIVITY_KINDS.get(a.kind, a.kind))}: "
+                      f"{esc(a.summary[:80])}" for a in acts]
+        fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
+        if fu:
+            lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
+    else:  # finance: the orders and what was received of them, no visit notes
+        lines += _order_lines(ctx, c)
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
@@ -158,6 +161,17 @@ def _sort_of(w: str) -> str | None:
     """The sort a word asks for: `by name`, `name`, `按名称`, `按等级`, `按最近联系` (None when it is no sort word)."""
     low = w.casefold().removeprefix("by:").removeprefix("按")
     return SORTS.get(low)
+
+
+def _order_lines(ctx: Ctx, c: Customer) -> list[str]:
+    """A customer's orders the reader may see, each with what was received of it."""
+    rows = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == c.id, order_scope(ctx.me))
+                            .order_by(col(SalesOrder.id).desc()).limit(10)).all()
+    if not rows:
+        return []
+    return [ctx.t("Orders:")] + [
+        ctx.t("  #{o} {m}, received {p}", o=o.id, m=money(o.amount, o.currency), p=money(o.paid, o.currency))
+        for o in rows]
 
 
 @command("customers", "/customers [A|B|C] [#tag] [mine|team] [by name|grade|contact]",

@@ -9,6 +9,7 @@ from handlers import lookup
 from handlers.audit_text import ENTITIES, Words
 from handlers.context import Ctx
 from handlers.fmt import moment
+from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.registry import command, usage
 from sales import access, sharing
@@ -127,7 +128,8 @@ def reactivate_cmd(ctx: Ctx, args: str) -> None:
     ctx.say("{u} is active again.", u=esc(user.name))
 
 
-@command("audit", "/audit CUSTOMER | /audit deal N", "a customer's or a deal's history")
+@command("audit", "/audit CUSTOMER | /audit deal N", "a customer's or a deal's history",
+         usage_by={"finance": N_("/audit CUSTOMER")})
 def audit_cmd(ctx: Ctx, args: str) -> None:
     """The history of a record the asker may see: who changed what, when, from what to what."""
     words = args.split()
