@@ -17,6 +17,7 @@ from sales import activities, customers, orders
 from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope, order_scope, sees_notes
 from sales.customers import DuplicateFound
 from sales.errors import RuleError
+from sales.refs import as_id
 from sales.sources import label as source_label
 from storage.models import Contact, Customer, Deal, SalesOrder, Stage, User
 
@@ -289,8 +290,9 @@ def grade(ctx: Ctx, args: str) -> None:
 def tag(ctx: Ctx, args: str) -> None:
     """Add tags to a customer."""
     words = args.split()
-    tags = [w for w in words if w.startswith("#") and len(w) > 1]
-    name = " ".join(w for w in words if w not in tags)
+    named = words[:1] if words and as_id(words[0]) is not None else []  # /tag #12 #vip: #12 is the customer
+    tags = [w for w in words[len(named):] if w.startswith("#") and len(w) > 1]
+    name = " ".join(named + [w for w in words[len(named):] if w not in tags])
     if not name or not tags:
         usage(ctx, "tag")
         return

@@ -14,7 +14,6 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from sales import access, sharing
 from sales.access import ADMINS, MANAGERS, SELLERS
-from sales.refs import as_id
 from storage.models import AuditLog, Contact, Customer, Deal, Quote, SalesOrder, Stage, User
 
 HISTORY = 20
@@ -137,8 +136,8 @@ def audit_cmd(ctx: Ctx, args: str) -> None:
         usage(ctx, "audit")
         return
     head = words[0].lower()
-    if head in ("deal", "商机") or (len(words) == 1 and as_id(head) is not None and not head.startswith("#")):
-        ref = " ".join(words[1:]) if head in ("deal", "商机") else words[0]
+    if head in ("deal", "商机"):  # a number alone, with or without #, is a customer's (/audit CUSTOMER)
+        ref = " ".join(words[1:])
         d = lookup.deal(ctx, ref, lambda r: f"/audit deal {r}", open_only=False) if ref else None
         if d is None:
             if not ref:
