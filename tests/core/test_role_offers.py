@@ -94,3 +94,20 @@ def test_a_plan_is_changed_by_its_owner_their_manager_or_an_admin(demo: Transcri
          "Only the order's owner, their manager or an admin can change its payment plan."),
         (f"@fay: /plan {order} 10% now, rest 2027-01-15", "Your role can't use /plan."),
     ])
+
+
+def test_finance_in_chinese(engine: Engine, clock: FakeClock) -> None:
+    load_demo(engine, customers=30, now=clock())
+    t = Transcript(Core(engine, clock=clock))
+    shown = t.say("fay", "/help")
+    assert "/receivables" in shown and "/plan" not in shown and "activities" not in shown
+    assert_dialog(t, [
+        ("@fay: /export 跟进记录", "你的角色只能导出客户。"),
+        ("@fay: /plan 1 30% now, rest 2027-01-15", "你的角色不能用 /plan"),
+        ("@alice: /help", "/lead 编号 [qualify|disqualify 原因] | /lead rules"),
+    ])
+    deal = re.findall(r"商机 #(\d+)", t.say("alice", "/deal new 苏南远航 大单 100000"))[0]
+    order = re.findall(r"订单 #(\d+)", t.say("alice", f"/won {deal}"))[0]
+    t.say("alice", "/share 苏南远航 dave")
+    assert "Only the order's owner" in t.say("dave", f"/plan {order} 30% now, rest 2027-01-15")  # dave reads English
+    assert f"#{order} ¥100,000，已收 ¥0" in t.say("fay", "/customer 苏南远航")
