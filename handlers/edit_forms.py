@@ -13,6 +13,7 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from handlers.amounts import money_arg
+from handlers.commands import edits
 from handlers.core import Core
 from handlers.errors import refusal
 from handlers.i18n import N_, tr
@@ -81,6 +82,9 @@ def edit_form(core: Core, platform: str, workspace: str, user: str, line: str) -
     if m is None or person is None or person.role not in SELLERS:
         return None
     kind, ref = m.group(1).lower(), " ".join(m.group(2).split())
+    table = {"deal": edits.DEAL_WORDS, "customer": edits.CUSTOMER_WORDS, "contact": edits.CONTACT_WORDS}[kind]
+    if any(w.casefold().rstrip(":：") in table for w in ref.split()[1:]) or "--force" in ref:
+        return None  # a field is named: the one-line edit
     lang = core.lang_for(platform, workspace, user)
     with Session(core.engine) as s:
         me = s.get(User, person.user_id)

@@ -84,14 +84,15 @@ async def test_edit_modals_for_a_deal_a_customer_and_a_contact(engine: Engine, c
         opened = len(api.opened)
         await r.ok(await side.slash(FAY, f"deal edit {deal}"))  # finance: no modal, the core's answer
         await r.ok(await side.slash(ALICE, "deal edit 99999"))  # no such deal: the core says so
+        await r.ok(await side.slash(ALICE, "customer edit 星河仪器 size 200人"))  # a field named: one line
         assert len(api.opened) == opened
     with Session(engine) as s:
         d = s.get(Deal, int(deal))
         assert d is not None and d.amount == 128000 and str(d.expected_close) == "2027-01-31"
         assert d.title == "检测设备"  # unchanged fields are not touched
         c = s.exec(select(Customer).where(Customer.name == "星河仪器有限公司")).one()
-        assert (c.grade, c.industry) == ("A", "仪器仪表")
+        assert (c.grade, c.industry, c.size) == ("A", "仪器仪表", "200人")
         p = s.exec(select(Contact).where(Contact.customer_id == c.id)).one()
         assert (p.name, p.title, p.phone, p.email) == ("张伟明", None, "+8613812345678", "zhang@xinghe.cn")
         edits = s.exec(select(AuditLog).where(AuditLog.action == "edit")).all()
-        assert len(edits) == 7  # amount, close, grade, industry, email, title, name: one entry per changed field
+        assert len(edits) == 8  # amount, close, grade, industry, email, title, name, size: one entry per field
