@@ -106,7 +106,7 @@ def room_card(ctx: Ctx, deal: Deal) -> Reply:
     c = ctx.session.get(Customer, deal.customer_id)
     owner = ctx.session.get(User, deal.owner_id)
     text = _text(ctx, "💼 *#{id} {t}* · {c}\n{m} · owner {o}\n📈 *{s}* · {n}",
-                 id=deal.id, t=esc(deal.title), c=esc(c.name if c else "?"), m=money(deal.amount),
+                 id=deal.id, t=esc(deal.title), c=esc(c.name if c else "?"), m=money(deal.amount, deal.currency),
                  o=esc(owner.name if owner else "?"), s=_stage_name(ctx, ctx.session.get(Stage, deal.stage), deal.stage),
                  n=esc(ctx.me.name))
     details = Button(label=_text(ctx, "Details"), action=f"say:/deal {deal.id}")

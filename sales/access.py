@@ -75,8 +75,15 @@ def invoice_scope(user: User) -> ColumnElement[bool]:
 
 
 def activity_scope(user: User) -> ColumnElement[bool]:
-    """The activities `user` may see: those of the customers they see."""
+    """The activities `user` may see: those of the customers they see; finance none (visit notes are sales work)."""
+    if not sees_notes(user):
+        return false()
     return col(Activity.customer_id).in_(select(col(Customer.id)).where(customer_scope(user)))
+
+
+def sees_notes(user: User) -> bool:
+    """Whether `user` may read visit, call and meeting notes and follow-ups: sellers, not finance."""
+    return user.active and user.role in SELLERS
 
 
 def lead_scope(user: User) -> ColumnElement[bool]:
@@ -161,6 +168,17 @@ def may_hand_to(user: User, target: User) -> bool:
     if not target.active or target.role not in SELLERS:
         return False
     return user.role == "admin" or (user.team_id is not None and target.team_id == user.team_id)
+
+
+def may_plan(user: User, order: SalesOrder, owner: User | None) -> bool:
+    """Whether `user` may set or change an order's payment plan: its owner, the owner's manager, an admin (finance
+    records payments against the plan but does not change it)."""
+    if not user.active:
+        return False
+    if user.role == "admin" or order.owner_id == user.id:
+        return True
+    return (user.role == "manager" and user.team_id is not None and owner is not None
+            and owner.team_id == user.team_id)
 
 
 def may_administer(user: User) -> bool:

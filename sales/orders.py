@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from sales import audit
+from sales.access import may_plan
 from sales.errors import Amount, RuleError
 from storage import locks
 from storage.models import Installment, Payment, SalesOrder, User
@@ -69,7 +70,9 @@ def plan_parts(terms: list[Term], *, total: Decimal, today: date, currency: str 
 
 
 def set_plan(session: Session, *, order: SalesOrder, parts: list[Part], by: User, now: datetime) -> list[Installment]:
-    """Replace an order's unpaid plan with these installments."""
+    """Replace an order's unpaid plan with these installments (its owner, their manager or an admin)."""
+    if not may_plan(by, order, session.get(User, order.owner_id)):
+        raise RuleError("plan_owner_only")
     locks.for_update(session, order)
     if order.paid > 0:
         raise RuleError("plan_after_payment")

@@ -25,7 +25,7 @@ from handlers.registry import command, usage
 from handlers.sheets import file_message, reason_text
 from handlers.types import Attachment, Button, Reply
 from sales import audit
-from sales.access import MANAGERS
+from sales.access import MANAGERS, SELLERS
 from storage.db import reading, session_factory, transaction
 from storage.models import ImportBatch, User
 
@@ -314,7 +314,8 @@ def _confirm(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
             image=Attachment(name=name, mime=exporting.XLSX_MIME, data=rejected)))
 
 
-@command("export", "/export customers|deals|activities|leads|invoices [csv]", "export to Excel or CSV", personal=True)
+@command("export", "/export customers|deals|activities|leads|invoices [csv]", "export to Excel or CSV", personal=True,
+         usage_by={"finance": N_("/export customers|invoices [csv]")})
 def export_cmd(ctx: Ctx, args: str) -> None:
     """Send back a file of what the asker may see, with the headers the import reads."""
     from sales import exporting
@@ -325,6 +326,9 @@ def export_cmd(ctx: Ctx, args: str) -> None:
     fmt = "csv" if "csv" in words else "xlsx"
     if what is None:
         usage(ctx, "export")
+        return
+    if what not in exports_for(ctx.me):
+        ctx.say("Your role can export {w} only.", w="、".join(ctx.t(KIND_LABELS[k]) for k in exports_for(ctx.me)))
         return
     name = f"{what}-{ctx.local_now.strftime('%Y%m%d')}.{fmt}"
     if ctx.settings.background_exports:  # a large export takes seconds: the turn is answered at once
@@ -341,6 +345,14 @@ def export_cmd(ctx: Ctx, args: str) -> None:
     audit.record(ctx.session, by=ctx.me.id, action="export", entity=what, entity_id=None, now=ctx.now,
                  after={"rows": n, "format": fmt})
     ctx.replies.append(_exported(data, n, what, fmt, name, ctx.lang))
+
+
+def exports_for(user: User) -> tuple[str, ...]:
+    """What a person may export: finance the customers (of its orders) and the invoices, not deals, leads or visit
+    notes."""
+    from sales import exporting
+
+    return tuple(k for k in exporting.EXPORTS if user.role in SELLERS or k in ("customers", "invoices"))
 
 
 def _exported(data: bytes, n: int, what: str, fmt: str, name: str, lang: str) -> Reply:

@@ -79,7 +79,9 @@ def _status(ctx: Ctx, status: str) -> str:
 
 @command("lead", "/lead add COMPANY [person] [phone] [email] [source S] [budget B] [size L|M|S] | "
          "/lead N [qualify|disqualify REASON|assign USER] | /lead rules",
-         "add, show and convert leads")
+         "add, show and convert leads",
+         usage_by={"rep": N_("/lead add COMPANY [person] [phone] [email] [source S] [budget B] [size L|M|S] | "
+                             "/lead N [qualify|disqualify REASON] | /lead rules")})
 def lead_cmd(ctx: Ctx, args: str) -> None:
     """Route /lead add …, /lead N …, /lead rules."""
     words = _words(args)

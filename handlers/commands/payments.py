@@ -16,7 +16,7 @@ from handlers.parsing.amounts import read_amount
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import invoices, orders, ranges
-from sales.access import order_scope
+from sales.access import SELLERS, order_scope
 from sales.errors import RuleError
 from sales.refs import as_id
 from storage.models import Customer, SalesOrder, User
@@ -58,7 +58,7 @@ def plan_text(ctx: Ctx, order: SalesOrder) -> str:
 
 
 @command("plan", "/plan ORDER <30% now, 70% 2027-01-15>", "set an order's payment plan",
-         roles=frozenset({"rep", "manager", "finance", "admin"}), personal=True)
+         roles=SELLERS, personal=True)
 def plan(ctx: Ctx, args: str) -> None:
     """Set a payment plan like `30% now, 40% 2027-01-15, rest 2027-03-01`."""
     ref, text = split_ref(ctx, args)

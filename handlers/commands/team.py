@@ -9,11 +9,11 @@ from handlers import lookup
 from handlers.audit_text import ENTITIES, Words
 from handlers.context import Ctx
 from handlers.fmt import moment
+from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.registry import command, usage
 from sales import access, sharing
 from sales.access import ADMINS, MANAGERS, SELLERS
-from sales.refs import as_id
 from storage.models import AuditLog, Contact, Customer, Deal, Invoice, Quote, SalesOrder, Stage, Ticket, User
 
 HISTORY = 20
@@ -127,7 +127,8 @@ def reactivate_cmd(ctx: Ctx, args: str) -> None:
     ctx.say("{u} is active again.", u=esc(user.name))
 
 
-@command("audit", "/audit CUSTOMER | /audit deal N", "a customer's or a deal's history")
+@command("audit", "/audit CUSTOMER | /audit deal N", "a customer's or a deal's history",
+         usage_by={"finance": N_("/audit CUSTOMER")})
 def audit_cmd(ctx: Ctx, args: str) -> None:
     """The history of a record the asker may see: who changed what, when, from what to what."""
     words = args.split()
@@ -135,8 +136,8 @@ def audit_cmd(ctx: Ctx, args: str) -> None:
         usage(ctx, "audit")
         return
     head = words[0].lower()
-    if head in ("deal", "商机") or (len(words) == 1 and as_id(head) is not None and not head.startswith("#")):
-        ref = " ".join(words[1:]) if head in ("deal", "商机") else words[0]
+    if head in ("deal", "商机"):  # a number alone, with or without #, is a customer's (/audit CUSTOMER)
+        ref = " ".join(words[1:])
         d = lookup.deal(ctx, ref, lambda r: f"/audit deal {r}", open_only=False) if ref else None
         if d is None:
             if not ref:

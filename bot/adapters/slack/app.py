@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import parse, surfaces, views
 from bot.adapters.slack.adapter import Slack
-from bot.adapters.slack.parse import ParseError
+from bot.adapters.slack.parse import Parsed, ParseError
 from bot.config import Config
 from bot.delivery import AsyncSender
 from handlers.core import Core
@@ -51,6 +51,15 @@ def make_app(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
                     ignoring_self_events_enabled=True)
 
 
+EDIT_LINE = re.compile(r"^(?:deal|customer|contact)\s+(?:edit|修改|编辑|改)\s+\S", re.I)
+
+
+async def _edits(slack: Slack, p: Parsed) -> None:
+    """A submitted edit modal: its edit lines, one turn each, in order."""
+    for work in await surfaces.submitted_edits(slack, p):
+        await slack.turn(work)
+
+
 def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
     """Wire every listener: one small listener per kind, `await ack()` first, the work after."""
     slack = Slack(app, core, **options)
@@ -70,6 +79,8 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             slack.spawn(surfaces.open_quote(slack, p))
         elif line in ("ticket", "ticket new"):
             slack.spawn(surfaces.open_ticket(slack, p))
+        elif EDIT_LINE.match(line):
+            slack.spawn(surfaces.open_edit(slack, p))
         else:
             slack.spawn(slack.turn(p))
 
@@ -107,7 +118,7 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
         except ParseError as err:
             log.warning("refused click: %s", err)
 
-    @app.view(re.compile(f"^({views.VISIT}|{views.QUOTE}|{views.TICKET})$"))
+    @app.view(re.compile(f"^({'|'.join([views.VISIT, views.QUOTE, views.TICKET, *views.EDITS.values()])})$"))
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.submission(body)
@@ -120,6 +131,9 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
+        if p.extra["callback_id"] in views.EDITS.values():
+            slack.spawn(_edits(slack, p))
+            return
         work = surfaces.submitted(p)
         if work is not None:
             slack.spawn(slack.turn(work))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot.adapters.slack.render import MAX_VIEW_BLOCKS, to_blocks
-from handlers import forms
+from handlers import edit_forms, forms
 from handlers.i18n import tr
 from handlers.types import Reply
 
@@ -19,12 +19,16 @@ OPEN_TICKET = "open.ticket"
 CUSTOMER_PICKER = forms.CUSTOMERS
 DEAL_PICKER = forms.DEALS
 MAX_INPUT = 3000
-# Each modal's form (handlers/forms.py) and its fields as (block_id = the form's field, action_id).
-FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE, TICKET: forms.TICKET}
+EDITS = {edit_forms.DEAL: "edit_deal_modal", edit_forms.CUSTOMER: "edit_customer_modal",
+         edit_forms.CONTACT: "edit_contact_modal"}
+# Each modal's form (handlers/forms.py, handlers/edit_forms.py) and its fields as (block_id = the form's field,
+# action_id).
+FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE, TICKET: forms.TICKET, **{cb: form for form, cb in EDITS.items()}}
 FIELDS = {
     VISIT: (("customer", CUSTOMER_PICKER), ("kind", "kind"), ("text", "text"), ("followup", "date")),
     QUOTE: (("deal", DEAL_PICKER), ("lines", "lines"), ("discount", "discount")),
     TICKET: (("customer", CUSTOMER_PICKER), ("priority", "priority"), ("problem", "problem")),
+    **{cb: tuple((name, name) for name in edit_forms.FIELDS[form]) for form, cb in EDITS.items()},
 }
 
 
@@ -126,6 +130,36 @@ def ticket_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, 
                    {"type": "plain_text_input", "action_id": "problem", "multiline": True, "max_length": MAX_INPUT,
                     "placeholder": _plain(_t(lang, "What is wrong, since when, who reported it"))}),
         ],
+    }
+
+
+def edit_modal(form: edit_forms.EditForm, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Correct a deal, a customer or a contact: its fields as they are now, changed in place."""
+    blocks = []
+    for f in form.fields:
+        el: dict[str, Any]
+        if f.kind == "date":
+            el = {"type": "datepicker", "action_id": f.name}
+            if f.value:
+                el["initial_date"] = f.value
+        elif f.kind == "choice":
+            opts = [option(label, value) for value, label in f.choices]
+            el = {"type": "static_select", "action_id": f.name, "options": opts}
+            chosen = next((o for o in opts if o["value"] == f.value), None)
+            if chosen is not None:
+                el["initial_option"] = chosen
+        else:
+            el = {"type": "plain_text_input", "action_id": f.name, "multiline": f.kind == "long",
+                  "max_length": MAX_INPUT}
+            if f.value:
+                el["initial_value"] = f.value[:MAX_INPUT]
+        blocks.append(_input(f.name, f.label, el, optional=f.optional))
+    meta = {**(meta or {}), "id": form.record}
+    return {
+        "type": "modal", "callback_id": EDITS[form.form], "private_metadata": _meta(form.lang, meta),
+        "title": _plain(form.title[:24]),
+        "submit": _plain(_t(form.lang, "Save")), "close": _plain(_t(form.lang, "Cancel")),
+        "blocks": blocks,
     }
 
 
