@@ -69,10 +69,11 @@ async def deliver_due_async(engine: Engine, senders: dict[str, AsyncSender], now
                             worker: str = "") -> int:
     """Claim due outbox rows, send each through its platform's sender, and record the outcome.
 
-    A paced chat may take longer than the lease (20 a minute in a Telegram group): before each send the claims
-    still held are extended when a third of the lease has passed, and a row whose claim was lost (this process
-    stalled past its lease and another took it over) is skipped, so no message goes out twice. When `stop` is
-    set the batch ends before its next send and what was not sent is given back at once.
+    A paced chat may take longer than the lease (20 a minute in a Telegram group): the claims still held are
+    extended every third of the lease while the batch runs (`_Claims`), a row whose claim was lost (this process
+    stalled past its lease and another took it over) is skipped, and a row is marked sent only while the claim
+    is ours, so no message goes out twice. When `stop` is set the batch ends before its next send and what was
+    not sent is given back at once.
     """
     entered = time.monotonic()  # `now`, as far as this call knows: leases are measured from here
     factory = session_factory(engine)
