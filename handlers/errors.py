@@ -73,6 +73,8 @@ MESSAGES: dict[str, str] = {
     "code_used": N_("That code was already used; ask your manager for a new one."),
     "name_taken": N_("{name} is already a user's name: invite a new person under a name of their own."),
     "one_account": N_("That person already has an account on {platform}: one account per platform."),
+    "invite_elsewhere": N_("{name} made this code and has no account on {platform}: {name}'s own account there is "
+                           "bound with /link, and a colleague there is invited by an admin."),
     "bad_code": N_("That code is wrong or expired; ask your manager for a new one."),
     "bad_kind": N_("Unknown activity kind."),
     "empty_text": N_("Please write what happened."),

@@ -61,6 +61,7 @@ def create_quote(
     currency: str | None = None,
 ) -> Created:
     """A new quote version; a pending approval of an earlier one is cancelled."""
+    locks.for_update(session, deal)  # two quotes at once on one deal: the second numbers itself after the first
     if deal.stage in ("won", "lost"):
         raise RuleError("deal_closed", stage=deal.stage)
     if discount < 0 or discount >= 100:

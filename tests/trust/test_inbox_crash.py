@@ -218,3 +218,34 @@ async def test_feishu_events_survive_a_crash_after_the_ack(
     report(f"feishu {via}", engine, sent, got, in_hand)
     assert in_hand == 12 - HANDLED_BEFORE_THE_KILL
     assert got == sent  # one chat's messages and clicks, in the order Feishu sent them
+
+
+@pytest.mark.slow  # a lease to wait out
+async def test_telegram_polled_updates_survive_a_crash_after_telegram_was_told(
+        engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.standins.telegram import bind_demo_team
+    from tests.standins.telegram import running as telegram_running
+    from tests.standins.telegram import standing as telegram_standing
+
+    load_demo(engine, customers=10, now=clock())
+    customer = _customer(engine)
+    core = Core(engine, clock=clock, settings=Settings(default_lang="en", rate_limit=0))
+    monkeypatch.setenv("SALESBOT_INBOX_LEASE_S", "1")
+    sent = [f"tcrash {i:02d}" for i in range(12)]
+    async with telegram_standing() as api:
+        alice = bind_demo_team(engine, api, clock)["alice"]
+        async with telegram_running(api, core, "polling") as tg:
+            assert tg.bot.inbox is not None
+            handled = dying(tg.bot.inbox, "telegram")
+            for note in sent:
+                await api.push(api.message(alice, f"/note #{customer.id} {note}"))
+            assert await until(lambda: handled() >= HANDLED_BEFORE_THE_KILL)
+            assert await until(lambda: not api.pending)  # every update confirmed: Telegram keeps none of them
+            await kill(tg.bot.inbox)
+        in_hand = len(sent) - len(notes(engine, "tcrash "))
+        async with telegram_running(api, core, "polling"):  # the process after the restart
+            assert await until(lambda: len(notes(engine, "tcrash ")) >= len(sent) and open_rows(engine) == 0)
+    got = notes(engine, "tcrash ")
+    report("telegram polling", engine, sent, got, in_hand)
+    assert in_hand == len(sent) - HANDLED_BEFORE_THE_KILL
+    assert got == sent  # in the order Telegram sent them

@@ -37,6 +37,7 @@ from storage.models import (
     Invite,
     Lead,
     Payment,
+    Quote,
     SalesOrder,
     User,
 )
@@ -189,6 +190,14 @@ def _joined(s: Session, code: str) -> int:
     return len(s.exec(select(User).where(User.name == "Newton")).all())
 
 
+def _versions(s: Session, ref: str) -> int:
+    versions = sorted(q.version for q in s.exec(select(Quote).where(Quote.deal_id == int(ref))).all())
+    assert versions == list(range(1, len(versions) + 1)), versions  # one number each, none skipped
+    latest = [q for q in s.exec(select(Quote)).all() if q.status != "cancelled"]
+    assert len(latest) == len(versions)  # without a discount each is approved at once and stays so
+    return len(versions)
+
+
 RACES: dict[str, Race] = {
     "paid": Race(
         _won_order, lambda ref, n: [("fin", f"/paid {ref} {100000 * 2 // n}", None)] * n,
@@ -210,6 +219,10 @@ RACES: dict[str, Race] = {
         lambda t: "", lambda _, n: [("rob" if i % 2 else "sue", "/lead add Acme Tom 13900139000", None)
                                     for i in range(n)],
         "Lead #", "", lambda s, _: len(s.exec(select(Lead)).all()), lambda n: 1),
+    "quote": Race(
+        _deal, lambda ref, n: [("rob" if i % 2 else "mia", f"/quote new {ref} lens {i + 1} 100", None)
+                               for i in range(n)],
+        "approved", "", _versions, lambda n: n),
     "won": Race(
         _deal, lambda ref, n: [("rob", f"/won {ref}", None)] * n,
         "Won", "already won", lambda s, _: len(s.exec(select(SalesOrder)).all()), lambda n: 1),

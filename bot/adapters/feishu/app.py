@@ -43,6 +43,10 @@ class Unsent(Exception):
         self.rest, self.cause, self.posted = rest, cause, posted
 
 
+class NotStored(Exception):
+    """An event could not be kept in the inbox: the SDK answers Feishu 500, and Feishu sends it again."""
+
+
 class Feishu:
     """One Feishu app: turns events into Core.handle calls and shows the replies; sends outbox rows."""
 
@@ -113,7 +117,11 @@ class Feishu:
         if self.inbox is None:
             log.warning("feishu event before the adapter started: dropped")
             return
-        self.inbox.put_blocking("feishu", *inbox_keys(body), json.dumps(body))
+        try:
+            self.inbox.put_blocking("feishu", *inbox_keys(body), json.dumps(body))
+        except Exception as exc:  # the SDK logs what this raises: the name of the error, nothing of the event
+            log.warning("feishu event not stored: database unavailable", extra={"error": type(exc).__name__})
+            raise NotStored(type(exc).__name__) from None
 
     async def keep(self, body: dict[str, Any]) -> None:
         """An event from the HTTP callback, stored and committed before the endpoint answers 200."""
