@@ -68,6 +68,8 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             slack.spawn(surfaces.open_visit(slack, p, kind=line))
         elif line in ("quote", "quote new"):
             slack.spawn(surfaces.open_quote(slack, p))
+        elif line in ("invoice", "invoice request"):
+            slack.spawn(surfaces.open_invoice(slack, p))
         else:
             slack.spawn(slack.turn(p))
 
@@ -97,7 +99,7 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
         except ParseError as err:
             log.warning("refused click: %s", err)
 
-    @app.view(re.compile(f"^({views.VISIT}|{views.QUOTE})$"))
+    @app.view(re.compile(f"^({views.VISIT}|{views.QUOTE}|{views.INVOICE})$"))
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.submission(body)
@@ -124,7 +126,7 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             return
         slack.spawn(surfaces.open_visit(slack, p, text=str(p.extra["text"])))
 
-    @app.options(re.compile(f"^({views.CUSTOMER_PICKER}|{views.DEAL_PICKER})$"))
+    @app.options(re.compile(f"^({views.CUSTOMER_PICKER}|{views.DEAL_PICKER}|{views.ORDER_PICKER})$"))
     async def on_options(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.suggestion(body)

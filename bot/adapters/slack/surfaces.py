@@ -1,4 +1,4 @@
-"""What Slack shows besides messages: the visit and quote modals, the pickers' options, the App Home."""
+"""What Slack shows besides messages: the visit, quote and invoice modals, the pickers' options, the App Home."""
 
 from __future__ import annotations
 
@@ -32,6 +32,15 @@ async def open_quote(slack: Slack, p: Parsed) -> None:
     lang = await language(slack, p.team, p.user)
     await slack.client.views_open(trigger_id=p.trigger_id or "",
                                   view=views.quote_modal(lang, meta={"channel": p.channel or ""}))
+
+
+async def open_invoice(slack: Slack, p: Parsed) -> None:
+    """The invoice request modal."""
+    if await _not_served(slack, p, "/invoice request"):
+        return
+    lang = await language(slack, p.team, p.user)
+    await slack.client.views_open(trigger_id=p.trigger_id or "",
+                                  view=views.invoice_modal(lang, meta={"channel": p.channel or ""}))
 
 
 async def _not_served(slack: Slack, p: Parsed, line: str) -> bool:

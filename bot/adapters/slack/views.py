@@ -1,4 +1,4 @@
-"""Modals (log a visit, build a quote) and the App Home, as Block Kit views."""
+"""Modals (log a visit, build a quote, request an invoice) and the App Home, as Block Kit views."""
 
 from __future__ import annotations
 
@@ -7,21 +7,25 @@ from typing import Any
 
 from bot.adapters.slack.render import MAX_VIEW_BLOCKS, to_blocks
 from handlers import forms
-from handlers.i18n import tr
+from handlers.i18n import N_, tr
 from handlers.types import Reply
 
 VISIT = "visit_modal"
 QUOTE = "quote_modal"
+INVOICE = "invoice_modal"
 OPEN_VISIT = "open.visit"
 OPEN_QUOTE = "open.quote"
 CUSTOMER_PICKER = forms.CUSTOMERS
 DEAL_PICKER = forms.DEALS
+ORDER_PICKER = forms.ORDERS
 MAX_INPUT = 3000
 # Each modal's form (handlers/forms.py) and its fields as (block_id = the form's field, action_id).
-FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE}
+FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE, INVOICE: forms.INVOICE}
 FIELDS = {
     VISIT: (("customer", CUSTOMER_PICKER), ("kind", "kind"), ("text", "text"), ("followup", "date")),
     QUOTE: (("deal", DEAL_PICKER), ("lines", "lines"), ("discount", "discount")),
+    INVOICE: (("order", ORDER_PICKER), ("installment", "installment"), ("amount", "amount"), ("title", "title"),
+              ("tax", "tax")),
 }
 
 
@@ -99,6 +103,31 @@ def quote_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, A
             _input("discount", _t(lang, "Discount"),
                    {"type": "plain_text_input", "action_id": "discount",
                     "placeholder": _plain(_t(lang, "15% or 85折"))}, optional=True),
+        ],
+    }
+
+
+def invoice_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Ask finance for an invoice: order picker, installment or amount, the buyer's title and tax number."""
+
+    def text(action: str, placeholder: str) -> dict[str, Any]:
+        return {"type": "plain_text_input", "action_id": action, "max_length": 200,
+                "placeholder": _plain(_t(lang, placeholder))}
+
+    return {
+        "type": "modal", "callback_id": INVOICE, "private_metadata": _meta(lang, meta),
+        "title": _plain(_t(lang, "Request an invoice")),
+        "submit": _plain(_t(lang, "Submit")), "close": _plain(_t(lang, "Cancel")),
+        "blocks": [
+            _input("order", _t(lang, "Order"),
+                   {"type": "external_select", "action_id": ORDER_PICKER, "min_query_length": 0,
+                    "placeholder": _plain(_t(lang, "Order number or customer"))}),
+            _input("installment", _t(lang, "Installment"), text("installment", N_("E.g. 2")), optional=True,
+                   hint=_t(lang, "Empty: all that is not invoiced yet.")),
+            _input("amount", _t(lang, "Amount"), text("amount", N_("E.g. 30000")), optional=True),
+            _input("title", _t(lang, "Buyer's title"), text("title", N_("The company's full name")), optional=True,
+                   hint=_t(lang, "Empty: the customer's last one.")),
+            _input("tax", _t(lang, "Tax number"), text("tax", N_("E.g. 91310000MA1FL8XQ3X")), optional=True),
         ],
     }
 
