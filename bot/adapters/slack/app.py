@@ -99,6 +99,14 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
         except ParseError as err:
             log.warning("refused click: %s", err)
 
+    @app.action(views.OPEN_INVOICE)
+    async def on_open_invoice(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            slack.spawn(surfaces.open_invoice(slack, parse.action(body)))
+        except ParseError as err:
+            log.warning("refused click: %s", err)
+
     @app.view(re.compile(f"^({views.VISIT}|{views.QUOTE}|{views.INVOICE})$"))
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
         try:

@@ -100,5 +100,5 @@ async def publish_home(slack: Slack, team: str, user: str) -> None:
     """The App Home: the sections handlers/home.py gives this person, and buttons for the forms they may open."""
     home = await slack.db(home_sections, slack.core, "slack", team, user)
     view = views.home_view(home.lang, home.sections, can_log=forms.VISIT in home.forms,
-                           can_quote=forms.QUOTE in home.forms)
+                           can_quote=forms.QUOTE in home.forms, can_invoice=forms.INVOICE in home.forms)
     await slack.client.views_publish(user_id=user, view=view)

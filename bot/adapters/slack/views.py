@@ -15,6 +15,7 @@ QUOTE = "quote_modal"
 INVOICE = "invoice_modal"
 OPEN_VISIT = "open.visit"
 OPEN_QUOTE = "open.quote"
+OPEN_INVOICE = "open.invoice"
 CUSTOMER_PICKER = forms.CUSTOMERS
 DEAL_PICKER = forms.DEALS
 ORDER_PICKER = forms.ORDERS
@@ -132,8 +133,8 @@ def invoice_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str,
     }
 
 
-def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bool, can_quote: bool
-              ) -> dict[str, Any]:
+def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bool, can_quote: bool,
+              can_invoice: bool = False) -> dict[str, Any]:
     """The App Home: each section's replies with their buttons, and buttons to open the modals."""
     buttons: list[dict[str, Any]] = []
     if can_log:
@@ -142,6 +143,9 @@ def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bo
     if can_quote:
         buttons.append({"type": "button", "action_id": OPEN_QUOTE, "text": _plain(_t(lang, "New quote")),
                         "value": "quote"})
+    if can_invoice:
+        buttons.append({"type": "button", "action_id": OPEN_INVOICE, "text": _plain(_t(lang, "Request an invoice")),
+                        "value": "invoice"})
     blocks: list[dict[str, Any]] = [{"type": "actions", "block_id": "home.open", "elements": buttons}] if buttons else []
     for n, (title, replies) in enumerate(sections):
         if len(blocks) >= MAX_VIEW_BLOCKS - 4:

@@ -107,6 +107,10 @@ async def test_the_invoice_modal_asks_finance_for_an_invoice(engine: Engine, clo
         await r.ok(await side.slash(ALICE, "deal new 华东精密 设备 100000"))
         deal = (await _suggest(r, ALICE, views.DEAL_PICKER, "华东精密"))[0]["value"]
         await r.ok(await side.slash(ALICE, f"won {deal}"))
+        await r.ok(await side.event({"type": "app_home_opened", "user": ALICE, "channel": dm_of(ALICE),
+                                     "tab": "home", "event_ts": f"{time.time():.6f}"}))
+        await r.ok(await side.deliver(side.home_click_body(ALICE, "申请发票"), FORM))  # the Home's button
+        assert api.opened[-1]["callback_id"] == views.INVOICE
         await r.ok(await side.slash(ALICE, "invoice"))
         modal = api.opened[-1]
         assert modal["callback_id"] == views.INVOICE and modal["title"]["text"] == "申请发票"
