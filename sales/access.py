@@ -75,8 +75,15 @@ def invoice_scope(user: User) -> ColumnElement[bool]:
 
 
 def activity_scope(user: User) -> ColumnElement[bool]:
-    """The activities `user` may see: those of the customers they see."""
+    """The activities `user` may see: those of the customers they see; finance none (visit notes are the sellers')."""
+    if not may_read_notes(user):
+        return false()
     return col(Activity.customer_id).in_(select(col(Customer.id)).where(customer_scope(user)))
+
+
+def may_read_notes(user: User) -> bool:
+    """Whether `user` reads visit notes and follow-ups at all: sellers do, finance does not."""
+    return user.active and user.role in SELLERS
 
 
 def lead_scope(user: User) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import activities, customers, orders
-from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope, order_scope
+from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope, may_read_notes, order_scope
 from sales.customers import DuplicateFound
 from sales.sources import label as source_label
 from storage.models import Contact, Customer, Deal, SalesOrder, Stage, User
@@ -135,12 +135,13 @@ def card(ctx: Ctx, query: str) -> None:
         known = {s.key: s for s in ctx.session.exec(select(Stage)).all()}
         lines += [f"  #{d.id} {esc(d.title)} · {stage_name(known.get(d.stage), ctx.lang, d.stage)} · "
                   f"{money(d.amount, d.currency)}" for d in deals]
-    acts = activities.recent(ctx.session, customer_id=c.id or 0)
+    notes = may_read_notes(ctx.me)  # finance sees the customer's orders and money, not its visit notes
+    acts = activities.recent(ctx.session, customer_id=c.id or 0) if notes else []
     if acts:
         lines.append(ctx.t("Latest activities:"))
         lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {ctx.t(ACTIVITY_KINDS.get(a.kind, a.kind))}: "
                   f"{esc(a.summary[:80])}" for a in acts]
-    fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
+    fu = activities.next_followup(ctx.session, customer_id=c.id or 0) if notes else None
     if fu:
         lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)

@@ -194,8 +194,10 @@ def sees(actor: str, rs: RecordSet, kind: str) -> bool:
     own = rs.owner == actor or rs.shared == actor
     team = rs.team is not None and rs.team == TEAM[actor]
     customer = (role == "finance" and rs.has_order) or own or (role == "manager" and team)
-    if kind in ("customer", "contact", "activity", "followup"):
+    if kind in ("customer", "contact"):
         return customer
+    if kind in ("activity", "followup"):  # finance sees orders and money, not the sellers' notes
+        return customer and role != "finance"
     if kind in ("deal", "quote", "won"):
         return role != "finance" and (customer or (role == "manager" and team))
     if kind in ("order", "invoice"):
