@@ -146,12 +146,12 @@ def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str
                    lead.engagement or None, names.get(lead.owner_id) if lead.owner_id else None, lead.score,
                    lead.status]
     elif what == "invoices":
-        seqs = dict(session.exec(select(Installment.id, Installment.seq)).all())
-        iq = (select(Invoice, Customer.name).join(Customer, col(Customer.id) == col(Invoice.customer_id))
+        iq = (select(Invoice, Customer.name, Installment.seq)
+              .join(Customer, col(Customer.id) == col(Invoice.customer_id))
+              .outerjoin(Installment, col(Installment.id) == col(Invoice.installment_id))
               .where(invoice_scope(user)).order_by(col(Invoice.id)))
-        for inv, cname in session.exec(iq.execution_options(yield_per=STREAM_ROWS)):
-            yield [inv.id, inv.order_id, cname, inv.title, inv.tax_no, inv.amount, inv.currency,
-                   seqs.get(inv.installment_id) if inv.installment_id else None,
+        for inv, cname, seq in session.exec(iq.execution_options(yield_per=STREAM_ROWS)):
+            yield [inv.id, inv.order_id, cname, inv.title, inv.tax_no, inv.amount, inv.currency, seq,
                    _INVOICE_ZH.get(inv.status, inv.status) if zh else inv.status, inv.number, inv.issued_on,
                    names.get(inv.requested_by), _local(inv.requested_at, tz), inv.reason]
     else:

@@ -18,7 +18,7 @@ from handlers.registry import click, command, usage
 from handlers.surveys import offer_survey
 from handlers.types import Reply
 from sales import fulfilment, invoices
-from sales.access import SELLERS, order_scope
+from sales.access import SELLERS, can_see_deal, order_scope
 from sales.refs import as_id
 from storage.models import Customer, Deal, Payment, SalesOrder, User
 
@@ -64,8 +64,9 @@ def card(ctx: Ctx, o: SalesOrder) -> Reply:
     c = ctx.session.get(Customer, o.customer_id)
     d = ctx.session.get(Deal, o.deal_id)
     owner = ctx.session.get(User, o.owner_id)
+    title = d.title if d is not None and can_see_deal(ctx.session, ctx.me, d.id or 0) else ""  # finance: no deals
     lines = [ctx.t("*Order #{o}* · {c} · deal #{d} {t}", o=o.id, c=esc(c.name if c else "?"), d=o.deal_id,
-                   t=esc(d.title if d else "")),
+                   t=esc(title)).rstrip(),
              ctx.t("{m} · owner {n}", m=money(o.amount, o.currency), n=esc(owner.name if owner else "?")),
              ctx.t("Stands at: *{s}*", s=where_it_stands(ctx, o))]
     done = fulfilment.steps(ctx.session, o.id or 0)

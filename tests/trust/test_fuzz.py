@@ -34,6 +34,8 @@ from storage.models import (
     Approval,
     FollowUp,
     Installment,
+    Invoice,
+    OrderStep,
     Payment,
     Quote,
     QuoteLine,
@@ -66,7 +68,10 @@ word = st.sampled_from(["华东", "精密", "#1", "#2", "1", "2", "3", "15%", "�
                         "alice", "bob", "carol", "dave", "fay", "nobody", "13800001111", "a@b.co", "c:1", "l:1",
                         "export", "erase", "basis", "consent", "contract", "until", "due", "done", "完成", "取消",
                         "\ud800", "a\udfffb", "\ud83d", "0.001", "9999-12-31", "1900-01-01", "¥0", "P1", "p3", "P9",
-                        "start", "resolve", "reopen", "comment", "assign", "priority", "overdue"])
+                        "start", "resolve", "reopen", "comment", "assign", "priority", "overdue",
+                        "ship", "deliver",
+                        "accept", "start", "promise", "发货", "验收", "request", "issue", "reject", "installment",
+                        "title", "tax", "91310000MA1FL8XQ3X", "抬头", "税号", "all", "open"])
 # Text as JSON can carry it: lone UTF-16 surrogates included (hypothesis leaves category Cs out by default).
 any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=60)
 line = st.one_of(st.lists(word, max_size=7).map(" ".join), st.text(max_size=60), any_text)
@@ -76,7 +81,8 @@ typed = st.one_of(
     st.text(min_size=0, max_size=300),
 )
 verbs = st.sampled_from(["ap.ok", "ap.no", "fu.done", "fu.snz", "act.undo", "act.edit", "tok", "noop", "zz", "say",
-                         "tk.st", "tk.cm"])
+                         "tk.st", "tk.cm",
+                         "ord.page", "inv.issue", "inv.no", "inv.page"])
 payload = st.one_of(
     st.tuples(verbs, st.integers(-2, 60)).map(lambda t: f"{t[0]}:{t[1]}"),
     typed.map(lambda t: "say:" + t),
@@ -288,6 +294,14 @@ def half_written(engine: Engine) -> list[str]:
             insts = s.exec(select(Installment).where(Installment.order_id == o.id)).scalars().all()
             if insts and o.id and o.id > 1000 and sum((i.paid for i in insts), Decimal(0)) != o.paid:
                 problems.append(f"order {o.id} installments")
+            steps = {x.step for x in s.exec(select(OrderStep).where(OrderStep.order_id == o.id)).scalars()}
+            if (o.fulfilment != "confirmed" and o.fulfilment not in steps) or \
+                    (o.fulfilment == "accepted") != (o.accepted_at is not None):
+                problems.append(f"order {o.id} fulfilment {o.fulfilment} with steps {sorted(steps)}")
+            invs = s.exec(select(Invoice).where(Invoice.order_id == o.id)).scalars().all()
+            if sum((i.amount for i in invs if i.status != "rejected"), Decimal(0)) > o.amount or \
+                    any((i.status == "issued") != (i.number is not None) for i in invs):
+                problems.append(f"order {o.id} invoices")
         orphans = s.exec(select(func.count()).select_from(FollowUp).where(
             FollowUp.activity_id.is_not(None), FollowUp.activity_id.not_in(select(Activity.id)))).scalar()  # type: ignore[union-attr]
         if orphans:

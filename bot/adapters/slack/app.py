@@ -81,6 +81,8 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             slack.spawn(surfaces.open_ticket(slack, p))
         elif EDIT_LINE.match(line):
             slack.spawn(surfaces.open_edit(slack, p))
+        elif line in ("invoice", "invoice request"):
+            slack.spawn(surfaces.open_invoice(slack, p))
         else:
             slack.spawn(slack.turn(p))
 
@@ -118,7 +120,15 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
         except ParseError as err:
             log.warning("refused click: %s", err)
 
-    @app.view(re.compile(f"^({'|'.join([views.VISIT, views.QUOTE, views.TICKET, *views.EDITS.values()])})$"))
+    @app.action(views.OPEN_INVOICE)
+    async def on_open_invoice(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            slack.spawn(surfaces.open_invoice(slack, parse.action(body)))
+        except ParseError as err:
+            log.warning("refused click: %s", err)
+
+    @app.view(re.compile(f"^({'|'.join([views.VISIT, views.QUOTE, views.TICKET, views.INVOICE, *views.EDITS.values()])})$"))
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.submission(body)
@@ -148,7 +158,7 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             return
         slack.spawn(surfaces.open_visit(slack, p, text=str(p.extra["text"])))
 
-    @app.options(re.compile(f"^({views.CUSTOMER_PICKER}|{views.DEAL_PICKER})$"))
+    @app.options(re.compile(f"^({views.CUSTOMER_PICKER}|{views.DEAL_PICKER}|{views.ORDER_PICKER})$"))
     async def on_options(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.suggestion(body)

@@ -1,4 +1,5 @@
-"""What Slack shows besides messages: the visit, quote and ticket modals, the pickers' options, the App Home."""
+"""What Slack shows besides messages: the visit, quote, ticket, invoice and edit modals, the pickers' options, the App
+Home."""
 
 from __future__ import annotations
 
@@ -53,6 +54,15 @@ async def open_edit(slack: Slack, p: Parsed) -> None:
         return
     await slack.client.views_open(trigger_id=p.trigger_id or "",
                                   view=views.edit_modal(form, meta={"channel": p.channel or ""}))
+
+
+async def open_invoice(slack: Slack, p: Parsed) -> None:
+    """The invoice request modal."""
+    if await _not_served(slack, p, "/invoice request"):
+        return
+    lang = await language(slack, p.team, p.user)
+    await slack.client.views_open(trigger_id=p.trigger_id or "",
+                                  view=views.invoice_modal(lang, meta={"channel": p.channel or ""}))
 
 
 async def _not_served(slack: Slack, p: Parsed, line: str) -> bool:
@@ -128,5 +138,6 @@ async def publish_home(slack: Slack, team: str, user: str) -> None:
     """The App Home: the sections handlers/home.py gives this person, and buttons for the forms they may open."""
     home = await slack.db(home_sections, slack.core, "slack", team, user)
     view = views.home_view(home.lang, home.sections, can_log=forms.VISIT in home.forms,
-                           can_quote=forms.QUOTE in home.forms, can_ticket=forms.TICKET in home.forms)
+                           can_quote=forms.QUOTE in home.forms, can_ticket=forms.TICKET in home.forms,
+                           can_invoice=forms.INVOICE in home.forms)
     await slack.client.views_publish(user_id=user, view=view)

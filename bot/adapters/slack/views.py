@@ -1,4 +1,5 @@
-"""Modals (log a visit, build a quote, open a ticket) and the App Home, as Block Kit views."""
+"""Modals (log a visit, build a quote, open a ticket, request an invoice, edit a record) and the App Home, as Block
+Kit views."""
 
 from __future__ import annotations
 
@@ -7,27 +8,33 @@ from typing import Any
 
 from bot.adapters.slack.render import MAX_VIEW_BLOCKS, to_blocks
 from handlers import edit_forms, forms
-from handlers.i18n import tr
+from handlers.i18n import N_, tr
 from handlers.types import Reply
 
 VISIT = "visit_modal"
 QUOTE = "quote_modal"
 TICKET = "ticket_modal"
+INVOICE = "invoice_modal"
 OPEN_VISIT = "open.visit"
 OPEN_QUOTE = "open.quote"
 OPEN_TICKET = "open.ticket"
+OPEN_INVOICE = "open.invoice"
 CUSTOMER_PICKER = forms.CUSTOMERS
 DEAL_PICKER = forms.DEALS
+ORDER_PICKER = forms.ORDERS
 MAX_INPUT = 3000
 EDITS = {edit_forms.DEAL: "edit_deal_modal", edit_forms.CUSTOMER: "edit_customer_modal",
          edit_forms.CONTACT: "edit_contact_modal"}
 # Each modal's form (handlers/forms.py, handlers/edit_forms.py) and its fields as (block_id = the form's field,
 # action_id).
-FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE, TICKET: forms.TICKET, **{cb: form for form, cb in EDITS.items()}}
+FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE, TICKET: forms.TICKET, INVOICE: forms.INVOICE,
+         **{cb: form for form, cb in EDITS.items()}}
 FIELDS = {
     VISIT: (("customer", CUSTOMER_PICKER), ("kind", "kind"), ("text", "text"), ("followup", "date")),
     QUOTE: (("deal", DEAL_PICKER), ("lines", "lines"), ("discount", "discount")),
     TICKET: (("customer", CUSTOMER_PICKER), ("priority", "priority"), ("problem", "problem")),
+    INVOICE: (("order", ORDER_PICKER), ("installment", "installment"), ("amount", "amount"), ("title", "title"),
+              ("tax", "tax")),
     **{cb: tuple((name, name) for name in edit_forms.FIELDS[form]) for form, cb in EDITS.items()},
 }
 
@@ -133,6 +140,31 @@ def ticket_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, 
     }
 
 
+def invoice_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Ask finance for an invoice: order picker, installment or amount, the buyer's title and tax number."""
+
+    def text(action: str, placeholder: str) -> dict[str, Any]:
+        return {"type": "plain_text_input", "action_id": action, "max_length": 200,
+                "placeholder": _plain(_t(lang, placeholder))}
+
+    return {
+        "type": "modal", "callback_id": INVOICE, "private_metadata": _meta(lang, meta),
+        "title": _plain(_t(lang, "Request an invoice")),
+        "submit": _plain(_t(lang, "Submit")), "close": _plain(_t(lang, "Cancel")),
+        "blocks": [
+            _input("order", _t(lang, "Order"),
+                   {"type": "external_select", "action_id": ORDER_PICKER, "min_query_length": 0,
+                    "placeholder": _plain(_t(lang, "Order number or customer"))}),
+            _input("installment", _t(lang, "Installment"), text("installment", N_("E.g. 2")), optional=True,
+                   hint=_t(lang, "Empty: all that is not invoiced yet.")),
+            _input("amount", _t(lang, "Amount"), text("amount", N_("E.g. 30000")), optional=True),
+            _input("title", _t(lang, "Buyer's title"), text("title", N_("The company's full name")), optional=True,
+                   hint=_t(lang, "Empty: the customer's last one.")),
+            _input("tax", _t(lang, "Tax number"), text("tax", N_("E.g. 91310000MA1FL8XQ3X")), optional=True),
+        ],
+    }
+
+
 def edit_modal(form: edit_forms.EditForm, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """Correct a deal, a customer or a contact: its fields as they are now, changed in place."""
     blocks = []
@@ -164,7 +196,7 @@ def edit_modal(form: edit_forms.EditForm, *, meta: dict[str, Any] | None = None)
 
 
 def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bool, can_quote: bool,
-              can_ticket: bool = False) -> dict[str, Any]:
+              can_ticket: bool = False, can_invoice: bool = False) -> dict[str, Any]:
     """The App Home: each section's replies with their buttons, and buttons to open the modals."""
     buttons: list[dict[str, Any]] = []
     if can_log:
@@ -176,6 +208,9 @@ def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bo
     if can_ticket:
         buttons.append({"type": "button", "action_id": OPEN_TICKET, "text": _plain(_t(lang, "New ticket")),
                         "value": "ticket"})
+    if can_invoice:
+        buttons.append({"type": "button", "action_id": OPEN_INVOICE, "text": _plain(_t(lang, "Request an invoice")),
+                        "value": "invoice"})
     blocks: list[dict[str, Any]] = [{"type": "actions", "block_id": "home.open", "elements": buttons}] if buttons else []
     for n, (title, replies) in enumerate(sections):
         if len(blocks) >= MAX_VIEW_BLOCKS - 4:

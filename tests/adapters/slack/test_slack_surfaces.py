@@ -18,7 +18,7 @@ from handlers.core import Core
 from handlers.outbox import reply_to_json
 from handlers.types import Attachment, ChatRef, Reply
 from sales.demo import load_demo
-from storage.models import Activity, Approval, Customer, FollowUp, Outbox, Quote
+from storage.models import Activity, Approval, Customer, FollowUp, Invoice, Outbox, Quote
 from tests.conftest import FakeClock
 from tests.standins.slack import DEALS, DEMO_USERS, GENERAL, TEAM, Running, bind_demo, dm_of, running
 
@@ -97,6 +97,43 @@ async def test_visit_and_quote_modals_with_pickers_and_validation(engine: Engine
         fu = s.exec(select(FollowUp).where(FollowUp.activity_id == act.id)).one()
         assert fu.due_at.astimezone(core_tz()).date().isoformat() == "2026-11-27"
         assert s.exec(select(Quote).where(Quote.total == 90250)).one().discount == 5
+
+
+async def test_the_invoice_modal_asks_finance_for_an_invoice(engine: Engine, clock: FakeClock) -> None:
+    core = await _setup(engine, clock)
+    async with running(core) as r:
+        side, api = r.side, r.api
+        await r.ok(await side.slash(ALICE, "customer add 华东精密机械有限公司"))
+        await r.ok(await side.slash(ALICE, "deal new 华东精密 设备 100000"))
+        deal = (await _suggest(r, ALICE, views.DEAL_PICKER, "华东精密"))[0]["value"]
+        await r.ok(await side.slash(ALICE, f"won {deal}"))
+        await r.ok(await side.event({"type": "app_home_opened", "user": ALICE, "channel": dm_of(ALICE),
+                                     "tab": "home", "event_ts": f"{time.time():.6f}"}))
+        await r.ok(await side.deliver(side.home_click_body(ALICE, "申请发票"), FORM))  # the Home's button
+        assert api.opened[-1]["callback_id"] == views.INVOICE
+        await r.ok(await side.slash(ALICE, "invoice"))
+        modal = api.opened[-1]
+        assert modal["callback_id"] == views.INVOICE and modal["title"]["text"] == "申请发票"
+        orders = await _suggest(r, ALICE, views.ORDER_PICKER, "华东精密")
+        assert len(orders) == 1 and "¥100,000" in orders[0]["text"]["text"]
+        assert await _suggest(r, BOB, views.ORDER_PICKER, orders[0]["value"]) == orders  # her manager
+        assert await _suggest(r, DEMO_USERS["dave"], views.ORDER_PICKER, orders[0]["value"]) == []
+
+        def field(name: str, value: str) -> dict[str, Any]:
+            return {name: {name: {"type": "plain_text_input", "value": value}}}
+
+        bad = await side.submit(ALICE, modal, {**field("installment", "二"), **field("amount", "lots"),
+                                               **field("tax", "12")})
+        errors = json.loads(bad.body)["errors"]
+        assert set(errors) == {"order", "installment", "amount", "tax"} and errors["order"] == "请选择订单。"
+        await r.ok(await side.submit(ALICE, modal, {
+            "order": {views.ORDER_PICKER: _selected(orders[0]["value"])}, **field("amount", "3万"),
+            **field("title", "华东精密机械有限公司"), **field("tax", "91310000MA1FL8XQ3X")}))
+        said = api.last(dm_of(ALICE)).plain()
+        assert "申请发票 #" in said and "¥30,000" in said and "抬头 华东精密机械有限公司" in said, said
+    with Session(engine) as s:
+        inv = s.exec(select(Invoice)).one()
+        assert (inv.amount, inv.tax_no, inv.status) == (30000, "91310000MA1FL8XQ3X", "requested")
 
 
 def core_tz() -> Any:
