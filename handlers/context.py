@@ -14,7 +14,7 @@ from handlers import outbox
 from handlers.i18n import lang_of, tr, trn
 from handlers.registry import BUILTIN_VERBS, CLICKS, FLOWS
 from handlers.types import Button, Incoming, Reply
-from storage.models import ActionToken, User
+from storage.models import ActionToken, Team, User
 
 MAX_ACTION_BYTES = 64
 TOKEN_TTL = timedelta(days=7)  # a stored button payload works this long, for the person it was shown to
@@ -57,6 +57,7 @@ class Ctx:
     now: datetime
     settings: Settings
     user: User | None = None
+    team: Team | None = None  # the speaker's, loaded with them: held here, session.get(Team, …) finds it at no cost
     lang: str = "en"
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     replies: list[Reply] = field(default_factory=list)
