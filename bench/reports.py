@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from handlers.reporting import answer as report_answer
 from handlers.reporting import builders, charts
+from handlers.reporting.retention import retention_report
 from sales import analytics as an
 from sales.analytics.periods import parse_period
 from sales.demo import load_demo
@@ -38,7 +39,7 @@ from storage.migrate import upgrade
 from storage.models import Deal, Target, User
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
-KINDS = ("pipeline", "funnel", "sources", "reps", "stages", "forecast", "targets")
+KINDS = ("pipeline", "funnel", "sources", "reps", "stages", "forecast", "targets", "retention")
 GOAL_MS = 300.0
 
 
@@ -99,6 +100,8 @@ def bench_db(label: str, engine: Engine, who: str, period_text: str, repeat: int
             def figures(kind: str = kind) -> report_answer.Answer:
                 if kind == "pipeline":
                     return builders.pipeline_report(s, scope, "zh", "bench")
+                if kind == "retention":
+                    return retention_report(s, scope, period, "zh", "Asia/Shanghai", now=NOW)[0]
                 return builders.build(s, kind, scope, period, "zh", "Asia/Shanghai")
 
             q = timed(figures, repeat)

@@ -82,6 +82,12 @@ MESSAGES: dict[str, str] = {
     "bad_tz": N_("Unknown time zone; e.g. Asia/Shanghai or Europe/Berlin."),
     "not_found": N_("Not found."),
     "followup_closed": N_("That follow-up is already closed."),
+    # care (sales/care.py)
+    "admin_only": N_("Only an admin may change that."),
+    "bad_care_plan": N_("A care plan names each touch once: contact, exec, product or news."),
+    "bad_care_days": N_("A touch comes every 1 to {most} days."),
+    "bad_churn_months": N_("Churn is counted after 1 to {most} months."),
+    "bad_key_date": N_("A key date needs what it is, e.g.: date anniversary May 20"),
     # corrections (sales/edits.py)
     "managers_only": N_("Only a manager or an admin may do that."),
     "not_backwards": N_("{stage} is not an earlier stage: move forward with /advance."),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers import outbox
+from handlers.care_words import reason_words
 from handlers.commands.digest import person_replies, team_replies
 from handlers.context import Settings
 from handlers.fmt import day as fmt_day
@@ -35,7 +36,8 @@ def followup_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
                    "⏰ Time to check in with *{c}*: grade {g}, last contact {n} days ago.", n, c=esc(c.name), g=c.grade)
     else:
         text = tr(lang, "⏰ Follow up with *{c}* ({w}): {x}", c=esc(c.name),
-                  w=moment(fu.due_at, tz, lang, fu.has_time), x=esc(fu.what[:300]))
+                  w=moment(fu.due_at, tz, lang, fu.has_time),
+                  x=reason_words(lang, fu.reason, c.grade, fu.what) or esc(fu.what[:300]))
     return Reply(text=text, buttons=(
         (Button(tr(lang, "Done"), f"fu.done:{fu.id}", style="primary"),
          Button(tr(lang, "Open"), f"say:/customer #{c.id}")),
@@ -129,9 +131,20 @@ def late_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
                                       Button(tr(lang, "Delivered"), f"say:/order {o.id} deliver")),))
 
 
+def keydate_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """🎂 a contact's birthday, or 📅 another of their key dates, today."""
+    k, p, c = d.keydate, d.contact, d.customer
+    assert k is not None and p is not None and c is not None
+    if k.kind == "birthday":
+        text = tr(lang, "🎂 Today is {p}'s birthday ({c}).", p=esc(p.name), c=esc(c.name))
+    else:
+        text = tr(lang, "📅 Today: {what} of {p} ({c}).", what=esc(k.label), p=esc(p.name), c=esc(c.name))
+    return Reply(text=text, buttons=((Button(tr(lang, "Open"), f"say:/customer #{c.id}"),),))
+
+
 RENDER = {"followup": followup_reply, "installment": installment_reply, "nudge": nudge_reply,
           "lead.untouched": lead_reply, "ticket.warn": ticket_warn_reply, "ticket.breach": ticket_breach_reply,
-          "order.late": late_reply}
+          "order.late": late_reply, "keydate": keydate_reply}
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Every table, importable from one place."""
 
 from storage.cards import CardScan
+from storage.care import KeyDate
 from storage.customers import Contact, Customer, CustomerShare, Lead
 from storage.deals import Activity, Deal, FollowUp, Stage, StageChange
 from storage.fulfil import Invoice, InvoiceTitle, OrderStep
@@ -36,6 +37,7 @@ __all__ = [
     "Invite",
     "Invoice",
     "InvoiceTitle",
+    "KeyDate",
     "Lead",
     "LeadScoring",
     "MessageLink",

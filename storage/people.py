@@ -37,6 +37,10 @@ class Team(SQLModel, table=True):
     currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # (0008)
     # What one unit of another currency is worth in the team's, set by an admin: "USD=7.10 EUR=7.75" (0008).
     fx_rates: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # Care (migration 0009_care): each grade's touches beside the contact cadence above, "A:exec=30 B:product=91
+    # C:news=30" ("" is the seed table), and the months without an order or activity after which a buyer churned.
+    care_plan: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    churn_months: int = Field(default=12, sa_column_kwargs={"server_default": "12"})
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from handlers.commands import care as care_cmd
 from handlers.commands.tickets import ticket_targets
 from handlers.context import Ctx
 from handlers.deal_news import PREFIX, channel_of, encode_room
@@ -38,9 +39,9 @@ def set_team(ctx: Ctx, team: Team, **values: str | None) -> None:
 
 
 @command("config", "/config deals-channel #CHANNEL|here|off · holidays [CC|off] · holiday|workday [remove] DATE… "
-         "· rate USD 7.10 · tickets [P1 2h 1d]",
+         "· rate USD 7.10 · tickets [P1 2h 1d] · care [GRADE TOUCHES|reset] · churn MONTHS",
          "team settings: the deals channel, public holidays, the team's own days off and working days, "
-         "exchange rates for reports, ticket targets", roles=MANAGERS)
+         "exchange rates for reports, ticket targets, care plans by grade, churn months", roles=MANAGERS)
 def config(ctx: Ctx, args: str) -> None:
     """Show or change the team's settings: the deals channel, holidays and working days."""
     key, _, value = args.strip().partition(" ")
@@ -61,6 +62,10 @@ def config(ctx: Ctx, args: str) -> None:
         set_country(ctx, team, value.strip())
     elif word in ("holiday", "dayoff", "休息日", "workday", "工作日"):
         set_days(ctx, team, "extra_workdays" if word in ("workday", "工作日") else "holidays", value)
+    elif word in ("care", "关怀", "客户关怀"):
+        care_cmd.config_care(ctx, team, value)
+    elif word in ("churn", "流失"):
+        care_cmd.config_churn(ctx, team, value)
     elif word in ("deals-channel", "deals_channel", "商机频道"):
         set_deals_channel(ctx, team, value.strip())
     else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import col, select
 
 from handlers import lookup, paging, surveys
 from handlers.audit_text import ACTIVITY_KINDS
+from handlers.commands import care as care_cmd
 from handlers.commands import customer_merge, edits
 from handlers.commands import orders as order_cards
 from handlers.commands.tickets import customer_lines as ticket_lines
@@ -15,7 +18,7 @@ from handlers.markup import esc
 from handlers.parsing.contacts import read_contact
 from handlers.registry import command, usage
 from handlers.types import Reply
-from sales import activities, customers, orders
+from sales import activities, customers, orders, reorders
 from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope, order_scope, sees_notes
 from sales.customers import DuplicateFound
 from sales.errors import RuleError
@@ -131,6 +134,7 @@ def card(ctx: Ctx, query: str) -> None:
         lines.append(ctx.t("Contacts:"))
         lines += [f"  {esc(p.name)} {esc(p.title or '')} {esc(p.phone or '')} {esc(p.email or '')}".rstrip()
                   for p in contacts]
+        lines += care_cmd.card_lines(ctx, c.id or 0)
     deals = ctx.session.exec(select(Deal).where(col(Deal.customer_id) == c.id, deal_scope(ctx.me),
                                                 col(Deal.stage).not_in(("won", "lost")))).all()
     if deals:
@@ -147,20 +151,16 @@ def card(ctx: Ctx, query: str) -> None:
         fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
         if fu:
             lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
-    else:  # finance: the orders and what was received of them, no visit notes
-        lines += _order_lines(ctx, c)
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
-    recent = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == c.id, order_scope(ctx.me))
-                              .order_by(col(SalesOrder.id).desc()).limit(5)).all()
-    if recent:
-        lines.append(ctx.t("Orders:"))
-        lines += [f"  #{o.id} {money(o.amount, o.currency)} · {order_cards.where_it_stands(ctx, o)}" for o in recent]
+    lines += _order_lines(ctx, c)
     lines += ticket_lines(ctx, c.id or 0)
     score = surveys.card_line(ctx, c.id or 0)
     if score:
         lines.append(score)
+    if sees_notes(ctx.me):
+        lines += next_purchase_lines(ctx, c)
     ctx.replies.append(Reply(text="\n".join(lines)))
 
 
@@ -175,15 +175,30 @@ def _sort_of(w: str) -> str | None:
     return SORTS.get(low)
 
 
+def next_purchase_lines(ctx: Ctx, c: Customer) -> list[str]:
+    """The card's next purchase: the usual reorder interval, and what customers of its industry also bought."""
+    lines = []
+    usual = reorders.interval_of(ctx.session, customer_id=c.id or 0)
+    if usual is not None:
+        n, days, last = usual
+        lines.append(ctx.t("Reorders about every {d} days ({n} orders); next about {w}.", d=round(days), n=n,
+                           w=moment(last + timedelta(days=days), ctx.tz, ctx.lang, False)))
+    hints = reorders.cross_sell(ctx.session, customer=c)
+    if hints:
+        lines.append(ctx.t("Others in {i} also bought: {items}", i=esc(c.industry or ""),
+                           items=ctx.t(", ").join(f"{esc(item)} ({n})" for item, n in hints)))
+    return lines
+
+
 def _order_lines(ctx: Ctx, c: Customer) -> list[str]:
-    """A customer's orders the reader may see, each with what was received of it."""
+    """A customer's latest orders the reader may see, each with what was received of it and where it stands."""
     rows = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == c.id, order_scope(ctx.me))
-                            .order_by(col(SalesOrder.id).desc()).limit(10)).all()
+                            .order_by(col(SalesOrder.id).desc()).limit(5)).all()
     if not rows:
         return []
     return [ctx.t("Orders:")] + [
         ctx.t("  #{o} {m}, received {p}", o=o.id, m=money(o.amount, o.currency), p=money(o.paid, o.currency))
-        for o in rows]
+        + f" · {order_cards.where_it_stands(ctx, o)}" for o in rows]
 
 
 @command("customers", "/customers [A|B|C] [#tag] [mine|team] [by name|grade|contact]",
@@ -226,14 +241,18 @@ def list_(ctx: Ctx, args: str) -> None:
     paging.show(ctx, page, ctx.t("Customers:"), lines, f"/customers {args}".strip())
 
 
-@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email] | /contact edit CUSTOMER NAME [field value|remove]",
-         "add, correct or remove a contact",
+@command("contact", "/contact add CUSTOMER NAME [title] [phone] [email] | /contact edit CUSTOMER NAME [field value|remove] | "
+         "/contact CUSTOMER NAME birthday DATE | /contact CUSTOMER NAME date LABEL DATE",
+         "add, correct or remove a contact; remember their birthday and key dates",
          roles=SELLERS)
 def contact(ctx: Ctx, args: str) -> None:
-    """Add a contact to a customer."""
+    """Add a contact to a customer, or remember a contact's birthday or key date."""
     head, _, rest = args.strip().partition(" ")
     if head.lower() in edits.EDIT_WORDS:
         edits.contact(ctx, rest)
+        return
+    if head.lower() not in ("add", "new", "添加", "新建") and care_cmd.is_key_date(args.split()):
+        care_cmd.key_date(ctx, args)
         return
     if head.lower() not in ("add", "new", "添加", "新建"):
         usage(ctx, "contact")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from handlers.care_words import reason_words
 from handlers.commands.config import set_team
 from handlers.context import Ctx
 from handlers.fmt import day as fmt_day
@@ -20,6 +21,7 @@ from handlers.registry import command, usage
 from handlers.types import Attachment, Button, Reply
 from sales import reminders
 from sales.reminders.digest import PersonDigest, TeamDigest, Waiting, person_digest, team_digest
+from sales.reorders import Reorder
 from storage.models import Customer, FollowUp, Team
 
 log = logging.getLogger("salesbot.digest")
@@ -63,8 +65,7 @@ def person_replies(dg: PersonDigest, *, name: str, lang: str, tz: ZoneInfo) -> l
         if f.has_time:
             when = f"{when} {local:%H:%M}".strip()
         lead = f"{when} " if when else ""
-        what = (tr(lang, "regular check-in (grade {g})", g=cust.grade) if f.reason == "cadence"
-                else _what(f.what))
+        what = reason_words(lang, f.reason, cust.grade, f.what) or _what(f.what)
         return "• " + tr(lang, "{who}{lead}*{c}*: {what}", who=who, lead=lead, c=esc(cust.name), what=what)
 
     parts = [
@@ -83,13 +84,25 @@ def person_replies(dg: PersonDigest, *, name: str, lang: str, tz: ZoneInfo) -> l
                  [_waiting_line(lang, w, True) for w in dg.my_waiting], c["my_waiting"]),
         _section(lang, "*Team follow-ups overdue more than 3 working days ({n})*",
                  [fu_line(f, cu, True, esc(u.name) + " · ") for f, cu, u in dg.team_overdue], c["team_overdue"]),
+        _section(lang, "*Due to reorder ({n})*", [_reorder_line(lang, r, tz) for r in dg.reorder], c["reorder"]),
     ]
     buttons: list[Button] = []
     if c["today"] or c["overdue"]:
         buttons.append(Button(tr(lang, "Today's follow-ups"), "say:/today"))
     if c["to_approve"]:
         buttons.append(Button(tr(lang, "Approvals"), "say:/approvals"))
-    return [Reply(text="\n\n".join(p for p in parts if p), buttons=(tuple(buttons),) if buttons else ())]
+    rows = [tuple(buttons)] if buttons else []
+    rows += [(Button(tr(lang, "Follow up: {c}", c=r.customer.name[:40]), f"ro.fu:{r.customer.id}"),) for r in dg.reorder]
+    return [Reply(text="\n\n".join(p for p in parts if p), buttons=tuple(rows))]
+
+
+def _reorder_line(lang: str, r: Reorder, tz: ZoneInfo) -> str:
+    """• 华东科技: orders about every 90 days, last 2026-08-20, 3 days overdue."""
+    late = round(-r.due_in)
+    when = (trn(lang, "{n} day overdue", "{n} days overdue", late) if late > 0 else
+            tr(lang, "due today") if late == 0 else trn(lang, "due in {n} day", "due in {n} days", -late))
+    return "• " + tr(lang, "*{c}*: orders about every {d} days, last {last}, {when}", c=esc(r.customer.name),
+                     d=round(r.interval), last=fmt_day(r.last_at.astimezone(tz).date(), lang), when=when)
 
 
 def _kinds(lang: str, counts: dict[str, int]) -> str:

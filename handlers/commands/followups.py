@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from handlers import lookup
+from handlers.care_words import reason_words
 from handlers.context import Ctx
 from handlers.fmt import moment
 from handlers.markup import esc
@@ -23,8 +24,9 @@ WINDOWS = {"today": 1, "followups": 7}  # the days each list looks ahead (today 
 
 def what_of(ctx: Ctx, fu: FollowUp, c: Customer | None) -> str:
     """What a follow-up is about, short, in the reader's language."""
-    if fu.reason == "cadence":
-        return ctx.t("regular check-in (grade {g})", g=c.grade if c else "?")
+    said = reason_words(ctx.lang, fu.reason, c.grade if c else "?", fu.what)
+    if said is not None:
+        return said
     text = fu.what.strip()
     return esc(text if len(text) <= 60 else text[:59] + "…")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -17,6 +18,7 @@ from handlers.reporting import charts
 from handlers.reporting.answer import Answer, zone
 from handlers.reporting.builders import build, pipeline_report
 from handlers.reporting.csat import csat_report
+from handlers.reporting.retention import retention_report
 from handlers.reporting.service import service_report
 from handlers.types import Attachment, Reply
 from sales import analytics as an
@@ -32,9 +34,11 @@ KINDS = {"funnel": "funnel", "漏斗": "funnel", "sources": "sources", "source":
          "reps": "reps", "leaderboard": "reps", "排行": "reps", "排行榜": "reps", "stages": "stages",
          "阶段": "stages", "forecast": "forecast", "预测": "forecast", "targets": "targets", "target": "targets",
          "目标": "targets", "service": "service", "服务": "service", "工单": "service", "csat": "csat",
-         "satisfaction": "csat", "满意度": "csat"}
+         "satisfaction": "csat", "满意度": "csat", "retention": "retention", "留存": "retention",
+         "复购": "retention"}
 DEFAULT_PERIOD: dict[str, Kind] = {"funnel": "month", "sources": "month", "reps": "month", "stages": "month",
-                                   "forecast": "quarter", "targets": "quarter", "service": "month", "csat": "year"}
+                                   "forecast": "quarter", "targets": "quarter", "service": "month", "csat": "year",
+                                   "retention": "year"}
 MINE, TEAM = ("mine", "我的", "me", "我"), ("team", "团队", "all", "全部")
 
 
@@ -86,15 +90,19 @@ def _period(ctx: Ctx, words: list[str], default: Kind) -> Period | None:
 
 
 
-@command("report", "/report funnel|sources|reps|stages|forecast|targets|service|csat [period] [mine|team|USER]",
-         "reports with charts: funnel, sources, reps, stages, forecast, targets, service tickets, satisfaction",
-         roles=SELLERS)
+@command("report",
+         "/report funnel|sources|reps|stages|forecast|targets|service|csat|retention [period] [mine|team|USER]",
+         "reports with charts: funnel, sources, reps, stages, forecast, targets, service tickets, satisfaction, "
+         "retention", roles=SELLERS)
 def report_cmd(ctx: Ctx, args: str) -> None:
     """Route /report KIND [period] [scope]."""
     words = args.split()
     kind = KINDS.get(words[0].casefold()) if words else None
     if kind is None:
         usage(ctx, "report")
+        return
+    if kind == "retention":
+        retention_cmd(ctx, words[1:])
         return
     scope, rest = _scope_words(ctx, words[1:])
     period = _period(ctx, rest, DEFAULT_PERIOD[kind])
@@ -107,6 +115,29 @@ def report_cmd(ctx: Ctx, args: str) -> None:
         team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id is not None else None
         send(ctx, build(ctx.session, kind, scope, period, ctx.lang, ctx.tz.key, home=home_currency(ctx),
                         rates=rates(team)))
+
+
+def retention_cmd(ctx: Ctx, words: list[str]) -> None:
+    """/report retention [period] [scope] [page N]: repeat purchase, churned buyers (paged), lifetime value."""
+    page, kept = 1, []
+    for i, w in enumerate(words):
+        if w.casefold() in ("page", "页", "第") or (i and words[i - 1].casefold() in ("page", "页", "第")
+                                                  and w.isdigit()):
+            if w.isdigit():
+                page = max(1, min(int(w), 10_000))
+            continue
+        kept.append(w)
+    scope, rest = _scope_words(ctx, kept)
+    period = _period(ctx, rest, DEFAULT_PERIOD["retention"])
+    if period is None:
+        return
+    team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id is not None else None
+    answer, more = retention_report(ctx.session, scope, period, ctx.lang, ctx.tz.key, now=ctx.now,
+                                    months=team.churn_months if team else 12, page=page, home=home_currency(ctx),
+                                    rates=rates(team), more=" ".join(["/report retention", *kept, "page"]))
+    send(ctx, answer)
+    if more:
+        ctx.replies[-1] = replace(ctx.replies[-1], buttons=(more,))
 
 
 @command("pipeline", "/pipeline [mine|team]", "deals and amounts per stage, weighted forecast (with a chart)", roles=SELLERS)

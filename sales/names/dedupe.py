@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, update
 from sqlmodel import Session, SQLModel, col
 
-from sales import audit
+from sales import audit, care
 from sales.errors import RuleError
 from sales.names import directory, name_key, same_company_keys
 from storage.models import Activity, Contact, Customer, CustomerShare, Deal, FollowUp, Lead, SalesOrder, User
@@ -277,6 +277,7 @@ def _move_contacts(session: Session, gone: Customer, keep: Customer) -> tuple[in
             if getattr(same, field) in (None, "") and getattr(c, field) not in (None, ""):
                 setattr(same, field, getattr(c, field))
         session.add(same)
+        care.moved_dates(session, gone=c, keep=same)  # its birthday and key dates go with it
         session.delete(c)
         joined += 1
     return moved, joined

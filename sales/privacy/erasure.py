@@ -27,7 +27,7 @@ from sales.names import initials_key, name_key, pinyin_key
 from sales.names.dedupe import company_key
 from sales.names.directory import bump_names
 from sales.privacy import ERASED, Person, needle_pattern, needles, retention_of, same_person
-from storage.models import AuditUnlock, CardScan, Contact, Customer, ImportBatch, Lead, User
+from storage.models import AuditUnlock, CardScan, Contact, Customer, ImportBatch, KeyDate, Lead, User
 
 # The company's own people, settings and machinery keys: not data about the people sold to.
 SKIP_TABLES = frozenset({"user", "team", "invite", "stage", "chatidentity", "counter", "ratewindow", "processedevent",
@@ -126,6 +126,7 @@ def export(session: Session, *, person: Person, by: User, now: datetime) -> byte
     for c in found.contacts:
         row = _row(c)
         row["retention_effective"] = retention_of(c.created_at, c.retention_until).isoformat()
+        row["key_dates"] = [_row(k) for k in session.scalars(select(KeyDate).where(col(KeyDate.contact_id) == c.id))]
         contacts.append(row)
     leads = []
     for x in found.leads:
@@ -183,6 +184,7 @@ def erase(session: Session, *, person: Person, by: User, now: datetime) -> Count
         session.execute(delete(CardScan).where(col(CardScan.id).in_([x.id for x in scans])))
         touched |= {("cardscan", (("id", x.id),)) for x in scans}
     if contact_ids:
+        session.execute(delete(KeyDate).where(col(KeyDate.contact_id).in_(contact_ids)))  # birthdays go with them
         session.execute(delete(Contact).where(col(Contact.id).in_(contact_ids)))
         touched |= {("contact", (("id", i),)) for i in contact_ids}
     session.expire_all()

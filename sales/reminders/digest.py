@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 from sales import quotes
 from sales.access import SELLERS
 from sales.reminders.calendar import Calendar
+from sales.reorders import Reorder, due_to_reorder
 from storage.models import (
     Activity,
     Approval,
@@ -65,6 +66,7 @@ class PersonDigest:
     to_approve: list[Waiting] = field(default_factory=list)
     my_waiting: list[Waiting] = field(default_factory=list)
     team_overdue: list[tuple[FollowUp, Customer, User]] = field(default_factory=list)
+    reorder: list[Reorder] = field(default_factory=list)  # customers due to order again
     counts: dict[str, int] = field(default_factory=dict)  # full sizes of the sections (lists are capped)
 
     @property
@@ -117,6 +119,7 @@ def person_digest(session: Session, *, user: User, day: date, cal: Calendar, now
     if user.role in SELLERS:
         out.today = _followups(session, [me], start, end)
         out.overdue = _followups(session, [me], None, start)
+        out.reorder, out.counts["reorder"] = due_to_reorder(session, owners=[me], now=now, limit=LIMIT)
     out.payments = receivables(session, owners=None if user.role == "finance" else [me], until=day)
     users = {u.id or 0: u for u in session.execute(select(User)).scalars()}
     out.to_approve = _waiting(session, quotes.pending_for(session, user=user), users)
@@ -132,6 +135,7 @@ def person_digest(session: Session, *, user: User, day: date, cal: Calendar, now
         cutoff = cal.at(since, datetime.min.time())
         late = _followups(session, [u.id or 0 for u in team], None, cutoff)
         out.team_overdue = [(f, c, users[f.owner_id]) for f, c in late if max(f.due_at, f.created_at) < cutoff]
+    out.counts.setdefault("reorder", 0)
     for name in ("today", "overdue", "payments", "to_approve", "my_waiting", "team_overdue"):
         items: list[object] = getattr(out, name)
         out.counts[name] = len(items)

@@ -18,10 +18,12 @@ from sales.reminders.tickets import KINDS as TICKET_KINDS
 from sales.reminders.tickets import resolve_ticket
 from storage.models import (
     Approval,
+    Contact,
     Customer,
     Deal,
     FollowUp,
     Installment,
+    KeyDate,
     Lead,
     Quote,
     SalesOrder,
@@ -35,7 +37,8 @@ log = logging.getLogger("salesbot.reminders")
 # own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned. A
 # ticket's targets already count in working time.
 WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work",
-           "order.late": "work", "ticket.warn": "quiet", "ticket.breach": "quiet"}
+           "order.late": "work", "ticket.warn": "quiet", "ticket.breach": "quiet",
+           "keydate": "quiet"}
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Due:
     requester: User | None = None
     lead: Lead | None = None
     ticket: Any = None  # a Ticket
+    keydate: KeyDate | None = None
+    contact: Contact | None = None
     defer: datetime | None = None  # not now: the reader's quiet hours, or outside their working hours
 
     @property
@@ -105,8 +110,11 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
     qs = _by_id(session, Quote, {a.quote_id for a in aps.values()})
     deals = _by_id(session, Deal, {q.deal_id for q in qs.values()})
     leads = {i: leads_rules.untouched(session, lead_id=i) for i in _ids(dues, "lead.untouched", "lead")}
+    kds = _by_id(session, KeyDate, _ids(dues, "keydate", "kd"))
+    contacts = _by_id(session, Contact, {k.contact_id for k in kds.values()})
     custs = _rows_by_id(session, Customer, {f.customer_id for f in fus.values()}
-                        | {o.customer_id for o in orders.values()} | {d.customer_id for d in deals.values()})
+                        | {o.customer_id for o in orders.values()} | {d.customer_id for d in deals.values()}
+                        | {c.customer_id for c in contacts.values()})
     for d in dues:
         kind = d.reminder.kind
         if kind == "followup":
@@ -133,6 +141,16 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
             resolve_ticket(session, d, people, now)
         elif kind == "order.late":
             _late(d, orders, custs, people)
+        elif kind == "keydate":
+            d.keydate = kds.get(d.data.get("kd", 0))
+            d.contact = contacts.get(d.keydate.contact_id) if d.keydate else None
+            d.customer = custs.get(d.contact.customer_id) if d.contact else None
+            if d.keydate is None or d.contact is None or d.customer is None:
+                d.drop = "key date or contact deleted"
+            elif d.customer.status != "active":
+                d.drop = "customer inactive"
+            else:
+                d.user = people.active(d.customer.owner_id)  # the customer's owner now
         elif kind == "digest":
             d.user = people.active(d.reminder.user_id)
         elif kind == "team_digest":

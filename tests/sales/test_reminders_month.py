@@ -40,7 +40,9 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 def setup_team(engine: Engine, now: datetime) -> dict[str, int]:
     """The team, its people with their console chats, and the customers."""
     with Session(engine) as s:
-        team = Team(name="East", created_at=now, chat_platform="console", chat_workspace="local", chat_id="east")
+        # The contact cadence alone: the care plan's other touches are walked in tests/sales/test_care.py.
+        team = Team(name="East", created_at=now, chat_platform="console", chat_workspace="local", chat_id="east",
+                    care_plan="A: B: C:")
         s.add(team)
         s.flush()
         ids: dict[str, int] = {}

@@ -31,6 +31,7 @@ GLOBAL_READS = (
     ("/deals team", "deal"), ("/deals won", "deal"), ("/export deals csv", "deal"), ("/pipeline team", "deal"),
     ("/report funnel team", "deal"), ("/report sources", "deal"), ("/report reps", "deal"),
     ("/report stages", "deal"), ("/report forecast", "deal"), ("/report targets", "deal"),
+    ("/report retention", "order"),
     ("/approvals", "quote"), ("/receivables", "order"), ("/receivables overdue", "order"),
     ("/export activities csv", "activity"), ("/today", "followup"), ("/followups", "followup"),
     ("/digest", "followup"), ("/digest team", "activity"), ("/leads", "lead"), ("/leads all", "lead"),
