@@ -328,7 +328,7 @@ def export_cmd(ctx: Ctx, args: str) -> None:
         usage(ctx, "export")
         return
     if what not in exports_for(ctx.me):
-        ctx.say("Your role can export {w} only.", w="、".join(ctx.t(KIND_LABELS[k]) for k in exports_for(ctx.me)))
+        ctx.say("Your role can export {w} only.", w=ctx.t(", ").join(ctx.t(KIND_LABELS[k]) for k in exports_for(ctx.me)))
         return
     name = f"{what}-{ctx.local_now.strftime('%Y%m%d')}.{fmt}"
     if ctx.settings.background_exports:  # a large export takes seconds: the turn is answered at once

@@ -73,7 +73,9 @@ def _visible(ctx: Ctx, num: int) -> Ticket | None:
 @command("ticket", "/ticket new CUSTOMER <problem> | /ticket N [start|wait|resolve|close|reopen] | "
          "/ticket N comment <text> | /ticket N assign USER | /ticket N priority P1|P2|P3",
          "service tickets: open one, see its card and history, move it on, comment, reassign",
-         roles=SELLERS, personal=True)
+         roles=SELLERS, personal=True,
+         usage_by={"rep": N_("/ticket new CUSTOMER <problem> | /ticket N [start|wait|resolve|close|reopen] | "
+                             "/ticket N comment <text> | /ticket N priority P1|P2|P3")})
 def ticket_cmd(ctx: Ctx, args: str) -> None:
     """Route /ticket new …, /ticket N …."""
     head, _, rest = args.strip().partition(" ")

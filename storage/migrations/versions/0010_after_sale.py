@@ -8,8 +8,7 @@ Revises: 0009_lists19, 0009_fulfil, 0009_tickets, 0009_surveys, 0009_care
 from collections.abc import Sequence
 
 revision: str = '0010_join'
-down_revision: str | Sequence[str] | None = ('0009_lists19', '0009_fulfil', '0009_tickets', '0009_surveys',
-                                                    '0009_care')
+down_revision: str | Sequence[str] | None = ('0009_lists19', '0009_fulfil', '0009_tickets', '0009_surveys', '0009_care')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
