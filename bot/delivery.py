@@ -18,7 +18,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from bot import metrics
 from bot.logs import scrub
 from handlers.outbox import reply_from_json
 from handlers.types import ChatRef, Platform, Reply
@@ -69,11 +68,13 @@ async def deliver_due_async(engine: Engine, senders: dict[str, AsyncSender], now
                             worker: str = "") -> int:
     """Claim due outbox rows, send each through its platform's sender, and record the outcome.
 
-    A paced chat may take longer than the lease (20 a minute in a Telegram group): before each send the claims
-    still held are extended when a third of the lease has passed, and a row whose claim was lost (this process
-    stalled past its lease and another took it over) is skipped, so no message goes out twice. When `stop` is
-    set the batch ends before its next send and what was not sent is given back at once.
+    A paced chat may take longer than the lease (20 a minute in a Telegram group): the claims still held are
+    extended every third of the lease while the batch runs (`_Claims`), a row whose claim was lost (this process
+    stalled past its lease and another took it over) is skipped, and a row is marked sent only while the claim
+    is ours, so no message goes out twice. When `stop` is set the batch ends before its next send and what was
+    not sent is given back at once.
     """
+    entered = time.monotonic()  # `now`, as far as this call knows: leases are measured from here
     factory = session_factory(engine)
     worker = worker or WORKER
     with transaction(factory) as session:
@@ -82,36 +83,71 @@ async def deliver_due_async(engine: Engine, senders: dict[str, AsyncSender], now
     if not rows:
         return 0
     sent = 0
-    held = {row.id or 0 for row in rows}
-    started = beat = time.monotonic()
+    claims = _Claims(factory, worker, now, entered, lease, {row.id or 0 for row in rows})
+    beat = asyncio.ensure_future(claims.beat())
     try:
-        with _Marks(engine, now) as marks:
+        with _Marks(engine, now, worker) as marks:
             for row in rows:
                 if stop is not None and stop.is_set():
                     break
-                if time.monotonic() - beat > lease.total_seconds() / 3:
-                    beat = time.monotonic()
-                    until = now + timedelta(seconds=beat - started) + lease
-                    with transaction(factory) as session:
-                        held &= extend_outbox(session=session, ids=sorted(held), worker=worker, until=until)
-                if (row.id or 0) not in held:
-                    continue
-                ok = await _until_stopped(_send_one(factory, senders, row, now), stop)
+                if not claims.ours(row.id or 0):
+                    continue  # this process stalled past its lease and another took the row over
+                ok = await _until_stopped(_send_one(factory, senders, row, now, worker), stop)
                 if ok is None:
                     break  # stopped mid-send (a pacing wait, say): the row is given back with the rest
-                held.discard(row.id or 0)
+                claims.held.discard(row.id or 0)
                 if ok:
-                    marks.sent(row.id or 0)
+                    if not marks.sent(row.id or 0):
+                        log.warning("sent after its claim was lost: it may go out twice",
+                                    extra={"outbox_id": row.id})
+                    from bot import metrics  # prometheus_client: at the first delivery, not at every start
+
                     metrics.OUTBOX_SENT.inc()
                     sent += 1
     finally:
-        if held:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+        if claims.held:
             try:
                 with transaction(factory) as session:
-                    release_outbox(session=session, ids=sorted(held), worker=worker)
+                    release_outbox(session=session, ids=sorted(claims.held), worker=worker)
             except (OperationalError, InterfaceError) as exc:  # their lease ends and another pass takes them
                 log.warning("claims not given back: database unavailable", extra={"error": type(exc).__name__})
     return sent
+
+
+class _Claims:
+    """The rows a batch holds: extended every third of the lease while it runs (a paced send waiting its turn
+    keeps its row), and re-read before a send when the last extension is that old (the loop stalled), so a row
+    another process took over is never sent by this one."""
+
+    def __init__(self, factory: sessionmaker[Session], worker: str, now: datetime, entered: float,
+                 lease: timedelta, held: set[int]) -> None:
+        self.factory, self.worker, self.now, self.lease, self.held = factory, worker, now, lease, held
+        # The claim's lease ran from `now`, however long the claim waited for the database (SQLite's one writer)
+        self.started = self.confirmed = entered
+
+    def confirm(self) -> None:
+        """Extend our claims; keep only the rows still ours."""
+        until = self.now + timedelta(seconds=time.monotonic() - self.started) + self.lease
+        with transaction(self.factory) as session:
+            self.held &= extend_outbox(session=session, ids=sorted(self.held), worker=self.worker, until=until)
+        self.confirmed = time.monotonic()
+
+    def ours(self, outbox_id: int) -> bool:
+        """Whether a row is still ours to send."""
+        if time.monotonic() - self.confirmed > self.lease.total_seconds() / 3:
+            self.confirm()
+        return outbox_id in self.held
+
+    async def beat(self) -> None:
+        every = self.lease.total_seconds() / 3
+        while self.held:
+            await asyncio.sleep(max(every - (time.monotonic() - self.confirmed), 0.01))
+            if time.monotonic() - self.confirmed >= every:
+                with contextlib.suppress(OperationalError, InterfaceError):  # the claims lapse; another takes over
+                    self.confirm()
 
 
 async def _until_stopped(work: Coroutine[Any, Any, bool], stop: asyncio.Event | None) -> bool | None:
@@ -141,8 +177,8 @@ class _Marks:
     server itself may forget the last fraction of a second of marks, and those messages go out once more after
     their lease; nothing is lost. A flushed commit per message would cap delivery at the disk's fsync rate."""
 
-    def __init__(self, engine: Engine, now: datetime) -> None:
-        self.engine, self.now = engine, now
+    def __init__(self, engine: Engine, now: datetime, worker: str) -> None:
+        self.engine, self.now, self.worker = engine, now, worker
         self.pg = engine.dialect.name == "postgresql"
 
     def __enter__(self) -> _Marks:
@@ -152,12 +188,13 @@ class _Marks:
             self.conn.exec_driver_sql("SET synchronous_commit TO OFF")
         return self
 
-    def sent(self, outbox_id: int) -> None:
+    def sent(self, outbox_id: int) -> bool:
+        """Mark a row sent while our claim holds; False when another process had taken it over."""
+        values = {"oid": outbox_id, "at": self.now, "worker": self.worker}
         if self.pg:
-            self.conn.execute(_SENT, {"oid": outbox_id, "at": self.now})
-            return
+            return bool(self.conn.execute(_SENT, values).rowcount)
         with self.conn.begin():
-            self.conn.execute(_SENT, {"oid": outbox_id, "at": self.now})
+            return bool(self.conn.execute(_SENT, values).rowcount)
 
     def __exit__(self, failed: type[BaseException] | None, *exc: object) -> None:
         try:
@@ -171,33 +208,40 @@ class _Marks:
             self.conn.close()
 
 
-async def _send_one(factory: sessionmaker[Session], senders: dict[str, AsyncSender], row: Outbox, now: datetime) -> bool:
+async def _send_one(factory: sessionmaker[Session], senders: dict[str, AsyncSender], row: Outbox, now: datetime,
+                    worker: str) -> bool:
     """Send one claimed row; False (the row rescheduled, or given up) when the platform did not take it."""
     # The row was written from a ChatRef (the outbox writer takes one): its platform is one ChatRef knows.
     to = ChatRef(platform=cast(Platform, row.platform), workspace=row.workspace, chat=row.chat, thread=row.thread)
     try:
         await senders[row.platform](to, reply_from_json(row.payload, to))
     except RetryAfter as wait:
-        _after(factory, row.id, now + timedelta(seconds=wait.seconds), str(wait), give_up=False)
+        _after(factory, row.id, worker, now + timedelta(seconds=wait.seconds), str(wait), give_up=False)
         return False
     except Undeliverable as exc:
-        _after(factory, row.id, now, str(exc), give_up=True)
+        _after(factory, row.id, worker, now, str(exc), give_up=True)
         return False
     except Exception as exc:  # a network fault: back off and try again
         log.warning("delivery failed", extra={"outbox_id": row.id, "error": type(exc).__name__})
         backoff = timedelta(seconds=min(600, 2 ** row.attempts))
-        _after(factory, row.id, now + backoff, repr(exc), give_up=row.attempts >= MAX_ATTEMPTS)
+        _after(factory, row.id, worker, now + backoff, repr(exc), give_up=row.attempts >= MAX_ATTEMPTS)
         return False
     return True
 
 
 _OUTBOX: Table = getattr(Outbox, "__table__")  # noqa: B009  (SQLModel does not declare it for type checkers)
-_SENT = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("oid"))
+# Only while our claim holds: a row another process took over after our lease ended is its to mark.
+_SENT = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("oid"), _OUTBOX.c.status == "sending",
+                               _OUTBOX.c.claimed_by == bindparam("worker"))
          .values(status="sent", sent_at=bindparam("at"), lease_until=None))
 
 
-def _after(factory: sessionmaker[Session], outbox_id: int | None, at: datetime, error: str, give_up: bool) -> None:
+def _after(factory: sessionmaker[Session], outbox_id: int | None, worker: str, at: datetime, error: str,
+           give_up: bool) -> None:
     with transaction(factory) as session:  # errors can quote a URL with the bot token in it
-        mark_retry(session=session, outbox_id=outbox_id or 0, at=at, error=scrub(error), give_up=give_up)
+        mark_retry(session=session, outbox_id=outbox_id or 0, worker=worker, at=at, error=scrub(error),
+                   give_up=give_up)
     if give_up:
+        from bot import metrics
+
         metrics.OUTBOX_FAILED.inc()

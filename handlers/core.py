@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, Executable, Table, and_
+from sqlalchemy import Engine, Executable, Table, and_, bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
@@ -26,7 +26,7 @@ from handlers.types import Incoming, Person, Reply
 from sales.access import SELLERS
 from sales.errors import RuleError
 from storage.db import session_factory
-from storage.models import ActionToken, ChatIdentity, Conversation, ProcessedEvent, User
+from storage.models import ActionToken, ChatIdentity, Conversation, ProcessedEvent, Team, User
 
 log = logging.getLogger("salesbot.core")
 MAX_INPUT = 10_000
@@ -219,7 +219,7 @@ class Core:
             ctx = Ctx(session=session, incoming=incoming, now=now, settings=self.settings,
                       lang=self._guess_lang(incoming.locale), tz=zone(None, self.settings.default_tz),
                       prepared=prepared)
-            ctx.user, open_dialog = self._who_and_dialog(session, incoming)
+            ctx.user, open_dialog, ctx.team = self._who_and_dialog(session, incoming)
             if ctx.user is not None:
                 u = ctx.user
                 ctx.lang = lang_of(u.lang, ctx.lang) if u.lang else ctx.lang
@@ -251,17 +251,14 @@ class Core:
                 dialogs.save(session, incoming, before, after, now, self.settings.dialog_minutes, expires)
             return ctx.replies, "ok"
 
-    def _who_and_dialog(self, session: Session, incoming: Incoming) -> tuple[User | None, Conversation | None]:
-        # One statement: the speaker's account and their dialogue row in this chat, if any (dialogs.load judges it).
+    def _who_and_dialog(self, session: Session, incoming: Incoming
+                        ) -> tuple[User | None, Conversation | None, Team | None]:
+        # One statement: the speaker's account, their dialogue row in this chat, if any (dialogs.load judges it),
+        # and their team (what session.get(Team, …) then finds in the session for the rest of the turn).
         c = incoming.chat
-        row = session.exec(
-            select(User, Conversation).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
-            .outerjoin(Conversation, and_(
-                col(Conversation.platform) == c.platform, col(Conversation.workspace) == c.workspace,
-                col(Conversation.chat) == c.chat, col(Conversation.user) == incoming.user))
-            .where(col(ChatIdentity.platform) == c.platform, col(ChatIdentity.workspace) == c.workspace,
-                   col(ChatIdentity.external_id) == incoming.user)).first()
-        return (row[0], row[1]) if row is not None else (None, None)
+        row = session.exec(_WHO_AND_DIALOG, params={"platform": c.platform, "workspace": c.workspace, "chat": c.chat,
+                                                    "user": incoming.user}).first()
+        return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
     def _who(self, session: Session, platform: str, workspace: str, external_id: str) -> User | None:
         # One statement: the account bound to this chat identity (a deactivated user is refused by door.gate).
@@ -329,19 +326,40 @@ class Core:
         return token.payload
 
 
-def _first_delivery(session: Session, key: str, now: datetime) -> bool:
-    """Record an inbound event's key; False when it was recorded before (a redelivery). One statement, no
-    savepoint: INSERT … ON CONFLICT DO NOTHING (on PostgreSQL a concurrent twin waits for the first to commit)."""
+# The statements of every turn, made once: with bound parameters, SQLAlchemy finds each one's compiled form by
+# a cache key it computes once per statement object, instead of building, coercing and keying it every turn.
+_WHO_AND_DIALOG = (
+    select(User, Conversation, Team).join(ChatIdentity, col(ChatIdentity.user_id) == col(User.id))
+    .outerjoin(Team, col(Team.id) == col(User.team_id))
+    .outerjoin(Conversation, and_(
+        col(Conversation.platform) == bindparam("platform"), col(Conversation.workspace) == bindparam("workspace"),
+        col(Conversation.chat) == bindparam("chat"), col(Conversation.user) == bindparam("user")))
+    .where(col(ChatIdentity.platform) == bindparam("platform"), col(ChatIdentity.workspace) == bindparam("workspace"),
+           col(ChatIdentity.external_id) == bindparam("user")))
+_FIRST: dict[str, Executable] = {}  # by dialect: INSERT … ON CONFLICT DO NOTHING RETURNING key
+
+
+def _first_insert(dialect: str) -> Executable:
     table = cast(Table, ProcessedEvent.__table__)  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt: Executable = pg_insert(table).values(key=key, at=now).on_conflict_do_nothing().returning(table.c.key)
+        stmt: Executable = pg_insert(table).values(key=bindparam("key"), at=bindparam("at")) \
+            .on_conflict_do_nothing().returning(table.c.key)
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table).values(key=key, at=now).on_conflict_do_nothing().returning(table.c.key)
-    return session.execute(stmt).first() is not None  # a row only when it was inserted
+        stmt = sqlite_insert(table).values(key=bindparam("key"), at=bindparam("at")) \
+            .on_conflict_do_nothing().returning(table.c.key)
+    return _FIRST.setdefault(dialect, stmt)
+
+
+def _first_delivery(session: Session, key: str, now: datetime) -> bool:
+    """Record an inbound event's key; False when it was recorded before (a redelivery). One statement, no
+    savepoint: INSERT … ON CONFLICT DO NOTHING (on PostgreSQL a concurrent twin waits for the first to commit)."""
+    dialect = session.get_bind().dialect.name
+    stmt = _FIRST[dialect] if dialect in _FIRST else _first_insert(dialect)
+    return session.execute(stmt, {"key": key, "at": now}).first() is not None  # a row only when it was inserted
 
 
 class _Repeat(Exception):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.context import Ctx
+from handlers.fmt import money
 from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.types import Reply
-from sales.errors import RuleError
+from sales.errors import Amount, RuleError
 
 MESSAGES: dict[str, str] = {
     "not_allowed": N_("You may not do that."),
@@ -25,6 +26,8 @@ MESSAGES: dict[str, str] = {
     "no_tags": N_("Give a tag, e.g. #key."),
     "bad_phone": N_("“{phone}” is not a valid phone number."),
     "bad_email": N_("“{email}” is not a valid email address."),
+    "two_phones": N_("“{phone}” is a second phone number: a contact keeps one; send the one to keep."),
+    "two_emails": N_("“{email}” is a second email address: a contact keeps one; send the one to keep."),
     "card_gone": N_("That card is no longer waiting: it was saved, dismissed, or forgotten after two days. Send the photo again."),
     "card_needs": N_("The card needs a {field} before it can be saved: press Edit."),
     "amount_not_positive": N_("The amount must be more than 0."),
@@ -63,12 +66,15 @@ MESSAGES: dict[str, str] = {
     "plan_sum": N_("The installments must add up to the order's {total} (use “rest” for the remainder)."),
     "plan_after_payment": N_("Payments were recorded; the plan can't change now."),
     "finance_only": N_("Only finance or an admin can record payments."),
+    "plan_owner_only": N_("Only the order's owner, their manager or an admin can change its payment plan."),
     "overpaid": N_("That is more than the {outstanding} still open."),
     "unknown_role": N_("There is no role “{role}”: rep, manager, finance, admin."),
     "cannot_invite": N_("You may not invite a {role}."),
     "code_used": N_("That code was already used; ask your manager for a new one."),
     "name_taken": N_("{name} is already a user's name: invite a new person under a name of their own."),
     "one_account": N_("That person already has an account on {platform}: one account per platform."),
+    "invite_elsewhere": N_("{name} made this code and has no account on {platform}: {name}'s own account there is "
+                           "bound with /link, and a colleague there is invited by an admin."),
     "bad_code": N_("That code is wrong or expired; ask your manager for a new one."),
     "bad_kind": N_("Unknown activity kind."),
     "empty_text": N_("Please write what happened."),
@@ -90,6 +96,22 @@ MESSAGES: dict[str, str] = {
     "reopen_paid": N_("Money was received on order #{order}: the deal can't be reopened."),
     "empty_value": N_("The value cannot be empty."),
     "bad_status": N_("The status is active, dormant or churned, not “{status}”."),
+    "survey_no_customer": N_("That customer no longer exists."),
+    "survey_score": N_("A score is 1 to 5 stars."),
+    # after the sale (sales/fulfilment.py, sales/invoices.py)
+    "bad_step": N_("Unknown step: start, ship, deliver or accept."),
+    "step_done": N_("Order #{order} is already past that step: see /order {order}."),
+    "invoice_needs_title": N_("The invoice needs the buyer's title (the company name on it)."),
+    "bad_tax_no": N_("“{value}” is not a tax number (6 to 30 letters and digits)."),
+    "no_installment": N_("Order #{order} has no installment {n}: see its plan with /order {order}."),
+    "installment_invoiced": N_("Installment {n} already has invoice #{invoice}."),
+    "nothing_to_invoice": N_("Nothing of order #{order} is left to invoice."),
+    "over_invoiced": N_("That is more than the {left} {currency} not yet invoiced."),
+    "finance_invoices": N_("Only finance or an admin can issue or reject invoices."),
+    "invoice_decided": N_("Invoice #{invoice} was already decided."),
+    "invoice_needs_number": N_("Give the invoice number, e.g.: /invoice issue 3 04521234"),
+    "invoice_number_taken": N_("Invoice number {number} is already used by another invoice."),
+    "invoice_needs_reason": N_("Give a reason, e.g.: /invoice reject 3 wrong tax number"),
 }
 
 REFUSED = N_("That was refused ({code}).")
@@ -102,5 +124,6 @@ def explain(ctx: Ctx, err: RuleError) -> None:
 
 def refusal(err: RuleError, lang: str, *, fill: Callable[[object], str] = str) -> str:
     """What a refusal says in `lang`, its values passed through `fill` (esc for a Reply)."""
-    params = {k: fill(", ".join(v) if isinstance(v, list) else v) for k, v in err.params.items()}
+    params = {k: fill(money(v.value, v.currency) if isinstance(v, Amount) else ", ".join(v) if isinstance(v, list)
+                      else v) for k, v in err.params.items()}
     return tr(lang, MESSAGES.get(err.code, REFUSED), code=err.code, **params)

@@ -5,30 +5,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from handlers.amounts import money_arg
 from handlers.commands.quotes import parse_lines, read_discount
 from handlers.core import Core
 from handlers.errors import refusal
+from handlers.fmt import money
 from handlers.i18n import tr
 from handlers.types import ChatRef, Incoming, Person
-from sales.access import SELLERS
+from sales import invoices, tickets
+from sales.access import SELLERS, order_scope
 from sales.errors import RuleError
 from sales.names.directory import find_customers
 from sales.pipeline import open_deals
 from sales.refs import as_id
-from storage.models import User
+from storage.models import Customer, SalesOrder, User
 
 VISIT = "visit"  # fields: customer (a CUSTOMERS choice), kind (one of KINDS), text, followup (YYYY-MM-DD)
 QUOTE = "quote"  # fields: deal (a DEALS choice), lines (one per line), discount
+TICKET = "ticket"  # fields: customer (a CUSTOMERS choice), priority (P1|P2|P3), problem
+INVOICE = "invoice"  # fields: order (an ORDERS choice), installment, amount, title, tax (all but order optional)
 CUSTOMERS = "customer"  # the picker of customers this person may see
 DEALS = "deal"  # the picker of their open deals
+ORDERS = "order"  # the picker of orders they may see with something not yet invoiced
 KINDS = ("visit", "call", "note")
 
 
 def may_open(person: Person | None) -> tuple[str, ...]:
     """The forms a person may open; a stranger or a deactivated user none (the core answers them instead)."""
-    return (VISIT, QUOTE) if person is not None and person.role in SELLERS else ()
+    return (VISIT, QUOTE, TICKET, INVOICE) if person is not None and person.role in SELLERS else ()
 
 
 def picker_options(core: Core, platform: str, workspace: str, user: str, picker: str, typed: str
@@ -44,6 +50,8 @@ def picker_options(core: Core, platform: str, workspace: str, user: str, picker:
             return []
         if picker == CUSTOMERS:
             return [(c.name, str(c.id)) for c in find_customers(s, user=me, query=typed, limit=20)]
+        if picker == ORDERS:
+            return _orders(s, me, typed)
         if picker != DEALS:
             return []
         num = as_id(typed)
@@ -55,6 +63,22 @@ def picker_options(core: Core, platform: str, workspace: str, user: str, picker:
         else:
             rows = open_deals(s, user=me)
         return [(f"#{d.id} {name} · {d.title}", str(d.id)) for d, name in rows]
+
+
+def _orders(s: Session, me: User, typed: str) -> list[tuple[str, str]]:
+    """Orders to invoice: by number, or by customer, else the latest; only those with something not invoiced."""
+    q = select(SalesOrder, Customer.name).join(Customer, col(Customer.id) == col(SalesOrder.customer_id)).where(
+        order_scope(me))
+    num = as_id(typed)
+    if num is not None:
+        q = q.where(col(SalesOrder.id) == num)
+    elif typed.strip():
+        q = q.where(col(SalesOrder.customer_id).in_([c.id for c in find_customers(s, user=me, query=typed, limit=20)]))
+    out = []
+    for o, name in s.exec(q.order_by(col(SalesOrder.id).desc()).limit(40)).all():
+        if invoices.totals(s, o).not_invoiced > 0:
+            out.append((f"#{o.id} {name} · {money(o.amount, o.currency)}", str(o.id)))
+    return out[:20]
 
 
 def check(form: str, fields: Mapping[str, str], lang: str) -> dict[str, str]:
@@ -83,6 +107,29 @@ def check(form: str, fields: Mapping[str, str], lang: str) -> dict[str, str]:
                     raise RuleError("bad_discount", value=discount)
             except RuleError as err:
                 errors["discount"] = refusal(err, lang)
+    elif form == TICKET:
+        if not fields.get("customer", "").isdigit():
+            errors["customer"] = t("Choose a customer.")
+        if fields.get("priority", "").upper() not in tickets.PRIORITIES:
+            errors["priority"] = t("The priority is P1, P2 or P3.")
+        problem = fields.get("problem", "").strip()
+        if not problem:
+            errors["problem"] = t("What is the problem?")
+        elif len(problem) > tickets.MAX_PROBLEM:
+            errors["problem"] = tr(lang, "That is too long (at most {limit} characters).", limit=tickets.MAX_PROBLEM)
+    elif form == INVOICE:
+        if not fields.get("order", "").isdigit():
+            errors["order"] = t("Choose an order.")
+        inst = fields.get("installment", "").strip()
+        if inst and as_id(inst) is None:
+            errors["installment"] = t("An installment's number, e.g. 2.")
+        for name, rule in (("amount", money_arg), ("tax", invoices.clean_tax_no)):
+            value = fields.get(name, "").strip()
+            if value:
+                try:
+                    rule(value)
+                except RuleError as err:
+                    errors[name] = refusal(err, lang)
     return errors
 
 
@@ -97,6 +144,16 @@ def command_line(form: str, fields: Mapping[str, str]) -> str | None:
         lines = "; ".join(x.strip() for x in fields.get("lines", "").splitlines() if x.strip())
         discount = fields.get("discount", "")
         return f"/quote new #{fields.get('deal', '')} {lines}" + (f" discount {discount}" if discount else "")
+    if form == TICKET:
+        problem = " ".join(fields.get("problem", "").split())
+        return f"/ticket new #{fields.get('customer', '')} {fields.get('priority', 'P3').upper()} {problem}"
+    if form == INVOICE:
+        parts = [f"/invoice request {fields.get('order', '')}"]
+        for name, word in (("installment", "installment"), ("amount", ""), ("tax", "tax"), ("title", "title")):
+            value = " ".join(fields.get(name, "").split())
+            if value:
+                parts.append(f"{word} {value}".strip())
+        return " ".join(parts)
     return None
 
 

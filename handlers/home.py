@@ -22,7 +22,8 @@ class Home:
 
 
 def home_sections(core: Core, platform: Platform, workspace: str, user: str) -> Home:
-    """Today's and overdue follow-ups (sellers), approvals waiting (managers), overdue receivables; a stranger's
+    """Today's and overdue follow-ups (sellers), approvals waiting (managers), invoices to issue (finance, admins),
+    overdue receivables; a stranger's
     or a deactivated user's home is what the core answers them."""
     person = core.who(platform, workspace, user)
     lang = person.lang if person is not None else core.lang_for(platform, workspace, user)
@@ -42,5 +43,7 @@ def home_sections(core: Core, platform: Platform, workspace: str, user: str) -> 
             sections.append((t("Today's and overdue follow-ups"), run("/today")))
         if person.role in MANAGERS:
             sections.append((t("Waiting for my approval"), run("/approvals")))
+        if person.role in ("finance", "admin"):
+            sections.append((t("Invoices to issue"), run("/invoices")))
         sections.append((t("Overdue receivables"), run("/receivables overdue")))
     return Home(lang=lang, sections=sections, forms=forms.may_open(person))

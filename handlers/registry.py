@@ -32,6 +32,11 @@ class Command:
     public: bool = False  # works before /join
     personal: bool = False  # answers show contacts, other reps' money or secrets
     shared: frozenset[str] = frozenset()  # first words whose answers are not personal ("add" echoes its author)
+    usage_by: tuple[tuple[str, str], ...] = ()  # (role, usage) where a role may use less than `usage` says
+
+    def usage_of(self, role: str | None) -> str:
+        """The usage line (a message id) as a person of `role` may use the command."""
+        return dict(self.usage_by).get(role or "", self.usage)
 
     def personal_for(self, args: str) -> bool:
         """Whether this command's answers to `args` are personal."""
@@ -66,12 +71,13 @@ _CREATING = ("add", "new", "新建", "添加")
 def command(
     name: str, usage: str, about: str, *, roles: frozenset[str] = ALL_ROLES, public: bool = False,
     aliases: tuple[str, ...] = (), personal: bool = False, shared: tuple[str, ...] = _CREATING,
+    usage_by: dict[str, str] | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler as the command `name`."""
+    """Register a handler as the command `name` (`usage_by`: the usage a role sees where it may use less)."""
 
     def register(fn: Handler) -> Handler:
         cmd = Command(name=name, run=fn, usage=usage, about=about, roles=roles, public=public, personal=personal,
-                      shared=frozenset(shared))
+                      shared=frozenset(shared), usage_by=tuple(sorted((usage_by or {}).items())))
         for n in (name, *aliases):
             COMMANDS[n] = cmd
         return fn
@@ -119,6 +125,29 @@ def load_all() -> None:
 
 
 def usage(ctx: Ctx, name: str) -> None:
-    """Answer with a command's usage line (after garbled arguments)."""
+    """Answer with a command's usage line as the speaker's role may use it (after garbled arguments)."""
     cmd = COMMANDS[name]
-    ctx.say("Usage: `{u}`\n{d}", u=ctx.t(cmd.usage), d=ctx.t(cmd.about))
+    role = ctx.user.role if ctx.user is not None else None
+    ctx.say("Usage: `{u}`\n{d}", u=usage_for(role, cmd, ctx.t(cmd.usage_of(role))) or ctx.t(cmd.usage_of(role)),
+            d=ctx.t(cmd.about))
+
+
+# What /help leaves out: commands over records a role never sees, and the ways of a command that change records
+# (`/deal new`, `/customer edit`) for a role that may not make them.
+_SEES_NONE = {"finance": frozenset({"deal", "deals", "quote", "lead", "leads"})}
+_CHANGING = frozenset({"add", "new", "edit", "merge", "rules"})
+SELLING_ROLES = frozenset({"rep", "manager", "admin"})  # sales.access.SELLERS (this module imports no floor below)
+
+
+def usage_for(role: str | None, cmd: Command, shown: str) -> str:
+    """The part of `cmd`'s usage line a person of `role` may use ("" for none of it), from `shown`, the line in
+    the reader's language (its translation keeps the " | " parts of the English line, in order)."""
+    if role is None or role in SELLING_ROLES:
+        return shown
+    if cmd.name in _SEES_NONE.get(role, frozenset()):
+        return ""
+    parts, words = shown.split(" | "), cmd.usage_of(role).split(" | ")
+    if len(parts) != len(words):
+        parts = words
+    kept = [p for p, w in zip(parts, words, strict=True) if [*w.split(), "", ""][1].lower() not in _CHANGING]
+    return " | ".join(kept)

@@ -6,9 +6,13 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session
 
 from storage.models import AuditLog
+
+_TABLE: Table = getattr(AuditLog, "__table__")  # noqa: B009  (SQLModel does not declare it for type checkers)
+_APPEND = insert(_TABLE)  # one statement object: compiled once per process, its cache key made once
 
 
 def _plain(value: Any) -> Any:
@@ -28,9 +32,10 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Append one audit entry in the current transaction."""
-    session.add(AuditLog(at=now, user_id=by, action=action, entity=entity, entity_id=entity_id,
-                         before=_dump(before), after=_dump(after)))
+    """Append one audit entry in the current transaction (written at once: an INSERT, no object for the
+    session to flush; nobody reads an entry back in the turn that wrote it)."""
+    session.exec(_APPEND, params={"at": now, "user_id": by, "action": action, "entity": entity,
+                                  "entity_id": entity_id, "before": _dump(before), "after": _dump(after)})
 
 
 def _dump(values: dict[str, Any] | None) -> str | None:

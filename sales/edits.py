@@ -10,7 +10,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from sales import audit
 from sales.access import MANAGERS, SELLERS, may_hand_to
-from sales.customers import _EMAIL, GRADES, DuplicateFound, check_name, normalize_phone
+from sales.customers import GRADES, DuplicateFound, check_name, normalize_phone, valid_email
 from sales.errors import RuleError
 from sales.names import initials_key, name_key, pinyin_key
 from sales.names.directory import bump_names, find_any_customer
@@ -234,8 +234,8 @@ def contact_field(session: Session, *, by: User, customer: Customer, contact: Co
         raw = value.strip()
         if raw.casefold() in CLEAR:
             new = None
-        elif _EMAIL.match(raw):
-            new = raw.lower()
+        elif (checked := valid_email(raw)) is not None:
+            new = checked
         else:
             raise RuleError("bad_email", email=raw)
     else:

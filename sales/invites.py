@@ -128,6 +128,12 @@ def join(
         audit.record(session, by=person.id, action="link", entity="user", entity_id=person.id, now=now,
                      after={"platform": platform})
         return person, True
+    maker = session.get(User, invite.created_by) if invite.created_by is not None else None
+    if maker is not None and maker.role != "admin" and not has_account(session, user_id=maker.id or 0,
+                                                                      platform=platform, workspace=workspace):
+        # Redeemed where its maker has no account, the code may be making the maker a second person (and their
+        # discounts theirs to approve): their own account there comes from /link, a colleague there from an admin.
+        raise RuleError("invite_elsewhere", name=maker.name, platform=platform)
     locks.named(session, locks.PEOPLE)  # two joins at once never take the same name
     user = User(team_id=invite.team_id, name=distinct_name(session, invite.name or display_name or external_id),
                 role=invite.role, discount_limit=DEFAULT_LIMITS[invite.role], created_at=now)
@@ -141,6 +147,13 @@ def join(
     audit.record(session, by=user.id, action="join", entity="user", entity_id=user.id, now=now,
                  after={"role": user.role, "platform": platform})
     return user, False
+
+
+def has_account(session: Session, *, user_id: int, platform: str, workspace: str) -> bool:
+    """Whether this person has a chat account on this platform's workspace."""
+    return session.exec(select(ChatIdentity.id).where(
+        col(ChatIdentity.user_id) == user_id, col(ChatIdentity.platform) == platform,
+        col(ChatIdentity.workspace) == workspace)).first() is not None
 
 
 def bind(

@@ -35,6 +35,9 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine with the pragmas and pool each backend wants."""
     url = url or default_url()
+    # A database error's text leaves out the statement's values (people's messages, names, phones): it is
+    # logged, tracebacks included, and the logs never hold message text.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _tune_sqlite(engine)

@@ -4,12 +4,15 @@ from storage.cards import CardScan
 from storage.care import KeyDate
 from storage.customers import Contact, Customer, CustomerShare, Lead
 from storage.deals import Activity, Deal, FollowUp, Stage, StageChange
+from storage.fulfil import Invoice, InvoiceTitle, OrderStep
 from storage.imports import ImportBatch, LeadScoring
 from storage.inbox import InboxEntry
 from storage.money import Approval, Installment, Payment, Product, Quote, QuoteLine, SalesOrder, Target
 from storage.people import ChatIdentity, Invite, Team, User
 from storage.plumbing import ActionToken, AuditLog, Conversation, Counter, Outbox, ProcessedEvent, Reminder
+from storage.surveys import Survey
 from storage.threads import DealThread, MessageLink
+from storage.tickets import Ticket, TicketEvent, TicketTarget
 from storage.trust import AuditUnlock, RateWindow
 
 __all__ = [
@@ -32,10 +35,13 @@ __all__ = [
     "InboxEntry",
     "Installment",
     "Invite",
+    "Invoice",
+    "InvoiceTitle",
     "KeyDate",
     "Lead",
     "LeadScoring",
     "MessageLink",
+    "OrderStep",
     "Outbox",
     "Payment",
     "ProcessedEvent",
@@ -47,7 +53,11 @@ __all__ = [
     "SalesOrder",
     "Stage",
     "StageChange",
+    "Survey",
     "Target",
     "Team",
+    "Ticket",
+    "TicketEvent",
+    "TicketTarget",
     "User",
 ]

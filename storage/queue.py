@@ -29,10 +29,14 @@ def claim_outbox(
     return sorted(rows, key=lambda r: r.id or 0)
 
 
-def mark_retry(*, session: Session, outbox_id: int, at: datetime, error: str, give_up: bool) -> None:
-    """A message failed: try again at `at`, or give up."""
-    session.execute(update(Outbox).where(col(Outbox.id) == outbox_id).values(
-        status="failed" if give_up else "pending", next_attempt_at=at, error=error[:500], lease_until=None))
+def mark_retry(*, session: Session, outbox_id: int, at: datetime, error: str, give_up: bool,
+               worker: str | None = None) -> None:
+    """A message failed: try again at `at`, or give up (only while `worker`'s claim holds, when given)."""
+    stmt = update(Outbox).where(col(Outbox.id) == outbox_id)
+    if worker is not None:
+        stmt = stmt.where(col(Outbox.status) == "sending", col(Outbox.claimed_by) == worker)
+    session.execute(stmt.values(status="failed" if give_up else "pending", next_attempt_at=at, error=error[:500],
+                                lease_until=None))
 
 
 def extend_outbox(*, session: Session, ids: list[int], worker: str, until: datetime) -> set[int]:

@@ -1,21 +1,15 @@
 """The `salesbot` command. Each command is one line of COMMANDS: its name, the module whose `register(app)`
 adds it, and its line of help. A module is imported only when its command runs (or shows its own --help),
-so `salesbot --help` imports typer alone and each command only what it needs.
+so each command imports only what it needs, and `salesbot --help` (or `salesbot` alone) imports nothing but this
+module: its text is written here, as typer would write it (bot/cli/app.py holds the typer app that runs the rest).
 
 Errors a person can cause are one line in their language and exit 2 (usage) or 1 (failure): bot/cli/errors.py.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any
-
-import typer
-from typer._click import Command, Context
-from typer.core import TyperCommand, TyperGroup
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("bot.cli.basics", "The terminal chat: `@alice: /today`; piped input gives a transcript."),
@@ -33,55 +27,39 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class _Later(TyperCommand):
-    """A command known by its name and help; its module is imported when it is used."""
-
-    def __init__(self, name: str, module: str, help_line: str) -> None:
-        super().__init__(name, help=help_line, short_help=help_line, rich_markup_mode=None)
-        self.module, self.command_name = module, name
-        self._real: Command | None = None
-
-    def real(self) -> Command:
-        if self._real is None:
-            sub = typer.Typer(rich_markup_mode=None)
-            importlib.import_module(self.module).register(sub)
-            made = typer.main.get_command(sub)
-            found = made.commands.get(self.command_name) if isinstance(made, TyperGroup) else made
-            if found is None:
-                raise LookupError(f"{self.module} does not register {self.name}")
-            self._real = found
-        return self._real
-
-    def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
-                     **extra: Any) -> Context:
-        return self.real().make_context(info_name, args, parent=parent, **extra)
-
-    def invoke(self, ctx: Context) -> Any:
-        return self.real().invoke(ctx)
+HELP = "salesbot: a sales CRM that lives in team chat."
+OPTIONS = (("--lang <str>", "zh or en: the language of messages (default: LC_ALL/LANG)"),
+           ("--help", "Show this message and exit."))
 
 
-class _Commands(TyperGroup):
-    """The group of COMMANDS, each imported when asked for."""
+def help_text(width: int | None = None) -> str:
+    """`salesbot --help` as typer writes it (click's layout: at most 80 columns, at least 50), without typer:
+    tests/processes/test_cli.py compares the two at several terminal widths."""
+    import shutil
+    import textwrap
 
-    def list_commands(self, ctx: Context) -> list[str]:
-        return list(COMMANDS)
+    if width is None:
+        width = max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
 
-    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, help_line = COMMANDS[cmd_name]
-            self.commands[cmd_name] = _Later(cmd_name, module, help_line)
-        return self.commands.get(cmd_name)
+    def fill(text: str, columns: int, first: str = "", rest: str = "") -> str:
+        return textwrap.fill(text, columns, initial_indent=first, subsequent_indent=rest, replace_whitespace=False)
 
+    def rows(pairs: Sequence[tuple[str, str]]) -> list[str]:
+        first_col = min(max(len(a) for a, _ in pairs), 30) + 2
+        out: list[str] = []
+        for name, about in pairs:
+            lines = fill(about, max(width - first_col - 2, 10)).splitlines()
+            if len(name) <= first_col - 2:
+                out.append("  " + name + " " * (first_col - len(name)) + lines[0])
+            else:
+                out += ["  " + name, " " * (first_col + 2) + lines[0]]
+            out += [" " * (first_col + 2) + line for line in lines[1:]]
+        return out
 
-app = typer.Typer(cls=_Commands, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
-                  help="salesbot: a sales CRM that lives in team chat.")
-
-
-@app.callback()
-def _options(
-    lang: Annotated[str | None, typer.Option(help="zh or en: the language of messages (default: LC_ALL/LANG)")] = None,
-) -> None:
-    """salesbot: a sales CRM that lives in team chat."""
+    prefix = "Usage: salesbot "
+    return "\n".join([fill("[OPTIONS] COMMAND [ARGS]...", width, prefix, " " * len(prefix)), "",
+                      fill(HELP, width, "  ", "  "), "", "Options:", *rows(OPTIONS), "", "Commands:",
+                      *rows([(name, about) for name, (_, about) in COMMANDS.items()])])
 
 
 def _without_lang(args: list[str]) -> list[str]:
@@ -98,11 +76,17 @@ def _without_lang(args: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the console script: runs the command, turns what goes wrong into one line and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if _without_lang(args) in ([], ["--help"]):  # `salesbot`, `salesbot --help` (with or without --lang)
+        print(help_text())
+        sys.exit(0)
+    import logging
+
+    import typer
+
+    from bot.cli.app import app
     from bot.cli.errors import cli_lang, report
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not _without_lang(args):
-        args.append("--help")  # `salesbot` alone (or with only --lang): the list of commands
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     try:
         code = typer.main.get_command(app).main(args, prog_name="salesbot", standalone_mode=False)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.context import Ctx
+from handlers.i18n import N_
 from handlers.markup import esc
-from handlers.registry import COMMANDS, Command, command, usage
+from handlers.registry import COMMANDS, command, usage, usage_for
 from sales import invites
-from sales.access import MANAGERS, SELLERS
+from sales.access import MANAGERS
 from sales.errors import RuleError
 
 
@@ -30,7 +31,11 @@ def help_(ctx: Ctx, args: str) -> None:
         if name not in COMMANDS:
             ctx.say("There is no /{n} command.", n=esc(name[:30]))
             return
+        role = ctx.user.role if ctx.user else None
+        cmd = COMMANDS[name]
         usage(ctx, name)
+        if role is not None and (role not in cmd.roles or not usage_for(role, cmd, cmd.usage_of(role))):
+            ctx.say("Your role can't use /{name}.", name=name)
         return
     role = ctx.user.role if ctx.user else None
     seen: set[str] = set()
@@ -39,30 +44,10 @@ def help_(ctx: Ctx, args: str) -> None:
         if cmd.name in seen or (role is None and not cmd.public) or (role and role not in cmd.roles):
             continue
         seen.add(cmd.name)
-        shown = usage_for(role, cmd, ctx.t(cmd.usage))
+        shown = usage_for(role, cmd, ctx.t(cmd.usage_of(role)))
         if shown:
             lines.append(f"`{shown}` {ctx.t(cmd.about)}")
     ctx.say("Commands:\n{l}", l="\n".join(lines))
-
-
-# What /help leaves out: commands over records a role never sees, and the ways of a command that change records
-# (`/deal new`, `/customer edit`) for a role that may not make them.
-_SEES_NONE = {"finance": frozenset({"deal", "deals", "quote", "lead", "leads"})}
-_CHANGING = frozenset({"add", "new", "edit", "merge", "rules"})
-
-
-def usage_for(role: str | None, cmd: Command, shown: str) -> str:
-    """The part of `cmd`'s usage line a person of `role` may use ("" for none of it), from `shown`, the line in
-    the reader's language (its translation keeps the " | " parts of the English line, in order)."""
-    if role is None or role in SELLERS:
-        return shown
-    if cmd.name in _SEES_NONE.get(role, frozenset()):
-        return ""
-    parts, words = shown.split(" | "), cmd.usage.split(" | ")
-    if len(parts) != len(words):
-        parts = words
-    kept = [p for p, w in zip(parts, words, strict=True) if [*w.split(), "", ""][1].lower() not in _CHANGING]
-    return " | ".join(kept)
 
 
 @command("join", "/join CODE", "bind your chat account with an invite code", public=True)
@@ -87,7 +72,8 @@ def join(ctx: Ctx, args: str) -> None:
     ctx.say("Welcome, {n}! Your role is {r}. Send /help to see what you can do.", n=esc(user.name), r=user.role)
 
 
-@command("invite", "/invite ROLE [name]", "make a one-time invite code (rep/manager/finance/admin)", roles=MANAGERS, personal=True)
+@command("invite", "/invite ROLE [name]", "make a one-time invite code (rep/manager/finance/admin)", roles=MANAGERS,
+         personal=True, usage_by={"manager": N_("/invite rep [name]")})
 def invite(ctx: Ctx, args: str) -> None:
     """Make a one-time code for a new colleague."""
     role, _, name = args.strip().partition(" ")

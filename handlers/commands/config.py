@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from handlers.commands import care as care_cmd
+from handlers.commands.tickets import ticket_targets
 from handlers.context import Ctx
 from handlers.deal_news import PREFIX, channel_of, encode_room
 from handlers.markup import esc
@@ -38,9 +39,9 @@ def set_team(ctx: Ctx, team: Team, **values: str | None) -> None:
 
 
 @command("config", "/config deals-channel #CHANNEL|here|off · holidays [CC|off] · holiday|workday [remove] DATE… "
-         "· rate USD 7.10 · care [GRADE TOUCHES|reset] · churn MONTHS",
+         "· rate USD 7.10 · tickets [P1 2h 1d] · care [GRADE TOUCHES|reset] · churn MONTHS",
          "team settings: the deals channel, public holidays, the team's own days off and working days, "
-         "exchange rates for reports, care plans by grade, churn months", roles=MANAGERS)
+         "exchange rates for reports, ticket targets, care plans by grade, churn months", roles=MANAGERS)
 def config(ctx: Ctx, args: str) -> None:
     """Show or change the team's settings: the deals channel, holidays and working days."""
     key, _, value = args.strip().partition(" ")
@@ -55,6 +56,8 @@ def config(ctx: Ctx, args: str) -> None:
     word = key.lower()
     if word in ("rate", "rates", "汇率"):
         set_rate(ctx, team, value.split())
+    elif word in ("tickets", "ticket", "工单"):
+        ticket_targets(ctx, team.id or 0, value.split())
     elif word in ("holidays", "节假日"):
         set_country(ctx, team, value.strip())
     elif word in ("holiday", "dayoff", "休息日", "workday", "工作日"):

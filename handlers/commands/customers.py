@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import lookup, paging, surveys
 from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import care as care_cmd
 from handlers.commands import customer_merge, edits
+from handlers.commands import orders as order_cards
+from handlers.commands.tickets import customer_lines as ticket_lines
 from handlers.context import Ctx
-from handlers.fmt import moment, money, monies, stage_name
+from handlers.fmt import day, moment, money, monies, stage_name
 from handlers.markup import esc
+from handlers.parsing.contacts import read_contact
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import activities, customers, orders, reorders
-from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
+from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope, order_scope, sees_notes
 from sales.customers import DuplicateFound
+from sales.errors import RuleError
+from sales.refs import as_id
 from sales.sources import label as source_label
-from storage.models import Contact, Customer, Deal, Stage, User
+from storage.models import Contact, Customer, Deal, SalesOrder, Stage, User
 
 _GRADE_WORDS = {"grade", "等级", "级别"}
 _SOURCE_WORDS = {"source", "来源", "渠道"}
@@ -138,19 +142,37 @@ def card(ctx: Ctx, query: str) -> None:
         known = {s.key: s for s in ctx.session.exec(select(Stage)).all()}
         lines += [f"  #{d.id} {esc(d.title)} · {stage_name(known.get(d.stage), ctx.lang, d.stage)} · "
                   f"{money(d.amount, d.currency)}" for d in deals]
-    acts = activities.recent(ctx.session, customer_id=c.id or 0)
-    if acts:
-        lines.append(ctx.t("Latest activities:"))
-        lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {ctx.t(ACTIVITY_KINDS.get(a.kind, a.kind))}: "
-                  f"{esc(a.summary[:80])}" for a in acts]
-    fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
-    if fu:
-        lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
+    if sees_notes(ctx.me):
+        acts = activities.recent(ctx.session, customer_id=c.id or 0)
+        if acts:
+            lines.append(ctx.t("Latest activities:"))
+            lines += [f"  {moment(a.at, ctx.tz, ctx.lang, False)} {ctx.t(ACTIVITY_KINDS.get(a.kind, a.kind))}: "
+                      f"{esc(a.summary[:80])}" for a in acts]
+        fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
+        if fu:
+            lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
-    lines += next_purchase_lines(ctx, c)
+    lines += _order_lines(ctx, c)
+    lines += ticket_lines(ctx, c.id or 0)
+    score = surveys.card_line(ctx, c.id or 0)
+    if score:
+        lines.append(score)
+    if sees_notes(ctx.me):
+        lines += next_purchase_lines(ctx, c)
     ctx.replies.append(Reply(text="\n".join(lines)))
+
+
+SORTS = {"name": "name", "名称": "name", "名字": "name", "grade": "grade", "等级": "grade", "级别": "grade",
+         "contact": "contact", "last": "contact", "联系": "contact", "最近联系": "contact", "updated": "updated",
+         "更新": "updated"}
+
+
+def _sort_of(w: str) -> str | None:
+    """The sort a word asks for: `by name`, `name`, `按名称`, `按等级`, `按最近联系` (None when it is no sort word)."""
+    low = w.casefold().removeprefix("by:").removeprefix("按")
+    return SORTS.get(low)
 
 
 def next_purchase_lines(ctx: Ctx, c: Customer) -> list[str]:
@@ -168,11 +190,27 @@ def next_purchase_lines(ctx: Ctx, c: Customer) -> list[str]:
     return lines
 
 
-@command("customers", "/customers [A|B|C] [#tag] [mine|team]", "list customers")
+def _order_lines(ctx: Ctx, c: Customer) -> list[str]:
+    """A customer's latest orders the reader may see, each with what was received of it and where it stands."""
+    rows = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == c.id, order_scope(ctx.me))
+                            .order_by(col(SalesOrder.id).desc()).limit(5)).all()
+    if not rows:
+        return []
+    return [ctx.t("Orders:")] + [
+        ctx.t("  #{o} {m}, received {p}", o=o.id, m=money(o.amount, o.currency), p=money(o.paid, o.currency))
+        + f" · {order_cards.where_it_stands(ctx, o)}" for o in rows]
+
+
+@command("customers", "/customers [A|B|C] [#tag] [mine|team] [by name|grade|contact]",
+         "list customers (by last update, name, grade or longest without contact)")
 def list_(ctx: Ctx, args: str) -> None:
-    """List visible customers, filtered by grade, tag, mine or team."""
+    """List visible customers, filtered by grade, tag, mine or team, sorted as asked, a page at a time."""
+    args = paging.take_page(ctx, args)
     q = select(Customer).where(customer_scope(ctx.me))
+    sort = "updated"
     for w in args.split():
+        if w.casefold() in ("by", "sort", "排序"):
+            continue
         if w.upper() in customers.GRADES:
             q = q.where(col(Customer.grade) == w.upper())
         elif w.startswith("#") and len(w) > 1:
@@ -181,16 +219,26 @@ def list_(ctx: Ctx, args: str) -> None:
             q = q.where(col(Customer.owner_id) == ctx.me.id)
         elif w.lower() in ("team", "团队"):
             pass
+        elif _sort_of(w) is not None:
+            sort = _sort_of(w) or sort
         else:
             usage(ctx, "customers")
             return
-    total = ctx.session.exec(select(func.count()).select_from(q.subquery())).one()
-    rows = ctx.session.exec(q.order_by(col(Customer.updated_at).desc()).limit(20)).all()
-    if not rows:
+    order = {
+        "name": (col(Customer.pinyin), col(Customer.name)),
+        "grade": (col(Customer.grade), col(Customer.pinyin), col(Customer.name)),
+        # the longest without contact first, never contacted before all
+        "contact": (col(Customer.last_contact_at).is_not(None), col(Customer.last_contact_at)),
+        "updated": (col(Customer.updated_at).desc(),),
+    }[sort]
+    page = paging.of_query(ctx, q.order_by(*order, col(Customer.id)))
+    if not page.items:
         ctx.say("No customers match.")
         return
-    body = "\n".join(f"#{c.id} {esc(c.name)} · {c.grade}" for c in rows)
-    ctx.say("Customers ({n} in all, {k} shown):\n{b}", n=total, k=len(rows), b=body)
+    lines = [f"#{c.id} {esc(c.name)} · {c.grade} · " + (
+        ctx.t("last contact {d}", d=day(c.last_contact_at.astimezone(ctx.tz).date(), ctx.lang))
+        if c.last_contact_at else ctx.t("never contacted")) for c in page.items]
+    paging.show(ctx, page, ctx.t("Customers:"), lines, f"/customers {args}".strip())
 
 
 @command("contact", "/contact add CUSTOMER NAME [title] [phone] [email] | /contact edit CUSTOMER NAME [field value|remove] | "
@@ -219,22 +267,27 @@ def contact(ctx: Ctx, args: str) -> None:
     c = lookup.customer(ctx, cname, lambda ref: f"/contact add {ref} {tail}")
     if c is None:
         return
-    words = tail.split()
-    if not words:
+    got = read_contact(tail, ctx.settings.phone_region)
+    if got.problem is not None:
+        raise RuleError(got.problem, phone=got.part, email=got.part)
+    if got.name is None:
         ctx.say("The contact's name? Add title, phone, email if you like.")
-        ctx.ask("complete", {"prefix": f"/contact add #{c.id}"})
+        ctx.ask("complete", {"prefix": f"/contact add #{c.id} {tail}".rstrip()})
         return
-    title, phone, email = customers.split_contact_fields(words[1:], ctx.settings.phone_region)
     try:
-        p = customers.add_contact(ctx.session, by=ctx.me, customer=c, name=words[0], title=title, phone=phone,
-                                  email=email, now=ctx.now, force=force)
+        p = customers.add_contact(ctx.session, by=ctx.me, customer=c, name=got.name, title=got.title,
+                                  phone=got.phone, email=got.email, now=ctx.now, force=force)
     except DuplicateFound as dup:
         shown = [m.name for m in dup.matches if _contact_visible(ctx, m.id)]
         ctx.say("A contact with that phone or email exists: {m}. Add anyway?",
                 m="、".join(esc(n) for n in shown) or ctx.t("(at a customer you can't see)"),
                 buttons=((ctx.button(ctx.t("Add anyway"), f"say:/contact add #{c.id} {tail} --force"),),))
         return
-    ctx.say("Added {p} to {c}.", c=esc(c.name), p=esc(p.name))
+    details = " · ".join(esc(x) for x in (p.title, p.phone, p.email) if x)
+    if details:
+        ctx.say("Added {p} ({d}) to {c}.", c=esc(c.name), p=esc(p.name), d=details)
+    else:
+        ctx.say("Added {p} to {c}.", c=esc(c.name), p=esc(p.name))
 
 
 def _contact_visible(ctx: Ctx, contact_id: int) -> bool:
@@ -267,8 +320,9 @@ def grade(ctx: Ctx, args: str) -> None:
 def tag(ctx: Ctx, args: str) -> None:
     """Add tags to a customer."""
     words = args.split()
-    tags = [w for w in words if w.startswith("#") and len(w) > 1]
-    name = " ".join(w for w in words if w not in tags)
+    named = words[:1] if words and as_id(words[0]) is not None else []  # /tag #12 #vip: #12 is the customer
+    tags = [w for w in words[len(named):] if w.startswith("#") and len(w) > 1]
+    name = " ".join(named + [w for w in words[len(named):] if w not in tags])
     if not name or not tags:
         usage(ctx, "tag")
         return

@@ -9,12 +9,12 @@ from handlers import lookup
 from handlers.audit_text import ENTITIES, Words
 from handlers.context import Ctx
 from handlers.fmt import moment
+from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.registry import command, usage
 from sales import access, sharing
 from sales.access import ADMINS, MANAGERS, SELLERS
-from sales.refs import as_id
-from storage.models import AuditLog, Contact, Customer, Deal, Quote, SalesOrder, Stage, User
+from storage.models import AuditLog, Contact, Customer, Deal, Invoice, Quote, SalesOrder, Stage, Ticket, User
 
 HISTORY = 20
 
@@ -127,7 +127,8 @@ def reactivate_cmd(ctx: Ctx, args: str) -> None:
     ctx.say("{u} is active again.", u=esc(user.name))
 
 
-@command("audit", "/audit CUSTOMER | /audit deal N", "a customer's or a deal's history")
+@command("audit", "/audit CUSTOMER | /audit deal N", "a customer's or a deal's history",
+         usage_by={"finance": N_("/audit CUSTOMER")})
 def audit_cmd(ctx: Ctx, args: str) -> None:
     """The history of a record the asker may see: who changed what, when, from what to what."""
     words = args.split()
@@ -135,8 +136,8 @@ def audit_cmd(ctx: Ctx, args: str) -> None:
         usage(ctx, "audit")
         return
     head = words[0].lower()
-    if head in ("deal", "商机") or (len(words) == 1 and as_id(head) is not None and not head.startswith("#")):
-        ref = " ".join(words[1:]) if head in ("deal", "商机") else words[0]
+    if head in ("deal", "商机"):  # a number alone, with or without #, is a customer's (/audit CUSTOMER)
+        ref = " ".join(words[1:])
         d = lookup.deal(ctx, ref, lambda r: f"/audit deal {r}", open_only=False) if ref else None
         if d is None:
             if not ref:
@@ -146,7 +147,9 @@ def audit_cmd(ctx: Ctx, args: str) -> None:
         orders = list(ctx.session.exec(select(SalesOrder.id).where(col(SalesOrder.deal_id) == d.id)).all())
         where = or_(and_(col(AuditLog.entity) == "deal", col(AuditLog.entity_id) == d.id),
                     and_(col(AuditLog.entity) == "quote", col(AuditLog.entity_id).in_(quotes)),
-                    and_(col(AuditLog.entity) == "order", col(AuditLog.entity_id).in_(orders)))
+                    and_(col(AuditLog.entity) == "order", col(AuditLog.entity_id).in_(orders)),
+                    and_(col(AuditLog.entity) == "invoice", col(AuditLog.entity_id).in_(
+                        select(col(Invoice.id)).where(col(Invoice.order_id).in_(orders)))))
         _show(ctx, where, f"#{d.id} {d.title}")
         return
     if head in ("customer", "客户"):
@@ -157,9 +160,12 @@ def audit_cmd(ctx: Ctx, args: str) -> None:
     contacts = list(ctx.session.exec(select(Contact.id).where(col(Contact.customer_id) == c.id)).all())
     deals = list(ctx.session.exec(select(Deal.id).where(col(Deal.customer_id) == c.id,
                                                         access.deal_scope(ctx.me))).all())
+    tickets = list(ctx.session.exec(select(Ticket.id).where(col(Ticket.customer_id) == c.id,
+                                                            access.ticket_scope(ctx.me))).all())
     where = or_(and_(col(AuditLog.entity) == "customer", col(AuditLog.entity_id) == c.id),
                 and_(col(AuditLog.entity) == "contact", col(AuditLog.entity_id).in_(contacts)),
-                and_(col(AuditLog.entity) == "deal", col(AuditLog.entity_id).in_(deals)))
+                and_(col(AuditLog.entity) == "deal", col(AuditLog.entity_id).in_(deals)),
+                and_(col(AuditLog.entity) == "ticket", col(AuditLog.entity_id).in_(tickets)))
     _show(ctx, where, c.name)
 
 

@@ -102,6 +102,11 @@ _OURS = ascii_re(
 )
 
 
+def addressed(word: str) -> bool:
+    """Whether `word` is a surname with a form of address and nothing else (张总, 王经理, 李工)."""
+    return any(n.start == 0 and n.end == len(word) for n in _addressed(word))
+
+
 def _ours(text: str, start: int) -> bool:
     return _OURS.search(text, max(0, start - 20), start) is not None
 

@@ -57,6 +57,11 @@ def titles_in(text: str, people: list[Span]) -> list[Span]:
     return kept
 
 
+# One word that is a title by itself (采购总监, 总经理, 技术部经理, 销售): the contact's title in /contact add.
+ZH_TITLE_WORD = re.compile(
+    r"(?:(?:(?:[东南西北华中]{1,2}(?:大区|区))?(?:" + _DEPTS + r")?(?:部|中心)?)(?:" + _ROLES + "|" + _BARE_ROLES
+    + r"|助理|秘书|顾问|专员|工程师|代表)|" + _ALONE + r"|(?:" + _DEPTS + r")(?:员|人员)?)"
+)
 _BARE_ROLE = re.compile(r"(?:部长|经理|主任|总监|主管|厂长|院长|局长|处长|科长|校长|所长|董事|总裁|助理|秘书|工程师)$")
 
 

@@ -14,10 +14,11 @@ from sqlalchemy import and_, case, exists, func, null, select, true
 from sqlalchemy.sql.expression import True_
 from sqlmodel import Session, col
 
-from sales.analytics import CENT, Scope, deals_in, dec, ratio
+from sales.analytics import Scope, deals_in, dec, ratio
 from sales.reorders import ordered_at
 from sales.sources import canonical
 from storage.models import Activity, Customer, Deal, SalesOrder, User
+from storage.types import cents
 
 PAGE = 10  # churned customers listed a page
 
@@ -41,7 +42,7 @@ class Lifetime:
     @property
     def average(self) -> Decimal:
         """The group's value per buyer."""
-        return (self.total / self.customers).quantize(CENT) if self.customers else Decimal("0.00")
+        return cents(self.total / self.customers) if self.customers else Decimal("0.00")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -70,3 +71,66 @@ async def test_a_stop_ends_the_batch_and_gives_back_what_was_not_sent(engine: En
         rows = s.exec(select(Outbox).order_by(col(Outbox.id))).all()
     assert [r.status for r in rows] == ["sent"] * 3 + ["pending"] * 27
     assert all(r.lease_until is None and r.claimed_by is None and r.attempts == 0 for r in rows[3:])
+
+
+def _deliver_in_a_process(url: str, name: str, log: str, total: int, lease_s: float) -> None:
+    """A delivery worker of its own (a forked process, its own engine): batches of 10 with a short lease, a
+    sender that sometimes waits its pace for longer than the lease before the platform takes the message."""
+    import os
+
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+
+    async def paced(to: ChatRef, reply: Reply) -> None:
+        n = int(reply.text.split()[-1])
+        await asyncio.sleep(lease_s * 1.5 if n % 10 == 0 else 0.02)  # a paced group chat's turn, say
+        with open(log, "a", encoding="utf-8") as f:  # the platform took it (one O_APPEND write: one line)
+            f.write(f"{reply.text}\n")
+
+    def taken() -> int:
+        with open(log, encoding="utf-8") as f:
+            return len(set(f.read().split("\n")) - {""})
+
+    async def run() -> None:
+        for _ in range(400):
+            await deliver_due_async(engine, {"telegram": paced}, datetime.now(UTC), 10,
+                                    lease=timedelta(seconds=lease_s), worker=name)
+            if taken() >= total:
+                return
+            await asyncio.sleep(0.05)
+
+    asyncio.run(run())
+    engine.dispose()
+    os._exit(0)
+
+
+@pytest.mark.slow  # seconds of paced sends in three processes
+def test_three_delivery_processes_with_a_short_lease_never_send_one_message_twice(engine: Engine,
+                                                                                  tmp_path: Path) -> None:
+    import multiprocessing
+
+    # a lease a stall of the machine (2 shared cores) does not outlast: the heartbeat extends it every 0.5 s
+    total, lease_s = 50, 1.5
+    _queue(engine, total)
+    log = tmp_path / "taken.log"
+    log.write_text("")
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    mp = multiprocessing.get_context("fork")
+    procs = [mp.Process(target=_deliver_in_a_process, args=(url, f"p{i}", str(log), total, lease_s))
+             for i in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    sent = Counter(line for line in log.read_text().split("\n") if line)
+    twice = {t: n for t, n in sent.items() if n > 1}
+    with Session(engine) as s:
+        marked = len(s.exec(select(Outbox).where(col(Outbox.status) == "sent")).all())
+    print(f"\n{total} messages, 3 processes, batches of 10, a {lease_s} s lease, every tenth send waiting "
+          f"{lease_s * 1.5:.1f} s: taken {sum(sent.values())}, distinct {len(sent)}, twice {len(twice)}, "
+          f"marked sent {marked}")
+    assert all(p.exitcode == 0 for p in procs)
+    assert len(sent) == total and not twice, twice
+    assert marked == total

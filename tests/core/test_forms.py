@@ -65,3 +65,12 @@ def test_a_submission_is_the_command_it_stands_for() -> None:
         "/quote new #7 A 1 2; B 3 4 discount 5%"
     assert forms.command_line(forms.QUOTE, {"deal": "7", "lines": "A 1 2"}) == "/quote new #7 A 1 2"
     assert forms.submitted("survey", {}, chat=chat, user="U1", event_id="x") is None
+
+
+def test_an_invoice_form_is_the_request_it_stands_for() -> None:
+    line = forms.command_line(forms.INVOICE, {"order": "7", "installment": "2", "amount": "", "tax": "9131 0000",
+                                              "title": " 华东精密  有限公司 "})
+    assert line == "/invoice request 7 installment 2 tax 9131 0000 title 华东精密 有限公司"
+    assert forms.check(forms.INVOICE, {"order": "7"}, "en") == {}
+    assert forms.check(forms.INVOICE, {"order": "", "tax": "x"}, "en") == {
+        "order": "Choose an order.", "tax": "“x” is not a tax number (6 to 30 letters and digits)."}

@@ -21,11 +21,12 @@ def test_each_role_sees_its_sections_in_its_language(engine: Engine, clock: Fake
         h = home_sections(core, "console", "local", user)
         return h.lang, [title for title, _ in h.sections], h.forms
 
-    assert home("alice") == ("zh", ["今天和逾期的跟进", "逾期应收"], (forms.VISIT, forms.QUOTE))
-    assert home("bob") == ("zh", ["今天和逾期的跟进", "等我审批", "逾期应收"], (forms.VISIT, forms.QUOTE))
+    sells = (forms.VISIT, forms.QUOTE, forms.TICKET, forms.INVOICE)
+    assert home("alice") == ("zh", ["今天和逾期的跟进", "逾期应收"], sells)
+    assert home("bob") == ("zh", ["今天和逾期的跟进", "等我审批", "逾期应收"], sells)
     assert home("carol") == ("en", ["Today's and overdue follow-ups", "Waiting for my approval",
-                                    "Overdue receivables"], (forms.VISIT, forms.QUOTE))
-    assert home("fay") == ("zh", ["逾期应收"], ())
+                                    "Invoices to issue", "Overdue receivables"], sells)
+    assert home("fay") == ("zh", ["待开发票", "逾期应收"], ())
     stranger = home_sections(core, "console", "local", "nobody")
     assert (stranger.lang, stranger.forms) == ("en", ()) and "/join" in stranger.sections[0][1][0].text
     assert_dialog(Transcript(core), [("@carol: /deactivate alice", "alice")])

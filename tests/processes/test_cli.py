@@ -61,3 +61,18 @@ def test_invite_prints_a_code_that_joins(env: dict[str, str]) -> None:
     chat = _run(["chat"], env, f"@carol: /join {code.stdout.strip()}\n@carol: /help\n")
     assert "Welcome, Carol! Your role is admin" in chat.stdout
     assert "/invite ROLE [name]" in chat.stdout
+
+
+@pytest.mark.parametrize("columns", [40, 60, 79, 80, 100, 200])
+def test_the_quick_help_is_typers_help(columns: int, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # `salesbot --help` is written without importing typer (bot.cli.help_text): it must be what typer writes
+    import typer
+
+    from bot.cli import help_text
+    from bot.cli.app import app
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with pytest.raises(SystemExit):
+        typer.main.get_command(app).main(["--help"], prog_name="salesbot", standalone_mode=True)
+    assert capsys.readouterr().out == help_text() + "\n"

@@ -115,9 +115,10 @@ def test_help_answers_without_a_database(tmp_path: Path) -> None:
     for args in ([], ["--lang", "zh"], ["--help"], ["import", "--help"], ["backup", "--help"]):
         done = subprocess.run([*salesbot(), *args], env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and "Usage: salesbot" in done.stdout, done.stderr
-    # nothing heavy is imported to print the list of commands
+    # nothing heavy is imported to print the list of commands, not even typer (bot.cli.help_text)
     probe = ("import sys; from bot.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pypinyin', 'cn2an', 'matplotlib', 'handlers.core') "
+             "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pypinyin', 'cn2an', 'matplotlib', 'handlers.core', "
+             "'typer') "
              "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr

@@ -763,7 +763,9 @@ class LiveBot:
         """Telegram hands an update out again (after a restart, a timeout): wait until the bot is done with it."""
         self._done[update_id] = asyncio.Event()
         status = await self.api.deliver(self.api.history[update_id])
-        if self.bot.inbox is not None and status == 200:  # webhook: an update stored before is not stored again
+        if self.bot.inbox is not None and status in (200, None):  # an update stored before is not stored again
+            while any(u["update_id"] == update_id for u in self.api.pending):  # polling: until it is confirmed
+                await asyncio.sleep(0.02)
             await self.bot.inbox.idle()
             return status
         await self.processed(update_id)

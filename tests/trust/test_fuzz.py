@@ -34,6 +34,8 @@ from storage.models import (
     Approval,
     FollowUp,
     Installment,
+    Invoice,
+    OrderStep,
     Payment,
     Quote,
     QuoteLine,
@@ -65,7 +67,11 @@ word = st.sampled_from(["华东", "精密", "#1", "#2", "1", "2", "3", "15%", "�
                         "A", "#tag", "30%", "9" * 30, "\x00", "😀", "add", "new", "confirm", "to", "mine", "team",
                         "alice", "bob", "carol", "dave", "fay", "nobody", "13800001111", "a@b.co", "c:1", "l:1",
                         "export", "erase", "basis", "consent", "contract", "until", "due", "done", "完成", "取消",
-                        "\ud800", "a\udfffb", "\ud83d", "0.001", "9999-12-31", "1900-01-01", "¥0"])
+                        "\ud800", "a\udfffb", "\ud83d", "0.001", "9999-12-31", "1900-01-01", "¥0", "P1", "p3", "P9",
+                        "start", "resolve", "reopen", "comment", "assign", "priority", "overdue",
+                        "ship", "deliver",
+                        "accept", "start", "promise", "发货", "验收", "request", "issue", "reject", "installment",
+                        "title", "tax", "91310000MA1FL8XQ3X", "抬头", "税号", "all", "open"])
 # Text as JSON can carry it: lone UTF-16 surrogates included (hypothesis leaves category Cs out by default).
 any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=60)
 line = st.one_of(st.lists(word, max_size=7).map(" ".join), st.text(max_size=60), any_text)
@@ -74,7 +80,9 @@ typed = st.one_of(
     line,
     st.text(min_size=0, max_size=300),
 )
-verbs = st.sampled_from(["ap.ok", "ap.no", "fu.done", "fu.snz", "act.undo", "act.edit", "tok", "noop", "zz", "say"])
+verbs = st.sampled_from(["ap.ok", "ap.no", "fu.done", "fu.snz", "act.undo", "act.edit", "tok", "noop", "zz", "say",
+                         "tk.st", "tk.cm",
+                         "ord.page", "inv.issue", "inv.no", "inv.page"])
 payload = st.one_of(
     st.tuples(verbs, st.integers(-2, 60)).map(lambda t: f"{t[0]}:{t[1]}"),
     typed.map(lambda t: "say:" + t),
@@ -286,6 +294,14 @@ def half_written(engine: Engine) -> list[str]:
             insts = s.exec(select(Installment).where(Installment.order_id == o.id)).scalars().all()
             if insts and o.id and o.id > 1000 and sum((i.paid for i in insts), Decimal(0)) != o.paid:
                 problems.append(f"order {o.id} installments")
+            steps = {x.step for x in s.exec(select(OrderStep).where(OrderStep.order_id == o.id)).scalars()}
+            if (o.fulfilment != "confirmed" and o.fulfilment not in steps) or \
+                    (o.fulfilment == "accepted") != (o.accepted_at is not None):
+                problems.append(f"order {o.id} fulfilment {o.fulfilment} with steps {sorted(steps)}")
+            invs = s.exec(select(Invoice).where(Invoice.order_id == o.id)).scalars().all()
+            if sum((i.amount for i in invs if i.status != "rejected"), Decimal(0)) > o.amount or \
+                    any((i.status == "issued") != (i.number is not None) for i in invs):
+                problems.append(f"order {o.id} invoices")
         orphans = s.exec(select(func.count()).select_from(FollowUp).where(
             FollowUp.activity_id.is_not(None), FollowUp.activity_id.not_in(select(Activity.id)))).scalar()  # type: ignore[union-attr]
         if orphans:
@@ -294,6 +310,10 @@ def half_written(engine: Engine) -> list[str]:
                                    "(SELECT 1 FROM auditlog a WHERE a.entity = 'customer' AND a.entity_id = c.id)")).scalar()
         if unaudited:
             problems.append(f"{unaudited} customers created without their audit entry")
+        unopened = s.execute(text("SELECT count(*) FROM ticket t WHERE NOT EXISTS (SELECT 1 FROM ticketevent e "
+                                  "WHERE e.ticket_id = t.id AND e.kind = 'opened')")).scalar()
+        if unopened:
+            problems.append(f"{unopened} tickets without their history")
     return problems
 
 
@@ -430,6 +450,50 @@ def test_fuzz_the_edges_and_the_core(engine: Engine, clock: FakeClock) -> None:
     assert total >= (10_000 if not pg else 2_500) * SCALE
 
 
+TICKETS_TOKEN = "fuzz-tickets-token-0123456789"
+TICKETS_AUTH = {"authorization": f"Bearer {TICKETS_TOKEN}"}
+clean_text = st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
+ticket_value = st.one_of(clean_text, clean_text, clean_text, any_text, st.sampled_from(["P1", "p2", "P3", "13800001111", "a@b.co", "华东"]),
+                         st.integers(), st.floats(allow_nan=True), st.booleans(), st.none(), st.lists(st.integers(),
+                                                                                                     max_size=2),
+                         st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+ticket_body = st.one_of(
+    st.fixed_dictionaries({"company": ticket_value, "problem": ticket_value},
+                          optional={"priority": ticket_value, "person": ticket_value, "phone": ticket_value,
+                                    "email": ticket_value, "extra": ticket_value}),
+    st.recursive(st.none() | st.integers() | any_text, lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=8))
+
+
+@pytest.mark.slow
+def test_fuzz_the_ticket_api(engine: Engine, clock: FakeClock) -> None:
+    """Hostile JSON and keys at POST /api/tickets: 201, 200, 400 or 409, never a 500; every ticket has its history."""
+    from starlette.testclient import TestClient
+
+    from bot.web import Parts, build
+
+    load_demo(engine, customers=10, now=clock())
+    client = TestClient(build(Parts(engine=engine, core=Core(engine, clock=clock), tickets_token=TICKETS_TOKEN)))
+    seen: Counter[int] = Counter()
+
+    @budget((150 if engine.dialect.name == "sqlite" else 60) * SCALE)
+    @given(body=ticket_body, key=st.one_of(st.none(), st.sampled_from(["k1", "k2"]), st.text(max_size=110)),
+           raw=st.booleans())
+    def post(body: Any, key: str | None, raw: bool) -> None:
+        headers: dict[str, str | bytes] = dict(TICKETS_AUTH)
+        if key is not None:  # any bytes but the controls HTTP itself forbids in a header
+            headers["idempotency-key"] = bytes(b for b in key.encode("utf-8", "surrogatepass") if b >= 32 and b != 127)
+        content = json.dumps(body, ensure_ascii=raw).encode("utf-8", "surrogatepass")
+        r = client.post("/api/tickets", content=content, headers=headers)  # type: ignore[arg-type]
+        seen[r.status_code] += 1
+        assert r.status_code in (200, 201, 400, 409), (body, key, r.status_code, r.text)
+
+    post()
+    figure(f"ticket API fuzz [{engine.dialect.name}]", f"{seen.total()} posts: " + ", ".join(
+        f"{k} × {v}" for k, v in sorted(seen.items())) + f"; half-written {len(half_written(engine))}")
+    assert not half_written(engine)
+
+
 def test_deep_json_and_lone_surrogates_at_the_doors(engine: Engine, clock: FakeClock) -> None:
     """JSON nested 100,000 deep and lone surrogates: refused (400, ParseError) or handled, never a crash."""
     from starlette.testclient import TestClient
@@ -443,16 +507,116 @@ def test_deep_json_and_lone_surrogates_at_the_doors(engine: Engine, clock: FakeC
             slack_parse.body_from_http(body, "application/json")
     bot = TelegramBot(Core(engine, clock=clock), token="123456:TEST-token-for-the-fuzz-door")
     bot._secret = "fuzz-secret-0123456789"
-    with TestClient(build(Parts(engine=engine, core=Core(engine, clock=clock), telegram=bot))) as client:
+    with TestClient(build(Parts(engine=engine, core=Core(engine, clock=clock), telegram=bot,
+                                tickets_token=TICKETS_TOKEN))) as client:
         headers = {"X-Telegram-Bot-Api-Secret-Token": "fuzz-secret-0123456789"}
         for body in deep:
             assert client.post("/telegram", content=body.encode(), headers=headers).status_code == 400
+            assert client.post("/api/tickets", content=body.encode(), headers=TICKETS_AUTH).status_code == 400
+        for lone in ('{"company": "\\ud800", "problem": "x"}', '{"company": "A", "problem": "\\udfff y"}',
+                     '{"company": "A", "problem": "x", "person": "\\ud83d"}'):
+            r = client.post("/api/tickets", content=lone.encode(), headers=TICKETS_AUTH)
+            assert r.status_code == 400 and "not valid text" in r.json()["reason"], lone
         lone = '{"update_id": 5, "message": {"message_id": 1, "date": 1, "text": "/today \\ud800",' \
                ' "chat": {"id": 1, "type": "private"}}}'
         assert client.post("/telegram", content=lone.encode(), headers=headers).status_code == 200
     load_demo(engine, customers=3, now=clock())
     core = Core(engine, clock=clock)
-    for said in ("\ud800", "/customer add 甲\udfff乙", "/note #1 \ud83d", "/today \udc00"):
+    for said in ("\ud800", "/customer add 甲\udfff乙", "/note #1 \ud83d", "/today \udc00", "/ticket new #1 P1 \ud800",
+                 "/ticket 1 comment \udfff", "/tickets \ud83d"):
         replies = core.handle(Incoming(chat=ChatRef("console", "local", "alice"), user="alice", text=said,
                                        event_id=f"lone-{said!r}"))
         assert not any(f in r.text for r in replies for f in FAILURE), (said, replies)
+
+
+# --- the survey page (GET/POST /s/TOKEN): what a browser, a script or a scanner may send ---------------------
+
+form_value = st.one_of(st.sampled_from(["1", "5", "0", "6", "-1", "５", "3.0", "", "\x00", "\ud800"]), any_text,
+                       st.text(max_size=30))
+form_fields = st.dictionaries(st.sampled_from(["form", "score", "comment", "customer_id", "owner_id", "token",
+                                               "x"]), form_value, max_size=6)
+survey_ctype = st.sampled_from(["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
+                                "application/json", "text/plain", "multipart/form-data; boundary=x", "",
+                                "APPLICATION/X-WWW-FORM-URLENCODED", "application/x-www-form-urlencoded; charset=gbk"])
+survey_body = st.one_of(
+    st.tuples(st.sampled_from(["1", "2", "3", "4", "5"]), any_text).map(
+        lambda t: urlencode({"score": t[0], "comment": t[1]}, errors="surrogatepass").encode()),
+    form_fields.map(lambda f: urlencode(f, errors="surrogatepass").encode()),  # lone surrogates as raw bytes
+    st.binary(max_size=300),
+    any_text.map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.integers(1, 40).map(lambda n: b"comment=" + b"%F0%9F%98%80" * (2_000 * n)),  # up to a huge body
+    st.just(b"&" * 20_000),
+)
+
+
+@pytest.mark.slow
+def test_fuzz_the_survey_page(engine: Engine, clock: FakeClock) -> None:
+    """Hypothesis-made requests to the survey page: never a 500, never a traceback, only its own statuses; of
+    every submission to one real link at most one lands, with a score of 1 to 5, on its own customer."""
+    from urllib.parse import quote
+
+    from starlette.testclient import TestClient
+
+    from bot.surveys import Door
+    from bot.web import Parts, build
+    from sales import surveys
+    from storage.models import Customer, Survey
+
+    load_demo(engine, customers=3, now=clock(), activities_per_customer=0)
+    with Session(engine) as s:
+        alice = s.exec(select(User).where(User.name == "alice")).scalars().one()
+        customer = s.exec(select(Customer).where(Customer.owner_id == alice.id)).scalars().first()
+        assert customer is not None
+        customer_id = customer.id
+        tokens = [surveys.offer(s, customer_id=customer.id or 0, subject_kind="order", subject_id=i, owner=alice,
+                                now=clock()).token for i in range(3)]
+        s.commit()
+    core = Core(engine, clock=clock, settings=Settings(default_lang="en", public_url="http://testserver"))
+    statuses: Counter[int] = Counter()
+    problems: list[str] = []
+    pg = engine.dialect.name == "postgresql"
+    with TestClient(build(Parts(engine=engine, core=core, survey_door=Door(limit=0)))) as client:
+        forms = {}
+        for t in tokens:
+            page = client.get(f"/s/{t}")
+            forms[t] = page.text.split('name="form" value="')[1].split('"')[0]
+
+        @budget((120 if pg else 400) * SCALE)
+        @given(token=st.one_of(st.sampled_from(tokens), any_text, st.text(alphabet="Aa0_-", min_size=16,
+                                                                             max_size=64)),
+               body=survey_body, ctype=survey_ctype, with_form=st.booleans(), method=st.sampled_from(["GET", "POST"]),
+               lang=st.sampled_from(["", "zh", "en", "xx", "\ud800"]))
+        def one(token: str, body: bytes, ctype: str, with_form: bool, method: str, lang: str) -> None:
+            path = "/s/" + quote(token.encode("utf-8", "surrogatepass"), safe="")
+            if lang:
+                path += "?lang=" + quote(lang.encode("utf-8", "surrogatepass"))
+            if with_form and token in forms and method == "POST":
+                body = f"form={forms[token]}&".encode() + body
+            headers = {"content-type": ctype} if ctype else {}
+            got = client.request(method, path, content=body if method == "POST" else None, headers=headers)
+            statuses[got.status_code] += 1
+            if 'name="form" value="' in got.text:  # each page sets a new cookie: its form token goes with it
+                forms[token] = got.text.split('name="form" value="')[1].split('"')[0]
+            if got.status_code >= 500 or "Traceback" in got.text:
+                problems.append(f"{method} {path[:60]} {ctype} {body[:80]!r} → {got.status_code}")
+            elif got.status_code not in (200, 400, 404, 413, 415):
+                problems.append(f"{method} {path[:60]} → unexpected {got.status_code}")
+
+        one()
+        fuzzed = sum(1 for t in tokens if client.get(f"/s/{t}").status_code == 404)
+        for t in tokens:  # after all that, a link not yet answered still takes its one answer; a used one none
+            page = client.get(f"/s/{t}")
+            form = page.text.split('name="form" value="')[1].split('"')[0] if page.status_code == 200 else ""
+            got = client.post(f"/s/{t}", data={"form": form, "score": "4"})
+            assert got.status_code == (200 if page.status_code == 200 else 404)
+            assert client.post(f"/s/{t}", data={"form": form, "score": "4"}).status_code == 404
+    with Session(engine) as s:
+        rows = s.exec(select(Survey)).scalars().all()
+    landed = [r for r in rows if r.answered_at is not None]
+    figure(f"survey page fuzzing [{engine.dialect.name}]",
+           f"{statuses.total()} requests: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+           + f"; answers landed during the fuzz on {fuzzed} of 3 links; crashes {len(problems)}")
+    assert not problems, problems[:5]
+    assert all(r.customer_id == customer_id and r.score in (1, 2, 3, 4, 5) for r in landed)
+    assert len(landed) == 3
+    assert all(not any(0xD800 <= ord(ch) <= 0xDFFF or ch == "\x00" for ch in r.comment or "") for r in landed)

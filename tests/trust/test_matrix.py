@@ -35,7 +35,11 @@ GLOBAL_READS = (
     ("/approvals", "quote"), ("/receivables", "order"), ("/receivables overdue", "order"),
     ("/export activities csv", "activity"), ("/today", "followup"), ("/followups", "followup"),
     ("/digest", "followup"), ("/digest team", "activity"), ("/leads", "lead"), ("/leads all", "lead"),
-    ("/export leads csv", "lead"), ("/privacy due", "contact"), ("/help", "customer"),
+    ("/export leads csv", "lead"), ("/privacy due", "contact"), ("/help", "customer"), ("/tickets", "ticket"),
+    ("/tickets team", "ticket"), ("/tickets mine", "ticket"), ("/tickets overdue", "ticket"),
+    ("/report service", "ticket"),
+    ("/orders", "order"), ("/orders mine", "order"), ("/orders open", "order"), ("/invoices", "invoice"),
+    ("/invoices all", "invoice"), ("/export invoices csv", "invoice"),
 )
 # Reads that name one record of a set: (command template, record kind, what its answer shows when allowed: a
 # marker kind not in the command itself, a phrase, "admin" for admins only, or None: only checked for leaks).
@@ -44,8 +48,12 @@ SET_READS = (
     ("/audit Zc{n:04d}", "customer", "created customer"), ("Zc{n:04d} 今天见了面", "customer", None),
     ("/deal {deal}", "deal", "deal"), ("/deal Zc{n:04d}", "deal", "deal"), ("/audit deal {deal}", "deal", "deal"),
     ("/deal {won}", "deal", "won"), ("/quote {quote}", "quote", "quote"), ("/lead {lead}", "lead", "lead"),
-    ("/privacy export c:{contact}", "contact", "admin"),
+    ("/privacy export c:{contact}", "contact", "admin"), ("/ticket {ticket}", "ticket", "ticket"),
+    ("/survey Zc{n:04d}", "customer", None),
+    ("/order {order}", "order", "customer"), ("/order Zc{n:04d}", "order", None),
+    ("/invoice {invoice}", "invoice", "invoice"),
 )
+ORDER_ACTIONS = ("plan", "paid", "ship", "invoice_request", "invoice_issue", "invoice_reject")
 # Changes and deletes: action → (record kind, operation, turns).
 Turns = Callable[[RecordSet, str], list[str]]
 ACTIONS: dict[str, tuple[str, str, Turns]] = {
@@ -66,6 +74,11 @@ ACTIONS: dict[str, tuple[str, str, Turns]] = {
     "reject": ("quote", "change", lambda rs, a: [f"!ap.no:{rs.ids['approval']}"]),
     "plan": ("order", "change", lambda rs, a: [f"/plan {rs.ids['order']} 50% now, rest 2027-03-01"]),
     "paid": ("order", "change", lambda rs, a: [f"/paid {rs.ids['order']} 100"]),
+    "ship": ("order", "change", lambda rs, a: [f"/order {rs.ids['order']} ship SF 1234567890"]),
+    "invoice_request": ("order", "change", lambda rs, a: [
+        f"/invoice request {rs.ids['order']} 100 title Zx{rs.n:04d} tax 91310000MA1FL8XQ3X"]),
+    "invoice_issue": ("invoice", "change", lambda rs, a: [f"/invoice issue {rs.ids['invoice']} N{rs.n:04d}"]),
+    "invoice_reject": ("invoice", "change", lambda rs, a: [f"/invoice reject {rs.ids['invoice']} wrong title"]),
     "edit": ("activity", "change", lambda rs, a: [f"!act.edit:{rs.ids['activity']}", "met them again"]),
     "undo": ("activity", "delete", lambda rs, a: [f"!act.undo:{rs.ids['activity']}"]),
     "done": ("followup", "change", lambda rs, a: [f"!fu.done:{rs.ids['followup']}"]),
@@ -73,6 +86,11 @@ ACTIONS: dict[str, tuple[str, str, Turns]] = {
     "qualify": ("lead", "change", lambda rs, a: [f"/lead {rs.ids['lead']} qualify"]),
     "assign": ("lead", "change", lambda rs, a: [f"/lead {rs.ids['lead']} assign {colleague(a, rs)}"]),
     "disqualify": ("lead", "delete", lambda rs, a: [f"/lead {rs.ids['lead']} disqualify spam"]),
+    "ticket_new": ("customer", "change", lambda rs, a: [f"/ticket new #{rs.ids['customer']} P2 broken again"]),
+    "ticket_start": ("ticket", "change", lambda rs, a: [f"/ticket {rs.ids['ticket']} start"]),
+    "ticket_comment": ("ticket", "change", lambda rs, a: [f"/ticket {rs.ids['ticket']} comment called"]),
+    "ticket_assign": ("ticket", "change", lambda rs, a: [f"/ticket {rs.ids['ticket']} assign {colleague(a, rs)}"]),
+    "ticket_resolve": ("ticket", "change", lambda rs, a: [f"!tk.st:{rs.ids['ticket']}:resolved"]),
 }
 
 
@@ -156,7 +174,7 @@ def test_permission_matrix(engine: Engine, clock: FakeClock) -> None:
             judge(actor, line, kind)
         for rs in sets:
             for template, kind, expect in SET_READS:
-                if "{won}" in template and "won" not in rs.ids:
+                if any("{" + k + "}" in template and k not in rs.ids for k in ("won", "order", "invoice")):
                     continue
                 judge(actor, template.format(n=rs.n, **rs.ids), kind, rs, expect)
     # Changes and deletes, each on a fresh set arranged like the one it stands for. On PostgreSQL the default
@@ -166,7 +184,7 @@ def test_permission_matrix(engine: Engine, clock: FakeClock) -> None:
     for actor in ACTORS:
         for name, (kind, op, turns) in ACTIONS.items():
             for owner, shared, order in arrangements:
-                if name in ("plan", "paid") and not order:
+                if name in ORDER_ACTIONS and not order:
                     continue
                 rs = world.make(owner, shared, order)
                 allowed = may(actor, rs, name)

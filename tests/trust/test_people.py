@@ -100,3 +100,25 @@ def test_user_references_are_unambiguous(team: Transcript, engine: Engine, clock
     assert "No user" in team.say("ada", "/deactivate #999")
     figure("people: references", "a shared name gets a choice on /share, /deactivate, /reactivate, /reassign; "
                                  "#id and @handle pick one person")
+
+
+def test_a_manager_gets_no_second_person_of_their_own_through_their_invite(team: Transcript, engine: Engine) -> None:
+    code = code_in(team.say("mia", "/invite rep"))
+    # mia redeeming her own invite with a Telegram account of hers (she has none there yet): refused, so she
+    # cannot become a rep of her own whose discounts she would approve
+    refused = on(team, "telegram", "888", f"/join {code}", display="mia")
+    assert "mia made this code and has no account on telegram" in refused, refused
+    with Session(engine) as s:
+        assert len(s.exec(select(User)).all()) == 3
+    # her own account there comes from /link, and is her: her own discount request stays undecidable by her
+    assert "linked to mia" in on(team, "telegram", "888", f"/join {code_in(team.say('mia', '/link'))}")
+    team.say("mia", "/customer add Orion Optics")
+    team.say("mia", "/deal new Orion Optics lenses 100000")
+    assert "approval" in team.say("mia", "/quote new 1 lens 10 1000 discount 25").lower()
+    own = text_of(team.core.handle(Incoming(chat=ChatRef("telegram", "w1", "888"), user="888", action="ap.ok:1",
+                                            private=True, event_id="telegram-888-ap.ok:1")))
+    assert "own request" in own, own
+    # where she has an account, her code makes a new colleague (two accounts of one person on one platform
+    # cannot be told apart from two people: tests/trust/README.md)
+    assert "Welcome" in on(team, "telegram", "889", f"/join {code}", display="nia")
+    figure("people: self-invites", "a manager's invite redeemed where the manager has no account: refused")

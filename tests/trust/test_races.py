@@ -35,8 +35,11 @@ from storage.models import (
     Contact,
     Customer,
     Invite,
+    Invoice,
     Lead,
+    OrderStep,
     Payment,
+    Quote,
     SalesOrder,
     User,
 )
@@ -157,6 +160,66 @@ def _deal(t: Transcript) -> str:
     return "1"
 
 
+def _ticket(t: Transcript) -> str:
+    t.say("rob", "/customer add Orion Optics")
+    assert "Ticket #1 opened" in t.say("rob", "/ticket new Orion Optics P2 lens cracked")
+    return "1"
+
+
+def _resolutions(s: Session, _: str) -> int:
+    from storage.models import TicketEvent
+
+    return len(s.exec(select(TicketEvent).where(TicketEvent.after == "resolved")).all())
+
+
+def _order_id(t: Transcript) -> str:
+    with Session(t.core.engine) as s:
+        return str(s.exec(select(SalesOrder.id)).one())
+
+
+def _shipped_order(t: Transcript) -> str:
+    _won_order(t)
+    ref = _order_id(t)
+    for step in ("ship", "deliver"):
+        assert "now" in t.say("rob", f"/order {ref} {step}")
+    return ref
+
+
+def _won_for_invoices(t: Transcript) -> str:
+    _won_order(t)
+    return _order_id(t)
+
+
+def _requested_invoice(t: Transcript) -> str:
+    ref = _won_for_invoices(t)
+    out = t.say("rob", f"/invoice request {ref} title Orion Optics Ltd tax 91310000MA1FL8XQ3X")
+    m = re.search(r"Invoice #(\d+) requested", out)
+    assert m, out
+    return m.group(1)
+
+
+def _steps(step: str) -> Callable[[Session, str], int]:
+    def count(s: Session, ref: str) -> int:
+        order = s.get(SalesOrder, int(ref))
+        assert order is not None and order.fulfilment == step
+        assert (order.accepted_at is not None) == (step == "accepted")
+        return len(s.exec(select(OrderStep).where(OrderStep.order_id == int(ref), OrderStep.step == step)).all())
+    return count
+
+
+def _invoices(s: Session, ref: str) -> int:
+    order = s.get(SalesOrder, int(ref))
+    rows = s.exec(select(Invoice).where(Invoice.order_id == int(ref))).all()
+    assert order is not None and sum((i.amount for i in rows), Decimal(0)) <= order.amount
+    return len(rows)
+
+
+def _issued(s: Session, ref: str) -> int:
+    inv = s.get(Invoice, int(ref))
+    assert inv is not None and inv.status == "issued" and inv.number is not None
+    return len(s.exec(select(AuditLog).where(col(AuditLog.action) == "invoice_issue")).all())
+
+
 def _payments_total(s: Session, _: str) -> int:
     order = s.get(SalesOrder, 1)
     assert order is not None
@@ -175,6 +238,14 @@ def _joined(s: Session, code: str) -> int:
     invite = s.exec(select(Invite).where(Invite.code == code)).one()
     assert invite.used_by is not None
     return len(s.exec(select(User).where(User.name == "Newton")).all())
+
+
+def _versions(s: Session, ref: str) -> int:
+    versions = sorted(q.version for q in s.exec(select(Quote).where(Quote.deal_id == int(ref))).all())
+    assert versions == list(range(1, len(versions) + 1)), versions  # one number each, none skipped
+    latest = [q for q in s.exec(select(Quote)).all() if q.status != "cancelled"]
+    assert len(latest) == len(versions)  # without a discount each is approved at once and stays so
+    return len(versions)
 
 
 RACES: dict[str, Race] = {
@@ -198,9 +269,31 @@ RACES: dict[str, Race] = {
         lambda t: "", lambda _, n: [("rob" if i % 2 else "sue", "/lead add Acme Tom 13900139000", None)
                                     for i in range(n)],
         "Lead #", "", lambda s, _: len(s.exec(select(Lead)).all()), lambda n: 1),
+    "quote": Race(
+        _deal, lambda ref, n: [("rob" if i % 2 else "mia", f"/quote new {ref} lens {i + 1} 100", None)
+                               for i in range(n)],
+        "approved", "", _versions, lambda n: n),
     "won": Race(
         _deal, lambda ref, n: [("rob", f"/won {ref}", None)] * n,
         "Won", "already won", lambda s, _: len(s.exec(select(SalesOrder)).all()), lambda n: 1),
+    "resolve": Race(
+        _ticket, lambda ref, n: [("rob" if i % 2 else "mia", f"/ticket {ref} resolve", None) for i in range(n)],
+        "Ticket #1: resolved.", "can't become", _resolutions, lambda n: 1),
+    "ship": Race(
+        _won_for_invoices, lambda ref, n: [("rob" if i % 2 else "mia", f"/order {ref} ship SF 123456", None)
+                                           for i in range(n)],
+        "now shipped", "already past that step", _steps("shipped"), lambda n: 1),
+    "accept": Race(
+        _shipped_order, lambda ref, n: [("rob" if i % 2 else "mia", f"/order {ref} accept", None) for i in range(n)],
+        "now accepted", "already past that step", _steps("accepted"), lambda n: 1),
+    "invoice_request": Race(
+        _won_for_invoices, lambda ref, n: [("rob", f"/invoice request {ref} 60000 title Orion Optics Ltd tax "
+                                                   "91310000MA1FL8XQ3X", None)] * n,
+        "requested for order", "not yet invoiced", _invoices, lambda n: 1),
+    "invoice_issue": Race(
+        _requested_invoice,
+        lambda ref, n: [("fin" if i % 2 else "ada", f"/invoice issue {ref} N{i:04d}", None) for i in range(n)],
+        "issued: No.", "already decided", _issued, lambda n: 1),
 }
 
 

@@ -23,12 +23,17 @@ from storage.models import (
     Deal,
     FollowUp,
     Installment,
+    Invoice,
+    InvoiceTitle,
     Lead,
+    OrderStep,
     Payment,
     Quote,
     QuoteLine,
     SalesOrder,
     StageChange,
+    Ticket,
+    TicketEvent,
     User,
 )
 from tests.trust.chat import add_user
@@ -45,7 +50,7 @@ TEAM = {"ada": "east", "fin": None, "mia": "east", "rob": "east", "sue": "east",
 # How record sets are owned: (owner, shared with, has an order)
 ARRANGEMENTS = (("rob", None, True), ("sue", None, True), ("val", None, True), ("val", "rob", True),
                 ("mia", None, True), ("wes", None, False))
-MARKER = re.compile(r"Z([cpdewaflq])(\d{4})|1380(\d{4})\d{3}|13[67]0(\d{4})\d{3}|z[pl](\d{4})@ex\.com")
+MARKER = re.compile(r"Z([cpdewaflqti])(\d{4})|1380(\d{4})\d{3}|13[67]0(\d{4})\d{3}|z[pl](\d{4})@ex\.com")
 
 
 @dataclass
@@ -132,11 +137,21 @@ class World:
                 o = SalesOrder(deal_id=w_.id or 0, customer_id=cid, owner_id=uid, amount=Decimal(5000), created_at=now)
                 s.add(o)
                 s.flush()
-                rs.ids |= {"won": w_.id or 0, "order": o.id or 0}
+                inv = Invoice(order_id=o.id or 0, customer_id=cid, amount=Decimal(1000), title=f"Zi{n:04d} Ltd",
+                              tax_no="91310000MA1FL8XQ3X", requested_by=uid, requested_at=now)
+                s.add(inv)
+                s.flush()
+                rs.ids |= {"won": w_.id or 0, "order": o.id or 0, "invoice": inv.id or 0}
             if shared:
                 s.add(CustomerShare(customer_id=cid, user_id=self.users[shared]))
             s.flush()
-            rs.ids |= {"followup": f.id or 0, "approval": ap.id or 0}
+            tk = Ticket(team_id=me.team_id, customer_id=cid, problem=f"Zt{n:04d} broken", priority="P2",
+                        assignee_id=uid, created_by=uid, created_at=now, updated_at=now, respond_by=now + timedelta(hours=8),
+                        resolve_by=now + timedelta(days=3), respond_warn_at=now + timedelta(hours=6),
+                        resolve_warn_at=now + timedelta(days=2))
+            s.add(tk)
+            s.flush()
+            rs.ids |= {"followup": f.id or 0, "approval": ap.id or 0, "ticket": tk.id or 0}
             for entity, eid, after in (("customer", cid, {"name": name}), ("deal", d.id, {"title": d.title})):
                 audit.record(s, by=uid, action="create", entity=entity, entity_id=eid, now=now, after=after)
             s.commit()
@@ -153,7 +168,8 @@ class World:
             quotes = s.exec(select(Quote).where(col(Quote.deal_id).in_(dids)).order_by(col(Quote.id))).all()
             orders = s.exec(select(SalesOrder).where(SalesOrder.customer_id == cid).order_by(col(SalesOrder.id))).all()
             oids = [o.id for o in orders]
-            rows += [s.get(Customer, cid), s.get(Lead, rs.ids["lead"]), *deals, *quotes, *orders]
+            tickets = s.exec(select(Ticket).where(Ticket.customer_id == cid).order_by(col(Ticket.id))).all()
+            rows += [s.get(Customer, cid), s.get(Lead, rs.ids["lead"]), *deals, *quotes, *orders, *tickets]
             for model, where in ((Contact, col(Contact.customer_id) == cid),
                                  (Activity, col(Activity.customer_id) == cid),
                                  (FollowUp, col(FollowUp.customer_id) == cid),
@@ -161,7 +177,11 @@ class World:
                                  (StageChange, col(StageChange.deal_id).in_(dids)),
                                  (Approval, col(Approval.quote_id).in_([q.id for q in quotes])),
                                  (Installment, col(Installment.order_id).in_(oids)),
-                                 (Payment, col(Payment.order_id).in_(oids))):
+                                 (Invoice, col(Invoice.order_id).in_(oids)),
+                                 (OrderStep, col(OrderStep.order_id).in_(oids)),
+                                 (InvoiceTitle, col(InvoiceTitle.customer_id) == cid),
+                                 (Payment, col(Payment.order_id).in_(oids)),
+                                 (TicketEvent, col(TicketEvent.ticket_id).in_([t.id for t in tickets]))):
                 rows += list(s.exec(select(model).where(where)).all())
             text = repr([r.model_dump() if r is not None else None for r in rows])  # type: ignore[union-attr]
         return hashlib.sha256(text.encode()).hexdigest()
@@ -184,14 +204,18 @@ def sees(actor: str, rs: RecordSet, kind: str) -> bool:
     own = rs.owner == actor or rs.shared == actor
     team = rs.team is not None and rs.team == TEAM[actor]
     customer = (role == "finance" and rs.has_order) or own or (role == "manager" and team)
-    if kind in ("customer", "contact", "activity", "followup"):
+    if kind in ("customer", "contact"):
         return customer
+    if kind in ("activity", "followup"):  # finance sees orders and money, not the sellers' notes
+        return customer and role != "finance"
     if kind in ("deal", "quote", "won"):
         return role != "finance" and (customer or (role == "manager" and team))
-    if kind == "order":
+    if kind in ("order", "invoice"):
         return role == "finance" or customer or (role == "manager" and team)
     if kind == "lead":
         return rs.owner == actor or (role == "manager" and team)
+    if kind == "ticket":  # a service ticket: its customer's people, and the team's manager; not finance
+        return role != "finance" and (own or (role == "manager" and team))
     raise ValueError(kind)
 
 
@@ -225,6 +249,10 @@ def may(actor: str, rs: RecordSet, action: str) -> bool:
         return rs.has_order and sees(actor, rs, "order")
     if action == "paid":
         return rs.has_order and role in ("finance", "admin")
+    if action in ("ship", "invoice_request"):  # fulfilment and invoices are asked for by those who sell
+        return rs.has_order and _seller(actor) and sees(actor, rs, "order")
+    if action in ("invoice_issue", "invoice_reject"):  # finance issues, for every team
+        return rs.has_order and role in ("finance", "admin")
     if action in ("undo", "edit", "done", "snooze"):
         return actor == rs.owner
     if action in ("qualify", "disqualify"):
@@ -233,13 +261,19 @@ def may(actor: str, rs: RecordSet, action: str) -> bool:
         return role in ("manager", "admin") and sees(actor, rs, "lead")
     if action in ("erase", "basis"):
         return role == "admin"
+    if action == "ticket_new":
+        return _seller(actor) and sees(actor, rs, "customer")
+    if action in ("ticket_start", "ticket_comment", "ticket_resolve"):
+        return _seller(actor) and sees(actor, rs, "ticket")
+    if action == "ticket_assign":
+        return role in ("manager", "admin") and sees(actor, rs, "ticket")
     raise ValueError(action)
 
 
 def markers(text: str) -> set[tuple[int, str]]:
     """The (set number, record kind) of every marker in a text."""
     kinds = {"c": "customer", "p": "contact", "d": "deal", "e": "quote", "w": "won", "a": "activity",
-             "f": "followup", "l": "lead", "q": "quote"}
+             "f": "followup", "l": "lead", "q": "quote", "t": "ticket", "i": "invoice"}
     out = set()
     for m in MARKER.finditer(text):
         if m.group(1):

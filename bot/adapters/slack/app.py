@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import parse, surfaces, views
 from bot.adapters.slack.adapter import Slack
-from bot.adapters.slack.parse import ParseError
+from bot.adapters.slack.parse import Parsed, ParseError
 from bot.config import Config
 from bot.delivery import AsyncSender
 from handlers.core import Core
@@ -51,6 +51,15 @@ def make_app(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
                     ignoring_self_events_enabled=True)
 
 
+EDIT_LINE = re.compile(r"^(?:deal|customer|contact)\s+(?:edit|修改|编辑|改)\s+\S", re.I)
+
+
+async def _edits(slack: Slack, p: Parsed) -> None:
+    """A submitted edit modal: its edit lines, one turn each, in order."""
+    for work in await surfaces.submitted_edits(slack, p):
+        await slack.turn(work)
+
+
 def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
     """Wire every listener: one small listener per kind, `await ack()` first, the work after."""
     slack = Slack(app, core, **options)
@@ -68,6 +77,12 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             slack.spawn(surfaces.open_visit(slack, p, kind=line))
         elif line in ("quote", "quote new"):
             slack.spawn(surfaces.open_quote(slack, p))
+        elif line in ("ticket", "ticket new"):
+            slack.spawn(surfaces.open_ticket(slack, p))
+        elif EDIT_LINE.match(line):
+            slack.spawn(surfaces.open_edit(slack, p))
+        elif line in ("invoice", "invoice request"):
+            slack.spawn(surfaces.open_invoice(slack, p))
         else:
             slack.spawn(slack.turn(p))
 
@@ -97,7 +112,23 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
         except ParseError as err:
             log.warning("refused click: %s", err)
 
-    @app.view(re.compile(f"^({views.VISIT}|{views.QUOTE})$"))
+    @app.action(views.OPEN_TICKET)
+    async def on_open_ticket(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            slack.spawn(surfaces.open_ticket(slack, parse.action(body)))
+        except ParseError as err:
+            log.warning("refused click: %s", err)
+
+    @app.action(views.OPEN_INVOICE)
+    async def on_open_invoice(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            slack.spawn(surfaces.open_invoice(slack, parse.action(body)))
+        except ParseError as err:
+            log.warning("refused click: %s", err)
+
+    @app.view(re.compile(f"^({'|'.join([views.VISIT, views.QUOTE, views.TICKET, views.INVOICE, *views.EDITS.values()])})$"))
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.submission(body)
@@ -110,6 +141,9 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
+        if p.extra["callback_id"] in views.EDITS.values():
+            slack.spawn(_edits(slack, p))
+            return
         work = surfaces.submitted(p)
         if work is not None:
             slack.spawn(slack.turn(work))
@@ -124,7 +158,7 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             return
         slack.spawn(surfaces.open_visit(slack, p, text=str(p.extra["text"])))
 
-    @app.options(re.compile(f"^({views.CUSTOMER_PICKER}|{views.DEAL_PICKER})$"))
+    @app.options(re.compile(f"^({views.CUSTOMER_PICKER}|{views.DEAL_PICKER}|{views.ORDER_PICKER})$"))
     async def on_options(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.suggestion(body)
@@ -156,12 +190,45 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
 
 
 STORED_EVENTS = ("message", "app_mention", "app_home_opened")  # what bot/web.py keeps in the durable inbox
+# A slash command that only opens a modal is not stored: it changes nothing, and its trigger_id lasts 3 seconds,
+# so a try after a crash could not open the modal anyway (the person types it again).
+MODAL_LINES = ("visit", "call", "note", "quote", "quote new")
+FORM_CALLBACKS = (views.VISIT, views.QUOTE)
 
 
 def stored_keys(body: dict[str, Any]) -> tuple[str, str] | None:
-    """An Events API body's event id and chat (the inbox's keys), when it is an event we keep; else None."""
+    """A checked body's idempotency key and chat (the inbox's keys) when bot/web.py stores it before the ack:
+    message, mention and App Home events, slash commands (but those opening a modal), `crm.*` button clicks and
+    the visit and quote modals' submissions; None for the rest (Bolt answers those in memory)."""
+    kind = body.get("type")
+    try:
+        if kind == "event_callback":
+            return _event_keys(body)
+        if kind is None and "command" in body:
+            p = parse.slash(body, ())
+            return None if str(p.extra["line"]).lower() in MODAL_LINES else _keys(p)
+        if kind == "block_actions":
+            p = parse.action(body)
+            return _keys(p) if str(p.extra["action_id"]).startswith("crm.") else None
+        if kind == "view_submission":
+            p = parse.submission(body)
+            if p.extra["callback_id"] not in FORM_CALLBACKS:
+                return None
+            return f"view:{p.extra['view_id']}", f"{p.team}:{p.user}"
+    except ParseError:
+        return None
+    return None
+
+
+def _keys(p: parse.Parsed) -> tuple[str, str] | None:
+    if p.incoming is None or not p.incoming.event_id:
+        return None
+    return p.incoming.event_id, f"{p.team}:{p.channel or p.user}"
+
+
+def _event_keys(body: dict[str, Any]) -> tuple[str, str] | None:
     ev = body.get("event")
-    if body.get("type") != "event_callback" or not isinstance(ev, dict) or ev.get("type") not in STORED_EVENTS:
+    if not isinstance(ev, dict) or ev.get("type") not in STORED_EVENTS:
         return None
     event_id = body.get("event_id")
     if not isinstance(event_id, str) or not event_id:
@@ -170,25 +237,46 @@ def stored_keys(body: dict[str, Any]) -> tuple[str, str] | None:
     return event_id, f"{body.get('team_id')}:{where}"
 
 
+async def submission_errors(slack: Slack, body: dict[str, Any]) -> dict[str, str]:
+    """What a modal submission lacks (answered within the ack, so the modal stays open); {} when it may go."""
+    return await surfaces.check_modal(slack, parse.submission(body))
+
+
 async def handle_stored(slack: Slack, payload: str) -> None:
-    """One event from the durable inbox, handled to its end (bot.inbox.Later when the database went away)."""
+    """One stored body (an event, a slash command, a click, a submission), handled to its end
+    (bot.inbox.Later when the database went away)."""
     from bot.inbox import Later
     from handlers.core import Unavailable
 
     body = json.loads(payload)
-    bots = [a.get("user_id") for a in body.get("authorizations") or () if isinstance(a, dict) and a.get("is_bot")]
     try:
-        p = parse.event(body, slack.commands(), bot_user=bots[0] if bots else None)
+        p = _stored_parse(slack, body)
     except ParseError as err:
-        log.warning("refused event: %s", err)
+        log.warning("refused stored payload: %s", err)
         return
     try:
-        if p.kind in ("message", "mention"):
-            await slack.turn(p, stored=True)
-        elif p.kind == "home":
+        if p is None:
+            return
+        if p.kind == "home":
             await surfaces.publish_home(slack, p.team, p.user)
+        elif p.kind in ("message", "mention", "command", "action", "view"):
+            await slack.turn(p, stored=True)
     except Unavailable as exc:
         raise Later() from exc
+
+
+def _stored_parse(slack: Slack, body: dict[str, Any]) -> parse.Parsed | None:
+    kind = body.get("type")
+    if kind == "event_callback":
+        bots = [a.get("user_id") for a in body.get("authorizations") or () if isinstance(a, dict) and a.get("is_bot")]
+        return parse.event(body, slack.commands(), bot_user=bots[0] if bots else None)
+    if kind is None and "command" in body:
+        return parse.slash(body, slack.commands())
+    if kind == "block_actions":
+        return parse.action(body)
+    if kind == "view_submission":
+        return surfaces.submitted(parse.submission(body))
+    return None
 
 
 def _event(slack: Slack, body: dict[str, Any], context: Any) -> None:

@@ -1,4 +1,5 @@
-"""What Slack shows besides messages: the visit and quote modals, the pickers' options, the App Home."""
+"""What Slack shows besides messages: the visit, quote, ticket, invoice and edit modals, the pickers' options, the App
+Home."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.adapters.slack import parse, views
 from bot.adapters.slack.parse import Parsed
-from handlers import forms
+from handlers import edit_forms, forms
 from handlers.home import home_sections
 from handlers.i18n import languages
 from handlers.types import Incoming
@@ -32,6 +33,36 @@ async def open_quote(slack: Slack, p: Parsed) -> None:
     lang = await language(slack, p.team, p.user)
     await slack.client.views_open(trigger_id=p.trigger_id or "",
                                   view=views.quote_modal(lang, meta={"channel": p.channel or ""}))
+
+
+async def open_ticket(slack: Slack, p: Parsed) -> None:
+    """The new-ticket modal."""
+    if await _not_served(slack, p, "/ticket new"):
+        return
+    lang = await language(slack, p.team, p.user)
+    await slack.client.views_open(trigger_id=p.trigger_id or "",
+                                  view=views.ticket_modal(lang, meta={"channel": p.channel or ""}))
+
+
+async def open_edit(slack: Slack, p: Parsed) -> None:
+    """The edit modal of the one record an edit line names (`/crm deal edit 12`); anything else (no record, several,
+    a field already given) is the core's to answer as typed."""
+    line = str(p.extra.get("line", ""))
+    form = await slack.db(edit_forms.edit_form, slack.core, "slack", p.team, p.user, line, quick=True)
+    if form is None:
+        await slack.turn(p)
+        return
+    await slack.client.views_open(trigger_id=p.trigger_id or "",
+                                  view=views.edit_modal(form, meta={"channel": p.channel or ""}))
+
+
+async def open_invoice(slack: Slack, p: Parsed) -> None:
+    """The invoice request modal."""
+    if await _not_served(slack, p, "/invoice request"):
+        return
+    lang = await language(slack, p.team, p.user)
+    await slack.client.views_open(trigger_id=p.trigger_id or "",
+                                  view=views.invoice_modal(lang, meta={"channel": p.channel or ""}))
 
 
 async def _not_served(slack: Slack, p: Parsed, line: str) -> bool:
@@ -74,7 +105,9 @@ async def check_modal(slack: Slack, p: Parsed) -> dict[str, str]:
     lang = p.extra["meta"].get("lang")
     if lang not in languages():
         lang = await language(slack, p.team, p.user)
-    errors = forms.check(*form, lang)
+    name, fields = form
+    errors = edit_forms.check(name, fields, lang, slack.core.settings.phone_region) if name in edit_forms.FIELDS \
+        else forms.check(name, fields, lang)
     return {block: text[:150] for block, text in errors.items()}  # Slack shows an input's error in one line
 
 
@@ -87,9 +120,24 @@ def submitted(p: Parsed) -> Parsed | None:
     return None if inc is None else replace(p, incoming=inc, channel=None)
 
 
+async def submitted_edits(slack: Slack, p: Parsed) -> list[Parsed]:
+    """A checked edit modal's submission as its edit lines (one per changed field), answered in the user's DM."""
+    form = _form(p)
+    record = p.extra["meta"].get("id")
+    if form is None or form[0] not in edit_forms.FIELDS or not isinstance(record, int):
+        return []
+    lines = await slack.db(edit_forms.submitted_lines, slack.core, "slack", p.team, p.user, form[0], record,
+                           form[1])
+    channel = str(p.extra["meta"].get("channel") or "")
+    return [replace(p, channel=None, incoming=Incoming(chat=parse.chat_ref(p.team, channel), user=p.user, text=line,
+                                                       event_id=f"view:{p.extra['view_id']}:{i}", private=True))
+            for i, line in enumerate(lines)]
+
+
 async def publish_home(slack: Slack, team: str, user: str) -> None:
     """The App Home: the sections handlers/home.py gives this person, and buttons for the forms they may open."""
     home = await slack.db(home_sections, slack.core, "slack", team, user)
     view = views.home_view(home.lang, home.sections, can_log=forms.VISIT in home.forms,
-                           can_quote=forms.QUOTE in home.forms)
+                           can_quote=forms.QUOTE in home.forms, can_ticket=forms.TICKET in home.forms,
+                           can_invoice=forms.INVOICE in home.forms)
     await slack.client.views_publish(user_id=user, view=view)

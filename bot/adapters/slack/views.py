@@ -1,4 +1,5 @@
-"""Modals (log a visit, build a quote) and the App Home, as Block Kit views."""
+"""Modals (log a visit, build a quote, open a ticket, request an invoice, edit a record) and the App Home, as Block
+Kit views."""
 
 from __future__ import annotations
 
@@ -6,22 +7,35 @@ import json
 from typing import Any
 
 from bot.adapters.slack.render import MAX_VIEW_BLOCKS, to_blocks
-from handlers import forms
-from handlers.i18n import tr
+from handlers import edit_forms, forms
+from handlers.i18n import N_, tr
 from handlers.types import Reply
 
 VISIT = "visit_modal"
 QUOTE = "quote_modal"
+TICKET = "ticket_modal"
+INVOICE = "invoice_modal"
 OPEN_VISIT = "open.visit"
 OPEN_QUOTE = "open.quote"
+OPEN_TICKET = "open.ticket"
+OPEN_INVOICE = "open.invoice"
 CUSTOMER_PICKER = forms.CUSTOMERS
 DEAL_PICKER = forms.DEALS
+ORDER_PICKER = forms.ORDERS
 MAX_INPUT = 3000
-# Each modal's form (handlers/forms.py) and its fields as (block_id = the form's field, action_id).
-FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE}
+EDITS = {edit_forms.DEAL: "edit_deal_modal", edit_forms.CUSTOMER: "edit_customer_modal",
+         edit_forms.CONTACT: "edit_contact_modal"}
+# Each modal's form (handlers/forms.py, handlers/edit_forms.py) and its fields as (block_id = the form's field,
+# action_id).
+FORMS = {VISIT: forms.VISIT, QUOTE: forms.QUOTE, TICKET: forms.TICKET, INVOICE: forms.INVOICE,
+         **{cb: form for form, cb in EDITS.items()}}
 FIELDS = {
     VISIT: (("customer", CUSTOMER_PICKER), ("kind", "kind"), ("text", "text"), ("followup", "date")),
     QUOTE: (("deal", DEAL_PICKER), ("lines", "lines"), ("discount", "discount")),
+    TICKET: (("customer", CUSTOMER_PICKER), ("priority", "priority"), ("problem", "problem")),
+    INVOICE: (("order", ORDER_PICKER), ("installment", "installment"), ("amount", "amount"), ("title", "title"),
+              ("tax", "tax")),
+    **{cb: tuple((name, name) for name in edit_forms.FIELDS[form]) for form, cb in EDITS.items()},
 }
 
 
@@ -103,8 +117,86 @@ def quote_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, A
     }
 
 
-def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bool, can_quote: bool
-              ) -> dict[str, Any]:
+def ticket_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Open a service ticket: customer picker, priority, the problem."""
+    labels = {"P1": _t(lang, "P1 urgent"), "P2": _t(lang, "P2 high"), "P3": _t(lang, "P3 normal")}
+    priorities = [option(label, value) for value, label in labels.items()]
+    return {
+        "type": "modal", "callback_id": TICKET, "private_metadata": _meta(lang, meta),
+        "title": _plain(_t(lang, "New ticket")),
+        "submit": _plain(_t(lang, "Open ticket")), "close": _plain(_t(lang, "Cancel")),
+        "blocks": [
+            _input("customer", _t(lang, "Customer"),
+                   {"type": "external_select", "action_id": CUSTOMER_PICKER, "min_query_length": 1,
+                    "placeholder": _plain(_t(lang, "Type a customer's name"))}),
+            _input("priority", _t(lang, "Priority"),
+                   {"type": "static_select", "action_id": "priority", "options": priorities,
+                    "initial_option": priorities[2]},
+                   hint=_t(lang, "First response: P1 2 working hours, P2 8, P3 one working day.")),
+            _input("problem", _t(lang, "Problem"),
+                   {"type": "plain_text_input", "action_id": "problem", "multiline": True, "max_length": MAX_INPUT,
+                    "placeholder": _plain(_t(lang, "What is wrong, since when, who reported it"))}),
+        ],
+    }
+
+
+def invoice_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Ask finance for an invoice: order picker, installment or amount, the buyer's title and tax number."""
+
+    def text(action: str, placeholder: str) -> dict[str, Any]:
+        return {"type": "plain_text_input", "action_id": action, "max_length": 200,
+                "placeholder": _plain(_t(lang, placeholder))}
+
+    return {
+        "type": "modal", "callback_id": INVOICE, "private_metadata": _meta(lang, meta),
+        "title": _plain(_t(lang, "Request an invoice")),
+        "submit": _plain(_t(lang, "Submit")), "close": _plain(_t(lang, "Cancel")),
+        "blocks": [
+            _input("order", _t(lang, "Order"),
+                   {"type": "external_select", "action_id": ORDER_PICKER, "min_query_length": 0,
+                    "placeholder": _plain(_t(lang, "Order number or customer"))}),
+            _input("installment", _t(lang, "Installment"), text("installment", N_("E.g. 2")), optional=True,
+                   hint=_t(lang, "Empty: all that is not invoiced yet.")),
+            _input("amount", _t(lang, "Amount"), text("amount", N_("E.g. 30000")), optional=True),
+            _input("title", _t(lang, "Buyer's title"), text("title", N_("The company's full name")), optional=True,
+                   hint=_t(lang, "Empty: the customer's last one.")),
+            _input("tax", _t(lang, "Tax number"), text("tax", N_("E.g. 91310000MA1FL8XQ3X")), optional=True),
+        ],
+    }
+
+
+def edit_modal(form: edit_forms.EditForm, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Correct a deal, a customer or a contact: its fields as they are now, changed in place."""
+    blocks = []
+    for f in form.fields:
+        el: dict[str, Any]
+        if f.kind == "date":
+            el = {"type": "datepicker", "action_id": f.name}
+            if f.value:
+                el["initial_date"] = f.value
+        elif f.kind == "choice":
+            opts = [option(label, value) for value, label in f.choices]
+            el = {"type": "static_select", "action_id": f.name, "options": opts}
+            chosen = next((o for o in opts if o["value"] == f.value), None)
+            if chosen is not None:
+                el["initial_option"] = chosen
+        else:
+            el = {"type": "plain_text_input", "action_id": f.name, "multiline": f.kind == "long",
+                  "max_length": MAX_INPUT}
+            if f.value:
+                el["initial_value"] = f.value[:MAX_INPUT]
+        blocks.append(_input(f.name, f.label, el, optional=f.optional))
+    meta = {**(meta or {}), "id": form.record}
+    return {
+        "type": "modal", "callback_id": EDITS[form.form], "private_metadata": _meta(form.lang, meta),
+        "title": _plain(form.title[:24]),
+        "submit": _plain(_t(form.lang, "Save")), "close": _plain(_t(form.lang, "Cancel")),
+        "blocks": blocks,
+    }
+
+
+def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bool, can_quote: bool,
+              can_ticket: bool = False, can_invoice: bool = False) -> dict[str, Any]:
     """The App Home: each section's replies with their buttons, and buttons to open the modals."""
     buttons: list[dict[str, Any]] = []
     if can_log:
@@ -113,6 +205,12 @@ def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bo
     if can_quote:
         buttons.append({"type": "button", "action_id": OPEN_QUOTE, "text": _plain(_t(lang, "New quote")),
                         "value": "quote"})
+    if can_ticket:
+        buttons.append({"type": "button", "action_id": OPEN_TICKET, "text": _plain(_t(lang, "New ticket")),
+                        "value": "ticket"})
+    if can_invoice:
+        buttons.append({"type": "button", "action_id": OPEN_INVOICE, "text": _plain(_t(lang, "Request an invoice")),
+                        "value": "invoice"})
     blocks: list[dict[str, Any]] = [{"type": "actions", "block_id": "home.open", "elements": buttons}] if buttons else []
     for n, (title, replies) in enumerate(sections):
         if len(blocks) >= MAX_VIEW_BLOCKS - 4:

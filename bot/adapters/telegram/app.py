@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hmac
 import json
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,7 @@ class TelegramBot:
         self.menus_task: asyncio.Task[int] | None = None
         self.inbox: Inbox | None = None  # bot/web.py's durable inbox, when the webhook is served
         self._later: set[int] = set()  # stored updates the database went away from: handled again later
+        self._polling: asyncio.Task[None] | None = None  # getUpdates, storing each update before confirming it
 
     @property
     def core(self) -> Core:
@@ -227,13 +229,46 @@ class TelegramBot:
         return done
 
     async def start_polling(self, *, poll_timeout: float = 10.0) -> None:
-        """Start long polling (getUpdates; any webhook is removed first)."""
+        """Start long polling (getUpdates; any webhook is removed first). Each update fetched is stored in the
+        durable inbox, committed, before the next getUpdates confirms it to Telegram (its offset), and the inbox's
+        pump handles it: a process that dies loses none of the updates Telegram stopped keeping for it."""
         await self.application.initialize()
         await self.application.start()
         self.menus_task = asyncio.create_task(self.set_menus())  # in the background: paced like every call
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(timeout=timedelta(seconds=poll_timeout))
+        if self.inbox is None:
+            from bot.inbox import Inbox
+
+            self.inbox = Inbox(self.core.engine)
+            self.inbox.register("telegram", self.handle_stored)
+        self.inbox.start()
+        await self.application.bot.delete_webhook()
+        self._polling = asyncio.create_task(self._poll(poll_timeout))
         _RUNNING[self._token] = self
+
+    async def _poll(self, timeout: float) -> None:
+        """getUpdates in a loop; the offset moves past an update only once it is stored."""
+        assert self.inbox is not None
+        offset: int | None = None
+        pause = 1.0
+        while True:
+            try:
+                updates = await self.application.bot.get_updates(offset=offset, timeout=timeout)
+                for update in updates:
+                    chat = update.effective_chat
+                    key = f"chat:{chat.id}" if chat is not None else f"update:{update.update_id}"
+                    await self.inbox.put("telegram", str(update.update_id), key, _as_json(update))
+                    offset = update.update_id + 1
+                pause = 1.0
+            except asyncio.CancelledError:
+                raise
+            except (OperationalError, InterfaceError, TimeoutError) as exc:  # not stored: not confirmed either
+                log.warning("polled updates not stored: database unavailable", extra={"error": type(exc).__name__})
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+            except tg.TelegramError as exc:  # a network fault, a conflict with another poller: Telegram keeps them
+                log.warning("getUpdates failed: %s", type(exc).__name__)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
 
     async def start_embedded(self, *, secret: str, url: str) -> None:
         """Start the Application for a webhook served by another web server (bot/web.py), and register it."""
@@ -279,6 +314,11 @@ class TelegramBot:
 
     async def stop(self) -> None:
         """Stop polling and the inbox's pump, then the Application (a webhook stays registered)."""
+        if self._polling is not None:
+            self._polling.cancel()  # what it fetched and did not store yet is not confirmed: Telegram keeps it
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
         if self.inbox is not None:
             await self.inbox.stop()
         if _RUNNING.get(self._token) is self:
@@ -291,6 +331,11 @@ class TelegramBot:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+
+
+def _as_json(update: Update) -> str:
+    """An update as Telegram sent it, for the inbox (a date the library keeps as a datetime back to its stamp)."""
+    return json.dumps(update.to_dict(), default=lambda v: int(v.timestamp()) if isinstance(v, datetime) else str(v))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], bot: TelegramBot) -> None:

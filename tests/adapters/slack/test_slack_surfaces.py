@@ -18,7 +18,7 @@ from handlers.core import Core
 from handlers.outbox import reply_to_json
 from handlers.types import Attachment, ChatRef, Reply
 from sales.demo import load_demo
-from storage.models import Activity, Approval, Customer, FollowUp, Outbox, Quote
+from storage.models import Activity, Approval, Customer, FollowUp, Invoice, Outbox, Quote
 from tests.conftest import FakeClock
 from tests.standins.slack import DEALS, DEMO_USERS, GENERAL, TEAM, Running, bind_demo, dm_of, running
 
@@ -97,6 +97,43 @@ async def test_visit_and_quote_modals_with_pickers_and_validation(engine: Engine
         fu = s.exec(select(FollowUp).where(FollowUp.activity_id == act.id)).one()
         assert fu.due_at.astimezone(core_tz()).date().isoformat() == "2026-11-27"
         assert s.exec(select(Quote).where(Quote.total == 90250)).one().discount == 5
+
+
+async def test_the_invoice_modal_asks_finance_for_an_invoice(engine: Engine, clock: FakeClock) -> None:
+    core = await _setup(engine, clock)
+    async with running(core) as r:
+        side, api = r.side, r.api
+        await r.ok(await side.slash(ALICE, "customer add 华东精密机械有限公司"))
+        await r.ok(await side.slash(ALICE, "deal new 华东精密 设备 100000"))
+        deal = (await _suggest(r, ALICE, views.DEAL_PICKER, "华东精密"))[0]["value"]
+        await r.ok(await side.slash(ALICE, f"won {deal}"))
+        await r.ok(await side.event({"type": "app_home_opened", "user": ALICE, "channel": dm_of(ALICE),
+                                     "tab": "home", "event_ts": f"{time.time():.6f}"}))
+        await r.ok(await side.deliver(side.home_click_body(ALICE, "申请发票"), FORM))  # the Home's button
+        assert api.opened[-1]["callback_id"] == views.INVOICE
+        await r.ok(await side.slash(ALICE, "invoice"))
+        modal = api.opened[-1]
+        assert modal["callback_id"] == views.INVOICE and modal["title"]["text"] == "申请发票"
+        orders = await _suggest(r, ALICE, views.ORDER_PICKER, "华东精密")
+        assert len(orders) == 1 and "¥100,000" in orders[0]["text"]["text"]
+        assert await _suggest(r, BOB, views.ORDER_PICKER, orders[0]["value"]) == orders  # her manager
+        assert await _suggest(r, DEMO_USERS["dave"], views.ORDER_PICKER, orders[0]["value"]) == []
+
+        def field(name: str, value: str) -> dict[str, Any]:
+            return {name: {name: {"type": "plain_text_input", "value": value}}}
+
+        bad = await side.submit(ALICE, modal, {**field("installment", "二"), **field("amount", "lots"),
+                                               **field("tax", "12")})
+        errors = json.loads(bad.body)["errors"]
+        assert set(errors) == {"order", "installment", "amount", "tax"} and errors["order"] == "请选择订单。"
+        await r.ok(await side.submit(ALICE, modal, {
+            "order": {views.ORDER_PICKER: _selected(orders[0]["value"])}, **field("amount", "3万"),
+            **field("title", "华东精密机械有限公司"), **field("tax", "91310000MA1FL8XQ3X")}))
+        said = api.last(dm_of(ALICE)).plain()
+        assert "申请发票 #" in said and "¥30,000" in said and "抬头 华东精密机械有限公司" in said, said
+    with Session(engine) as s:
+        inv = s.exec(select(Invoice)).one()
+        assert (inv.amount, inv.tax_no, inv.status) == (30000, "91310000MA1FL8XQ3X", "requested")
 
 
 def core_tz() -> Any:
@@ -388,3 +425,32 @@ async def test_a_stored_button_works_only_for_the_person_it_was_shown_to(engine:
         assert leads() == before
         await r.ok(await side.click(bob, prompt, label))
         assert leads() == before + 1
+
+
+async def test_the_ticket_modal_opens_a_ticket_with_its_priority(engine: Engine, clock: FakeClock) -> None:
+    from storage.models import Ticket
+
+    core = await _setup(engine, clock)
+    async with running(core) as r:
+        side, api = r.side, r.api
+        await r.ok(await side.slash(ALICE, "customer add 华东精密机械有限公司 grade A"))
+        await r.ok(await side.slash(ALICE, "ticket new"))
+        modal = api.opened[-1]
+        assert modal["callback_id"] == views.TICKET and modal["title"]["text"] == "新建工单"
+        cid = (await _suggest(r, ALICE, views.CUSTOMER_PICKER, "华东精密"))[0]["value"]
+        bad = await side.submit(ALICE, modal, {
+            "customer": {views.CUSTOMER_PICKER: _selected(cid)},
+            "priority": {"priority": {"type": "static_select", "selected_option": {"value": "P1"}}},
+            "problem": {"problem": {"type": "plain_text_input", "value": "  "}}})
+        assert json.loads(bad.body) == {"response_action": "errors", "errors": {"problem": "是什么问题？"}}
+        await r.ok(await side.submit(ALICE, modal, {
+            "customer": {views.CUSTOMER_PICKER: _selected(cid)},
+            "priority": {"priority": {"type": "static_select", "selected_option": {"value": "P1"}}},
+            "problem": {"problem": {"type": "plain_text_input", "value": "主轴异响\n昨天开始"}}}))
+        said = api.last(dm_of(ALICE)).plain()
+        assert "已为华东精密机械有限公司新建工单 #1（P1）" in said
+        await r.ok(await side.slash(ALICE, "ticket 1 start"))
+        assert "工单 #1：处理中。" in api.last(dm_of(ALICE)).plain()
+    with Session(engine) as s:
+        t = s.exec(select(Ticket)).one()
+        assert (t.priority, t.problem, t.status) == ("P1", "主轴异响 昨天开始", "in_progress")
