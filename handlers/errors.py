@@ -106,7 +106,7 @@ MESSAGES: dict[str, str] = {
     "no_installment": N_("Order #{order} has no installment {n}: see its plan with /order {order}."),
     "installment_invoiced": N_("Installment {n} already has invoice #{invoice}."),
     "nothing_to_invoice": N_("Nothing of order #{order} is left to invoice."),
-    "over_invoiced": N_("That is more than the {left} {currency} not yet invoiced."),
+    "over_invoiced": N_("That is more than the {left} not yet invoiced."),
     "finance_invoices": N_("Only finance or an admin can issue or reject invoices."),
     "invoice_decided": N_("Invoice #{invoice} was already decided."),
     "invoice_needs_number": N_("Give the invoice number, e.g.: /invoice issue 3 04521234"),

@@ -103,9 +103,12 @@ def deliver(session: Session, *, order: SalesOrder, by: User, now: datetime) -> 
 def accept(session: Session, *, order: SalesOrder, by: User, now: datetime) -> OrderStep:
     """The customer accepted the order (验收): the one place acceptance happens; `SalesOrder.accepted_at` is set
     here, and what follows an acceptance (a survey, a 回访, reorder intervals) starts from it."""
+    from sales import care  # care plans read the reminders, which read this module
+
     row = _record(session, order=order, step="accepted", by=by, now=now)
     order.accepted_at = now
     session.add(order)
+    care.after_acceptance(session, order, now)
     return row
 
 

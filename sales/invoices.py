@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from sales import audit
 from sales.access import SELLERS, can_see_order, invoice_scope
-from sales.errors import RuleError
+from sales.errors import Amount, RuleError
 from storage import locks
 from storage.models import Installment, Invoice, InvoiceTitle, SalesOrder, User
 from storage.types import cents
@@ -99,7 +99,7 @@ def request(
         raise RuleError("nothing_to_invoice", order=order.id)
     left = totals(session, order).not_invoiced
     if amount > left:
-        raise RuleError("over_invoiced", left=str(left), currency=order.currency)
+        raise RuleError("over_invoiced", left=Amount(left, order.currency))
     row = Invoice(order_id=order.id or 0, installment_id=inst.id if inst else None, customer_id=order.customer_id,
                   amount=cents(amount), currency=order.currency, title=title, tax_no=tax,
                   requested_by=by.id or 0, requested_at=now)

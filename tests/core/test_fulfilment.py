@@ -17,7 +17,7 @@ from bot.delivery import deliver_due
 from handlers.context import Settings
 from handlers.markup import to_plain
 from handlers.types import ChatRef, Reply
-from storage.models import AuditLog, Customer, Deal, Invoice, OrderStep, Outbox, SalesOrder, Team, User
+from storage.models import AuditLog, Customer, Deal, FollowUp, Invoice, OrderStep, Outbox, SalesOrder, Team, User
 from tests.conftest import FakeClock
 from tests.transcript import Transcript
 
@@ -72,7 +72,7 @@ def test_an_orders_whole_life(demo: Transcript, engine: Engine, clock: FakeClock
     out = _said(demo, "@alice: 91310000MA1FL8XQ3X", f"requested for order #{o} (Orion Optics): ¥30,000",
                 "→ fay: 🧾 alice asks for an invoice")
     first = _number(out, "Invoice #")
-    _said(demo, f"@alice: /invoice request {o} 80000", "more than the 70000.00 CNY not yet invoiced")
+    _said(demo, f"@alice: /invoice request {o} 80000", "more than the ¥70,000 not yet invoiced")
     _said(demo, "@fay: /invoices", "Invoices waiting 1–1 of 1",
           "Orion Optics (Shanghai) Co., Ltd. · 91310000MA1FL8XQ3X")
     _said(demo, f"@fay: /invoice issue {first} 04521234", f"Invoice #{first} issued: No. 04521234",
@@ -87,7 +87,7 @@ def test_an_orders_whole_life(demo: Transcript, engine: Engine, clock: FakeClock
           f"Invoice #{second} ¥70,000 rejected", "Received ¥30,000 of ¥100,000")
     _said(demo, "@alice: /receivables", "Total ¥70,000", "not yet due: ¥70,000", "1–30 days overdue: ¥0",
           "Invoiced ¥0 · not invoiced ¥70,000")
-    _said(demo, "@alice: /customer Orion Optics", "Orders:", f"#{o} ¥100,000 · accepted")
+    _said(demo, "@alice: /customer Orion Optics", "Orders:", f"#{o} ¥100,000, received ¥30,000 · accepted")
     _said(demo, f"@dave: /order {o}", f"No order {o} found")
     _said(demo, f"@dave: /invoice {first}", f"No invoice {first} found")
     with Session(engine) as s:
@@ -95,6 +95,9 @@ def test_an_orders_whole_life(demo: Transcript, engine: Engine, clock: FakeClock
         assert order is not None and order.fulfilment == "accepted" and order.accepted_at == clock()
         steps = s.exec(select(OrderStep).where(col(OrderStep.order_id) == o)).all()
         assert sorted(x.step for x in steps) == ["accepted", "delivered", "production", "shipped"]
+        revisit = s.exec(select(FollowUp).where(col(FollowUp.reason) == "revisit")).one()  # the 回访, a week on
+        assert revisit.customer_id == order.customer_id and revisit.owner_id == order.owner_id
+        assert (revisit.due_at - clock()).days in (6, 7, 8, 9)
         actions = [a.action for a in s.exec(select(AuditLog).where(col(AuditLog.entity).in_(("order", "invoice")))
                                             .order_by(col(AuditLog.id)))]
         assert actions.count("fulfil") == 4 and "invoice_issue" in actions and "invoice_reject" in actions
