@@ -17,7 +17,18 @@ from bot.delivery import deliver_due
 from handlers.context import Settings
 from handlers.markup import to_plain
 from handlers.types import ChatRef, Reply
-from storage.models import AuditLog, Customer, Deal, FollowUp, Invoice, OrderStep, Outbox, SalesOrder, Team, User
+from storage.models import (
+    AuditLog,
+    Customer,
+    Deal,
+    FollowUp,
+    Invoice,
+    OrderStep,
+    Outbox,
+    SalesOrder,
+    Team,
+    User,
+)
 from tests.conftest import FakeClock
 from tests.transcript import Transcript
 
