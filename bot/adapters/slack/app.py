@@ -128,7 +128,7 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
         except ParseError as err:
             log.warning("refused click: %s", err)
 
-    @app.view(re.compile(f"^({'|'.join([views.VISIT, views.QUOTE, views.TICKET, views.INVOICE, *views.EDITS.values()])})$"))
+    @app.view(re.compile(f"^({'|'.join([*FORM_CALLBACKS, *views.EDITS.values()])})$"))
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
         try:
             p = parse.submission(body)
@@ -192,21 +192,26 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
 STORED_EVENTS = ("message", "app_mention", "app_home_opened")  # what bot/web.py keeps in the durable inbox
 # A slash command that only opens a modal is not stored: it changes nothing, and its trigger_id lasts 3 seconds,
 # so a try after a crash could not open the modal anyway (the person types it again).
-MODAL_LINES = ("visit", "call", "note", "quote", "quote new")
-FORM_CALLBACKS = (views.VISIT, views.QUOTE)
+MODAL_LINES = ("visit", "call", "note", "quote", "quote new", "ticket", "ticket new", "invoice", "invoice request")
+FORM_CALLBACKS = (views.VISIT, views.QUOTE, views.TICKET, views.INVOICE)  # an edit modal's save is answered in memory
+
+
+def opens_modal(line: str) -> bool:
+    """Whether a slash command's line only opens a modal (nothing stored for it)."""
+    return line in MODAL_LINES or bool(EDIT_LINE.match(line))
 
 
 def stored_keys(body: dict[str, Any]) -> tuple[str, str] | None:
     """A checked body's idempotency key and chat (the inbox's keys) when bot/web.py stores it before the ack:
     message, mention and App Home events, slash commands (but those opening a modal), `crm.*` button clicks and
-    the visit and quote modals' submissions; None for the rest (Bolt answers those in memory)."""
+    the visit, quote, ticket and invoice modals' submissions; None for the rest (Bolt answers those in memory)."""
     kind = body.get("type")
     try:
         if kind == "event_callback":
             return _event_keys(body)
         if kind is None and "command" in body:
             p = parse.slash(body, ())
-            return None if str(p.extra["line"]).lower() in MODAL_LINES else _keys(p)
+            return None if opens_modal(str(p.extra["line"]).lower()) else _keys(p)
         if kind == "block_actions":
             p = parse.action(body)
             return _keys(p) if str(p.extra["action_id"]).startswith("crm.") else None
