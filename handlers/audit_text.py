@@ -30,7 +30,7 @@ FIELDS = {
     "active": N_("enabled"), "due_at": N_("due"), "shared_with": N_("shared with"), "to": N_("to"),
     "period": N_("period"), "user_id": N_("person"), "team_id": N_("team"), "role": N_("role"),
     "deals_channel": N_("deals channel"), "deals_room": N_("deals room"), "industry": N_("industry"),
-    "size": N_("size"), "needs": N_("needs"), "score": N_("score"),
+    "size": N_("size"), "needs": N_("needs"), "score": N_("score"), "survey": N_("survey"),
     "fulfilment": N_("fulfilment"), "promised_on": N_("promised delivery"), "carrier": N_("carrier"),
     "tracking": N_("tracking number"), "number": N_("invoice number"), "issued_on": N_("issue date"),
     "tax_no": N_("tax number"), "reason": N_("reason"), "order": N_("order"), "installment": N_("installment"),
@@ -145,6 +145,8 @@ ACTIONS = {
     "engage": N_("{who} logged engagement on {e}"), "deactivate": N_("{who} deactivated {e}"),
     "reactivate": N_("{who} reactivated {e}"), "join": N_("{who} joined"), "invite": N_("{who} made {e}"),
     "import": N_("{who} imported {e}"), "export": N_("{who} exported {e}"),
+    "survey": N_("{who} made a satisfaction survey link for {e}"),
+    "survey answer": N_("{e} answered a satisfaction survey"),
     "invoice_request": N_("{who} requested {e}"),
     "invoice_issue": N_("{who} issued {e}"), "invoice_reject": N_("{who} rejected {e}"),
 }

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.context import Ctx
+from handlers.fmt import money
 from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.types import Reply
-from sales.errors import RuleError
+from sales.errors import Amount, RuleError
 
 MESSAGES: dict[str, str] = {
     "not_allowed": N_("You may not do that."),
@@ -84,6 +85,8 @@ MESSAGES: dict[str, str] = {
     "reopen_paid": N_("Money was received on order #{order}: the deal can't be reopened."),
     "empty_value": N_("The value cannot be empty."),
     "bad_status": N_("The status is active, dormant or churned, not “{status}”."),
+    "survey_no_customer": N_("That customer no longer exists."),
+    "survey_score": N_("A score is 1 to 5 stars."),
     # after the sale (sales/fulfilment.py, sales/invoices.py)
     "bad_step": N_("Unknown step: start, ship, deliver or accept."),
     "step_done": N_("Order #{order} is already past that step: see /order {order}."),
@@ -110,5 +113,6 @@ def explain(ctx: Ctx, err: RuleError) -> None:
 
 def refusal(err: RuleError, lang: str, *, fill: Callable[[object], str] = str) -> str:
     """What a refusal says in `lang`, its values passed through `fill` (esc for a Reply)."""
-    params = {k: fill(", ".join(v) if isinstance(v, list) else v) for k, v in err.params.items()}
+    params = {k: fill(money(v.value, v.currency) if isinstance(v, Amount) else ", ".join(v) if isinstance(v, list)
+                      else v) for k, v in err.params.items()}
     return tr(lang, MESSAGES.get(err.code, REFUSED), code=err.code, **params)

@@ -1,13 +1,13 @@
 """Who sees what and who may change what: every query of customers, contacts, leads, deals, quotes, orders,
-invoices, activities and reports goes through these scopes (rep: own and shared; manager: team; finance: orders and
-payments; admin: all)."""
+invoices, activities, tickets and reports goes through these scopes (rep: own and shared; manager: team; finance:
+orders and payments; admin: all)."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlmodel import Session, col
 
-from storage.models import Activity, Customer, CustomerShare, Deal, Invoice, Lead, SalesOrder, User
+from storage.models import Activity, Customer, CustomerShare, Deal, Invoice, Lead, SalesOrder, Ticket, User
 
 SELLERS = frozenset({"rep", "manager", "admin"})  # who sells: owns customers and deals
 MANAGERS = frozenset({"manager", "admin"})
@@ -87,14 +87,28 @@ def may_read_notes(user: User) -> bool:
 
 
 def lead_scope(user: User) -> ColumnElement[bool]:
-    """The leads `user` may see: a rep their own, a manager the team's, an admin all, finance none."""
+    """The leads `user` may see: a rep those they own or added, a manager the team's, an admin all, finance none."""
     if not user.active or user.role == "finance":
         return false()
     if user.role == "admin":
         return true()
+    mine = or_(col(Lead.owner_id) == user.id, col(Lead.added_by) == user.id)
     if user.role == "manager" and user.team_id is not None:
-        return or_(col(Lead.team_id) == user.team_id, col(Lead.owner_id) == user.id)
-    return col(Lead.owner_id) == user.id
+        return or_(col(Lead.team_id) == user.team_id, mine)
+    return mine
+
+
+def ticket_scope(user: User) -> ColumnElement[bool]:
+    """The tickets `user` may see: those of the customers they see and those assigned to them; a manager the
+    team's too (a web-form ticket that matched no customer among them); finance none."""
+    if not user.active or user.role == "finance":
+        return false()
+    if user.role == "admin":
+        return true()
+    visible = col(Ticket.customer_id).in_(select(col(Customer.id)).where(customer_scope(user)))
+    if user.role == "manager" and user.team_id is not None:
+        return or_(col(Ticket.team_id) == user.team_id, col(Ticket.assignee_id) == user.id, visible)
+    return or_(col(Ticket.assignee_id) == user.id, visible)
 
 
 def can_see_customer(session: Session, user: User, customer_id: int) -> bool:

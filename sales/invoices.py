@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 from sales import audit
 from sales.access import SELLERS, can_see_order, invoice_scope
 from sales.errors import RuleError
-from sales.quotes import CENT
 from storage import locks
 from storage.models import Installment, Invoice, InvoiceTitle, SalesOrder, User
+from storage.types import cents
 
 OPEN = ("requested", "issued")  # invoices that count against an order's amount
 MAX_TITLE = 120
@@ -67,7 +67,7 @@ def totals(session: Session, order: SalesOrder) -> Totals:
     q = (select(col(Invoice.status), func.sum(col(Invoice.amount))).where(col(Invoice.order_id) == order.id,
                                                                          col(Invoice.status).in_(OPEN))
          .group_by(col(Invoice.status)))
-    sums = {str(s): Decimal(str(v or 0)).quantize(CENT) for s, v in session.exec(q).all()}
+    sums = {str(s): cents(str(v or 0)) for s, v in session.exec(q).all()}
     return Totals(sums.get("issued", Decimal(0)), sums.get("requested", Decimal(0)), order.amount)
 
 
@@ -101,7 +101,7 @@ def request(
     if amount > left:
         raise RuleError("over_invoiced", left=str(left), currency=order.currency)
     row = Invoice(order_id=order.id or 0, installment_id=inst.id if inst else None, customer_id=order.customer_id,
-                  amount=amount.quantize(CENT), currency=order.currency, title=title, tax_no=tax,
+                  amount=cents(amount), currency=order.currency, title=title, tax_no=tax,
                   requested_by=by.id or 0, requested_at=now)
     session.add(row)
     remember(session, customer_id=order.customer_id, title=title, tax_no=tax, now=now)
@@ -188,5 +188,5 @@ def receivable_split(session: Session, *, scope: ColumnElement[bool]) -> dict[st
         owed = Decimal(str(amount)) - Decimal(str(paid))
         invoiced = min(max(Decimal(str(inv)) - Decimal(str(paid)), Decimal(0)), owed)
         a, b = out.get(str(cur), (Decimal(0), Decimal(0)))
-        out[str(cur)] = ((a + invoiced).quantize(CENT), (b + owed - invoiced).quantize(CENT))
+        out[str(cur)] = (cents(a + invoiced), cents(b + owed - invoiced))
     return out

@@ -9,7 +9,9 @@ from storage.inbox import InboxEntry
 from storage.money import Approval, Installment, Payment, Product, Quote, QuoteLine, SalesOrder, Target
 from storage.people import ChatIdentity, Invite, Team, User
 from storage.plumbing import ActionToken, AuditLog, Conversation, Counter, Outbox, ProcessedEvent, Reminder
+from storage.surveys import Survey
 from storage.threads import DealThread, MessageLink
+from storage.tickets import Ticket, TicketEvent, TicketTarget
 from storage.trust import AuditUnlock, RateWindow
 
 __all__ = [
@@ -49,7 +51,11 @@ __all__ = [
     "SalesOrder",
     "Stage",
     "StageChange",
+    "Survey",
     "Target",
     "Team",
+    "Ticket",
+    "TicketEvent",
+    "TicketTarget",
     "User",
 ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from handlers import deal_news, lookup
+from handlers import deal_news, lookup, paging, parsing
 from handlers.amounts import money_arg
 from handlers.context import Ctx
 from handlers.fmt import day, money
 from handlers.i18n import N_
 from handlers.markup import esc
-from handlers.parsing import find_date, read_plan
+from handlers.parsing import find_date
 from handlers.parsing.amounts import read_amount
 from handlers.registry import command, usage
 from handlers.types import Reply
@@ -73,7 +73,7 @@ def plan(ctx: Ctx, args: str) -> None:
         ctx.say("The plan? E.g.: 30% now, 70% 2027-01-15")
         ctx.ask("complete", {"prefix": f"/plan {o.id}"})
         return
-    reading = read_plan(text, ctx.local_now)
+    reading = parsing.read_plan(text, ctx.local_now)
     if reading.problem == "event":
         raise RuleError("plan_event", part=reading.part)
     if reading.problem is not None:
@@ -82,7 +82,7 @@ def plan(ctx: Ctx, args: str) -> None:
     if other is not None:
         raise RuleError("currency_mismatch", given=other, expected=o.currency)
     terms = [orders.Term(i.due, i.percent, i.amount) for i in reading.installments]
-    parts = orders.plan_parts(terms, total=o.amount, today=ctx.local_now.date())
+    parts = orders.plan_parts(terms, total=o.amount, today=ctx.local_now.date(), currency=o.currency)
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
     deal_news.planned(ctx, o, len(parts))
     ctx.say("Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount, o.currency),
@@ -136,13 +136,16 @@ def paid(ctx: Ctx, args: str) -> None:
          roles=frozenset({"rep", "manager", "finance", "admin"}), personal=True)
 def receivables(ctx: Ctx, args: str) -> None:
     """Open installments the asker may see, earliest first."""
+    args = paging.take_page(ctx, args)
     overdue = args.strip().lower() in ("overdue", "逾期")
     if args.strip() and not overdue:
         usage(ctx, "receivables")
         return
     today = ctx.local_now.date()
     scope = order_scope(ctx.me)
-    rows = orders.receivables(ctx.session, scope=scope, today=today, overdue_only=overdue)
+    every = orders.receivables(ctx.session, scope=scope, today=today, overdue_only=overdue, limit=None)
+    page = paging.of_items(ctx, every)
+    rows = page.items
     if not rows:
         ctx.say("Nothing to collect.")
         return
@@ -154,7 +157,7 @@ def receivables(ctx: Ctx, args: str) -> None:
         c = ctx.session.get(Customer, o.customer_id) if o else None
         late = ctx.t(" [overdue]") if due < today else ""
         lines.append(f"#{oid} {esc(c.name if c else '?')} · {day(due, ctx.lang)} · {money(amount, o.currency if o else None)}{late}")
-    ctx.say("Receivables:\n{b}", b="\n".join(lines))
+    paging.show(ctx, page, ctx.t("Receivables:"), lines, f"/receivables {args}".strip())
     ctx.replies.append(Reply(text=summary))
 
 

@@ -376,11 +376,13 @@ class Planned:
 def plan(session: Session, *, now: datetime, default_tz: str = "Asia/Shanghai", digests: bool = True,
          cadence_per_day: int = CADENCE_PER_DAY) -> Planned:
     """Create every reminder whose moment has come (and cadence follow-ups); safe to run anywhere, any time."""
+    from sales.reminders.tickets import ticket_rows  # it builds on this module's People and rows
+
     people = People.load(session, default_tz)
     counts = {"cadence": cadence_followups(session, people, now, cadence_per_day)}
     rows = [*followup_rows(session, people, now), *installment_rows(session, people, now),
             *nudge_rows(session, people, now), *lead_rows(session, people, now),
-            *late_order_rows(session, people, now)]
+            *ticket_rows(session, people, now), *late_order_rows(session, people, now)]
     if digests:
         rows += digest_rows(people, now)
     return _count(counts, rows, insert_new(session, rows))

@@ -14,6 +14,8 @@ from sqlmodel import Session, col
 from sales import fulfilment
 from sales import leads as leads_rules
 from sales.reminders import People, epoch
+from sales.reminders.tickets import KINDS as TICKET_KINDS
+from sales.reminders.tickets import resolve_ticket
 from storage.models import (
     Approval,
     Customer,
@@ -30,9 +32,10 @@ from storage.reminders_queue import Claim
 
 log = logging.getLogger("salesbot.reminders")
 # When a reminder may reach its reader: the rep's own follow-ups at any hour but the quiet ones; the bot's
-# own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned.
+# own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned. A
+# ticket's targets already count in working time.
 WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work",
-           "order.late": "work"}
+           "order.late": "work", "ticket.warn": "quiet", "ticket.breach": "quiet"}
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Due:
     deal: Deal | None = None
     requester: User | None = None
     lead: Lead | None = None
+    ticket: Any = None  # a Ticket
     defer: datetime | None = None  # not now: the reader's quiet hours, or outside their working hours
 
     @property
@@ -125,6 +129,8 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
                 d.drop = "lead touched, converted or closed"
             else:
                 d.user = people.active(d.lead.owner_id) or people.active(d.reminder.user_id)
+        elif kind in TICKET_KINDS:
+            resolve_ticket(session, d, people)
         elif kind == "order.late":
             _late(d, orders, custs, people)
         elif kind == "digest":
