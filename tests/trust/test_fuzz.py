@@ -79,7 +79,7 @@ typed = st.one_of(
     st.text(min_size=0, max_size=300),
 )
 verbs = st.sampled_from(["ap.ok", "ap.no", "fu.done", "fu.snz", "act.undo", "act.edit", "tok", "noop", "zz", "say",
-                         "ord.page", "inv.issue", "inv.no", "inv.page"])
+                         "pg", "inv.issue", "inv.no"])
 payload = st.one_of(
     st.tuples(verbs, st.integers(-2, 60)).map(lambda t: f"{t[0]}:{t[1]}"),
     typed.map(lambda t: "say:" + t),
