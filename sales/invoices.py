@@ -157,16 +157,6 @@ def find(session: Session, *, user: User, invoice_id: int) -> Invoice | None:
     return session.exec(select(Invoice).where(col(Invoice.id) == invoice_id, invoice_scope(user))).first()
 
 
-def listing(session: Session, *, scope: ColumnElement[bool], status: str | None, limit: int = 50,
-            offset: int = 0) -> tuple[list[Invoice], int]:
-    """Invoices in scope (of one status, or all), oldest request first, and how many there are."""
-    where = [scope] if status is None else [scope, col(Invoice.status) == status]
-    total = session.exec(select(func.count()).select_from(Invoice).where(*where)).one()
-    rows = session.exec(select(Invoice).where(*where).order_by(col(Invoice.requested_at), col(Invoice.id))
-                        .offset(offset).limit(limit)).all()
-    return list(rows), int(total)
-
-
 def of_order(session: Session, order_id: int) -> list[Invoice]:
     """An order's invoices, oldest first."""
     return list(session.exec(select(Invoice).where(col(Invoice.order_id) == order_id).order_by(col(Invoice.id))))

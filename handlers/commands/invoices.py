@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import lookup, paging
 from handlers.amounts import money_arg
 from handlers.commands.orders import INVOICE_STATES, is_open
 from handlers.commands.payments import paid_date, split_ref
@@ -33,7 +33,6 @@ INSTALLMENT = frozenset({"installment", "inst", "期", "分期"})
 TITLE = frozenset({"title", "抬头"})
 TAX = frozenset({"tax", "税号"})
 _NTH = re.compile(r"第?(\d{1,3})期")
-PER_PAGE = 20
 
 
 def _roles() -> frozenset[str]:
@@ -241,41 +240,6 @@ def _show(ctx: Ctx, inv: Invoice) -> Reply:
     return Reply(text="\n".join(lines), buttons=buttons)
 
 
-def queue(ctx: Ctx, status: str | None, page: int) -> Reply:
-    """A page of invoices: finance's queue of requests (Issue / Reject each), or a seller's invoices."""
-    start = (max(page, 1) - 1) * PER_PAGE
-    rows, total = invoices.listing(ctx.session, scope=invoice_scope(ctx.me), status=status, limit=PER_PAGE,
-                                   offset=start)
-    if total == 0:
-        return Reply(text=ctx.t("No invoices waiting.") if status == "requested" else ctx.t("No invoices yet."))
-    if not rows:
-        return queue(ctx, status, 1)
-    custs = {c.id: c.name for c in ctx.session.exec(select(Customer).where(
-        col(Customer.id).in_({r.customer_id for r in rows}))).all()}
-    head = ctx.t("Invoices waiting {a}–{b} of {n}:", a=start + 1, b=start + len(rows), n=total) \
-        if status == "requested" else ctx.t("Invoices {a}–{b} of {n}:", a=start + 1, b=start + len(rows), n=total)
-    lines = [head]
-    decide = status == "requested" and ctx.me.role in ("finance", "admin")
-    buttons: list[tuple[Button, ...]] = []
-    for inv in rows:
-        lines.append(f"#{inv.id} · {ctx.t('order')} #{inv.order_id} {esc(custs.get(inv.customer_id, '?'))} · "
-                     f"{money(inv.amount, inv.currency)} · {ctx.t(INVOICE_STATES.get(inv.status, inv.status))}"
-                     + (f" · {esc(inv.number)}" if inv.number else "")
-                     + (f"\n    {esc(inv.title)} · {esc(inv.tax_no)}" if decide else ""))
-        if decide and len(buttons) < 10:
-            buttons.append((ctx.button(f"✓ #{inv.id}", f"inv.issue:{inv.id}", style="primary"),
-                            ctx.button(f"✗ #{inv.id}", f"inv.no:{inv.id}", style="danger")))
-    nav = []
-    which = status or "all"
-    if start > 0:
-        nav.append(ctx.button(ctx.t("‹ Back"), f"inv.page:{which}:{page - 1}"))
-    if start + len(rows) < total:
-        nav.append(ctx.button(ctx.t("Next ›"), f"inv.page:{which}:{page + 1}"))
-    if nav:
-        buttons.append(tuple(nav))
-    return Reply(text="\n".join(lines), buttons=tuple(buttons))
-
-
 STATUS_WORDS = {"all": None, "全部": None, "requested": "requested", "waiting": "requested", "待开": "requested",
                 "issued": "issued", "已开": "issued", "rejected": "rejected", "驳回": "rejected"}
 
@@ -283,27 +247,41 @@ STATUS_WORDS = {"all": None, "全部": None, "requested": "requested", "waiting"
 @command("invoices", "/invoices [requested|issued|rejected|all] [PAGE]",
          "invoices: finance's queue of requests, or the ones you asked for", roles=_roles(), personal=True)
 def invoices_cmd(ctx: Ctx, args: str) -> None:
-    """Finance: the requests waiting; sellers: every invoice they may see."""
+    """Finance: the requests waiting (Issue / Reject each); sellers: every invoice they may see; 20 a page."""
+    args = paging.take_page(ctx, args)
     status: str | None = "requested" if ctx.me.role in ("finance", "admin") else None
-    page = 1
+    word = "requested" if status else "all"
     for w in args.lower().split():
         if w in STATUS_WORDS:
-            status = STATUS_WORDS[w]
+            status, word = STATUS_WORDS[w], w
         elif as_id(w) is not None:
-            page = as_id(w) or 1
+            ctx.page = as_id(w) or 1
         else:
             usage(ctx, "invoices")
             return
-    ctx.replies.append(queue(ctx, status, page))
-
-
-@click("inv.page", personal=True)
-def page_click(ctx: Ctx, arg: str) -> None:
-    """Another page of /invoices, in place of the one shown."""
-    which, _, page = arg.partition(":")
-    if which in STATUS_WORDS:
-        reply = queue(ctx, STATUS_WORDS[which], as_id(page) or 1)
-        ctx.replies.append(Reply(text=reply.text, buttons=reply.buttons, edit="this"))
+    where = [invoice_scope(ctx.me)] if status is None else [invoice_scope(ctx.me), col(Invoice.status) == status]
+    q = (select(Invoice, Customer.name).join(Customer, col(Customer.id) == col(Invoice.customer_id))
+         .where(*where).order_by(col(Invoice.requested_at), col(Invoice.id)))
+    page = paging.of_query(ctx, q)
+    if page.total == 0:
+        if status == "requested":
+            ctx.say("No invoices waiting.")
+        else:
+            ctx.say("No invoices yet.")
+        return
+    decide = status == "requested" and ctx.me.role in ("finance", "admin")
+    lines: list[str] = []
+    buttons: list[tuple[Button, ...]] = []
+    for inv, cname in page.items:
+        lines.append(f"#{inv.id} · {ctx.t('order')} #{inv.order_id} {esc(cname)} · "
+                     f"{money(inv.amount, inv.currency)} · {ctx.t(INVOICE_STATES.get(inv.status, inv.status))}"
+                     + (f" · {esc(inv.number)}" if inv.number else "")
+                     + (f"\n    {esc(inv.title)} · {esc(inv.tax_no)}" if decide else ""))
+        if decide and len(buttons) < 10:
+            buttons.append((ctx.button(f"✓ #{inv.id}", f"inv.issue:{inv.id}", style="primary"),
+                            ctx.button(f"✗ #{inv.id}", f"inv.no:{inv.id}", style="danger")))
+    heading = ctx.t("Invoices waiting:") if status == "requested" else ctx.t("Invoices:")
+    paging.show(ctx, page, heading, lines, f"/invoices {word}", extra=tuple(buttons))
 
 
 @click("inv.issue", personal=True)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
-from handlers import deal_news, lookup
+from handlers import deal_news, lookup, paging
 from handlers.commands.payments import plan_text, split_ref
 from handlers.context import Ctx
 from handlers.fmt import day, money
 from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.parsing import find_date
-from handlers.registry import click, command, usage
+from handlers.registry import command, usage
 from handlers.surveys import offer_survey
 from handlers.types import Reply
 from sales import fulfilment, invoices
@@ -34,7 +33,6 @@ WORDS = {"start": "production", "produce": "production", "production": "producti
          "delivered": "delivered", "送达": "delivered", "到货": "delivered", "交付": "delivered",
          "accept": "accepted", "accepted": "accepted", "验收": "accepted"}
 PROMISE = frozenset({"promise", "promised", "due", "交期", "交货期", "承诺"})
-PER_PAGE = 20
 
 
 def is_open(o: SalesOrder) -> bool:
@@ -190,33 +188,11 @@ def _filter(ctx: Ctx, which: str) -> object:
     return q
 
 
-def listing(ctx: Ctx, which: str, page: int) -> Reply:
-    """One page of /orders: newest first, where each stands, with Back / Next."""
-    where = _filter(ctx, which)
-    total = int(ctx.session.exec(select(func.count()).select_from(SalesOrder).where(where)).one())  # type: ignore[arg-type]
-    if total == 0:
-        return Reply(text=ctx.t("No orders yet (winning a deal makes one)."))
-    pages = (total + PER_PAGE - 1) // PER_PAGE
-    page = min(max(page, 1), pages)
-    start = (page - 1) * PER_PAGE
-    rows = ctx.session.exec(select(SalesOrder, Customer.name).join(Customer, col(Customer.id) == col(
-        SalesOrder.customer_id)).where(where).order_by(col(SalesOrder.id).desc())  # type: ignore[arg-type]
-        .offset(start).limit(PER_PAGE)).all()
-    lines = [ctx.t("Orders {a}–{b} of {n}:", a=start + 1, b=start + len(rows), n=total)]
-    for o, cname in rows:
-        lines.append(f"#{o.id} {esc(cname)} · {money(o.amount, o.currency)} · {where_it_stands(ctx, o)}")
-    nav = []
-    if page > 1:
-        nav.append(ctx.button(ctx.t("‹ Back"), f"ord.page:{which}:{page - 1}"))
-    if page < pages:
-        nav.append(ctx.button(ctx.t("Next ›"), f"ord.page:{which}:{page + 1}"))
-    return Reply(text="\n".join(lines), buttons=(tuple(nav),) if nav else ())
-
-
 @command("orders", "/orders [mine|team|open] [PAGE]", "orders and where each stands, newest first", personal=True)
 def orders_cmd(ctx: Ctx, args: str) -> None:
-    """List the orders the asker may see, a page at a time."""
-    which, page = "team", 1
+    """List the orders the asker may see, a page at a time (handlers/paging.py)."""
+    args = paging.take_page(ctx, args)
+    which = "team"
     for w in args.lower().split():
         if w in ("mine", "我的"):
             which = "mine"
@@ -225,18 +201,16 @@ def orders_cmd(ctx: Ctx, args: str) -> None:
         elif w in ("open", "未完成"):
             which = "open"
         elif as_id(w) is not None:
-            page = as_id(w) or 1
+            ctx.page = as_id(w) or 1
         else:
             usage(ctx, "orders")
             return
-    ctx.replies.append(listing(ctx, which, page))
-
-
-@click("ord.page", personal=True)
-def page_click(ctx: Ctx, arg: str) -> None:
-    """Another page of /orders, in place of the one shown."""
-    which, _, page = arg.partition(":")
-    if which in ("mine", "team", "open"):
-        reply = listing(ctx, which, as_id(page) or 1)
-        ctx.replies.append(Reply(text=reply.text, buttons=reply.buttons, edit="this"))
-
+    q = (select(SalesOrder, Customer.name).join(Customer, col(Customer.id) == col(SalesOrder.customer_id))
+         .where(_filter(ctx, which)).order_by(col(SalesOrder.id).desc()))  # type: ignore[arg-type]
+    page = paging.of_query(ctx, q)
+    if page.total == 0:
+        ctx.say("No orders yet (winning a deal makes one).")
+        return
+    lines = [f"#{o.id} {esc(cname)} · {money(o.amount, o.currency)} · {where_it_stands(ctx, o)}"
+             for o, cname in page.items]
+    paging.show(ctx, page, ctx.t("Orders:"), lines, f"/orders {which}")

@@ -84,7 +84,7 @@ def test_an_orders_whole_life(demo: Transcript, engine: Engine, clock: FakeClock
                 "→ fay: 🧾 alice asks for an invoice")
     first = _number(out, "Invoice #")
     _said(demo, f"@alice: /invoice request {o} 80000", "more than the ¥70,000 not yet invoiced")
-    _said(demo, "@fay: /invoices", "Invoices waiting 1–1 of 1",
+    _said(demo, "@fay: /invoices", "Invoices waiting:", "1–1 of 1",
           "Orion Optics (Shanghai) Co., Ltd. · 91310000MA1FL8XQ3X")
     _said(demo, f"@fay: /invoice issue {first} 04521234", f"Invoice #{first} issued: No. 04521234",
           f"→ alice: 🧾 Invoice #{first} for order #{o} is issued: No. 04521234")
@@ -126,7 +126,7 @@ def test_invoice_buttons_and_the_chinese_words(demo: Transcript, engine: Engine)
     out = demo.say(f"@alice: /invoice request {o} 抬头 华东精密科技有限公司 税号 91310000MA1FL8XQ3X")
     assert f"已为订单 #{o}（华东精密）申请发票 #" in out and "¥50,000" in out, out
     i = int(out.split("申请发票 #", 1)[1].split("：", 1)[0])
-    assert "待开发票 第 1–1 张，共 1 张" in demo.say("fay", "/invoices")
+    assert "待开发票：" in demo.say("fay", "/invoices")
     assert f"发票 #{i}（¥50,000）的号码是？" in demo.press("fay", f"✓ #{i}")
     out = demo.say("fay", "04521234 2026-11-20")
     assert f"发票 #{i} 已开具：号码 04521234，2026-11-20" in out, out
@@ -158,12 +158,12 @@ def test_orders_are_listed_twenty_a_page(demo: Transcript, engine: Engine, clock
         total = len(s.exec(select(SalesOrder.id).join(Customer, col(Customer.id) == col(SalesOrder.customer_id))
                             .where(col(SalesOrder.owner_id) == alice.id)).all())
     out = demo.say("alice", "/orders mine")
-    assert f"Orders 1–20 of {total}:" in out, out
+    assert out.startswith("Orders:") and f"1–20 of {total}" in out, out
     out = demo.press("alice", "Next")
-    assert f"Orders 21–40 of {total}:" in out, out
+    assert f"21–40 of {total}" in out, out
     assert demo.last["alice"][0].edit == "this"
     out = demo.say("alice", f"/orders mine {(total + 19) // 20}")
-    assert f"of {total}:" in out and "Next" not in str(demo.last["alice"][0].buttons)
+    assert f"of {total}" in out and "Next" not in str(demo.last["alice"][0].buttons)
 
 
 # --- late deliveries on the injected clock --------------------------------------------------------

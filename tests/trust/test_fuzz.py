@@ -82,7 +82,7 @@ typed = st.one_of(
 )
 verbs = st.sampled_from(["ap.ok", "ap.no", "fu.done", "fu.snz", "act.undo", "act.edit", "tok", "noop", "zz", "say",
                          "tk.st", "tk.cm",
-                         "ord.page", "inv.issue", "inv.no", "inv.page"])
+                         "ord.page", "inv.issue", "inv.no", "inv.page", "pg"])
 payload = st.one_of(
     st.tuples(verbs, st.integers(-2, 60)).map(lambda t: f"{t[0]}:{t[1]}"),
     typed.map(lambda t: "say:" + t),
