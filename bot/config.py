@@ -31,6 +31,9 @@ class Config(BaseSettings):
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
     cadence_per_day: int = 5  # cadence follow-ups the clock puts on one rep's working day
+    # Survey links (/s/TOKEN on the web role): the address customers reach it at; unset, http://localhost:PORT.
+    public_url: str = ""
+    company_name: str = ""  # the name a survey page shows (none: the page names no company)
     telegram_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL")
     telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
@@ -68,4 +71,6 @@ class Config(BaseSettings):
                             rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes,
                             max_unpacked_bytes=self.max_unpacked_bytes, max_rows=self.max_rows,
                             max_columns=self.max_columns, max_cell_chars=self.max_cell_chars,
-                            cadence_per_day=self.cadence_per_day)
+                            cadence_per_day=self.cadence_per_day,
+                            public_url=(self.public_url.strip() or f"http://localhost:{self.port}").rstrip("/"),
+                            company_name=self.company_name.strip())

@@ -42,6 +42,10 @@ class Settings:
     # /export off the request path: answered "preparing…" at once, the file sent through the outbox when
     # ready (`salesbot run` for the web and all roles; the terminal chat and tests answer with the file).
     background_exports: bool = False
+    # Survey links: the web role's address as customers reach it (SALESBOT_PUBLIC_URL), and the company's name
+    # their page shows (SALESBOT_COMPANY_NAME; none: the page names no company).
+    public_url: str = "http://localhost:8080"
+    company_name: str = ""
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Ctx:
     resuming: tuple[str, dict[str, Any]] | None = None  # the dialogue this turn answers (kept on "not found")
     interrupted: bool = False  # a command arrived while a dialogue was open: it goes on hold
     prepared: object = None  # work done before the turn's transaction: a business card's reading (handlers.core)
+    page: int = 1  # the page a list shows (handlers/paging.py): a Next button's, or typed "page 3"
     asked: bool = False  # this turn asked a question (ctx.ask): its last answer is the question to ask again
     personal: bool = False  # this turn's command, flow or click answers with personal data (handlers/groups.py)
 

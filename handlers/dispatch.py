@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from handlers import dialogs
@@ -86,6 +87,18 @@ def press(ctx: Ctx, action: str, before: Any) -> None:
         return
     ctx.personal = handler.personal
     handler.run(ctx, arg)
+
+
+@click("pg", personal=False)  # the command it reruns decides what is personal
+def page_click(ctx: Ctx, arg: str) -> None:
+    """A list's Previous/Next button (`pg:N:/command args`): the command again at page N, in place of the list."""
+    num, _, line = arg.partition(":")
+    ctx.page = int(num) if num.isdigit() else 1
+    before = len(ctx.replies)
+    run_text(ctx, line)
+    shown = ctx.replies[before:]
+    if len(shown) == 1 and shown[0].to is None and shown[0].edit is None:
+        ctx.replies[before] = replace(shown[0], edit="this")
 
 
 @click("noop", personal=False)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from storage.models import Stage
+from storage.types import cents
 
 _WEEK_ZH = "一二三四五六日"
 _WEEK_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -21,9 +22,10 @@ def money(amount: Decimal | None, currency: str | None = "CNY") -> str:
         return "—"
     code = (currency or "CNY").upper()
     sign = SYMBOLS.get(code, f"{code} ")
-    if amount == amount.to_integral_value():
-        return f"{sign}{int(amount):,}"
-    return f"{sign}{amount:,.2f}"
+    value = cents(amount)  # half-up to the cent: 1.5 × ¥99.99 is ¥149.99
+    if value == value.to_integral_value():
+        return f"{sign}{int(value):,}"
+    return f"{sign}{value:,.2f}"
 
 
 def monies(totals: dict[str, Decimal]) -> str:

@@ -113,8 +113,25 @@ def ticket_breach_reply(d: Due, lang: str, people: People, now: datetime) -> Rep
     return Reply(text=text, buttons=((Button(tr(lang, "Open"), f"say:/ticket {t.id}"),),))
 
 
+def late_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """🚚 an order past its promised delivery date and not delivered (the owner named for a manager)."""
+    o, c = d.order, d.customer
+    assert o is not None and o.promised_on is not None
+    today = people.calendar(d.user.id if d.user else None).local(now).date()
+    late = max((today - o.promised_on).days, 1)
+    text = trn(lang, "🚚 Order #{o} ({c}) is {n} day late: delivery was promised for {d}.",
+               "🚚 Order #{o} ({c}) is {n} days late: delivery was promised for {d}.", late, o=o.id,
+               c=esc(c.name if c else "?"), d=fmt_day(o.promised_on, lang))
+    owner = people.users.get(o.owner_id)
+    if d.user is not None and owner is not None and owner.id != d.user.id:
+        text += tr(lang, " Owner: {r}.", r=esc(owner.name))
+    return Reply(text=text, buttons=((Button(tr(lang, "Open order"), f"say:/order {o.id}"),
+                                      Button(tr(lang, "Delivered"), f"say:/order {o.id} deliver")),))
+
+
 RENDER = {"followup": followup_reply, "installment": installment_reply, "nudge": nudge_reply,
-          "lead.untouched": lead_reply, "ticket.warn": ticket_warn_reply, "ticket.breach": ticket_breach_reply}
+          "lead.untouched": lead_reply, "ticket.warn": ticket_warn_reply, "ticket.breach": ticket_breach_reply,
+          "order.late": late_reply}
 
 
 @dataclass

@@ -1,13 +1,13 @@
 """Who sees what and who may change what: every query of customers, contacts, leads, deals, quotes, orders,
-activities, tickets and reports goes through these scopes (rep: own and shared; manager: team; finance: orders and
-payments; admin: all)."""
+invoices, activities, tickets and reports goes through these scopes (rep: own and shared; manager: team; finance:
+orders and payments; admin: all)."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlmodel import Session, col
 
-from storage.models import Activity, Customer, CustomerShare, Deal, Lead, SalesOrder, Ticket, User
+from storage.models import Activity, Customer, CustomerShare, Deal, Invoice, Lead, SalesOrder, Ticket, User
 
 SELLERS = frozenset({"rep", "manager", "admin"})  # who sells: owns customers and deals
 MANAGERS = frozenset({"manager", "admin"})
@@ -65,20 +65,30 @@ def order_scope(user: User) -> ColumnElement[bool]:
     return or_(*owners, col(SalesOrder.customer_id).in_(visible))
 
 
+def invoice_scope(user: User) -> ColumnElement[bool]:
+    """The invoices `user` may see: those of the orders they see (finance and admins: all)."""
+    if not user.active:
+        return false()
+    if user.role in ("admin", "finance"):
+        return true()
+    return col(Invoice.order_id).in_(select(col(SalesOrder.id)).where(order_scope(user)))
+
+
 def activity_scope(user: User) -> ColumnElement[bool]:
     """The activities `user` may see: those of the customers they see."""
     return col(Activity.customer_id).in_(select(col(Customer.id)).where(customer_scope(user)))
 
 
 def lead_scope(user: User) -> ColumnElement[bool]:
-    """The leads `user` may see: a rep their own, a manager the team's, an admin all, finance none."""
+    """The leads `user` may see: a rep those they own or added, a manager the team's, an admin all, finance none."""
     if not user.active or user.role == "finance":
         return false()
     if user.role == "admin":
         return true()
+    mine = or_(col(Lead.owner_id) == user.id, col(Lead.added_by) == user.id)
     if user.role == "manager" and user.team_id is not None:
-        return or_(col(Lead.team_id) == user.team_id, col(Lead.owner_id) == user.id)
-    return col(Lead.owner_id) == user.id
+        return or_(col(Lead.team_id) == user.team_id, mine)
+    return mine
 
 
 def ticket_scope(user: User) -> ColumnElement[bool]:

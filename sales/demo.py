@@ -31,6 +31,7 @@ from storage.models import (
     Team,
     User,
 )
+from storage.types import cents
 
 Progress = Callable[[int, int, str], None]
 PEOPLE = (("carol", "admin", "en"), ("bob", "manager", "zh"), ("alice", "rep", "zh"), ("dave", "rep", "en"),
@@ -112,7 +113,7 @@ def _on(day: date, like: datetime, tz: ZoneInfo) -> datetime:
 def _quote(quote_id: int, deal_id: int, amount: Decimal, disc: Decimal, owner: int, at: datetime,
            industry: str) -> tuple[dict[str, Any], dict[str, Any], Decimal]:
     """An approved quote of one line for a deal, its line, and its total."""
-    total = (amount * (100 - disc) / 100).quantize(Decimal("0.01"))
+    total = cents(amount * (100 - disc) / 100)
     return (dict(id=quote_id, deal_id=deal_id, version=1, discount=float(disc), subtotal=float(amount),
                  total=float(total), status="approved", created_by=owner, created_at=at),
             dict(quote_id=quote_id, item=f"{industry}设备", qty=10.0, unit_price=float(amount / 10),
@@ -276,7 +277,7 @@ def load_demo(
                     if stage == "won":
                         assert closed is not None
                         order_id += 1
-                        first = (total * Decimal("0.3")).quantize(Decimal("0.01"))
+                        first = cents(total * Decimal("0.3"))
                         paid = first if rng.random() < 0.7 else Decimal(0)
                         order_rows.append(dict(id=order_id, deal_id=deal_id, quote_id=quote_id, customer_id=cid,
                                                owner_id=owner, amount=float(total), paid=float(paid), created_at=closed))

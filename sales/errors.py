@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Amount:
+    """Money among a refusal's values: its words show it with its currency (never a bare 37000.00)."""
+
+    value: Decimal
+    currency: str = "CNY"
+
 
 class RuleError(Exception):
     """A rule refused the change; `code` names the rule, `params` fill its message."""

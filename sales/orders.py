@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from sales import audit
-from sales.errors import RuleError
-from sales.quotes import CENT
+from sales.errors import Amount, RuleError
 from storage import locks
 from storage.models import Installment, Payment, SalesOrder, User
+from storage.types import cents
 
 
 @dataclass(frozen=True)
@@ -33,37 +33,38 @@ class Term:
     amount: Decimal | None = None
 
 
-def plan_parts(terms: list[Term], *, total: Decimal, today: date) -> list[Part]:
+def plan_parts(terms: list[Term], *, total: Decimal, today: date, currency: str = "CNY") -> list[Part]:
     """The installments' amounts over `total`: they must add up to it, or one of them is the rest."""
+    whole = Amount(total, currency)
     if not terms:
-        raise RuleError("plan_sum", total=str(total))
+        raise RuleError("plan_sum", total=whole)
     parts: list[tuple[str, Decimal | None, date]] = []
     for term in terms:
         if term.due_on < today:
             raise RuleError("date_in_past", date=term.due_on.isoformat())
         if term.percent is not None:
             if not 0 < term.percent <= 100:
-                raise RuleError("plan_sum", total=str(total))
-            parts.append(("pct", (total * term.percent / 100).quantize(CENT), term.due_on))
+                raise RuleError("plan_sum", total=whole)
+            parts.append(("pct", cents(total * term.percent / 100), term.due_on))
         elif term.amount is not None:
             if term.amount <= 0:
                 raise RuleError("amount_not_positive")
-            parts.append(("abs", term.amount.quantize(CENT), term.due_on))
+            parts.append(("abs", cents(term.amount), term.due_on))
         else:
             parts.append(("rest", None, term.due_on))
     fixed = sum((a for _, a, _ in parts if a is not None), Decimal(0))
     rests = [p for p in parts if p[0] == "rest"]
     if len(rests) > 1 or fixed > total:
-        raise RuleError("plan_sum", total=str(total))
+        raise RuleError("plan_sum", total=whole)
     if not rests and parts[-1][0] == "pct" and abs(fixed - total) <= Decimal("0.05"):
         fixed_parts = [Part(d, a or Decimal(0)) for _, a, d in parts]
         fixed_parts[-1] = Part(fixed_parts[-1].due_on, fixed_parts[-1].amount + total - fixed)
         return sorted(fixed_parts, key=lambda p: p.due_on)
     if not rests and fixed != total:
-        raise RuleError("plan_sum", total=str(total))
+        raise RuleError("plan_sum", total=whole)
     result = [Part(d, a if a is not None else total - fixed) for _, a, d in parts]
     if any(p.amount <= 0 for p in result):
-        raise RuleError("plan_sum", total=str(total))
+        raise RuleError("plan_sum", total=whole)
     return sorted(result, key=lambda p: p.due_on)
 
 
@@ -104,7 +105,7 @@ def record_payment(
     locks.for_update(session, order)  # concurrent payments of one order take turns, each seeing the last
     outstanding = order.amount - order.paid
     if amount > outstanding:
-        raise RuleError("overpaid", outstanding=str(outstanding))
+        raise RuleError("overpaid", outstanding=Amount(outstanding, order.currency))
     session.add(Payment(order_id=order.id or 0, amount=amount, currency=order.currency, paid_on=paid_on,
                         recorded_by=by.id or 0, created_at=now))
     order.paid += amount
@@ -127,21 +128,57 @@ def record_payment(
     return touched
 
 
-def receivables(session: Session, *, scope: ColumnElement[bool], today: date, overdue_only: bool) -> list[tuple[int, date, Decimal]]:
-    """Open installment balances (order id, due date, amount open), earliest first."""
+def receivables(session: Session, *, scope: ColumnElement[bool], today: date, overdue_only: bool,
+                limit: int | None = 100) -> list[tuple[int, date, Decimal]]:
+    """Open installment balances (order id, due date, amount open), earliest first (the first `limit`; None: all)."""
     open_amount = col(Installment.amount) - col(Installment.paid)
     q = (select(col(Installment.order_id), col(Installment.due_on), open_amount)
          .join(SalesOrder, col(SalesOrder.id) == col(Installment.order_id))
          .where(open_amount > 0, scope)
-         .order_by(col(Installment.due_on)).limit(100))
+         .order_by(col(Installment.due_on), col(Installment.order_id), col(Installment.seq)).limit(limit))
     if overdue_only:
         q = q.where(col(Installment.due_on) < today)
-    return [(int(o), d, Decimal(str(a)).quantize(CENT)) for o, d, a in session.exec(q).all()]
+    return [(int(o), d, cents(str(a))) for o, d, a in session.exec(q).all()]
 
 
 def open_totals(session: Session, *, customer_id: int) -> dict[str, Decimal]:
     """What a customer still owes on its orders, per currency (only those with something open)."""
     q = select(col(SalesOrder.currency), func.sum(col(SalesOrder.amount) - col(SalesOrder.paid))).where(
         col(SalesOrder.customer_id) == customer_id).group_by(col(SalesOrder.currency))
-    sums = {str(k): Decimal(str(v or 0)).quantize(CENT) for k, v in session.exec(q).all()}
+    sums = {str(k): cents(str(v or 0)) for k, v in session.exec(q).all()}
     return {k: v for k, v in sums.items() if v > 0}
+
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")  # days overdue; current: not yet due
+
+
+def bucket_of(due_on: date, today: date) -> str:
+    """The aging bucket of an installment due on `due_on`."""
+    late = (today - due_on).days
+    if late <= 0:
+        return "current"
+    return "1-30" if late <= 30 else "31-60" if late <= 60 else "61-90" if late <= 90 else "90+"
+
+
+def aging(session: Session, *, scope: ColumnElement[bool], today: date) -> dict[str, dict[str, Decimal]]:
+    """Open installment balances of the orders in scope, per currency and aging bucket (every bucket present),
+    plus "unplanned": what is open on orders without a plan."""
+    open_amount = col(Installment.amount) - col(Installment.paid)
+    q = (select(col(SalesOrder.currency), col(Installment.due_on), func.sum(open_amount))
+         .join(SalesOrder, col(SalesOrder.id) == col(Installment.order_id))
+         .where(open_amount > 0, scope).group_by(col(SalesOrder.currency), col(Installment.due_on)))
+    out: dict[str, dict[str, Decimal]] = {}
+
+    def add(cur: str, key: str, v: Decimal) -> None:
+        row = out.setdefault(cur, {b: Decimal(0) for b in (*BUCKETS, "unplanned")})
+        row[key] = cents(row[key] + v)
+
+    for cur, due, amount in session.exec(q).all():
+        add(str(cur), bucket_of(due, today), Decimal(str(amount)))
+    planned = select(col(Installment.order_id))
+    uq = (select(col(SalesOrder.currency), func.sum(col(SalesOrder.amount) - col(SalesOrder.paid)))
+          .where(scope, col(SalesOrder.amount) > col(SalesOrder.paid), col(SalesOrder.id).not_in(planned))
+          .group_by(col(SalesOrder.currency)))
+    for cur, amount in session.exec(uq).all():
+        add(str(cur), "unplanned", Decimal(str(amount)))
+    return out

@@ -12,8 +12,8 @@ from sales import audit
 from sales.errors import RuleError
 from storage import locks
 from storage.models import Approval, Deal, Quote, QuoteLine, User
+from storage.types import cents
 
-CENT = Decimal("0.01")
 MAX_LINES = 50
 
 
@@ -65,10 +65,10 @@ def create_quote(
         raise RuleError("deal_closed", stage=deal.stage)
     if discount < 0 or discount >= 100:
         raise RuleError("bad_discount", value=str(discount))
-    subtotal = sum((ln.qty * ln.unit_price for ln in lines), Decimal(0)).quantize(CENT)
+    subtotal = sum((cents(ln.qty * ln.unit_price) for ln in lines), Decimal(0))
     if subtotal > Decimal("99999999999999"):
         raise RuleError("amount_too_large")
-    total = (subtotal * (100 - discount) / 100).quantize(CENT)
+    total = cents(subtotal * (100 - discount) / 100)
     earlier = session.exec(select(Quote).where(col(Quote.deal_id) == deal.id)).all()
     for q in earlier:
         if q.status in ("pending", "draft"):
@@ -85,7 +85,7 @@ def create_quote(
     session.flush()
     for ln in lines:
         session.add(QuoteLine(quote_id=quote.id or 0, item=ln.item, qty=ln.qty, unit_price=ln.unit_price,
-                              amount=(ln.qty * ln.unit_price).quantize(CENT)))
+                              amount=cents(ln.qty * ln.unit_price)))
     approval = None
     approvers: list[User] = []
     if discount > _limit(by):

@@ -95,3 +95,4 @@ class Lead(SQLModel, table=True):
     consent_channel: str | None = None
     retention_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     retention_flagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    added_by: int | None = Field(default=None, index=True)  # the user who added it (migration 0009_lists19)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Numeric
@@ -31,6 +31,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal | int | float | str) -> Decimal:
+    """Money rounded half-up to the cent (fen): 149.985 → 149.99, never banker's rounding."""
+    return Decimal(str(value) if isinstance(value, float) else value).quantize(CENT, ROUND_HALF_UP)
+
+
 class Money(TypeDecorator[Decimal]):
     """A money amount: NUMERIC(16,2), read back as an exact two-place Decimal."""
 
@@ -40,9 +48,9 @@ class Money(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        q = Decimal(value).quantize(Decimal("0.01"))
+        q = cents(value)
         # SQLite's driver cannot bind Decimal; its NUMERIC affinity keeps 15 digits exactly.
         return float(q) if dialect.name == "sqlite" else q
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+        return None if value is None else cents(str(value))

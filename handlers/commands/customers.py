@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
-from handlers import lookup
+from handlers import lookup, paging, surveys
 from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import customer_merge, edits
+from handlers.commands import orders as order_cards
 from handlers.commands.tickets import customer_lines as ticket_lines
 from handlers.context import Ctx
-from handlers.fmt import moment, money, monies, stage_name
+from handlers.fmt import day, moment, money, monies, stage_name
 from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.types import Reply
 from sales import activities, customers, orders
-from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope
+from sales.access import SELLERS, can_see_customer, customer_scope, deal_scope, order_scope
 from sales.customers import DuplicateFound
 from sales.sources import label as source_label
-from storage.models import Contact, Customer, Deal, Stage, User
+from storage.models import Contact, Customer, Deal, SalesOrder, Stage, User
 
 _GRADE_WORDS = {"grade", "等级", "级别"}
 _SOURCE_WORDS = {"source", "来源", "渠道"}
@@ -146,15 +146,39 @@ def card(ctx: Ctx, query: str) -> None:
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
+    recent = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == c.id, order_scope(ctx.me))
+                              .order_by(col(SalesOrder.id).desc()).limit(5)).all()
+    if recent:
+        lines.append(ctx.t("Orders:"))
+        lines += [f"  #{o.id} {money(o.amount, o.currency)} · {order_cards.where_it_stands(ctx, o)}" for o in recent]
     lines += ticket_lines(ctx, c.id or 0)
+    score = surveys.card_line(ctx, c.id or 0)
+    if score:
+        lines.append(score)
     ctx.replies.append(Reply(text="\n".join(lines)))
 
 
-@command("customers", "/customers [A|B|C] [#tag] [mine|team]", "list customers")
+SORTS = {"name": "name", "名称": "name", "名字": "name", "grade": "grade", "等级": "grade", "级别": "grade",
+         "contact": "contact", "last": "contact", "联系": "contact", "最近联系": "contact", "updated": "updated",
+         "更新": "updated"}
+
+
+def _sort_of(w: str) -> str | None:
+    """The sort a word asks for: `by name`, `name`, `按名称`, `按等级`, `按最近联系` (None when it is no sort word)."""
+    low = w.casefold().removeprefix("by:").removeprefix("按")
+    return SORTS.get(low)
+
+
+@command("customers", "/customers [A|B|C] [#tag] [mine|team] [by name|grade|contact]",
+         "list customers (by last update, name, grade or longest without contact)")
 def list_(ctx: Ctx, args: str) -> None:
-    """List visible customers, filtered by grade, tag, mine or team."""
+    """List visible customers, filtered by grade, tag, mine or team, sorted as asked, a page at a time."""
+    args = paging.take_page(ctx, args)
     q = select(Customer).where(customer_scope(ctx.me))
+    sort = "updated"
     for w in args.split():
+        if w.casefold() in ("by", "sort", "排序"):
+            continue
         if w.upper() in customers.GRADES:
             q = q.where(col(Customer.grade) == w.upper())
         elif w.startswith("#") and len(w) > 1:
@@ -163,16 +187,26 @@ def list_(ctx: Ctx, args: str) -> None:
             q = q.where(col(Customer.owner_id) == ctx.me.id)
         elif w.lower() in ("team", "团队"):
             pass
+        elif _sort_of(w) is not None:
+            sort = _sort_of(w) or sort
         else:
             usage(ctx, "customers")
             return
-    total = ctx.session.exec(select(func.count()).select_from(q.subquery())).one()
-    rows = ctx.session.exec(q.order_by(col(Customer.updated_at).desc()).limit(20)).all()
-    if not rows:
+    order = {
+        "name": (col(Customer.pinyin), col(Customer.name)),
+        "grade": (col(Customer.grade), col(Customer.pinyin), col(Customer.name)),
+        # the longest without contact first, never contacted before all
+        "contact": (col(Customer.last_contact_at).is_not(None), col(Customer.last_contact_at)),
+        "updated": (col(Customer.updated_at).desc(),),
+    }[sort]
+    page = paging.of_query(ctx, q.order_by(*order, col(Customer.id)))
+    if not page.items:
         ctx.say("No customers match.")
         return
-    body = "\n".join(f"#{c.id} {esc(c.name)} · {c.grade}" for c in rows)
-    ctx.say("Customers ({n} in all, {k} shown):\n{b}", n=total, k=len(rows), b=body)
+    lines = [f"#{c.id} {esc(c.name)} · {c.grade} · " + (
+        ctx.t("last contact {d}", d=day(c.last_contact_at.astimezone(ctx.tz).date(), ctx.lang))
+        if c.last_contact_at else ctx.t("never contacted")) for c in page.items]
+    paging.show(ctx, page, ctx.t("Customers:"), lines, f"/customers {args}".strip())
 
 
 @command("contact", "/contact add CUSTOMER NAME [title] [phone] [email] | /contact edit CUSTOMER NAME [field value|remove]",

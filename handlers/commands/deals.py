@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import deal_news, lookup
+from handlers import deal_card, deal_news, lookup, paging
 from handlers.amounts import home_currency
 from handlers.commands import edits
 from handlers.context import Ctx
@@ -98,6 +98,7 @@ def show(ctx: Ctx, d: Deal) -> None:
                              .order_by(col(StageChange.at))).all()
     known = {s.key: s for s in pipeline.stages(ctx.session)}
     lines.append(stage_path(known, [m.to_stage for m in moves], ctx.lang))
+    lines += deal_card.lines(ctx, d)
     buttons = tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}")
                     for s in pipeline.next_stages(ctx.session, d) if s.key != "lost")
     ctx.say("{b}", b="\n".join(lines), buttons=(buttons,) if buttons else ())
@@ -105,7 +106,8 @@ def show(ctx: Ctx, d: Deal) -> None:
 
 @command("deals", "/deals [stage] [mine|team]", "list deals", personal=True)
 def deals(ctx: Ctx, args: str) -> None:
-    """List visible deals, filtered by stage or mine."""
+    """List visible deals, filtered by stage or mine, a page at a time."""
+    args = paging.take_page(ctx, args)
     q = select(Deal).where(deal_scope(ctx.me))
     for w in args.split():
         st = pipeline.stage_by_name(ctx.session, w)
@@ -118,17 +120,17 @@ def deals(ctx: Ctx, args: str) -> None:
             return
     if not args.strip():
         q = q.where(col(Deal.stage).not_in(("won", "lost")))
-    rows = ctx.session.exec(q.order_by(col(Deal.updated_at).desc()).limit(20)).all()
+    page = paging.of_query(ctx, q.order_by(col(Deal.updated_at).desc(), col(Deal.id).desc()))
+    rows = page.items
     if not rows:
         ctx.say("No deals match.")
         return
     names = dict(ctx.session.exec(select(Customer.id, Customer.name).where(
         col(Customer.id).in_({d.customer_id for d in rows}))).all())
     known = {s.key: s for s in pipeline.stages(ctx.session)}
-    body = "\n".join(f"#{d.id} {esc(names.get(d.customer_id, '?'))} · {esc(d.title)} · "
-                     f"{stage_name(known.get(d.stage), ctx.lang, d.stage)} · {money(d.amount, d.currency)}"
-                     for d in rows)
-    ctx.say("Deals:\n{b}", b=body)
+    lines = [f"#{d.id} {esc(names.get(d.customer_id, '?'))} · {esc(d.title)} · "
+             f"{stage_name(known.get(d.stage), ctx.lang, d.stage)} · {money(d.amount, d.currency)}" for d in rows]
+    paging.show(ctx, page, ctx.t("Deals:"), lines, f"/deals {args}".strip())
 
 
 @command("advance", "/advance N [stage]", "move a deal to a stage", roles=SELLERS)

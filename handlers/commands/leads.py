@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import deal_news, lookup
+from handlers import deal_news, lookup, paging
 from handlers.context import Ctx
 from handlers.i18n import N_, tr
 from handlers.markup import esc
-from handlers.registry import command, usage
+from handlers.registry import command, flow, usage
 from handlers.types import Reply
 from sales import leads
 from sales.access import MANAGERS, can_see_customer, can_see_lead, lead_scope, may_hand_to
@@ -37,14 +38,16 @@ MESSAGES: dict[str, str] = {
 
 def _refuse(ctx: Ctx, err: RuleError) -> None:
     if err.code in MESSAGES:
-        ctx.replies.append(Reply(text=ctx.t(MESSAGES[err.code], **{k: esc(v) for k, v in err.params.items()})))
+        ctx.replies.append(Reply(text=ctx.t(MESSAGES[err.code], **{
+            k: _status(ctx, str(v)) if k == "status" else esc(v) for k, v in err.params.items()})))
     else:
         raise err
 
 
 @command("leads", "/leads [new|MQL|SQL|all|mine]", "list leads by score")
 def leads_cmd(ctx: Ctx, args: str) -> None:
-    """The leads the speaker may see, best first."""
+    """The leads the speaker may see, best first, a page at a time."""
+    args = paging.take_page(ctx, args)
     q = _visible(ctx)
     words = args.split()
     status = next((s for s in leads.STATUSES if any(w.casefold() == s.casefold() for w in words)), None)
@@ -54,14 +57,16 @@ def leads_cmd(ctx: Ctx, args: str) -> None:
         q = q.where(col(Lead.status).in_(("new", "MQL", "SQL")))
     if "mine" in words or "我的" in words:
         q = q.where(col(Lead.owner_id) == ctx.me.id)
-    rows = ctx.session.exec(q.order_by(col(Lead.score).desc(), col(Lead.id).desc()).limit(20)).all()
+    page = paging.of_query(ctx, q.order_by(col(Lead.score).desc(), col(Lead.id).desc()))
+    rows = page.items
     if not rows:
         ctx.say("No leads. Add one: /lead add COMPANY PERSON PHONE source fair")
         return
     names = {u.id: u.name for u in ctx.session.exec(select(User)).all()}
-    lines = [f"#{x.id} {esc(x.company)} · {esc(x.person or '')} · {x.score} · {_status(ctx, x.status)}"
-             + (f" · {esc(names.get(x.owner_id, '?'))}" if x.owner_id else "") for x in rows]
-    ctx.say("Leads (best first):\n{b}", b="\n".join(lines))
+    lines = [" · ".join([f"#{x.id} {esc(x.company)}", *([esc(x.person)] if x.person else []), str(x.score),
+                         _status(ctx, x.status), *([esc(names.get(x.owner_id, '?'))] if x.owner_id else [])])
+             for x in rows]
+    paging.show(ctx, page, ctx.t("Leads (best first):"), lines, f"/leads {args}".strip())
 
 
 def _visible(ctx: Ctx):  # type: ignore[no-untyped-def]
@@ -77,7 +82,7 @@ def _status(ctx: Ctx, status: str) -> str:
          "add, show and convert leads")
 def lead_cmd(ctx: Ctx, args: str) -> None:
     """Route /lead add …, /lead N …, /lead rules."""
-    words = args.split()
+    words = _words(args)
     if not words:
         usage(ctx, "lead")
         return
@@ -100,10 +105,24 @@ def lead_cmd(ctx: Ctx, args: str) -> None:
         _refuse(ctx, err)
 
 
-def _add(ctx: Ctx, words: list[str]) -> None:
+_WORD = re.compile(r'"([^"]+)"|“([^”]+)”|(\S+)')
+
+
+def _words(args: str) -> list[str]:
+    """The words of `args`; a "quoted name" is one word."""
+    return [" ".join((m.group(1) or m.group(2) or m.group(3)).split()) for m in _WORD.finditer(args)]
+
+
+def _line(words: list[str]) -> str:
+    """Words as a command line again, a word with spaces quoted."""
+    return " ".join(f'"{w}"' if " " in w else w for w in words)
+
+
+def _add(ctx: Ctx, words: list[str], named: str | None = None) -> None:
+    """`/lead add COMPANY [person] [phone] [email] [key value…]`; `named`: the company the dialogue asked for."""
     force = "--force" in words
     words = [w for w in words if w != "--force"]
-    company: list[str] = []
+    company: list[str] = named.split() if named else []
     extra: dict[str, str] = {}
     free: list[str] = []
     phone = email = None
@@ -119,18 +138,21 @@ def _add(ctx: Ctx, words: list[str]) -> None:
             email = w
         elif sum(ch.isdigit() for ch in w) >= 7:
             phone = w
-        elif not extra and phone is None and email is None and not free and (not company or len(company) < 4):
+        elif (named is None and not extra and phone is None and email is None and not free
+              and (not company or len(company) < 4)):
             company.append(w)
         else:
             free.append(w)
         i += 1
-    if len(company) > 1 and "person" not in extra and not free:
+    if named is None and len(company) > 1 and "person" not in extra and not free:
         free = [company.pop()]
     if not company:
         ctx.say("Which company? E.g. /lead add Acme Tom 13800001111 source fair")
-        ctx.ask("complete", {"prefix": "/lead add " + " ".join(words)})
+        ctx.ask("lead.company", {"words": words})
         return
     person = extra.get("person") or (" ".join(free) or None)
+    if named is not None:  # what a button repeats (the duplicate's "No, create it") starts with the name
+        words = [named, *words]
     try:
         lead = leads.capture(ctx.session, by=ctx.me, company=" ".join(company), person=person, phone=phone,
                              email=email, source=extra.get("source"), budget=extra.get("budget"),
@@ -150,7 +172,7 @@ def _add(ctx: Ctx, words: list[str]) -> None:
             else:
                 rows.append((ctx.button(ctx.t("Existing customer: {n}", n=m.label),
                                         f"say:/customer #{m.id}"),))
-        rows.append((ctx.button(ctx.t("No, create it"), "say:/lead add " + " ".join(words) + " --force",
+        rows.append((ctx.button(ctx.t("No, create it"), "say:/lead add " + _line(words) + " --force",
                                 "danger"),))
         found = "、".join(f"{esc(m.label)}（{_why(ctx, m.why)}）" for m in dup.matches[:4])
         if found:
@@ -159,6 +181,20 @@ def _add(ctx: Ctx, words: list[str]) -> None:
             ctx.say("Create it anyway?", buttons=tuple(rows))
         return
     _announce(ctx, lead)
+
+
+@flow("lead.company", personal=False)
+def company_step(ctx: Ctx, data: dict[str, Any], text: str) -> None:
+    """The company's name the lead dialogue asked for: the whole answer is the name."""
+    words = [str(w) for w in data.get("words", [])]
+    if not text.strip():
+        ctx.say("Which company? E.g. /lead add Acme Tom 13800001111 source fair")
+        ctx.ask("lead.company", {"words": words})
+        return
+    try:
+        _add(ctx, words, named=" ".join(text.split()))
+    except RuleError as err:
+        _refuse(ctx, err)
 
 
 def _why(ctx: Ctx, why: str) -> str:
@@ -197,8 +233,12 @@ def _act(ctx: Ctx, num: int, words: list[str]) -> None:
         ctx.say("Lead #{i} converted: customer {c} (#{ci}), deal #{d}.",
                 i=lead.id, c=esc(cust.name), ci=cust.id, d=deal_id)
     elif verb in ("disqualify", "无效", "放弃"):
-        leads.disqualify(ctx.session, lead=lead, by=ctx.me, reason=" ".join(words[1:]), now=ctx.now)
-        ctx.say("Lead #{i} disqualified.", i=lead.id)
+        reason = " ".join(words[1:]).strip()
+        if not reason:
+            _ask_reason(ctx, lead)
+            return
+        leads.disqualify(ctx.session, lead=lead, by=ctx.me, reason=reason, now=ctx.now)
+        ctx.say("Lead #{i} disqualified: {r}.", i=lead.id, r=esc(reason))
     elif verb in ("assign", "分配"):
         who = (lookup.user(ctx, " ".join(words[1:]), lambda ref: f"/lead {lead.id} assign {ref}")
                if len(words) > 1 else None)
@@ -229,6 +269,22 @@ def _act(ctx: Ctx, num: int, words: list[str]) -> None:
         leads.touch(ctx.session, lead=lead, now=ctx.now)
 
 
+REASONS = (N_("no budget"), N_("no need"), N_("unreachable"), N_("bought elsewhere"), N_("duplicate"),
+           N_("not our market"))
+
+
+def _ask_reason(ctx: Ctx, lead: Lead) -> None:
+    """Why is the lead disqualified: common reasons as buttons, or typed."""
+    if lead.status in ("converted", "disqualified"):
+        raise RuleError("lead_closed", status=lead.status)
+    said = [ctx.t(r) for r in REASONS]
+    rows = tuple(tuple(ctx.button(x, f"say:/lead {lead.id} disqualify {x}") for x in said[i:i + 3])
+                 for i in range(0, len(said), 3))
+    ctx.say("Why is lead #{i} {c} disqualified? Choose, or type the reason.", i=lead.id, c=esc(lead.company),
+            buttons=rows)
+    ctx.ask("complete", {"prefix": f"/lead {lead.id} disqualify"})
+
+
 SCORE_PARTS = {"source": N_("source"), "size": N_("size"), "budget": N_("budget"), "engagement": N_("engagement")}
 
 
@@ -245,6 +301,8 @@ def _card(ctx: Ctx, lead: Lead) -> None:
              + f" (MQL ≥ {scoring.mql}, SQL ≥ {scoring.sql})"]
     if owner:
         lines.append(ctx.t("Owner: {n}", n=esc(owner.name)))
+    if lead.status == "disqualified" and lead.note:
+        lines.append(ctx.t("Disqualified: {r}", r=esc(lead.note)))
     buttons = ((ctx.button(ctx.t("Qualify"), f"say:/lead {lead.id} qualify", "primary"),
                 ctx.button(ctx.t("Disqualify"), f"say:/lead {lead.id} disqualify", "danger")),)
     closed = lead.status in ("converted", "disqualified")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import deal_news, lookup
+from handlers import deal_news, lookup, paging
 from handlers.amounts import count_arg, money_arg
 from handlers.context import Ctx
 from handlers.fmt import moment, money, pct
@@ -178,15 +178,19 @@ def show(ctx: Ctx, qid: int) -> None:
     ctx.say("{b}", b="\n".join(lines))
 
 
+APPROVALS_PAGE = 10  # one message each, with its buttons
+
+
 @command("approvals", "/approvals", "discounts waiting for my approval",
          roles=MANAGERS, personal=True)
 def approvals(ctx: Ctx, args: str) -> None:
-    """Pending approvals this person may decide, each with its buttons."""
-    pending = quotes.pending_for(ctx.session, user=ctx.me)
-    if not pending:
+    """Pending approvals this person may decide, each with its buttons, ten at a time."""
+    args = paging.take_page(ctx, args)
+    page = paging.of_items(ctx, quotes.pending_for(ctx.session, user=ctx.me), size=APPROVALS_PAGE)
+    if not page.items:
         ctx.say("No discounts waiting for you.")
         return
-    for ap in pending:
+    for ap in page.items:
         q = ctx.session.get(Quote, ap.quote_id)
         d = ctx.session.get(Deal, q.deal_id) if q else None
         c = ctx.session.get(Customer, d.customer_id) if d else None
@@ -197,6 +201,8 @@ def approvals(ctx: Ctx, args: str) -> None:
         ctx.replies.append(Reply(text=text, buttons=((
             ctx.button(ctx.t("Approve"), f"ap.ok:{ap.id}", style="primary"),
             ctx.button(ctx.t("Reject"), f"ap.no:{ap.id}", style="danger")),)))
+    if page.pages > 1:
+        ctx.replies.append(Reply(text=paging.span(ctx, page), buttons=paging.buttons(ctx, page, "/approvals")))
 
 
 @click("ap.ok", personal=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
@@ -49,7 +49,7 @@ def days(value: float) -> str:
 
 def whole(amount: Decimal) -> str:
     """Money rounded to the yuan."""
-    return money(amount.quantize(Decimal(1)))
+    return money(amount.quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def scope_name(session: Session, scope: an.Scope, lang: str) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlmodel import Session
 
 from handlers.fmt import money, monies, stage_name
-from handlers.i18n import tr
+from handlers.i18n import N_, tr
 from handlers.markup import esc
 from handlers.reporting import charts
 from handlers.reporting.answer import Answer, days, pct, scope_name, whole, zone
@@ -17,7 +17,7 @@ from sales import analytics as an
 from sales import currency
 from sales.analytics.periods import Period
 from sales.analytics.stages import stage_times
-from sales.analytics.targets import target_total, targets
+from sales.analytics.targets import TargetRow, target_total, targets
 from sales.sources import label as source_label
 
 
@@ -115,8 +115,11 @@ def forecast_report(session: Session, scope: an.Scope, period: Period, lang: str
     lines.append(tr(lang, "Total: won {w} + weighted {x} = {t}",
                    w=whole(f.won), x=whole(f.weighted), t=whole(total)))
     if f.target is not None:
-        lines.append(tr(lang, "Target {g}: {r} expected, {d} to go",
-                       g=whole(f.target), r=pct(float(total / f.target)), d=whole(max(f.target - total, Decimal(0)))))
+        over = _past(total, f.target)
+        lines.append(tr(lang, N_("Target {g}: {r} expected, {d} over") if over > 0 else
+                        N_("Target {g}: {r} expected, target reached") if over == 0 else
+                        N_("Target {g}: {r} expected, {d} to go"),
+                        g=whole(f.target), r=pct(float(total / f.target)), d=whole(abs(over))))
     if f.undated:
         lines.append(tr(lang, "{n} open deals have no expected close date.",
                        n=f.undated))
@@ -127,6 +130,20 @@ def forecast_report(session: Session, scope: an.Scope, period: Period, lang: str
     target = float(f.target) if f.target is not None else None
     return Answer("\n".join(lines), f"forecast-{period.key}.png",
                   lambda: charts.forecast(title, months, target, lang, names))
+
+
+def _past(actual: Decimal, target: Decimal) -> Decimal:
+    """How far `actual` is past `target`, in whole yuan as shown (negative: still to go)."""
+    return (actual - target).quantize(Decimal(1), ROUND_HALF_UP)
+
+
+def _target_line(lang: str, r: TargetRow, team: str) -> str:
+    """One target: won of target, and how far over or still to go ("target reached" at it; never "¥0 to go")."""
+    over = _past(r.actual, r.target)
+    text = (N_("{n}{tm}: {a} of {g} ({r}), {d} over") if over > 0 else
+            N_("{n}{tm}: {a} of {g} ({r}), target reached") if over == 0 else N_("{n}{tm}: {a} of {g} ({r}), {d} to go"))
+    return tr(lang, text, n=esc(r.name), tm=team if r.team else "", a=whole(r.actual), g=whole(r.target),
+              r=pct(r.share), d=whole(abs(over)))
 
 
 def month_label(d: date, lang: str) -> str:
@@ -144,9 +161,7 @@ def targets_report(session: Session, scope: an.Scope, period: Period, lang: str,
         return Answer(head + "\n" + tr(lang, "No targets are set for this period. A manager sets one: /target USER AMOUNT {k}",
                                       k=period.key))
     team = tr(lang, " (team)")
-    lines = [head] + [tr(lang, "{n}{tm}: {a} of {g} ({r}), {d} to go",
-                        n=esc(r.name), tm=team if r.team else "", a=whole(r.actual), g=whole(r.target),
-                        r=pct(r.share), d=whole(r.gap)) for r in rows]
+    lines = [head] + [_target_line(lang, r, team) for r in rows]
     bars = [charts.Bar(r.name + (team if r.team else ""), float(r.actual), float(r.target),
                        f"{pct(r.share)} · {charts.short_money(float(r.actual), lang)} / "
                        f"{charts.short_money(float(r.target), lang)}") for r in rows]
@@ -156,7 +171,7 @@ def targets_report(session: Session, scope: an.Scope, period: Period, lang: str,
 
 
 def _rounded(sums: dict[str, Decimal]) -> dict[str, Decimal]:
-    return {k: v.quantize(Decimal(1)) for k, v in sums.items()}
+    return {k: v.quantize(Decimal(1), ROUND_HALF_UP) for k, v in sums.items()}
 
 
 def pipeline_report(session: Session, scope: an.Scope, lang: str, stamp: str, *, home: str = "CNY",
@@ -181,8 +196,8 @@ def pipeline_report(session: Session, scope: an.Scope, lang: str, stamp: str, *,
         weighted = currency.converted(weighteds, home, table) or weighted
         total = all_in
         used = ", ".join(f"{k} {table[k].normalize():f}" for k in sorted(totals) if k != home)
-        lines.append(tr(lang, "≈ {t} in all, weighted ≈ {w}, at {r}", t=money(all_in.quantize(Decimal(1)), home),
-                        w=money(weighted.quantize(Decimal(1)), home), r=used))
+        lines.append(tr(lang, "≈ {t} in all, weighted ≈ {w}, at {r}", t=money(all_in.quantize(Decimal(1), ROUND_HALF_UP), home),
+                        w=money(weighted.quantize(Decimal(1), ROUND_HALF_UP), home), r=used))
     elif len(totals) > 1:
         lines.append(tr(lang, "Totals are per currency: an admin can set rates with /config rate USD 7.10"))
     bars = [charts.Bar(f"{stage_name(x.stage, lang)} {x.stage.probability}%", float(x.weighted), float(x.amount),

@@ -19,8 +19,7 @@ from sales.access import MANAGERS, deal_scope
 from sales.analytics.periods import Period, utc_midnight
 from sales.sources import canonical
 from storage.models import Activity, Customer, Deal, Stage, StageChange, User
-
-CENT = Decimal("0.01")
+from storage.types import cents
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ def _value(value: Any) -> Any:
 
 def dec(value: Any) -> Decimal:
     """A summed amount as an exact two-place Decimal (SQLite sums in floats)."""
-    return Decimal(str(value or 0)).quantize(CENT)
+    return cents(str(value or 0))
 
 
 def ratio(part: int, whole: int) -> float | None:

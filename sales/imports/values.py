@@ -13,6 +13,7 @@ import phonenumbers
 from sales.names import name_key, pinyin_key
 from sales.names.dedupe import merge_key
 from storage.models import User
+from storage.types import cents
 
 MAX_TEXT = 4000
 MAX_AMOUNT = Decimal(10) ** 13
@@ -100,7 +101,7 @@ def amount(value: Any, unit: Decimal) -> Decimal | None:
         raise Bad("negative", value)
     if num >= MAX_AMOUNT:
         raise Bad("amount_too_large", value)
-    return num.quantize(Decimal("0.01"))
+    return cents(num)
 
 
 def _amount_text(raw: str, unit: Decimal) -> Decimal:

@@ -27,10 +27,10 @@ from storage.models import (
     Team,
     User,
 )
+from storage.types import cents
 
 LIMIT = 5  # the most urgent lines of each kind before "N more"
 MANAGER_AFTER_WORKING_DAYS = 3  # a rep's follow-up reaches the manager once overdue longer than this
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def receivables(session: Session, *, owners: list[int] | None, until: date, sinc
         q = q.where(col(SalesOrder.owner_id).in_(owners))
     if since is not None:
         q = q.where(col(Installment.due_on) >= since)
-    return [Receivable(i, o, c, (i.amount - i.paid).quantize(CENT)) for i, o, c in session.execute(q).all()]
+    return [Receivable(i, o, c, cents(i.amount - i.paid)) for i, o, c in session.execute(q).all()]
 
 
 def person_digest(session: Session, *, user: User, day: date, cal: Calendar, now: datetime) -> PersonDigest:
@@ -199,8 +199,8 @@ def team_digest(session: Session, *, team: Team, day: date, cal: Calendar) -> Te
             select(col(Deal.currency), func.count(), amount, weighted)
             .where(col(Deal.owner_id).in_(ids), col(Deal.stage).not_in(closed)).group_by(col(Deal.currency))).all():
         out.open_deals += int(n)
-        out.pipeline[currency] = Decimal(str(total)).quantize(CENT)
-        out.weighted[currency] = (Decimal(str(w)) / 100).quantize(CENT)
+        out.pipeline[currency] = cents(str(total))
+        out.weighted[currency] = cents(Decimal(str(w)) / 100)
     pending = session.execute(select(Approval).where(col(Approval.status) == "pending",
                                                      col(Approval.requested_by).in_(ids))
                               .order_by(col(Approval.created_at))).scalars().all()

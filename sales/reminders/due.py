@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlmodel import Session, col
 
+from sales import fulfilment
 from sales import leads as leads_rules
 from sales.reminders import People, epoch
 from sales.reminders.tickets import KINDS as TICKET_KINDS
@@ -31,9 +32,10 @@ from storage.reminders_queue import Claim
 
 log = logging.getLogger("salesbot.reminders")
 # When a reminder may reach its reader: the rep's own follow-ups at any hour but the quiet ones; the bot's
-# own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned.
+# own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned. A
+# ticket's targets already count in working time.
 WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work",
-           "ticket.warn": "quiet", "ticket.breach": "quiet"}  # a ticket's targets already count in working time
+           "order.late": "work", "ticket.warn": "quiet", "ticket.breach": "quiet"}
 
 
 @dataclass
@@ -98,7 +100,7 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
         dues.append(Due(reminder=r, data=data if isinstance(data, dict) else {}))
     fus = _rows_by_id(session, FollowUp, _ids(dues, "followup", "fu"))
     insts = _by_id(session, Installment, _ids(dues, "installment", "inst"))
-    orders = _by_id(session, SalesOrder, {i.order_id for i in insts.values()})
+    orders = _by_id(session, SalesOrder, {i.order_id for i in insts.values()} | _ids(dues, "order.late", "order"))
     aps = _by_id(session, Approval, _ids(dues, "nudge", "approval"))
     qs = _by_id(session, Quote, {a.quote_id for a in aps.values()})
     deals = _by_id(session, Deal, {q.deal_id for q in qs.values()})
@@ -129,6 +131,8 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
                 d.user = people.active(d.lead.owner_id) or people.active(d.reminder.user_id)
         elif kind in TICKET_KINDS:
             resolve_ticket(session, d, people, now)
+        elif kind == "order.late":
+            _late(d, orders, custs, people)
         elif kind == "digest":
             d.user = people.active(d.reminder.user_id)
         elif kind == "team_digest":
@@ -186,5 +190,22 @@ def _installment(d: Due, insts: dict[int, Any], orders: dict[int, Any], custs: d
         d.drop = "installment paid"
     elif d.data.get("role") == "owner":
         d.user = people.active(d.order.owner_id)  # the order's owner now, if it changed hands
+    else:
+        d.user = people.active(d.reminder.user_id)
+
+
+def _late(d: Due, orders: dict[int, Any], custs: dict[int, Any], people: People) -> None:
+    order: SalesOrder | None = orders.get(d.data.get("order", 0))
+    d.order = order
+    if order is None:
+        d.drop = "order deleted"
+        return
+    d.customer = custs.get(order.customer_id)
+    if order.fulfilment not in fulfilment.OPEN:
+        d.drop = "order delivered"
+    elif order.promised_on is None or order.promised_on.isoformat() != d.data.get("promised"):
+        d.drop = "promised date moved"  # the new date has its own reminders
+    elif d.data.get("role") == "owner":
+        d.user = people.active(order.owner_id)  # the order's owner now, if it changed hands
     else:
         d.user = people.active(d.reminder.user_id)

@@ -46,6 +46,7 @@ def script(engine: Engine) -> list[tuple[str, str]]:
             ("bob", "/lead 1"), ("bob", "/leads all"), ("alice", f"/won {deal.id} 13万"), ("fay", "/receivables"),
             ("alice", "/report funnel"), ("alice", "/report sources"), ("bob", "/report reps"),
             ("bob", "/report stages"), ("bob", "/report forecast 下季度"), ("bob", "/report targets"),
+            ("alice", "/survey 华东精密"), ("alice", "/满意度 华东精密 zh"), ("bob", "/report csat"),
             ("bob", "/pipeline"), ("bob", "/target alice 50万 下季度"), ("alice", "/share 华东精密 dave"),
             ("alice", "/unshare 华东精密 dave"), ("alice", "/audit 华东精密"), ("alice", f"/audit deal {deal.id}"),
             ("alice", "/lost 华东精密 预算被砍"), ("carol", "/reassign dave alice"), ("carol", "/deactivate dave"),
@@ -69,7 +70,13 @@ def run(demo: Transcript, engine: Engine, clock: FakeClock, lang: str) -> list[t
         read.append((line, demo.say(f"@{who}: {line}")))
     order = _orders(engine)[0]
     for who, line in (("alice", f"/plan {order} 首付30%，余款3月初"), ("fay", f"/paid {order} 1万 昨天"),
-                      ("fay", "/receivables overdue")):
+                      ("fay", "/receivables overdue"), ("alice", "/orders"), ("alice", f"/order {order}"),
+                      ("alice", f"/order {order} 交期 2026-11-25"), ("alice", f"/order {order} 生产"),
+                      ("bob", f"/order {order} 发货 顺丰 SF1234567890"), ("alice", f"/invoice request {order} 第1期"),
+                      ("alice", "华东精密科技有限公司"), ("alice", "91310000MA1FL8XQ3X"), ("fay", "/invoices"),
+                      ("fay", "/invoice issue 1 04521234"), ("alice", "/invoice 1"), ("alice", "/invoices"),
+                      ("alice", f"/order {order} 送达"), ("alice", f"/order {order} 验收"), ("alice", f"/order {order}"),
+                      ("fay", "/export invoices"), ("bob", f"/audit deal {order}")):
         clock.advance(seconds=2)
         read.append((line, demo.say(f"@{who}: {line}")))
     return read

@@ -157,3 +157,14 @@ def test_monday_charts_for_the_digest(engine: Engine) -> None:
         assert reports.monday_charts(s, book.teams["east"], "en", now=datetime(2027, 3, 1, 1, tzinfo=UTC)) == []
         week = parse_period("2026-W47", monday.date())
         assert week is not None and week.start.isoformat() == "2026-11-16"
+
+
+def test_a_target_passed_says_how_far_over(chat: Transcript) -> None:
+    assert_dialog(chat, [
+        ("@bob: /target alice 10万 2026-Q4", "alice: ¥160,000 of ¥100,000 (160%), ¥60,000 over"),
+        ("@bob: /target alice 16万 2026-Q4", "alice: ¥160,000 of ¥160,000 (100%), target reached"),
+        ("@bob: /target team 5万 2026-Q4", "¥150,000 over"),
+        ("@bob: /lang zh", "中文"),
+        ("@bob: /report targets", ["alice：¥160,000 / ¥160,000（100%），已达成", "超出 ¥150,000"]),
+    ])
+    assert "还差 ¥0" not in chat.say("@bob: /report forecast")

@@ -46,6 +46,7 @@ SET_READS = (
     ("/deal {deal}", "deal", "deal"), ("/deal Zc{n:04d}", "deal", "deal"), ("/audit deal {deal}", "deal", "deal"),
     ("/deal {won}", "deal", "won"), ("/quote {quote}", "quote", "quote"), ("/lead {lead}", "lead", "lead"),
     ("/privacy export c:{contact}", "contact", "admin"), ("/ticket {ticket}", "ticket", "ticket"),
+    ("/survey Zc{n:04d}", "customer", None),
 )
 # Changes and deletes: action → (record kind, operation, turns).
 Turns = Callable[[RecordSet, str], list[str]]
