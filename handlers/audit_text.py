@@ -32,6 +32,8 @@ FIELDS = {
     "period": N_("period"), "user_id": N_("person"), "team_id": N_("team"), "role": N_("role"),
     "deals_channel": N_("deals channel"), "deals_room": N_("deals room"), "industry": N_("industry"),
     "size": N_("size"), "needs": N_("needs"), "score": N_("score"), "survey": N_("survey"),
+    "priority": N_("priority"), "assignee_id": N_("assignee"), "respond": N_("first response"),
+    "resolve": N_("resolution"),
     "fulfilment": N_("fulfilment"), "promised_on": N_("promised delivery"), "carrier": N_("carrier"),
     "tracking": N_("tracking number"), "number": N_("invoice number"), "issued_on": N_("issue date"),
     "tax_no": N_("tax number"), "reason": N_("reason"), "order": N_("order"), "installment": N_("installment"),
