@@ -37,8 +37,7 @@ FIELDS = {
     "fulfilment": N_("fulfilment"), "promised_on": N_("promised delivery"), "carrier": N_("carrier"),
     "tracking": N_("tracking number"), "number": N_("invoice number"), "issued_on": N_("issue date"),
     "tax_no": N_("tax number"), "reason": N_("reason"), "order": N_("order"), "installment": N_("installment"),
-    "installments": N_("installments"), "priority": N_("priority"),
-    "assignee_id": N_("assignee"), "respond": N_("first response"), "resolve": N_("resolution"),
+    "installments": N_("installments"),
 }
 FULFILMENT = {"confirmed": N_("confirmed"), "production": N_("in production/picking"), "shipped": N_("shipped"),
               "delivered": N_("delivered"), "accepted": N_("accepted")}
