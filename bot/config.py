@@ -18,6 +18,7 @@ class Config(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     port: int = Field(default=8080, validation_alias="PORT")
     leads_token: SecretStr | None = Field(default=None, validation_alias="SALESBOT_LEADS_TOKEN")
+    tickets_token: SecretStr | None = Field(default=None, validation_alias="SALESBOT_TICKETS_TOKEN")
     log_level: str = "INFO"
     rate_limit: int = 20  # inputs per person per window; 0 turns the limit off
     rate_window_s: int = 10
@@ -30,6 +31,9 @@ class Config(BaseSettings):
     default_tz: str = "Asia/Shanghai"
     phone_region: str = "CN"
     cadence_per_day: int = 5  # cadence follow-ups the clock puts on one rep's working day
+    # Survey links (/s/TOKEN on the web role): the address customers reach it at; unset, http://localhost:PORT.
+    public_url: str = ""
+    company_name: str = ""  # the name a survey page shows (none: the page names no company)
     telegram_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL")
     telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
@@ -51,7 +55,7 @@ class Config(BaseSettings):
         """Whether Feishu is configured (an app id and its secret)."""
         return bool(self.feishu_app_id and self.feishu_app_secret)
 
-    @field_validator("database_url", "leads_token", "telegram_token", "telegram_webhook_url",
+    @field_validator("database_url", "leads_token", "tickets_token", "telegram_token", "telegram_webhook_url",
                      "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token",
                      "feishu_app_id", "feishu_app_secret", "feishu_verification_token", "feishu_encrypt_key",
                      mode="before")
@@ -67,4 +71,6 @@ class Config(BaseSettings):
                             rate_window_s=self.rate_window_s, max_file_bytes=self.max_file_bytes,
                             max_unpacked_bytes=self.max_unpacked_bytes, max_rows=self.max_rows,
                             max_columns=self.max_columns, max_cell_chars=self.max_cell_chars,
-                            cadence_per_day=self.cadence_per_day)
+                            cadence_per_day=self.cadence_per_day,
+                            public_url=(self.public_url.strip() or f"http://localhost:{self.port}").rstrip("/"),
+                            company_name=self.company_name.strip())

@@ -18,7 +18,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from bot import metrics
 from bot.logs import scrub
 from handlers.outbox import reply_from_json
 from handlers.types import ChatRef, Platform, Reply
@@ -102,6 +101,8 @@ async def deliver_due_async(engine: Engine, senders: dict[str, AsyncSender], now
                 held.discard(row.id or 0)
                 if ok:
                     marks.sent(row.id or 0)
+                    from bot import metrics  # prometheus_client: at the first delivery, not at every start
+
                     metrics.OUTBOX_SENT.inc()
                     sent += 1
     finally:
@@ -200,4 +201,6 @@ def _after(factory: sessionmaker[Session], outbox_id: int | None, at: datetime, 
     with transaction(factory) as session:  # errors can quote a URL with the bot token in it
         mark_retry(session=session, outbox_id=outbox_id or 0, at=at, error=scrub(error), give_up=give_up)
     if give_up:
+        from bot import metrics
+
         metrics.OUTBOX_FAILED.inc()

@@ -73,6 +73,7 @@ class Inbox:
         self._stopping = asyncio.Event()
         self._held: dict[int, asyncio.Task[None]] = {}
         self._loop: asyncio.Task[None] | None = None
+        self._home: asyncio.AbstractEventLoop | None = None  # the loop the pump runs on
         self._pruned = datetime.min.replace(tzinfo=UTC)
 
     def register(self, platform: str, handler: Handler) -> None:
@@ -83,21 +84,33 @@ class Inbox:
 
     async def put(self, platform: str, event_key: str, chat_key: str, payload: str) -> bool:
         """Store one update, committed; False when it was stored before. Database errors propagate (→ 503)."""
-        def write() -> bool:
-            with transaction(self._factory) as session:
-                return store(session=session, platform=platform, event_key=event_key, chat_key=chat_key,
-                             payload=payload, now=real_now())
-        fresh = await asyncio.wait_for(asyncio.to_thread(write), timeout=10)
+        fresh = await asyncio.wait_for(asyncio.to_thread(self._write, platform, event_key, chat_key, payload),
+                                       timeout=10)
         self.start()
         self._wake.set()
         return fresh
+
+    def put_blocking(self, platform: str, event_key: str, chat_key: str, payload: str) -> bool:
+        """`put` for a caller on another thread (a platform SDK's own loop): stored and committed when this
+        returns, then the pump (started on its own loop) is woken. Database errors propagate."""
+        fresh = self._write(platform, event_key, chat_key, payload)
+        home = self._home
+        if home is not None and not home.is_closed():
+            home.call_soon_threadsafe(self._wake.set)
+        return fresh
+
+    def _write(self, platform: str, event_key: str, chat_key: str, payload: str) -> bool:
+        with transaction(self._factory) as session:
+            return store(session=session, platform=platform, event_key=event_key, chat_key=chat_key,
+                         payload=payload, now=real_now())
 
     # --- the pump ---------------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Start pumping on the running loop (at most once)."""
         if self._loop is None and not self._stopping.is_set():
-            self._loop = asyncio.get_running_loop().create_task(self._run())
+            self._home = asyncio.get_running_loop()
+            self._loop = self._home.create_task(self._run())
 
     async def stop(self, wait: float = 8.0) -> None:
         """Stop claiming, let the turns in hand finish (up to `wait` s), give back what is still held."""
@@ -125,8 +138,11 @@ class Inbox:
         while asyncio.get_running_loop().time() < deadline:
             if self._loop is None or self._stopping.is_set():
                 return
-            if not self._held and await asyncio.to_thread(count) == 0:
-                return
+            try:
+                if not self._held and await asyncio.to_thread(count) == 0:
+                    return
+            except (OperationalError, InterfaceError):
+                return  # the database is away: nothing stored can be handled now either
             self._wake.set()
             await asyncio.sleep(0.02)
 

@@ -44,8 +44,9 @@ def bearer_ok(header: str, token: str) -> bool:
     return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode())
 
 
-def read_fields(raw: bytes) -> dict[str, str]:
-    """The lead's fields from a JSON body, each checked; Refused (400) saying which field and why."""
+def read_fields(raw: bytes, limits: dict[str, int] = MAX_LENGTHS, required: tuple[str, ...] = ("company",)
+                ) -> dict[str, str]:
+    """The fields of a JSON body (a lead's by default), each checked; Refused (400) saying which field and why."""
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):
@@ -53,7 +54,7 @@ def read_fields(raw: bytes) -> dict[str, str]:
     if not isinstance(body, dict):
         raise Refused(400, "bad_request", "the body must be a JSON object")
     fields: dict[str, str] = {}
-    for name, limit in MAX_LENGTHS.items():
+    for name, limit in limits.items():
         value = body.get(name)
         if value is None:
             continue
@@ -70,8 +71,9 @@ def read_fields(raw: bytes) -> dict[str, str]:
             raise Refused(400, "bad_request", f"{name}: at most {limit} characters")
         if text:
             fields[name] = text
-    if "company" not in fields:
-        raise Refused(400, "bad_request", "company is required")
+    for name in required:
+        if name not in fields:
+            raise Refused(400, "bad_request", f"{name} is required")
     if "phone" in fields and not _PHONE.fullmatch(fields["phone"]):
         raise Refused(400, "bad_request", "phone: digits, spaces, + ( ) - only")
     if "email" in fields and not _EMAIL.fullmatch(fields["email"]):

@@ -41,7 +41,8 @@ def platform_adapters(cfg: Config, core: Core, *, port: int, host: str = "0.0.0.
 
     adapters: list[Adapter] = []
     parts = web.Parts(engine=core.engine, core=core,
-                      leads_token=cfg.leads_token.get_secret_value() if cfg.leads_token else "")
+                      leads_token=cfg.leads_token.get_secret_value() if cfg.leads_token else "",
+                      tickets_token=cfg.tickets_token.get_secret_value() if cfg.tickets_token else "")
     starters: list[Any] = []
     if cfg.telegram_token is not None:
         if cfg.telegram_webhook_url:

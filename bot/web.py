@@ -1,5 +1,5 @@
 """One ASGI app (Starlette, served by uvicorn on PORT): Slack, the Telegram webhook, the Feishu callback, the lead
-API, health, metrics; the worker role serves health and metrics only (`build_probes`)."""
+API, the customers' survey page, health, metrics; the worker role serves health and metrics only (`build_probes`)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import leads_api, metrics
+from bot import leads_api, metrics, tickets_api
 from bot.adapters.slack.adapter import Slack
 from bot.adapters.slack.parse import ParseError, body_from_http
 from bot.adapters.telegram.app import SECRET_HEADER, TelegramBot
 from bot.inbox import Inbox
+from bot.surveys import Door
+from bot.surveys import routes as survey_routes
 from handlers.core import Core
 from storage.migrate import at_head
 from storage.status import last_sweep, outbox_backlog, ping, reminders_due
@@ -50,6 +52,8 @@ class Parts:
     telegram_path: str = "/telegram"
     feishu: Callback | None = None
     leads_token: str = ""
+    tickets_token: str = ""  # POST /api/tickets (SALESBOT_TICKETS_TOKEN); unset: every post is 401
+    survey_door: Door | None = None  # the survey page's rate limit (its default unless told)
     inbox: Inbox | None = None  # the durable inbox of Telegram updates and Slack events (made by build)
 
 
@@ -150,7 +154,10 @@ def build(parts: Parts) -> ASGIApp:
             return False
 
     routes = [*probes(engine, lambda: parts.core.clock()), Route(
-        "/api/leads", leads_api.endpoint(engine, lambda: parts.core.clock(), parts.leads_token), methods=["POST"])]
+        "/api/leads", leads_api.endpoint(engine, lambda: parts.core.clock(), parts.leads_token), methods=["POST"]),
+        Route("/api/tickets", tickets_api.endpoint(engine, lambda: parts.core.clock(), parts.tickets_token,
+                                                   parts.core.settings), methods=["POST"]),
+        *survey_routes(engine, lambda: parts.core.clock(), parts.core.settings, parts.survey_door)]
     inbox = _inbox(parts)
     if parts.slack is not None:
         routes.append(Route("/slack/events", _slack_endpoint(parts.slack, parts.slack_secret, db_ok, inbox),
@@ -187,7 +194,7 @@ def _inbox(parts: Parts) -> Inbox:
 
 
 def _slack_endpoint(slack: Slack, secret: str, db_ok: Any, inbox: Inbox) -> Any:
-    from bot.adapters.slack.app import stored_keys
+    from bot.adapters.slack.app import stored_keys, submission_errors
 
     verifier = SignatureVerifier(secret)
     handler = AsyncSlackRequestHandler(slack.app)
@@ -211,9 +218,14 @@ def _slack_endpoint(slack: Slack, secret: str, db_ok: Any, inbox: Inbox) -> Any:
         keys = stored_keys(body)
         if keys is not None:
             try:  # stored and committed before Slack hears 200: a process that dies now loses nothing
+                if body.get("type") == "view_submission":
+                    # A modal's missing fields travel in the ack (the modal stays open): checked before storing.
+                    errors = await submission_errors(slack, body)
+                    if errors:
+                        return JSONResponse({"response_action": "errors", "errors": errors})
                 await inbox.put("slack", keys[0], keys[1], json.dumps(body))
             except Exception as exc:
-                log.warning("event not stored: database unavailable", extra={"error": type(exc).__name__})
+                log.warning("slack request not stored: database unavailable", extra={"error": type(exc).__name__})
                 return JSONResponse({"error": "try again shortly"}, status_code=503)
             return Response(status_code=200)
         if not await db_ok():
@@ -264,8 +276,16 @@ def _feishu_endpoint(callback: Callback, db_ok: Any) -> Any:
         refused = callback.check(headers, body, time.time())  # the signature's age: real time, not the clock
         if refused is not None:
             return Response(refused[1], status_code=refused[0], media_type="application/json")
+        event = callback.to_store(body)
+        if event is not None:
+            try:  # stored and committed before Feishu hears 200: a process that dies now loses nothing
+                status, content = await callback.store(event)
+            except Exception as exc:
+                log.warning("feishu event not stored: database unavailable", extra={"error": type(exc).__name__})
+                return Response(status_code=503)  # not taken: Feishu sends the event again later
+            return Response(content, status_code=status, media_type="application/json")
         if not await db_ok():
-            return Response(status_code=503)  # not taken: Feishu sends the event again later
+            return Response(status_code=503)
         status, content = callback.dispatch(headers, body)
         return Response(content, status_code=status, media_type="application/json")
 

@@ -18,7 +18,7 @@ ENTITIES = {
     "deal": N_("deal"), "quote": N_("quote"), "order": N_("order"), "customer": N_("customer"),
     "contact": N_("contact"), "activity": N_("activity"), "followup": N_("follow-up"), "lead": N_("lead"),
     "team": N_("team"), "user": N_("user"), "target": N_("target"), "invite": N_("invite"),
-    "importbatch": N_("import"), "leadscoring": N_("lead scoring"), "retention": N_("retention"),
+    "invoice": N_("invoice"), "importbatch": N_("import"), "leadscoring": N_("lead scoring"), "retention": N_("retention"),
 }
 FIELDS = {
     "amount": N_("amount"), "title": N_("title"), "stage": N_("stage"), "lost_reason": N_("lost reason"),
@@ -30,8 +30,14 @@ FIELDS = {
     "active": N_("enabled"), "due_at": N_("due"), "shared_with": N_("shared with"), "to": N_("to"),
     "period": N_("period"), "user_id": N_("person"), "team_id": N_("team"), "role": N_("role"),
     "deals_channel": N_("deals channel"), "deals_room": N_("deals room"), "industry": N_("industry"),
-    "size": N_("size"), "needs": N_("needs"), "score": N_("score"),
+    "size": N_("size"), "needs": N_("needs"), "score": N_("score"), "survey": N_("survey"),
+    "fulfilment": N_("fulfilment"), "promised_on": N_("promised delivery"), "carrier": N_("carrier"),
+    "tracking": N_("tracking number"), "number": N_("invoice number"), "issued_on": N_("issue date"),
+    "tax_no": N_("tax number"), "reason": N_("reason"), "order": N_("order"), "installment": N_("installment"),
+    "installments": N_("installments"),
 }
+FULFILMENT = {"confirmed": N_("confirmed"), "production": N_("in production/picking"), "shipped": N_("shipped"),
+              "delivered": N_("delivered"), "accepted": N_("accepted")}
 ACTIVITY_KINDS = {"visit": N_("visit"), "call": N_("call"), "note": N_("note"), "email": N_("email"),
                   "meeting": N_("meeting")}
 STATUSES = {"draft": N_("draft"), "pending": N_("waiting for approval"), "approved": N_("approved"),
@@ -74,6 +80,8 @@ class Words:
         if field == "stage":
             st = self.stages.get(str(v))
             return (st.name_zh if self.lang == "zh" else st.name_en) if st else esc(str(v))
+        if field == "fulfilment" and str(v) in FULFILMENT:
+            return tr(self.lang, FULFILMENT[str(v)])
         if field == "status":
             return tr(self.lang, STATUSES[str(v)]) if str(v) in STATUSES else esc(str(v))
         if field in _PEOPLE and isinstance(v, int):
@@ -103,7 +111,7 @@ class Words:
         cur_b, cur_a = b.get("currency"), a.get("currency") or b.get("currency")
         what = tr(lang, ENTITIES.get(row.entity, _RECORD))
         ref = f"{what} #{row.entity_id}" if row.entity_id else what
-        if row.action in ("update", "edit", "stage"):
+        if row.action in ("update", "edit", "stage", "fulfil"):
             changes = []
             for k in dict.fromkeys([*b, *a]):
                 if k in _HIDDEN or b.get(k) == a.get(k) or (k == "lost_reason" and a.get(k) is None):
@@ -137,4 +145,8 @@ ACTIONS = {
     "engage": N_("{who} logged engagement on {e}"), "deactivate": N_("{who} deactivated {e}"),
     "reactivate": N_("{who} reactivated {e}"), "join": N_("{who} joined"), "invite": N_("{who} made {e}"),
     "import": N_("{who} imported {e}"), "export": N_("{who} exported {e}"),
+    "survey": N_("{who} made a satisfaction survey link for {e}"),
+    "survey answer": N_("{e} answered a satisfaction survey"),
+    "invoice_request": N_("{who} requested {e}"),
+    "invoice_issue": N_("{who} issued {e}"), "invoice_reject": N_("{who} rejected {e}"),
 }

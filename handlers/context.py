@@ -42,6 +42,10 @@ class Settings:
     # /export off the request path: answered "preparing…" at once, the file sent through the outbox when
     # ready (`salesbot run` for the web and all roles; the terminal chat and tests answer with the file).
     background_exports: bool = False
+    # Survey links: the web role's address as customers reach it (SALESBOT_PUBLIC_URL), and the company's name
+    # their page shows (SALESBOT_COMPANY_NAME; none: the page names no company).
+    public_url: str = "http://localhost:8080"
+    company_name: str = ""
 
 
 @dataclass

@@ -243,3 +243,23 @@ def planned(ctx: Ctx, order: SalesOrder, installments: int) -> None:
         publish(ctx, deal, Reply(text=_text(
             ctx, "🗓 Order #{o} has a payment plan: {n} installments, {t}",
             o=order.id, n=installments, t=money(order.amount, order.currency))))
+
+
+STEP_NEWS = {
+    "production": N_("🏭 Order #{o} ({c}) is in production/picking · {n}"),
+    "shipped": N_("🚚 Order #{o} ({c}) shipped{x} · {n}"),
+    "delivered": N_("📦 Order #{o} ({c}) delivered · {n}"),
+    "accepted": N_("✅ Order #{o} ({c}) accepted by the customer · {n}"),
+}
+
+
+def fulfilled(ctx: Ctx, order: SalesOrder, step: str, carrier: str | None, tracking: str | None) -> None:
+    """A fulfilment step of an order: in the deal's thread and, as a line, in the deals room."""
+    deal = ctx.session.get(Deal, order.deal_id)
+    if deal is None or step not in STEP_NEWS:
+        return
+    c = ctx.session.get(Customer, order.customer_id)
+    extra = " · ".join(esc(x) for x in (carrier, tracking) if x)
+    text = _text(ctx, STEP_NEWS[step], o=order.id, c=esc(c.name if c else "?"), n=esc(ctx.me.name),
+                 x=f" ({extra})" if extra else "")
+    publish(ctx, deal, Reply(text=text), headline=text)

@@ -88,6 +88,22 @@ MESSAGES: dict[str, str] = {
     "reopen_paid": N_("Money was received on order #{order}: the deal can't be reopened."),
     "empty_value": N_("The value cannot be empty."),
     "bad_status": N_("The status is active, dormant or churned, not “{status}”."),
+    "survey_no_customer": N_("That customer no longer exists."),
+    "survey_score": N_("A score is 1 to 5 stars."),
+    # after the sale (sales/fulfilment.py, sales/invoices.py)
+    "bad_step": N_("Unknown step: start, ship, deliver or accept."),
+    "step_done": N_("Order #{order} is already past that step: see /order {order}."),
+    "invoice_needs_title": N_("The invoice needs the buyer's title (the company name on it)."),
+    "bad_tax_no": N_("“{value}” is not a tax number (6 to 30 letters and digits)."),
+    "no_installment": N_("Order #{order} has no installment {n}: see its plan with /order {order}."),
+    "installment_invoiced": N_("Installment {n} already has invoice #{invoice}."),
+    "nothing_to_invoice": N_("Nothing of order #{order} is left to invoice."),
+    "over_invoiced": N_("That is more than the {left} {currency} not yet invoiced."),
+    "finance_invoices": N_("Only finance or an admin can issue or reject invoices."),
+    "invoice_decided": N_("Invoice #{invoice} was already decided."),
+    "invoice_needs_number": N_("Give the invoice number, e.g.: /invoice issue 3 04521234"),
+    "invoice_number_taken": N_("Invoice number {number} is already used by another invoice."),
+    "invoice_needs_reason": N_("Give a reason, e.g.: /invoice reject 3 wrong tax number"),
 }
 
 REFUSED = N_("That was refused ({code}).")

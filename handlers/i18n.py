@@ -67,6 +67,8 @@ _PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
 def _unquote(text: str) -> str:
+    if "\\" not in text:  # nearly every line: no escape to undo
+        return text
     return re.sub(r"\\(.)", lambda m: _PO_ESCAPES.get(m.group(1), m.group(1)), text)
 
 

@@ -96,8 +96,10 @@ def deal(ctx: Ctx, ref: str, redo: Redo, *, open_only: bool = True) -> Deal | No
     return None
 
 
-def order(ctx: Ctx, ref: str, redo: Redo) -> SalesOrder | None:
-    """The order named by its number, or by its customer when that customer has only one with money open."""
+def order(ctx: Ctx, ref: str, redo: Redo, *, open_when: Callable[[SalesOrder], bool] | None = None
+          ) -> SalesOrder | None:
+    """The order named by its number (with or without #), or by its customer when that customer has only one open
+    (`open_when`; default: money still to collect)."""
     ref = ref.strip()
     if ref.lstrip("#").isdigit():
         num = as_id(ref)
@@ -117,7 +119,8 @@ def order(ctx: Ctx, ref: str, redo: Redo) -> SalesOrder | None:
         return None
     orders = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == pick.id,
                                                        order_scope(ctx.me)).order_by(col(SalesOrder.id).desc())).all()
-    open_ = [o for o in orders if o.paid < o.amount] or list(orders)
+    is_open = open_when or (lambda o: o.paid < o.amount)
+    open_ = [o for o in orders if is_open(o)] or list(orders)
     if len(open_) == 1:
         return open_[0]
     if not open_:

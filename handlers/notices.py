@@ -14,7 +14,7 @@ from handlers.commands.digest import person_replies, team_replies
 from handlers.context import Settings
 from handlers.fmt import day as fmt_day
 from handlers.fmt import moment, money, pct
-from handlers.i18n import lang_of, tr, trn
+from handlers.i18n import N_, lang_of, tr, trn
 from handlers.markup import esc
 from handlers.types import Button, ChatRef, Reply
 from sales.reminders import People
@@ -84,8 +84,54 @@ def lead_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
                          n=lead.id, co=esc(lead.company)))
 
 
+TARGETS = {"respond": N_("first response"), "resolve": N_("resolution")}
+
+
+def _ticket_words(d: Due, lang: str, people: People) -> dict[str, object]:
+    t = d.ticket
+    assert t is not None
+    what = TARGETS["respond" if d.data.get("what") == "respond" else "resolve"]
+    by = t.respond_by if d.data.get("what") == "respond" else t.resolve_by
+    tz = people.calendar(d.user.id if d.user else None).tz
+    name = d.customer.name if d.customer is not None else (t.company or "?")
+    return dict(n=t.id, c=esc(name), p=t.priority, w=tr(lang, what), t=moment(by, tz, lang, True))
+
+
+def ticket_warn_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """⏳ a ticket's target is near: its assignee is reminded."""
+    text = tr(lang, "⏳ Ticket #{n} ({c}, {p}): its {w} is due by {t}. Answer or move it on.",
+              **_ticket_words(d, lang, people))
+    return Reply(text=text, buttons=((Button(tr(lang, "Open"), f"say:/ticket {d.ticket.id}"),),))
+
+
+def ticket_breach_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """🚨 a ticket missed a target: the team's managers are told."""
+    t = d.ticket
+    who = people.users.get(t.assignee_id or 0)
+    text = tr(lang, "🚨 Ticket #{n} ({c}, {p}) missed its {w} target ({t}). Assignee: {a}.",
+              a=esc(who.name) if who is not None else tr(lang, "nobody"), **_ticket_words(d, lang, people))
+    return Reply(text=text, buttons=((Button(tr(lang, "Open"), f"say:/ticket {t.id}"),),))
+
+
+def late_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """🚚 an order past its promised delivery date and not delivered (the owner named for a manager)."""
+    o, c = d.order, d.customer
+    assert o is not None and o.promised_on is not None
+    today = people.calendar(d.user.id if d.user else None).local(now).date()
+    late = max((today - o.promised_on).days, 1)
+    text = trn(lang, "🚚 Order #{o} ({c}) is {n} day late: delivery was promised for {d}.",
+               "🚚 Order #{o} ({c}) is {n} days late: delivery was promised for {d}.", late, o=o.id,
+               c=esc(c.name if c else "?"), d=fmt_day(o.promised_on, lang))
+    owner = people.users.get(o.owner_id)
+    if d.user is not None and owner is not None and owner.id != d.user.id:
+        text += tr(lang, " Owner: {r}.", r=esc(owner.name))
+    return Reply(text=text, buttons=((Button(tr(lang, "Open order"), f"say:/order {o.id}"),
+                                      Button(tr(lang, "Delivered"), f"say:/order {o.id} deliver")),))
+
+
 RENDER = {"followup": followup_reply, "installment": installment_reply, "nudge": nudge_reply,
-          "lead.untouched": lead_reply}
+          "lead.untouched": lead_reply, "ticket.warn": ticket_warn_reply, "ticket.breach": ticket_breach_reply,
+          "order.late": late_reply}
 
 
 @dataclass

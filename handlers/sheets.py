@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from handlers.i18n import N_, tr
-from sales.imports import BadFile, Issue
+
+if TYPE_CHECKING:
+    from sales.imports import BadFile, Issue
 
 FILE_MESSAGES: dict[str, str] = {
     "too_large": N_("That file is too large ({size} MB; the limit is {limit} MB). Split it and import the parts."),

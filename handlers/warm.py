@@ -1,6 +1,7 @@
-"""Warming a serving process: what the first chart and the first fuzzy name lookup would otherwise pay for
-(importing matplotlib and loading the CJK font; reading every customer name into this process's index) is
-done by a background thread as the process starts (`bot.run.serve`), so the first person does not wait.
+"""Warming a serving process: what the first chart, the first fuzzy name lookup and the first note would
+otherwise pay for (importing matplotlib and loading the CJK font; reading every customer name into this
+process's index; importing the free-text readers) is done by a background thread as the process starts
+(`bot.run.serve`), so the first person does not wait.
 """
 
 from __future__ import annotations
@@ -32,9 +33,21 @@ def warm_names(engine: Engine) -> None:
         warm(session)
 
 
+def warm_parsing() -> None:
+    """Import the readers of notes, times and plans (handlers/parsing imports them at their first use)."""
+    from datetime import UTC, datetime
+
+    from handlers import parsing
+
+    parsing.read_note("预热 warm-up", datetime(2026, 1, 1, tzinfo=UTC), "CNY")
+    parsing.read_plan("30% now", datetime(2026, 1, 1, tzinfo=UTC))
+    parsing.find_discount("九折")
+
+
 def warm(engine: Engine) -> None:
     """Warm everything, logging what each part took; never raises (a cold start is only slower)."""
-    steps: list[tuple[str, Callable[[], None]]] = [("names", partial(warm_names, engine)), ("charts", warm_charts)]
+    steps: list[tuple[str, Callable[[], None]]] = [("parsing", warm_parsing), ("names", partial(warm_names, engine)),
+                                               ("charts", warm_charts)]
     for name, step in steps:
         started = time.perf_counter()
         try:

@@ -1,13 +1,13 @@
 """Who sees what and who may change what: every query of customers, contacts, leads, deals, quotes, orders,
-activities and reports goes through these scopes (rep: own and shared; manager: team; finance: orders and
-payments; admin: all)."""
+invoices, activities, tickets and reports goes through these scopes (rep: own and shared; manager: team; finance:
+orders and payments; admin: all)."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlmodel import Session, col
 
-from storage.models import Activity, Customer, CustomerShare, Deal, Lead, SalesOrder, User
+from storage.models import Activity, Customer, CustomerShare, Deal, Invoice, Lead, SalesOrder, Ticket, User
 
 SELLERS = frozenset({"rep", "manager", "admin"})  # who sells: owns customers and deals
 MANAGERS = frozenset({"manager", "admin"})
@@ -65,6 +65,15 @@ def order_scope(user: User) -> ColumnElement[bool]:
     return or_(*owners, col(SalesOrder.customer_id).in_(visible))
 
 
+def invoice_scope(user: User) -> ColumnElement[bool]:
+    """The invoices `user` may see: those of the orders they see (finance and admins: all)."""
+    if not user.active:
+        return false()
+    if user.role in ("admin", "finance"):
+        return true()
+    return col(Invoice.order_id).in_(select(col(SalesOrder.id)).where(order_scope(user)))
+
+
 def activity_scope(user: User) -> ColumnElement[bool]:
     """The activities `user` may see: those of the customers they see; finance none (visit notes are sales work)."""
     if not sees_notes(user):
@@ -87,6 +96,19 @@ def lead_scope(user: User) -> ColumnElement[bool]:
     if user.role == "manager" and user.team_id is not None:
         return or_(col(Lead.team_id) == user.team_id, mine)
     return mine
+
+
+def ticket_scope(user: User) -> ColumnElement[bool]:
+    """The tickets `user` may see: those of the customers they see and those assigned to them; a manager the
+    team's too (a web-form ticket that matched no customer among them); finance none."""
+    if not user.active or user.role == "finance":
+        return false()
+    if user.role == "admin":
+        return true()
+    visible = col(Ticket.customer_id).in_(select(col(Customer.id)).where(customer_scope(user)))
+    if user.role == "manager" and user.team_id is not None:
+        return or_(col(Ticket.team_id) == user.team_id, col(Ticket.assignee_id) == user.id, visible)
+    return or_(col(Ticket.assignee_id) == user.id, visible)
 
 
 def can_see_customer(session: Session, user: User, customer_id: int) -> bool:

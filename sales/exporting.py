@@ -1,4 +1,5 @@
-"""Export customers, deals, activities and leads to xlsx or csv, with the headers the import reads."""
+"""Export customers, deals, activities and leads to xlsx or csv, with the headers the import reads; and invoices
+for the accountant."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from sqlalchemy import String, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from sales.access import activity_scope, customer_scope, deal_scope, lead_scope
+from sales.access import activity_scope, customer_scope, deal_scope, invoice_scope, lead_scope
 from sales.imports import FORMULA_START, Issue, Plan
 from sales.sources import label as source_label
 from sales.xlsx import write_xlsx
-from storage.models import Activity, Contact, Customer, Deal, Lead, Stage, User
+from storage.models import Activity, Contact, Customer, Deal, Installment, Invoice, Lead, Stage, User
 
-EXPORTS = ("customers", "deals", "activities", "leads")
+EXPORTS = ("customers", "deals", "activities", "leads", "invoices")
+REIMPORTABLE = ("customers", "deals", "activities", "leads")  # invoices are for the accountant, not read back
 STREAM_ROWS = 5000  # rows fetched at a time
 FORMATS = ("xlsx", "csv")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,7 +45,12 @@ HEADERS: dict[str, list[tuple[str, str]]] = {
               ("来源", "Source"), ("预算", "Budget"), ("规模", "Size"), ("互动次数", "Engagement"),
               ("负责人", "Owner"), ("评分（不导入）", "Score (not imported)"),
               ("线索状态（不导入）", "Lead state (not imported)")],
+    "invoices": [("发票编号", "Invoice"), ("订单", "Order"), ("客户名称", "Customer"), ("购方抬头", "Buyer title"),
+                 ("税号", "Tax number"), ("金额", "Amount"), ("币种", "Currency"), ("分期", "Installment"),
+                 ("状态", "Status"), ("发票号码", "Invoice number"), ("开票日期", "Issue date"),
+                 ("申请人", "Requested by"), ("申请日期", "Requested on"), ("驳回原因", "Rejection reason")],
 }
+_INVOICE_ZH = {"requested": "待开票", "issued": "已开票", "rejected": "已驳回"}
 
 
 def safe(value: Any) -> Any:
@@ -138,6 +145,15 @@ def rows_for(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str
                    lead.budget, lead.size,
                    lead.engagement or None, names.get(lead.owner_id) if lead.owner_id else None, lead.score,
                    lead.status]
+    elif what == "invoices":
+        seqs = dict(session.exec(select(Installment.id, Installment.seq)).all())
+        iq = (select(Invoice, Customer.name).join(Customer, col(Customer.id) == col(Invoice.customer_id))
+              .where(invoice_scope(user)).order_by(col(Invoice.id)))
+        for inv, cname in session.exec(iq.execution_options(yield_per=STREAM_ROWS)):
+            yield [inv.id, inv.order_id, cname, inv.title, inv.tax_no, inv.amount, inv.currency,
+                   seqs.get(inv.installment_id) if inv.installment_id else None,
+                   _INVOICE_ZH.get(inv.status, inv.status) if zh else inv.status, inv.number, inv.issued_on,
+                   names.get(inv.requested_by), _local(inv.requested_at, tz), inv.reason]
     else:
         raise ValueError(what)
 
@@ -150,7 +166,7 @@ def export(session: Session, *, what: str, user: User, tz: ZoneInfo, lang: str, 
 
 
 _SHEETS = {"customers": ("客户信息", "Customers"), "deals": ("商机", "Deals"), "activities": ("跟进记录", "Activities"),
-           "leads": ("线索", "Leads")}
+           "leads": ("线索", "Leads"), "invoices": ("发票", "Invoices")}
 
 
 def write(header: list[str], rows: Iterator[list[Any]] | list[list[Any]], fmt: str, sheet: str = "Sheet1") -> tuple[bytes, int]:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from sales import audit, customers, imports, pipeline, sources
+from sales import audit, customers, pipeline, sources
 from sales.access import MANAGERS
 from sales.errors import RuleError
 from sales.names import same_company
@@ -235,6 +235,9 @@ def capture(
     region: str = "CN", note: str | None = None,
 ) -> Lead:
     """Record a lead, scored; a look-alike raises LeadDuplicate unless `force`; an SQL lead is assigned."""
+    # the sheet importer's cell rules: it is loaded at the first lead, not at every start
+    from sales import imports
+
     company = customers.check_name(company)
     flags = []
     if phone:

@@ -150,3 +150,38 @@ def open_totals(session: Session, *, customer_id: int) -> dict[str, Decimal]:
         col(SalesOrder.customer_id) == customer_id).group_by(col(SalesOrder.currency))
     sums = {str(k): cents(str(v or 0)) for k, v in session.exec(q).all()}
     return {k: v for k, v in sums.items() if v > 0}
+
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")  # days overdue; current: not yet due
+
+
+def bucket_of(due_on: date, today: date) -> str:
+    """The aging bucket of an installment due on `due_on`."""
+    late = (today - due_on).days
+    if late <= 0:
+        return "current"
+    return "1-30" if late <= 30 else "31-60" if late <= 60 else "61-90" if late <= 90 else "90+"
+
+
+def aging(session: Session, *, scope: ColumnElement[bool], today: date) -> dict[str, dict[str, Decimal]]:
+    """Open installment balances of the orders in scope, per currency and aging bucket (every bucket present),
+    plus "unplanned": what is open on orders without a plan."""
+    open_amount = col(Installment.amount) - col(Installment.paid)
+    q = (select(col(SalesOrder.currency), col(Installment.due_on), func.sum(open_amount))
+         .join(SalesOrder, col(SalesOrder.id) == col(Installment.order_id))
+         .where(open_amount > 0, scope).group_by(col(SalesOrder.currency), col(Installment.due_on)))
+    out: dict[str, dict[str, Decimal]] = {}
+
+    def add(cur: str, key: str, v: Decimal) -> None:
+        row = out.setdefault(cur, {b: Decimal(0) for b in (*BUCKETS, "unplanned")})
+        row[key] = cents(row[key] + v)
+
+    for cur, due, amount in session.exec(q).all():
+        add(str(cur), bucket_of(due, today), Decimal(str(amount)))
+    planned = select(col(Installment.order_id))
+    uq = (select(col(SalesOrder.currency), func.sum(col(SalesOrder.amount) - col(SalesOrder.paid)))
+          .where(scope, col(SalesOrder.amount) > col(SalesOrder.paid), col(SalesOrder.id).not_in(planned))
+          .group_by(col(SalesOrder.currency)))
+    for cur, amount in session.exec(uq).all():
+        add(str(cur), "unplanned", Decimal(str(amount)))
+    return out

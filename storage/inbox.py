@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, Table, UniqueConstraint, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Executable, Index, Table, UniqueConstraint, and_, delete, func, or_, select, update
 from sqlmodel import Field, Session, SQLModel
 
 from storage.types import UTCDateTime
@@ -63,9 +62,15 @@ def store(*, session: Session, platform: str, event_key: str, chat_key: str, pay
     """Keep one update; False when it was stored before (a platform's retry)."""
     values = {"platform": platform, "event_key": event_key[:200], "chat_key": chat_key[:200], "payload": payload,
               "status": "pending", "attempts": 0, "received_at": now}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(_T).values(**values).on_conflict_do_nothing(index_elements=["platform", "event_key"])
+    stmt: Executable
+    if session.get_bind().dialect.name == "postgresql":  # each dialect's module loaded only where it runs
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(_T).values(**values).on_conflict_do_nothing(index_elements=["platform", "event_key"])
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(_T).values(**values).on_conflict_do_nothing(index_elements=["platform", "event_key"])
     return bool(getattr(session.execute(stmt), "rowcount", 0))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,10 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+# A top-level `revision = ...` or `down_revision: ... = ...` line of a migration file (the value on that line).
+_ASSIGNED = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+?)\s*$", re.M)
+
+
 @functools.cache
 def written_heads() -> frozenset[str] | None:
     """The heads of the migration files, read from their `revision` and `down_revision` lines (None if unsure)."""
@@ -38,14 +43,11 @@ def written_heads() -> frozenset[str] | None:
     parents: set[str] = set()
     for path in (HERE / "migrations" / "versions").glob("*.py"):
         found: dict[str, object] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.AnnAssign | ast.Assign):
-                target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
-                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
-                    try:
-                        found[target.id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        return None
+        for m in _ASSIGNED.finditer(path.read_text(encoding="utf-8")):  # a line, not the whole file's syntax tree
+            try:
+                found[m.group(1)] = ast.literal_eval(m.group(2))
+            except (ValueError, SyntaxError):
+                return None
         rev, down = found.get("revision"), found.get("down_revision")
         if not isinstance(rev, str):
             return None

@@ -73,6 +73,11 @@ class SalesOrder(SQLModel, table=True):
     currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})  # ISO 4217 (0008)
     paid: Decimal = Field(default=Decimal("0"), sa_type=Money)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Fulfilment (0009): where the order stands (confirmed | production | shipped | delivered | accepted), the
+    # delivery date promised to the customer, and when it was accepted (验收; surveys and reorders start there).
+    fulfilment: str = Field(default="confirmed", sa_column_kwargs={"server_default": "confirmed"})
+    promised_on: date | None = None
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Installment(SQLModel, table=True):

@@ -42,7 +42,7 @@ def _json_logs(cfg: Config) -> None:
     from bot import logs
 
     secrets = [s.get_secret_value() for s in (cfg.telegram_token, cfg.telegram_webhook_secret, cfg.slack_bot_token,
-                                              cfg.slack_signing_secret, cfg.slack_app_token, cfg.leads_token,
+                                              cfg.slack_signing_secret, cfg.slack_app_token, cfg.leads_token, cfg.tickets_token,
                                               cfg.feishu_app_secret, cfg.feishu_verification_token,
                                               cfg.feishu_encrypt_key) if s]
     logs.setup(cfg.log_level, secrets=secrets)

@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("export")
     def export_cmd(
-        what: Annotated[str, typer.Argument(help="customers, deals, activities or leads")],
+        what: Annotated[str, typer.Argument(help="customers, deals, activities, leads or invoices")],
         fmt: Annotated[str, typer.Option("--format", help="xlsx or csv")] = "xlsx",
         out: Annotated[Path | None, typer.Option(help="the file to write (default: WHAT.xlsx)")] = None,
         user: Annotated[str | None, typer.Option("--as", help="export what this user may see (default: an admin)")] = None,

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from handlers.commands.tickets import ticket_targets
 from handlers.context import Ctx
 from handlers.deal_news import PREFIX, channel_of, encode_room
 from handlers.markup import esc
@@ -37,9 +38,9 @@ def set_team(ctx: Ctx, team: Team, **values: str | None) -> None:
 
 
 @command("config", "/config deals-channel #CHANNEL|here|off · holidays [CC|off] · holiday|workday [remove] DATE… "
-         "· rate USD 7.10",
+         "· rate USD 7.10 · tickets [P1 2h 1d]",
          "team settings: the deals channel, public holidays, the team's own days off and working days, "
-         "exchange rates for reports", roles=MANAGERS)
+         "exchange rates for reports, ticket targets", roles=MANAGERS)
 def config(ctx: Ctx, args: str) -> None:
     """Show or change the team's settings: the deals channel, holidays and working days."""
     key, _, value = args.strip().partition(" ")
@@ -54,6 +55,8 @@ def config(ctx: Ctx, args: str) -> None:
     word = key.lower()
     if word in ("rate", "rates", "汇率"):
         set_rate(ctx, team, value.split())
+    elif word in ("tickets", "ticket", "工单"):
+        ticket_targets(ctx, team.id or 0, value.split())
     elif word in ("holidays", "节假日"):
         set_country(ctx, team, value.strip())
     elif word in ("holiday", "dayoff", "休息日", "workday", "工作日"):

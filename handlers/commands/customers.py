@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers import lookup, paging
+from handlers import lookup, paging, surveys
 from handlers.audit_text import ACTIVITY_KINDS
 from handlers.commands import customer_merge, edits
+from handlers.commands import orders as order_cards
+from handlers.commands.tickets import customer_lines as ticket_lines
 from handlers.context import Ctx
 from handlers.fmt import day, moment, money, monies, stage_name
 from handlers.markup import esc
@@ -145,11 +147,19 @@ def card(ctx: Ctx, query: str) -> None:
         fu = activities.next_followup(ctx.session, customer_id=c.id or 0)
         if fu:
             lines.append(ctx.t("Next follow-up: {w}", w=moment(fu.due_at, ctx.tz, ctx.lang, fu.has_time)))
-    else:  # finance: the orders and what was received of them, no visit notes
-        lines += _order_lines(ctx, c)
     owed = orders.open_totals(ctx.session, customer_id=c.id or 0)
     if owed:
         lines.append(ctx.t("Receivable: {m}", m=monies(owed)))
+    recent = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == c.id, order_scope(ctx.me))
+                              .order_by(col(SalesOrder.id).desc()).limit(5)).all()
+    if recent:
+        lines.append(ctx.t("Orders:"))
+        lines += [f"  #{o.id} {money(o.amount, o.currency)} · {order_cards.where_it_stands(ctx, o)} · "
+                  + ctx.t("received {p}", p=money(o.paid, o.currency)) for o in recent]
+    lines += ticket_lines(ctx, c.id or 0)
+    score = surveys.card_line(ctx, c.id or 0)
+    if score:
+        lines.append(score)
     ctx.replies.append(Reply(text="\n".join(lines)))
 
 
@@ -162,17 +172,6 @@ def _sort_of(w: str) -> str | None:
     """The sort a word asks for: `by name`, `name`, `按名称`, `按等级`, `按最近联系` (None when it is no sort word)."""
     low = w.casefold().removeprefix("by:").removeprefix("按")
     return SORTS.get(low)
-
-
-def _order_lines(ctx: Ctx, c: Customer) -> list[str]:
-    """A customer's orders the reader may see, each with what was received of it."""
-    rows = ctx.session.exec(select(SalesOrder).where(col(SalesOrder.customer_id) == c.id, order_scope(ctx.me))
-                            .order_by(col(SalesOrder.id).desc()).limit(10)).all()
-    if not rows:
-        return []
-    return [ctx.t("Orders:")] + [
-        ctx.t("  #{o} {m}, received {p}", o=o.id, m=money(o.amount, o.currency), p=money(o.paid, o.currency))
-        for o in rows]
 
 
 @command("customers", "/customers [A|B|C] [#tag] [mine|team] [by name|grade|contact]",

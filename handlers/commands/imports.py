@@ -1,4 +1,8 @@
-"""Importing a spreadsheet sent to the bot (preview, then Confirm) and /export."""
+"""Importing a spreadsheet sent to the bot (preview, then Confirm) and /export.
+
+sales.imports and sales.exporting (with their readers and phonenumbers) are imported where a command uses them:
+every process loads this module at its start, and most never import a sheet.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, update
@@ -19,11 +24,13 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from handlers.sheets import file_message, reason_text
 from handlers.types import Attachment, Button, Reply
-from sales import audit, exporting, imports
+from sales import audit
 from sales.access import MANAGERS, SELLERS
-from sales.imports import BadFile, Options, Plan
 from storage.db import reading, session_factory, transaction
 from storage.models import ImportBatch, User
+
+if TYPE_CHECKING:
+    from sales.imports import Options, Plan
 
 log = logging.getLogger("salesbot.export")
 _EXPORTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="export")  # exports made off the request path
@@ -48,7 +55,7 @@ FIELD_LABELS: dict[str, str] = {
     "lost_reason": N_("lost reason"), "budget": N_("budget"), "engagement": N_("engagement"),
 }
 KIND_LABELS = {"customers": N_("customers"), "activities": N_("follow-up records"),
-               "deals": N_("deals"), "leads": N_("leads")}
+               "deals": N_("deals"), "leads": N_("leads"), "invoices": N_("invoices")}
 COUNT_LABELS: dict[str, str] = {
     "customer.created": N_("new customers"), "customer.merged": N_("rows merged into customers"),
     "customer.updated": N_("customers updated"), "customer.unchanged": N_("rows already there"),
@@ -68,6 +75,8 @@ def received(ctx: Ctx, file: Attachment) -> None:
     if ctx.me.role not in IMPORTERS:
         ctx.say("Only a manager or an admin can import a spreadsheet.")
         return
+    from sales.imports import Options
+
     s = ctx.settings
     options = Options(region=s.phone_region, tz=ctx.tz.key, max_bytes=s.max_file_bytes,
                       max_unpacked=s.max_unpacked_bytes, max_rows=s.max_rows, max_columns=s.max_columns,
@@ -78,6 +87,9 @@ def received(ctx: Ctx, file: Attachment) -> None:
 
 
 def _preview(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
+    from sales import imports
+    from sales.imports import BadFile
+
     try:
         plan = imports.preview(ctx.session, data=batch.data or b"", file_name=batch.file_name, by=ctx.me,
                                  now=ctx.now, options=options)
@@ -202,6 +214,8 @@ def _dump(options: Options) -> str:
 
 
 def _load(raw: str) -> Options:
+    from sales.imports import Options
+
     data = json.loads(raw or "{}")
     data["merge"] = frozenset(data.get("merge", []))
     return Options(**data)
@@ -238,6 +252,9 @@ def import_cmd(ctx: Ctx, args: str) -> None:
         return
     if batch is None:
         return
+    from sales import imports
+    from sales.imports import BadFile
+
     options = _load(batch.options)
     if verb == "cancel":
         batch.status, batch.data = "cancelled", None
@@ -268,6 +285,9 @@ def import_cmd(ctx: Ctx, args: str) -> None:
 
 
 def _confirm(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
+    from sales import exporting, imports
+    from sales.imports import BadFile
+
     # Claimed by one conditional update: a second confirm waits on the row (PostgreSQL) or the write lock
     # (SQLite), then finds it no longer pending. A failed import rolls the claim back with everything else.
     claim = update(ImportBatch).where(col(ImportBatch.id) == batch.id, col(ImportBatch.status) == "pending") \
@@ -294,19 +314,21 @@ def _confirm(ctx: Ctx, batch: ImportBatch, options: Options) -> None:
             image=Attachment(name=name, mime=exporting.XLSX_MIME, data=rejected)))
 
 
-@command("export", "/export customers|deals|activities|leads [csv]", "export to Excel or CSV", personal=True,
-         usage_by={"finance": N_("/export customers [csv]")})
+@command("export", "/export customers|deals|activities|leads|invoices [csv]", "export to Excel or CSV", personal=True,
+         usage_by={"finance": N_("/export customers|invoices [csv]")})
 def export_cmd(ctx: Ctx, args: str) -> None:
     """Send back a file of what the asker may see, with the headers the import reads."""
+    from sales import exporting
+
     words = [w.lower() for w in args.split()]
-    aliases = {"客户": "customers", "商机": "deals", "跟进": "activities", "跟进记录": "activities", "线索": "leads"}
+    aliases = {"客户": "customers", "商机": "deals", "跟进": "activities", "跟进记录": "activities", "线索": "leads", "发票": "invoices"}
     what = next((aliases.get(w, w) for w in words if aliases.get(w, w) in exporting.EXPORTS), None)
     fmt = "csv" if "csv" in words else "xlsx"
     if what is None:
         usage(ctx, "export")
         return
     if what not in exports_for(ctx.me):
-        ctx.say("Your role can export {w} only.", w="、".join(ctx.t(KIND_LABELS[k]) for k in exports_for(ctx.me)))
+        ctx.say("Your role can export {w} only.", w=ctx.t(", ").join(ctx.t(KIND_LABELS[k]) for k in exports_for(ctx.me)))
         return
     name = f"{what}-{ctx.local_now.strftime('%Y%m%d')}.{fmt}"
     if ctx.settings.background_exports:  # a large export takes seconds: the turn is answered at once
@@ -325,21 +347,31 @@ def export_cmd(ctx: Ctx, args: str) -> None:
     ctx.replies.append(_exported(data, n, what, fmt, name, ctx.lang))
 
 
+FINANCE_EXPORTS = ("customers", "invoices")  # not deals, leads or visit notes
+
+
 def exports_for(user: User) -> tuple[str, ...]:
-    """What a person may export: finance the customers (of its orders) only, not deals, leads or visit notes."""
-    return tuple(k for k in exporting.EXPORTS if user.role in SELLERS or k == "customers")
+    """What a person may export: sellers everything, finance the customers (of its orders) and invoices."""
+    from sales import exporting
+
+    return tuple(k for k in exporting.EXPORTS if user.role in SELLERS or k in FINANCE_EXPORTS)
 
 
 def _exported(data: bytes, n: int, what: str, fmt: str, name: str, lang: str) -> Reply:
+    from sales import exporting
+
     mime = exporting.CSV_MIME if fmt == "csv" else exporting.XLSX_MIME
-    return Reply(text=tr(lang, "Exported {n} rows ({w}). Edit and send it back to import.", n=n,
-                          w=tr(lang, KIND_LABELS.get(what, what))),
+    said = N_("Exported {n} rows ({w}). Edit and send it back to import.") if what in exporting.REIMPORTABLE \
+        else N_("Exported {n} rows ({w}).")
+    return Reply(text=tr(lang, said, n=n, w=tr(lang, KIND_LABELS.get(what, what))),
                  image=Attachment(name=name, mime=mime, data=data))
 
 
 def _export_later(engine: Engine, user_id: int, what: str, fmt: str, name: str, lang: str, tz: str,
                   platform: str, now: datetime) -> None:
     """Make an export in its own transaction and queue the file to the asker's private chat."""
+    from sales import exporting
+
     try:
         with reading(engine) as s:  # no write lock held while it reads: other turns go on
             me = s.get(User, user_id)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from handlers import deal_news, lookup, paging
+from handlers import deal_news, lookup, paging, parsing
 from handlers.amounts import money_arg
 from handlers.context import Ctx
 from handlers.fmt import day, money
+from handlers.i18n import N_
 from handlers.markup import esc
-from handlers.parsing import find_date, read_plan
+from handlers.parsing import find_date
 from handlers.parsing.amounts import read_amount
 from handlers.registry import command, usage
-from sales import orders, ranges
+from handlers.types import Reply
+from sales import invoices, orders, ranges
 from sales.access import SELLERS, order_scope
 from sales.errors import RuleError
 from sales.refs import as_id
@@ -28,14 +31,16 @@ def paid_date(ctx: Ctx, text: str) -> date | None:
         return find_date(t, ctx.local_now, prefer="past")
 
 
-def _split_ref(ctx: Ctx, args: str) -> tuple[str, str]:
+def split_ref(ctx: Ctx, args: str) -> tuple[str, str]:
+    """An order's reference (a number, or a customer's name) and the rest of the arguments."""
     words = args.split()
     if words and as_id(words[0]) is not None:
         return words[0], " ".join(words[1:])
     return lookup.split_name(ctx, args)
 
 
-def _plan_text(ctx: Ctx, order: SalesOrder) -> str:
+def plan_text(ctx: Ctx, order: SalesOrder) -> str:
+    """An order's installments, one a line, with what is paid of each."""
     rows = orders.installments(ctx.session, order.id or 0)
     today = ctx.local_now.date()
     lines = []
@@ -56,7 +61,7 @@ def _plan_text(ctx: Ctx, order: SalesOrder) -> str:
          roles=SELLERS, personal=True)
 def plan(ctx: Ctx, args: str) -> None:
     """Set a payment plan like `30% now, 40% 2027-01-15, rest 2027-03-01`."""
-    ref, text = _split_ref(ctx, args)
+    ref, text = split_ref(ctx, args)
     if not ref:
         ctx.say("For which order? (number or customer)")
         ctx.ask("complete", {"prefix": "/plan"})
@@ -68,7 +73,7 @@ def plan(ctx: Ctx, args: str) -> None:
         ctx.say("The plan? E.g.: 30% now, 70% 2027-01-15")
         ctx.ask("complete", {"prefix": f"/plan {o.id}"})
         return
-    reading = read_plan(text, ctx.local_now)
+    reading = parsing.read_plan(text, ctx.local_now)
     if reading.problem == "event":
         raise RuleError("plan_event", part=reading.part)
     if reading.problem is not None:
@@ -81,14 +86,14 @@ def plan(ctx: Ctx, args: str) -> None:
     orders.set_plan(ctx.session, order=o, parts=parts, by=ctx.me, now=ctx.now)
     deal_news.planned(ctx, o, len(parts))
     ctx.say("Payment plan of order #{o} ({m}):\n{p}", o=o.id, m=money(o.amount, o.currency),
-            p=_plan_text(ctx, o))
+            p=plan_text(ctx, o))
 
 
 @command("paid", "/paid ORDER AMOUNT [date]", "record a payment (applied oldest first)",
          roles=frozenset({"finance", "admin"}), personal=True)
 def paid(ctx: Ctx, args: str) -> None:
     """Record a payment against an order."""
-    ref, rest = _split_ref(ctx, args)
+    ref, rest = split_ref(ctx, args)
     words = rest.split()
     if not ref:
         ctx.say("For which order? (number or customer)")
@@ -118,7 +123,7 @@ def paid(ctx: Ctx, args: str) -> None:
     ctx.say("Recorded {a} on order #{o} ({d}). Received {p} of {t}.\n{plan}",
             o=o.id, a=money(amount, o.currency), d=day(paid_on, ctx.lang), p=money(o.paid, o.currency),
             t=money(o.amount, o.currency),
-            plan=_plan_text(ctx, o))
+            plan=plan_text(ctx, o))
     owner = ctx.session.get(User, o.owner_id)
     c = ctx.session.get(Customer, o.customer_id)
     if owner is not None and owner.id != ctx.me.id:
@@ -137,12 +142,15 @@ def receivables(ctx: Ctx, args: str) -> None:
         usage(ctx, "receivables")
         return
     today = ctx.local_now.date()
-    every = orders.receivables(ctx.session, scope=order_scope(ctx.me), today=today, overdue_only=overdue, limit=None)
+    scope = order_scope(ctx.me)
+    every = orders.receivables(ctx.session, scope=scope, today=today, overdue_only=overdue, limit=None)
     page = paging.of_items(ctx, every)
     rows = page.items
     if not rows:
         ctx.say("Nothing to collect.")
         return
+    summary = _aging_text(ctx, orders.aging(ctx.session, scope=scope, today=today),
+                          invoices.receivable_split(ctx.session, scope=scope))
     lines = []
     for oid, due, amount in rows:
         o = ctx.session.get(SalesOrder, oid)
@@ -150,3 +158,21 @@ def receivables(ctx: Ctx, args: str) -> None:
         late = ctx.t(" [overdue]") if due < today else ""
         lines.append(f"#{oid} {esc(c.name if c else '?')} · {day(due, ctx.lang)} · {money(amount, o.currency if o else None)}{late}")
     paging.show(ctx, page, ctx.t("Receivables:"), lines, f"/receivables {args}".strip())
+    ctx.replies.append(Reply(text=summary))
+
+
+BUCKET_NAMES = {"current": N_("not yet due"), "1-30": N_("1–30 days overdue"), "31-60": N_("31–60 days"),
+                "61-90": N_("61–90 days"), "90+": N_("over 90 days"), "unplanned": N_("no plan yet")}
+
+
+def _aging_text(ctx: Ctx, aging: dict[str, dict[str, Decimal]], split: dict[str, tuple[Decimal, Decimal]]) -> str:
+    """The total per currency, its aging buckets, and how much of it is invoiced."""
+    lines = []
+    for cur in sorted(aging):
+        buckets = aging[cur]
+        lines.append(ctx.t("Total {m}", m=money(sum(buckets.values(), Decimal(0)), cur)))
+        lines += [f"  {ctx.t(BUCKET_NAMES[b])}: {money(v, cur)}" for b, v in buckets.items()
+                  if v > 0 or b in orders.BUCKETS]
+        invoiced, not_invoiced = split.get(cur, (Decimal(0), Decimal(0)))
+        lines.append(ctx.t("Invoiced {i} · not invoiced {n}", i=money(invoiced, cur), n=money(not_invoiced, cur)))
+    return "\n".join(lines)

@@ -16,9 +16,11 @@ from handlers.registry import command, usage
 from handlers.reporting import charts
 from handlers.reporting.answer import Answer, zone
 from handlers.reporting.builders import build, pipeline_report
+from handlers.reporting.csat import csat_report
+from handlers.reporting.service import service_report
 from handlers.types import Attachment, Reply
 from sales import analytics as an
-from sales.access import MANAGERS, SELLERS
+from sales.access import MANAGERS, SELLERS, ticket_scope
 from sales.analytics.periods import ACCEPTED_EN, ACCEPTED_ZH, Kind, Period, parse_period, span
 from sales.analytics.targets import may_set, set_target
 from sales.currency import rates
@@ -29,9 +31,10 @@ log = logging.getLogger("salesbot.reports")
 KINDS = {"funnel": "funnel", "漏斗": "funnel", "sources": "sources", "source": "sources", "来源": "sources",
          "reps": "reps", "leaderboard": "reps", "排行": "reps", "排行榜": "reps", "stages": "stages",
          "阶段": "stages", "forecast": "forecast", "预测": "forecast", "targets": "targets", "target": "targets",
-         "目标": "targets"}
+         "目标": "targets", "service": "service", "服务": "service", "工单": "service", "csat": "csat",
+         "satisfaction": "csat", "满意度": "csat"}
 DEFAULT_PERIOD: dict[str, Kind] = {"funnel": "month", "sources": "month", "reps": "month", "stages": "month",
-                                   "forecast": "quarter", "targets": "quarter"}
+                                   "forecast": "quarter", "targets": "quarter", "service": "month", "csat": "year"}
 MINE, TEAM = ("mine", "我的", "me", "我"), ("team", "团队", "all", "全部")
 
 
@@ -83,8 +86,9 @@ def _period(ctx: Ctx, words: list[str], default: Kind) -> Period | None:
 
 
 
-@command("report", "/report funnel|sources|reps|stages|forecast|targets [period] [mine|team|USER]",
-         "reports with charts: funnel, sources, reps, stages, forecast, targets", roles=SELLERS)
+@command("report", "/report funnel|sources|reps|stages|forecast|targets|service|csat [period] [mine|team|USER]",
+         "reports with charts: funnel, sources, reps, stages, forecast, targets, service tickets, satisfaction",
+         roles=SELLERS)
 def report_cmd(ctx: Ctx, args: str) -> None:
     """Route /report KIND [period] [scope]."""
     words = args.split()
@@ -94,7 +98,12 @@ def report_cmd(ctx: Ctx, args: str) -> None:
         return
     scope, rest = _scope_words(ctx, words[1:])
     period = _period(ctx, rest, DEFAULT_PERIOD[kind])
-    if period is not None:
+    if period is not None and kind == "service":
+        send(ctx, service_report(ctx.session, scope, ticket_scope(ctx.me), period, ctx.lang, ctx.tz.key, ctx.now))
+    elif period is not None and kind == "csat":
+        start, end = period.bounds(zone(ctx.tz.key))
+        send(ctx, csat_report(ctx.session, scope, period, ctx.lang, start, end, ctx.tz.key, ctx.now))
+    elif period is not None:
         team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id is not None else None
         send(ctx, build(ctx.session, kind, scope, period, ctx.lang, ctx.tz.key, home=home_currency(ctx),
                         rates=rates(team)))

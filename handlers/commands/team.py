@@ -14,7 +14,7 @@ from handlers.markup import esc
 from handlers.registry import command, usage
 from sales import access, sharing
 from sales.access import ADMINS, MANAGERS, SELLERS
-from storage.models import AuditLog, Contact, Customer, Deal, Quote, SalesOrder, Stage, User
+from storage.models import AuditLog, Contact, Customer, Deal, Invoice, Quote, SalesOrder, Stage, User
 
 HISTORY = 20
 
@@ -147,7 +147,9 @@ def audit_cmd(ctx: Ctx, args: str) -> None:
         orders = list(ctx.session.exec(select(SalesOrder.id).where(col(SalesOrder.deal_id) == d.id)).all())
         where = or_(and_(col(AuditLog.entity) == "deal", col(AuditLog.entity_id) == d.id),
                     and_(col(AuditLog.entity) == "quote", col(AuditLog.entity_id).in_(quotes)),
-                    and_(col(AuditLog.entity) == "order", col(AuditLog.entity_id).in_(orders)))
+                    and_(col(AuditLog.entity) == "order", col(AuditLog.entity_id).in_(orders)),
+                    and_(col(AuditLog.entity) == "invoice", col(AuditLog.entity_id).in_(
+                        select(col(Invoice.id)).where(col(Invoice.order_id).in_(orders)))))
         _show(ctx, where, f"#{d.id} {d.title}")
         return
     if head in ("customer", "客户"):

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import deal_news, lookup
+from handlers import deal_news, lookup, parsing
 from handlers.amounts import home_currency
 from handlers.context import Ctx
 from handlers.fmt import money, pct, when
 from handlers.i18n import N_
 from handlers.markup import esc
-from handlers.parsing import read_note, understand
+from handlers.parsing import understand
 from handlers.registry import click, command, flow
 from handlers.types import Button
 from sales import activities, audit, customers
@@ -42,7 +42,7 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         ctx.say("What happened? (mention the next follow-up if there is one)")
         ctx.ask("complete", {"prefix": f"/{kind} #{c.id}"})
         return
-    got = read_note(text, ctx.local_now, home_currency(ctx))
+    got = parsing.read_note(text, ctx.local_now, home_currency(ctx))
     if got.when is None and got.ambiguous and _ask_which_week(ctx, kind, c.id or 0, text):
         return
     done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,

@@ -8,6 +8,10 @@ Several times in one message: the follow-up is the one a follow-up word goes wit
 one named. With prefer="past" (a payment received, 昨天拜访) find_when reads the first date named as the latest such
 day up to today when the text names no year ("12月1日" on 8 December is 1 December); a future date is returned as
 read, for the caller to refuse.
+
+The readers of times, notes, plans and discounts (a few hundred regular expressions, a tenth of a second of CPU)
+are imported at their first use: every process imports this package at its start (the amounts of a command's
+arguments come from `amounts.py`), and a serving process imports them in its warm-up (`handlers/warm.py`).
 """
 
 from __future__ import annotations
@@ -17,15 +21,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from importlib import import_module
+from typing import TYPE_CHECKING, TypeVar
 
-from handlers.parsing.discounts import discount_in
 from handlers.parsing.money import Money, money_in
-from handlers.parsing.notes import NoteReading, read_note
-from handlers.parsing.plans import Installment, PlanReading, read_plan
 from handlers.parsing.quantities import Quantity, quantity_in
 from handlers.parsing.text import clip, normalize, normalize_mapped
-from handlers.parsing.when import Prefer, ambiguous_in, when_in
+
+if TYPE_CHECKING:
+    from handlers.parsing.notes import NoteReading, read_note
+    from handlers.parsing.plans import Installment, PlanReading, read_plan
+    from handlers.parsing.when import Prefer
 
 __all__ = [
     "Installment",
@@ -48,6 +54,17 @@ __all__ = [
 
 
 _Found = TypeVar("_Found", Money, Quantity)
+_LATER = {"NoteReading": "notes", "read_note": "notes", "Installment": "plans", "PlanReading": "plans",
+          "read_plan": "plans"}
+
+
+def __getattr__(name: str) -> object:
+    """`read_note`, `read_plan` and their types, from their modules at the first use (module __getattr__)."""
+    if name not in _LATER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_LATER[name]}"), name)
+    globals()[name] = value
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +80,8 @@ class Understood:
 
 def find_when(text: str, now: datetime, prefer: Prefer = "future") -> date | datetime | None:
     """The follow-up date (or minute-precision datetime in now's zone) in the text; prefer="past": the date named."""
+    from handlers.parsing.when import when_in
+
     try:
         return when_in(normalize(clip(text)), now, prefer)
     except Exception:  # a message we cannot read must never break the chat; it just has no date
@@ -98,6 +117,8 @@ def find_amount(text: str) -> Decimal | None:
 
 def find_discount(text: str) -> Decimal | None:
     """The discount in the text as percent off (八五折 → 15), if any."""
+    from handlers.parsing.discounts import discount_in
+
     try:
         return discount_in(normalize(clip(text)))
     except Exception:  # same as find_when: unreadable means no discount
@@ -123,6 +144,8 @@ def understand(text: str, now: datetime) -> Understood:
 
 def is_ambiguous(text: str, now: datetime) -> bool:
     """Whether the text names a date the conventions say to ask back rather than guess."""
+    from handlers.parsing.when import ambiguous_in
+
     try:
         return ambiguous_in(normalize(clip(text)), now)
     except Exception:  # unreadable means nothing to ask

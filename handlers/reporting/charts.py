@@ -268,3 +268,53 @@ def forecast(title: str, months: Sequence[MonthBar], target: float | None, lang:
         _legend(fig)
         return _png(fig)
 
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    """A month's (or a rep's) average satisfaction score and how many answers it is made of."""
+
+    label: str
+    average: float | None
+    answers: int
+
+
+def csat(title: str, months: Sequence[ScorePoint], reps: Sequence[ScorePoint], names: tuple[str, str]) -> bytes:
+    """Satisfaction: the monthly average as a line (left), each rep's average as bars (right); scores 1-5."""
+    trend_name, reps_name = names
+    reps = list(reps)[:MAX_ROWS]
+    with _canvas(title, []) as (fig, ax):
+        p = fig.subplotpars
+        label_w = (max((_text_px(r.label, 15) for r in reps), default=0) + 20) / (SIZE[0] * DPI)
+        split = 0.52
+        ax.set_position((0.07, p.bottom, split - 0.1, p.top - p.bottom))
+        xs = [i for i, m in enumerate(months) if m.average is not None]
+        ax.plot(xs, [months[i].average or 0.0 for i in xs], color=MAIN, marker="o", linewidth=3, markersize=9)
+        for i in xs:
+            m = months[i]
+            ax.annotate(f"{m.average:.1f}\n({m.answers})", (i, m.average or 0), textcoords="offset points",
+                        xytext=(0, 10), ha="center", fontsize=13, color=INK)
+        ax.set_xticks(range(len(months)), [m.label for m in months])
+        ax.set_xlim(-0.6, max(len(months) - 0.4, 0.6))
+        ax.set_ylim(0.5, 5.9)
+        ax.set_yticks([1, 2, 3, 4, 5])
+        ax.axhspan(0.5, 2.5, color="#fee2e2", zorder=0)
+        ax.grid(axis="y", color=GRID)
+        ax.set_axisbelow(True)
+        ax.set_title(trend_name, fontsize=17, loc="left", color=MUTED)
+        right = fig.add_axes((split + label_w, p.bottom, 0.97 - split - label_w, p.top - p.bottom))
+        for side in ("top", "right"):
+            right.spines[side].set_visible(False)
+        ys = list(range(len(reps)))[::-1]
+        right.barh(ys, [r.average or 0 for r in reps], height=0.6,
+                   color=[WARN if (r.average or 0) <= 2.5 else MAIN for r in reps])
+        for y, r in zip(ys, reps, strict=True):
+            right.text((r.average or 0) + 0.08, y, f"{r.average or 0:.1f} ({r.answers})", va="center", fontsize=13)
+        right.set_yticks(ys, [r.label for r in reps], fontsize=15)
+        right.set_xlim(0, 6)
+        right.set_xticks([1, 2, 3, 4, 5])
+        right.tick_params(axis="y", length=0)
+        right.grid(axis="x", color=GRID)
+        right.set_axisbelow(True)
+        right.set_title(reps_name, fontsize=17, loc="left", color=MUTED)
+        return _png(fig)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
+from types import ModuleType
 
-import zhconv
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
@@ -63,9 +65,32 @@ def _raw_key(name: str) -> str:
     return key or "".join(merged) or _SPACE_CTRL_RE.sub("", norm)
 
 
+@functools.cache
+def _zhconv() -> ModuleType:
+    """zhconv, imported at its first use and without pkg_resources (a tenth of a second of CPU), which it only
+    tries for opening its own dictionary: without it, it opens the file beside its module."""
+    import _imp
+    import json  # noqa: F401  (zhconv's own imports, loaded before the lock so that no import waits inside it)
+
+    _imp.acquire_lock()  # no other thread imports meanwhile, so none finds pkg_resources missing
+    try:
+        hide = "pkg_resources" not in sys.modules
+        if hide:
+            sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+        try:
+            import zhconv as module
+        finally:
+            if hide:
+                del sys.modules["pkg_resources"]
+    finally:
+        _imp.release_lock()
+    loaded: ModuleType = module
+    return loaded
+
+
 def simplified(text: str) -> str:
     """`text` with traditional Chinese characters as simplified ones (華東精密機械 → 华东精密机械)."""
-    return text if text.isascii() else str(zhconv.convert(text, "zh-hans"))
+    return text if text.isascii() else str(_zhconv().convert(text, "zh-hans"))
 
 
 def name_key(name: str) -> str:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-import phonenumbers
 from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Session, col, select
 
@@ -112,6 +111,8 @@ def find_people(session: Session, query: str, *, region: str = "CN", limit: int 
 
 def phone_forms(phone: str, region: str = "CN") -> list[str]:
     """The ways a phone may be stored or typed: as given, E.164, national digits, 3-4-4 groups."""
+    import phonenumbers  # a few hundredths of a second: at the first phone, not at every start
+
     forms = {phone.strip()}
     try:
         num = phonenumbers.parse(phone, region)

@@ -31,7 +31,7 @@ from storage.models import AuditUnlock, CardScan, Contact, Customer, ImportBatch
 
 # The company's own people, settings and machinery keys: not data about the people sold to.
 SKIP_TABLES = frozenset({"user", "team", "invite", "stage", "chatidentity", "counter", "ratewindow", "processedevent",
-                         "auditunlock", "leadscoring", "alembic_version"})
+                         "auditunlock", "leadscoring", "tickettarget", "alembic_version"})
 # Identity columns of other contacts and leads: a namesake keeps their own name.
 _OWN_ROWS_ONLY = {("contact", "name"), ("contact", "phone"), ("contact", "email"), ("lead", "person"),
                   ("lead", "phone"), ("lead", "email")}

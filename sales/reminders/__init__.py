@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, exists, false, func, insert, or_, select, update
 from sqlmodel import Session, col
 
-from sales import quotes
+from sales import fulfilment, quotes
 from sales.reminders.calendar import DEFAULT_HOUR, Calendar, hhmm
 from storage.models import (
     Approval,
@@ -38,6 +38,8 @@ FOLLOWUP_CATCH_UP = timedelta(days=3)  # a follow-up missed longer ago than this
 INSTALLMENT_OFFSETS = (-3, 0, 1, 7, 14)  # days from the due date
 MANAGER_FROM = 7  # days overdue from which the manager is told too
 NUDGE_AFTER_HOURS = 4  # working hours an approval may wait
+LATE_MANAGER_AFTER = 3  # working days an order may be late before its owner's manager is told
+LATE_CATCH_UP = timedelta(days=60)  # an order promised longer ago than this is only on its card and /orders
 LEAD_AFTER = timedelta(hours=24)
 LEAD_CATCH_UP = timedelta(days=7)
 CADENCE_WHAT = "定期回访 · regular check-in"
@@ -277,6 +279,37 @@ def nudge_rows(session: Session, people: People, now: datetime) -> list[dict[str
     return rows
 
 
+def late_moments(promised_on: date, cal: Calendar) -> tuple[datetime, datetime]:
+    """When the owner hears that an order is late (the first working morning after the promised date) and when
+    the manager does (the working morning after it has been late for LATE_MANAGER_AFTER working days)."""
+    owner = cal.working_moment(cal.at(promised_on + timedelta(days=1), DEFAULT_HOUR))
+    day = promised_on
+    for _ in range(LATE_MANAGER_AFTER):
+        day = cal.next_working_day(day + timedelta(days=1))
+    return owner, cal.working_moment(cal.at(day + timedelta(days=1), DEFAULT_HOUR))
+
+
+def late_order_rows(session: Session, people: People, now: datetime) -> list[dict[str, Any]]:
+    """Orders past their promised delivery date and not delivered: the owner, and after 3 working days the
+    owner's managers, each told once per promised date."""
+    q = select(col(SalesOrder.id), col(SalesOrder.owner_id), col(SalesOrder.promised_on)).where(
+        col(SalesOrder.promised_on).is_not(None), col(SalesOrder.fulfilment).in_(fulfilment.OPEN),
+        col(SalesOrder.promised_on) < (now + timedelta(days=1)).date(),
+        col(SalesOrder.promised_on) >= (now - LATE_CATCH_UP).date())
+    rows = []
+    for oid, owner, promised in session.execute(q):
+        owner_at, _ = late_moments(promised, people.calendar(owner))
+        readers = [(owner, "owner", owner_at)]
+        for m in people.managers(people.users[owner].team_id if owner in people.users else None):
+            if m.id != owner:
+                readers.append((m.id or 0, "manager", late_moments(promised, people.calendar(m.id))[1]))
+        for uid, role, at in readers:
+            if at <= now:
+                rows.append(_row("order.late", f"late:{oid}:{promised.isoformat()}:{uid}", at, uid,
+                                 {"order": oid, "promised": promised.isoformat(), "role": role}, now))
+    return rows
+
+
 def lead_rows(session: Session, people: People, now: datetime) -> list[dict[str, Any]]:
     """SQL leads nobody touched for 24 h after assignment: a reminder to the owner (or the team's managers).
 
@@ -343,10 +376,13 @@ class Planned:
 def plan(session: Session, *, now: datetime, default_tz: str = "Asia/Shanghai", digests: bool = True,
          cadence_per_day: int = CADENCE_PER_DAY) -> Planned:
     """Create every reminder whose moment has come (and cadence follow-ups); safe to run anywhere, any time."""
+    from sales.reminders.tickets import ticket_rows  # it builds on this module's People and rows
+
     people = People.load(session, default_tz)
     counts = {"cadence": cadence_followups(session, people, now, cadence_per_day)}
     rows = [*followup_rows(session, people, now), *installment_rows(session, people, now),
-            *nudge_rows(session, people, now), *lead_rows(session, people, now)]
+            *nudge_rows(session, people, now), *lead_rows(session, people, now),
+            *ticket_rows(session, people, now), *late_order_rows(session, people, now)]
     if digests:
         rows += digest_rows(people, now)
     return _count(counts, rows, insert_new(session, rows))

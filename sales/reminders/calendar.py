@@ -14,8 +14,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holiday_library
-
 from storage.models import Team, User
 
 DEFAULT_HOUR = time(9, 0)  # a follow-up or reminder given only a date
@@ -70,12 +68,16 @@ def country_of(team: Team | None, default_tz: str) -> str | None:
 
 def known_country(code: str) -> bool:
     """Whether the holidays package knows this country code."""
+    import holidays as holiday_library  # a tenth of a second: loaded when a calendar needs it, not at start
+
     return code.upper() in holiday_library.list_supported_countries()
 
 
 @functools.lru_cache(maxsize=128)
 def official(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
     """A country's public holidays (days off) and make-up working days of one year; none when unknown."""
+    import holidays as holiday_library
+
     try:
         book = holiday_library.country_holidays(country, years=year)
     except NotImplementedError:

@@ -11,8 +11,11 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlmodel import Session, col
 
+from sales import fulfilment
 from sales import leads as leads_rules
 from sales.reminders import People, epoch
+from sales.reminders.tickets import KINDS as TICKET_KINDS
+from sales.reminders.tickets import resolve_ticket
 from storage.models import (
     Approval,
     Customer,
@@ -29,8 +32,10 @@ from storage.reminders_queue import Claim
 
 log = logging.getLogger("salesbot.reminders")
 # When a reminder may reach its reader: the rep's own follow-ups at any hour but the quiet ones; the bot's
-# own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned.
-WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work"}
+# own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned. A
+# ticket's targets already count in working time.
+WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work",
+           "order.late": "work", "ticket.warn": "quiet", "ticket.breach": "quiet"}
 
 
 @dataclass
@@ -51,6 +56,7 @@ class Due:
     deal: Deal | None = None
     requester: User | None = None
     lead: Lead | None = None
+    ticket: Any = None  # a Ticket
     defer: datetime | None = None  # not now: the reader's quiet hours, or outside their working hours
 
     @property
@@ -94,7 +100,7 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
         dues.append(Due(reminder=r, data=data if isinstance(data, dict) else {}))
     fus = _rows_by_id(session, FollowUp, _ids(dues, "followup", "fu"))
     insts = _by_id(session, Installment, _ids(dues, "installment", "inst"))
-    orders = _by_id(session, SalesOrder, {i.order_id for i in insts.values()})
+    orders = _by_id(session, SalesOrder, {i.order_id for i in insts.values()} | _ids(dues, "order.late", "order"))
     aps = _by_id(session, Approval, _ids(dues, "nudge", "approval"))
     qs = _by_id(session, Quote, {a.quote_id for a in aps.values()})
     deals = _by_id(session, Deal, {q.deal_id for q in qs.values()})
@@ -123,6 +129,10 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
                 d.drop = "lead touched, converted or closed"
             else:
                 d.user = people.active(d.lead.owner_id) or people.active(d.reminder.user_id)
+        elif kind in TICKET_KINDS:
+            resolve_ticket(session, d, people)
+        elif kind == "order.late":
+            _late(d, orders, custs, people)
         elif kind == "digest":
             d.user = people.active(d.reminder.user_id)
         elif kind == "team_digest":
@@ -180,5 +190,22 @@ def _installment(d: Due, insts: dict[int, Any], orders: dict[int, Any], custs: d
         d.drop = "installment paid"
     elif d.data.get("role") == "owner":
         d.user = people.active(d.order.owner_id)  # the order's owner now, if it changed hands
+    else:
+        d.user = people.active(d.reminder.user_id)
+
+
+def _late(d: Due, orders: dict[int, Any], custs: dict[int, Any], people: People) -> None:
+    order: SalesOrder | None = orders.get(d.data.get("order", 0))
+    d.order = order
+    if order is None:
+        d.drop = "order deleted"
+        return
+    d.customer = custs.get(order.customer_id)
+    if order.fulfilment not in fulfilment.OPEN:
+        d.drop = "order delivered"
+    elif order.promised_on is None or order.promised_on.isoformat() != d.data.get("promised"):
+        d.drop = "promised date moved"  # the new date has its own reminders
+    elif d.data.get("role") == "owner":
+        d.user = people.active(order.owner_id)  # the order's owner now, if it changed hands
     else:
         d.user = people.active(d.reminder.user_id)

@@ -33,6 +33,10 @@ def script(engine: Engine) -> list[tuple[str, str]]:
             ("alice", "/grade 华东精密 B"), ("alice", "/tag 华东精密 #年度"),
             ("alice", "/visit 华东精密 见了采购总监张总，要50台，报价12万8，优惠5个点，下周三再跟进"),
             ("alice", "/call 华东精密 电话沟通，明天下午3点回电"), ("alice", "/note 华东精密 客户关注交期"),
+            ("alice", "/ticket new 华东精密 设备异响"), ("alice", "/ticket new 华东精密 P2 设备异响"),
+            ("alice", "/ticket 1"), ("alice", "/ticket 1 start"), ("alice", "/ticket 1 comment 已回电"),
+            ("bob", "/ticket 1 assign alice"), ("alice", "/tickets"), ("bob", "/tickets overdue"),
+            ("bob", "/report service"), ("carol", "/config tickets"), ("alice", "/ticket 1 resolve"),
             ("alice", "/deal new 华东精密 二期扩产 12万8"), ("alice", f"/deal {deal.id}"), ("alice", "/deals"),
             ("alice", "/deals mine"), ("alice", f"/advance {deal.id}"), ("alice", f"/deal {deal.id} close 下月底"),
             ("alice", "/quote new 华东精密 伺服电机 10台 1万2 优惠5个点"), ("alice", "/quote new 华东精密 伺服电机 10 1万2 八折"),
@@ -42,6 +46,7 @@ def script(engine: Engine) -> list[tuple[str, str]]:
             ("bob", "/lead 1"), ("bob", "/leads all"), ("alice", f"/won {deal.id} 13万"), ("fay", "/receivables"),
             ("alice", "/report funnel"), ("alice", "/report sources"), ("bob", "/report reps"),
             ("bob", "/report stages"), ("bob", "/report forecast 下季度"), ("bob", "/report targets"),
+            ("alice", "/survey 华东精密"), ("alice", "/满意度 华东精密 zh"), ("bob", "/report csat"),
             ("bob", "/pipeline"), ("bob", "/target alice 50万 下季度"), ("alice", "/share 华东精密 dave"),
             ("alice", "/unshare 华东精密 dave"), ("alice", "/audit 华东精密"), ("alice", f"/audit deal {deal.id}"),
             ("alice", "/lost 华东精密 预算被砍"), ("carol", "/reassign dave alice"), ("carol", "/deactivate dave"),
@@ -65,7 +70,13 @@ def run(demo: Transcript, engine: Engine, clock: FakeClock, lang: str) -> list[t
         read.append((line, demo.say(f"@{who}: {line}")))
     order = _orders(engine)[0]
     for who, line in (("alice", f"/plan {order} 首付30%，余款3月初"), ("fay", f"/paid {order} 1万 昨天"),
-                      ("fay", "/receivables overdue")):
+                      ("fay", "/receivables overdue"), ("alice", "/orders"), ("alice", f"/order {order}"),
+                      ("alice", f"/order {order} 交期 2026-11-25"), ("alice", f"/order {order} 生产"),
+                      ("bob", f"/order {order} 发货 顺丰 SF1234567890"), ("alice", f"/invoice request {order} 第1期"),
+                      ("alice", "华东精密科技有限公司"), ("alice", "91310000MA1FL8XQ3X"), ("fay", "/invoices"),
+                      ("fay", "/invoice issue 1 04521234"), ("alice", "/invoice 1"), ("alice", "/invoices"),
+                      ("alice", f"/order {order} 送达"), ("alice", f"/order {order} 验收"), ("alice", f"/order {order}"),
+                      ("fay", "/export invoices"), ("bob", f"/audit deal {order}")):
         clock.advance(seconds=2)
         read.append((line, demo.say(f"@{who}: {line}")))
     return read

@@ -1,4 +1,5 @@
-"""The serve-start warm-up builds the name index and draws a chart, so the first person pays for neither."""
+"""The serve-start warm-up builds the name index, draws a chart and imports the note readers, so the first person
+pays for none of them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def test_warming_builds_the_name_index_and_loads_the_chart_machinery(engine: Eng
     assert not thread.is_alive()
     assert str(engine.url) in directory._cache  # the first fuzzy lookup finds the index built
     assert "matplotlib.backends.backend_agg" in sys.modules
+    assert {"handlers.parsing.notes", "handlers.parsing.plans", "handlers.parsing.when"} <= set(sys.modules)
 
 
 def test_warming_never_raises(tmp_path: object) -> None:

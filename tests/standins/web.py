@@ -44,3 +44,37 @@ class Served:
         self.server.should_exit = True
         if self.task is not None:
             await self.task
+
+
+@contextlib.contextmanager
+def in_thread(app: ASGIApp) -> Iterator[str]:
+    """The app served by uvicorn in a thread of its own (its own event loop) on a free port; yields the base URL.
+    For tests whose client is synchronous: a browser, threads racing each other."""
+    import threading
+
+    served = Served(app)
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    url: list[str] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+
+        async def main() -> None:
+            url.append(await served.start())
+            started.set()
+            if served.task is not None:
+                await served.task
+
+        loop.run_until_complete(main())
+
+    thread = threading.Thread(target=run, name="uvicorn", daemon=True)
+    thread.start()
+    if not started.wait(30):
+        raise RuntimeError("uvicorn did not start")
+    try:
+        yield url[0]
+    finally:
+        served.server.should_exit = True
+        thread.join(30)
+        loop.close()

@@ -34,7 +34,9 @@ GLOBAL_READS = (
     ("/approvals", "quote"), ("/receivables", "order"), ("/receivables overdue", "order"),
     ("/export activities csv", "activity"), ("/today", "followup"), ("/followups", "followup"),
     ("/digest", "followup"), ("/digest team", "activity"), ("/leads", "lead"), ("/leads all", "lead"),
-    ("/export leads csv", "lead"), ("/privacy due", "contact"), ("/help", "customer"),
+    ("/export leads csv", "lead"), ("/privacy due", "contact"), ("/help", "customer"), ("/tickets", "ticket"),
+    ("/tickets team", "ticket"), ("/tickets mine", "ticket"), ("/tickets overdue", "ticket"),
+    ("/report service", "ticket"),
 )
 # Reads that name one record of a set: (command template, record kind, what its answer shows when allowed: a
 # marker kind not in the command itself, a phrase, "admin" for admins only, or None: only checked for leaks).
@@ -43,7 +45,8 @@ SET_READS = (
     ("/audit Zc{n:04d}", "customer", "created customer"), ("Zc{n:04d} 今天见了面", "customer", None),
     ("/deal {deal}", "deal", "deal"), ("/deal Zc{n:04d}", "deal", "deal"), ("/audit deal {deal}", "deal", "deal"),
     ("/deal {won}", "deal", "won"), ("/quote {quote}", "quote", "quote"), ("/lead {lead}", "lead", "lead"),
-    ("/privacy export c:{contact}", "contact", "admin"),
+    ("/privacy export c:{contact}", "contact", "admin"), ("/ticket {ticket}", "ticket", "ticket"),
+    ("/survey Zc{n:04d}", "customer", None),
 )
 # Changes and deletes: action → (record kind, operation, turns).
 Turns = Callable[[RecordSet, str], list[str]]
@@ -72,6 +75,11 @@ ACTIONS: dict[str, tuple[str, str, Turns]] = {
     "qualify": ("lead", "change", lambda rs, a: [f"/lead {rs.ids['lead']} qualify"]),
     "assign": ("lead", "change", lambda rs, a: [f"/lead {rs.ids['lead']} assign {colleague(a, rs)}"]),
     "disqualify": ("lead", "delete", lambda rs, a: [f"/lead {rs.ids['lead']} disqualify spam"]),
+    "ticket_new": ("customer", "change", lambda rs, a: [f"/ticket new #{rs.ids['customer']} P2 broken again"]),
+    "ticket_start": ("ticket", "change", lambda rs, a: [f"/ticket {rs.ids['ticket']} start"]),
+    "ticket_comment": ("ticket", "change", lambda rs, a: [f"/ticket {rs.ids['ticket']} comment called"]),
+    "ticket_assign": ("ticket", "change", lambda rs, a: [f"/ticket {rs.ids['ticket']} assign {colleague(a, rs)}"]),
+    "ticket_resolve": ("ticket", "change", lambda rs, a: [f"!tk.st:{rs.ids['ticket']}:resolved"]),
 }
 
 

@@ -29,6 +29,8 @@ from storage.models import (
     QuoteLine,
     SalesOrder,
     StageChange,
+    Ticket,
+    TicketEvent,
     User,
 )
 from tests.trust.chat import add_user
@@ -45,7 +47,7 @@ TEAM = {"ada": "east", "fin": None, "mia": "east", "rob": "east", "sue": "east",
 # How record sets are owned: (owner, shared with, has an order)
 ARRANGEMENTS = (("rob", None, True), ("sue", None, True), ("val", None, True), ("val", "rob", True),
                 ("mia", None, True), ("wes", None, False))
-MARKER = re.compile(r"Z([cpdewaflq])(\d{4})|1380(\d{4})\d{3}|13[67]0(\d{4})\d{3}|z[pl](\d{4})@ex\.com")
+MARKER = re.compile(r"Z([cpdewaflqt])(\d{4})|1380(\d{4})\d{3}|13[67]0(\d{4})\d{3}|z[pl](\d{4})@ex\.com")
 
 
 @dataclass
@@ -136,7 +138,13 @@ class World:
             if shared:
                 s.add(CustomerShare(customer_id=cid, user_id=self.users[shared]))
             s.flush()
-            rs.ids |= {"followup": f.id or 0, "approval": ap.id or 0}
+            tk = Ticket(team_id=me.team_id, customer_id=cid, problem=f"Zt{n:04d} broken", priority="P2",
+                        assignee_id=uid, created_by=uid, created_at=now, updated_at=now, respond_by=now + timedelta(hours=8),
+                        resolve_by=now + timedelta(days=3), respond_warn_at=now + timedelta(hours=6),
+                        resolve_warn_at=now + timedelta(days=2))
+            s.add(tk)
+            s.flush()
+            rs.ids |= {"followup": f.id or 0, "approval": ap.id or 0, "ticket": tk.id or 0}
             for entity, eid, after in (("customer", cid, {"name": name}), ("deal", d.id, {"title": d.title})):
                 audit.record(s, by=uid, action="create", entity=entity, entity_id=eid, now=now, after=after)
             s.commit()
@@ -153,7 +161,8 @@ class World:
             quotes = s.exec(select(Quote).where(col(Quote.deal_id).in_(dids)).order_by(col(Quote.id))).all()
             orders = s.exec(select(SalesOrder).where(SalesOrder.customer_id == cid).order_by(col(SalesOrder.id))).all()
             oids = [o.id for o in orders]
-            rows += [s.get(Customer, cid), s.get(Lead, rs.ids["lead"]), *deals, *quotes, *orders]
+            tickets = s.exec(select(Ticket).where(Ticket.customer_id == cid).order_by(col(Ticket.id))).all()
+            rows += [s.get(Customer, cid), s.get(Lead, rs.ids["lead"]), *deals, *quotes, *orders, *tickets]
             for model, where in ((Contact, col(Contact.customer_id) == cid),
                                  (Activity, col(Activity.customer_id) == cid),
                                  (FollowUp, col(FollowUp.customer_id) == cid),
@@ -161,7 +170,8 @@ class World:
                                  (StageChange, col(StageChange.deal_id).in_(dids)),
                                  (Approval, col(Approval.quote_id).in_([q.id for q in quotes])),
                                  (Installment, col(Installment.order_id).in_(oids)),
-                                 (Payment, col(Payment.order_id).in_(oids))):
+                                 (Payment, col(Payment.order_id).in_(oids)),
+                                 (TicketEvent, col(TicketEvent.ticket_id).in_([t.id for t in tickets]))):
                 rows += list(s.exec(select(model).where(where)).all())
             text = repr([r.model_dump() if r is not None else None for r in rows])  # type: ignore[union-attr]
         return hashlib.sha256(text.encode()).hexdigest()
@@ -192,6 +202,8 @@ def sees(actor: str, rs: RecordSet, kind: str) -> bool:
         return role == "finance" or customer or (role == "manager" and team)
     if kind == "lead":
         return rs.owner == actor or (role == "manager" and team)
+    if kind == "ticket":  # a service ticket: its customer's people, and the team's manager; not finance
+        return role != "finance" and (own or (role == "manager" and team))
     raise ValueError(kind)
 
 
@@ -233,13 +245,19 @@ def may(actor: str, rs: RecordSet, action: str) -> bool:
         return role in ("manager", "admin") and sees(actor, rs, "lead")
     if action in ("erase", "basis"):
         return role == "admin"
+    if action == "ticket_new":
+        return _seller(actor) and sees(actor, rs, "customer")
+    if action in ("ticket_start", "ticket_comment", "ticket_resolve"):
+        return _seller(actor) and sees(actor, rs, "ticket")
+    if action == "ticket_assign":
+        return role in ("manager", "admin") and sees(actor, rs, "ticket")
     raise ValueError(action)
 
 
 def markers(text: str) -> set[tuple[int, str]]:
     """The (set number, record kind) of every marker in a text."""
     kinds = {"c": "customer", "p": "contact", "d": "deal", "e": "quote", "w": "won", "a": "activity",
-             "f": "followup", "l": "lead", "q": "quote"}
+             "f": "followup", "l": "lead", "q": "quote", "t": "ticket"}
     out = set()
     for m in MARKER.finditer(text):
         if m.group(1):

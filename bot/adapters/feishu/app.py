@@ -4,18 +4,22 @@ where they belong, cards updated in place, and the outbox sender with deal cards
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from bot.adapters.feishu import parse, render
 from bot.adapters.feishu.api import NETWORK, FeishuApi, FeishuError, Profile, classify
 from bot.delivery import AsyncSender, RetryAfter, Undeliverable, deliver_due_async
+from bot.inbox import Inbox, Later
 from handlers import outbox
-from handlers.core import Core
+from handlers.core import Core, Unavailable
 from handlers.deal_news import deal_of_thread
 from handlers.links import approval_key, keys_of
 from handlers.registry import COMMANDS
@@ -51,7 +55,7 @@ class Feishu:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.bot_open_id: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._last: dict[str, asyncio.Task[None]] = {}  # chat → its newest turn: one chat's events in order
+        self.inbox: Inbox | None = None  # events are stored here before Feishu is told they arrived
         self._profiles: dict[str, tuple[float, Profile]] = {}
         self._modes: dict[str, bool] = {}  # chat id → whether it is a private chat
         self._deliver_lock = asyncio.Lock()
@@ -61,12 +65,17 @@ class Feishu:
     # --- running ------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Learn the bot's own id (a wrong app id or secret fails here) and take events from now on."""
+        """Learn the bot's own id (a wrong app id or secret fails here) and take events from now on: each is
+        stored in the durable inbox before it is acknowledged, and handled by the inbox's pump."""
         self.loop = asyncio.get_running_loop()
         try:
             self.bot_open_id = await self.api.bot_open_id()
         except NETWORK as exc:  # Feishu unreachable for now: group mentions are told apart without the id
             log.warning("feishu bot info unavailable", extra={"error": type(exc).__name__})
+        if self.inbox is None:
+            self.inbox = Inbox(self.core.engine)
+            self.inbox.register("feishu", self.handle_stored)
+        self.inbox.start()
         _RUNNING[self.workspace] = self
 
     def on_stop(self, fn: Callable[[], Awaitable[None]]) -> None:
@@ -74,16 +83,20 @@ class Feishu:
         self._stops.append(fn)
 
     async def stop(self) -> None:
-        """Stop taking events, finish the turns in hand."""
+        """Stop taking events, finish the turns in hand, give back the stored events not yet handled."""
         if _RUNNING.get(self.workspace) is self:
             del _RUNNING[self.workspace]
         for fn in reversed(self._stops):
             await fn()
         self._stops.clear()
+        if self.inbox is not None:
+            await self.inbox.stop()
         await self.drain()
 
     async def drain(self) -> None:
-        """Wait until every turn started so far is done."""
+        """Wait until every event stored so far is handled and every turn started is done."""
+        if self.inbox is not None:
+            await self.inbox.idle()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -94,50 +107,28 @@ class Feishu:
     # --- events -------------------------------------------------------------------------------------
 
     def hand_over(self, body: dict[str, Any]) -> None:
-        """An event from the SDK's dispatcher, on any thread: its turn is queued on the adapter's loop before
-        this returns (so the event is acknowledged only once it is in hand)."""
-        loop = self.loop
-        if loop is None:
+        """An event from the SDK's dispatcher (the long connection's thread): stored in the inbox and committed
+        before this returns, so the SDK acknowledges it only then; a database error propagates, the SDK answers
+        Feishu 500 and Feishu sends the event again."""
+        if self.inbox is None:
             log.warning("feishu event before the adapter started: dropped")
             return
+        self.inbox.put_blocking("feishu", *inbox_keys(body), json.dumps(body))
+
+    async def keep(self, body: dict[str, Any]) -> None:
+        """An event from the HTTP callback, stored and committed before the endpoint answers 200."""
+        if self.inbox is None:
+            raise RuntimeError("the Feishu adapter is not started")
+        await self.inbox.put("feishu", *inbox_keys(body), json.dumps(body))
+
+    async def handle_stored(self, payload: str) -> None:
+        """One event from the inbox, handled to its end (`Later` when the database went away meanwhile)."""
         try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self.accept(body)
-            return
+            await self.event(json.loads(payload), stored=True)
+        except Unavailable as exc:
+            raise Later() from exc
 
-        async def accept() -> None:
-            self.accept(body)
-
-        asyncio.run_coroutine_threadsafe(accept(), loop).result(timeout=10)
-
-    def accept(self, body: dict[str, Any]) -> None:
-        """Start an event's turn after the previous one of the same chat."""
-        event = body.get("event") or {}
-        chat = str((event.get("message") or {}).get("chat_id") or (event.get("context") or {}).get("open_chat_id"))
-        previous = self._last.get(chat)
-        task = asyncio.get_running_loop().create_task(self._after(previous, body))
-        self._tasks.add(task)
-        self._last[chat] = task
-
-        def done(t: asyncio.Task[None]) -> None:
-            self._tasks.discard(t)
-            if self._last.get(chat) is t:
-                del self._last[chat]
-
-        task.add_done_callback(done)
-
-    async def _after(self, previous: asyncio.Task[None] | None, body: dict[str, Any]) -> None:
-        if previous is not None:
-            await asyncio.gather(previous, return_exceptions=True)
-        try:
-            await self.event(body)
-        except Exception:
-            log.exception("feishu event failed")
-
-    async def event(self, body: dict[str, Any]) -> None:
+    async def event(self, body: dict[str, Any], *, stored: bool = False) -> None:
         """One event: a message or a card's button, through the core."""
         kind = parse.event_type(body)
         p: parse.Parsed | None = None
@@ -150,16 +141,17 @@ class Feishu:
             chat = parse.chat_of_action(body)
             p = parse.from_action(body, workspace=self.workspace, private=await self.is_private(chat or ""))
         if p is not None:
-            await self.turn(p)
+            await self.turn(p, stored=stored)
 
-    async def turn(self, p: parse.Parsed) -> None:
-        """The core's turn, its replies, then whatever it queued for others on Feishu."""
+    async def turn(self, p: parse.Parsed, *, stored: bool = False) -> None:
+        """The core's turn, its replies, then whatever it queued for others on Feishu (`stored`: from the
+        inbox, where a database gone away mid-turn raises Unavailable and the event is tried again)."""
         profile = await self.profile(p.open_id)
         inc = replace(p.incoming, locale=profile.locale,
                       display_name=profile.name if p.incoming.text.lower().startswith("/join") else None)
         if p.file is not None:
             inc = await self._with_file(inc, p.file)
-        replies = await asyncio.to_thread(self.core.handle, inc)
+        replies = await asyncio.to_thread(partial(self.core.handle, inc, raise_unavailable=stored))
         for reply in replies:
             await self.answer(p, inc, reply)
         if self.deliver_after_turn:
@@ -441,6 +433,22 @@ def from_config(cfg: Any, core: Core | None = None, *, deliver_after_turn: bool 
     api = FeishuApi(cfg.feishu_app_id, cfg.feishu_app_secret.get_secret_value(), cfg.feishu_api_base_url)
     core = core or Core(make_engine(cfg.database_url), settings=cfg.core())
     return Feishu(core, api, deliver_after_turn=deliver_after_turn)
+
+
+def inbox_keys(body: dict[str, Any]) -> tuple[str, str]:
+    """An event's idempotency key (its header's event_id) and chat (the inbox's keys: one chat's events in order)."""
+    header, event = _dict(body, "header"), _dict(body, "event")
+    message, context = _dict(event, "message"), _dict(event, "context")
+    chat = message.get("chat_id") or context.get("open_chat_id") or ""
+    key = header.get("event_id") or body.get("uuid")
+    if not key:  # an event without its id: its body stands for it (Feishu's redelivery repeats the body)
+        key = "body:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return str(key), f"{header.get('app_id') or ''}:{chat}"
+
+
+def _dict(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def sender(cfg: Any) -> AsyncSender:

@@ -30,8 +30,8 @@ _HEADERS = ("X-Lark-Request-Timestamp", "X-Lark-Request-Nonce", "X-Lark-Signatur
 
 
 def dispatcher(feishu: Feishu, *, encrypt_key: str = "", token: str = "") -> Any:
-    """lark's EventDispatcherHandler with our listeners: each hands the event's JSON to the adapter and
-    returns at once, so Feishu has its acknowledgement within its 3 seconds."""
+    """lark's EventDispatcherHandler with our listeners: each stores the event's JSON in the adapter's inbox and
+    returns, so Feishu has its acknowledgement (within its 3 seconds) only once the event is kept."""
 
     def on_message(data: Any) -> None:
         feishu.hand_over(json.loads(lark.JSON.marshal(data)))
@@ -163,7 +163,7 @@ class Callback:
     def __init__(self, feishu: Feishu, *, encrypt_key: str, token: str) -> None:
         if not encrypt_key or not token:
             raise ValueError("the HTTP callback needs FEISHU_ENCRYPT_KEY and FEISHU_VERIFICATION_TOKEN")
-        self.encrypt_key, self.token = encrypt_key, token
+        self.feishu, self.encrypt_key, self.token = feishu, encrypt_key, token
         self.handler = dispatcher(feishu, encrypt_key=encrypt_key, token=token)
 
     def check(self, headers: Mapping[str, str], body: bytes, now: float) -> tuple[int, bytes] | None:
@@ -173,6 +173,17 @@ class Callback:
             return None
         log.warning("feishu callback refused", extra={"outcome": why})
         return 401, json.dumps({"msg": why}).encode()
+
+    def to_store(self, body: bytes) -> dict[str, Any] | None:
+        """A checked request's event when it is one we handle (a message, a card's button): stored before 200."""
+        plain = plaintext(body, self.encrypt_key) or {}
+        return plain if plain.get("schema") == "2.0" and parse.event_type(plain) in HANDLED else None
+
+    async def store(self, event: dict[str, Any]) -> tuple[int, bytes]:
+        """Keep a handled event in the inbox (committed; a database error propagates) and answer as the SDK
+        would: a message's `{"msg":"success"}`, a card click's empty card response (the turn patches the card)."""
+        await self.feishu.keep(event)
+        return 200, b"{}" if parse.event_type(event) == parse.CARD_ACTION else b'{"msg":"success"}'
 
     def dispatch(self, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
         """Hand a checked request to the SDK's dispatcher (which answers url_verification itself)."""

@@ -170,12 +170,47 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
 
 
 STORED_EVENTS = ("message", "app_mention", "app_home_opened")  # what bot/web.py keeps in the durable inbox
+# A slash command that only opens a modal is not stored: it changes nothing, and its trigger_id lasts 3 seconds,
+# so a try after a crash could not open the modal anyway (the person types it again).
+MODAL_LINES = ("visit", "call", "note", "quote", "quote new")
+FORM_CALLBACKS = (views.VISIT, views.QUOTE)
 
 
 def stored_keys(body: dict[str, Any]) -> tuple[str, str] | None:
-    """An Events API body's event id and chat (the inbox's keys), when it is an event we keep; else None."""
+    """A checked body's idempotency key and chat (the inbox's keys) when bot/web.py stores it before the ack:
+    message, mention and App Home events, slash commands (but those opening a modal, edit forms included),
+    `crm.*` button clicks and the visit and quote modals' submissions; None for the rest (Bolt answers those in
+    memory)."""
+    kind = body.get("type")
+    try:
+        if kind == "event_callback":
+            return _event_keys(body)
+        if kind is None and "command" in body:
+            p = parse.slash(body, ())
+            line = str(p.extra["line"]).lower()
+            return None if line in MODAL_LINES or EDIT_LINE.match(line) else _keys(p)
+        if kind == "block_actions":
+            p = parse.action(body)
+            return _keys(p) if str(p.extra["action_id"]).startswith("crm.") else None
+        if kind == "view_submission":
+            p = parse.submission(body)
+            if p.extra["callback_id"] not in FORM_CALLBACKS:
+                return None
+            return f"view:{p.extra['view_id']}", f"{p.team}:{p.user}"
+    except ParseError:
+        return None
+    return None
+
+
+def _keys(p: parse.Parsed) -> tuple[str, str] | None:
+    if p.incoming is None or not p.incoming.event_id:
+        return None
+    return p.incoming.event_id, f"{p.team}:{p.channel or p.user}"
+
+
+def _event_keys(body: dict[str, Any]) -> tuple[str, str] | None:
     ev = body.get("event")
-    if body.get("type") != "event_callback" or not isinstance(ev, dict) or ev.get("type") not in STORED_EVENTS:
+    if not isinstance(ev, dict) or ev.get("type") not in STORED_EVENTS:
         return None
     event_id = body.get("event_id")
     if not isinstance(event_id, str) or not event_id:
@@ -184,25 +219,46 @@ def stored_keys(body: dict[str, Any]) -> tuple[str, str] | None:
     return event_id, f"{body.get('team_id')}:{where}"
 
 
+async def submission_errors(slack: Slack, body: dict[str, Any]) -> dict[str, str]:
+    """What a modal submission lacks (answered within the ack, so the modal stays open); {} when it may go."""
+    return await surfaces.check_modal(slack, parse.submission(body))
+
+
 async def handle_stored(slack: Slack, payload: str) -> None:
-    """One event from the durable inbox, handled to its end (bot.inbox.Later when the database went away)."""
+    """One stored body (an event, a slash command, a click, a submission), handled to its end
+    (bot.inbox.Later when the database went away)."""
     from bot.inbox import Later
     from handlers.core import Unavailable
 
     body = json.loads(payload)
-    bots = [a.get("user_id") for a in body.get("authorizations") or () if isinstance(a, dict) and a.get("is_bot")]
     try:
-        p = parse.event(body, slack.commands(), bot_user=bots[0] if bots else None)
+        p = _stored_parse(slack, body)
     except ParseError as err:
-        log.warning("refused event: %s", err)
+        log.warning("refused stored payload: %s", err)
         return
     try:
-        if p.kind in ("message", "mention"):
-            await slack.turn(p, stored=True)
-        elif p.kind == "home":
+        if p is None:
+            return
+        if p.kind == "home":
             await surfaces.publish_home(slack, p.team, p.user)
+        elif p.kind in ("message", "mention", "command", "action", "view"):
+            await slack.turn(p, stored=True)
     except Unavailable as exc:
         raise Later() from exc
+
+
+def _stored_parse(slack: Slack, body: dict[str, Any]) -> parse.Parsed | None:
+    kind = body.get("type")
+    if kind == "event_callback":
+        bots = [a.get("user_id") for a in body.get("authorizations") or () if isinstance(a, dict) and a.get("is_bot")]
+        return parse.event(body, slack.commands(), bot_user=bots[0] if bots else None)
+    if kind is None and "command" in body:
+        return parse.slash(body, slack.commands())
+    if kind == "block_actions":
+        return parse.action(body)
+    if kind == "view_submission":
+        return surfaces.submitted(parse.submission(body))
+    return None
 
 
 def _event(slack: Slack, body: dict[str, Any], context: Any) -> None:

@@ -174,7 +174,7 @@ async def test_photos_reach_the_core_as_pictures_privately_and_with_a_caption_in
     jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 32
     got: list[Incoming] = []
 
-    def handle(incoming: Incoming) -> list[Reply]:
+    def handle(incoming: Incoming, **_: object) -> list[Reply]:
         got.append(incoming)
         return [Reply(text="seen")]
 
@@ -251,7 +251,7 @@ async def test_a_long_reply_meeting_a_rate_limit_midway_sends_only_the_rest_late
     text = "\n".join(f"{i:04d} " + "长" * 80 for i in range(600))
     answer = [Reply(text=text, image=Attachment("funnel.png", "image/png", PNG))]
 
-    def handle(incoming: Incoming) -> list[Reply]:
+    def handle(incoming: Incoming, **_: object) -> list[Reply]:
         return answer
 
     core.handle = handle  # type: ignore[method-assign]

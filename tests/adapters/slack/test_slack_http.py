@@ -30,11 +30,11 @@ class SlowCore(Core):
 
     durations: list[float]
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
+    def handle(self, incoming: Incoming, **kw: Any) -> list[Reply]:
         started = time.perf_counter()
         time.sleep(WORK_SECONDS)
         try:
-            return super().handle(incoming)
+            return super().handle(incoming, **kw)
         finally:
             self.durations.append(time.perf_counter() - started)
 
@@ -66,24 +66,28 @@ async def test_every_command_click_and_submission_is_acked_under_a_second_at_p99
         engine: Engine, clock: FakeClock) -> None:
     load_demo(engine, customers=30, now=clock())
     bind_demo(engine, clock())
-    # 200 inputs of one person at one frozen instant: the per-person rate limit (issue 10) is not under test here
+    # 75 inputs of five people (one person's are handled in order, one at a time: 15 turns of 1.2 s each) at one frozen instant: the per-person rate limit (issue 10) is not under test here
     core = SlowCore(engine, clock=clock, settings=Settings(default_lang="en", rate_limit=0))
     core.durations = []
     customer = _alice_customer(engine)
+    people = list(DEMO_USERS.values())
     async with running(core, workers=48) as r:
         side, api = r.side, r.api
-        await r.ok(await side.slash(ALICE, "lang"))
-        choice = api.last(dm_of(ALICE))
+        choices = {}
+        for user in people:
+            await r.ok(await side.slash(user, "lang"))
+            choices[user] = api.last(dm_of(user))
         view = {**views.visit_modal("en"), "id": "V0PERF"}
         bodies: list[tuple[str, str]] = []
-        for i in range(200):
+        for i in range(75):
+            user = people[i % len(people)]
             if i % 3 == 0:
-                bodies.append((side.slash_body(ALICE, "followups"), "application/x-www-form-urlencoded"))
-            elif i % 3 == 1:
-                bodies.append((side.click_body(ALICE, choice, "English"), "application/x-www-form-urlencoded"))
+                bodies.append((side.slash_body(user, "followups"), "application/x-www-form-urlencoded"))
+            elif i % 3 == 1 or user != ALICE:
+                bodies.append((side.click_body(user, choices[user], "English"), "application/x-www-form-urlencoded"))
             else:
                 sub = {**view, "id": f"V0PERF{i:03d}"}
-                bodies.append((side.submit_body(ALICE, sub, _visit_values(customer, f"演示第 {i} 次")),
+                bodies.append((side.submit_body(user, sub, _visit_values(customer, f"演示第 {i} 次")),
                                "application/x-www-form-urlencoded"))
         core.durations.clear()
         gate = asyncio.Semaphore(10)
@@ -101,11 +105,11 @@ async def test_every_command_click_and_submission_is_acked_under_a_second_at_p99
     print(f"\nacks over {len(acks)} requests: p50 {acks[len(acks) // 2] * 1000:.0f} ms, "
           f"p99 {p99 * 1000:.0f} ms, max {acks[-1] * 1000:.0f} ms; work per turn ≥ {min(core.durations):.2f} s")
     assert p99 < 1.0
-    assert len(core.durations) == 200 and min(core.durations) > 1.0
-    assert done_at_ack < 200  # the acks did not wait for the work
+    assert len(core.durations) == 75 and min(core.durations) > 1.0
+    assert done_at_ack < 75  # the acks did not wait for the work
     with Session(engine) as s:
         logged = s.exec(select(Activity).where(Activity.summary.startswith("演示第"))).all()  # type: ignore[attr-defined]
-        assert len(logged) == 66
+        assert len(logged) == 5  # alice's forms
 
 
 async def test_an_event_delivered_four_times_creates_one_activity(engine: Engine, clock: FakeClock) -> None:
