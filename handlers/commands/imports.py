@@ -347,12 +347,14 @@ def export_cmd(ctx: Ctx, args: str) -> None:
     ctx.replies.append(_exported(data, n, what, fmt, name, ctx.lang))
 
 
+FINANCE_EXPORTS = ("customers", "invoices")  # not deals, leads or visit notes
+
+
 def exports_for(user: User) -> tuple[str, ...]:
-    """What a person may export: finance the customers (of its orders) and the invoices, not deals, leads or visit
-    notes."""
+    """What a person may export: sellers everything, finance the customers (of its orders) and invoices."""
     from sales import exporting
 
-    return tuple(k for k in exporting.EXPORTS if user.role in SELLERS or k in ("customers", "invoices"))
+    return tuple(k for k in exporting.EXPORTS if user.role in SELLERS or k in FINANCE_EXPORTS)
 
 
 def _exported(data: bytes, n: int, what: str, fmt: str, name: str, lang: str) -> Reply:
