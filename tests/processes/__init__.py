@@ -66,7 +66,7 @@ def procs() -> Iterator[Procs]:
 
 
 async def wait_healthy(http: aiohttp.ClientSession, port: int, procs: Procs, logs: list[Path]) -> None:
-    for _ in range(300):
+    for _ in range(1200):
         try:
             async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
                 if r.status == 200:
