@@ -136,7 +136,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="salesbot-startup-"))
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'chat.db'}", "SALESBOT_NOW": "2026-11-22T10:00:00+08:00",
            "PYTHONPATH": str(ROOT)}
+    # Measured as a newcomer's second start finds it: with the bytecode the first one wrote (pip compiles the
+    # installed packages; a checkout's own modules are compiled at their first import).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     timed([*salesbot, "demo"], env)
+    first_reply([*salesbot, "chat"], env, [])
     book = f"sqlite:///{folder / 'book.db'}"
     from sales.demo import load_demo
     from storage.db import make_engine
