@@ -61,10 +61,10 @@ with Session(engine) as s:
     carol = s.exec(select(User).where(User.name == "carol")).one()
     name = s.exec(select(Customer.name).order_by(Customer.id.desc())).first()
     typo = name[:2] + "x" + name[3:]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     found = find_customers(s, user=carol, query=typo)
-    took = time.perf_counter() - t0
-print(json.dumps({"first_lookup": took, "warm_up": t0 - started, "found": bool(found), "query": typo}))
+    took, cpu = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({"first_lookup": took, "cpu": cpu, "warm_up": t0 - started, "found": bool(found), "query": typo}))
 """
 
 
@@ -136,7 +136,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="salesbot-startup-"))
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'chat.db'}", "SALESBOT_NOW": "2026-11-22T10:00:00+08:00",
            "PYTHONPATH": str(ROOT)}
+    # Measured as a newcomer's second start finds it: with the bytecode the first one wrote (pip compiles the
+    # installed packages; a checkout's own modules are compiled at their first import).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     timed([*salesbot, "demo"], env)
+    first_reply([*salesbot, "chat"], env, [])
     book = f"sqlite:///{folder / 'book.db'}"
     from sales.demo import load_demo
     from storage.db import make_engine
@@ -153,7 +157,7 @@ def main() -> None:
     anchor: list[float] = []
     helps: list[float] = []
     chats: list[float] = []
-    charts_cold, charts_warm, lookups_cold, lookups_warm = [], [], [], []
+    charts_cold, charts_warm, lookups_cold, lookups_warm, lookups_cpu = [], [], [], [], []
     for _ in range(runs):
         anchor.append(timed([PY, "-c", "pass"], env, into=anchor))
         helps.append(timed([*salesbot, "--help"], env, into=helps))
@@ -165,6 +169,7 @@ def main() -> None:
         assert cold["found"] and warmed["found"], (cold, warmed)
         lookups_cold.append(cold["first_lookup"])
         lookups_warm.append(warmed["first_lookup"])
+        lookups_cpu.append(warmed["cpu"])
     a = statistics.median(anchor)
     h, c = statistics.median(helps), statistics.median(chats)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -181,7 +186,7 @@ def main() -> None:
           f"(goal: ≤ 0.4 s: {'met' if cw <= 0.4 else 'missed'})")
     lw = statistics.median(lookups_warm)
     print(f"first fuzzy lookup on {customers:,} customers: cold {med(lookups_cold)}; after the warm-up "
-          f"{med(lookups_warm)} (goal: ≤ 0.2 s: {'met' if lw <= 0.2 else 'missed'})")
+          f"{med(lookups_warm)}, {statistics.median(lookups_cpu):.3f} CPU s (goal: ≤ 0.2 s: {'met' if lw <= 0.2 else 'missed'})")
     print(f"load average at the end: {load} ({os.cpu_count()} cores)")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from handlers import outbox
@@ -214,10 +215,14 @@ def decided(ctx: Ctx, quote: Quote, approve: bool) -> None:
     publish(ctx, deal, Reply(text=_text(ctx, msgid, n=esc(ctx.me.name), q=quote.id, d=pct(quote.discount))))
 
 
+# Built once (bound parameter): it runs at every visit, call and note.
+_OPEN_DEALS = select(Deal).where(col(Deal.customer_id) == bindparam("customer"),
+                                 col(Deal.stage).not_in(("won", "lost"))).limit(2)
+
+
 def logged(ctx: Ctx, activity: Activity, next_at: date | datetime | None) -> None:
     """A visit, call or note, in the thread of the customer's one open deal."""
-    deals = ctx.session.exec(select(Deal).where(col(Deal.customer_id) == activity.customer_id,
-                                                col(Deal.stage).not_in(("won", "lost"))).limit(2)).all()
+    deals = ctx.session.exec(_OPEN_DEALS, params={"customer": activity.customer_id}).all()
     if len(deals) != 1:
         return
     logged_as = {"visit": N_("📝 {n} logged a visit: {s}{f}"), "call": N_("📝 {n} logged a call: {s}{f}")}

@@ -25,12 +25,20 @@ def warm_charts() -> None:
 
 
 def warm_names(engine: Engine) -> None:
-    """Build this process's customer name index."""
-    from sales.names.directory import warm
+    """Build this process's customer name index, and compile a lookup's statements for each role's scope."""
+    from datetime import UTC, datetime
+
+    from sales.names.directory import find_customers, warm
     from storage.db import session_factory
+    from storage.models import User
 
     with session_factory(engine)() as session:
         warm(session)
+        # Statements are compiled once per process and shape (a scope is a shape per role, its ids bound values):
+        # their answers are dropped.
+        for role in ("admin", "manager", "rep"):
+            nobody = User(id=0, team_id=0, name="", role=role, created_at=datetime(2026, 1, 1, tzinfo=UTC))
+            find_customers(session, user=nobody, query="预热 warm-up")
 
 
 def warm_parsing() -> None:

@@ -42,18 +42,34 @@ def written_heads() -> frozenset[str] | None:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (HERE / "migrations" / "versions").glob("*.py"):
-        found: dict[str, object] = {}
-        for m in _ASSIGNED.finditer(path.read_text(encoding="utf-8")):  # a line, not the whole file's syntax tree
-            try:
-                found[m.group(1)] = ast.literal_eval(m.group(2))
-            except (ValueError, SyntaxError):
-                return None
+        source = path.read_text(encoding="utf-8")
+        found: dict[str, object] | None
+        try:  # the lines alone: parsing the whole file's syntax tree costs a start-up a few hundredths of a second
+            found = {m.group(1): ast.literal_eval(m.group(2)) for m in _ASSIGNED.finditer(source)}
+        except (ValueError, SyntaxError):  # a value written over several lines
+            found = _assigned(source)
+        if found is None:
+            return None
         rev, down = found.get("revision"), found.get("down_revision")
         if not isinstance(rev, str):
             return None
         revisions.add(rev)
         parents.update([down] if isinstance(down, str) else list(down) if isinstance(down, tuple | list) else [])
     return frozenset(revisions - parents) or None
+
+
+def _assigned(source: str) -> dict[str, object] | None:
+    """The module-level `revision` and `down_revision` of a migration file, from its syntax tree."""
+    found: dict[str, object] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
+                try:
+                    found[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    return None
+    return found
 
 
 def _current(engine: Engine) -> frozenset[str] | None:
