@@ -31,6 +31,8 @@ FIELDS = {
     "period": N_("period"), "user_id": N_("person"), "team_id": N_("team"), "role": N_("role"),
     "deals_channel": N_("deals channel"), "deals_room": N_("deals room"), "industry": N_("industry"),
     "size": N_("size"), "needs": N_("needs"), "score": N_("score"),
+    "override": N_("reason for skipping the stage rules"), "skipped_rules": N_("skipped rules"),
+    "quote": N_("quote"), "target_days": N_("time target (working days)"), "key": N_("stage"),
 }
 ACTIVITY_KINDS = {"visit": N_("visit"), "call": N_("call"), "note": N_("note"), "email": N_("email"),
                   "meeting": N_("meeting")}
@@ -87,6 +89,8 @@ class Words:
                 pass
         if isinstance(v, dict):
             return ", ".join(f"{self.field(str(k))} {self.value(str(k), x)}" for k, x in v.items())
+        if field == "skipped_rules" and isinstance(v, list):
+            return ", ".join(self.field(str(x)) for x in v)
         if isinstance(v, list):
             return ", ".join(self.value(field, x) for x in v)
         return esc(str(v))

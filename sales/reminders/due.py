@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from sales import leads as leads_rules
 from sales.reminders import People, epoch
+from sales.reminders.stalls import Stay, stay_of
 from storage.models import (
     Approval,
     Customer,
@@ -30,7 +31,7 @@ from storage.reminders_queue import Claim
 log = logging.getLogger("salesbot.reminders")
 # When a reminder may reach its reader: the rep's own follow-ups at any hour but the quiet ones; the bot's
 # own chasing (payments, approvals, leads) in working hours on working days. Digests are timed when planned.
-WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work"}
+WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work", "stall": "work"}
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Due:
     deal: Deal | None = None
     requester: User | None = None
     lead: Lead | None = None
+    stay: Stay | None = None
     defer: datetime | None = None  # not now: the reader's quiet hours, or outside their working hours
 
     @property
@@ -123,6 +125,8 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
                 d.drop = "lead touched, converted or closed"
             else:
                 d.user = people.active(d.lead.owner_id) or people.active(d.reminder.user_id)
+        elif kind == "stall":
+            _stall(session, d, people, now)
         elif kind == "digest":
             d.user = people.active(d.reminder.user_id)
         elif kind == "team_digest":
@@ -165,6 +169,18 @@ def _followup(session: Session, d: Due, fus: dict[int, Any], custs: dict[int, An
         if owner is None or (owner.role == "rep" and owner.id != d.customer.owner_id):
             owner = people.active(d.customer.owner_id)  # reassigned: the customer's owner now
         d.user = owner
+
+
+def _stall(session: Session, d: Due, people: People, now: datetime) -> None:
+    deal = session.get(Deal, int(d.data.get("deal") or 0))
+    stay = stay_of(session, deal, people.calendar(deal.owner_id), now) if deal is not None else None
+    if stay is None or stay.stage.key != d.data.get("stage") or epoch(stay.since) != d.data.get("since"):
+        d.drop = "deal moved on"
+        return
+    d.stay, d.deal = stay, deal
+    d.customer = session.get(Customer, deal.customer_id) if deal is not None else None
+    owner = people.active(deal.owner_id) if deal is not None else None
+    d.user = owner if d.data.get("role") == "owner" else people.active(d.reminder.user_id)
 
 
 def _installment(d: Due, insts: dict[int, Any], orders: dict[int, Any], custs: dict[int, Any],
