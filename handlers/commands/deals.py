@@ -194,10 +194,10 @@ def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None, override: str 
     crossed = [s.key for s in pipeline.crossed(ctx.session, d, st)]
     asks = [f for f in missing if f in QUALIFY_PROMPTS]
     if asks:
-        ctx.say("Before *qualified* I need a few things. {q}", q=ctx.t(QUALIFY_PROMPTS[asks[0]]))
-        if len(asks) > 1:
-            ctx.say("You may answer them all in one message, e.g.: budget 500k; decision maker Mr Wang; "
-                    "timeline end of month")
+        hint = ctx.t("You may answer them all in one message, e.g.: budget 500k; decision maker Mr Wang; "
+                     "timeline end of month") if len(asks) > 1 else ""
+        ctx.say("Before *qualified* I need a few things. {q}", q=ctx.t(QUALIFY_PROMPTS[asks[0]]) + (
+            "\n" + hint if hint else ""))
         ctx.ask("qualify", {"deal": d.id, "field": asks[0], "to": st.key})
         return
     if missing:  # a quote
