@@ -38,6 +38,8 @@ FIELDS = {
     "tracking": N_("tracking number"), "number": N_("invoice number"), "issued_on": N_("issue date"),
     "tax_no": N_("tax number"), "reason": N_("reason"), "order": N_("order"), "installment": N_("installment"),
     "installments": N_("installments"),
+    "override": N_("reason for skipping the stage rules"), "skipped_rules": N_("skipped rules"),
+    "quote": N_("quote"), "target_days": N_("time target (working days)"), "key": N_("stage"),
 }
 FULFILMENT = {"confirmed": N_("confirmed"), "production": N_("in production/picking"), "shipped": N_("shipped"),
               "delivered": N_("delivered"), "accepted": N_("accepted")}
@@ -100,6 +102,8 @@ class Words:
                 pass
         if isinstance(v, dict):
             return ", ".join(f"{self.field(str(k))} {self.value(str(k), x)}" for k, x in v.items())
+        if field == "skipped_rules" and isinstance(v, list):
+            return ", ".join(self.field(str(x)) for x in v)
         if isinstance(v, list):
             return ", ".join(self.value(field, x) for x in v)
         return esc(str(v))

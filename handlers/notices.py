@@ -13,6 +13,7 @@ from handlers import outbox
 from handlers.care_words import reason_words
 from handlers.commands.digest import person_replies, team_replies
 from handlers.context import Settings
+from handlers.deal_clock import stay_line
 from handlers.fmt import day as fmt_day
 from handlers.fmt import moment, money, pct
 from handlers.i18n import N_, lang_of, tr, trn
@@ -142,9 +143,26 @@ def keydate_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
     return Reply(text=text, buttons=((Button(tr(lang, "Open"), f"say:/customer #{c.id}"),),))
 
 
+def stall_reply(d: Due, lang: str, people: People, now: datetime) -> Reply:
+    """⏳ a deal past its stage's time target (to its owner; to the manager after as long again)."""
+    stay, deal = d.stay, d.deal
+    assert stay is not None and deal is not None
+    kw: dict[str, object] = dict(id=deal.id, c=esc(d.customer.name if d.customer else "?"), t=esc(deal.title),
+                                 line=stay_line(stay, lang))
+    if d.data.get("role") == "manager":
+        owner = people.users.get(deal.owner_id)
+        text = tr(lang, "⏳ {r}'s deal #{id} {c} · {t} is past its stage's time: {line}",
+                  r=esc(owner.name if owner else "?"), **kw)
+    else:
+        text = tr(lang, "⏳ Deal #{id} {c} · {t} is past its stage's time: {line}. Move it on, or tell the team why.",
+                  **kw)
+    return Reply(text=text, buttons=((Button(tr(lang, "Open deal"), f"say:/deal {deal.id}"),
+                                      Button(tr(lang, "Move"), f"say:/advance {deal.id}")),))
+
+
 RENDER = {"followup": followup_reply, "installment": installment_reply, "nudge": nudge_reply,
           "lead.untouched": lead_reply, "ticket.warn": ticket_warn_reply, "ticket.breach": ticket_breach_reply,
-          "order.late": late_reply, "keydate": keydate_reply}
+          "order.late": late_reply, "keydate": keydate_reply, "stall": stall_reply}
 
 
 @dataclass
@@ -190,7 +208,7 @@ def build(session: Session, dues: list[Due], *, people: People, now: datetime, s
                 rows = to_user(d.user, [RENDER[d.reminder.kind](d, lang, people, now)])
         elif d.drop is None and d.team is not None:
             cal = people.team_calendar(d.team)
-            tdg = team_digest(session, team=d.team, day=d.day or cal.local(now).date(), cal=cal)
+            tdg = team_digest(session, team=d.team, day=d.day or cal.local(now).date(), cal=cal, now=now)
             if d.team.chat_id:
                 lang = _team_lang(people, d.team.id, settings.default_lang)
                 group = ChatRef(platform=d.team.chat_platform or "console",  # type: ignore[arg-type]

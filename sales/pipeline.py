@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from sales import audit
-from sales.access import deal_scope
+from sales.access import MANAGERS, deal_scope
 from sales.errors import RuleError
 from storage import locks
 from storage.models import Customer, Deal, Quote, SalesOrder, Stage, StageChange, User
@@ -108,17 +108,41 @@ def set_close(session: Session, *, deal: Deal, close: date, by: User, now: datet
                  before=before, after={"expected_close": close})
 
 
+def crossed(session: Session, deal: Deal, to: Stage) -> list[Stage]:
+    """The open stages a move enters: every one it skips and `to` itself (none for a loss or a move back)."""
+    all_ = stages(session)
+    here = next((s for s in all_ if s.key == deal.stage), None)
+    if here is None or to.key == "lost":
+        return []
+    return [s for s in all_ if here.position < s.position <= to.position and not s.closed]
+
+
 def missing_for(session: Session, deal: Deal, to: Stage) -> list[str]:
-    """What the deal lacks to enter `to` (qualification fields)."""
-    if to.key == "qualified":
-        return [f for f in QUALIFY_FIELDS if not getattr(deal, f)]
-    return []
+    """What the deal lacks to enter `to` and each stage it skips: the qualification answers (qualified and beyond)
+    and a quote (proposal and beyond)."""
+    keys = {s.key for s in crossed(session, deal, to)}
+    if not keys:
+        return []
+    positions = {s.key: s.position for s in stages(session)}
+    missing = [f for f in QUALIFY_FIELDS if not getattr(deal, f)] if "qualified" in keys else []
+    from_proposal = positions.get("proposal")
+    if from_proposal is not None and any(positions[k] >= from_proposal for k in keys) and not has_quote(session, deal):
+        missing.append("quote")
+    return missing
+
+
+def has_quote(session: Session, deal: Deal) -> bool:
+    """Whether the deal has a quote that was not cancelled."""
+    live = select(Quote.id).where(col(Quote.deal_id) == deal.id, col(Quote.status) != "cancelled")
+    return session.exec(live).first() is not None
 
 
 def advance(
     session: Session, *, deal: Deal, to: Stage, by: User, now: datetime, reason: str | None = None,
+    override: str | None = None,
 ) -> SalesOrder | None:
-    """Move a deal to `to`, enforcing the stage's entry rules; a win returns its new order."""
+    """Move a deal to `to`, enforcing the entry rules of `to` and of every stage it skips; a manager's `override`
+    (its reason) lets the move past them, recorded in the audit log; a win returns its new order."""
     locks.for_update(session, deal)  # two moves at once: the second sees where the first left the deal
     if deal.stage == "won" and to.key == "won":
         raise RuleError("already_won", deal=deal.id)
@@ -127,11 +151,13 @@ def advance(
     if to.key == deal.stage:
         raise RuleError("same_stage", stage=to.key)
     missing = missing_for(session, deal, to)
-    if missing:
+    override = " ".join((override or "").split())[:500] or None
+    if override is not None and by.role not in MANAGERS:
+        raise RuleError("managers_only")
+    if missing and override is None:
+        if "quote" in missing and not [m for m in missing if m != "quote"]:
+            raise RuleError("proposal_needs_quote")
         raise RuleError("needs_info", fields=missing)
-    live_quotes = select(Quote).where(col(Quote.deal_id) == deal.id, col(Quote.status) != "cancelled")
-    if to.key == "proposal" and session.exec(live_quotes).first() is None:
-        raise RuleError("proposal_needs_quote")
     if to.key == "lost":
         reason = " ".join((reason or "").split())
         if not reason:
@@ -144,8 +170,11 @@ def advance(
         deal.closed_at = now
     session.add(deal)
     session.add(StageChange(deal_id=deal.id or 0, from_stage=before, to_stage=to.key, by_id=by.id or 0, at=now))
+    after: dict[str, object] = {"stage": to.key, "lost_reason": deal.lost_reason}
+    if override is not None and missing:
+        after.update(override=override, skipped_rules=missing)
     audit.record(session, by=by.id, action="stage", entity="deal", entity_id=deal.id, now=now,
-                 before={"stage": before}, after={"stage": to.key, "lost_reason": deal.lost_reason})
+                 before={"stage": before}, after=after)
     return order
 
 

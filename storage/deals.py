@@ -20,6 +20,9 @@ class Stage(SQLModel, table=True):
     probability: int
     position: int
     closed: bool = False
+    # Working days a deal may stay here before its owner is told (won: days from signing to the first payment);
+    # None: no target (0009).
+    target_days: int | None = None
 
 
 class Deal(SQLModel, table=True):

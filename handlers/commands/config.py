@@ -10,9 +10,10 @@ from handlers.commands import care as care_cmd
 from handlers.commands.tickets import ticket_targets
 from handlers.context import Ctx
 from handlers.deal_news import PREFIX, channel_of, encode_room
+from handlers.fmt import stage_name
 from handlers.markup import esc
 from handlers.registry import command, usage
-from sales import audit, currency
+from sales import audit, currency, pipeline
 from sales.access import MANAGERS
 from sales.reminders.calendar import Calendar, known_country
 from storage.models import Team
@@ -39,12 +40,16 @@ def set_team(ctx: Ctx, team: Team, **values: str | None) -> None:
 
 
 @command("config", "/config deals-channel #CHANNEL|here|off · holidays [CC|off] · holiday|workday [remove] DATE… "
-         "· rate USD 7.10 · tickets [P1 2h 1d] · care [GRADE TOUCHES|reset] · churn MONTHS",
+         "· rate USD 7.10 · tickets [P1 2h 1d] · care [GRADE TOUCHES|reset] · churn MONTHS · stage-days [STAGE N|off]",
          "team settings: the deals channel, public holidays, the team's own days off and working days, "
-         "exchange rates for reports, ticket targets, care plans by grade, churn months", roles=MANAGERS)
+         "exchange rates for reports, ticket targets, care plans by grade, churn months, each stage's time target "
+         "in working days", roles=MANAGERS)
 def config(ctx: Ctx, args: str) -> None:
     """Show or change the team's settings: the deals channel, holidays and working days."""
     key, _, value = args.strip().partition(" ")
+    if key.lower() in ("stage-days", "stage_days", "stagedays", "阶段时限"):  # the stages are everyone's, not a team's
+        set_stage_days(ctx, value.split())
+        return
     team = _team(ctx)
     if team is None:
         return
@@ -195,3 +200,32 @@ def dealroom(ctx: Ctx, args: str) -> None:
     set_team(ctx, team, deals_room=encode_room(ctx.incoming.chat))
     ctx.say("OK, team {t}'s deal moves will be posted here.",
             t=esc(team.name))
+
+
+def set_stage_days(ctx: Ctx, words: list[str]) -> None:
+    """Show each stage's time target in working days, or (an admin) set one: `stage-days proposal 3` or `… off`."""
+    if not words:
+        shown = "\n".join(f"• {stage_name(st, ctx.lang)}: " + (ctx.t("{n} working days", n=st.target_days)
+                                                               if st.target_days else ctx.t("no target"))
+                           for st in pipeline.stages(ctx.session) if st.key != "lost")
+        ctx.say("Time targets per stage (won: from signing to the first payment):\n{s}", s=shown)
+        return
+    if ctx.me.role != "admin":
+        ctx.say("Only an admin sets the stages' time targets.")
+        return
+    st = pipeline.stage_by_name(ctx.session, words[0]) if len(words) == 2 else None
+    off = len(words) == 2 and words[1].lower() in ("off", "none", "关闭", "无")
+    days = int(words[1]) if len(words) == 2 and words[1].isdigit() else None
+    if st is None or st.key == "lost" or not (off or (days is not None and 1 <= days <= 250)):
+        ctx.say("E.g.: /config stage-days proposal 3 (1 to 250 working days), or /config stage-days proposal off")
+        return
+    before = st.target_days
+    st.target_days = None if off else days
+    ctx.session.add(st)
+    audit.record(ctx.session, by=ctx.me.id, action="update", entity="stage", entity_id=None, now=ctx.now,
+                 before={"key": st.key, "target_days": before}, after={"key": st.key, "target_days": st.target_days})
+    if off:
+        ctx.say("{s}: no time target now.", s=stage_name(st, ctx.lang))
+    else:
+        ctx.say("{s}: a deal is flagged to its owner after {n} working days there, to the manager after twice "
+                "that.", s=stage_name(st, ctx.lang), n=days)

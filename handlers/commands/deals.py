@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import col, select
 
-from handlers import deal_card, deal_news, lookup, paging
+from handlers import closing, deal_card, deal_clock, deal_news, lookup, paging
 from handlers.amounts import home_currency
 from handlers.commands import edits
 from handlers.context import Ctx
 from handlers.fmt import money, stage_name, stage_path
 from handlers.i18n import N_
 from handlers.markup import esc
+from handlers.parsing import find_date
 from handlers.parsing.amounts import is_negative, is_zero, split_amount
+from handlers.parsing.qualify import read_answers
 from handlers.registry import command, flow, usage
 from sales import pipeline
-from sales.access import SELLERS, deal_scope
+from sales.access import MANAGERS, SELLERS, deal_scope
 from sales.errors import RuleError
 from sales.names.directory import find_customers
 from sales.refs import as_id
@@ -80,6 +83,7 @@ def new(ctx: Ctx, args: str) -> None:
     deal_news.opened(ctx, d)
     ctx.say("Opened deal #{id}: {t} ({c}, {m}, prospect). Move it: /advance {id}",
             id=d.id, t=esc(d.title), c=esc(c.name), m=money(d.amount, d.currency))
+    closing.ask(ctx, d.id)
 
 
 def show(ctx: Ctx, d: Deal) -> None:
@@ -92,6 +96,9 @@ def show(ctx: Ctx, d: Deal) -> None:
     for f in pipeline.QUALIFY_FIELDS:
         if getattr(d, f):
             lines.append(f"{f}: {esc(getattr(d, f))}")
+    clock = deal_clock.card_line(ctx.session, d, ctx.lang, ctx.now, ctx.settings.default_tz)
+    if clock:
+        lines.append(clock)
     if d.lost_reason:
         lines.append(ctx.t("Lost because: {r}", r=esc(d.lost_reason)))
     moves = ctx.session.exec(select(StageChange).where(col(StageChange.deal_id) == d.id)
@@ -133,9 +140,20 @@ def deals(ctx: Ctx, args: str) -> None:
     paging.show(ctx, page, ctx.t("Deals:"), lines, f"/deals {args}".strip())
 
 
-@command("advance", "/advance N [stage]", "move a deal to a stage", roles=SELLERS)
+OVERRIDE = re.compile(r"\s(?:because|override|reason|原因|理由|因为)[:：]?\s*(.*)$", re.I | re.S)
+
+
+@command("advance", "/advance N [stage] [because REASON]",
+         "move a deal to a stage (a manager may skip a stage's rules, giving the reason)", roles=SELLERS)
 def advance(ctx: Ctx, args: str) -> None:
     """Move a deal; without a stage, offer the next ones as buttons."""
+    m = OVERRIDE.search(" " + args)
+    override = m.group(1).strip() if m else None
+    if m is not None:
+        args = (" " + args)[:m.start()].strip()
+        if not override:
+            ctx.say("Give the reason after “because”: /advance N STAGE because REASON")
+            return
     words = args.split()
     if not words:
         ctx.say("Move which deal? (number or customer)")
@@ -148,7 +166,8 @@ def advance(ctx: Ctx, args: str) -> None:
         ctx.say("There is no stage “{w}”. Stages: {n}", w=esc(words[-1]), n=names)
         return
     ref = " ".join(words[:-1]) if st else " ".join(words)
-    d = lookup.deal(ctx, ref, lambda r: f"/advance {r} {st.key if st else ''}".strip())
+    tail = f" because {override}" if override else ""
+    d = lookup.deal(ctx, ref, lambda r: f"/advance {r} {st.key if st else ''}{tail}".strip())
     if d is None:
         return
     if st is None:
@@ -161,42 +180,73 @@ def advance(ctx: Ctx, args: str) -> None:
                 buttons=(tuple(ctx.button(stage_label(ctx, s), f"say:/advance {d.id} {s.key}",
                                           style="danger" if s.key == "lost" else None) for s in nxt),))
         return
-    move(ctx, d, st)
+    if override is not None and ctx.me.role not in MANAGERS:
+        ctx.say("Only a manager may move a deal past a stage's rules.")
+        return
+    move(ctx, d, st, override=override)
 
 
-def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None) -> None:
-    """Move a deal, asking for what an entry rule needs."""
+def move(ctx: Ctx, d: Deal, st: Stage, reason: str | None = None, override: str | None = None) -> None:
+    """Move a deal, asking for what the entry rules of `st` and of the stages it skips need."""
     if st.key == "lost" and not reason:
         ctx.say("Why was it lost?")
         ctx.ask("complete", {"prefix": f"/lost {d.id}"})
         return
-    missing = pipeline.missing_for(ctx.session, d, st)
-    if missing:
-        ctx.say("Before *qualified* I need a few things. {q}", q=ctx.t(QUALIFY_PROMPTS[missing[0]]))
-        ctx.ask("qualify", {"deal": d.id, "field": missing[0]})
+    missing = [] if override else pipeline.missing_for(ctx.session, d, st)
+    crossed = [s.key for s in pipeline.crossed(ctx.session, d, st)]
+    asks = [f for f in missing if f in QUALIFY_PROMPTS]
+    if asks:
+        hint = ctx.t("You may answer them all in one message, e.g.: budget 500k; decision maker Mr Wang; "
+                     "timeline end of month") if len(asks) > 1 else ""
+        ctx.say("Before *qualified* I need a few things. {q}", q=ctx.t(QUALIFY_PROMPTS[asks[0]]) + (
+            "\n" + hint if hint else ""))
+        ctx.ask("qualify", {"deal": d.id, "field": asks[0], "to": st.key})
         return
-    order = pipeline.advance(ctx.session, deal=d, to=st, by=ctx.me, now=ctx.now, reason=reason)
+    if missing:  # a quote
+        first = next((s for s in pipeline.stages(ctx.session) if s.key in crossed and s.key != "qualified"), st)
+        ctx.say("Deal #{id} can't enter {s} without a quote: /quote new {id}", id=d.id, s=stage_label(ctx, first))
+        if ctx.me.role in MANAGERS:
+            ctx.say("As a manager you may move it anyway, with the reason: /advance {id} {k} because REASON",
+                    id=d.id, k=st.key)
+        return
+    order = pipeline.advance(ctx.session, deal=d, to=st, by=ctx.me, now=ctx.now, reason=reason, override=override)
     deal_news.moved(ctx, d, st, order)
     ctx.say("Deal #{id} → {s}.", id=d.id, s=stage_label(ctx, st))
+    if override:
+        ctx.say("Moved past the stage rules, with your reason recorded: {r}", r=esc(override[:200]))
     if order is not None:
         ctx.say("🎉 Won! Order #{o} for {m} was created. Set its payment plan: /plan {o} 30% now, 70% 2027-01-15",
                 o=order.id, m=money(order.amount, order.currency))
+    elif "qualified" in crossed:
+        closing.ask(ctx, d.id, d.expected_close)
 
 
 @flow("qualify", personal=False)
 def qualify_step(ctx: Ctx, data: dict[str, Any], text: str) -> None:
-    """An answer to one of the qualification questions."""
-    qualify_answer(ctx, int(data["deal"]), str(data["field"]), text)
+    """An answer to the qualification questions (one, or all of them in one message)."""
+    qualify_answer(ctx, int(data["deal"]), str(data["field"]), text, str(data.get("to") or "qualified"))
 
 
-def qualify_answer(ctx: Ctx, deal_id: int, field: str, text: str) -> None:
-    """Record one qualification answer and go on to the next or make the move."""
+def qualify_answer(ctx: Ctx, deal_id: int, field: str, text: str, to: str = "qualified") -> None:
+    """Record the qualification answers a message gives and go on to the next question or make the move; a timeline
+    that names a day (月底, 2027-01-15) is kept as that date and becomes the expected close."""
     d = ctx.session.exec(select(Deal).where(col(Deal.id) == deal_id, deal_scope(ctx.me))).first()
     if d is None:  # gone, or no longer this person's to see (reassigned meanwhile)
         ctx.say("No deal {n} found.", n=deal_id)
         return
-    pipeline.set_qualification(ctx.session, deal=d, by=ctx.me, now=ctx.now, **{field: text})
-    st = ctx.session.get(Stage, "qualified")
+    missing = [f for f in pipeline.QUALIFY_FIELDS if not getattr(d, f)]
+    answers = read_answers(text, field, missing, ctx.local_now)
+    if not answers:
+        ctx.say(QUALIFY_PROMPTS[field])
+        ctx.ask("qualify", {"deal": d.id, "field": field, "to": to})
+        return
+    when = find_date(answers["timeline"], ctx.local_now) if "timeline" in answers else None
+    if when is not None and when >= ctx.local_now.date():
+        answers["timeline"] = when.isoformat()
+    pipeline.set_qualification(ctx.session, deal=d, by=ctx.me, now=ctx.now, **answers)
+    if when is not None and when >= ctx.local_now.date() and d.stage not in ("won", "lost"):
+        pipeline.set_close(ctx.session, deal=d, close=when, by=ctx.me, now=ctx.now)
+    st = ctx.session.get(Stage, to) or ctx.session.get(Stage, "qualified")
     assert st is not None
     move(ctx, d, st)
 

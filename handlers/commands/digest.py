@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from handlers.care_words import reason_words
+from handlers.closing import fix_buttons, fix_lines
 from handlers.commands.config import set_team
 from handlers.context import Ctx
+from handlers.deal_clock import stay_line
 from handlers.fmt import day as fmt_day
 from handlers.fmt import money, monies, pct
 from handlers.i18n import N_, NP_, tr, trn
@@ -21,6 +23,7 @@ from handlers.registry import command, usage
 from handlers.types import Attachment, Button, Reply
 from sales import reminders
 from sales.reminders.digest import PersonDigest, TeamDigest, Waiting, person_digest, team_digest
+from sales.reminders.stalls import Stay
 from sales.reorders import Reorder
 from storage.models import Customer, FollowUp, Team
 
@@ -58,6 +61,7 @@ def person_replies(dg: PersonDigest, *, name: str, lang: str, tz: ZoneInfo) -> l
     if dg.empty:
         return []
     c = dg.counts
+    users = dg.names
 
     def fu_line(f: FollowUp, cust: Customer, with_day: bool, who: str = "") -> str:
         local = f.due_at.astimezone(tz)
@@ -85,15 +89,24 @@ def person_replies(dg: PersonDigest, *, name: str, lang: str, tz: ZoneInfo) -> l
         _section(lang, "*Team follow-ups overdue more than 3 working days ({n})*",
                  [fu_line(f, cu, True, esc(u.name) + " · ") for f, cu, u in dg.team_overdue], c["team_overdue"]),
         _section(lang, "*Due to reorder ({n})*", [_reorder_line(lang, r, tz) for r in dg.reorder], c["reorder"]),
+        _section(lang, "*Your deals past their stage's time ({n})*",
+                 [stalled_line(lang, s, owner=None) for s in dg.stalled], c["stalled"]),
+        _section(lang, "*Team deals past twice their stage's time ({n})*",
+                 [stalled_line(lang, s, owner=users.get(s.deal.owner_id)) for s in dg.team_stalled],
+                 c["team_stalled"]),
+        "\n".join(fix_lines(lang, dg.fixes, owners=True)) if dg.fixes is not None else "",
     ]
     buttons: list[Button] = []
     if c["today"] or c["overdue"]:
         buttons.append(Button(tr(lang, "Today's follow-ups"), "say:/today"))
     if c["to_approve"]:
         buttons.append(Button(tr(lang, "Approvals"), "say:/approvals"))
-    rows = [tuple(buttons)] if buttons else []
-    rows += [(Button(tr(lang, "Follow up: {c}", c=r.customer.name[:40]), f"ro.fu:{r.customer.id}"),) for r in dg.reorder]
-    return [Reply(text="\n\n".join(p for p in parts if p), buttons=tuple(rows))]
+    rows: tuple[tuple[Button, ...], ...] = (tuple(buttons),) if buttons else ()
+    if dg.fixes is not None:
+        rows += fix_buttons(lang, dg.fixes.slipped + dg.fixes.undated, dg.day)
+    rows += tuple((Button(tr(lang, "Follow up: {c}", c=r.customer.name[:40]), f"ro.fu:{r.customer.id}"),)
+                  for r in dg.reorder)
+    return [Reply(text="\n\n".join(p for p in parts if p), buttons=rows)]
 
 
 def _reorder_line(lang: str, r: Reorder, tz: ZoneInfo) -> str:
@@ -103,6 +116,12 @@ def _reorder_line(lang: str, r: Reorder, tz: ZoneInfo) -> str:
             tr(lang, "due today") if late == 0 else trn(lang, "due in {n} day", "due in {n} days", -late))
     return "• " + tr(lang, "*{c}*: orders about every {d} days, last {last}, {when}", c=esc(r.customer.name),
                      d=round(r.interval), last=fmt_day(r.last_at.astimezone(tz).date(), lang), when=when)
+
+
+def stalled_line(lang: str, stay: Stay, owner: str | None) -> str:
+    """• #4 客户 · title · Proposal day 5 / target 3 working days (owner)."""
+    who = f" ({esc(owner)})" if owner else ""
+    return f"• #{stay.deal.id} {esc(stay.customer)} · {_what(stay.deal.title)} · {stay_line(stay, lang)}{who}"
 
 
 def _kinds(lang: str, counts: dict[str, int]) -> str:
@@ -129,6 +148,7 @@ def team_replies(dg: TeamDigest, *, lang: str, now: datetime, session: Session |
         return esc(getattr(u, "name", "?"))
 
     acts = [f"• {esc(n)}: {_kinds(lang, dict(c))}" for n, c in sorted(dg.activities.items())]
+    names = dg.owners
     parts = [
         tr(lang, "📊 *{t} daily digest · {d}*", t=esc(dg.team.name), d=fmt_day(dg.day, lang)),
         _section(lang, "*Activities since {s}*", acts, len(acts), s=fmt_day(dg.since, lang)),
@@ -146,6 +166,8 @@ def team_replies(dg: TeamDigest, *, lang: str, now: datetime, session: Session |
             w=monies(dg.weighted)) if dg.open_deals else "",
         _section(lang, "*Pending approvals ({n})*",
                  [_waiting_line(lang, w, False) for w in dg.approvals], len(dg.approvals)),
+        _section(lang, "*Deals past their stage's time ({n})*",
+                 [stalled_line(lang, s, owner=names.get(s.deal.owner_id)) for s in dg.stalled], dg.stalled_count),
         _section(lang, "*Overdue receivables ({n}, {a} in all)*",
                  [trn(lang, "• #{o} {c} · due {d} · {a} · {n} day late", "• #{o} {c} · due {d} · {a} · {n} days late",
                       (dg.day - r.installment.due_on).days, o=r.order.id, c=esc(r.customer.name),
@@ -202,7 +224,7 @@ def digest(ctx: Ctx, args: str) -> None:
             ctx.say("Only a team's manager or an admin can see the team digest.")
             return
         cal = people.team_calendar(team)
-        tdg = team_digest(ctx.session, team=team, day=cal.local(ctx.now).date(), cal=cal)
+        tdg = team_digest(ctx.session, team=team, day=cal.local(ctx.now).date(), cal=cal, now=ctx.now)
         out = team_replies(tdg, lang=ctx.lang, now=ctx.now, session=ctx.session)
         ctx.replies.extend(out or [Reply(text=ctx.t("Nothing to report for the team today."))])
         return

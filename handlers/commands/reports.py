@@ -55,7 +55,7 @@ def send(ctx: Ctx, answer: Answer) -> None:
             # The figures stand without their picture; a drawing bug must not undo the turn (a /target).
             log.exception("chart %s failed", answer.chart)
             answer.text += ctx.t("\n(The chart could not be drawn.)")
-    ctx.replies.append(Reply(text=answer.text, image=image))
+    ctx.replies.append(Reply(text=answer.text, image=image, buttons=answer.buttons))
 
 
 def _scope_words(ctx: Ctx, words: list[str]) -> tuple[an.Scope, list[str]]:
@@ -114,7 +114,7 @@ def report_cmd(ctx: Ctx, args: str) -> None:
     elif period is not None:
         team = ctx.session.get(Team, ctx.me.team_id) if ctx.me.team_id is not None else None
         send(ctx, build(ctx.session, kind, scope, period, ctx.lang, ctx.tz.key, home=home_currency(ctx),
-                        rates=rates(team)))
+                        rates=rates(team), today=ctx.local_now.date(), now=ctx.now))
 
 
 def retention_cmd(ctx: Ctx, words: list[str]) -> None:

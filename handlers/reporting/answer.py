@@ -12,6 +12,7 @@ from sqlmodel import Session
 from handlers.fmt import money
 from handlers.i18n import tr
 from handlers.markup import esc
+from handlers.types import Button
 from sales import analytics as an
 from storage.models import Team, User
 
@@ -25,6 +26,7 @@ class Answer:
     text: str
     chart: str | None = None  # the image's file name
     draw: Draw | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 def zone(name: str) -> ZoneInfo:

@@ -8,34 +8,43 @@ from typing import Any
 
 from sqlmodel import Session
 
+from handlers.closing import fix_buttons, fix_lines
+from handlers.deal_clock import stay_line
 from handlers.fmt import money, monies, stage_name
-from handlers.i18n import N_, tr
+from handlers.i18n import N_, tr, trn
 from handlers.markup import esc
 from handlers.reporting import charts
 from handlers.reporting.answer import Answer, days, pct, scope_name, whole, zone
 from sales import analytics as an
 from sales import currency
+from sales.analytics import closing
 from sales.analytics.periods import Period
-from sales.analytics.stages import stage_times
+from sales.analytics.stages import stage_times, working_medians
 from sales.analytics.targets import TargetRow, target_total, targets
+from sales.reminders import People, stalls
 from sales.sources import label as source_label
 
 
 def funnel_report(session: Session, scope: an.Scope, period: Period, lang: str, start: datetime,
                   end: datetime, value: Any = None) -> Answer:
-    """Deals entering each stage, conversion to the next, win rate and cycle."""
+    """The cohort funnel of the deals opened in the period (it never widens), then the period's closings."""
     f = an.funnel(session, scope, start, end, value)
     head = tr(lang, "*Funnel · {p}* ({s})", p=period.label(lang),
              s=scope_name(session, scope, lang))
     if f.empty:
-        return Answer(head + "\n" + tr(lang, "No deal entered a stage, was won or was lost in this period."))
-    lines = [head]
+        return Answer(head + "\n" + tr(lang, "No deal was opened, won or lost in this period."))
+    lines = [head, trn(lang, "{n} deal opened in the period, each counted at every stage it reached:",
+                       "{n} deals opened in the period, each counted at every stage it reached:", f.opened)]
     for step in f.steps:
         tail = "" if step.stage.closed else tr(lang, " → {c} moved on", c=pct(step.conversion))
         lines.append(f"{stage_name(step.stage, lang)} {step.entered}{tail}")
+    if f.opened:
+        lines.append(tr(lang, "Of them: won {w} · lost {l} · still open {o}", w=f.cohort_won, l=f.cohort_lost,
+                        o=f.opened - f.cohort_won - f.cohort_lost))
     cycle = "—" if f.avg_cycle_days is None else days(f.avg_cycle_days)
-    lines.append(tr(lang, "Won {w} · lost {l} · win rate {r} · average cycle {c} days · won {m}",
-                   w=f.won, l=f.lost, r=pct(f.win_rate), c=cycle, m=whole(f.revenue)))
+    lines.append(tr(lang, "Closed in the period, whenever opened: won {w} · lost {l} · win rate {r} · average "
+                          "cycle {c} days · won {m}", w=f.won, l=f.lost, r=pct(f.win_rate), c=cycle,
+                    m=whole(f.revenue)))
     steps = [(stage_name(s.stage, lang), s.entered) for s in f.steps]
     between = [f"↓ {pct(s.conversion)}" for s in f.steps[:-1]]
     title = tr(lang, "Funnel · {p}", p=period.label(lang))
@@ -80,37 +89,63 @@ def reps_report(session: Session, scope: an.Scope, period: Period, lang: str, st
 
 
 def stages_report(session: Session, scope: an.Scope, period: Period, lang: str, start: datetime,
-                  end: datetime, value: Any = None) -> Answer:
-    """Median and p90 days in each stage."""
+                  end: datetime, value: Any = None, now: datetime | None = None) -> Answer:
+    """Median and p90 days in each stage, the median in working days against the stage's target, and the deals
+    over their stage's target now."""
     rows = stage_times(session, scope, start, end)
     head = tr(lang, "*Days in stage · {p}* ({s}, stays that ended in the period)", p=period.label(lang),
              s=scope_name(session, scope, lang))
+    people = People.load(session)
+    over = [] if now is None else [x for x in stalls.stays(session, where=an.deals_in(scope), cal_of=people.calendar,
+                                                          now=now) if x.over]
+    over.sort(key=lambda x: (-(x.day - (x.target or 0)), x.deal.id or 0))
+    tail = []
+    if over:
+        tail.append(tr(lang, "*Over their stage's target now ({n})*", n=len(over)))
+        tail += [f"• #{x.deal.id} {esc(x.customer)} · {esc(x.deal.title)} · {stay_line(x, lang)}" for x in over[:10]]
     if not rows:
-        return Answer(head + "\n" + tr(lang, "No deal left a stage in this period."))
-    lines = [head] + [tr(lang, "{s}: median {m} days · p90 {p} days ({n} stays)",
-                        s=stage_name(r.stage, lang), m=days(r.median), p=days(r.p90), n=r.stays) for r in rows]
+        return Answer("\n".join([head, tr(lang, "No deal left a stage in this period."), *tail]))
+    working = working_medians(session, scope, start, end, people.calendar)
+    lines = [head]
+    for r in rows:
+        line = tr(lang, "{s}: median {m} days · p90 {p} days ({n} stays)", s=stage_name(r.stage, lang),
+                  m=days(r.median), p=days(r.p90), n=r.stays)
+        if r.stage.target_days and r.stage.key in working:
+            w = working[r.stage.key]
+            line += " · " + tr(lang, "median {w} working days / target {g}", w=days(w), g=r.stage.target_days) + (
+                " ⚠️" if w > r.stage.target_days else "")
+        lines.append(line)
     bars = [charts.Bar(stage_name(r.stage, lang), r.median, r.p90,
                        tr(lang, "median {m} · p90 {p} d", m=days(r.median), p=days(r.p90)))
             for r in rows]
     title = tr(lang, "Days in each stage · {p}", p=period.label(lang))
     legend = (tr(lang, "median"), "P90")
-    return Answer("\n".join(lines), f"stages-{period.key}.png",
+    return Answer("\n".join(lines + tail), f"stages-{period.key}.png",
                   lambda: charts.bars(title, bars, lang, money=False, unit=tr(lang, "days"), legend=legend))
 
 
 def forecast_report(session: Session, scope: an.Scope, period: Period, lang: str, tz_name: str,
-                    value: Any = None) -> Answer:
-    """Won and weighted pipeline by expected close month against the target."""
+                    value: Any = None, today: date | None = None) -> Answer:
+    """Won and weighted pipeline by expected close month against the target; a month already over shows only what
+    was won; slipped and undated deals apart, with one-tap new dates."""
     tz = zone(tz_name)
-    f = an.forecast(session, scope, period, tz, target_total(session, scope, period.key), value)
+    f = an.forecast(session, scope, period, tz, target_total(session, scope, period.key), value, today=today)
     head = tr(lang, "*Forecast · {p}* ({s})", p=period.label(lang),
              s=scope_name(session, scope, lang))
+    fixes = closing.to_fix(session, scope, today) if today is not None and period.end > today else None
+    fix = fix_lines(lang, fixes, owners=scope.kind != "user") if fixes is not None else []
+    buttons = fix_buttons(lang, fixes.slipped + fixes.undated, today) if fixes is not None and today else ()
     if f.empty:
-        return Answer(head + "\n" + tr(lang, "Nothing was won and no open deal is expected to close in this period."))
+        text = head + "\n" + tr(lang, "Nothing was won and no open deal is expected to close in this period.")
+        return Answer("\n".join([text, *fix]), buttons=buttons)
     lines = [head]
     for m in f.months:
-        lines.append(tr(lang, "{mo}: won {w} · {n} expected to close, {a}, weighted {x}", mo=month_label(m.start, lang),
-                       w=whole(m.won), n=m.open_deals, a=whole(m.amount), x=whole(m.weighted)))
+        if m.past:
+            lines.append(tr(lang, "{mo}: won {w}", mo=month_label(m.start, lang), w=whole(m.won)))
+        else:
+            lines.append(tr(lang, "{mo}: won {w} · {n} expected to close, {a}, weighted {x}",
+                            mo=month_label(m.start, lang), w=whole(m.won), n=m.open_deals, a=whole(m.amount),
+                            x=whole(m.weighted)))
     total = f.won + f.weighted
     lines.append(tr(lang, "Total: won {w} + weighted {x} = {t}",
                    w=whole(f.won), x=whole(f.weighted), t=whole(total)))
@@ -120,16 +155,14 @@ def forecast_report(session: Session, scope: an.Scope, period: Period, lang: str
                         N_("Target {g}: {r} expected, target reached") if over == 0 else
                         N_("Target {g}: {r} expected, {d} to go"),
                         g=whole(f.target), r=pct(float(total / f.target)), d=whole(abs(over))))
-    if f.undated:
-        lines.append(tr(lang, "{n} open deals have no expected close date.",
-                       n=f.undated))
+    lines += fix
     months = [charts.MonthBar(month_label(m.start, lang), float(m.won), float(m.weighted)) for m in f.months]
     names = (tr(lang, "won"), tr(lang, "weighted pipeline"), tr(lang, "running total"),
              tr(lang, "target"))
     title = tr(lang, "Forecast · {p}", p=period.label(lang))
     target = float(f.target) if f.target is not None else None
     return Answer("\n".join(lines), f"forecast-{period.key}.png",
-                  lambda: charts.forecast(title, months, target, lang, names))
+                  lambda: charts.forecast(title, months, target, lang, names), buttons=buttons)
 
 
 def _past(actual: Decimal, target: Decimal) -> Decimal:
@@ -209,17 +242,21 @@ def pipeline_report(session: Session, scope: an.Scope, lang: str, stamp: str, *,
 
 
 def build(session: Session, kind: str, scope: an.Scope, period: Period, lang: str, tz_name: str, *,
-          home: str = "CNY", rates: dict[str, Decimal] | None = None) -> Answer:
+          home: str = "CNY", rates: dict[str, Decimal] | None = None, today: date | None = None,
+          now: datetime | None = None) -> Answer:
     """One report's answer for a scope and period; money in the team's currency, other currencies converted at
     the rates an admin set (and said so) or left out of the sums (and said so)."""
     value = an.valued(home, rates)
     if kind == "forecast":
-        answer = forecast_report(session, scope, period, lang, tz_name, value)
+        answer = forecast_report(session, scope, period, lang, tz_name, value, today)
     else:
         start, end = period.bounds(zone(tz_name))
-        make = {"funnel": funnel_report, "sources": sources_report, "reps": reps_report, "stages": stages_report,
-                "targets": targets_report}[kind]
-        answer = make(session, scope, period, lang, start, end, value)
+        if kind == "stages":
+            answer = stages_report(session, scope, period, lang, start, end, value, now)
+        else:
+            make = {"funnel": funnel_report, "sources": sources_report, "reps": reps_report,
+                    "targets": targets_report}[kind]
+            answer = make(session, scope, period, lang, start, end, value)
     if kind != "stages":
         answer.text += currency_note(session, scope, lang, home, rates or {})
     return answer

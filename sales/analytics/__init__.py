@@ -10,7 +10,6 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, null, or_, select, true
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import True_
 from sqlmodel import Session, col
 
@@ -135,10 +134,10 @@ def _sum_if(cond: ColumnElement[bool], value: Any) -> Any:
 
 @dataclass(frozen=True)
 class FunnelStep:
-    """Deals that entered a stage in the period, and how many of them moved further."""
+    """Deals of the period's cohort that reached a stage, and how many of them reached a later one."""
 
     stage: Stage
-    entered: int
+    entered: int  # reached this stage (or a later one: a skipped stage counts)
     moved_on: int
 
     @property
@@ -149,13 +148,16 @@ class FunnelStep:
 
 @dataclass(frozen=True)
 class Funnel:
-    """The funnel of a period with its win rate and average cycle of won deals."""
+    """The cohort funnel of the deals opened in a period, and the period's closings (any cohort)."""
 
     steps: list[FunnelStep]
-    won: int
+    won: int  # closed in the period, whenever opened
     lost: int
     revenue: Decimal
     avg_cycle_days: float | None
+    opened: int = 0  # the cohort: deals opened in the period
+    cohort_won: int = 0
+    cohort_lost: int = 0
 
     @property
     def win_rate(self) -> float | None:
@@ -164,33 +166,35 @@ class Funnel:
 
     @property
     def empty(self) -> bool:
-        """Nothing entered any stage and nothing closed."""
-        return not any(s.entered for s in self.steps) and not self.won + self.lost
+        """No deal was opened and none closed."""
+        return not self.opened and not self.won + self.lost
 
 
 def funnel(session: Session, scope: Scope, start: datetime, end: datetime, value: Any = None) -> Funnel:
-    """Deals entering each stage in [start, end), the share moving on, win rate and cycle."""
+    """The cohort funnel: deals opened in [start, end), each counted at every stage up to the furthest it reached
+    (skipped stages included; a lost deal up to the stage it was lost from), so no step is wider than the one
+    before; and the period's wins, losses, win rate and cycle."""
     stages = [s for s in pipeline.stages(session) if s.key != "lost"]
-    moved, any_move = within(StageChange.at, start, end), aliased(StageChange)
-    # One row per deal that moved in the period: which stages it entered then, and the furthest it has
-    # got by now (a loss aside); one pass over those deals' history instead of a lookup per entry.
+    # One row per deal of the cohort: the furthest stage it reached (a loss aside) and where it is now.
     per_deal = (select(func.max(case((col(Stage.key) != "lost", col(Stage.position)), else_=None)).label("far"),
-                       *[func.max(case((and_(col(StageChange.to_stage) == s.key, moved), 1), else_=0)).label(f"e{i}")
-                         for i, s in enumerate(stages)])
+                       func.max(col(Deal.stage)).label("now"))
                 .select_from(StageChange).join(Stage, col(Stage.key) == col(StageChange.to_stage))
-                .where(col(StageChange.deal_id).in_(select(col(any_move.deal_id)).where(within(any_move.at, start, end))),
-                       of_deals_in(StageChange.deal_id, scope))
+                .join(Deal, col(Deal.id) == col(StageChange.deal_id))
+                .where(within(Deal.created_at, start, end), deals_in(scope))
                 .group_by(col(StageChange.deal_id)).subquery())
-    sums = session.execute(select(*[x for i, s in enumerate(stages) for x in (
-        func.coalesce(func.sum(per_deal.c[f"e{i}"]), 0),
-        _count_if(and_(per_deal.c[f"e{i}"] == 1, per_deal.c.far > s.position)))])).one()
-    steps = [FunnelStep(s, int(sums[2 * i]), int(sums[2 * i + 1])) for i, s in enumerate(stages)]
+    far = func.coalesce(per_deal.c.far, 0)
+    sums = session.execute(select(func.count(), _count_if(per_deal.c.now == "won"),
+                                  _count_if(per_deal.c.now == "lost"),
+                                  *[_count_if(far >= s.position) for s in stages])).one()
+    reached = [int(n) for n in sums[3:]]
+    steps = [FunnelStep(s, reached[i], reached[i + 1] if i + 1 < len(stages) else 0) for i, s in enumerate(stages)]
     won, lost, _ = _closed_sums(start, end)
     cycle = days_between(session, col(Deal.closed_at), col(Deal.created_at))
     row = session.execute(select(_count_if(won), _count_if(lost), _sum_if(won, _value(value)),
                                  func.avg(case((won, cycle), else_=None)))
                           .where(deals_in(scope), within(Deal.closed_at, start, end))).one()
-    return Funnel(steps, int(row[0]), int(row[1]), dec(row[2]), None if row[3] is None else float(row[3]))
+    return Funnel(steps, int(row[0]), int(row[1]), dec(row[2]), None if row[3] is None else float(row[3]),
+                  opened=int(sums[0]), cohort_won=int(sums[1]), cohort_lost=int(sums[2]))
 
 
 @dataclass(frozen=True)
@@ -293,13 +297,14 @@ def open_pipeline(session: Session, scope: Scope) -> list[StageLoad]:
 
 @dataclass(frozen=True)
 class Month:
-    """One month of the forecast: won so far and the open pipeline expected to close in it."""
+    """One month of the forecast: won so far and the open pipeline expected to close in it (from today on)."""
 
     start: date
     won: Decimal
     open_deals: int
     amount: Decimal
     weighted: Decimal
+    past: bool = False  # over before today: nothing is "expected" in it any more
 
 
 @dataclass(frozen=True)
@@ -309,6 +314,7 @@ class Forecast:
     months: list[Month]
     target: Decimal | None
     undated: int  # open deals without an expected close date
+    slipped: int = 0  # open deals whose expected close has passed
 
     @property
     def won(self) -> Decimal:
@@ -332,24 +338,29 @@ def _bucket(column: Any, edges: list[Any]) -> Any:
 
 
 def forecast(session: Session, scope: Scope, period: Period, tz: ZoneInfo, target: Decimal | None = None,
-             value: Any = None) -> Forecast:
-    """Won revenue and the (weighted) open pipeline per month of the period, its days taken in zone `tz`."""
+             value: Any = None, today: date | None = None) -> Forecast:
+    """Won revenue and the (weighted) open pipeline per month of the period, its days taken in zone `tz`; an open
+    deal is expected only on or after `today` (the local date): one whose expected close has passed is slipped,
+    counted apart whatever the period."""
     months = period.months()
+    today = today or date.min
     day_edges = [m[0] for m in months] + [months[-1][1]]
     edges_utc = [utc_midnight(d, tz) for d in day_edges]
     is_open = col(Stage.closed).is_(False)
     won = and_(col(Deal.stage) == "won", within(Deal.closed_at, edges_utc[0], edges_utc[-1]))
-    expected = and_(is_open, within(Deal.expected_close, day_edges[0], day_edges[-1]))
+    expected = and_(is_open, within(Deal.expected_close, max(day_edges[0], today), day_edges[-1]))
     undated = and_(is_open, col(Deal.expected_close).is_(None))
-    # One pass: open deals by expected close month (-1: no date), won deals by the month they closed.
-    idx = case((undated, -1), (is_open, _bucket(Deal.expected_close, day_edges)),
+    slipped = and_(is_open, col(Deal.expected_close) < today)
+    # One pass: open deals by expected close month (-1: no date, -2: slipped), won deals by the month they closed.
+    idx = case((undated, -1), (slipped, -2), (is_open, _bucket(Deal.expected_close, day_edges)),
                else_=_bucket(Deal.closed_at, edges_utc))
     amount = _value(value)
     q = (select(idx, _count_if(is_open), _sum_if(is_open, amount),
                 _sum_if(is_open, amount * col(Stage.probability)), _sum_if(won, amount))
          .join(Stage, col(Stage.key) == col(Deal.stage))
-         .where(deals_in(scope), or_(expected, undated, won)).group_by(idx))
+         .where(deals_in(scope), or_(expected, undated, slipped, won)).group_by(idx))
     rows = {int(i): (int(n), dec(a), dec(Decimal(str(w)) / 100), dec(r)) for i, n, a, w, r in session.execute(q).all()}
     empty = (0, dec(0), dec(0), dec(0))
-    out = [Month(m[0], rows.get(i, empty)[3], *rows.get(i, empty)[:3]) for i, m in enumerate(months)]
-    return Forecast(out, target, rows.get(-1, empty)[0])
+    out = [Month(m[0], rows.get(i, empty)[3], *rows.get(i, empty)[:3], past=m[1] <= today)
+           for i, m in enumerate(months)]
+    return Forecast(out, target, rows.get(-1, empty)[0], rows.get(-2, empty)[0])

@@ -9,6 +9,8 @@ rows percentile_cont would interpolate between come back to Python.
 from __future__ import annotations
 
 import math
+import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,8 +20,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from sales import pipeline
-from sales.analytics import Scope, days_between, of_deals_in, within
-from storage.models import Stage, StageChange
+from sales.analytics import Scope, days_between, deals_in, of_deals_in, within
+from sales.reminders.calendar import Calendar
+from sales.reminders.stalls import day_of_stay
+from storage.models import Deal, Stage, StageChange
 
 QUANTILES = (0.5, 0.9)
 
@@ -96,3 +100,22 @@ def _interpolate(values: dict[int, float], n: int, p: float) -> float:
     if lo + 1 >= n or pos == lo:
         return values[lo]
     return values[lo] + (pos - lo) * (values[lo + 1] - values[lo])
+
+
+def working_medians(session: Session, scope: Scope, start: datetime, end: datetime,
+                    cal_of: Callable[[int], Calendar]) -> dict[str, float]:
+    """The median working days of the stays in each stage that ended in [start, end), counted as the stage's
+    time target is (the day a deal left is its last day there), in each deal owner's calendar."""
+    any_move = aliased(StageChange)
+    moved = select(col(any_move.deal_id)).where(within(any_move.at, start, end))
+    q = (select(col(StageChange.deal_id), col(Deal.owner_id), col(StageChange.to_stage), col(StageChange.at))
+         .join(Deal, col(Deal.id) == col(StageChange.deal_id))
+         .where(col(StageChange.deal_id).in_(moved), deals_in(scope))
+         .order_by(col(StageChange.deal_id), col(StageChange.at), col(StageChange.id)))
+    per_stage: dict[str, list[int]] = {}
+    prev: tuple[int, str, datetime] | None = None
+    for deal_id, owner, stage, at in session.execute(q).all():
+        if prev is not None and prev[0] == deal_id and start <= at < end:
+            per_stage.setdefault(prev[1], []).append(day_of_stay(cal_of(owner), prev[2], at))
+        prev = (deal_id, stage, at)
+    return {k: statistics.median(v) for k, v in per_stage.items()}

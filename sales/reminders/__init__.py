@@ -20,17 +20,19 @@ from sqlalchemy import and_, exists, false, func, insert, or_, select, update
 from sqlmodel import Session, col
 
 from sales import fulfilment, quotes
-from sales.reminders import care
+from sales.reminders import care, stalls
 from sales.reminders.calendar import DEFAULT_HOUR, Calendar, hhmm
 from storage.models import (
     Approval,
     ChatIdentity,
     Customer,
+    Deal,
     FollowUp,
     Installment,
     Lead,
     Reminder,
     SalesOrder,
+    Stage,
     Team,
     User,
 )
@@ -43,6 +45,8 @@ LATE_MANAGER_AFTER = 3  # working days an order may be late before its owner's m
 LATE_CATCH_UP = timedelta(days=60)  # an order promised longer ago than this is only on its card and /orders
 LEAD_AFTER = timedelta(hours=24)
 LEAD_CATCH_UP = timedelta(days=7)
+STALL_CATCH_UP = timedelta(days=14)  # a stage target passed longer ago than this is only in the digests
+STALL_REACH_DAYS = 30  # calendar days beyond three targets a stay is looked at (holidays, the catch-up)
 CADENCE_WHAT = "定期回访 · regular check-in"
 CADENCE_PER_DAY = 5  # cadence follow-ups the bot puts on one rep's working day (Settings.cadence_per_day)
 _KEY_CHUNK = 500
@@ -335,6 +339,32 @@ def lead_rows(session: Session, people: People, now: datetime) -> list[dict[str,
     return rows
 
 
+def stall_rows(session: Session, people: People, now: datetime) -> list[dict[str, Any]]:
+    """Deals past their stage's time target: the owner told once, the team's managers after as long again."""
+    per_stage = [and_(col(Deal.stage) == st.key, stalls.entered() <= now - timedelta(days=st.target_days),
+                      stalls.entered() > now - timedelta(days=st.target_days * 3 + STALL_REACH_DAYS))
+                 for st in session.execute(select(Stage).where(col(Stage.target_days) > 0)).scalars()
+                 if st.target_days is not None]
+    rows = []
+    found = stalls.stays(session, where=or_(false(), *per_stage), cal_of=people.calendar, now=now)
+    for stay in found:
+        target, deal = stay.target or 0, stay.deal
+        cal = people.calendar(deal.owner_id)
+        base = f"stall:{deal.id}:{stay.stage.key}:{epoch(stay.since)}"
+        data = {"deal": deal.id, "stage": stay.stage.key, "since": epoch(stay.since)}
+        told = stalls.deadline(cal, stay.since, target)
+        if now - STALL_CATCH_UP < told <= now:
+            rows.append(_row("stall", base, cal.working_moment(told), deal.owner_id, {**data, "role": "owner"}, now))
+        escalate = stalls.deadline(cal, stay.since, 2 * target)
+        if now - STALL_CATCH_UP < escalate <= now:
+            owner = people.users.get(deal.owner_id)
+            for m in people.managers(owner.team_id if owner else None):
+                if m.id != deal.owner_id:
+                    rows.append(_row("stall", f"{base}:m{m.id}", people.calendar(m.id).working_moment(escalate), m.id,
+                                     {**data, "role": "manager"}, now))
+    return rows
+
+
 def digest_rows(people: People, now: datetime) -> list[dict[str, Any]]:
     """Today's digests whose hour has come: each person's, and each team's, on working days only."""
     rows = []
@@ -388,7 +418,7 @@ def plan(session: Session, *, now: datetime, default_tz: str = "Asia/Shanghai", 
     rows = [*followup_rows(session, people, now), *installment_rows(session, people, now),
             *nudge_rows(session, people, now), *lead_rows(session, people, now),
             *ticket_rows(session, people, now), *late_order_rows(session, people, now),
-            *care.keydate_rows(session, people, now)]
+            *care.keydate_rows(session, people, now), *stall_rows(session, people, now)]
     if digests:
         rows += digest_rows(people, now)
     return _count(counts, rows, insert_new(session, rows))

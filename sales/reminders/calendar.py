@@ -160,6 +160,17 @@ class Calendar:
                 return d
         return day - timedelta(days=1)
 
+    def nth_working_day(self, start: date, n: int) -> date:
+        """The `n`-th working day counting from `start` (1: `start` itself when it is one, else the next one)."""
+        d = self.next_working_day(start)
+        for _ in range(max(n, 1) - 1):
+            d = self.next_working_day(d + timedelta(days=1))
+        return d
+
+    def working_days(self, start: date, end: date) -> int:
+        """How many working days there are from `start` to `end`, both included."""
+        return sum(1 for i in range((end - start).days + 1) if self.is_working_day(start + timedelta(days=i)))
+
     def is_quiet(self, at: datetime) -> bool:
         """Whether `at` falls in the quiet hours (which may span midnight)."""
         t = self.local(at).time()

@@ -12,7 +12,11 @@ from sqlmodel import Session, col
 
 from sales import quotes
 from sales.access import SELLERS
+from sales.analytics import closing, team_scope
+from sales.analytics.closing import Fixes
+from sales.reminders import stalls
 from sales.reminders.calendar import Calendar
+from sales.reminders.stalls import Stay
 from sales.reorders import Reorder, due_to_reorder
 from storage.models import (
     Activity,
@@ -67,6 +71,10 @@ class PersonDigest:
     my_waiting: list[Waiting] = field(default_factory=list)
     team_overdue: list[tuple[FollowUp, Customer, User]] = field(default_factory=list)
     reorder: list[Reorder] = field(default_factory=list)  # customers due to order again
+    stalled: list[Stay] = field(default_factory=list)  # own deals past their stage's time target
+    team_stalled: list[Stay] = field(default_factory=list)  # a manager's: the team's, past twice the target
+    fixes: Fixes | None = None  # a manager's: the team's slipped and undated deals
+    names: dict[int, str] = field(default_factory=dict)  # the team's people by id (a manager's digest)
     counts: dict[str, int] = field(default_factory=dict)  # full sizes of the sections (lists are capped)
 
     @property
@@ -135,8 +143,16 @@ def person_digest(session: Session, *, user: User, day: date, cal: Calendar, now
         cutoff = cal.at(since, datetime.min.time())
         late = _followups(session, [u.id or 0 for u in team], None, cutoff)
         out.team_overdue = [(f, c, users[f.owner_id]) for f, c in late if max(f.due_at, f.created_at) < cutoff]
+        out.names = {u.id or 0: u.name for u in team}
+        out.team_stalled = stalls.over_target(session, owners=[u.id or 0 for u in team], cal_of=lambda _o: cal,
+                                              now=now, times=2)
+        out.fixes = closing.to_fix(session, team_scope(user.team_id), day, limit=LIMIT)
+        out.counts["fixes"] = out.fixes.slipped_count + out.fixes.undated_count
+    if user.role in SELLERS:
+        out.stalled = stalls.over_target(session, owners=[me], cal_of=lambda _o: cal, now=now)
     out.counts.setdefault("reorder", 0)
-    for name in ("today", "overdue", "payments", "to_approve", "my_waiting", "team_overdue"):
+    for name in ("today", "overdue", "payments", "to_approve", "my_waiting", "team_overdue", "stalled",
+                 "team_stalled"):
         items: list[object] = getattr(out, name)
         out.counts[name] = len(items)
         setattr(out, name, items[:LIMIT])
@@ -162,6 +178,9 @@ class TeamDigest:
     overdue_total: dict[str, Decimal] = field(default_factory=dict)
     overdue_count: int = 0
     stages: dict[str, Stage] = field(default_factory=dict)
+    stalled: list[Stay] = field(default_factory=list)  # the team's deals past their stage's time target
+    stalled_count: int = 0
+    owners: dict[int, str] = field(default_factory=dict)  # the team's people by id
 
     @property
     def empty(self) -> bool:
@@ -170,13 +189,13 @@ class TeamDigest:
                     or self.overdue)
 
 
-def team_digest(session: Session, *, team: Team, day: date, cal: Calendar) -> TeamDigest:
+def team_digest(session: Session, *, team: Team, day: date, cal: Calendar, now: datetime | None = None) -> TeamDigest:
     """The team digest of `day`, covering the time since the previous working day began."""
     since = cal.previous_working_day(day)
     lo, hi = cal.at(since, datetime.min.time()), cal.at(day, datetime.min.time())
     users = {u.id or 0: u for u in session.execute(select(User).where(col(User.team_id) == team.id)).scalars()}
     ids = sorted(users)
-    out = TeamDigest(team=team, day=day, since=since)
+    out = TeamDigest(team=team, day=day, since=since, owners={k: u.name for k, u in users.items()})
     out.stages = {s.key: s for s in session.execute(select(Stage)).scalars()}
     for uid, kind, n in session.execute(
             select(col(Activity.user_id), col(Activity.kind), func.count())
@@ -215,4 +234,7 @@ def team_digest(session: Session, *, team: Team, day: date, cal: Calendar) -> Te
     out.overdue_count = len(late)
     out.overdue = late[:LIMIT]
     out.moves, out.won, out.lost = out.moves[:LIMIT], out.won[:LIMIT], out.lost[:LIMIT]
+    if now is not None:
+        late_deals = stalls.over_target(session, owners=ids, cal_of=lambda _o: cal, now=now)
+        out.stalled, out.stalled_count = late_deals[:LIMIT], len(late_deals)
     return out

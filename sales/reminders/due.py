@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from sales import fulfilment
 from sales import leads as leads_rules
 from sales.reminders import People, epoch
+from sales.reminders.stalls import Stay, stay_of
 from sales.reminders.tickets import KINDS as TICKET_KINDS
 from sales.reminders.tickets import resolve_ticket
 from storage.models import (
@@ -38,7 +39,7 @@ log = logging.getLogger("salesbot.reminders")
 # ticket's targets already count in working time.
 WAITING = {"followup": "quiet", "installment": "work", "nudge": "work", "lead.untouched": "work",
            "order.late": "work", "ticket.warn": "quiet", "ticket.breach": "quiet",
-           "keydate": "quiet"}
+           "keydate": "quiet", "stall": "work"}
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Due:
     ticket: Any = None  # a Ticket
     keydate: KeyDate | None = None
     contact: Contact | None = None
+    stay: Stay | None = None
     defer: datetime | None = None  # not now: the reader's quiet hours, or outside their working hours
 
     @property
@@ -151,6 +153,8 @@ def resolve(session: Session, reminders: list[Claim], people: People, now: datet
                 d.drop = "customer inactive"
             else:
                 d.user = people.active(d.customer.owner_id)  # the customer's owner now
+        elif kind == "stall":
+            _stall(session, d, people, now)
         elif kind == "digest":
             d.user = people.active(d.reminder.user_id)
         elif kind == "team_digest":
@@ -193,6 +197,18 @@ def _followup(session: Session, d: Due, fus: dict[int, Any], custs: dict[int, An
         if owner is None or (owner.role == "rep" and owner.id != d.customer.owner_id):
             owner = people.active(d.customer.owner_id)  # reassigned: the customer's owner now
         d.user = owner
+
+
+def _stall(session: Session, d: Due, people: People, now: datetime) -> None:
+    deal = session.get(Deal, int(d.data.get("deal") or 0))
+    stay = stay_of(session, deal, people.calendar(deal.owner_id), now) if deal is not None else None
+    if stay is None or stay.stage.key != d.data.get("stage") or epoch(stay.since) != d.data.get("since"):
+        d.drop = "deal moved on"
+        return
+    d.stay, d.deal = stay, deal
+    d.customer = session.get(Customer, deal.customer_id) if deal is not None else None
+    owner = people.active(deal.owner_id) if deal is not None else None
+    d.user = owner if d.data.get("role") == "owner" else people.active(d.reminder.user_id)
 
 
 def _installment(d: Due, insts: dict[int, Any], orders: dict[int, Any], custs: dict[int, Any],

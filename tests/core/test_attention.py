@@ -188,8 +188,10 @@ def test_a_command_missing_its_required_parts_asks_for_them(demo: Transcript) ->
         ("@alice: /quote new", "Quote for which deal?"),
         ("@alice: 远东重工", "Send the lines"),
         ("@alice: 设备 10 10000", ""),
-        ("@alice: done", ""),
-        ("@alice: /won 远东重工", "Won"),
+        ("@alice: done", "What discount?"),
+        ("@alice: 0", "total ¥100,000"),
+        ("@alice: /won 远东重工", "What is the budget?"),  # from prospect: the rules of the stages it skips
+        ("@alice: 预算10万；决策人王总；时间 月底", "Won"),
         ("@alice: /plan", "For which order?"),
         ("@alice: 远东重工", "The plan?"),
         ("@alice: 30% now, 70% 2027-01-15", "Payment plan of order"),

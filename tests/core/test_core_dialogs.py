@@ -47,13 +47,13 @@ def test_missing_arguments_are_asked_for_and_buttons_choose(team: Transcript) ->
         ("@alice: /visit", "For which customer?"),
         ("@alice: 东方电气", "What happened?"),
         ("@alice: 电话没人接", "Logged visit: *东方电气设备有限公司*".replace("*", "")),
-        ("@alice: /deal new 东方电气 主泵 50万", "Opened deal"),
-        ("@alice: /advance 东方电气", ["Move to:", "[3] Qualified", "Proposal"]),  # numbers run on all session
-        ("@alice: 3", "What is the budget?"),
+        ("@alice: /deal new 东方电气 主泵 50万", ["Opened deal", "[3] End of this month", "[5] Skip"]),
+        ("@alice: /advance 东方电气", ["Move to:", "[6] Qualified", "Proposal"]),  # numbers run on all session
+        ("@alice: 6", "What is the budget?"),
         ("@alice: 50万", "decision maker"),
         ("@alice: 王总", "timeline"),
-        ("@alice: 年底前", "→ Qualified"),
-        ("@alice: /advance 东方电气 proposal", "needs a quote first"),
+        ("@alice: 年底前", ["→ Qualified", "Expected close: Thu 2026-12-31. Change it?"]),
+        ("@alice: /advance 东方电气 proposal", "can't enter Proposal without a quote"),
         ("@alice: /lost 东方电气", "Why was it lost?"),
         ("@alice: 预算被砍", "→ Lost"),
         ("@alice: /advance 东方电气 won", "no open deal"),

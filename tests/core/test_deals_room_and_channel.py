@@ -70,7 +70,10 @@ def _won_deal(core: Core, engine: Engine, customer: str) -> int:
         deal = s.exec(select(Deal).order_by(col(Deal.id).desc())).first()
         assert deal is not None and deal.id is not None
         deal_id = deal.id
-    assert "Won!" in _alice(core, f"/won {deal_id}")
+    # won straight from prospect: past the skipped stages' rules, which only a manager may do (with a reason)
+    said = core.handle(Incoming(chat=ChatRef("console", "local", "bob"), user="bob",
+                                text=f"/advance {deal_id} won because 直接签约"))
+    assert "🎉" in "\n".join(r.text for r in said)
     return deal_id
 
 

@@ -50,8 +50,8 @@ def test_a_deal_is_corrected_in_one_line_and_with_the_picker(engine: Engine, dem
     assert "new amount" in demo.press("alice", "Amount")
     assert "¥128,000 → ¥150,000" in demo.say("@alice: 150000")
     out = demo.say(f"@alice: /deal edit {n}")  # the terminal numbers the buttons
-    assert "Deal title" in out
-    assert "new title" in demo.say("@alice: 2")
+    assert "[5] Deal title" in out  # /deal new printed [1]-[3], its close dates
+    assert "new title" in demo.say("@alice: 5")
     assert "检测设备二期 → 三期" in demo.say("@alice: 三期")
 
 
@@ -195,7 +195,9 @@ def test_a_manager_hands_a_deal_over_and_reopens_a_won_one(engine: Engine, demo:
     n = _deal_id(engine, "检测设备")
     assert_dialog(demo, [
         (f"@bob: /deal edit {n} owner dave", "alice → dave"),
-        (f"@dave: /won {n}", "Order #"),
+        (f"@dave: /won {n}", "What is the budget?"),  # from prospect: the skipped stages' rules first
+        ("@dave: 预算10万；决策人王总；时间 月底", "without a quote"),
+        (f"@bob: /advance {n} won because 直接签约", "Order #"),
         (f"@bob: /deal edit {n}", "Reopen"),
         (f"@bob: /deal edit {n} reopen 合同没签成", "Won → Prospect"),
         (f"@dave: /deal {n}", "Prospect"),

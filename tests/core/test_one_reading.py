@@ -105,7 +105,9 @@ def test_deal_edits_and_won_read_amounts_and_dates(demo: Transcript, engine: Eng
         (f"@alice: /deal {n} title 二期扩产项目", "二期扩产项目"),
         (f"@alice: /deal {n} close 下月底", "2026-12-31"),
         (f"@alice: /deal {n} amount abc", "is not a number"),
-        (f"@alice: /won {n} 13万", ["Won", "¥130,000"]),
+        (f"@alice: /won {n} 13万", "What is the budget?"),  # from prospect: the skipped stages' rules first
+        ("@alice: 预算13万；决策人王总；时间 月底", "without a quote"),
+        (f"@bob: /advance {n} won because 直接签约", ["Won", "¥130,000"]),
     ])
     assert _deal(engine, "二期扩产项目").amount == Decimal(130000)
 
@@ -126,7 +128,7 @@ def test_paid_reads_amount_and_a_past_date(demo: Transcript) -> None:
     assert_dialog(demo, [
         ("@alice: /customer add 南方电网 grade A", "Created"),
         ("@alice: /deal new 南方电网 配电 10万", "Opened deal"),
-        ("@alice: /won 南方电网", "Order #"),
+        ("@bob: /advance 南方电网 won because 直接签约", "Order #"),  # a manager past the skipped stages' rules
     ])
     out = demo.say("@fay: /paid 南方电网 1万2 昨天")
     assert "¥12,000" in out and "2026-11-21" in out

@@ -103,7 +103,7 @@ def test_a_chinese_plan_and_payment_dates_in_chat(engine: Engine, clock: FakeClo
         ("@alice: /lang en", "English"),
         ("@alice: /customer add 华东精密机械有限公司 grade A", "Created customer"),
         ("@alice: /deal new 华东精密 数控机床采购 300000", "Opened deal"),
-        ("@alice: /won 华东精密", "Order #"),
+        ("@bob: /advance 华东精密 won because 直接签约", "订单 #"),  # bob reads Chinese; a manager past the skipped stages' rules
         ("@alice: /plan 华东精密 首付5万，尾款验收后30天", "hangs on an event"),
         ("@alice: /plan 华东精密 首付30%，余款3月初", ["¥90,000", "2027-03-01 ¥210,000"]),
     ])

@@ -39,11 +39,13 @@ def chat(engine: Engine, images: Path) -> Transcript:
 
 def test_reports_for_the_manager(chat: Transcript, images: Path) -> None:
     assert_dialog(chat, [
-        ("@bob: /report funnel", ["Funnel · Nov 2026 (华东销售部)", "Prospect 3 → 33% moved on",
-                                  "Qualified 3 → 33% moved on", "Proposal 2 → 100% moved on",
-                                  "Negotiation 2 → 50% moved on", "Won 2\n",
-                                  "Won 2 · lost 1 · win rate 67% · average cycle 32.5 days · won ¥140,000",
-                                  "funnel-2026-11.png"]),
+        # the cohort of November (D2, D3, D8): each deal at every stage it reached, so it never widens
+        ("@bob: /report funnel", ["Funnel · Nov 2026 (华东销售部)", "3 deals opened in the period",
+                                  "Prospect 3 → 33% moved on", "Qualified 1 → 0% moved on",
+                                  "Proposal 0 → — moved on", "Negotiation 0 → — moved on", "Won 0\n",
+                                  "Of them: won 0 · lost 1 · still open 2",
+                                  "Closed in the period, whenever opened: won 2 · lost 1 · win rate 67% · average "
+                                  "cycle 32.5 days · won ¥140,000", "funnel-2026-11.png"]),
         ("@bob: /report sources 2026-11", ["Trade show: won 2/3 (67%) · ¥140,000 · new deals 1",
                                            "no source: won 0/0 (—) · ¥0 · new deals 1",
                                            "Website: won 0/0 (—) · ¥0 · new deals 1", "sources-2026-11.png"]),
@@ -54,12 +56,13 @@ def test_reports_for_the_manager(chat: Transcript, images: Path) -> None:
         ("@bob: /report stages 2026-11", ["Qualified: median 18.8 days · p90 28.3 days (2 stays)",
                                           "Proposal: median 14 days · p90 19.1 days (3 stays)",
                                           "Negotiation: median 5 days · p90 5 days (1 stays)", "stages-2026-11.png"]),
-        ("@bob: /report forecast", ["Forecast · Q4 2026 (华东销售部)", "Oct: won ¥60,000 · 0 expected to close, ¥0, weighted ¥0",
+        ("@bob: /report forecast", ["Forecast · Q4 2026 (华东销售部)", "Oct: won ¥60,000\n",
                                     "Nov: won ¥140,000 · 1 expected to close, ¥200,000, weighted ¥160,000",
                                     "Dec: won ¥0 · 1 expected to close, ¥50,000, weighted ¥15,000",
                                     "Total: won ¥200,000 + weighted ¥175,000 = ¥375,000",
                                     "Target ¥500,000: 75% expected, ¥125,000 to go",
-                                    "1 open deals have no expected close date.", "forecast-2026-Q4.png"]),
+                                    "No expected close date (1)", "• #8 客户C4 · D8 · ¥10,000 (dave)",
+                                    "forecast-2026-Q4.png"]),
         ("@bob: /report targets", ["华东销售部 (team): ¥200,000 of ¥500,000 (40%), ¥300,000 to go",
                                    "alice: ¥160,000 of ¥300,000 (53%), ¥140,000 to go",
                                    "dave: ¥40,000 of ¥100,000 (40%), ¥60,000 to go", "targets-2026-Q4.png"]),
@@ -88,7 +91,7 @@ def test_a_rep_sees_only_their_own_numbers(chat: Transcript) -> None:
 
 def test_empty_and_unreadable_periods(chat: Transcript, images: Path) -> None:
     out = assert_dialog(chat, [
-        ("@bob: /report funnel 2020-01", "No deal entered a stage, was won or was lost in this period."),
+        ("@bob: /report funnel 2020-01", "No deal was opened, won or lost in this period."),
         ("@bob: /report reps 2020-01", "No activities, new deals or closed deals in this period."),
         ("@bob: /report stages 2020-01", "No deal left a stage in this period."),
         ("@bob: /report forecast 2020", "Nothing was won and no open deal is expected to close"),
@@ -106,7 +109,7 @@ def test_chinese_report_and_chart(chat: Transcript, images: Path) -> None:
     assert_dialog(chat, [
         ("@alice: /lang zh", "中文"),
         ("@alice: /report funnel 本月", ["销售漏斗 · 2026年11月（alice）", "潜在 1 → 100% 进入下一阶段",
-                                        "已确认 3 → 33% 进入下一阶段", "赢单 1 · 输单 0 · 赢率 100% · 平均成交周期 31 天",
+                                        "已确认 1 → 0% 进入下一阶段", "赢单 1 · 输单 0 · 赢率 100% · 平均成交周期 31 天",
                                         "funnel-2026-11.png"]),
         ("@alice: /report 排行 上月", "销售排行 · 2026年10月"),
         ("@alice: /report funnel 明年", ["看不懂时间段“明年”", "本月、上月、本季度"]),

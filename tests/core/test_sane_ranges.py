@@ -24,7 +24,7 @@ def _setup(engine: Engine, clock: FakeClock) -> Transcript:
     t = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
     for line in ("@alice: /lang en", "@fay: /lang en", "@alice: /customer add 华东精密机械有限公司 grade A",
                  "@alice: /deal new 华东精密 数控机床采购 300000", "@alice: /quote new 华东精密 数控机床 50 6000",
-                 "@alice: /won 华东精密"):
+                 "@alice: /won 华东精密", "@alice: 预算30万；决策人张总；时间 月底"):
         t.say(line)
     return t
 

@@ -14,8 +14,9 @@ SCRIPT = """@alice: /lang en
 @alice: /visit 华东精密 见了采购总监张总，要50台报价，预算30万，下周三下午3点再跟进
 @alice: /deal new 华东精密 数控机床采购 300000
 @alice: /quote new 华东精密 数控机床 50 6000 discount 15%
-@bob: 4
+@bob: 7
 @alice: /won 华东精密
+@alice: 预算30万；决策人张总；时间 月底
 @alice: /plan 华东精密 30% now, 70% 2027-01-15
 @fay: /paid 华东精密 90000
 @dave: /customer 华东精密
@@ -48,7 +49,7 @@ def test_demo_then_a_piped_chat_gives_a_readable_transcript(env: dict[str, str])
     out = chat.stdout
     assert "@alice: /customer add 华东精密机械有限公司 grade A" in out  # input echoed
     for fragment in ("Created customer 华东精密机械有限公司", "Next follow-up: Wed", "15:00",
-                     "sent to bob for approval", "→ bob: alice 申请折扣审批", "[4] 批准  [5] 拒绝",
+                     "sent to bob for approval", "→ bob: alice 申请折扣审批", "[7] 批准  [8] 拒绝",
                      "→ alice: ✅ bob approved", "Order #", "→ fay: 已登记", "¥76,500",
                      "→ dave: No customer “华东精密” found", "→ nobody: Hi! Please bind your account"):
         assert fragment in out, f"{fragment!r} missing from:\n{out}"

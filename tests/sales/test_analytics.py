@@ -57,11 +57,12 @@ def test_period_bounds_are_local_days_in_utc() -> None:
 def test_funnel_for_the_manager(engine: Engine, book: Book) -> None:
     f = funnel_of(engine, "bob")
     got = [(s.stage.key, s.entered, s.moved_on) for s in f.steps]
-    # prospect: D2, D3, D8 entered (D5 at 10-31 15:00Z is October); only D2 moved on (D3 was lost).
-    # qualified: D1, D2, D5; only D1 moved on.  proposal: D1 and D4 (10-31 17:00Z is November 1 local);
-    # both moved on.  negotiation: D1, D4; D1 was won.  won: D1, D7 (erin's D6 is another team's).
-    assert got == [("prospect", 3, 1), ("qualified", 3, 1), ("proposal", 2, 2), ("negotiation", 2, 1), ("won", 2, 0)]
-    assert [s.conversion for s in f.steps[:4]] == pytest.approx([1 / 3, 1 / 3, 1.0, 0.5])
+    # The cohort: deals opened in November local, D2, D3, D8 (D5 at 10-31 15:00Z is October; erin's D6 is another
+    # team's). Each counts at every stage it reached: D2 prospect and qualified, D3 prospect (lost from there), D8
+    # prospect. Moves of older deals in November (D1, D4, D7) are not this cohort's.
+    assert got == [("prospect", 3, 1), ("qualified", 1, 0), ("proposal", 0, 0), ("negotiation", 0, 0), ("won", 0, 0)]
+    assert [s.conversion for s in f.steps[:4]] == [pytest.approx(1 / 3), 0.0, None, None]
+    assert (f.opened, f.cohort_won, f.cohort_lost) == (3, 0, 1)
     # closed in November: D1 won, D7 won, D3 lost.
     assert (f.won, f.lost, f.revenue) == (2, 1, Decimal("140000.00"))
     assert f.win_rate == pytest.approx(2 / 3)
@@ -72,8 +73,8 @@ def test_funnel_for_the_manager(engine: Engine, book: Book) -> None:
 def test_funnel_for_the_admin_counts_both_teams(engine: Engine, book: Book) -> None:
     f = funnel_of(engine, "carol")
     got = [(s.stage.key, s.entered, s.moved_on) for s in f.steps]
-    # + erin's D6: prospect 11-03 → won 11-10 (7 days).
-    assert got == [("prospect", 4, 2), ("qualified", 3, 1), ("proposal", 2, 2), ("negotiation", 2, 1), ("won", 3, 0)]
+    # + erin's D6: prospect 11-03 → won 11-10 (7 days), skipping three stages, which it counts in.
+    assert got == [("prospect", 4, 2), ("qualified", 2, 1), ("proposal", 1, 1), ("negotiation", 1, 1), ("won", 1, 0)]
     assert (f.won, f.lost, f.revenue) == (3, 1, Decimal("210000.00"))
     assert f.win_rate == pytest.approx(0.75)
     assert f.avg_cycle_days == pytest.approx((31 + 34 + 7) / 3, abs=1e-4)
@@ -82,7 +83,7 @@ def test_funnel_for_the_admin_counts_both_teams(engine: Engine, book: Book) -> N
 def test_funnel_for_a_rep_is_their_own(engine: Engine, book: Book) -> None:
     f = funnel_of(engine, "alice")
     got = [(s.stage.key, s.entered, s.moved_on) for s in f.steps]
-    assert got == [("prospect", 1, 1), ("qualified", 3, 1), ("proposal", 1, 1), ("negotiation", 1, 1), ("won", 1, 0)]
+    assert got == [("prospect", 1, 1), ("qualified", 1, 0), ("proposal", 0, 0), ("negotiation", 0, 0), ("won", 0, 0)]
     assert (f.won, f.lost, f.revenue, f.win_rate) == (1, 0, Decimal("100000.00"), 1.0)
     assert f.avg_cycle_days == pytest.approx(31, abs=1e-4)
 

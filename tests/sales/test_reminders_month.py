@@ -136,7 +136,8 @@ def test_a_month_of_reminders_and_digests(engine: Engine, clock: FakeClock) -> N
         at(11, 23, 16): [do("alice", "/deal new Acme Lathes 100000", "Opened deal #1"),
                          do("alice", "/quote new Acme lathe 10 10000 discount 15%", "sent to bob")],
         at(11, 24, 14): [do("bob", click=lambda: "ap.ok:1", expect="已批准")],
-        at(11, 24, 14, 30): [do("alice", "/won Acme", "Won"),
+        at(11, 24, 14, 30): [do("alice", "/won Acme", "budget"),  # from prospect: qualified's rules too
+                             do("alice", "budget 100k; decision maker Mr Zhang; timeline end of month", "Won"),
                              do("alice", "/plan Acme 30% 2026-11-30, 70% 2026-12-14", "¥59,500")],
         at(11, 25, 10): [lead],
         at(11, 25, 15, 30): [do("alice", click=lambda: f"fu.done:{followup_id(engine, ids['Acme'])}", expect="Done")],
@@ -208,7 +209,8 @@ EXPECTED: list[str] = [
     'Mon 12-21 09:00 bob: ⚠️ 回款逾期 7 天：Acme 订单 #1 第 2 期 ¥59,500（2026-12-14（周一） 到期）。负责人：alice。',  # the manager from 7 days
     'Mon 12-21 16:00 fay: ⚠️ Payment 7 days overdue: Acme, order #1, installment 2, ¥59,500 (due Mon 2026-12-14). Owner: alice.',
 ]
-DIGEST_BOB_1124 = "📋 bob，你今天的待办 · 2026-11-24（周二）\n\n等你审批（1）\n• alice: 报价 #1 Acme，折扣 15%，合计 ¥85,000"
+DIGEST_BOB_1124 = ("📋 bob，你今天的待办 · 2026-11-24（周二）\n\n等你审批（1）\n• alice: 报价 #1 Acme，折扣 15%，合计 ¥85,000"
+                   "\n\n没有预计成交日（1）\n• #1 Acme · Lathes · ¥100,000 (alice)")  # the team's deals to date
 DIGEST_EAST_1124 = """📊 East daily digest · Tue 2026-11-24
 
 Pipeline: 1 open deal, ¥100,000; weighted forecast ¥10,000

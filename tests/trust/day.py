@@ -129,7 +129,8 @@ def event(engine: Engine, i: int) -> Incoming:
         lambda: _telegram(i, "rob", f"/deal new {c} 设备{j} 100000"),
         lambda: _telegram(i, "rob", f"/quote new {c} 设备 10 10000 discount 15%"),
         lambda: _slack_click(i, "mia", f"ap.ok:{_approval(engine, j)}"),
-        lambda: _telegram(i, "rob", f"/won {c}"),
+        # won from prospect: past the skipped stages' rules (qualification), so the manager, with the reason
+        lambda: _slack_command(i, "mia", f"advance {c} won because 直接签约"),
         lambda: _telegram(i, "rob", f"/plan {c} 30% now, rest 2027-03-01"),
         lambda: _slack_command(i, "fin", f"paid {c} 30000"),
         lambda: _telegram(i, "sue", f"/lead add {lead_company(j)} Wang 1390000{j:04d} source fair --force"),

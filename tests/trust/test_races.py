@@ -130,7 +130,7 @@ def _world(engine: Engine, clock: FakeClock) -> Transcript:
 def _won_order(t: Transcript) -> str:
     assert "Created customer" in t.say("rob", "/customer add Orion Optics")
     assert "#1" in t.say("rob", "/deal new Orion Optics lenses 100000")
-    assert WRONG not in t.say("rob", "/won 1")
+    assert "Won" in t.say("mia", "/advance 1 won because 直接签约")  # a manager, past the skipped stages' rules
     return "1"
 
 
@@ -155,8 +155,12 @@ def _customer(t: Transcript) -> str:
 
 
 def _deal(t: Transcript) -> str:
+    """A deal that may be won: qualified, with a quote (a win from prospect passes the rules of what it skips)."""
     t.say("rob", "/customer add Orion Optics")
     t.say("rob", "/deal new Orion Optics lenses 100000")
+    assert "total" in t.say("rob", "/quote new 1 lens 100 1000")
+    t.say("rob", "/advance 1 qualified")
+    assert "Qualified" in t.say("rob", "budget 100k; decision maker Tom; timeline end of month")
     return "1"
 
 

@@ -105,8 +105,10 @@ class World:
             cid = c.id or 0
             p = Contact(customer_id=cid, name=f"Zp{n:04d}", phone=f"+861380{n:04d}000", email=f"zp{n:04d}@ex.com",
                         created_at=now)
+            # at negotiation: /won skips no stage's rules (from prospect it would need a quote first)
             d = Deal(customer_id=cid, title=f"Zd{n:04d}", amount=Decimal(10000), owner_id=uid, budget="yes",
-                     decision_maker="boss", timeline="Q1", created_at=now, updated_at=now)
+                     decision_maker="boss", timeline="Q1", stage="negotiation", probability=80, created_at=now,
+                     updated_at=now)
             e = Deal(customer_id=cid, title=f"Ze{n:04d}", amount=Decimal(20000), owner_id=uid, created_at=now,
                      updated_at=now)
             a = Activity(customer_id=cid, user_id=uid, kind="visit", at=now, summary=f"Za{n:04d} visited",

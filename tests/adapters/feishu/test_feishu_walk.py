@@ -78,7 +78,8 @@ async def test_alice_sells_to_huadong_in_feishu(engine: Engine, clock: FakeClock
             assert "已批准" in text_of(api.current(in_thread["message_id"]))
             assert buttons_of(api.current(in_thread["message_id"])) == []
 
-            expect(await fs.say(alice, "/won 华东精密"), "Won", "Order #")
+            expect(await fs.say(alice, "/won 华东精密"), "What is the budget?")  # from prospect: qualified's rules
+            expect(await fs.say(alice, "预算30万；决策人张总；时间 月底"), "Won", "Order #")
             expect(await fs.say(alice, "/plan 华东精密 30% now, 70% 2027-01-15"), "¥76,500",
                    "Fri 2027-01-15 ¥178,500")
             expect(await fs.say(fay, "/paid 华东精密 90000"), "→ fay: 已登记", "¥76,500 — 已付", "→ alice: 💰")

@@ -38,7 +38,9 @@ async def test_alice_sells_to_huadong_over_http_with_one_deal_thread(engine: Eng
         logged.button("Undo")
 
         await r.ok(await side.slash(ALICE, "deal new 华东精密 数控机床采购 300000"))
-        assert "Opened deal" in api.last(dm_of(ALICE)).plain() and "¥300,000" in api.last(dm_of(ALICE)).plain()
+        opened = api.in_channel(dm_of(ALICE))[-2].plain()  # then the expected close question, with its buttons
+        assert "Opened deal" in opened and "¥300,000" in opened
+        assert "expected to close?" in api.last(dm_of(ALICE)).plain()
         card = api.last(DEALS)
         assert card.thread_ts is None and "New deal" in card.plain() and "数控机床采购" in card.plain()
 
@@ -63,6 +65,8 @@ async def test_alice_sells_to_huadong_over_http_with_one_deal_thread(engine: Eng
         assert "approved the 15% discount" in api.last(DEALS).plain()
 
         await r.ok(await side.slash(ALICE, "won 华东精密"))
+        assert "What is the budget?" in api.last(dm_of(ALICE)).plain()  # from prospect: qualified's rules
+        await r.ok(await side.event(side.dm_event(ALICE, "预算30万；决策人张总；时间 月底")))
         won = api.last(dm_of(ALICE)).plain()
         assert "Order #" in api.in_channel(dm_of(ALICE))[-1].plain() or "Order #" in won
         await r.ok(await side.slash(ALICE, "plan 华东精密 30% now, 70% 2027-01-15"))

@@ -206,7 +206,9 @@ async def test_deal_moves_go_to_the_team_topic_and_replies_stay_in_their_topic(
         await tg.say(alice, "/lang en")
         await tg.say(alice, "/customer add 远东重工 grade B")
         await tg.say(alice, "/deal new 远东重工 设备 100000")
-        seen = await tg.say(alice, "/won 远东重工")
+        await tg.say(alice, "/quote new 远东重工 设备 10 10000")
+        await tg.say(alice, "/won 远东重工")  # from prospect: qualified's rules first
+        seen = await tg.say(alice, "预算10万；决策人王总；时间 月底")
         expect(seen, "→ alice: Deal #", f"→ group/{TOPIC}: 📈 Deal #", "(远东重工) → Won · alice")
         assert seen.messages(GROUP_ID)[0]["message_thread_id"] == TOPIC
         seen = await tg.say(alice, "/pipeline", chat=group, thread=TOPIC)

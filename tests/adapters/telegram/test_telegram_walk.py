@@ -59,7 +59,8 @@ async def test_alice_sells_to_huadong_in_telegram(engine: Engine, clock: FakeClo
         assert seen.answered() == 1
         assert "reply_markup" not in api.current(request), "a decided request loses its buttons"
 
-        expect(await tg.say(alice, "/won 华东精密"), "Won", "Order #")
+        expect(await tg.say(alice, "/won 华东精密"), "What is the budget?")  # from prospect: qualified's rules
+        expect(await tg.say(alice, "预算30万；决策人张总；时间 月底"), "Won", "Order #")
         expect(await tg.say(alice, "/plan 华东精密 30% now, 70% 2027-01-15"), "¥76,500", "Fri 2027-01-15 ¥178,500")
         expect(await tg.say(fay, "/paid 华东精密 90000"), "→ fay: 已登记", "1. 2026-11-22（周日） ¥76,500 — 已付",
                "→ alice: 💰")
