@@ -45,6 +45,8 @@ REASONS: dict[str, str] = {
     "ambiguous_owner": N_("owner “{value}” matches several users; the importer owns it"),
     "formula": N_("{column} is a formula “{value}”; stored as text"),
     "unknown_kind": N_("{column} “{value}” is not a known kind; logged as a note"),
+    "stage_rules": N_("{column} “{value}”: the deal stays at its stage until it has the qualification answers and "
+                      "a quote; move it in chat"),
 }
 
 CANNOT = N_("Can't import that ({code}).")

@@ -66,7 +66,7 @@ COUNT_LABELS: dict[str, str] = {
     "lead.updated": N_("leads updated"), "lead.merged": N_("lead rows merged"),
     "lead.unchanged": N_("leads already there"), "rejected": N_("rejected"),
     "customer.owner_moved": N_("owners changed"), "customer.owner_kept": N_("owners kept"),
-    "flagged": N_("kept as typed, to check"),
+    "flagged": N_("kept as typed, to check"), "deal.stage_kept": N_("deal stages not moved"),
 }
 
 

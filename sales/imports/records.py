@@ -305,6 +305,12 @@ def plan_deals(job: Job) -> None:
                                      "amount": shown(values["amount"]), "owner": who.name})
             continue
         change = {k: v for k, v in values.items() if v is not None and v != getattr(deal, k)}
+        if change.get("stage") and _rules_unmet(session, deal, stage, change):
+            # A sheet moves a deal forward by the rules chat keeps (a new deal is history and comes as typed).
+            del change["stage"]
+            change.pop("probability", None)
+            plan.flagged.append((row, Issue("stage_rules", "stage", str(vals["stage"])[:60])))
+            plan.counts["deal.stage_kept"] += 1
         if change.get("stage"):
             moves.append(dict(deal_id=deal.id, from_stage=deal.stage, to_stage=change["stage"], by_id=job.by.id,
                               at=now))
@@ -325,6 +331,22 @@ def plan_deals(job: Job) -> None:
         bulk_update(session, Deal, updates)
 
     plan.writes = write
+
+
+def _rules_unmet(session: Session, deal: Deal, to: Stage, change: dict[str, Any]) -> bool:
+    """Whether moving `deal` to `to` would pass a stage whose entry rules it does not meet (the sheet's own
+    qualification values count)."""
+    from sales import pipeline
+
+    before = {f: getattr(deal, f) for f in pipeline.QUALIFY_FIELDS}
+    for f in pipeline.QUALIFY_FIELDS:
+        if change.get(f) is not None:
+            setattr(deal, f, change[f])
+    try:
+        return bool(pipeline.missing_for(session, deal, to))
+    finally:
+        for f, v in before.items():
+            setattr(deal, f, v)
 
 
 def _day(value: date | datetime | None) -> date | None:

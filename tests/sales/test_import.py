@@ -328,3 +328,25 @@ def test_past_follow_up_rows_are_history_unless_open_and_relative_phrases_read_f
     clock.advance(days=1)
     assert run(engine, data, "f.xlsx", clock()).changes == 0  # imported again a day later: nothing new
     assert snapshot(engine) == before
+
+
+def test_a_sheet_moves_an_existing_deal_only_by_the_stage_rules(engine: Engine, clock: FakeClock) -> None:
+    """A deal already kept moves forward from a sheet only when chat would let it (qualification answers, a quote):
+    otherwise it stays, and the preview says which row and why."""
+    from storage.models import Deal
+
+    team(engine, clock())
+    header = ["客户名称", "商机名称", "阶段", "金额"]
+    run(engine, xlsx([header, ["远方机械有限公司", "一期", "潜在", 100000]]), "deals.xlsx", clock())
+    jump = run(engine, xlsx([header, ["远方机械有限公司", "一期", "谈判", 120000]]), "deals.xlsx", clock())
+    assert jump.counts["deal.stage_kept"] == 1 and [i.code for _, i in jump.flagged] == ["stage_rules"]
+    with Session(engine) as s:
+        deal = s.exec(select(Deal)).one()
+        assert deal.stage == "prospect" and deal.amount == Decimal("120000.00")  # the amount still taken
+        deal.budget, deal.decision_maker, deal.timeline = "12万", "张总", "2027-01-31"
+        s.add(deal)
+        s.commit()
+    qualified = run(engine, xlsx([header, ["远方机械有限公司", "一期", "已确认", 120000]]), "deals.xlsx", clock())
+    assert not qualified.counts["deal.stage_kept"] and not qualified.flagged
+    with Session(engine) as s:
+        assert s.exec(select(Deal)).one().stage == "qualified"
