@@ -63,7 +63,7 @@ def test_finance_is_offered_money_not_notes(demo: Transcript) -> None:
 
 def _won_order(t: Transcript, who: str, customer: str) -> tuple[str, str]:
     deal = re.findall(r"deal #(\d+)", t.say(who, f"/deal new {customer} Big 100000"))[0]
-    return deal, re.findall(r"Order #(\d+)", t.say(who, f"/won {deal}"))[0]
+    return deal, re.findall(r"Order #(\d+)", t.say("bob", f"/advance {deal} won because 直接签约"))[0]
 
 
 def test_finance_card_shows_orders_not_visit_notes(demo: Transcript) -> None:
@@ -73,7 +73,7 @@ def test_finance_card_shows_orders_not_visit_notes(demo: Transcript) -> None:
     assert "complained" in alice_card and "Latest activities" in alice_card
     card = demo.say("fay", "/customer 苏南远航")
     assert "complained" not in card and "Latest activities" not in card and "Next follow-up" not in card
-    assert f"#{order} ¥100,000 · " in card and "received ¥0" in card and "Receivable" in card
+    assert f"#{order} ¥100,000, received ¥0 · confirmed" in card and "Receivable" in card
     assert_dialog(demo, [
         ("@fay: /export activities", "Your role can export customers, invoices only."),
         ("@fay: /export deals", "Your role can export customers, invoices only."),
@@ -108,7 +108,7 @@ def test_finance_in_chinese(engine: Engine, clock: FakeClock) -> None:
         ("@alice: /help", "/lead 编号 [qualify|disqualify 原因] | /lead rules"),
     ])
     deal = re.findall(r"商机 #(\d+)", t.say("alice", "/deal new 苏南远航 大单 100000"))[0]
-    order = re.findall(r"订单 #(\d+)", t.say("alice", f"/won {deal}"))[0]
+    order = re.findall(r"订单 #(\d+)", t.say("bob", f"/advance {deal} won because 直接签约"))[0]
     t.say("alice", "/share 苏南远航 dave")
     assert "Only the order's owner" in t.say("dave", f"/plan {order} 30% now, rest 2027-01-15")  # dave reads English
     assert "已收 ¥0" in t.say("fay", "/customer 苏南远航")

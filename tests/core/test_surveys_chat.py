@@ -185,7 +185,7 @@ def test_an_accepted_order_hands_its_owner_a_survey_link(demo: Transcript, engin
     t.say("alice", "/customer add Orion Optics")
     out = t.say("alice", "/deal new Orion Optics lenses 100000")
     deal = out.split("deal #", 1)[1].split(":", 1)[0]
-    out = t.say("alice", f"/won {deal}")
+    out = t.say("bob", f"/advance {deal} won because 直接签约")
     order = int(out.split("Order #", 1)[1].split()[0])
     for step in ("start", "ship", "deliver"):
         assert "crm.example.com/s/" not in t.say("alice", f"/order {order} {step}")
