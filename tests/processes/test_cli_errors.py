@@ -40,7 +40,7 @@ CASES: list[tuple[str, list[str], dict[str, str], int, str, str]] = [
      "不是带时区偏移的时间"),
     ("import of a missing file", ["import", "{tmp}/nothing.xlsx"], {}, 2, "nothing.xlsx: no such file", "文件不存在"),
     ("import of an unreadable file", ["import", "{tmp}"], {}, 1, "is a folder, not a file", "是文件夹，不是文件"),
-    ("unknown export kind", ["export", "invoices"], {}, 2, "Unknown export “invoices”", "没有“invoices”这种导出"),
+    ("unknown export kind", ["export", "salaries"], {}, 2, "Unknown export “salaries”", "没有“salaries”这种导出"),
     ("unknown export format", ["export", "customers", "--format", "pdf"], {}, 2, "Unknown export “pdf”",
      "没有“pdf”这种导出"),
     ("unknown run role", ["run", "--role", "boss"], {}, 2, "--role must be one of all, web, worker",
