@@ -28,7 +28,7 @@ def test_the_deal_card_shows_quotes_order_payments_and_the_next_follow_up(demo: 
     demo.say("bob", "/approvals")
     mine = next(r for r in demo.last["bob"] if f"Quote #{quote} " in r.text)
     demo.say("bob", action=mine.buttons[0][0].action)
-    order = _num(r"Order #(\d+)", demo.say("alice", f"/won {deal}"))
+    order = _num(r"Order #(\d+)", demo.say("bob", f"/advance {deal} won because 直接签约"))
     assert_dialog(demo, [(f"@alice: /deal {deal}", [
         "v2 · ¥170,000 · approved", f"Order #{order}: ¥170,000, received ¥0 (0%)", "No payment plan yet"])])
     demo.say("alice", f"/plan {order} 30% now, rest 2027-01-15")
@@ -44,7 +44,7 @@ def test_the_deal_card_in_chinese(engine: Engine, clock: FakeClock) -> None:
     t = Transcript(Core(engine, clock=clock))
     deal = _num(r"商机 #(\d+)", t.say("alice", "/deal new 苏南远航 大单 200000"))
     t.say("alice", f"/quote new {deal} 机床 10 20000 折扣 5")
-    order = _num(r"订单 #(\d+)", t.say("alice", f"/won {deal}"))
+    order = _num(r"订单 #(\d+)", t.say("bob", f"/advance {deal} won because 直接签约"))
     clock.advance(days=40)
     t.say("alice", f"/plan {order} 30% 2027-01-10, rest 2027-02-15")
     clock.advance(days=10)

@@ -39,7 +39,7 @@ def _won(t: Transcript, name: str = "Orion Optics", amount: int = 100000) -> int
     t.say(f"@alice: /customer add {name}")
     out = t.say(f"@alice: /deal new {name} lenses {amount}")
     deal = out.split("deal #", 1)[1].split(":", 1)[0]
-    out = t.say(f"@alice: /won {deal}")
+    out = t.say(f"@bob: /advance {deal} won because 直接签约")
     assert "Order #" in out, out
     return int(out.split("Order #", 1)[1].split()[0])
 
@@ -79,7 +79,7 @@ def test_an_orders_whole_life(demo: Transcript, engine: Engine, clock: FakeClock
     _said(demo, "@alice: /order Orion Optics accept", "now accepted", "accepted Sun 2026-11-22 alice")
     _said(demo, f"@alice: /invoice request {o} installment 1", "buyer's title")
     _said(demo, "@alice: Orion Optics (Shanghai) Co., Ltd.", "tax number")
-    _said(demo, "@alice: 12", "is not a tax number")
+    _said(demo, "@alice: 12x", "is not a tax number")  # a bare number would press a button
     out = _said(demo, "@alice: 91310000MA1FL8XQ3X", f"requested for order #{o} (Orion Optics): ¥30,000",
                 "→ fay: 🧾 alice asks for an invoice")
     first = _number(out, "Invoice #")

@@ -48,7 +48,7 @@ def test_refusals_show_money_with_its_currency(engine: Engine, clock: FakeClock)
     load_demo(engine, customers=30, now=clock())
     t = Transcript(Core(engine, clock=clock))
     deal = re.findall(r"商机 #(\d+)", t.say("alice", "/deal new 苏南远航 大单 37000.5"))[0]
-    order = re.findall(r"订单 #(\d+)", t.say("alice", f"/won {deal}"))[0]
+    order = re.findall(r"订单 #(\d+)", t.say("bob", f"/advance {deal} won because 直接签约"))[0]
     assert_dialog(t, [
         (f"@alice: /plan {order} 30% now, 40% 2027-01-15", "订单金额 ¥37,000.50"),
         (f"@fay: /paid {order} 40000", "超过了未付金额 ¥37,000.50"),

@@ -53,7 +53,7 @@ def test_every_command_finds_a_record_by_number(team: Transcript, hash_: str) ->
     qid = re.findall(r"Quote #(\d+)", t.say("alice", f"/quote new {d} lathe 2 50000"))[0]
     assert f"Quote #{qid}" in t.say("alice", f"/quote {hash_}{qid}")
     assert "Lathes" in t.say("carol", f"/audit deal {d}")
-    oid = re.findall(r"Order #(\d+)", t.say("alice", f"/won {d}"))[0]
+    oid = re.findall(r"Order #(\d+)", t.say("bob", f"/advance {d} won because 直接签约"))[0]
     o = f"{hash_}{oid}"
     assert "Payment plan of order" in t.say("alice", f"/plan {o} 30% now, rest 2027-01-15")
     assert "Recorded" in t.say("fay", f"/paid {o} 1000")

@@ -62,7 +62,7 @@ def test_deals_leads_and_receivables_page(demo: Transcript, engine: Engine, cloc
     deals = demo.say("carol", "/deals team")
     assert re.search(r"1–\d+ of \d+", deals)
     opened = demo.say("carol", "/deal new #1 Big 1000000")
-    won = demo.say("carol", "/won " + re.findall(r"deal #(\d+)", opened)[0])
+    won = demo.say("carol", "/advance " + re.findall(r"deal #(\d+)", opened)[0] + " won because 直接签约")
     parts = ", ".join(["4% now", *(f"4% 2027-{m:02d}-{d:02d}" for m in range(1, 12) for d in (5, 20)),
                        "rest 2027-12-20"])
     order = re.findall(r"Order #(\d+)", won)[0]

@@ -106,7 +106,7 @@ async def test_the_invoice_modal_asks_finance_for_an_invoice(engine: Engine, clo
         await r.ok(await side.slash(ALICE, "customer add 华东精密机械有限公司"))
         await r.ok(await side.slash(ALICE, "deal new 华东精密 设备 100000"))
         deal = (await _suggest(r, ALICE, views.DEAL_PICKER, "华东精密"))[0]["value"]
-        await r.ok(await side.slash(ALICE, f"won {deal}"))
+        await r.ok(await side.slash(BOB, f"advance {deal} won because 直接签约"))
         await r.ok(await side.event({"type": "app_home_opened", "user": ALICE, "channel": dm_of(ALICE),
                                      "tab": "home", "event_ts": f"{time.time():.6f}"}))
         await r.ok(await side.deliver(side.home_click_body(ALICE, "申请发票"), FORM))  # the Home's button
