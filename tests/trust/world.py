@@ -247,8 +247,9 @@ def may(actor: str, rs: RecordSet, action: str) -> bool:
         owner_is_rep = ROLE[rs.owner] == "rep"
         return actor != rs.owner and (role == "admin" or (role == "manager" and owner_is_rep
                                                           and rs.team == TEAM[actor]))
-    if action == "plan":
-        return rs.has_order and sees(actor, rs, "order")
+    if action == "plan":  # the order's owner, their manager or an admin; not finance, not a colleague it is shared with
+        return rs.has_order and (role == "admin" or rs.owner == actor
+                                 or (role == "manager" and rs.team == TEAM[actor]))
     if action == "paid":
         return rs.has_order and role in ("finance", "admin")
     if action in ("ship", "invoice_request"):  # fulfilment and invoices are asked for by those who sell
