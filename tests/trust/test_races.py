@@ -249,7 +249,7 @@ def _versions(s: Session, ref: str) -> int:
     assert versions == list(range(1, len(versions) + 1)), versions  # one number each, none skipped
     latest = [q for q in s.exec(select(Quote)).all() if q.status != "cancelled"]
     assert len(latest) == len(versions)  # without a discount each is approved at once and stays so
-    return len(versions)
+    return len(versions) - 1  # the deal's own first quote (_deal) came before the race
 
 
 RACES: dict[str, Race] = {
