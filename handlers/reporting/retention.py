@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers.fmt import day as fmt_day
-from handlers.i18n import tr
+from handlers.i18n import NP_, tr, trn
 from handlers.markup import esc
 from handlers.reporting import charts
 from handlers.reporting.answer import Answer, pct, scope_name, whole, zone
@@ -18,6 +18,8 @@ from sales import analytics as an
 from sales.analytics.periods import Period
 from sales.analytics.retention import PAGE, order_value, retention
 from sales.sources import label as source_label
+
+BUYERS = NP_("{k}: {avg} a customer · {n} customer · {t} in all", "{k}: {avg} a customer · {n} customers · {t} in all")
 
 
 def retention_report(session: Session, scope: an.Scope, period: Period, lang: str, tz_name: str, *, now: datetime,
@@ -46,13 +48,12 @@ def retention_report(session: Session, scope: an.Scope, period: Period, lang: st
     if r.page and shown < r.churned:
         lines.append("  " + tr(lang, "{a}–{b} of {n}", a=(page - 1) * PAGE + 1, b=shown, n=r.churned))
     lines.append(tr(lang, "Lifetime value by grade:"))
-    lines += ["  " + tr(lang, "{k}: {avg} a customer · {n} customers · {t} in all", k=g.key, avg=whole(g.average),
-                        n=g.customers, t=whole(g.total)) for g in r.by_grade]
+    lines += ["  " + trn(lang, *BUYERS, g.customers, k=g.key, avg=whole(g.average), t=whole(g.total))
+              for g in r.by_grade]
     unknown = tr(lang, "no source")
     lines.append(tr(lang, "Lifetime value by source:"))
-    lines += ["  " + tr(lang, "{k}: {avg} a customer · {n} customers · {t} in all",
-                        k=esc(source_label(g.key, lang) or unknown), avg=whole(g.average), n=g.customers,
-                        t=whole(g.total)) for g in r.by_source]
+    lines += ["  " + trn(lang, *BUYERS, g.customers, k=esc(source_label(g.key, lang) or unknown),
+                         avg=whole(g.average), t=whole(g.total)) for g in r.by_source]
     buttons: tuple[Button, ...] = ()
     if more is not None and shown < r.churned:
         buttons = (Button(tr(lang, "More churned customers"), f"say:{more} {page + 1}"),)
