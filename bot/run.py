@@ -127,10 +127,11 @@ async def serve(engine: Engine, *, senders: dict[str, AsyncSender], adapters: Se
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
     started: list[Adapter] = []
+    warming = None
     if adapters:
         from handlers import warm
 
-        warm.start(engine)  # the first chart and fuzzy lookup of this process are not paid by a person
+        warming = warm.start(engine)  # the first chart and fuzzy lookup of this process are not paid by a person
     clock = ReminderClock(engine, now=now, settings=settings, lease=lease, interval=interval,
                           digest_interval=digest_interval)
     try:
@@ -153,6 +154,8 @@ async def serve(engine: Engine, *, senders: dict[str, AsyncSender], adapters: Se
                 await a.stop()
             except Exception:
                 log.exception("adapter failed to stop", extra={"adapter": a.name})
+        if warming is not None:
+            await asyncio.to_thread(warming.finish)
         if handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)

@@ -52,11 +52,14 @@ def warm_parsing() -> None:
     parsing.find_discount("九折")
 
 
-def warm(engine: Engine) -> None:
-    """Warm everything, logging what each part took; never raises (a cold start is only slower)."""
+def warm(engine: Engine, stop: threading.Event | None = None) -> None:
+    """Warm everything, logging what each part took; never raises (a cold start is only slower); stops between
+    parts once `stop` is set."""
     steps: list[tuple[str, Callable[[], None]]] = [("parsing", warm_parsing), ("names", partial(warm_names, engine)),
                                                ("charts", warm_charts)]
     for name, step in steps:
+        if stop is not None and stop.is_set():
+            return
         started = time.perf_counter()
         try:
             step()
@@ -66,8 +69,22 @@ def warm(engine: Engine) -> None:
         log.info("warmed", extra={"part": name, "seconds": round(time.perf_counter() - started, 3)})
 
 
-def start(engine: Engine) -> threading.Thread:
-    """Warm in a daemon thread (it never holds up the start or the stop of the process)."""
-    thread = threading.Thread(target=warm, args=(engine,), name="salesbot-warm", daemon=True)
+class Warming(threading.Thread):
+    """The warm-up's thread: `finish` asks it to stop after the part in hand and waits for that part."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.stopping = threading.Event()
+        super().__init__(target=warm, args=(engine, self.stopping), name="salesbot-warm", daemon=True)
+
+    def finish(self, timeout: float = 60.0) -> None:
+        """Stop after the part in hand and wait for it: a process that exits while a C++ extension (matplotlib,
+        the OCR model) is being imported by this thread aborts ("terminate called without an active exception")."""
+        self.stopping.set()
+        self.join(timeout)
+
+
+def start(engine: Engine) -> Warming:
+    """Warm in a thread of its own (it never holds up the start of the process; `Warming.finish` at the stop)."""
+    thread = Warming(engine)
     thread.start()
     return thread

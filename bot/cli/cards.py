@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -73,11 +74,16 @@ def warm_up_adapter() -> Adapter:
     server, the chat platforms) are up: put it last, so health checks and turns never wait for the loading."""
     from bot.run import Adapter
 
+    loading: list[threading.Thread] = []
+
     async def start() -> None:
-        warm_in_background()
+        loading.append(warm_in_background())
 
     async def stop() -> None:
-        return None  # a daemon thread: nothing to stop
+        # The model's loading cannot be interrupted, and a process that exits while onnxruntime is being loaded
+        # aborts: wait for it (a few seconds at most).
+        for thread in loading:
+            await asyncio.to_thread(thread.join, 60)
 
     return Adapter("cards-warm-up", start, stop)
 

@@ -29,3 +29,9 @@ def test_warming_never_raises(tmp_path: object) -> None:
 
     broken = make_engine("sqlite:////no/such/folder/x.db")
     warm.warm(broken)  # logged, not raised: a cold start is only slower
+
+
+def test_a_stopping_process_waits_for_the_part_in_hand_and_skips_the_rest(engine: Engine) -> None:
+    thread = warm.start(engine)
+    thread.finish()  # as `serve` does on its way out: no exit while a C++ extension is half imported
+    assert not thread.is_alive()

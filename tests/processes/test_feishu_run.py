@@ -48,7 +48,7 @@ async def test_every_role_runs_feishu(pg: Engine, procs: Procs, tmp_path: Path) 
 
             assert await api.push(api.message(bob, "/lang en")) == {"code": 200}
             assert await until(lambda: [text_of(m) for m in api.in_chat(p2p_of(bob.open_id))] ==
-                               ["OK, English from now on."])
+                               ["OK, English from now on."]), _seen(api, bob.open_id, logs)
 
             procs.start(["run", "--role", "worker", "--port", str(worker), "--interval", "1"], base, logs[2])
             await wait_healthy(http, worker, procs, logs)
@@ -67,3 +67,9 @@ async def test_every_role_runs_feishu(pg: Engine, procs: Procs, tmp_path: Path) 
     written = "\n".join(p.read_text() for p in logs)
     for secret in (APP_SECRET, ENCRYPT_KEY, VERIFICATION_TOKEN, api.token):
         assert secret not in written
+
+
+def _seen(api: object, open_id: str, logs: list[Path]) -> str:
+    """What the chat holds and what the processes logged: a failure says which process did what."""
+    chat = [text_of(m) for m in api.in_chat(p2p_of(open_id))]  # type: ignore[attr-defined]
+    return f"chat: {chat}\n" + "\n".join(f"--- {p.name}\n{p.read_text()}" for p in logs if p.exists())
