@@ -144,6 +144,15 @@ def receivables(session: Session, *, scope: ColumnElement[bool], today: date, ov
     return [(int(o), d, cents(str(a))) for o, d, a in session.exec(q).all()]
 
 
+def unplanned(session: Session, *, scope: ColumnElement[bool]) -> list[tuple[int, Decimal]]:
+    """Orders with something open and no payment plan yet (order id, amount open), oldest first."""
+    planned = select(col(Installment.order_id))
+    q = (select(col(SalesOrder.id), col(SalesOrder.amount) - col(SalesOrder.paid))
+         .where(scope, col(SalesOrder.amount) > col(SalesOrder.paid), col(SalesOrder.id).not_in(planned))
+         .order_by(col(SalesOrder.id)))
+    return [(int(o), cents(str(a))) for o, a in session.exec(q).all()]
+
+
 def open_totals(session: Session, *, customer_id: int) -> dict[str, Decimal]:
     """What a customer still owes on its orders, per currency (only those with something open)."""
     q = select(col(SalesOrder.currency), func.sum(col(SalesOrder.amount) - col(SalesOrder.paid))).where(

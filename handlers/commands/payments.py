@@ -143,7 +143,10 @@ def receivables(ctx: Ctx, args: str) -> None:
         return
     today = ctx.local_now.date()
     scope = order_scope(ctx.me)
-    every = orders.receivables(ctx.session, scope=scope, today=today, overdue_only=overdue, limit=None)
+    every: list[tuple[int, date | None, Decimal]] = list(
+        orders.receivables(ctx.session, scope=scope, today=today, overdue_only=overdue, limit=None))
+    if not overdue:  # what is open on orders without a plan is money to collect too, with no date yet
+        every += [(oid, None, amount) for oid, amount in orders.unplanned(ctx.session, scope=scope)]
     page = paging.of_items(ctx, every)
     rows = page.items
     if not rows:
@@ -155,8 +158,9 @@ def receivables(ctx: Ctx, args: str) -> None:
     for oid, due, amount in rows:
         o = ctx.session.get(SalesOrder, oid)
         c = ctx.session.get(Customer, o.customer_id) if o else None
-        late = ctx.t(" [overdue]") if due < today else ""
-        lines.append(f"#{oid} {esc(c.name if c else '?')} · {day(due, ctx.lang)} · {money(amount, o.currency if o else None)}{late}")
+        late = ctx.t(" [overdue]") if due is not None and due < today else ""
+        when = day(due, ctx.lang) if due is not None else ctx.t("no plan yet")
+        lines.append(f"#{oid} {esc(c.name if c else '?')} · {when} · {money(amount, o.currency if o else None)}{late}")
     paging.show(ctx, page, ctx.t("Receivables:"), lines, f"/receivables {args}".strip())
     ctx.replies.append(Reply(text=summary))
 

@@ -235,3 +235,13 @@ def test_a_holiday_waits_and_a_delivery_or_a_new_date_ends_the_flags(
     assert len(sent.late("alice")) == 2 and len(sent.late("bob")) == 1, sent.to
     with Session(engine) as s:
         assert s.exec(select(Invoice)).all() == []
+
+
+def test_an_order_without_a_plan_is_still_money_to_collect(demo: Transcript) -> None:
+    o = _won(demo, "Vega Instruments", 80000)
+    out = _said(demo, "@alice: /receivables", "Receivables:", f"#{o} Vega Instruments · no plan yet · ¥80,000",
+                "Total ¥80,000", "no plan yet: ¥80,000")
+    assert "Nothing to collect" not in out and "[overdue]" not in out, out
+    _said(demo, "@alice: /receivables overdue", "Nothing to collect.")
+    demo.say("@alice: /lang zh")
+    _said(demo, "@alice: /receivables", f"#{o} Vega Instruments · 尚无回款计划 · ¥80,000")
