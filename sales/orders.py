@@ -150,7 +150,7 @@ def unplanned(session: Session, *, scope: ColumnElement[bool]) -> list[tuple[int
     q = (select(col(SalesOrder.id), col(SalesOrder.amount) - col(SalesOrder.paid))
          .where(scope, col(SalesOrder.amount) > col(SalesOrder.paid), col(SalesOrder.id).not_in(planned))
          .order_by(col(SalesOrder.id)))
-    return [(int(o), cents(str(a))) for o, a in session.exec(q).all()]
+    return [(o, cents(str(a))) for o, a in session.exec(q).all() if o is not None]
 
 
 def open_totals(session: Session, *, customer_id: int) -> dict[str, Decimal]:
