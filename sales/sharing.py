@@ -20,6 +20,8 @@ from storage.models import (
     Invite,
     Lead,
     SalesOrder,
+    Ticket,
+    TicketEvent,
     User,
 )
 
@@ -53,7 +55,7 @@ def unshare(session: Session, *, customer: Customer, with_user: User, by: User, 
 
 def reassign(session: Session, *, source: User, target: User, by: User, now: datetime) -> Counter[str]:
     """Give `target` everything open of `source`: customers, open deals, orders with money due, open
-    follow-ups, open leads, and the shares `source` held. One audit entry per record moved."""
+    follow-ups, open leads, open tickets, and the shares `source` held. One audit entry per record moved."""
     if not access.may_reassign(by, source, target):
         raise RuleError("not_allowed")
     if not target.active or target.role not in access.SELLERS:
@@ -86,6 +88,14 @@ def reassign(session: Session, *, source: User, target: User, by: User, now: dat
              {"owner_id": target.id, "team_id": target.team_id})
         lead.owner_id, lead.team_id, lead.updated_at = target.id, target.team_id, now
         session.add(lead)
+    for t in session.exec(select(Ticket).where(col(Ticket.assignee_id) == source.id,
+                                               col(Ticket.status).not_in(("resolved", "closed")))).all():
+        note("ticket", t.id, {"assignee_id": t.assignee_id, "team_id": t.team_id},
+             {"assignee_id": target.id, "team_id": target.team_id})
+        session.add(TicketEvent(ticket_id=t.id or 0, at=now, user_id=by.id, kind="assign",
+                                before=str(t.assignee_id), after=str(target.id)))  # the ticket's own history
+        t.assignee_id, t.team_id, t.updated_at = target.id, target.team_id, now
+        session.add(t)
     result = session.execute(update(FollowUp).where(col(FollowUp.owner_id) == source.id,
                                                     col(FollowUp.status) == "open").values(owner_id=target.id))
     moved["followup"] = int(getattr(result, "rowcount", 0) or 0)
@@ -101,12 +111,14 @@ def reassign(session: Session, *, source: User, target: User, by: User, now: dat
 
 
 def open_records(session: Session, user: User) -> int:
-    """How many open customers, deals and leads `user` still owns (what /reassign would move)."""
+    """How many open customers, deals, leads and tickets `user` still owns (what /reassign would move)."""
     n = len(session.exec(select(Customer.id).where(col(Customer.owner_id) == user.id)).all())
     n += len(session.exec(select(Deal.id).where(col(Deal.owner_id) == user.id,
                                                 col(Deal.stage).not_in(("won", "lost")))).all())
     n += len(session.exec(select(Lead.id).where(col(Lead.owner_id) == user.id,
                                                 col(Lead.status).not_in(("converted", "disqualified")))).all())
+    n += len(session.exec(select(Ticket.id).where(col(Ticket.assignee_id) == user.id,
+                                                  col(Ticket.status).not_in(("resolved", "closed")))).all())
     return n
 
 

@@ -207,3 +207,24 @@ def test_tickets_come_ten_a_page(demo: Transcript, engine: Engine, clock: FakeCl
     second = demo.press("alice", "Next page")
     assert "page 2 of 2" in second and second.count("\n#") == 2
     assert "No open tickets here" in demo.say("alice", "/tickets mine overdue")
+
+
+def test_a_deactivated_reps_open_tickets_go_with_their_records(demo: Transcript, engine: Engine,
+                                                               clock: FakeClock) -> None:
+    clock.now = MONDAY_10
+    name = _customer_of(engine, "alice")
+    assert_dialog(demo, [
+        (f"@alice: /ticket new {name} P2 screen flickers", "Ticket #1 opened"),
+        (f"@alice: /ticket new {name} P3 noisy fan", "Ticket #2 opened"),
+        ("@alice: /ticket 2 resolve", "resolved"),
+        ("@carol: /deactivate alice", ["alice is deactivated", "open records"]),
+        ("@carol: /reassign alice dave", ["Handed alice's records to dave", "ticket 1"]),
+        ("@dave: /tickets", ["1 in all", "#1 P2"]),
+    ])
+    with Session(engine) as s:
+        dave = s.exec(select(User).where(User.name == "dave")).one()
+        moved, done = s.get(Ticket, 1), s.get(Ticket, 2)
+        assert moved is not None and done is not None
+        assert moved.assignee_id == dave.id and done.assignee_id != dave.id  # a resolved ticket stays as it was
+        assert s.exec(select(TicketEvent).where(col(TicketEvent.ticket_id) == 1,
+                                                col(TicketEvent.kind) == "assign")).one().after == str(dave.id)
