@@ -359,7 +359,9 @@ def load_demo(
                     path = [*STAGE_PATH[: STAGE_PATH.index(reached) + 1], "lost"]
                     gaps += [fate.randint(3, 25) for _ in path[2:]]
                 closed = None
-                if closed_ago is None:  # open: its moves so far, squeezed into the past when they would run past now
+                if closed_ago is None:  # open: its moves so far, ending in its current stage a few days ago
+                    # (a live pipeline: most deals within their stage's time, some a little past it)
+                    opened = max(created, now - timedelta(days=sum(gaps) + deal_id % 12, hours=3))
                     span = min(timedelta(days=sum(gaps)), now - opened)
                     expected = max(expected, (opened + SHORTEST_CYCLE).astimezone(tz).date())
                 else:  # closed within the last 60 days, 2 to 16 weeks after it was opened, never before the customer
