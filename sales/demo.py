@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from storage.models import (
     QuoteLine,
     SalesOrder,
     StageChange,
+    Survey,
     Team,
     User,
 )
@@ -251,6 +253,33 @@ def _due_today_for_alice(followups: list[dict[str, Any]], customers: list[dict[s
                               created_at=now))
 
 
+SURVEY_DRAWS = 13  # the survey answers' own draws (seed + this)
+SCORES = (5, 5, 5, 5, 4, 4, 4, 3, 2, 1)  # how customers rate a service they chose to answer about
+COMMENTS = {5: ("服务很专业，交付准时", "Great support, on time"), 4: ("整体满意，安装稍慢", "Good; installation took a while"),
+            3: ("还行，响应可以更快", ""), 2: ("交货晚了两周", "Delivery was two weeks late"), 1: ("售后一直没人回复", "")}
+
+
+def _answered_surveys(orders: list[dict[str, Any]], rng: random.Random, now: datetime) -> list[dict[str, Any]]:
+    """About half the customers who ordered answered a satisfaction survey a few days after their latest order
+    (so /report csat has months, reps and a low score to show); their own draws, the rest of the book unchanged."""
+    latest: dict[int, dict[str, Any]] = {}
+    for o in orders:
+        if o["customer_id"] not in latest or o["created_at"] > latest[o["customer_id"]]["created_at"]:
+            latest[o["customer_id"]] = o
+    rows = []
+    for cid, o in sorted(latest.items()):
+        if rng.random() >= 0.5:
+            continue
+        sent = min(o["created_at"] + timedelta(days=rng.randint(5, 25)), now - timedelta(days=2))
+        score = rng.choice(SCORES)
+        rows.append(dict(token_hash=hashlib.sha256(f"demo-survey-{cid}".encode()).hexdigest(), customer_id=cid,
+                         subject_kind="customer", subject_id=None, owner_id=o["owner_id"], created_by=o["owner_id"],
+                         lang="zh", created_at=sent, expires_at=sent + timedelta(days=14),
+                         answered_at=sent + timedelta(hours=rng.randint(1, 40)), score=score,
+                         comment=rng.choice(COMMENTS[score]) or None))
+    return rows
+
+
 def seed_due_followups(engine: Engine, *, n: int, now: datetime, users: int = 10, team: str = "Load") -> None:
     """A team of `users` reps with console chats, 100 customers and `n` open follow-ups due in the last hour."""
     with engine.begin() as conn:
@@ -411,13 +440,14 @@ def load_demo(
             Book(cust_rows, act_rows, deal_rows, change_rows, quote_rows, line_rows, order_rows, inst_rows, pay_rows),
             random.Random(seed + 3), (deal_id, quote_id, order_id), today, tz, ids["fay"], now)
         approvals = _waiting_for_bob(quote_rows, deal_rows, ids, now)
+        surveys = _answered_surveys(order_rows, random.Random(seed + SURVEY_DRAWS), now)
         _due_today_for_alice(fu_rows, cust_rows, ids["alice"], now, rng)
         tables: tuple[tuple[type[SQLModel], list[dict[str, Any]], str], ...] = ((Customer, cust_rows, "customers"), (Deal, deal_rows, "deals"),
                                   (StageChange, change_rows, "stage moves"), (Activity, act_rows, "activities"),
                                   (FollowUp, fu_rows, "follow-ups"), (Quote, quote_rows, "quotes"),
                                   (QuoteLine, line_rows, "quote lines"), (SalesOrder, order_rows, "orders"),
                                   (Installment, inst_rows, "installments"), (Payment, pay_rows, "payments"),
-            (Approval, approvals, "approvals"))
+            (Approval, approvals, "approvals"), (Survey, surveys, "surveys"))
         for model, rows, what in tables:
             _bulk(conn, model, rows, progress, what)
         if conn.dialect.name == "postgresql":

@@ -295,7 +295,9 @@ def csat(title: str, months: Sequence[ScorePoint], reps: Sequence[ScorePoint], n
             m = months[i]
             ax.annotate(f"{m.average:.1f}\n({m.answers})", (i, m.average or 0), textcoords="offset points",
                         xytext=(0, 10), ha="center", fontsize=13, color=INK)
-        ax.set_xticks(range(len(months)), [m.label for m in months])
+        crowded = len(months) > 6  # a year's twelve month names would run into each other on half the width
+        ax.set_xticks(range(len(months)), [m.label for m in months], rotation=45 if crowded else 0,
+                      fontsize=12 if crowded else None)
         ax.set_xlim(-0.6, max(len(months) - 0.4, 0.6))
         ax.set_ylim(0.5, 5.9)
         ax.set_yticks([1, 2, 3, 4, 5])

@@ -26,15 +26,15 @@ def csat_report(session: Session, scope: an.Scope, period: Period, lang: str, st
     c = csat(session, scope, start, end, zone(tz_name), now=now)
     head = tr(lang, "*Satisfaction · {p}* ({s})", p=period.label(lang), s=scope_name(session, scope, lang))
     if not c.answers:
-        return Answer(head + "\n" + tr(lang, "No survey was answered in this period ({n} links made).", n=c.offered))
-    lines = [head, tr(lang, "Average {a}/5 from {n} answers ({k} links made) · low scores (1-2): {l}",
+        return Answer(head + "\n" + tr(lang, "No survey was answered in this period (links made: {n}).", n=c.offered))
+    lines = [head, tr(lang, "Average {a}/5 · answers: {n} · links made: {k} · low scores (1-2): {l}",
                       a=_avg(c.average), n=c.answers, k=c.offered, l=c.low)]
     if len(c.months) > 1:
         lines.append(tr(lang, "By month: {m}", m=" · ".join(
             f"{month_label(m.start, lang)} {_avg(m.average)}" + (f" ({m.answers})" if m.answers else "")
             for m in c.months)))
     lines.append(tr(lang, "Per rep:"))
-    lines += [tr(lang, "{n}: {a}/5 from {c} answers, {l} low", n=esc(r.name), a=_avg(r.average), c=r.answers,
+    lines += [tr(lang, "{n}: {a}/5 · answers: {c} · low: {l}", n=esc(r.name), a=_avg(r.average), c=r.answers,
                  l=r.low) for r in c.reps]
     months = [charts.ScorePoint(month_label(m.start, lang), m.average, m.answers) for m in c.months]
     reps = [charts.ScorePoint(r.name, r.average, r.answers) for r in c.reps]

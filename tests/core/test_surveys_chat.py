@@ -148,13 +148,13 @@ def test_report_csat_gives_the_average_the_months_and_the_reps(
         s.commit()
     replies = t.turn("bob", "/report csat")
     said = text_of(replies)
-    assert "Average 3.5/5 from 4 answers" in said and "low scores (1-2): 1" in said
+    assert "Average 3.5/5 · answers: 4" in said and "low scores (1-2): 1" in said
     assert "Oct 4.0 (1)" in said and "Nov 3.3 (3)" in said
-    assert "alice: 4.5/5 from 2 answers, 0 low" in said and "dave: 2.5/5 from 2 answers, 1 low" in said
+    assert "alice: 4.5/5 · answers: 2 · low: 0" in said and "dave: 2.5/5 · answers: 2 · low: 1" in said
     assert replies[-1].image is not None and replies[-1].image.data.startswith(b"\x89PNG")
     mine = t.say("alice", "/report csat")
     assert "alice: 4.5/5" in mine and "dave" not in mine  # a rep sees their own
-    assert "Average 2.5/5 from 2 answers" in t.say("bob", "/report csat this month dave")
+    assert "Average 2.5/5 · answers: 2" in t.say("bob", "/report csat this month dave")
     t.say("alice", "/lang zh")
     assert "平均 4.5/5" in t.say("alice", "/report 满意度")
 
