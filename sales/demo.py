@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +12,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, insert, select, text
 from sqlmodel import SQLModel, col
 
+from sales.demo_past import (
+    STAGE_PATH,
+    STAGES,
+    SURVEY_DRAWS,
+    Book,
+    answered_surveys,
+    bought_before,
+    moves,
+    on,
+)
 from sales.invites import DEFAULT_LIMITS
 from sales.names import initials_key, name_key, pinyin_key
 from sales.names.directory import ADDS, bump
@@ -58,8 +66,6 @@ INDUSTRIES = (("机电", "机械制造"), ("电子", "电子"), ("科技", "软�
               ("航空", "航空"), ("船舶", "船舶"), ("轨道交通", "交通"), ("水务", "公用事业"), ("模具", "机械制造"))
 SUFFIXES = ("有限公司", "股份有限公司", "有限责任公司", "集团有限公司")
 SOURCES = ("展会", "官网", "转介绍", "电话营销", "老客户", "招标", "Referral", "Website")
-STAGES = (("prospect", 10), ("qualified", 30), ("proposal", 60), ("negotiation", 80), ("won", 100), ("lost", 0))
-STAGE_PATH = [s for s, _ in STAGES]
 LOST_AFTER = ("prospect", "qualified", "proposal", "prospect", "negotiation", "qualified", "prospect", "proposal",
               "qualified", "prospect")  # in turn, 4:3:2:1: the funnel narrows at every stage, even in a small book
 LOST_REASONS = {"prospect": "没有预算", "qualified": "选择了竞品", "proposal": "价格太高", "negotiation": "价格太高"}
@@ -67,10 +73,6 @@ DISCOUNTS = (0, 5, 8, 10)
 ACTIVITY_REACH = timedelta(days=90, minutes=600)  # the furthest back a customer's drawn activities go
 FOLLOWUP_LEAD = timedelta(days=7)  # an open follow-up was set this long before it falls due
 SHORTEST_CYCLE = timedelta(weeks=2)
-REPEAT_SHARE = 0.5  # the share of customers with a win who had ordered before
-LAPSED_SHARE = 0.03  # of customers without a deal and old enough, those who bought twice and went quiet
-LAPSED_AGE = timedelta(days=600)
-EXTRAS = ("{i}配件", "维保服务", "安装调试", "操作培训", "{i}耗材", "软件升级")  # bought beside the main item
 NOTES = ("拜访了采购经理，介绍了新产品线", "电话沟通了报价细节", "客户要求提供样品", "技术交流，对方比较认可",
          "客户预算收紧，需要再跟进", "Met the plant manager; keen on a trial", "Sent the brochure and price list",
          "客户在比较竞品价格", "参加了客户的年度招标会", "Follow-up call about delivery times")
@@ -103,20 +105,6 @@ def _bulk(conn: Any, table: type[SQLModel], rows: list[dict[str, Any]], progress
             progress(done, len(rows), what)
 
 
-def _moves(opened: datetime, span: timedelta, gaps: list[int]) -> list[datetime]:
-    """When a deal entered each stage of its path: at `opened`, then spaced like `gaps` to `opened + span`."""
-    total, done, out = sum(gaps) or 1, 0, [opened]
-    for gap in gaps:
-        done += gap
-        out.append(opened + span * done / total)
-    return out
-
-
-def _on(day: date, like: datetime, tz: ZoneInfo) -> datetime:
-    """The instant on the local `day` at the local time of day of `like`."""
-    return datetime.combine(day, like.astimezone(tz).time(), tzinfo=tz).astimezone(UTC)
-
-
 def _quote(quote_id: int, deal_id: int, amount: Decimal, disc: Decimal, owner: int, at: datetime,
            industry: str) -> tuple[dict[str, Any], dict[str, Any], Decimal]:
     """An approved quote of one line for a deal, its line, and its total."""
@@ -125,109 +113,6 @@ def _quote(quote_id: int, deal_id: int, amount: Decimal, disc: Decimal, owner: i
                  total=float(total), status="approved", created_by=owner, created_at=at),
             dict(quote_id=quote_id, item=f"{industry}设备", qty=10.0, unit_price=float(amount / 10),
                  amount=float(amount)), total)
-
-
-@dataclass
-class Book:
-    """The rows of the demo book being built."""
-
-    customers: list[dict[str, Any]]
-    activities: list[dict[str, Any]]
-    deals: list[dict[str, Any]]
-    changes: list[dict[str, Any]]
-    quotes: list[dict[str, Any]]
-    lines: list[dict[str, Any]]
-    orders: list[dict[str, Any]]
-    installments: list[dict[str, Any]]
-    payments: list[dict[str, Any]]
-
-
-def _bought_before(book: Book, rng: random.Random, counters: tuple[int, int, int], today: date, tz: ZoneInfo,
-                   finance: int, now: datetime) -> tuple[int, int, int]:
-    """Some customers with a win had ordered before, about every 45 to 150 days, and a few without one bought
-    twice more than a year ago and went quiet (so /report retention, the digest's reorder lines and the card's
-    cross-sell hints have something to show); their own draws, so the rest of the book stays what it always
-    was. The counters of deal, quote and order ids after them."""
-    made = _Made(book, rng, list(counters), today, tz, finance, now)
-    customers = {c["id"]: c for c in book.customers}
-    for order in list(book.orders):
-        if rng.random() >= REPEAT_SHARE:
-            continue
-        cust = customers[order["customer_id"]]
-        interval = rng.randint(45, 150)
-        closed = order["created_at"]
-        for _ in range(rng.randint(1, 3)):
-            closed = closed - timedelta(days=interval + rng.randint(-10, 10), hours=rng.randint(0, 6))
-            if not made.order(cust, order["owner_id"], closed):
-                break
-    dealt = {d["customer_id"] for d in book.deals}
-    acts: dict[int, list[dict[str, Any]]] = {}
-    for a in book.activities:
-        acts.setdefault(a["customer_id"], []).append(a)
-    for cust in book.customers:
-        if cust["id"] in dealt or now - cust["created_at"] < LAPSED_AGE or rng.random() >= LAPSED_SHARE:
-            continue
-        last = now - timedelta(days=rng.randint(400, 500))
-        if not (made.order(cust, cust["owner_id"], last - timedelta(days=rng.randint(60, 120)))
-                and made.order(cust, cust["owner_id"], last)):
-            continue
-        for a in acts.get(cust["id"], []):  # and nothing since: its activities a year earlier
-            a["at"] = a["created_at"] = a["at"] - timedelta(days=400)
-        cust["last_contact_at"] = cust["updated_at"] = max(
-            [a["at"] for a in acts.get(cust["id"], [])] or [cust["created_at"]])
-    return made.ids[0], made.ids[1], made.ids[2]
-
-
-@dataclass
-class _Made:
-    """Writes a past won order (deal, moves, quote with two lines, order, installments, payments) into a book."""
-
-    book: Book
-    rng: random.Random
-    ids: list[int]  # the last deal, quote and order ids
-    today: date
-    tz: ZoneInfo
-    finance: int
-    now: datetime
-
-    def order(self, cust: dict[str, Any], owner: int, closed: datetime) -> bool:
-        """A won deal closed at `closed` and its order; False when it would open before the customer existed."""
-        rng, book, tz, industry = self.rng, self.book, self.tz, cust["industry"]
-        opened = closed - timedelta(days=rng.randint(14, 40))
-        if opened < cust["created_at"]:
-            return False
-        self.ids = [i + 1 for i in self.ids]
-        deal_id, quote_id, order_id = self.ids
-        amount = Decimal(rng.randint(3, 80) * 10_000)
-        book.deals.append(dict(id=deal_id, customer_id=cust["id"], title=f"{industry}设备复购", amount=float(amount),
-                               stage="won", probability=100, owner_id=owner,
-                               expected_close=closed.astimezone(tz).date(), lost_reason=None, budget="已确认",
-                               created_at=opened, updated_at=closed, closed_at=closed))
-        path = STAGE_PATH[:5]
-        for i, at in enumerate(_moves(opened, closed - opened, [rng.randint(3, 25) for _ in path[1:]])):
-            book.changes.append(dict(deal_id=deal_id, from_stage=path[i - 1] if i else None, to_stage=path[i],
-                                     by_id=owner, at=at))
-        main = (amount * Decimal("0.7")).quantize(Decimal("0.01"))
-        book.quotes.append(dict(id=quote_id, deal_id=deal_id, version=1, discount=0.0, subtotal=float(amount),
-                                total=float(amount), status="approved", created_by=owner, created_at=opened))
-        book.lines += [dict(quote_id=quote_id, item=f"{industry}设备", qty=10.0, unit_price=float(main / 10),
-                            amount=float(main)),
-                       dict(quote_id=quote_id, item=rng.choice(EXTRAS).format(i=industry), qty=1.0,
-                            unit_price=float(amount - main), amount=float(amount - main))]
-        d1 = closed.astimezone(tz).date() + timedelta(days=rng.randint(3, 14))
-        first = (amount * Decimal("0.3")).quantize(Decimal("0.01"))
-        paid_total = Decimal(0)
-        for seq, due_on, part in ((1, d1, first), (2, d1 + timedelta(days=60), amount - first)):
-            paid = part if due_on <= self.today else Decimal(0)
-            paid_total += paid
-            book.installments.append(dict(order_id=order_id, seq=seq, due_on=due_on, amount=float(part),
-                                          paid=float(paid)))
-            if paid:
-                book.payments.append(dict(order_id=order_id, amount=float(paid), paid_on=due_on,
-                                          recorded_by=self.finance, created_at=min(self.now, _on(due_on, self.now, tz))))
-        book.orders.append(dict(id=order_id, deal_id=deal_id, quote_id=quote_id, customer_id=cust["id"],
-                                owner_id=owner, amount=float(amount), paid=float(paid_total), created_at=closed))
-        return True
 
 
 def _waiting_for_bob(quotes: list[dict[str, Any]], deals: list[dict[str, Any]], ids: dict[str, int],
@@ -251,33 +136,6 @@ def _due_today_for_alice(followups: list[dict[str, Any]], customers: list[dict[s
         followups.append(dict(customer_id=c["id"], owner_id=alice, due_at=now + timedelta(hours=rng.randint(1, 6)),
                               has_time=True, what=rng.choice(NOTES), reason="activity", status="open",
                               created_at=now))
-
-
-SURVEY_DRAWS = 13  # the survey answers' own draws (seed + this)
-SCORES = (5, 5, 5, 5, 4, 4, 4, 3, 2, 1)  # how customers rate a service they chose to answer about
-COMMENTS = {5: ("服务很专业，交付准时", "Great support, on time"), 4: ("整体满意，安装稍慢", "Good; installation took a while"),
-            3: ("还行，响应可以更快", ""), 2: ("交货晚了两周", "Delivery was two weeks late"), 1: ("售后一直没人回复", "")}
-
-
-def _answered_surveys(orders: list[dict[str, Any]], rng: random.Random, now: datetime) -> list[dict[str, Any]]:
-    """About half the customers who ordered answered a satisfaction survey a few days after their latest order
-    (so /report csat has months, reps and a low score to show); their own draws, the rest of the book unchanged."""
-    latest: dict[int, dict[str, Any]] = {}
-    for o in orders:
-        if o["customer_id"] not in latest or o["created_at"] > latest[o["customer_id"]]["created_at"]:
-            latest[o["customer_id"]] = o
-    rows = []
-    for cid, o in sorted(latest.items()):
-        if rng.random() >= 0.5:
-            continue
-        sent = min(o["created_at"] + timedelta(days=rng.randint(5, 25)), now - timedelta(days=2))
-        score = rng.choice(SCORES)
-        rows.append(dict(token_hash=hashlib.sha256(f"demo-survey-{cid}".encode()).hexdigest(), customer_id=cid,
-                         subject_kind="customer", subject_id=None, owner_id=o["owner_id"], created_by=o["owner_id"],
-                         lang="zh", created_at=sent, expires_at=sent + timedelta(days=14),
-                         answered_at=sent + timedelta(hours=rng.randint(1, 40)), score=score,
-                         comment=rng.choice(COMMENTS[score]) or None))
-    return rows
 
 
 def seed_due_followups(engine: Engine, *, n: int, now: datetime, users: int = 10, team: str = "Load") -> None:
@@ -404,7 +262,7 @@ def load_demo(
                                       stage=stage, probability=prob, owner_id=owner, expected_close=expected,
                                       lost_reason=reason, budget="已确认" if reached != "prospect" else None,
                                       created_at=opened, updated_at=now, closed_at=closed))
-                for i, at in enumerate(_moves(opened, span, gaps)):
+                for i, at in enumerate(moves(opened, span, gaps)):
                     change_rows.append(dict(deal_id=deal_id, from_stage=path[i - 1] if i else None, to_stage=path[i],
                                             by_id=owner, at=at))
                 if stage in ("proposal", "negotiation", "won"):
@@ -428,7 +286,7 @@ def load_demo(
                             paid_on = min(d1, today)  # on the day it fell due, or early when that day is still ahead
                             pay_rows.append(dict(order_id=order_id, amount=float(paid), paid_on=paid_on,
                                                  recorded_by=ids["fay"],
-                                                 created_at=min(now, max(closed, _on(paid_on, now, tz)))))
+                                                 created_at=min(now, max(closed, on(paid_on, now, tz)))))
                 elif reached in ("proposal", "negotiation"):
                     lost_quotes.append((deal_id, amount, owner, opened, industry))
         for deal, amount, owner, opened, industry in lost_quotes:  # numbered after the rest, which keep theirs
@@ -436,11 +294,11 @@ def load_demo(
             quote, line, _ = _quote(quote_id, deal, amount, Decimal(fate.choice(DISCOUNTS)), owner, opened, industry)
             quote_rows.append(quote)
             line_rows.append(line)
-        deal_id, quote_id, order_id = _bought_before(
+        deal_id, quote_id, order_id = bought_before(
             Book(cust_rows, act_rows, deal_rows, change_rows, quote_rows, line_rows, order_rows, inst_rows, pay_rows),
             random.Random(seed + 3), (deal_id, quote_id, order_id), today, tz, ids["fay"], now)
         approvals = _waiting_for_bob(quote_rows, deal_rows, ids, now)
-        surveys = _answered_surveys(order_rows, random.Random(seed + SURVEY_DRAWS), now)
+        surveys = answered_surveys(order_rows, random.Random(seed + SURVEY_DRAWS), now)
         _due_today_for_alice(fu_rows, cust_rows, ids["alice"], now, rng)
         tables: tuple[tuple[type[SQLModel], list[dict[str, Any]], str], ...] = ((Customer, cust_rows, "customers"), (Deal, deal_rows, "deals"),
                                   (StageChange, change_rows, "stage moves"), (Activity, act_rows, "activities"),
