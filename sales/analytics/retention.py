@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, null, select, true
+from sqlalchemy import and_, case, cast, exists, func, literal, null, select, true, union_all
 from sqlalchemy.sql.expression import True_
 from sqlmodel import Session, col
 
@@ -104,36 +104,49 @@ def retention(session: Session, scope: Scope, start: datetime, end: datetime, *,
     out = Retention(as_of=as_of, months=months)
     active = exists().where(col(Activity.customer_id) == per.c.cid, col(Activity.at) >= cutoff,
                             col(Activity.at) < as_of)
-    gone = and_(per.c.last_at < cutoff, ~active)
-    # One pass for every figure: a row per (grade, source), summed up each way below (a few dozen groups).
-    src = func.coalesce(col(Customer.source), "")
-    groups = session.execute(
-        select(col(Customer.grade), src, func.count(), func.sum(per.c.total),
-               func.sum(case((per.c.in_period > 0, 1), else_=0)),
-               func.sum(case((and_(per.c.in_period > 0, per.c.n >= 2), 1), else_=0)),
-               func.sum(case((gone, 1), else_=0)))
-        .join(Customer, col(Customer.id) == per.c.cid).group_by(col(Customer.grade), src)).all()
-    for *_, n, _t, buyers, repeat, churned in groups:
-        out.customers, out.buyers = out.customers + int(n), out.buyers + int(buyers)
-        out.repeat, out.churned = out.repeat + int(repeat), out.churned + int(churned)
-    if out.churned > offset:
-        last_act = (select(func.max(col(Activity.at))).where(col(Activity.customer_id) == col(Customer.id),
-                                                              col(Activity.at) < as_of)
-                    .correlate(Customer).scalar_subquery())
-        q = (select(col(Customer.id), col(Customer.name), col(Customer.grade), col(User.name), per.c.last_at, last_act)
-             .join(Customer, col(Customer.id) == per.c.cid).join(User, col(User.id) == col(Customer.owner_id))
-             .where(gone).order_by(per.c.last_at.desc(), col(Customer.id)).offset(offset).limit(PAGE))
-        out.page = [Churned(int(i), n, g, o, _aware(session, last), _aware(session, act) if act is not None else None)
-                    for i, n, g, o, last, act in session.execute(q).all()]
+    # Each buyer once, with its grade, source and whether it churned: read twice below, computed once (a
+    # common table expression used twice is materialized), so the orders, their deals and the customer table
+    # are read a single time for the whole report.
+    buyer = (select(per.c.cid, per.c.n, per.c.in_period, per.c.last_at, per.c.total, col(Customer.grade),
+                    func.coalesce(col(Customer.source), "").label("src"), col(Customer.name), col(Customer.owner_id),
+                    case((and_(per.c.last_at < cutoff, ~active), 1), else_=0).label("gone"))
+             .join(Customer, col(Customer.id) == per.c.cid).cte("buyer"))
+    # Part 0: a row per (grade, source), summed up each way below (a few dozen groups); part 1: the page of
+    # churned buyers, latest order first. One statement, UNION ALL: the columns of the other part are typed NULLs.
+    last_act = (select(func.max(col(Activity.at))).where(col(Activity.customer_id) == buyer.c.cid,
+                                                          col(Activity.at) < as_of).scalar_subquery())
+    sums = [func.count().label("n"), func.sum(buyer.c.total).label("total"),
+            func.sum(case((buyer.c.in_period > 0, 1), else_=0)).label("buyers"),
+            func.sum(case((and_(buyer.c.in_period > 0, buyer.c.n >= 2), 1), else_=0)).label("repeat"),
+            func.sum(buyer.c.gone).label("churned")]
+    listed = [buyer.c.cid, buyer.c.name, col(User.name).label("owner"), buyer.c.last_at, last_act.label("last_act")]
+    groups = (select(literal(0).label("part"), buyer.c.grade, buyer.c.src, *sums, *_nulls(listed))
+              .group_by(buyer.c.grade, buyer.c.src))
+    page = (select(literal(1), buyer.c.grade, *_nulls([buyer.c.src, *sums]), *listed)
+            .join(User, col(User.id) == buyer.c.owner_id).where(buyer.c.gone == 1)
+            .order_by(buyer.c.last_at.desc(), buyer.c.cid).offset(offset).limit(PAGE).subquery())
+    both = union_all(groups, select(*page.c)).subquery()
+    rows = session.execute(select(*both.c).order_by(both.c.part, both.c.last_at.desc(), both.c.cid)).all()
     grades: dict[str, Lifetime] = {}
     merged: dict[str, Lifetime] = {}
-    for g, s, n, t, *_ in groups:
-        for table, key in ((grades, g), (merged, canonical(str(s)) or "")):  # 官网 and Website are one source
+    for r in rows:
+        if r.part == 1:
+            out.page.append(Churned(int(r.cid), r.name, r.grade, r.owner, _aware(session, r.last_at),
+                                    _aware(session, r.last_act) if r.last_act is not None else None))
+            continue
+        out.customers, out.buyers = out.customers + int(r.n), out.buyers + int(r.buyers)
+        out.repeat, out.churned = out.repeat + int(r.repeat), out.churned + int(r.churned)
+        for table, key in ((grades, r.grade), (merged, canonical(str(r.src)) or "")):  # 官网 and Website: one source
             was = table.get(key, Lifetime(key, 0, Decimal("0.00")))
-            table[key] = Lifetime(key, was.customers + int(n), was.total + dec(t))
+            table[key] = Lifetime(key, was.customers + int(r.n), was.total + dec(r.total))
     out.by_grade = [grades[k] for k in sorted(grades)]
     out.by_source = sorted(merged.values(), key=lambda x: (-x.average, x.key))
     return out
+
+
+def _nulls(columns: list[Any]) -> list[Any]:
+    """A typed NULL for each column (PostgreSQL types a bare NULL of a UNION's subquery as text)."""
+    return [cast(null(), c.type).label(c.key) for c in columns]
 
 
 def months_before(at: datetime, months: int) -> datetime:

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from handlers.reporting.retention import retention_report
@@ -96,3 +96,25 @@ def test_retention_figures_of_the_small_book(engine: Engine) -> None:
     assert "  官网: 20,000 a customer · 2 customers · 40,000 in all" not in answer.text  # English labels
     assert "  Website: ¥20,000 a customer · 2 customers · ¥40,000 in all" in answer.text
     assert more == () and answer.draw is not None
+
+
+def test_retention_is_one_statement_and_a_page_past_the_end_is_empty(engine: Engine) -> None:
+    """Groups and the page of churned buyers come from one statement (the orders, deals and customers read once)."""
+    book(engine)
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    year = Period("year", date(2026, 1, 1), date(2027, 1, 1))
+    with Session(engine) as s:
+        s.connection()  # the transaction's own statements (SQLite's BEGIN) before counting
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            r = retention(s, an.Scope("all"), *year.bounds(SH), now=NOW, months=12)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert len(seen) == 1, seen
+        assert (r.buyers, r.repeat, r.customers, r.churned) == (3, 2, 6, 2) and [x.name for x in r.page] == ["R5", "R3"]
+        past = retention(s, an.Scope("all"), *year.bounds(SH), now=NOW, months=12, offset=10)
+        assert (past.buyers, past.repeat, past.customers, past.churned, past.page) == (3, 2, 6, 2, [])
