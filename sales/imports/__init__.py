@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select
 from sales import access, audit
 from sales.imports.columns import KINDS, field_names, sheet_columns
 from sales.imports.customers import plan_customers
+from sales.imports.leads import plan_leads
 from sales.imports.plan import Job, Options, OwnerChange, Plan, Progress, RowResult, Suspect
 from sales.imports.read import BadFile, read_table
-from sales.imports.records import plan_activities, plan_deals, plan_leads
+from sales.imports.records import plan_activities, plan_deals
 from sales.imports.values import FORMULA_START, Issue, Owners
 from sales.imports.values import email as read_email
 from sales.imports.values import phone as read_phone
