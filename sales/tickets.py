@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from sales import audit, imports
+from sales import audit
 from sales.access import MANAGERS, SELLERS, may_hand_to
 from sales.errors import RuleError
 from sales.names.directory import find_any_customer
@@ -281,6 +281,8 @@ def match_customer(session: Session, *, company: str, phone: str | None, email: 
                    region: str = "CN") -> Customer | None:
     """The one customer a web-form ticket is about, by the duplicate rules (same phone or email of a contact, or a
     company name that is the same company); None when nothing or more than one matches."""
+    from sales import imports  # its readers import phonenumbers and the spreadsheet libraries: only here
+
     found: set[int] = set()
     conds = []
     if phone:

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -19,6 +18,8 @@ def default_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         return normalize_url(url)
+    from platformdirs import user_data_dir  # only without DATABASE_URL
+
     folder = Path(user_data_dir("salesbot", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'salesbot.db'}"

@@ -18,8 +18,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.basics import clock_from_env, engine_at_head
 from bot.cli.errors import USAGE, CliError, cli_lang
+from bot.cli.start import clock_from_env, engine_at_head
 from handlers.i18n import N_, tr
 
 

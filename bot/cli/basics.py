@@ -2,54 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from bot.cli.errors import USAGE, CliError
-from handlers.i18n import N_
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from sqlalchemy import Engine
-
-    from bot.config import Config
-
-    Now = Callable[[], datetime]
-
-
-def clock_from_env() -> Now:
-    """`SALESBOT_NOW=2026-12-02T15:00:00+08:00` freezes the clock (demos, tests, `salesbot chat`); else the real time."""
-    from handlers.core import system_clock  # bot.clock's twin, without the scheduler behind bot.clock
-
-    frozen = os.environ.get("SALESBOT_NOW")
-    if not frozen:
-        return system_clock
-    try:
-        at = datetime.fromisoformat(frozen)
-    except ValueError:
-        at = None
-    if at is None or at.tzinfo is None:
-        raise CliError(N_("SALESBOT_NOW={value} is not a time with its UTC offset, e.g. 2026-12-02T15:00:00+08:00"),
-                       code=USAGE, value=repr(frozen))
-    frozen_at = at.astimezone(UTC)  # the same zone as system_now: the clock answers in UTC
-    return lambda: frozen_at
-
-
-def engine_at_head() -> tuple[Config, Engine]:
-    """The configuration and an engine on a database at the newest schema."""
-    from bot.config import Config
-    from storage.db import make_engine
-    from storage.migrate import upgrade
-
-    cfg = Config()
-    engine = make_engine(cfg.database_url)
-    upgrade(engine)
-    return cfg, engine
+from bot.cli import start
+from bot.cli.start import clock_from_env, engine_at_head
 
 
 def migrate() -> None:
@@ -66,12 +25,7 @@ def migrate() -> None:
 
 def chat() -> None:
     """The terminal chat: `@alice: /today`; piped input gives a transcript."""
-    from bot.adapters.console.chat import run
-    from handlers.core import Core
-
-    now = clock_from_env()
-    cfg, engine = engine_at_head()
-    raise typer.Exit(run(Core(engine, clock=now, settings=cfg.core())))
+    raise typer.Exit(start.chat(start.chat_core()))
 
 
 def demo(

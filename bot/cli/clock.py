@@ -13,9 +13,9 @@ import typer
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from bot.cli.basics import clock_from_env
 from bot.cli.cards import warm_up_adapter
 from bot.cli.errors import USAGE, CliError
+from bot.cli.start import clock_from_env
 from bot.clock import ReminderClock
 from bot.config import Config
 from bot.delivery import AsyncSender
