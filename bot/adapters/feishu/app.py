@@ -4,7 +4,6 @@ where they belong, cards updated in place, and the outbox sender with deal cards
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import time
@@ -118,7 +117,7 @@ class Feishu:
             log.warning("feishu event before the adapter started: dropped")
             return
         try:
-            self.inbox.put_blocking("feishu", *inbox_keys(body), json.dumps(body))
+            self.inbox.put_blocking("feishu", *parse.inbox_keys(body), json.dumps(body))
         except Exception as exc:  # the SDK logs what this raises: the name of the error, nothing of the event
             log.warning("feishu event not stored: database unavailable", extra={"error": type(exc).__name__})
             raise NotStored(type(exc).__name__) from None
@@ -127,7 +126,7 @@ class Feishu:
         """An event from the HTTP callback, stored and committed before the endpoint answers 200."""
         if self.inbox is None:
             raise RuntimeError("the Feishu adapter is not started")
-        await self.inbox.put("feishu", *inbox_keys(body), json.dumps(body))
+        await self.inbox.put("feishu", *parse.inbox_keys(body), json.dumps(body))
 
     async def handle_stored(self, payload: str) -> None:
         """One event from the inbox, handled to its end (`Later` when the database went away meanwhile)."""
@@ -176,8 +175,8 @@ class Feishu:
             return inc
         name = name or ref.name
         if ref.kind == "image":  # a photo: the same neutral document as a picture sent as a file elsewhere
-            mime = mime if mime.startswith("image/") else (sniff_image(data) or mime)
-            name = f"{ref.key}{IMAGE_SUFFIX.get(mime, '')}" if name == ref.name or "." not in name else name
+            mime = mime if mime.startswith("image/") else (parse.sniff_image(data) or mime)
+            name = f"{ref.key}{parse.IMAGE_SUFFIX.get(mime, '')}" if name == ref.name or "." not in name else name
         # One over the setting is refused by the core's own check (handlers.door.gate), in the person's words.
         return replace(inc, file=Attachment(name=name, mime=mime, data=data))
 
@@ -420,19 +419,6 @@ class Feishu:
                     return sent
 
 
-IMAGE_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
-                "image/bmp": ".bmp", "image/tiff": ".tiff"}
-_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
-          (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
-
-
-def sniff_image(data: bytes) -> str | None:
-    """A picture's MIME type from its first bytes (Feishu may serve a photo as application/octet-stream)."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return next((mime for magic, mime in _MAGIC if data.startswith(magic)), None)
-
-
 def from_config(cfg: Any, core: Core | None = None, *, deliver_after_turn: bool = True) -> Feishu:
     """The adapter FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_API_BASE_URL describe (with a core of its own
     on DATABASE_URL when only sending)."""
@@ -441,22 +427,6 @@ def from_config(cfg: Any, core: Core | None = None, *, deliver_after_turn: bool 
     api = FeishuApi(cfg.feishu_app_id, cfg.feishu_app_secret.get_secret_value(), cfg.feishu_api_base_url)
     core = core or Core(make_engine(cfg.database_url), settings=cfg.core())
     return Feishu(core, api, deliver_after_turn=deliver_after_turn)
-
-
-def inbox_keys(body: dict[str, Any]) -> tuple[str, str]:
-    """An event's idempotency key (its header's event_id) and chat (the inbox's keys: one chat's events in order)."""
-    header, event = _dict(body, "header"), _dict(body, "event")
-    message, context = _dict(event, "message"), _dict(event, "context")
-    chat = message.get("chat_id") or context.get("open_chat_id") or ""
-    key = header.get("event_id") or body.get("uuid")
-    if not key:  # an event without its id: its body stands for it (Feishu's redelivery repeats the body)
-        key = "body:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    return str(key), f"{header.get('app_id') or ''}:{chat}"
-
-
-def _dict(obj: dict[str, Any], key: str) -> dict[str, Any]:
-    value = obj.get(key)
-    return value if isinstance(value, dict) else {}
 
 
 def sender(cfg: Any) -> AsyncSender:

@@ -5,6 +5,7 @@ and card.action.trigger (a button on one of our cards)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Collection
@@ -196,3 +197,31 @@ def chat_of_action(body: dict[str, Any]) -> str | None:
     chat = ((body.get("event") or {}).get("context") or {}).get("open_chat_id")
     return str(chat) if chat else None
 
+
+IMAGE_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+                "image/bmp": ".bmp", "image/tiff": ".tiff"}
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
+          (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
+
+
+def sniff_image(data: bytes) -> str | None:
+    """A picture's MIME type from its first bytes (Feishu may serve a photo as application/octet-stream)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in _MAGIC if data.startswith(magic)), None)
+
+
+def inbox_keys(body: dict[str, Any]) -> tuple[str, str]:
+    """An event's idempotency key (its header's event_id) and chat (the inbox's keys: one chat's events in order)."""
+    header, event = _dict(body, "header"), _dict(body, "event")
+    message, context = _dict(event, "message"), _dict(event, "context")
+    chat = message.get("chat_id") or context.get("open_chat_id") or ""
+    key = header.get("event_id") or body.get("uuid")
+    if not key:  # an event without its id: its body stands for it (Feishu's redelivery repeats the body)
+        key = "body:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return str(key), f"{header.get('app_id') or ''}:{chat}"
+
+
+def _dict(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
