@@ -5,19 +5,16 @@ found by the duplicate rules; the answer is the same whether one was found or no
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-import logging
-import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.leads_api import Refused, bearer_ok, read_fields
+from bot.json_api import Refused, digest, read_fields, read_key, retried
+from bot.json_api import endpoint as json_endpoint
 from handlers import outbox
 from handlers.context import Settings
 from handlers.core import Clock
@@ -25,16 +22,11 @@ from handlers.i18n import lang_of, tr
 from handlers.markup import esc
 from handlers.types import Button, Reply
 from sales import tickets
-from sales.errors import RuleError
 from sales.invites import default_team
-from storage.db import session_factory, transaction
 from storage.models import Customer, Ticket, User
 
-log = logging.getLogger("salesbot.web")
 MAX_LENGTHS = {"company": 200, "problem": tickets.MAX_PROBLEM, "priority": 2, "person": 100, "phone": 40,
                "email": 254}
-_KEY = re.compile(r"[\x21-\x7e]{1,100}")  # visible ASCII
-ATTEMPTS = 3  # a race on the key (two posts of one form at once) is tried again: the second finds the first
 
 
 def read_ticket(raw: bytes) -> dict[str, str]:
@@ -47,40 +39,14 @@ def read_ticket(raw: bytes) -> dict[str, str]:
     return fields
 
 
-def read_key(request: Request) -> str | None:
-    """The Idempotency-Key header, if sent (1 to 100 visible ASCII characters)."""
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        return None
-    if not _KEY.fullmatch(key.strip()):
-        raise Refused(400, "bad_request", "Idempotency-Key: 1 to 100 visible ASCII characters")
-    return key.strip()
-
-
-def digest(fields: dict[str, str]) -> str:
-    """What was posted, as a hash: the same key with another body is refused."""
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
 def endpoint(engine: Engine, clock: Clock, token: str, settings: Settings) -> Any:
     """The Starlette endpoint of POST /api/tickets."""
     async def api_tickets(request: Request) -> Response:
-        try:
-            if not bearer_ok(request.headers.get("authorization", ""), token):
-                raise Refused(401, "unauthorized", "send Authorization: Bearer <token>")
-            key = read_key(request)
-            fields = read_ticket(await request.body())
-            return await asyncio.to_thread(capture, engine, clock, settings, fields, key)
-        except Refused as no:
-            log.info("ticket refused", extra={"status": no.status, "error": no.reason})  # the reason, no values
-            return JSONResponse({"error": no.error, "reason": no.reason}, status_code=no.status)
-        except ClientDisconnect:
-            raise  # the web app's door logs it as one line
-        except Exception as exc:  # no traceback in the log: messages may quote what was sent
-            log.error("ticket api failed", extra={"error": type(exc).__name__})
-            return JSONResponse({"error": "internal", "reason": "nothing was saved; try again"}, status_code=500)
+        key = read_key(request)
+        fields = read_ticket(await request.body())
+        return await asyncio.to_thread(capture, engine, clock, settings, fields, key)
 
-    return api_tickets
+    return json_endpoint("ticket", token, api_tickets)
 
 
 def _answer(t: Ticket, status: int) -> Response:
@@ -91,35 +57,29 @@ def _answer(t: Ticket, status: int) -> Response:
 def capture(engine: Engine, clock: Clock, settings: Settings, fields: dict[str, str], key: str | None) -> Response:
     """Open the ticket once per key (a repeat answers the first one's id); a race on the key is tried again."""
     sent = digest(fields)
-    for attempt in range(1, ATTEMPTS + 1):
-        now = clock()
-        try:
-            with transaction(session_factory(engine)) as session:
-                if key is not None:
-                    before = session.exec(select(Ticket).where(col(Ticket.api_key) == key)).first()
-                    if before is not None and before.api_digest == sent:
-                        return _answer(before, 200)
-                    if before is not None:
-                        raise Refused(409, "conflict", "this Idempotency-Key was used for another ticket")
-                team = default_team(session, now)
-                customer = tickets.match_customer(session, company=fields["company"], phone=fields.get("phone"),
-                                                  email=fields.get("email"), region=settings.phone_region)
-                t = tickets.open_ticket(session, by=None, customer=customer, problem=fields["problem"],
-                                        priority=fields["priority"], now=now, default_tz=settings.default_tz,
-                                        team_id=team.id, company=fields["company"], person=fields.get("person"),
-                                        phone=fields.get("phone"), email=fields.get("email"), source="api",
-                                        api_key=key, api_digest=sent)
-                _tell(session, t, customer, settings, now)
-                return _answer(t, 201)
-        except RuleError as err:
-            raise Refused(422, err.code, f"refused: {err.code}") from None
-        except (IntegrityError, OperationalError, InterfaceError) as exc:
-            # No traceback: the driver's message quotes the statement's values (a phone, an email).
-            log.warning("ticket capture failed", extra={"error": type(exc).__name__, "count": attempt})
-    raise Refused(503, "unavailable", "try again shortly")
+
+    def work(session: Session, now: datetime) -> Response:
+        if key is not None:
+            before = session.exec(select(Ticket).where(col(Ticket.api_key) == key)).first()
+            if before is not None and before.api_digest == sent:
+                return _answer(before, 200)
+            if before is not None:
+                raise Refused(409, "conflict", "this Idempotency-Key was used for another ticket")
+        team = default_team(session, now)
+        customer = tickets.match_customer(session, company=fields["company"], phone=fields.get("phone"),
+                                          email=fields.get("email"), region=settings.phone_region)
+        t = tickets.open_ticket(session, by=None, customer=customer, problem=fields["problem"],
+                                priority=fields["priority"], now=now, default_tz=settings.default_tz,
+                                team_id=team.id, company=fields["company"], person=fields.get("person"),
+                                phone=fields.get("phone"), email=fields.get("email"), source="api",
+                                api_key=key, api_digest=sent)
+        _tell(session, t, customer, settings, now)
+        return _answer(t, 201)
+
+    return retried("ticket", engine, clock, work)
 
 
-def _tell(session: Session, t: Ticket, customer: Customer | None, settings: Settings, now: Any) -> None:
+def _tell(session: Session, t: Ticket, customer: Customer | None, settings: Settings, now: datetime) -> None:
     """The assignee hears of the new ticket; one that matched no customer goes to the team's managers."""
     readers = [session.get(User, t.assignee_id)] if t.assignee_id else list(session.exec(
         select(User).where(col(User.active), col(User.role) == "manager", col(User.team_id) == t.team_id)).all())

@@ -70,6 +70,18 @@ def customer(ctx: Ctx, query: str, redo: Redo) -> Customer | None:
     return None
 
 
+def leading_customer(ctx: Ctx, args: str, prefix: str, question: str) -> tuple[Customer, str] | None:
+    """The customer `CUSTOMER rest…` begins with, and the rest; None after asking `question` (the answer completes
+    `prefix`) or after customer() asked or said it was not found."""
+    cname, rest = split_name(ctx, args)
+    if not cname:
+        ctx.say(question)
+        ctx.ask("complete", {"prefix": prefix})
+        return None
+    c = customer(ctx, cname, lambda ref: f"{prefix} {ref} {rest}")
+    return None if c is None else (c, rest)
+
+
 def deal(ctx: Ctx, ref: str, redo: Redo, *, open_only: bool = True) -> Deal | None:
     """The deal named by its number, or by its customer when that customer has only one open deal."""
     ref = ref.strip()

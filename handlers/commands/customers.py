@@ -14,6 +14,7 @@ from handlers.commands import orders as order_cards
 from handlers.commands.tickets import customer_lines as ticket_lines
 from handlers.context import Ctx
 from handlers.fmt import day, moment, money, monies, stage_name
+from handlers.i18n import N_
 from handlers.markup import esc
 from handlers.parsing.contacts import read_contact
 from handlers.registry import command, usage
@@ -259,14 +260,10 @@ def contact(ctx: Ctx, args: str) -> None:
         return
     force = rest.rstrip().endswith("--force")
     rest = rest.replace("--force", "").strip()
-    cname, tail = lookup.split_name(ctx, rest)
-    if not cname:
-        ctx.say("Add a contact to which customer?")
-        ctx.ask("complete", {"prefix": "/contact add"})
+    named = lookup.leading_customer(ctx, rest, "/contact add", N_("Add a contact to which customer?"))
+    if named is None:
         return
-    c = lookup.customer(ctx, cname, lambda ref: f"/contact add {ref} {tail}")
-    if c is None:
-        return
+    c, tail = named
     got = read_contact(tail, ctx.settings.phone_region)
     if got.problem is not None:
         raise RuleError(got.problem, phone=got.part, email=got.part)

@@ -59,14 +59,10 @@ def deal_cmd(ctx: Ctx, args: str) -> None:
 
 def new(ctx: Ctx, args: str) -> None:
     """Open a deal: `CUSTOMER title… [amount]`."""
-    cname, rest = lookup.split_name(ctx, args)
-    if not cname:
-        ctx.say("Open a deal for which customer?")
-        ctx.ask("complete", {"prefix": "/deal new"})
+    named = lookup.leading_customer(ctx, args, "/deal new", N_("Open a deal for which customer?"))
+    if named is None:
         return
-    c = lookup.customer(ctx, cname, lambda ref: f"/deal new {ref} {rest}")
-    if c is None:
-        return
+    c, rest = named
     if not rest.strip():
         ctx.say("The deal's title and amount? E.g.: CNC lathes 300000")
         ctx.ask("complete", {"prefix": f"/deal new #{c.id}"})

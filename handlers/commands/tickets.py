@@ -116,14 +116,10 @@ def ticket_cmd(ctx: Ctx, args: str) -> None:
 
 def _new(ctx: Ctx, args: str) -> None:
     """/ticket new CUSTOMER [P1|P2|P3] <problem>: the priority asked with buttons when not given."""
-    cname, text = lookup.split_name(ctx, args)
-    if not cname:
-        ctx.say("For which customer?")
-        ctx.ask("complete", {"prefix": "/ticket new"})
+    named = lookup.leading_customer(ctx, args, "/ticket new", N_("For which customer?"))
+    if named is None:
         return
-    c = lookup.customer(ctx, cname, lambda ref: f"/ticket new {ref} {text}")
-    if c is None:
-        return
+    c, text = named
     words = text.split()
     priority = None
     if words and _priority_of(words[0]):

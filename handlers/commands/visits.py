@@ -30,14 +30,10 @@ CHECKIN_WINDOW = timedelta(minutes=30)
 
 def log(ctx: Ctx, kind: str, args: str) -> None:
     """Log an activity of `kind` from `CUSTOMER text…`."""
-    cname, text = lookup.split_name(ctx, args)
-    if not cname:
-        ctx.say("For which customer?")
-        ctx.ask("complete", {"prefix": f"/{kind}"})
+    named = lookup.leading_customer(ctx, args, f"/{kind}", N_("For which customer?"))
+    if named is None:
         return
-    c = lookup.customer(ctx, cname, lambda ref: f"/{kind} {ref} {text}")
-    if c is None:
-        return
+    c, text = named
     if not text.strip():
         ctx.say("What happened? (mention the next follow-up if there is one)")
         ctx.ask("complete", {"prefix": f"/{kind} #{c.id}"})

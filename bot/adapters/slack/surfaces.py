@@ -4,7 +4,8 @@ Home."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.adapters.slack import parse, views
 from bot.adapters.slack.parse import Parsed
@@ -17,31 +18,38 @@ if TYPE_CHECKING:
     from bot.adapters.slack.adapter import Slack
 
 
-async def open_visit(slack: Slack, p: Parsed, kind: str = "visit", text: str = "") -> None:
-    """The visit modal (a slash command, a Home button, or the message shortcut)."""
-    if await _not_served(slack, p, f"/{kind}"):
+class Modal(Protocol):
+    """A modal of views.py in a language, carrying its metadata."""
+
+    def __call__(self, lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]: ...
+
+
+async def open_form(slack: Slack, p: Parsed, line: str, modal: Modal) -> None:
+    """A form's modal, in the user's language; a stranger or a deactivated user gets the core's answer to `line`."""
+    if await _not_served(slack, p, line):
         return
     lang = await language(slack, p.team, p.user)
-    view = views.visit_modal(lang, text=text, kind=kind, meta={"channel": p.channel or ""})
-    await slack.client.views_open(trigger_id=p.trigger_id or "", view=view)
+    await slack.client.views_open(trigger_id=p.trigger_id or "", view=modal(lang, meta={"channel": p.channel or ""}))
+
+
+async def open_visit(slack: Slack, p: Parsed, kind: str = "visit", text: str = "") -> None:
+    """The visit modal (a slash command, a Home button, or the message shortcut)."""
+    await open_form(slack, p, f"/{kind}", partial(views.visit_modal, text=text, kind=kind))
 
 
 async def open_quote(slack: Slack, p: Parsed) -> None:
     """The quote modal."""
-    if await _not_served(slack, p, "/quote new"):
-        return
-    lang = await language(slack, p.team, p.user)
-    await slack.client.views_open(trigger_id=p.trigger_id or "",
-                                  view=views.quote_modal(lang, meta={"channel": p.channel or ""}))
+    await open_form(slack, p, "/quote new", views.quote_modal)
 
 
 async def open_ticket(slack: Slack, p: Parsed) -> None:
     """The new-ticket modal."""
-    if await _not_served(slack, p, "/ticket new"):
-        return
-    lang = await language(slack, p.team, p.user)
-    await slack.client.views_open(trigger_id=p.trigger_id or "",
-                                  view=views.ticket_modal(lang, meta={"channel": p.channel or ""}))
+    await open_form(slack, p, "/ticket new", views.ticket_modal)
+
+
+async def open_invoice(slack: Slack, p: Parsed) -> None:
+    """The invoice request modal."""
+    await open_form(slack, p, "/invoice request", views.invoice_modal)
 
 
 async def open_edit(slack: Slack, p: Parsed) -> None:
@@ -54,15 +62,6 @@ async def open_edit(slack: Slack, p: Parsed) -> None:
         return
     await slack.client.views_open(trigger_id=p.trigger_id or "",
                                   view=views.edit_modal(form, meta={"channel": p.channel or ""}))
-
-
-async def open_invoice(slack: Slack, p: Parsed) -> None:
-    """The invoice request modal."""
-    if await _not_served(slack, p, "/invoice request"):
-        return
-    lang = await language(slack, p.team, p.user)
-    await slack.client.views_open(trigger_id=p.trigger_id or "",
-                                  view=views.invoice_modal(lang, meta={"channel": p.channel or ""}))
 
 
 async def _not_served(slack: Slack, p: Parsed, line: str) -> bool:

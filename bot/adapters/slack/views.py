@@ -66,78 +66,85 @@ def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = 
     return block
 
 
+def _modal(lang: str, callback_id: str, title: str, submit: str, blocks: list[dict[str, Any]],
+           meta: dict[str, Any] | None) -> dict[str, Any]:
+    """A modal with its title, submit and Cancel buttons; its language travels with `meta`."""
+    return {
+        "type": "modal", "callback_id": callback_id, "private_metadata": _meta(lang, meta),
+        "title": _plain(title), "submit": _plain(submit), "close": _plain(_t(lang, "Cancel")),
+        "blocks": blocks,
+    }
+
+
+def _picker(block_id: str, label: str, action_id: str, placeholder: str, min_query_length: int = 0
+            ) -> dict[str, Any]:
+    """An input whose options are looked up as the user types (customers, deals, orders)."""
+    return _input(block_id, label, {"type": "external_select", "action_id": action_id,
+                                    "min_query_length": min_query_length, "placeholder": _plain(placeholder)})
+
+
+def _customer_picker(lang: str) -> dict[str, Any]:
+    """The customer input: a picker that waits for the first letter typed."""
+    return _picker("customer", _t(lang, "Customer"), CUSTOMER_PICKER, _t(lang, "Type a customer's name"), 1)
+
+
+def _select(action_id: str, options: list[dict[str, Any]], initial: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
+    """A select of fixed options, one of them chosen already when `initial` is given."""
+    el: dict[str, Any] = {"type": "static_select", "action_id": action_id, "options": options}
+    if initial is not None:
+        el["initial_option"] = initial
+    return el
+
+
+def _long_text(action_id: str, placeholder: str) -> dict[str, Any]:
+    """A multi-line text input of at most MAX_INPUT characters."""
+    return {"type": "plain_text_input", "action_id": action_id, "multiline": True, "max_length": MAX_INPUT,
+            "placeholder": _plain(placeholder)}
+
+
 def visit_modal(lang: str, *, text: str = "", kind: str = "visit", meta: dict[str, Any] | None = None
                 ) -> dict[str, Any]:
     """Log a visit, call or note: customer picker, what happened, next follow-up date."""
     kinds = [("visit", _t(lang, "Visit")), ("call", _t(lang, "Call")), ("note", _t(lang, "Note"))]
     kind_options = [option(label, value) for value, label in kinds]
     initial = next((o for o in kind_options if o["value"] == kind), kind_options[0])
-    text_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "text", "multiline": True,
-                               "max_length": MAX_INPUT,
-                               "placeholder": _plain(_t(lang, "Met Mr Zhang, wants a quote for 50 units"))}
+    text_el = _long_text("text", _t(lang, "Met Mr Zhang, wants a quote for 50 units"))
     if text:
         text_el["initial_value"] = text[:MAX_INPUT]
-    return {
-        "type": "modal", "callback_id": VISIT, "private_metadata": _meta(lang, meta),
-        "title": _plain(_t(lang, "Log a visit")),
-        "submit": _plain(_t(lang, "Save")), "close": _plain(_t(lang, "Cancel")),
-        "blocks": [
-            _input("customer", _t(lang, "Customer"),
-                   {"type": "external_select", "action_id": CUSTOMER_PICKER, "min_query_length": 1,
-                    "placeholder": _plain(_t(lang, "Type a customer's name"))}),
-            _input("kind", _t(lang, "Kind"),
-                   {"type": "static_select", "action_id": "kind", "options": kind_options,
-                    "initial_option": initial}),
-            _input("text", _t(lang, "What happened"), text_el),
-            _input("followup", _t(lang, "Next follow-up"),
-                   {"type": "datepicker", "action_id": "date"}, optional=True,
-                   hint=_t(lang, "A time in the text (e.g. “Friday 3pm”) is picked up too.")),
-        ],
-    }
+    return _modal(lang, VISIT, _t(lang, "Log a visit"), _t(lang, "Save"), [
+        _customer_picker(lang),
+        _input("kind", _t(lang, "Kind"), _select("kind", kind_options, initial)),
+        _input("text", _t(lang, "What happened"), text_el),
+        _input("followup", _t(lang, "Next follow-up"),
+               {"type": "datepicker", "action_id": "date"}, optional=True,
+               hint=_t(lang, "A time in the text (e.g. “Friday 3pm”) is picked up too.")),
+    ], meta)
 
 
 def quote_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build a quote: deal picker, one line per item, discount."""
-    return {
-        "type": "modal", "callback_id": QUOTE, "private_metadata": _meta(lang, meta),
-        "title": _plain(_t(lang, "New quote")),
-        "submit": _plain(_t(lang, "Submit")), "close": _plain(_t(lang, "Cancel")),
-        "blocks": [
-            _input("deal", _t(lang, "Deal"),
-                   {"type": "external_select", "action_id": DEAL_PICKER, "min_query_length": 0,
-                    "placeholder": _plain(_t(lang, "Deal number or customer"))}),
-            _input("lines", _t(lang, "Lines"),
-                   {"type": "plain_text_input", "action_id": "lines", "multiline": True, "max_length": MAX_INPUT,
-                    "placeholder": _plain(_t(lang, "ITEM QTY UNIT_PRICE, one per line"))},
-                   hint=_t(lang, "E.g.: CNC lathe 50 6000")),
-            _input("discount", _t(lang, "Discount"),
-                   {"type": "plain_text_input", "action_id": "discount",
-                    "placeholder": _plain(_t(lang, "15% or 85折"))}, optional=True),
-        ],
-    }
+    return _modal(lang, QUOTE, _t(lang, "New quote"), _t(lang, "Submit"), [
+        _picker("deal", _t(lang, "Deal"), DEAL_PICKER, _t(lang, "Deal number or customer")),
+        _input("lines", _t(lang, "Lines"), _long_text("lines", _t(lang, "ITEM QTY UNIT_PRICE, one per line")),
+               hint=_t(lang, "E.g.: CNC lathe 50 6000")),
+        _input("discount", _t(lang, "Discount"),
+               {"type": "plain_text_input", "action_id": "discount",
+                "placeholder": _plain(_t(lang, "15% or 85折"))}, optional=True),
+    ], meta)
 
 
 def ticket_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """Open a service ticket: customer picker, priority, the problem."""
     labels = {"P1": _t(lang, "P1 urgent"), "P2": _t(lang, "P2 high"), "P3": _t(lang, "P3 normal")}
     priorities = [option(label, value) for value, label in labels.items()]
-    return {
-        "type": "modal", "callback_id": TICKET, "private_metadata": _meta(lang, meta),
-        "title": _plain(_t(lang, "New ticket")),
-        "submit": _plain(_t(lang, "Open ticket")), "close": _plain(_t(lang, "Cancel")),
-        "blocks": [
-            _input("customer", _t(lang, "Customer"),
-                   {"type": "external_select", "action_id": CUSTOMER_PICKER, "min_query_length": 1,
-                    "placeholder": _plain(_t(lang, "Type a customer's name"))}),
-            _input("priority", _t(lang, "Priority"),
-                   {"type": "static_select", "action_id": "priority", "options": priorities,
-                    "initial_option": priorities[2]},
-                   hint=_t(lang, "First response: P1 2 working hours, P2 8, P3 one working day.")),
-            _input("problem", _t(lang, "Problem"),
-                   {"type": "plain_text_input", "action_id": "problem", "multiline": True, "max_length": MAX_INPUT,
-                    "placeholder": _plain(_t(lang, "What is wrong, since when, who reported it"))}),
-        ],
-    }
+    return _modal(lang, TICKET, _t(lang, "New ticket"), _t(lang, "Open ticket"), [
+        _customer_picker(lang),
+        _input("priority", _t(lang, "Priority"), _select("priority", priorities, priorities[2]),
+               hint=_t(lang, "First response: P1 2 working hours, P2 8, P3 one working day.")),
+        _input("problem", _t(lang, "Problem"),
+               _long_text("problem", _t(lang, "What is wrong, since when, who reported it"))),
+    ], meta)
 
 
 def invoice_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -147,22 +154,15 @@ def invoice_modal(lang: str, *, meta: dict[str, Any] | None = None) -> dict[str,
         return {"type": "plain_text_input", "action_id": action, "max_length": 200,
                 "placeholder": _plain(_t(lang, placeholder))}
 
-    return {
-        "type": "modal", "callback_id": INVOICE, "private_metadata": _meta(lang, meta),
-        "title": _plain(_t(lang, "Request an invoice")),
-        "submit": _plain(_t(lang, "Submit")), "close": _plain(_t(lang, "Cancel")),
-        "blocks": [
-            _input("order", _t(lang, "Order"),
-                   {"type": "external_select", "action_id": ORDER_PICKER, "min_query_length": 0,
-                    "placeholder": _plain(_t(lang, "Order number or customer"))}),
-            _input("installment", _t(lang, "Installment"), text("installment", N_("E.g. 2")), optional=True,
-                   hint=_t(lang, "Empty: all that is not invoiced yet.")),
-            _input("amount", _t(lang, "Amount"), text("amount", N_("E.g. 30000")), optional=True),
-            _input("title", _t(lang, "Buyer's title"), text("title", N_("The company's full name")), optional=True,
-                   hint=_t(lang, "Empty: the customer's last one.")),
-            _input("tax", _t(lang, "Tax number"), text("tax", N_("E.g. 91310000MA1FL8XQ3X")), optional=True),
-        ],
-    }
+    return _modal(lang, INVOICE, _t(lang, "Request an invoice"), _t(lang, "Submit"), [
+        _picker("order", _t(lang, "Order"), ORDER_PICKER, _t(lang, "Order number or customer")),
+        _input("installment", _t(lang, "Installment"), text("installment", N_("E.g. 2")), optional=True,
+               hint=_t(lang, "Empty: all that is not invoiced yet.")),
+        _input("amount", _t(lang, "Amount"), text("amount", N_("E.g. 30000")), optional=True),
+        _input("title", _t(lang, "Buyer's title"), text("title", N_("The company's full name")), optional=True,
+               hint=_t(lang, "Empty: the customer's last one.")),
+        _input("tax", _t(lang, "Tax number"), text("tax", N_("E.g. 91310000MA1FL8XQ3X")), optional=True),
+    ], meta)
 
 
 def edit_modal(form: edit_forms.EditForm, *, meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -176,23 +176,15 @@ def edit_modal(form: edit_forms.EditForm, *, meta: dict[str, Any] | None = None)
                 el["initial_date"] = f.value
         elif f.kind == "choice":
             opts = [option(label, value) for value, label in f.choices]
-            el = {"type": "static_select", "action_id": f.name, "options": opts}
-            chosen = next((o for o in opts if o["value"] == f.value), None)
-            if chosen is not None:
-                el["initial_option"] = chosen
+            el = _select(f.name, opts, next((o for o in opts if o["value"] == f.value), None))
         else:
             el = {"type": "plain_text_input", "action_id": f.name, "multiline": f.kind == "long",
                   "max_length": MAX_INPUT}
             if f.value:
                 el["initial_value"] = f.value[:MAX_INPUT]
         blocks.append(_input(f.name, f.label, el, optional=f.optional))
-    meta = {**(meta or {}), "id": form.record}
-    return {
-        "type": "modal", "callback_id": EDITS[form.form], "private_metadata": _meta(form.lang, meta),
-        "title": _plain(form.title[:24]),
-        "submit": _plain(_t(form.lang, "Save")), "close": _plain(_t(form.lang, "Cancel")),
-        "blocks": blocks,
-    }
+    return _modal(form.lang, EDITS[form.form], form.title[:24], _t(form.lang, "Save"), blocks,
+                  {**(meta or {}), "id": form.record})
 
 
 def home_view(lang: str, sections: list[tuple[str, list[Reply]]], *, can_log: bool, can_quote: bool,
