@@ -181,6 +181,7 @@ def set_status(session: Session, *, ticket: Ticket, to: str, by: User, now: date
     if to == "resolved":
         return resolve(session, ticket=ticket, by=by, now=now)
     before = ticket.status
+    _wait(session, ticket, to, now)
     ticket.status, ticket.updated_at = to, now
     if to == "closed":
         ticket.closed_at = now
@@ -194,6 +195,19 @@ def set_status(session: Session, *, ticket: Ticket, to: str, by: User, now: date
     return ticket
 
 
+def _wait(session: Session, ticket: Ticket, to: str, now: datetime, default_tz: str = "Asia/Shanghai") -> None:
+    """Waiting for the customer stops the resolution clock: the working hours it waited move the target on."""
+    if to == "waiting" and ticket.waiting_since is None:
+        ticket.waiting_since = now
+    elif to != "waiting" and ticket.waiting_since is not None:
+        cal = calendar(session, ticket.team_id, default_tz)
+        waited = cal.working_hours_between(ticket.waiting_since, now)
+        if waited > 0:
+            ticket.resolve_by = cal.add_working_hours(ticket.resolve_by, waited)
+            ticket.resolve_warn_at = cal.add_working_hours(ticket.resolve_warn_at, waited)
+        ticket.waiting_since = None
+
+
 def resolve(session: Session, *, ticket: Ticket, by: User, now: datetime) -> Ticket:
     """Resolve a ticket: the one place it happens (its `resolved_at` is what a satisfaction survey hooks on)."""
     _may_work(by)
@@ -201,6 +215,7 @@ def resolve(session: Session, *, ticket: Ticket, by: User, now: datetime) -> Tic
     if ticket.status not in OPEN:
         raise RuleError("ticket_bad_move", status=ticket.status, to="resolved")
     before = ticket.status
+    _wait(session, ticket, "resolved", now)
     ticket.status, ticket.resolved_at, ticket.updated_at = "resolved", now, now
     _responded(ticket, by, now)
     session.add(ticket)
@@ -274,7 +289,8 @@ def overdue(ticket: Ticket, now: datetime) -> bool:
     """Whether a target of this open ticket has passed."""
     if ticket.status not in OPEN:
         return False
-    return ticket.resolve_by <= now or (ticket.first_response_at is None and ticket.respond_by <= now)
+    resolve_late = ticket.status != "waiting" and ticket.resolve_by <= now  # its clock stands while it waits
+    return resolve_late or (ticket.first_response_at is None and ticket.respond_by <= now)
 
 
 def match_customer(session: Session, *, company: str, phone: str | None, email: str | None,
@@ -305,7 +321,7 @@ def moments(ticket: Ticket) -> list[tuple[str, datetime, datetime]]:
     out = []
     if ticket.status in OPEN and ticket.first_response_at is None:
         out.append(("respond", ticket.respond_warn_at, ticket.respond_by))
-    if ticket.status in OPEN:
+    if ticket.status in OPEN and ticket.status != "waiting":
         out.append(("resolve", ticket.resolve_warn_at, ticket.resolve_by))
     return out
 

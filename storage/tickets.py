@@ -43,6 +43,7 @@ class Ticket(SQLModel, table=True):
     resolve_warn_at: datetime = Field(sa_type=UTCDateTime)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the assignee's first act
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # waiting for the customer: clock stands
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -197,6 +197,18 @@ class Calendar:
             day = self.next_working_day(day + timedelta(days=1))
         return self.after_quiet(self.at(day, self.work_start))
 
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """The working hours from `start` to `end` (0 when `end` is not later)."""
+        total = timedelta(0)
+        cur = self.working_moment(start)
+        for _ in range(_SEARCH_DAYS):
+            if cur >= end:
+                break
+            day_end = self.at(self.local(cur).date(), self.work_end)
+            total += min(day_end, end) - cur
+            cur = self.working_moment(day_end)
+        return total.total_seconds() / 3600
+
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """The instant `hours` working hours after `start`."""
         left = timedelta(hours=hours)

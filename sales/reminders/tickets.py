@@ -37,7 +37,7 @@ def ticket_rows(session: Session, people: People, now: datetime) -> list[dict[st
         and_(col(Ticket.resolve_warn_at) <= now, col(Ticket.resolve_by) > since)))
     rows = []
     for t in session.execute(q).scalars():
-        targets = [("resolve", t.resolve_warn_at, t.resolve_by)]
+        targets = [] if t.status == "waiting" else [("resolve", t.resolve_warn_at, t.resolve_by)]
         if t.first_response_at is None:
             targets.insert(0, ("respond", t.respond_warn_at, t.respond_by))
         for what, warn, by in targets:
@@ -73,6 +73,8 @@ def resolve_ticket(session: Session, d: Due, people: People, now: datetime) -> N
         d.drop = "ticket answered"
     elif epoch(by) != d.data.get("by"):
         d.drop = "ticket target moved"
+    elif what == "resolve" and t.status == "waiting":
+        d.drop = "ticket waiting for the customer"
     elif d.reminder.kind == "ticket.warn" and by <= now:
         d.drop = "ticket target passed"  # the breach is told instead
     elif d.reminder.kind == "ticket.warn" and d.data.get("to") == "assignee":

@@ -228,3 +228,31 @@ def test_a_deactivated_reps_open_tickets_go_with_their_records(demo: Transcript,
         assert moved.assignee_id == dave.id and done.assignee_id != dave.id  # a resolved ticket stays as it was
         assert s.exec(select(TicketEvent).where(col(TicketEvent.ticket_id) == 1,
                                                 col(TicketEvent.kind) == "assign")).one().after == str(dave.id)
+
+
+def test_waiting_for_the_customer_stops_the_resolution_clock(engine: Engine, clock: FakeClock) -> None:
+    from handlers.core import Core
+    from sales.demo import load_demo
+
+    clock.now = MONDAY_10
+    load_demo(engine, customers=0, now=clock())
+    t = Transcript(Core(engine, clock=clock, settings=Settings(default_lang="en")))
+    for who in ("alice", "bob"):
+        t.say(who, "/lang en")
+    t.say("alice", "/customer add 远方机械")
+    assert "resolution by Tue 2026-11-24 10:00" in t.say("alice", "/ticket new 远方机械 P1 spindle hot")
+    clock.now = MONDAY_10 + timedelta(hours=1)  # Mon 11:00: the customer must send a photo first
+    assert "waiting on customer" in t.say("alice", "/ticket 1 wait")
+    clock.now = MONDAY_10 + timedelta(days=1, hours=1)  # Tue 11:00: the target has passed while it waited
+    assert _clock_round(engine, clock) == []  # no warning, no breach: its clock stands
+    with Session(engine) as s:
+        ticket = s.get(Ticket, 1)
+        assert ticket is not None and not tickets.overdue(ticket, clock())
+    assert "in progress" in t.say("alice", "/ticket 1 start")  # the photo came
+    with Session(engine) as s:
+        ticket = s.get(Ticket, 1)
+        # It waited Mon 11:00–18:00 and Tue 09:00–11:00, nine working hours: Tue 10:00 + 9 h is Wed 10:00.
+        assert ticket is not None and ticket.waiting_since is None
+        assert ticket.resolve_by == datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)  # Wed 10:30: now it is late, and the manager is told
+    assert [(who, text.split(" (")[0]) for who, text in _clock_round(engine, clock)] == [("bob", "🚨 Ticket #1")]
