@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -96,37 +97,19 @@ def register(app: AsyncApp, core: Core, **options: Any) -> Slack:
             return
         slack.spawn(slack.turn(p))
 
-    @app.action(views.OPEN_VISIT)
-    async def on_open_visit(ack: Any, body: dict[str, Any]) -> None:
-        await ack()
-        try:
-            slack.spawn(surfaces.open_visit(slack, parse.action(body)))
-        except ParseError as err:
-            log.warning("refused click: %s", err)
+    def on_open(opener: Callable[[Slack, Parsed], Coroutine[Any, Any, None]]) -> Callable[..., Awaitable[None]]:
+        """A Home or card button that opens a form: acknowledged at once, the modal opened in the background."""
+        async def listener(ack: Any, body: dict[str, Any]) -> None:
+            await ack()
+            try:
+                slack.spawn(opener(slack, parse.action(body)))
+            except ParseError as err:
+                log.warning("refused click: %s", err)
+        return listener
 
-    @app.action(views.OPEN_QUOTE)
-    async def on_open_quote(ack: Any, body: dict[str, Any]) -> None:
-        await ack()
-        try:
-            slack.spawn(surfaces.open_quote(slack, parse.action(body)))
-        except ParseError as err:
-            log.warning("refused click: %s", err)
-
-    @app.action(views.OPEN_TICKET)
-    async def on_open_ticket(ack: Any, body: dict[str, Any]) -> None:
-        await ack()
-        try:
-            slack.spawn(surfaces.open_ticket(slack, parse.action(body)))
-        except ParseError as err:
-            log.warning("refused click: %s", err)
-
-    @app.action(views.OPEN_INVOICE)
-    async def on_open_invoice(ack: Any, body: dict[str, Any]) -> None:
-        await ack()
-        try:
-            slack.spawn(surfaces.open_invoice(slack, parse.action(body)))
-        except ParseError as err:
-            log.warning("refused click: %s", err)
+    for action_id, opener in ((views.OPEN_VISIT, surfaces.open_visit), (views.OPEN_QUOTE, surfaces.open_quote),
+                              (views.OPEN_TICKET, surfaces.open_ticket), (views.OPEN_INVOICE, surfaces.open_invoice)):
+        app.action(action_id)(on_open(opener))
 
     @app.view(re.compile(f"^({'|'.join([*FORM_CALLBACKS, *views.EDITS.values()])})$"))
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
