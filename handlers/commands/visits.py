@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from handlers import deal_news, lookup, parsing
@@ -74,9 +75,12 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
     ctx.say("{b}", b="\n".join(parts), buttons=tuple(rows))
 
 
+_CONTACT_NAMES = select(Contact.name).where(col(Contact.customer_id) == bindparam("customer"))  # built once
+
+
 def _is_contact(ctx: Ctx, c: Customer, person: str) -> bool:
     """Whether the customer has a contact of this name (张总 and 张总 alike, case and spaces aside)."""
-    names = ctx.session.exec(select(Contact.name).where(col(Contact.customer_id) == c.id)).all()
+    names = ctx.session.exec(_CONTACT_NAMES, params={"customer": c.id}).all()
     key = "".join(person.split()).casefold()
     return any("".join(n.split()).casefold() == key for n in names)
 

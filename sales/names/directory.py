@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Connection, ScalarSelect, bindparam, event, func, text
+from sqlalchemy import BindParameter, ColumnElement, Connection, ScalarSelect, bindparam, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
@@ -163,9 +163,18 @@ def _PREFIX_NAMES(scope: ColumnElement[bool], limit: int) -> Select[int | None, 
             .order_by(func.length(Customer.name_key)).limit(limit))
 
 
+_FEW_KEYS = 4  # split_name's names: up to this many keys are bound one by one (k0…k3), more as an expanding IN
+
+
 def _EXACT_ROWS(scope: ColumnElement[bool], limit: int) -> SelectOfScalar[Customer]:
     return (select(Customer).where(col(Customer.name_key).in_(bindparam("keys", expanding=True)), scope)
             .order_by(col(Customer.id)).limit(limit))
+
+
+def _EXACT_ROWS_FEW(scope: ColumnElement[bool], limit: int) -> SelectOfScalar[Customer]:
+    # Fixed parameters: no expanding IN to render at every execution (unused ones repeat the first key).
+    keys: list[BindParameter[str]] = [bindparam(f"k{i}") for i in range(_FEW_KEYS)]
+    return select(Customer).where(col(Customer.name_key).in_(keys), scope).order_by(col(Customer.id)).limit(limit)
 
 
 _S = TypeVar("_S")
@@ -224,7 +233,12 @@ def exact_customer_rows(session: Session, *, user: User, names: list[str], limit
             keys.setdefault(key, []).append(name)
     if not keys:
         return {}
-    rows = session.exec(_scoped(_EXACT_ROWS, user, limit), params={"keys": list(keys), **scope_params(user)}).all()
+    wanted = list(keys)
+    if len(wanted) <= _FEW_KEYS:
+        few = {f"k{i}": wanted[min(i, len(wanted) - 1)] for i in range(_FEW_KEYS)}
+        rows = session.exec(_scoped(_EXACT_ROWS_FEW, user, limit), params={**few, **scope_params(user)}).all()
+    else:
+        rows = session.exec(_scoped(_EXACT_ROWS, user, limit), params={"keys": wanted, **scope_params(user)}).all()
     found: dict[str, list[Customer]] = {name: [] for name in names}
     for row in rows:
         for name in keys.get(row.name_key, []):
