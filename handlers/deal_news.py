@@ -23,7 +23,8 @@ from handlers.fmt import money, pct, stage_name, when
 from handlers.i18n import N_, lang_of, tr
 from handlers.markup import esc
 from handlers.types import Button, ChatRef, Platform, Reply
-from storage.models import Activity, Customer, Deal, DealThread, Quote, SalesOrder, Stage, Team, User
+from sales.activities import Logged
+from storage.models import Customer, Deal, DealThread, Quote, SalesOrder, Stage, Team, User
 from storage.threads import deal_thread
 
 # Team.deals_channel keeps this prefix from when the deals room shared the column (until migration 0007).
@@ -220,7 +221,7 @@ _OPEN_DEALS = select(Deal).where(col(Deal.customer_id) == bindparam("customer"),
                                  col(Deal.stage).not_in(("won", "lost"))).limit(2)
 
 
-def logged(ctx: Ctx, activity: Activity, next_at: date | datetime | None) -> None:
+def logged(ctx: Ctx, activity: Logged, next_at: date | datetime | None) -> None:
     """A visit, call or note, in the thread of the customer's one open deal."""
     deals = ctx.session.exec(_OPEN_DEALS, params={"customer": activity.customer_id}).all()
     if len(deals) != 1:

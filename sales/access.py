@@ -4,7 +4,9 @@ orders and payments; admin: all)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlmodel import Session, col
 
 from storage.models import Activity, Customer, CustomerShare, Deal, Invoice, Lead, SalesOrder, Ticket, User
@@ -14,10 +16,6 @@ MANAGERS = frozenset({"manager", "admin"})
 ADMINS = frozenset({"admin"})
 
 
-def _shared_with(user: User) -> ColumnElement[bool]:
-    return col(Customer.id).in_(select(col(CustomerShare.customer_id)).where(col(CustomerShare.user_id) == user.id))
-
-
 def _team_members(user: User) -> ColumnElement[bool]:
     """A WHERE clause on User ids: the members of `user`'s team (nobody when they have none)."""
     if user.team_id is None:
@@ -25,18 +23,54 @@ def _team_members(user: User) -> ColumnElement[bool]:
     return col(User.team_id) == user.team_id
 
 
+ScopeKind = Literal["none", "all", "finance", "team", "mine"]
+
+
+def scope_kind(user: User) -> ScopeKind:
+    """Which customers `user` sees, as a kind: none (deactivated), all (admin), finance (customers with an order),
+    team (a manager with a team: the team's, own and shared) or mine (own and shared)."""
+    if not user.active:
+        return "none"
+    if user.role == "admin":
+        return "all"
+    if user.role == "finance":
+        return "finance"
+    if user.role == "manager" and user.team_id is not None:
+        return "team"
+    return "mine"
+
+
+def _customer_scope(kind: ScopeKind, me: Any, team: Any) -> ColumnElement[bool]:
+    """The customers of a scope kind, as a WHERE clause on Customer: `me` and `team` are the viewer's id and team,
+    as values or as bound parameters."""
+    if kind == "none":
+        return false()
+    if kind == "all":
+        return true()
+    if kind == "finance":
+        return col(Customer.id).in_(select(col(SalesOrder.customer_id)))
+    shared = col(Customer.id).in_(select(col(CustomerShare.customer_id)).where(col(CustomerShare.user_id) == me))
+    mine = or_(col(Customer.owner_id) == me, shared)
+    return or_(col(Customer.team_id) == team, mine) if kind == "team" else mine
+
+
 def customer_scope(user: User) -> ColumnElement[bool]:
     """The customers `user` may see, as a WHERE clause on Customer."""
-    if not user.active:
-        return false()
-    if user.role == "admin":
-        return true()
-    if user.role == "finance":
-        return col(Customer.id).in_(select(col(SalesOrder.customer_id)))
-    mine = or_(col(Customer.owner_id) == user.id, _shared_with(user))
-    if user.role == "manager" and user.team_id is not None:
-        return or_(col(Customer.team_id) == user.team_id, mine)
-    return mine
+    return _customer_scope(scope_kind(user), user.id, user.team_id)
+
+
+SCOPE_USER, SCOPE_TEAM = "scope_user", "scope_team"
+
+
+def bound_customer_scope(kind: ScopeKind) -> ColumnElement[bool]:
+    """customer_scope for every viewer of one kind, the viewer left as bound parameters (`scope_params` gives
+    their values): a statement holding it is built once per kind, not once per call."""
+    return _customer_scope(kind, bindparam(SCOPE_USER), bindparam(SCOPE_TEAM))
+
+
+def scope_params(user: User) -> dict[str, Any]:
+    """The values of bound_customer_scope's parameters for `user`."""
+    return {SCOPE_USER: user.id, SCOPE_TEAM: user.team_id}
 
 
 def deal_scope(user: User) -> ColumnElement[bool]:

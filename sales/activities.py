@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import CursorResult, Insert, Table, bindparam, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from sales import audit, ranges
@@ -17,14 +20,32 @@ KINDS = ("visit", "call", "email", "meeting", "note")
 MAX_TEXT = 4000
 DEFAULT_HOUR = time(9, 0)
 
+# A visit's writes, each statement made once (compiled once per process, its cache key computed once).
+_ACTIVITY: Table = getattr(Activity, "__table__")  # noqa: B009  (SQLModel does not declare it for type checkers)
+_FOLLOWUP: Table = getattr(FollowUp, "__table__")  # noqa: B009
+_CUSTOMER: Table = getattr(Customer, "__table__")  # noqa: B009
+_ADD_ACTIVITY = insert(_ACTIVITY)
+_ADD_FOLLOWUP = insert(_FOLLOWUP)
+_CONTACTED = update(_CUSTOMER).where(_CUSTOMER.c.id == bindparam("customer")).values(last_contact_at=bindparam("at"))
+
 
 @dataclass(frozen=True)
 class Logged:
-    """What logging an activity did."""
+    """What logging an activity did: the rows it wrote, by id (nothing reads them back in the turn)."""
 
-    activity: Activity
-    followup: FollowUp | None
+    activity_id: int
+    customer_id: int
+    kind: str
+    summary: str  # the text as stored (stripped)
+    followup_id: int | None  # the follow-up it set, if any
     past_date: date | datetime | None  # a follow-up time that was refused for being past
+
+
+def _added(session: Session, stmt: Insert, values: dict[str, Any]) -> int:
+    """Insert one row; its new id (SQLite: the cursor's lastrowid; PostgreSQL: RETURNING)."""
+    key = cast(CursorResult[Any], session.execute(stmt, values)).inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    return int(key[0])
 
 
 def due_instant(when: date | datetime, tz: ZoneInfo) -> tuple[datetime, bool]:
@@ -48,14 +69,17 @@ def log_activity(
         raise RuleError("empty_text")
     if len(text) > MAX_TEXT:
         raise RuleError("text_too_long", limit=MAX_TEXT)
-    act = Activity(customer_id=customer.id or 0, deal_id=deal_id, user_id=by.id or 0, kind=kind, at=now,
-                   summary=text, amount=amount if amount and amount > 0 else None, currency=currency,
-                   created_at=now)
-    session.add(act)
-    session.flush()
-    customer.last_contact_at = now
-    session.add(customer)
-    followup = None
+    # Written by statements built once (see _ADD_ACTIVITY): the turn reads none of these rows back, so no ORM
+    # object is made, flushed or kept in the session for them.
+    values = {"customer_id": customer.id or 0, "deal_id": deal_id, "user_id": by.id or 0, "kind": kind, "at": now,
+              "duration_min": None, "summary": text, "feedback": None, "next_step": None,
+              "amount": amount if amount and amount > 0 else None, "currency": currency, "lat": None, "lon": None,
+              "created_at": now}
+    act_id = _added(session, _ADD_ACTIVITY, values)
+    if customer.last_contact_at != now:
+        session.execute(_CONTACTED, {"customer": customer.id, "at": now})
+        set_committed_value(customer, "last_contact_at", now)  # the object in hand says so too, with nothing to flush
+    followup_id: int | None = None
     past: date | datetime | None = None
     if when is not None:
         due, has_time = due_instant(when, tz)
@@ -65,14 +89,14 @@ def log_activity(
             past = when
         else:
             ranges.check_followup(due, now)
-            followup = FollowUp(customer_id=customer.id or 0, owner_id=customer.owner_id, due_at=due,
-                                has_time=has_time, what=text[:300], reason="activity", activity_id=act.id,
-                                created_at=now)
-            session.add(followup)
-            session.flush()
-    audit.record(session, by=by.id, action="create", entity="activity", entity_id=act.id, now=now,
-                 after={"kind": kind, "customer_id": customer.id, "followup_id": followup.id if followup else None})
-    return Logged(activity=act, followup=followup, past_date=past)
+            followup_id = _added(session, _ADD_FOLLOWUP, {
+                "customer_id": customer.id or 0, "owner_id": customer.owner_id, "due_at": due, "has_time": has_time,
+                "what": text[:300], "reason": "activity", "activity_id": act_id, "status": "open", "done_at": None,
+                "created_at": now})
+    audit.record(session, by=by.id, action="create", entity="activity", entity_id=act_id, now=now,
+                 after={"kind": kind, "customer_id": customer.id, "followup_id": followup_id})
+    return Logged(activity_id=act_id, customer_id=customer.id or 0, kind=kind, summary=text, followup_id=followup_id,
+                  past_date=past)
 
 
 def undo_activity(session: Session, *, by: User, activity_id: int, now: datetime) -> Activity:

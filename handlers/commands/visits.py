@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from handlers import deal_news, lookup, parsing
@@ -44,7 +45,7 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
     done = activities.log_activity(ctx.session, by=ctx.me, customer=c, kind=kind, text=text, now=ctx.now,
                                    tz=ctx.tz, when=got.when, amount=got.amount,
                                    currency=got.currency or home_currency(ctx))
-    deal_news.logged(ctx, done.activity, got.when if done.followup is not None else None)
+    deal_news.logged(ctx, done, got.when if done.followup_id is not None else None)
     parts = [ctx.t(LOGGED[kind], c=esc(c.name))]
     if got.person:
         parts.append(ctx.t("Met: {p}", p=esc(got.person) + (f" · {esc(got.title)}" if got.title else "")))
@@ -52,7 +53,7 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         parts.append(ctx.t("Title: {t}", t=esc(got.title)))
     if got.quantity is not None:
         parts.append(ctx.t("Quantity: {n} {u}", n=got.quantity.count, u=esc(got.quantity.unit)))
-    if done.followup is not None and got.when is not None:
+    if done.followup_id is not None and got.when is not None:
         parts.append(ctx.t("Next follow-up: {w}", w=when(got.when, ctx.lang)))
     elif done.past_date is not None:
         parts.append(ctx.t("The time {w} is in the past; no follow-up set.",
@@ -61,7 +62,7 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
         parts.append(ctx.t("Amount: {m}", m=money(got.amount, got.currency or home_currency(ctx))))
     if got.discount is not None:
         parts.append(ctx.t("Discount: {d}", d=pct(got.discount)))
-    aid = done.activity.id
+    aid = done.activity_id
     rows: list[tuple[Button, ...]] = [(ctx.button(ctx.t("Undo"), f"act.undo:{aid}", style="danger"),
                                       ctx.button(ctx.t("Edit"), f"act.edit:{aid}"))]
     if got.person and not _is_contact(ctx, c, got.person):
@@ -70,9 +71,12 @@ def log(ctx: Ctx, kind: str, args: str) -> None:
     ctx.say("{b}", b="\n".join(parts), buttons=tuple(rows))
 
 
+_CONTACT_NAMES = select(Contact.name).where(col(Contact.customer_id) == bindparam("customer"))  # built once
+
+
 def _is_contact(ctx: Ctx, c: Customer, person: str) -> bool:
     """Whether the customer has a contact of this name (张总 and 张总 alike, case and spaces aside)."""
-    names = ctx.session.exec(select(Contact.name).where(col(Contact.customer_id) == c.id)).all()
+    names = ctx.session.exec(_CONTACT_NAMES, params={"customer": c.id}).all()
     key = "".join(person.split()).casefold()
     return any("".join(n.split()).casefold() == key for n in names)
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Connection, ScalarSelect, event, func, text
+from sqlalchemy import BindParameter, ColumnElement, Connection, ScalarSelect, bindparam, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from sales.access import customer_scope
+from sales.access import ScopeKind, bound_customer_scope, customer_scope, scope_kind, scope_params
 from sales.names import initials_key, name_key, pinyin_key, same_company
 from sales.names.index import Candidate, NameIndex
 from sales.names.pinyin import romanize
@@ -143,6 +146,50 @@ def _build(session: Session) -> _Cached:
                    tail_key=newest[2] if newest else "", count=len(rows), id_sum=sum(int(r[0] or 0) for r in rows))
 
 
+# The lookups of every command that names a customer, each built once per scope kind and limit with the viewer and
+# the name as bound parameters (sales.access.bound_customer_scope): no statement is built, coerced and keyed for
+# the cache at every call.
+def _BY_ID(scope: ColumnElement[bool], limit: int) -> SelectOfScalar[Customer]:
+    return select(Customer).where(col(Customer.id) == bindparam("id"), scope).limit(limit)
+
+
+def _EXACT_NAMES(scope: ColumnElement[bool], limit: int) -> Select[int | None, str]:
+    return select(Customer.id, Customer.name).where(col(Customer.name_key) == bindparam("key"), scope).limit(limit)
+
+
+def _PREFIX_NAMES(scope: ColumnElement[bool], limit: int) -> Select[int | None, str]:
+    return (select(Customer.id, Customer.name)
+            .where(col(Customer.name_key) >= bindparam("key"), col(Customer.name_key) < bindparam("past"), scope)
+            .order_by(func.length(Customer.name_key)).limit(limit))
+
+
+_FEW_KEYS = 4  # split_name's names: up to this many keys are bound one by one (k0…k3), more as an expanding IN
+
+
+def _EXACT_ROWS(scope: ColumnElement[bool], limit: int) -> SelectOfScalar[Customer]:
+    return (select(Customer).where(col(Customer.name_key).in_(bindparam("keys", expanding=True)), scope)
+            .order_by(col(Customer.id)).limit(limit))
+
+
+def _EXACT_ROWS_FEW(scope: ColumnElement[bool], limit: int) -> SelectOfScalar[Customer]:
+    # Fixed parameters: no expanding IN to render at every execution (unused ones repeat the first key).
+    keys: list[BindParameter[str]] = [bindparam(f"k{i}") for i in range(_FEW_KEYS)]
+    return select(Customer).where(col(Customer.name_key).in_(keys), scope).order_by(col(Customer.id)).limit(limit)
+
+
+_S = TypeVar("_S")
+_built: dict[tuple[Callable[..., Any], ScopeKind, int], Any] = {}
+
+
+def _scoped(make: Callable[[ColumnElement[bool], int], _S], user: User, limit: int) -> _S:
+    """The statement `make` builds for `user`'s scope kind, with this limit: built the first time only."""
+    key = (make, scope_kind(user), limit)
+    stmt: _S | None = _built.get(key)
+    if stmt is None:
+        stmt = _built.setdefault(key, make(bound_customer_scope(key[1]), limit))
+    return stmt
+
+
 def find_customers(session: Session, *, user: User, query: str, limit: int = 5) -> list[Candidate]:
     """Customers visible to `user` whose name matches `query`, best first."""
     query = query.strip()
@@ -150,17 +197,14 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
         return []
     if query.lstrip("#").isdigit():  # a number, with or without #: #14 and 14
         num = as_id(query)
-        c = session.exec(select(Customer).where(col(Customer.id) == num, customer_scope(user))).first() if num else None
+        c = session.exec(_scoped(_BY_ID, user, 1), params={"id": num, **scope_params(user)}).first() if num else None
         if c is not None:
             return [Candidate(id=c.id or 0, name=c.name, score=100.0, how="exact")]
         if query.startswith("#"):
             return []
     key = name_key(query)
     if key:
-        exact = session.exec(
-            select(Customer.id, Customer.name)
-            .where(col(Customer.name_key) == key, customer_scope(user)).limit(limit)
-        ).all()
+        exact = session.exec(_scoped(_EXACT_NAMES, user, limit), params={"key": key, **scope_params(user)}).all()
         if exact:
             # The name exactly as typed wins over names of the same key (华东精密 over 华东精密有限公司).
             typed = " ".join(query.split()).casefold()
@@ -168,12 +212,8 @@ def find_customers(session: Session, *, user: User, query: str, limit: int = 5) 
                     if " ".join(n.split()).casefold() == typed]
             return same[:1] + [Candidate(id=int(i or 0), name=n, score=100.0, how="key") for i, n in exact
                                if not same or int(i or 0) != same[0].id]
-        prefix = session.exec(
-            select(Customer.id, Customer.name)
-            .where(col(Customer.name_key) >= key, col(Customer.name_key) < key + "\U0010ffff",
-                   customer_scope(user))
-            .order_by(func.length(Customer.name_key)).limit(limit + 1)
-        ).all()
+        prefix = session.exec(_scoped(_PREFIX_NAMES, user, limit + 1),
+                              params={"key": key, "past": key + "\U0010ffff", **scope_params(user)}).all()
         if prefix:
             return [Candidate(id=int(i or 0), name=n, score=95.0, how="prefix") for i, n in prefix[:limit]]
     wide = _search(session, query, 50)
@@ -193,8 +233,12 @@ def exact_customer_rows(session: Session, *, user: User, names: list[str], limit
             keys.setdefault(key, []).append(name)
     if not keys:
         return {}
-    rows = session.exec(select(Customer).where(col(Customer.name_key).in_(list(keys)), customer_scope(user))
-                        .order_by(col(Customer.id)).limit(limit)).all()
+    wanted = list(keys)
+    if len(wanted) <= _FEW_KEYS:
+        few = {f"k{i}": wanted[min(i, len(wanted) - 1)] for i in range(_FEW_KEYS)}
+        rows = session.exec(_scoped(_EXACT_ROWS_FEW, user, limit), params={**few, **scope_params(user)}).all()
+    else:
+        rows = session.exec(_scoped(_EXACT_ROWS, user, limit), params={"keys": wanted, **scope_params(user)}).all()
     found: dict[str, list[Customer]] = {name: [] for name in names}
     for row in rows:
         for name in keys.get(row.name_key, []):
