@@ -28,7 +28,7 @@ def warm_names(engine: Engine) -> None:
     """Build this process's customer name index, and compile a lookup's statements for each role's scope."""
     from datetime import UTC, datetime
 
-    from sales.names.directory import find_customers, warm
+    from sales.names.directory import exact_customer_rows, find_customers, warm
     from storage.db import session_factory
     from storage.models import User
 
@@ -39,6 +39,7 @@ def warm_names(engine: Engine) -> None:
         for role in ("admin", "manager", "rep"):
             nobody = User(id=0, team_id=0, name="", role=role, created_at=datetime(2026, 1, 1, tzinfo=UTC))
             find_customers(session, user=nobody, query="预热 warm-up")
+            exact_customer_rows(session, user=nobody, names=["预热", "预热 warm-up"])  # a /visit's first lookup
 
 
 def warm_parsing() -> None:
