@@ -238,7 +238,10 @@ class BotApiStandIn:
         handler: Callable[[JSONDict], Awaitable[Any]] | None = getattr(self, f"api_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
-        params = await self._params(request)
+        try:
+            params = await self._params(request)
+        except ConnectionResetError:  # the client went away mid-request (a stopping bot): as Telegram, no error
+            return web.Response(status=499)
         self.calls.append((time.monotonic(), method, params))
         try:
             self._fault(method, params)
