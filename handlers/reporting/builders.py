@@ -97,7 +97,7 @@ def stages_report(session: Session, scope: an.Scope, period: Period, lang: str, 
              s=scope_name(session, scope, lang))
     people = People.load(session)
     over = [] if now is None else [x for x in stalls.stays(session, where=an.deals_in(scope), cal_of=people.calendar,
-                                                          now=now) if x.over]
+                                                          now=now, over_only=True) if x.over]
     over.sort(key=lambda x: (-(x.day - (x.target or 0)), x.deal.id or 0))
     tail = []
     if over:

@@ -7,6 +7,7 @@ the package: nothing is downloaded), for the country of the team's zone; the tea
 
 from __future__ import annotations
 
+import bisect
 import functools
 import zoneinfo
 from dataclasses import dataclass
@@ -169,7 +170,11 @@ class Calendar:
 
     def working_days(self, start: date, end: date) -> int:
         """How many working days there are from `start` to `end`, both included."""
-        return sum(1 for i in range((end - start).days + 1) if self.is_working_day(start + timedelta(days=i)))
+        total = 0
+        for year in range(start.year, end.year + 1):
+            days = _working_ordinals(self, year)
+            total += max(bisect.bisect_right(days, end.toordinal()) - bisect.bisect_left(days, start.toordinal()), 0)
+        return total
 
     def is_quiet(self, at: datetime) -> bool:
         """Whether `at` falls in the quiet hours (which may span midnight)."""
@@ -221,3 +226,12 @@ class Calendar:
             left -= end - cur
             cur = self.working_moment(end)
         return cur + left
+
+
+@functools.lru_cache(maxsize=512)
+def _working_ordinals(cal: Calendar, year: int) -> tuple[int, ...]:
+    """The working days of one year as ordinals, ascending: worked out once per calendar and year (a report counts
+    the working days of thousands of stays)."""
+    first = date(year, 1, 1)
+    days = (first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days))
+    return tuple(d.toordinal() for d in days if cal.is_working_day(d))

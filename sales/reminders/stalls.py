@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlmodel import Session, col
 
 from sales.reminders.calendar import Calendar
@@ -44,9 +44,8 @@ class Stay:
 
 def day_of_stay(cal: Calendar, since: datetime, now: datetime) -> int:
     """The working day of a stay begun at `since` that `now` falls on (1 on its first working day)."""
-    first = cal.next_working_day(cal.local(since).date())
-    today = cal.local(now).date()
-    return max(cal.working_days(first, today), 1)
+    # The days before the first working day count nothing: the working days from the stay's first calendar day.
+    return max(cal.working_days(cal.local(since).date(), cal.local(now).date()), 1)
 
 
 def deadline(cal: Calendar, since: datetime, days: int) -> datetime:
@@ -68,14 +67,23 @@ def _tracked() -> Any:
 
 
 def stays(session: Session, *, where: Any, cal_of: CalendarOf, now: datetime,
-          entered_before: datetime | None = None) -> list[Stay]:
-    """The current stays of the deals `where` selects (open deals, and won ones not yet paid) with a target."""
+          entered_before: datetime | None = None, over_only: bool = False) -> list[Stay]:
+    """The current stays of the deals `where` selects (open deals, and won ones not yet paid) with a target
+    (`over_only`: only those that may be past it, told apart in SQL by calendar days, exactly here)."""
     since_at = func.coalesce(entered(), col(Deal.updated_at))
     q = (select(Deal, Stage, since_at, col(Customer.name)).join(Stage, col(Stage.key) == col(Deal.stage))
          .join(Customer, col(Customer.id) == col(Deal.customer_id))
          .where(where, _tracked(), col(Stage.target_days).is_not(None)))
     if entered_before is not None:
         q = q.where(since_at <= entered_before)
+    if over_only:
+        # A stay past N working days began at least N - 1 calendar days ago (a day's margin for the zones).
+        began = case((and_(col(Deal.stage) == "won", col(Deal.closed_at).is_not(None)), col(Deal.closed_at)),
+                     else_=since_at)
+        targets = session.execute(select(col(Stage.key), col(Stage.target_days))
+                                  .where(col(Stage.target_days).is_not(None))).all()
+        q = q.where(or_(false(), *(and_(col(Deal.stage) == key, began <= now - timedelta(days=max(days - 2, 0)))
+                                   for key, days in targets)))
     out = []
     for deal, stage, since, customer in session.execute(q).all():
         since = deal.closed_at if stage.key == "won" and deal.closed_at is not None else since
@@ -88,7 +96,7 @@ def over_target(session: Session, *, owners: list[int], cal_of: CalendarOf, now:
     """The deals of `owners` past `times` their stage's target, longest over first."""
     if not owners:
         return []
-    found = stays(session, where=col(Deal.owner_id).in_(owners), cal_of=cal_of, now=now)
+    found = stays(session, where=col(Deal.owner_id).in_(owners), cal_of=cal_of, now=now, over_only=True)
     late = [s for s in found if s.target is not None and s.day > s.target * times]
     return sorted(late, key=lambda s: (-(s.day - (s.target or 0)), s.deal.id or 0))
 
