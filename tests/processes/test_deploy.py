@@ -98,9 +98,13 @@ async def test_two_web_processes_and_a_worker_lose_and_double_nothing(
             assert counted("tg") == NOTES and counted("slack") == NOTES
             requests = [m for m in tg.bot_messages(bob_tg["id"]) if "批准" in str(m) or "approve" in str(m).lower()]
             assert len(requests) == 1
-            with Session(pg) as s:
-                assert s.exec(select(func.count()).select_from(Outbox).where(
-                    col(Outbox.status) != "sent")).one() == 0
+            def unsent() -> list[tuple[object, ...]]:
+                with Session(pg) as s:
+                    return [(o.status, o.platform, o.chat, o.error, o.next_attempt_at, o.payload[:120])
+                            for o in s.exec(select(Outbox).where(col(Outbox.status) != "sent")).all()]
+
+            # Everything queued goes out (a row paced or retried on a loaded machine may still be on its way).
+            assert await until(lambda: not unsent()), unsent()
             for side in sides:
                 await side.__aexit__()
     finally:
